@@ -1,0 +1,7 @@
+"""CLI commands of the collect stage."""
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this stage's commands to the root app (filled in by the stage's issue)."""

@@ -1,0 +1,5 @@
+from presstune.schema import Strict
+
+
+class ReportConfig(Strict):
+    title: str = "presstune report"

@@ -1,0 +1,240 @@
+"""The run directory every stage reads and writes, and atomic file writes.
+
+Layout (each stage documents its own files in README.md):
+
+    runs/<name>/run.json        resolved config, versions, git commit, per-stage timings
+    runs/<name>/articles.jsonl  collect   ...   runs/<name>/report/index.html   report
+
+Atomic writes: content goes to a temporary file in the same directory, is flushed and
+fsync'd, then ``os.replace``d onto the final name, so a reader (or a re-run after kill -9)
+sees either the old file or the complete new one, never a half-written one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+TRACKED_PACKAGES = (
+    "presstune", "torch", "transformers", "peft", "trl", "datasets", "accelerate",
+    "tokenizers", "safetensors", "httpx", "pypdfium2", "pydantic", "bitsandbytes", "liger-kernel", "unsloth",
+)
+
+
+def _fsync_dir(directory: Path) -> None:
+    # Make the rename itself durable; not supported on every platform/filesystem.
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+    _fsync_dir(path.parent)
+    return path
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: str | Path, obj: Any, indent: int | None = 2) -> Path:
+    return atomic_write_text(path, json.dumps(obj, indent=indent, ensure_ascii=False, default=str) + "\n")
+
+
+def append_jsonl(path: str | Path, record: dict[str, Any]) -> None:
+    """Append one record as one line, flushed and fsync'd.
+
+    A crash can leave at most a partial *last* line, which :func:`read_jsonl` skips; earlier
+    lines are never touched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
+    with open(path, "ab") as handle:
+        # A previous crash may have left a partial line without newline: start a fresh one.
+        if handle.tell() > 0:
+            with open(path, "rb") as reader:
+                reader.seek(-1, os.SEEK_END)
+                if reader.read(1) != b"\n":
+                    handle.write(b"\n")
+        handle.write(line.encode("utf-8"))
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
+    """Read a JSONL file, skipping blank and torn (unparseable) lines."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    records = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return records
+
+
+def write_jsonl(path: str | Path, records: list[dict[str, Any]]) -> Path:
+    """Write a whole JSONL file atomically."""
+    text = "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in records)
+    return atomic_write_text(path, text)
+
+
+def package_versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {}
+    for name in TRACKED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def git_commit(path: str | Path | None = None) -> str | None:
+    """The commit of the presstune source tree (None outside a git checkout)."""
+    where = Path(path) if path else Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=5, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=where, capture_output=True, text=True,
+        timeout=5, check=False,
+    )
+    return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def hardware() -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "cpu_count": os.cpu_count(),
+        "machine": platform.machine(),
+    }
+    try:
+        import psutil
+
+        info["memory_gib"] = round(psutil.virtual_memory().total / 2**30, 1)
+    except Exception:  # psutil is optional for this purpose
+        pass
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        info["gpus"] = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    return info
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class RunDir:
+    """A run directory with its ``run.json`` manifest."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    # -- paths -------------------------------------------------------------------------
+    def __truediv__(self, other: str) -> Path:
+        return self.path / other
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / "run.json"
+
+    def create(self) -> RunDir:
+        self.path.mkdir(parents=True, exist_ok=True)
+        return self
+
+    # -- manifest ----------------------------------------------------------------------
+    def read_manifest(self) -> dict[str, Any]:
+        if not self.manifest_path.exists():
+            return {}
+        try:
+            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            # Atomic writes make this unlikely; never lose the run because of it.
+            return {}
+
+    def update_manifest(self, **fields: Any) -> dict[str, Any]:
+        manifest = self.read_manifest()
+        manifest.update(fields)
+        manifest.setdefault("created", _now())
+        manifest.setdefault("stages", {})
+        self.create()
+        atomic_write_json(self.manifest_path, manifest)
+        return manifest
+
+    def record_config(self, config_dump: dict[str, Any], config_files: list[str] | None = None) -> None:
+        self.update_manifest(
+            config=config_dump,
+            config_files=config_files or [],
+            versions=package_versions(),
+            git_commit=git_commit(),
+            hardware=hardware(),
+        )
+
+    @contextlib.contextmanager
+    def stage(self, name: str, **details: Any) -> Iterator[dict[str, Any]]:
+        """Record a stage's start/end/status in run.json; the yielded dict is saved as details."""
+        manifest = self.read_manifest()
+        stages = manifest.setdefault("stages", {})
+        entry = {"status": "running", "started": _now(), **details}
+        stages[name] = entry
+        self.update_manifest(stages=stages)
+        t0 = time.perf_counter()
+        extra: dict[str, Any] = {}
+        status = "done"
+        try:
+            yield extra
+        except BaseException as exc:
+            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+            extra.setdefault("error", f"{type(exc).__name__}: {exc}")
+            raise
+        finally:
+            manifest = self.read_manifest()
+            stages = manifest.setdefault("stages", {})
+            stages[name] = {
+                **entry, **extra, "status": status, "ended": _now(),
+                "seconds": round(time.perf_counter() - t0, 3),
+            }
+            self.update_manifest(stages=stages)
+
+    def stage_done(self, name: str) -> bool:
+        return self.read_manifest().get("stages", {}).get(name, {}).get("status") == "done"

@@ -1,0 +1,98 @@
+"""Config loading: extends/deep merge, --set overrides, and one-line errors with exit code 2."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from presstune.config import ConfigError, deep_merge, load_config
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_validate():
+    cfg = load_config(None)
+    assert cfg.train.method == "lora"
+    assert cfg.run_dir() == Path("runs/default")
+
+
+def test_extends_deep_merges_child_wins(tmp_path):
+    write(tmp_path / "base.yaml", "train:\n  learning_rate: 0.001\n  epochs: 2\ncollect:\n  language: en\n")
+    child = write(tmp_path / "child.yaml", "extends: base.yaml\ntrain:\n  epochs: 5\n")
+    cfg = load_config(child)
+    assert cfg.train.learning_rate == 0.001  # inherited
+    assert cfg.train.epochs == 5  # overridden
+    assert cfg.collect.language == "en"
+
+
+def test_set_overrides_parse_yaml_scalars(tmp_path):
+    cfg = load_config(None, ["train.learning_rate=1e-4", "train.packing=false", "run.name=x", "corpus.languages=[en, de]"])
+    assert cfg.train.learning_rate == pytest.approx(1e-4)
+    assert cfg.train.packing is False
+    assert cfg.run.name == "x"
+    assert cfg.corpus.languages == ["en", "de"]
+
+
+def test_unknown_key_names_path_and_file(tmp_path):
+    bad = write(tmp_path / "bad.yaml", "train:\n  learnin_rate: 0.1\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(bad)
+    msg = str(err.value)
+    assert "train.learnin_rate" in msg and "unknown key" in msg and str(bad) in msg
+    assert "\n" not in msg
+
+
+def test_wrong_type_names_path(tmp_path):
+    bad = write(tmp_path / "bad.yaml", "train:\n  epochs: many\n")
+    with pytest.raises(ConfigError, match=r"train\.epochs.*'many'"):
+        load_config(bad)
+
+
+def test_missing_files(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.yaml")
+    child = write(tmp_path / "child.yaml", "extends: gone.yaml\n")
+    with pytest.raises(ConfigError, match="extends: file not found"):
+        load_config(child)
+
+
+def test_circular_extends(tmp_path):
+    write(tmp_path / "a.yaml", "extends: b.yaml\n")
+    write(tmp_path / "b.yaml", "extends: a.yaml\n")
+    with pytest.raises(ConfigError, match="circular"):
+        load_config(tmp_path / "a.yaml")
+
+
+def test_bad_set_syntax():
+    with pytest.raises(ConfigError, match="KEY=VALUE"):
+        load_config(None, ["train.learning_rate"])
+    with pytest.raises(ConfigError, match="not a section"):
+        load_config(None, ["run.name=a", "run.name.x=1"])
+    with pytest.raises(ConfigError, match=r"run\.name: Input should be a valid string"):
+        load_config(None, ["run.name.x=1"])
+
+
+def test_deep_merge_does_not_mutate():
+    base = {"a": {"b": 1, "c": [1]}}
+    merged = deep_merge(base, {"a": {"b": 2}})
+    assert merged == {"a": {"b": 2, "c": [1]}} and base == {"a": {"b": 1, "c": [1]}}
+
+
+def test_shipped_configs_validate():
+    for path in sorted(Path(__file__).resolve().parents[1].joinpath("configs").rglob("*.yaml")):
+        load_config(path)
+
+
+def test_cli_exit_code_2_one_line_no_traceback(tmp_path):
+    bad = write(tmp_path / "bad.yaml", "model:\n  dtype: float8\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "presstune.cli", "config", "validate", str(bad)], capture_output=True, text=True
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "model.dtype" in lines[0] and "bad.yaml" in lines[0]
