@@ -39,6 +39,21 @@ class RunSection(Strict):
     seed: int = 0
 
 
+class DemoBaseConfig(Strict):
+    """The demo-scale base model (``model.name_or_path: demo-base``), see presstune.models.tinybase."""
+
+    #: The oldest share of the replica's articles pretrains the base; the rest is the news.
+    pretrain_fraction: float = Field(0.6, gt=0, lt=1)
+    vocab_size: int = 4096
+    epochs: float = 3.0
+    seq_len: int = 256
+    batch_size: int = 16
+    lr: float = 2e-3
+    seed: int = 0
+    #: Stop pretraining early after this many seconds (None = no limit).
+    time_budget_s: float | None = None
+
+
 class Config(Strict):
     run: RunSection = Field(default_factory=RunSection)
     replica: ReplicaConfig = Field(default_factory=ReplicaConfig)
@@ -50,6 +65,7 @@ class Config(Strict):
     train: TrainConfig = Field(default_factory=TrainConfig)
     evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    demo_base: DemoBaseConfig = Field(default_factory=DemoBaseConfig)
 
     def run_dir(self) -> Path:
         return Path(self.run.root) / self.run.name

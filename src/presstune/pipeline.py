@@ -1,0 +1,329 @@
+"""The main job: collect -> corpus -> models -> train -> evaluate -> report in one run directory.
+
+Every stage skips what is already done and valid (collect skips complete items, corpus skips
+documents by content hash, variants are only rebuilt when their plan changed, training
+resumes from its newest checkpoint, evaluation keeps metrics whose settings and source are
+unchanged), so the same command resumes a killed run.
+
+Two special values make the offline demo self-contained:
+
+- ``collect.base_url: replica`` starts the local press-portal replica in-process (settings
+  from the ``replica:`` section) and collects from it; its ground-truth fact sheets are saved
+  as ``<run>/replica_facts.jsonl`` for closed-book QA.
+- ``model.name_or_path: demo-base`` builds (or reuses from ``~/.cache/presstune``) a
+  demo-scale Qwen3 pretrained on the replica's *older* articles; collection is then limited
+  to the *newer* ones, so fine-tuning teaches the model news it has never seen.
+"""
+
+
+
+import contextlib
+import copy
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+
+from presstune.config import Config, dump_config, load_raw
+from presstune.rundir import RunDir, atomic_write_json
+
+STAGES = ("collect", "corpus", "models", "train", "evaluate", "report")
+REPLICA = "replica"
+DEMO_BASE = "demo-base"
+
+console = Console(stderr=True)
+
+
+class PipelineError(RuntimeError):
+    """A stage could not run; the message names the stage and the cause."""
+
+
+def select_stages(from_stage: str | None, until_stage: str | None) -> list[str]:
+    for name in (from_stage, until_stage):
+        if name is not None and name not in STAGES:
+            raise PipelineError(f"unknown stage {name!r}; stages are {', '.join(STAGES)}")
+    start = STAGES.index(from_stage) if from_stage else 0
+    stop = STAGES.index(until_stage) if until_stage else len(STAGES) - 1
+    if start > stop:
+        raise PipelineError(f"--from {from_stage} comes after --until {until_stage}")
+    return list(STAGES[start : stop + 1])
+
+
+# -- the in-process replica and the demo base ------------------------------------------------
+
+@contextlib.contextmanager
+def replica_if_needed(cfg: Config, run: RunDir) -> Iterator[Any]:
+    """Start the replica when ``collect.base_url`` is ``replica``; point collect at it."""
+    if cfg.collect.base_url != REPLICA:
+        yield None
+        return
+    from presstune.replica.server import ReplicaServer
+
+    server = ReplicaServer.from_config(cfg.replica)
+    server.start()
+    try:
+        cfg.collect.base_url = server.base_url
+        cfg.collect.allowed_hosts = ["127.0.0.1"]
+        facts = run / "replica_facts.jsonl"
+        if not facts.exists():
+            import httpx
+
+            response = httpx.get(f"{server.root_url}/_replica/facts.jsonl", timeout=60)
+            response.raise_for_status()
+            from presstune.rundir import atomic_write_bytes
+
+            atomic_write_bytes(facts, response.content)
+        if cfg.evaluate.facts_file is None:
+            cfg.evaluate.facts_file = str(facts)
+        console.print(f"[dim]replica serving {server.base_url} ({cfg.replica.articles} articles, faults {cfg.replica.faults})[/]")
+        yield server
+    finally:
+        server.stop()
+
+
+def resolve_demo_base(cfg: Config, run: RunDir) -> dict[str, Any] | None:
+    """Build or reuse the demo base model; restrict collection to the articles after its cutoff."""
+    if cfg.model.name_or_path != DEMO_BASE:
+        return None
+    from presstune.models.tinybase import cached_demo_base, demo_cutoff, demo_pretraining_texts
+    from presstune.replica.site import Site
+
+    site = Site(articles=cfg.replica.articles, seed=cfg.replica.seed)
+    cutoff = demo_cutoff(site, cfg.demo_base.pretrain_fraction)
+    texts = demo_pretraining_texts(site, cutoff)
+    t0 = time.perf_counter()
+    settings = cfg.demo_base.model_dump(exclude={"pretrain_fraction"})
+    console.print(f"[bold]demo base[/]: {len(texts)} articles before {cutoff.date()} (cached under ~/.cache/presstune)")
+    path = cached_demo_base(texts, **settings)
+    info = {
+        "path": str(path), "cutoff": cutoff.isoformat(), "pretraining_articles": len(texts),
+        "seconds": round(time.perf_counter() - t0, 1), "demo_scale": True,
+    }
+    cfg.model.name_or_path = str(path)
+    cfg.corpus.tokenizer = str(path)
+    # The fine-tuning corpus is the news the base has not seen.
+    cfg.collect.date_from = cutoff.date().isoformat()
+    run.update_manifest(demo_base=info, demo_scale=True)
+    return info
+
+
+# -- stages ----------------------------------------------------------------------------------
+
+def stage_collect(cfg: Config, run: RunDir) -> dict[str, Any]:
+    from presstune.collect.runner import run_collect
+
+    summary = run_collect(cfg.collect, run)
+    brief = summary.brief()
+    if summary.exit_code != 0:
+        raise PipelineError(f"collect failed: {brief}")
+    return brief
+
+
+def stage_corpus(cfg: Config, run: RunDir) -> dict[str, Any]:
+    from presstune.corpus.pipeline import build_corpus
+
+    return build_corpus(cfg.corpus, run.path)
+
+
+def _variant_plan_matches(out_dir: Path, info: dict[str, Any]) -> bool:
+    existing = out_dir / "variant.json"
+    if not (existing.is_file() and (out_dir / "config.json").is_file()):
+        return False
+    try:
+        old = json.loads(existing.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        return False
+    return old.get("removed_layers") == info.get("removed_layers") and old.get("base_model") == info.get("base_model")
+
+
+def stage_models(cfg: Config, run: RunDir) -> dict[str, Any]:
+    """Parameter report, layer importance on the corpus, and the variants as HF checkpoints."""
+    from presstune.models.importance import compute_importance, load_calibration_texts, write_importance
+    from presstune.models.loading import load_base_model, load_tokenizer
+    from presstune.models.params import count_params, default_keep
+    from presstune.models.surgery import make_variant, plan_variant, save_variant
+
+    out = run / "models"
+    model = load_base_model(cfg.model)
+    tokenizer = load_tokenizer(cfg.model, required=True)
+    report = count_params(model.config, model=cfg.model.name_or_path)
+    keep = next((v.keep_layers for v in cfg.variants if v.kind == "pruned" and v.keep_layers), None)
+    params = report.to_dict(keep=keep or default_keep(model.config.num_hidden_layers))
+    atomic_write_json(out / "params.json", params)
+
+    importance_path = out / "importance.json"
+    if not importance_path.is_file():
+        texts, errors = load_calibration_texts(run / "dataset", tokenizer, samples=cfg.importance.samples)
+        for line in errors:
+            console.print(f"[yellow]calibration:[/] {line}")
+        result = compute_importance(
+            model, tokenizer, texts, max_length=cfg.importance.max_length, batch_size=cfg.importance.batch_size,
+            block_size=cfg.importance.block_size, allow_last=cfg.importance.allow_last, model_name=cfg.model.name_or_path,
+        )
+        write_importance(result, out)
+    importance = json.loads(importance_path.read_text(encoding="utf-8"))
+
+    built = {}
+    total = model.config.num_hidden_layers
+    for spec in cfg.variants:
+        if spec.kind == "original":
+            built[spec.name] = {"removed_layers": [], "layers": total}
+            continue
+        plan = plan_variant(total, spec, importance)
+        out_dir = run / "variants" / spec.name
+        info_probe = {"removed_layers": plan.get("removed_layers"), "base_model": cfg.model.name_or_path}
+        if _variant_plan_matches(out_dir, info_probe):
+            built[spec.name] = {"removed_layers": plan.get("removed_layers"), "skipped": True}
+            continue
+        variant, info = make_variant(copy.deepcopy(model), spec, importance)
+        info["base_model"] = cfg.model.name_or_path
+        save_variant(variant, out_dir, info, tokenizer=tokenizer, base_model=cfg.model.name_or_path)
+        built[spec.name] = {"removed_layers": info.get("removed_layers"), "layers": variant.config.num_hidden_layers}
+        del variant
+    return {"params_total": params.get("total"), "variants": built}
+
+
+def stage_train(cfg: Config, run: RunDir) -> dict[str, Any]:
+    from presstune.train.trainer import train_variant
+
+    results = {}
+    for spec in cfg.variants:
+        console.print(f"[bold]train[/] {spec.name} ({spec.kind}, {cfg.train.method})")
+        result = train_variant(cfg, spec, run.path, resume=True)
+        results[spec.name] = {
+            "status": result.status, "skipped": getattr(result, "skipped", False),
+            "best_eval_loss": getattr(result, "best_eval_loss", None),
+        }
+    return results
+
+
+def stage_evaluate(cfg: Config, run: RunDir) -> dict[str, Any]:
+    from presstune.evaluate.runner import evaluate_variant
+
+    names = (["base"] if cfg.evaluate.include_base else []) + [v.name for v in cfg.variants]
+    done = {}
+    for name in names:
+        console.print(f"[bold]evaluate[/] {name}")
+        metrics = evaluate_variant(cfg.evaluate, run.path, name, config=cfg)
+        done[name] = {k: (v.get("value") if isinstance(v, dict) else v) for k, v in metrics.items()
+                      if k.startswith(("perplexity", "qa_", "semantic"))}
+    return done
+
+
+def stage_report(cfg: Config, run: RunDir) -> dict[str, Any]:
+    from presstune.report.build import build_report
+
+    paths = build_report(run.path, title=cfg.report.title)
+    return {k: str(v) for k, v in paths.items()}
+
+
+STAGE_FUNCTIONS = {
+    "collect": stage_collect, "corpus": stage_corpus, "models": stage_models,
+    "train": stage_train, "evaluate": stage_evaluate, "report": stage_report,
+}
+
+
+def run_pipeline(
+    cfg: Config,
+    *,
+    config_files: list[str] | None = None,
+    from_stage: str | None = None,
+    until_stage: str | None = None,
+    run_dir: str | Path | None = None,
+) -> RunDir:
+    """Run the selected stages in order; returns the run directory."""
+    stages = select_stages(from_stage, until_stage)
+    cfg = cfg.model_copy(deep=True)
+    run = RunDir(run_dir or cfg.run_dir()).create()
+    run.record_config(dump_config(cfg), config_files)
+    timings: dict[str, float] = dict(run.read_manifest().get("pipeline_seconds", {}))
+    t_start = time.perf_counter()
+    with replica_if_needed(cfg, run):
+        if cfg.model.name_or_path == DEMO_BASE:
+            t0 = time.perf_counter()
+            resolve_demo_base(cfg, run)
+            timings["demo_base"] = round(time.perf_counter() - t0, 1)
+        run.update_manifest(resolved={"model": cfg.model.name_or_path, "collect_base_url": cfg.collect.base_url,
+                                      "collect_date_from": cfg.collect.date_from})
+        for index, name in enumerate(stages, 1):
+            elapsed = time.perf_counter() - t_start
+            console.rule(f"[bold]{index}/{len(stages)} {name}[/]  (elapsed {elapsed:,.0f} s)")
+            t0 = time.perf_counter()
+            try:
+                summary = STAGE_FUNCTIONS[name](cfg, run)
+            except PipelineError:
+                raise
+            except Exception as exc:
+                raise PipelineError(f"stage {name} failed: {type(exc).__name__}: {exc}") from exc
+            timings[name] = round(time.perf_counter() - t0, 1)
+            run.update_manifest(pipeline_seconds=timings)
+            console.print(f"[green]✓ {name}[/] in {timings[name]:,.1f} s  {_brief(summary)}")
+    return run
+
+
+def _brief(summary: Any, limit: int = 160) -> str:
+    text = json.dumps(summary, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- CLI -----------------------------------------------------------------------------------
+
+def repo_configs_dir() -> Path:
+    """``configs/`` of the source checkout (the demo config lives there)."""
+    return Path(__file__).resolve().parents[2] / "configs"
+
+
+def register(app: typer.Typer) -> None:
+    from presstune.cli import ConfigOpt, SetOpt, fail, load_cli_config
+
+    @app.command("run")
+    def run_cmd(
+        config: ConfigOpt = None,
+        set_: SetOpt = None,
+        from_stage: Annotated[Optional[str], typer.Option("--from", help=f"First stage: {', '.join(STAGES)}.")] = None,
+        until_stage: Annotated[Optional[str], typer.Option("--until", help="Last stage.")] = None,
+        run_dir: Annotated[Optional[Path], typer.Option("--run", help="Run directory (default runs/<run.name>).")] = None,
+    ) -> None:
+        """Run the whole pipeline (or --from/--until a part) in one run directory; re-running resumes."""
+        if config is None:
+            fail("--config is required, e.g. presstune run --config configs/qwen3-8b.yaml")
+        cfg = load_cli_config(config, set_)
+        files = [str(p) for p in load_raw(config)[1]]
+        try:
+            run = run_pipeline(cfg, config_files=files, from_stage=from_stage, until_stage=until_stage, run_dir=run_dir)
+        except PipelineError as exc:
+            fail(str(exc), code=1)
+            return
+        _print_outcome(run)
+
+    @app.command("demo")
+    def demo_cmd(
+        quick: Annotated[bool, typer.Option("--quick", help="Smoke-test size (about 2 minutes).")] = False,
+        out: Annotated[Path, typer.Option("--out", help="Run directory.")] = Path("runs/demo"),
+        set_: SetOpt = None,
+    ) -> None:
+        """The offline demo: replica + demo-scale Qwen3 on CPU, end to end, to a report."""
+        name = "demo-quick.yaml" if quick else "demo.yaml"
+        config = repo_configs_dir() / name
+        cfg = load_cli_config(config, set_)
+        files = [str(p) for p in load_raw(config)[1]]
+        t0 = time.perf_counter()
+        try:
+            run = run_pipeline(cfg, config_files=files, run_dir=out)
+        except PipelineError as exc:
+            fail(str(exc), code=1)
+            return
+        run.update_manifest(demo_wall_seconds=round(time.perf_counter() - t0, 1))
+        _print_outcome(run)
+
+
+def _print_outcome(run: RunDir) -> None:
+    index = run / "report" / "index.html"
+    if index.is_file():
+        print(f"report: {index.resolve()}")
+    else:
+        print(f"run directory: {run.path.resolve()}")
