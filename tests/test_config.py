@@ -83,7 +83,7 @@ def test_deep_merge_does_not_mutate():
 
 
 def test_shipped_configs_validate():
-    for path in sorted(Path(__file__).resolve().parents[1].joinpath("configs").rglob("*.yaml")):
+    for path in sorted(p for p in Path(__file__).resolve().parents[1].joinpath("configs").rglob("*.yaml") if "accelerate" not in p.parts):
         load_config(path)
 
 

@@ -1,0 +1,267 @@
+"""Replica content: generator determinism, slugs, facts/QA, HTML structure and PDFs."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from collections import Counter
+
+import pypdf
+import pypdfium2 as pdfium
+import pytest
+from lxml import html as lhtml
+
+from presstune.replica import html
+from presstune.replica.site import Site, slugify
+
+ID_RE = re.compile(r"^T\d{7}(EN|DE|EN_GB|EN_US)$")
+
+
+@pytest.fixture(scope="module")
+def site() -> Site:
+    return Site(articles=120, seed=7)
+
+
+def _pdf_text_pypdf(blob: bytes) -> list[str]:
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    return [p.extract_text() or "" for p in pypdf.PdfReader(io.BytesIO(blob)).pages]
+
+
+def _pdf_text_pdfium(blob: bytes) -> list[str]:
+    doc = pdfium.PdfDocument(blob)
+    try:
+        out = []
+        for i in range(len(doc)):
+            tp = doc[i].get_textpage()
+            out.append(tp.get_text_range())
+            tp.close()
+        return out
+    finally:
+        doc.close()
+
+
+def test_slug_rules():
+    assert slugify('BMW M Racing Academy: "Class of 2026" starts.') == "bmw-m-racing-academy:-class-of-2026-starts"
+    assert slugify("Valid from 11/2024") == "valid-from-11/2024"
+    assert slugify("Jäger am Nürburgring, München") == "jaeger-am-nuerburgring-muenchen"
+    assert slugify("South Korea's golf – Niépce’s €") == "south-korea-s-golf-%E2%80%93-ni%C3%A9pce%E2%80%99s-%E2%82%AC"
+    long_title = "word " * 80
+    assert len(slugify(long_title)) > 300  # never truncated
+
+
+def test_population_shape(site):
+    arts = site.articles()
+    assert len(arts) == 120
+    ids = [a.id for a in arts]
+    assert len(set(ids)) == len(ids) and all(ID_RE.match(i) for i in ids)
+    assert [a.date for a in arts] == sorted((a.date for a in arts), reverse=True)
+    assert all(a.date.tzinfo is not None and a.date.utcoffset() is not None for a in arts)
+    span = arts[0].date - arts[-1].date
+    assert span.days > 600
+    origins = Counter(a.origin for a in arts)
+    assert origins["twin"] >= 1 and origins["regional"] >= 1 and origins["near_duplicate"] >= 1
+    # German twins share the number and the facts
+    for de in (a for a in arts if a.language == "de"):
+        en = site.article(de.id[:-2] + "EN")
+        assert en.family_id == de.family_id and en.facts == de.facts
+    for reg in (a for a in arts if a.origin == "regional"):
+        src = site.article(reg.source_id)
+        assert reg.number != src.number and reg.family_id == src.family_id and reg.title == src.title
+    for dup in (a for a in arts if a.is_near_duplicate_of):
+        src = site.article(dup.is_near_duplicate_of)
+        assert dup.ground_truth_body != src.ground_truth_body
+        assert src.body_paragraphs[1] in dup.ground_truth_body  # mostly the same text
+    # ids are not strictly chronological (evergreen items) in a big enough site
+    big = Site(articles=600, seed=7).articles()
+    nums = [a.number for a in big if a.origin == "original"]
+    assert nums != sorted(nums, reverse=True)
+
+
+def test_same_seed_same_content_different_seed_differs():
+    a, b, c = Site(60, seed=3), Site(60, seed=3), Site(60, seed=4)
+    assert [x.id for x in a.articles()] == [x.id for x in b.articles()]
+    assert a.facts_jsonl() == b.facts_jsonl()
+    assert a.facts_jsonl() != c.facts_jsonl()
+    art = next(x for x in a.articles() if x.attachments and x.attachments[0].kind == "pdf")
+    no = art.attachments[0].no
+    assert a.attachment_bytes(art.id, no) == b.attachment_bytes(art.id, no)
+    assert html.detail_page(art) == html.detail_page(b.article(art.id))
+
+
+def test_facts_stated_and_qa_answers_in_body(site):
+    n_qa = 0
+    for a in site.articles():
+        body = a.ground_truth_body
+        if a.media_only:
+            assert body == "" and a.qa == []
+            continue
+        assert len(a.body_paragraphs) >= 3
+        for qa in a.qa:
+            assert qa["answer"] in body, (a.id, qa)
+            assert qa["fact_key"] in a.facts
+        keys = {q["fact_key"] for q in a.qa}
+        if a.lang2 == "en":
+            assert {"model", "power_kw", "price_eur", "plant", "person"} <= keys, (a.id, keys)
+        n_qa += len(a.qa)
+    assert n_qa > 5 * len(site)
+    rec = json.loads(site.facts_jsonl().splitlines()[0])
+    assert {"id", "family_id", "language", "date", "facts", "qa", "body", "attachments"} <= rec.keys()
+
+
+def test_body_looks_like_a_press_release(site):
+    bodies = [a.ground_truth_body for a in site.articles() if not a.media_only]
+    assert sum(b.startswith(("Munich.", "München.")) for b in bodies) > len(bodies) * 0.15
+    joined = "\n".join(bodies)
+    for needle in ("€", "kW", "“", "said", "ü"):
+        assert needle in joined
+
+
+def test_detail_page_structure(site):
+    for art in site.articles()[:40]:
+        page = html.detail_page(art, "java", sizes={a.no: 1234 for a in art.attachments})
+        doc = lhtml.fromstring(page)
+        assert doc.xpath("string(//h1)") == art.title
+        assert doc.xpath("string(//h2[contains(@class,'teaser')])") == art.subtitle
+        date = doc.xpath("string(//span[@class='date'])")
+        assert re.match(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \w{3} \d\d \d\d:\d\d:\d\d CES?T \d{4}$", date), date
+        body = doc.xpath("//div[@id='article-text' and contains(@class,'serif')]")
+        assert len(body) == 1
+        text = " ".join(body[0].text_content().split())
+        if art.body_paragraphs:
+            first_words = " ".join(art.body_paragraphs[0].split()[:6])
+            assert first_words in text
+        assert [t.text_content() for t in doc.xpath("//a[contains(@class,'tag')]")] == art.tags
+        assert doc.xpath("//link[@rel='canonical']/@href")[0].endswith(f"{art.url_path}?language=en")
+        links = doc.xpath("//ul[@class='offline-article-list']//a[@class='download']/@href")
+        assert links == [a.url(art.id) for a in art.attachments]
+        if art.has_pdf:
+            assert doc.xpath("string(//ul[@class='offline-article-list']//span[@class='text'])") == "Printable version"
+            assert re.match(r"PDF, (EN|DE), 1\.21 KB", doc.xpath("string(//ul[@class='offline-article-list']//span[@class='details'])"))
+        assert "epaas.api.initialize" in page
+    short = html.detail_page(site.articles()[0], "short")
+    assert re.search(r'<span class="date">\d\d\.\d\d\.\d{4}</span>', short)
+
+
+def test_markup_variants_present(site):
+    kinds = Counter(a.markup for a in site.articles())
+    assert set(kinds) == {"multi_p", "single_p_br", "wrapped"}
+    single = next(a for a in site.articles() if a.markup == "single_p_br" and a.body_paragraphs)
+    assert "<br/> <br/>" in html.body_html(single)
+    wrapped = next(a for a in site.articles() if a.markup == "wrapped" and a.body_paragraphs)
+    assert re.search(r"\n {2,4}\S", html.body_html(wrapped))
+    pages = "".join(html.body_html(a) for a in site.articles())
+    for needle in ("If you have any questions, please contact:", "<strong>The BMW Group</strong>", 'class="text co2_summary"', "<ul>"):
+        assert needle in pages
+
+
+def test_changed_layout_has_no_article_text(site):
+    art = site.articles()[0]
+    page = html.detail_page(art, changed_layout=True)
+    doc = lhtml.fromstring(page)
+    assert not doc.xpath("//div[@id='article-text']") and not doc.xpath("//h1")
+    assert doc.xpath("//section[contains(@class,'article-body')]")
+
+
+def test_pdfs_open_in_two_libraries_with_headers_footers_and_facts(site):
+    seen_kinds = set()
+    for art in site.articles():
+        for att in art.attachments:
+            if att.kind != "pdf" or att.label != "Printable version" or att.pdf_kind in seen_kinds:
+                continue
+            blob = site.attachment_bytes(art.id, att.no)
+            assert blob.startswith(b"%PDF")
+            pages_a, pages_b = _pdf_text_pypdf(blob), _pdf_text_pdfium(blob)
+            assert len(pages_a) == len(pages_b) >= 1
+            seen_kinds.add(att.pdf_kind)
+            if att.pdf_kind == "scanned":
+                assert all(not t.strip() for t in pages_a + pages_b)
+                continue
+            de = att.language == "DE"
+            page_word, doc_word = ("Seite", "Presse-Information") if de else ("Page", "Media Information")
+            for i, (ta, tb) in enumerate(zip(pages_a, pages_b), start=1):
+                for t in (ta, tb):
+                    assert f"{page_word} {i}" in t
+                    assert "Bayerische Motoren Werke Aktiengesellschaft" in t
+                    assert doc_word in t
+            full = " ".join(pages_b)
+            assert ("Corporate Communications" if not de else "Presse- und Öffentlichkeitsarbeit") in pages_b[0]
+            flat = " ".join(full.replace("-\r\n", "").replace("-\n", "").split())
+            assert f"{art.facts['power_kw']} kW" in flat
+            assert "€" in full or "Euro" in full
+            assert ("The BMW Group" if not de else "Die BMW Group") in full
+            assert "WLTP" in full
+    assert {"text", "two_column", "table", "scanned"} <= seen_kinds
+
+
+def test_most_printable_pdfs_have_two_pages_and_hyphenation():
+    site = Site(articles=40, seed=11)
+    counts, hyphen = [], 0
+    for art in site.articles():
+        att = next((a for a in art.attachments if a.label == "Printable version"), None)
+        if att is None or att.pdf_kind == "scanned" or att.language == "DE":
+            continue
+        blob = site.attachment_bytes(art.id, att.no)
+        pages = _pdf_text_pypdf(blob)
+        counts.append(len(pages))
+        hyphen += sum(bool(re.search(r"[a-z]-\n[a-z]", p)) for p in pages)
+        # pdfium reports a line-end hyphen as U+FFFE and joins the line (worth knowing downstream)
+        assert len(_pdf_text_pdfium(blob)) == len(pages)
+    assert sum(c >= 2 for c in counts) >= 0.6 * len(counts)
+    assert hyphen > 0
+
+
+def test_ten_thousand_articles_plan_lazily():
+    big = Site(articles=10_000, seed=1)
+    assert len(big) == 10_000
+    assert html.list_fragment(big, 500, "java").count("<article ") == 20
+    assert "body_paragraphs" not in vars(big.articles()[0])  # heavy content not built yet
+    assert big.articles()[-1].body_paragraphs or big.articles()[-1].media_only
+
+
+def test_some_pdfs_have_a_slightly_broken_xref_but_read(caplog):
+    site = Site(articles=40, seed=2)
+    broken = 0
+    for art in site.articles():
+        att = next((a for a in art.attachments if a.label == "Printable version" and a.pdf_kind != "scanned"), None)
+        if att is None:
+            continue
+        blob = site.attachment_bytes(art.id, att.no)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="pypdf"):
+            pages = [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(blob)).pages]
+        if any("Ignoring wrong pointing object" in r.getMessage() for r in caplog.records):
+            broken += 1
+            assert pages and all(pages)
+            assert len(_pdf_text_pdfium(blob)) == len(pages)
+    assert broken >= 1
+
+
+def test_export_cli_writes_facts_and_samples(tmp_path):
+    from typer.testing import CliRunner
+
+    from presstune.replica.cli import replica_app
+
+    res = CliRunner().invoke(replica_app, ["export", "--out", str(tmp_path), "--articles", "15", "--seed", "1", "--pages", "2"])
+    assert res.exit_code == 0, res.output
+    lines = (tmp_path / "facts.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 15 and all(json.loads(line)["body"] is not None for line in lines)
+    assert len(list((tmp_path / "pages").glob("*.html"))) == 2
+
+
+def test_replica_config_section():
+    from pydantic import ValidationError
+
+    from presstune.replica.config import ReplicaConfig
+    from presstune.replica.faults import FaultConfig
+    from presstune.replica.server import ReplicaServer
+
+    cfg = ReplicaConfig(articles=12, seed=3, faults={"error_5xx": 0.5}, sitemap=False)
+    assert isinstance(cfg.faults, FaultConfig) and cfg.faults.error_5xx == 0.5
+    srv = ReplicaServer.from_config(cfg)
+    assert len(srv.site) == 12 and srv.sitemap is False and srv.faults.error_5xx == 0.5
+    with pytest.raises(ValidationError):
+        ReplicaConfig(faults={"error_5xx": 2})
+    with pytest.raises(ValidationError):
+        ReplicaConfig(faults="brutal")
