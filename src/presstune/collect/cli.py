@@ -1,7 +1,67 @@
 """CLI commands of the collect stage."""
 
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
 
 
 def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the root app (filled in by the stage's issue)."""
+    """Add ``presstune collect`` to the root app."""
+    from presstune.cli import ConfigOpt, SetOpt
+
+    @app.command("collect")
+    def collect(
+        run: Annotated[Optional[Path], typer.Option("--run", help="Run directory (default: <run.root>/<run.name> of the config).")] = None,
+        base_url: Annotated[Optional[str], typer.Option("--base-url", help="Portal base URL, e.g. https://www.press.bmwgroup.com/global")] = None,
+        target: Annotated[Optional[int], typer.Option("--target", help="Collect the newest N articles (after filters).")] = None,
+        language: Annotated[Optional[str], typer.Option("--language", help="Language from the id suffix (default en).")] = None,
+        variants: Annotated[Optional[bool], typer.Option("--variants/--no-variants", help="Count EN_GB/EN_US ids as English.")] = None,
+        since: Annotated[Optional[str], typer.Option("--since", help="Only articles dated on/after YYYY-MM-DD.")] = None,
+        until: Annotated[Optional[str], typer.Option("--until", help="Only articles dated on/before YYYY-MM-DD.")] = None,
+        concurrency: Annotated[Optional[int], typer.Option("--concurrency", help="Requests in flight per host (default 4).")] = None,
+        min_delay: Annotated[Optional[float], typer.Option("--min-delay", help="Seconds between request starts per host.")] = None,
+        sitemaps: Annotated[Optional[bool], typer.Option("--sitemaps/--no-sitemaps", help="Discover via robots.txt sitemaps (else listing pages).")] = None,
+        pdfs: Annotated[Optional[bool], typer.Option("--pdfs/--no-pdfs", help="Download PDF attachments.")] = None,
+        max_failure_share: Annotated[Optional[float], typer.Option("--max-failure-share", help="Exit 1 above this failed share.")] = None,
+        browser_fallback: Annotated[Optional[bool], typer.Option("--browser-fallback/--no-browser-fallback", help="Render unparseable pages with Playwright (if installed).")] = None,
+        config: ConfigOpt = None,
+        set_: SetOpt = None,
+    ) -> None:
+        """Discover and download press releases into RUN/articles.jsonl, RUN/pdfs/ and RUN/html/."""
+        from presstune.cli import fail, load_cli_config
+
+        flags = {
+            "base_url": base_url, "target": target, "language": language, "include_variants": variants,
+            "date_from": since, "date_to": until, "concurrency_per_host": concurrency, "min_delay": min_delay,
+            "use_sitemaps": sitemaps, "download_pdfs": pdfs, "max_failure_share": max_failure_share,
+            "browser_fallback": browser_fallback,
+        }
+        sets = list(set_ or [])
+        for key, value in flags.items():
+            if value is not None:
+                sets.append(f"collect.{key}={json.dumps(value)}")
+        cfg = load_cli_config(config, sets)
+        from presstune.collect.runner import run_collect
+        from presstune.config import dump_config
+        from presstune.rundir import RunDir
+
+        run_dir = RunDir(run if run is not None else cfg.run_dir()).create()
+        run_dir.record_config(dump_config(cfg), [str(config)] if config else [])
+        try:
+            summary = run_collect(cfg, run_dir)
+        except ValueError as exc:
+            fail(str(exc))
+            return
+        s = summary
+        typer.echo(
+            f"collect: {s.collected} collected, {s.unchanged} unchanged, {s.failed_articles} failed articles, "
+            f"{s.pdfs_downloaded} PDFs downloaded ({s.pdfs_unchanged} unchanged, {s.pdfs_failed} failed), "
+            f"{s.requests} requests in {s.seconds:.1f}s -> {run_dir.path}/collect_report.json",
+            err=True,
+        )
+        if s.exit_code:
+            typer.echo(f"collect: {s.message}", err=True)
+            raise typer.Exit(s.exit_code)

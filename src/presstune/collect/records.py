@@ -25,6 +25,9 @@ class Attachment(BaseModel):
     error: str | None = None
     sha256: str | None = None
     bytes: int | None = None
+    #: Validators of the downloaded file, for conditional requests on re-runs (added by collect).
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 class ArticleRecord(BaseModel):

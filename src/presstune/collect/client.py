@@ -1,0 +1,427 @@
+"""The polite HTTP layer: one guard for hosts, robots.txt, per-host slots, retries, downloads.
+
+httpx does the HTTP (async, HTTP/1.1 keep-alive). What no library does for us, and is written
+here: the per-host concurrency + minimum start spacing (a semaphore and a clock), backoff with
+full jitter that honours ``Retry-After`` host-wide, and verified streaming PDF downloads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as _dt
+import email.utils
+import os
+import random
+import time
+import urllib.robotparser
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from presstune import __version__
+from presstune.collect.config import CollectConfig
+
+RETRY_STATUSES = {429, 500, 502, 503, 504, 520, 521, 522, 523, 524}
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+
+
+class HostNotAllowed(RuntimeError):
+    """A request to a host outside the configured set: a programming or data error, never sent."""
+
+
+class FetchError(Exception):
+    """An item could not be fetched; ``reason`` is one line for the report."""
+
+    def __init__(self, reason: str, *, attempts: int = 1, status: int | None = None, retryable: bool = True):
+        super().__init__(reason)
+        self.reason = reason
+        self.attempts = attempts
+        self.status = status
+        #: False = retrying in a later run will not help (404, robots, not a PDF...).
+        self.retryable = retryable
+
+
+class ContentError(Exception):
+    """The body is wrong (truncated, not a PDF, too big); ``retryable`` says if a retry may help."""
+
+    def __init__(self, reason: str, retryable: bool):
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+
+
+def user_agent(template: str) -> str:
+    return template.replace("{version}", __version__)
+
+
+class HostGuard:
+    """The single place that decides whether a URL may be requested (installed as an httpx hook,
+    so redirects and every other request pass through it too)."""
+
+    def __init__(self, hosts: list[str]):
+        self.hosts = {h.lower() for h in hosts}
+
+    def check(self, url: str | httpx.URL) -> None:
+        parts = urlsplit(str(url))
+        host = (parts.hostname or "").lower()
+        if parts.scheme not in ("http", "https") or host not in self.hosts:
+            raise HostNotAllowed(f"refusing to request {str(url)[:200]!r}: host {host!r} is not in allowed hosts {sorted(self.hosts)}")
+
+    def allows(self, url: str) -> bool:
+        try:
+            self.check(url)
+        except HostNotAllowed:
+            return False
+        return True
+
+    async def hook(self, request: httpx.Request) -> None:
+        self.check(request.url)
+
+
+def host_key(url: str | httpx.URL) -> str:
+    parts = urlsplit(str(url))
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+class HostSlots:
+    """At most ``concurrency`` requests in flight per host, and request starts spaced by
+    ``min_delay`` seconds; ``pause(host, s)`` makes the whole host wait (Retry-After)."""
+
+    def __init__(self, concurrency: int, min_delay: float):
+        self.concurrency = concurrency
+        self.min_delay = min_delay
+        self._sems: dict[str, asyncio.Semaphore] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._next: dict[str, float] = {}
+        self._paused: dict[str, float] = {}
+        self.delay_for: dict[str, float] = {}
+
+    def set_delay(self, host: str, delay: float) -> None:
+        self.delay_for[host] = max(self.min_delay, delay)
+
+    def pause(self, host: str, seconds: float) -> None:
+        until = time.monotonic() + seconds
+        self._paused[host] = max(self._paused.get(host, 0.0), until)
+
+    @contextlib.asynccontextmanager
+    async def slot(self, host: str) -> AsyncIterator[None]:
+        sem = self._sems.setdefault(host, asyncio.Semaphore(self.concurrency))
+        lock = self._locks.setdefault(host, asyncio.Lock())
+        async with sem:
+            async with lock:  # starts are serialised so that they can be spaced
+                while True:
+                    now = time.monotonic()
+                    start = max(now, self._next.get(host, 0.0), self._paused.get(host, 0.0))
+                    if start <= now:
+                        break
+                    await asyncio.sleep(start - now)
+                self._next[host] = now + self.delay_for.get(host, self.min_delay)
+            yield
+
+
+def crawl_delay(robots_txt: str, ua: str) -> float | None:
+    """Crawl-delay of the group that applies to ``ua`` (its own group, else ``*``).
+
+    Written by hand because urllib.robotparser accepts only integer delays ("0.5" is dropped).
+    """
+    token = ua.split("/")[0].strip().lower()
+    groups: list[tuple[list[str], float | None]] = []
+    agents: list[str] = []
+    delay: float | None = None
+    in_rules = False
+    for raw in robots_txt.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if ":" not in line:
+            continue
+        key, value = (part.strip() for part in line.split(":", 1))
+        key = key.lower()
+        if key == "user-agent":
+            if in_rules:
+                groups.append((agents, delay))
+                agents, delay, in_rules = [], None, False
+            agents.append(value.lower())
+        elif agents:
+            in_rules = True
+            if key == "crawl-delay":
+                with contextlib.suppress(ValueError):
+                    delay = max(0.0, float(value))
+    if agents:
+        groups.append((agents, delay))
+    own = [d for a, d in groups if any(x != "*" and x in token for x in a)]
+    if own:
+        return own[0]
+    star = [d for a, d in groups if "*" in a]
+    return star[0] if star else None
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=_dt.timezone.utc)
+    now_dt = _dt.datetime.fromtimestamp(now if now is not None else time.time(), _dt.timezone.utc)
+    return max(0.0, (when - now_dt).total_seconds())
+
+
+@dataclass
+class Fetched:
+    url: str  # final URL after redirects
+    status: int
+    headers: httpx.Headers
+    content: bytes = b""
+    attempts: int = 1
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    retries: int = 0
+    bytes: int = 0
+    status_counts: dict[int, int] = field(default_factory=dict)
+    retry_after_waits: list[float] = field(default_factory=list)
+    robots_disallowed: int = 0
+
+
+class Fetcher:
+    """Async client with the politeness rules; use as ``async with Fetcher(cfg) as f:``."""
+
+    def __init__(self, cfg: CollectConfig, *, transport: httpx.AsyncBaseTransport | None = None):
+        self.cfg = cfg
+        base = urlsplit(cfg.base_url)
+        if base.scheme not in ("http", "https") or not base.hostname:
+            raise ValueError(f"collect.base_url must be an http(s) URL, got {cfg.base_url!r}")
+        self.guard = HostGuard(cfg.allowed_hosts or [base.hostname])
+        self.guard.check(cfg.base_url)
+        self.ua = user_agent(cfg.user_agent)
+        self.slots = HostSlots(cfg.concurrency_per_host, cfg.min_delay)
+        self.robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self._robots_lock = asyncio.Lock()
+        self.stats = Stats()
+        self._rng = random.Random()
+        self._transport = transport
+        self.client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Fetcher:
+        n = self.cfg.concurrency_per_host * max(1, len(self.guard.hosts))
+        self.client = httpx.AsyncClient(
+            http1=True,
+            http2=False,
+            follow_redirects=False,  # redirects are followed here, each hop through slot + guard
+            timeout=httpx.Timeout(self.cfg.timeout, connect=min(10.0, self.cfg.timeout)),
+            limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
+            headers={"User-Agent": self.ua, **({"Accept-Language": self.cfg.accept_language} if self.cfg.accept_language else {})},
+            event_hooks={"request": [self.guard.hook]},
+            transport=self._transport,
+            trust_env=False,  # no proxies from the environment: only the configured hosts
+        )
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+
+    # -- robots.txt ----------------------------------------------------------------------
+    async def load_robots(self, url: str) -> urllib.robotparser.RobotFileParser | None:
+        """Fetch and parse robots.txt of ``url``'s host once (RFC 9309: 4xx = allow all,
+        5xx/unreachable after retries = the run cannot go on politely -> FetchError)."""
+        host = host_key(url)
+        async with self._robots_lock:
+            if host in self.robots:
+                return self.robots[host]
+            if not self.cfg.respect_robots:
+                self.robots[host] = None
+                return None
+            robots_url = host + "/robots.txt"
+            got = await self._request("GET", robots_url, {}, check_robots=False, ok_statuses=range(200, 500))
+            if got.status >= 400:
+                self.robots[host] = None
+                return None
+            parser = urllib.robotparser.RobotFileParser(robots_url)
+            parser.parse(got.content.decode("utf-8", "replace").splitlines())
+            delay = crawl_delay(got.content.decode("utf-8", "replace"), self.ua)
+            if delay is not None:
+                self.slots.set_delay(host, min(float(delay), self.cfg.max_crawl_delay))
+            self.robots[host] = parser
+            return parser
+
+    def sitemaps_from_robots(self, url: str) -> list[str]:
+        parser = self.robots.get(host_key(url))
+        return list(parser.site_maps() or []) if parser else []
+
+    def allowed_by_robots(self, url: str) -> bool:
+        parser = self.robots.get(host_key(url))
+        return True if parser is None else parser.can_fetch(self.ua, url)
+
+    # -- requests ------------------------------------------------------------------------
+    async def get(self, url: str, headers: dict[str, str] | None = None, ok_statuses: Any = (200, 304)) -> Fetched:
+        return await self._request("GET", url, headers or {}, ok_statuses=ok_statuses)
+
+    async def download(
+        self, url: str, part_path: Path, headers: dict[str, str] | None = None, *, max_bytes: int,
+        expect_pdf: bool = True, content_attempts: int | None = None,
+    ) -> Fetched:
+        """Stream ``url`` into ``part_path`` and verify it; 304 leaves no file. Content errors
+        that a retry may cure (truncation) are retried up to ``content_attempts`` times."""
+
+        async def sink(resp: httpx.Response) -> bytes:
+            return await _stream_to_file(resp, part_path, max_bytes, expect_pdf)
+
+        last: ContentError | None = None
+        attempts = 0
+        for _ in range(max(1, content_attempts if content_attempts is not None else self.cfg.max_retries + 1)):
+            try:
+                got = await self._request("GET", url, headers or {}, sink=sink, ok_statuses=(200, 304))
+                got.attempts += attempts
+                return got
+            except ContentError as exc:
+                attempts += 1
+                last = exc
+                with contextlib.suppress(FileNotFoundError):
+                    part_path.unlink()
+                if not exc.retryable:
+                    raise FetchError(exc.reason, attempts=attempts, retryable=False) from None
+                self.stats.retries += 1
+                await asyncio.sleep(self._backoff(attempts))
+        assert last is not None
+        raise FetchError(last.reason, attempts=attempts, retryable=True)
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential backoff with full jitter (AWS architecture blog): U(0, min(cap, base*2^n))."""
+        return self._rng.uniform(0, min(self.cfg.backoff_max, self.cfg.backoff_base * (2 ** max(0, attempt - 1))))
+
+    async def _request(
+        self, method: str, url: str, headers: dict[str, str], *, check_robots: bool = True,
+        sink: Callable[[httpx.Response], Awaitable[bytes]] | None = None, ok_statuses: Any = (200,),
+        max_redirects: int = 5,
+    ) -> Fetched:
+        assert self.client is not None, "use 'async with Fetcher(...)'"
+        self.guard.check(url)
+        attempt = 0
+        redirects = 0
+        while True:
+            if check_robots:
+                await self.load_robots(url)
+                if not self.allowed_by_robots(url):
+                    self.stats.robots_disallowed += 1
+                    raise FetchError(f"disallowed by robots.txt: {url}", attempts=0, retryable=False)
+            attempt += 1
+            host = host_key(url)
+            error: str | None = None
+            wait: float | None = None
+            try:
+                async with self.slots.slot(host):
+                    self.stats.requests += 1
+                    request = self.client.build_request(method, url, headers=headers)
+                    response = await self.client.send(request, stream=True)
+                    try:
+                        status = response.status_code
+                        self.stats.status_counts[status] = self.stats.status_counts.get(status, 0) + 1
+                        if status in REDIRECT_STATUSES and "location" in response.headers:
+                            location = urljoin(url, response.headers["location"])
+                            await response.aclose()
+                            redirects += 1
+                            if redirects > max_redirects:
+                                raise FetchError(f"too many redirects at {url}", attempts=attempt, status=status, retryable=False)
+                            self.guard.check(location)  # raises: a redirect off-site is never followed
+                            url = location
+                            attempt -= 1  # a redirect is not a failed attempt
+                            continue
+                        if status in ok_statuses and status != 304:
+                            content = await (sink(response) if sink else response.aread())
+                            self.stats.bytes += len(content) if not sink else int(response.num_bytes_downloaded)
+                            return Fetched(url, status, response.headers, content if not sink else b"", attempt)
+                        if status == 304 and status in ok_statuses:
+                            return Fetched(url, status, response.headers, b"", attempt)
+                        if status in RETRY_STATUSES:
+                            error = f"HTTP {status}"
+                            if status in (429, 503):
+                                wait = parse_retry_after(response.headers.get("retry-after"))
+                        else:
+                            raise FetchError(f"HTTP {status}", attempts=attempt, status=status, retryable=status in (403, 408, 409, 425))
+                    finally:
+                        await response.aclose()
+            except httpx.TimeoutException as exc:
+                error = f"timeout ({type(exc).__name__})"
+            except httpx.RemoteProtocolError as exc:
+                error = f"connection broken: {exc}"[:200]
+            except httpx.TransportError as exc:
+                error = f"connection error: {type(exc).__name__}: {exc}"[:200]
+            # error: decide whether and how long to wait
+            if attempt > self.cfg.max_retries:
+                raise FetchError(f"{error} (gave up after {attempt} attempts)", attempts=attempt, status=_status_of(error))
+            if wait is not None:
+                if wait > self.cfg.max_retry_after:
+                    raise FetchError(f"{error}: Retry-After {wait:.0f}s exceeds max_retry_after", attempts=attempt, status=_status_of(error))
+                self.stats.retry_after_waits.append(wait)
+                if self.cfg.retry_after_scope == "host":
+                    self.slots.pause(host, wait)  # the host asked everybody to wait
+                else:
+                    await asyncio.sleep(wait)
+            else:
+                await asyncio.sleep(self._backoff(attempt))
+            self.stats.retries += 1
+
+
+def _status_of(error: str | None) -> int | None:
+    if error and error.startswith("HTTP "):
+        with contextlib.suppress(ValueError):
+            return int(error.split()[1])
+    return None
+
+
+async def _stream_to_file(resp: httpx.Response, part_path: Path, max_bytes: int, expect_pdf: bool) -> bytes:
+    """Write the body to ``part_path`` (fsync'd), enforcing the cap while streaming; verify
+    Content-Length, content type, ``%PDF-`` magic and the ``%%EOF`` trailer."""
+    declared = resp.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise ContentError(f"too large: Content-Length {int(declared)} > cap {max_bytes}", retryable=False)
+    ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+    if expect_pdf and ctype and ctype not in ("application/pdf", "application/octet-stream", "application/x-pdf", "binary/octet-stream"):
+        # Read a little to say what it is, then give up: an HTML page is not a PDF.
+        head = b""
+        async for chunk in resp.aiter_bytes():
+            head += chunk
+            if len(head) >= 64:
+                break
+        raise ContentError(f"not a PDF: content-type {ctype!r}, starts with {head[:20]!r}", retryable=False)
+    part_path.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    head = b""
+    tail = b""
+    try:
+        with open(part_path, "wb") as handle:
+            async for chunk in resp.aiter_bytes():
+                written += len(chunk)
+                if written > max_bytes:
+                    raise ContentError(f"too large: more than {max_bytes} bytes (stream aborted)", retryable=False)
+                if len(head) < 8:
+                    head += chunk[:8]
+                    if expect_pdf and len(head) >= 5 and not head.startswith(b"%PDF-"):
+                        raise ContentError(f"not a PDF: starts with {head[:20]!r}", retryable=False)
+                tail = (tail + chunk)[-2048:]
+                handle.write(chunk)
+            handle.flush()
+            await asyncio.to_thread(os.fsync, handle.fileno())  # off the event loop: fsync can take ms
+    except httpx.HTTPError as exc:
+        raise ContentError(f"truncated: connection broke after {written} bytes ({type(exc).__name__})", retryable=True) from None
+    if declared is not None and declared.isdigit() and written != int(declared):
+        raise ContentError(f"truncated: got {written} of {declared} bytes", retryable=True)
+    if expect_pdf:
+        if not head.startswith(b"%PDF-"):
+            raise ContentError(f"not a PDF: starts with {head[:20]!r}", retryable=False)
+        if b"%%EOF" not in tail:
+            raise ContentError(f"truncated PDF: no %%EOF trailer in the last bytes ({written} bytes)", retryable=True)
+    return b""
