@@ -1,7 +1,47 @@
 """CLI commands of the corpus stage."""
 
+
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
 
 
 def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the root app (filled in by the stage's issue)."""
+    """Add ``presstune corpus`` to the root app."""
+    from presstune.cli import ConfigOpt, SetOpt
+
+    @app.command("corpus")
+    def corpus(
+        run: Annotated[Path, typer.Option("--run", help="Run directory holding articles.jsonl and pdfs/.")],
+        phase: Annotated[Optional[str], typer.Option(help="regex | llm | format | all | no-llm (default: config, no-llm).")] = None,
+        style: Annotated[Optional[str], typer.Option(help="instruct | article | qa.")] = None,
+        train_ratio: Annotated[Optional[float], typer.Option("--train-ratio", help="Share of documents in train.")] = None,
+        split: Annotated[Optional[str], typer.Option(help="family | date (newest families to eval).")] = None,
+        tokenizer: Annotated[Optional[str], typer.Option(help="Tokenizer path or hub id ('tinybase' = demo tokenizer).")] = None,
+        llm_model: Annotated[Optional[str], typer.Option("--llm-model", help="LLM phase: model path/id (or endpoint model name).")] = None,
+        llm_url: Annotated[Optional[str], typer.Option("--llm-url", help="LLM phase: OpenAI-compatible endpoint base URL.")] = None,
+        config: ConfigOpt = None,
+        set_: SetOpt = None,
+    ) -> None:
+        """Build the training corpus: extract, clean, [LLM], filter, split, format (phases re-runnable)."""
+        from presstune.cli import fail, load_cli_config
+
+        sets = list(set_ or [])
+        for key, value in (("phase", phase), ("style", style), ("train_ratio", train_ratio), ("split", split),
+                           ("tokenizer", tokenizer), ("llm.model", llm_model), ("llm.url", llm_url)):
+            if value is not None:
+                sets.append(f"corpus.{key}={value}")
+        if llm_url is not None:
+            sets.append("corpus.llm.backend=openai")
+        cfg = load_cli_config(config, sets)
+        from presstune.corpus.pipeline import build_corpus
+
+        try:
+            summary = build_corpus(cfg.corpus, run)
+        except (FileNotFoundError, RuntimeError, ValueError) as exc:
+            fail(str(exc))
+            return
+        import json
+
+        print(json.dumps(summary, indent=2, ensure_ascii=False, default=str))

@@ -1,6 +1,42 @@
 from typing import Literal
 
+from pydantic import Field
+
 from presstune.schema import Strict
+
+
+class LLMConfig(Strict):
+    """The optional LLM cleaning phase; its output is only kept when every guard passes."""
+
+    #: "transformers": a local model (batched generate); "openai": any OpenAI-compatible endpoint.
+    backend: Literal["transformers", "openai"] = "transformers"
+    #: Hub id or local path (transformers), or the model name sent to the endpoint (openai).
+    model: str = "Qwen/Qwen3-8B"
+    #: Endpoint base URL for the openai backend, e.g. http://127.0.0.1:8000 (POST {url}/v1/chat/completions).
+    url: str | None = None
+    #: Name of the environment variable holding the endpoint's API key (never the key itself).
+    api_key_env: str = "OPENAI_API_KEY"
+    batch_size: int = Field(4, ge=1)
+    #: Upper bound; the actual budget is min(max_new_tokens, input tokens * 1.3 + 64).
+    max_new_tokens: int = Field(4096, ge=1)
+    temperature: float = 0.0
+    timeout: float = Field(300.0, gt=0)
+    concurrency: int = Field(4, ge=1)
+    #: Guards: reject output shorter than this share of the input (characters).
+    min_length_ratio: float = 0.6
+    #: ... or longer than this share (the model rambles / invents).
+    max_length_ratio: float = 1.1
+    #: ... or whose word n-grams (size novel_ngram) are missing from the input above this share.
+    max_novel_ngram_share: float = 0.1
+    novel_ngram: int = 3
+    #: Documents longer than this (characters) are not sent (kept as the regex version).
+    max_input_chars: int = 24000
+    system_prompt: str = (
+        "You clean press releases extracted from PDFs. Return the article body only: remove "
+        "page headers and footers, contact blocks, company boilerplate, legal and consumption "
+        "disclaimers and links. Do not add, rephrase or summarise anything. Keep paragraphs "
+        "separated by one blank line. Output the cleaned text and nothing else."
+    )
 
 
 class CorpusConfig(Strict):
@@ -8,7 +44,49 @@ class CorpusConfig(Strict):
 
     phase: Literal["regex", "llm", "format", "all", "no-llm"] = "no-llm"
     style: Literal["instruct", "article", "qa"] = "instruct"
-    train_ratio: float = 0.9
+    train_ratio: float = Field(0.9, gt=0, lt=1)
     split: Literal["family", "date"] = "family"
     languages: list[str] = ["en"]
     min_chars: int = 200
+    #: Seed of the family split (deterministic given the same documents).
+    seed: int = 0
+
+    # -- extraction -----------------------------------------------------------------------
+    #: PDF text engine. pypdfium2 (Apache-2.0/BSD) was picked by benchmarks/bench_corpus.py;
+    #: pypdf is the baseline. PyMuPDF is not offered: its AGPL licence would bind the package.
+    pdf_engine: Literal["pypdfium2", "pypdf"] = "pypdfium2"
+    #: A PDF with fewer extracted characters than this counts as having no text layer.
+    min_pdf_chars: int = 40
+    #: Use the PDF when its text is at least this share of the page body's length (else the page).
+    min_pdf_to_html_ratio: float = 0.5
+    #: Reject a PDF whose detected language differs from the article's (some EN articles link a
+    #: German PDF first); the next attachment or the page body is used instead.
+    check_pdf_language: bool = True
+
+    # -- cleaning -------------------------------------------------------------------------
+    #: A line is a running header/footer when it recurs (digits normalised) on at least this
+    #: share of pages (and on 2 or more pages) within the top/bottom zone of each page.
+    header_footer_share: float = 0.5
+    #: Lines from the top and bottom of each page considered as header/footer zone.
+    header_footer_zone: int = 6
+    #: Remove the portal's boilerplate blocks (contacts, company paragraph, disclaimers ...).
+    remove_boilerplate: bool = True
+
+    # -- filters --------------------------------------------------------------------------
+    #: MinHash/LSH near-duplicate threshold (estimated Jaccard of word shingles).
+    near_dup_threshold: float = Field(0.7, gt=0, le=1)
+    shingle_size: int = Field(5, ge=1)
+    minhash_perm: int = Field(128, ge=16)
+    #: Drop near-duplicates (keep one per cluster: the preferred language, then the longest).
+    drop_near_duplicates: bool = True
+
+    # -- formatting -----------------------------------------------------------------------
+    #: Tokenizer for chat templates and token lengths (hub id or local path).
+    tokenizer: str = "Qwen/Qwen3-8B"
+    system_prompt: str = "You are a helpful assistant that knows the company's press releases."
+    #: QA style: questions per article (templated from the article's own sentences).
+    qa_per_article: int = Field(3, ge=1)
+    #: Drop formatted rows longer than this many tokens (None = keep all; the trainer truncates).
+    max_tokens: int | None = None
+
+    llm: LLMConfig = Field(default_factory=LLMConfig)

@@ -1,0 +1,466 @@
+"""Cleaning: running headers/footers from page structure, hyphenation, paragraphs, boilerplate.
+
+Why by hand: no library knows this portal's print layout. The generic parts are learned per
+document (a line that recurs in the top/bottom zone of most pages is a running header or
+footer, whatever it says); the portal-specific parts (media-information block, contacts,
+"The BMW Group" company paragraph, consumption/CO2 disclaimers, social links, company footer)
+are small rule tables in English and German, tested on the shapes listed in PRESSCLUB.md.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from presstune.corpus.extract import Line, PdfText
+
+SOFT_HYPHENS = ("\xad", "\x02", "\ufffe")
+_WS = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+
+def normalize_text(text: str) -> str:
+    """NFC, no-break and odd spaces to one space, no control characters."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch for ch in text if ch in "\n\t" or ch in SOFT_HYPHENS or unicodedata.category(ch)[0] != "C")
+    return _WS.sub(" ", text)
+
+
+def line_key(text: str) -> str:
+    """Key for recurrence: case-folded, digits -> '#', whitespace collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"\d+", "#", text.casefold())).strip()
+
+
+# -- rule tables -------------------------------------------------------------------------------
+_I = re.IGNORECASE
+
+PAGE_NUMBER = re.compile(
+    r"^(?:(?:page|seite|p\.)\s*\d+(?:\s*(?:of|/|von)\s*\d+)?|\d{1,3}(?:\s*/\s*\d{1,3})?|[-–]\s*\d{1,3}\s*[-–])$", _I)
+
+_MONTHS = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+           r"januar|februar|märz|maerz|mai|juni|juli|oktober|dezember)")
+DATE_LINE = re.compile(rf"^(?:\d{{1,2}}\.?\s+{_MONTHS}\s+\d{{4}}|\d{{1,2}}\.\d{{1,2}}\.\d{{4}}|{_MONTHS}\s+\d{{1,2}},\s+\d{{4}})$", _I)
+
+#: Lines of the page-1 header block and of running page headers/footers.
+HEADER_LINES = [
+    re.compile(r"^(?:bmw\s+(?:group\s+)?)?corporate\s+communications\.?$", _I),
+    re.compile(r"^presse-?\s+und\s+öffentlichkeitsarbeit\.?$", _I),
+    re.compile(r"^(?:media|press|presse)[\s-]*information(?:en)?\.?(?:\s+(?:date\s+)?.*\d{4})?$", _I),
+    re.compile(r"^(?:date|datum)\b[\s:]*.{0,40}\d{4}$", _I),
+    re.compile(r"^(?:subject|topic|thema|betreff)(?:\s*:|\s+).{0,250}$", _I),
+    re.compile(r"^(?:company|firma|unternehmen)\s+bayerische\s+motoren\s+werke.*$", _I),
+    re.compile(r"^bayerische\s+motoren\s+werke\s+aktiengesellschaft\.?$", _I),
+    re.compile(r"^(?:postal\s+address|postanschrift|post\s+address|address|anschrift)\b.{0,80}$", _I),
+    re.compile(r"^(?:telephone|telefon|phone|tel\.?|fax|telefax)\s*[:.]?\s*\+?[\d ()/-]{5,}.*$", _I),
+    re.compile(r"^(?:internet|web)\s*[:.]?\s*(?:https?://)?www\.\S+$", _I),
+    re.compile(r"^(?:e-?mail)\s*[:.]?\s*\S+@\S+$", _I),
+    re.compile(r"^P90\d{6}\b.*$"),
+    re.compile(r"^(?:https?://)?www\.[\w.-]+\.\w+/?$", _I),
+]
+
+#: Paragraphs that open a contact block (it runs on while paragraphs look like contacts).
+CONTACT_START = re.compile(
+    r"^(?:if you have any questions,?\s+please\s+contact|for (?:further|more) (?:information|questions),?\s+(?:please\s+)?contact|"
+    r"media\s+contacts?\b|press\s+contacts?\b|contact\s+for\s+(?:the\s+)?(?:media|press)|contacts?\s*[.:]?$|"
+    r"bitte\s+wenden\s+sie\s+sich\s+bei\s+rückfragen|bei\s+rückfragen\s+wenden\s+sie\s+sich|ihre?\s+ansprechpartner|"
+    r"pressekontakt|kontakt\s*[.:]?$|published\s+by\b|business\s+and\s+finance\s+press|investor\s+relations\s*$)", _I)
+_PHONE = re.compile(r"(?:tel\.?|telephone|telefon|phone|mobile|mobil|fax)\s*[:.]?\s*\+?\d", _I)
+_EMAIL = re.compile(r"\S+@\S+\.\w+|send an e-?mail|e-?mail\s*:", _I)
+_ROLE = re.compile(
+    r"\b(?:spokesperson|spokesman|spokeswoman|press officer|head of|communications?|pressesprecher(?:in)?|"
+    r"leiter(?:in)?|kommunikation|sprecher(?:in)?|media relations|public relations)\b", _I)
+
+#: "The BMW Group" company paragraph (and its heading) in English and German.
+COMPANY_HEADING = re.compile(r"^(?:the\s+|die\s+)?bmw\s+group\.?$|^(?:über\s+die|about\s+the)\s+bmw\s+group\.?$", _I)
+COMPANY_PARAGRAPH = [
+    re.compile(r"^with its four brands\b", _I),
+    re.compile(r"^(?:the\s+)?bmw\s+group\s+is\s+the\s+world'?s\s+leading\s+premium\s+manufacturer", _I),
+    re.compile(r"^in\s+20\d\d,?\s+the\s+bmw\s+group\s+sold\b", _I),
+    re.compile(r"^the\s+success\s+of\s+the\s+bmw\s+group\s+has\s+always\s+been\s+built\b", _I),
+    re.compile(r"^die\s+bmw\s+group\s+ist\s+mit\s+ihren\b", _I),
+    re.compile(r"^mit\s+ihren\s+vier\s+marken\b", _I),
+    re.compile(r"^im\s+jahr\s+20\d\d\s+(?:erwirtschaftete|verkaufte)\s+die\s+bmw\s+group\b", _I),
+    re.compile(r"^der\s+erfolg\s+der\s+bmw\s+group\s+basiert\b", _I),
+]
+
+#: Consumption / CO2 disclaimers: figure lists and the legal notes around them.
+_CONSUMPTION = re.compile(
+    r"(?:energy|fuel|power|electric(?:al)?\s+power)\s+consumption\s+(?:combined|weighted)|"
+    r"co[2₂][\s-]*emissions?\s+(?:combined|weighted)|co[2₂][\s-]*class|"
+    r"(?:energie|kraftstoff|strom)verbrauch\s+(?:kombiniert|gewichtet)|co[2₂]-emissionen\s+(?:kombiniert|gewichtet)|"
+    r"co[2₂]-klasse|electric\s+range\s+(?:combined|\(wltp\))", _I)
+_UNIT = re.compile(r"kwh\s*/\s*100\s*km|l\s*/\s*100\s*km|g\s*/\s*km|mpg\b", _I)
+DISCLAIMER_PARAGRAPH = [
+    re.compile(r"^(?:the|all)\s+(?:information|figures|values|data)\s+(?:on|for|regarding)\s+(?:fuel|energy|power)\s+consumption", _I),
+    re.compile(r"^further\s+information\s+on\s+(?:the\s+)?official\s+fuel\s+consumption", _I),
+    re.compile(r"^(?:the\s+)?(?:fuel|energy|power)\s+consumption,?\s+co[2₂]\s+emissions?", _I),
+    re.compile(r"^(?:the\s+)?consumption\s+(?:and|/)\s+(?:emissions?|co[2₂])\s+(?:figures|values|data)", _I),
+    re.compile(r"^(?:die\s+)?angaben\s+zu(?:m)?\s+(?:kraftstoff|energie|strom)verbrauch", _I),
+    re.compile(r"^weitere\s+informationen\s+zum\s+offiziellen\s+kraftstoffverbrauch", _I),
+    re.compile(r"www\.bmw\.de/wltp|unentgeltlich\s+erhältlich|deutsche\s+automobil\s+treuhand|"
+               r"leitfaden\s+über\s+den\s+kraftstoffverbrauch|guideline\s+on\s+fuel\s+consumption", _I),
+    re.compile(r"^(?:all\s+)?(?:figures|values)\s+(?:are\s+)?(?:determined|calculated)\s+(?:according\s+to|in\s+accordance\s+with)\s+(?:the\s+)?wltp", _I),
+]
+
+#: Social / link lines.
+SOCIAL_LINE = [
+    re.compile(r"^(?:https?://|www\.)\S+$", _I),
+    re.compile(r"^(?:linkedin|facebook|youtube|instagram|x|twitter|tiktok|xing|threads|newsroom|internet|web)\s*:\s*\S+$", _I),
+    re.compile(r"^↗"),
+    re.compile(r"\bon\s+the\s+(?:web|internet)\.?$|\bim\s+internet\.?$|\bin\s+social\s+media\.?$", _I),
+    re.compile(r"^(?:follow\s+us|folgen\s+sie\s+uns)\b", _I),
+]
+
+#: Finance-release headings in capitals.
+FINANCE_HEADING = re.compile(
+    r"^(?:published\s+by|contacts?|business\s+and\s+finance\s+press|investor\s+relations|"
+    r"the\s+bmw\s+group\s+on\s+the\s+internet|die\s+bmw\s+group\s+im\s+internet|confidential|vertraulich)\.?$", _I)
+
+
+def is_header_line(text: str) -> str | None:
+    t = text.strip()
+    if PAGE_NUMBER.match(t):
+        return "page_number"
+    if DATE_LINE.match(t):
+        return "date_line"
+    for rx in HEADER_LINES:
+        if rx.match(t):
+            return "header_footer_rule"
+    return None
+
+
+def is_social(text: str) -> bool:
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    if not lines:
+        return False
+    return all(any(rx.search(ln) for rx in SOCIAL_LINE) for ln in lines) and len(text) < 400
+
+
+def _contact_like(par: str) -> bool:
+    if _PHONE.search(par) or _EMAIL.search(par):
+        return True
+    if len(par) <= 120 and _ROLE.search(par):
+        return True
+    # A name / role line: short, no sentence end, at most a few words.
+    words = par.split()
+    return len(par) <= 60 and len(words) <= 6 and not par.rstrip().endswith((".", "!", "?", ":"))
+
+
+def is_disclaimer(par: str) -> bool:
+    if any(rx.search(par) for rx in DISCLAIMER_PARAGRAPH):
+        return True
+    if _CONSUMPTION.search(par) and (len(_UNIT.findall(par)) >= 2 or "wltp" in par.lower() or "nefz" in par.lower()):
+        # A figure list, not prose that happens to mention a range: most of it is the figures.
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", par) if s]
+        figure_sentences = [s for s in sentences if _CONSUMPTION.search(s) or _UNIT.search(s)]
+        return len(figure_sentences) >= max(1, len(sentences) // 2)
+    return False
+
+
+def is_company_paragraph(par: str) -> bool:
+    return any(rx.search(par) for rx in COMPANY_PARAGRAPH)
+
+
+@dataclass
+class CleanResult:
+    body: str
+    removed: Counter = field(default_factory=Counter)
+
+
+#: Openings of boilerplate blocks that can be glued to the end of a body paragraph when the
+#: PDF leaves no vertical gap; the paragraph is split there so the rules see the block alone.
+_SIGNATURES = re.compile(
+    r"(?:(?:the|die)\s+bmw\s+group\s+)?(?:with its four brands|die bmw group ist mit ihren vier marken)|"
+    r"if you have any questions,?\s+please contact|bitte wenden sie sich bei rückfragen|"
+    r"media contact\.|pressekontakt\.|the information on fuel consumption|die angaben zu kraftstoffverbrauch", _I)
+
+
+def _split_at_signatures(paragraphs: list[str]) -> list[str]:
+    out = []
+    for par in paragraphs:
+        while True:
+            m = _SIGNATURES.search(par, 1)
+            if not m or m.start() == 0:
+                break
+            head = par[: m.start()].rstrip()
+            if head:
+                out.append(head)
+            par = par[m.start():]
+        out.append(par)
+    return out
+
+
+def remove_boilerplate(paragraphs: list[str], title: str | None = None,
+                       subtitle: str | None = None) -> tuple[list[str], Counter]:
+    """Drop the portal's boilerplate paragraphs; returns the kept ones and counts per rule."""
+    kept: list[str] = []
+    removed: Counter = Counter()
+    in_contact = False
+    in_company = False
+    for par in _split_at_signatures(paragraphs):
+        p = par.strip()
+        if not p:
+            continue
+        if CONTACT_START.match(p) or FINANCE_HEADING.match(p):
+            in_contact, in_company = True, False
+            removed["contact"] += 1
+            continue
+        if in_contact and not (COMPANY_HEADING.match(p) or is_company_paragraph(p)):
+            if _contact_like(p):
+                removed["contact"] += 1
+                continue
+        in_contact = False
+        if COMPANY_HEADING.match(p):
+            in_company = True
+            removed["company"] += 1
+            continue
+        if is_company_paragraph(p) or (in_company and "bmw group" in p.lower() and len(p) > 80):
+            in_company = True
+            removed["company"] += 1
+            continue
+        in_company = False
+        if is_disclaimer(p):
+            removed["disclaimer"] += 1
+            continue
+        if is_social(p):
+            removed["social"] += 1
+            continue
+        if is_header_line(p) and len(p) < 300:
+            removed["header_rule"] += 1
+            continue
+        kept.append(p)
+    # The title (and the teaser) repeated at the start of the body.
+    for what, text in (("title", title), ("subtitle", subtitle)):
+        if not text or not kept:
+            continue
+        key = _alnum(text)
+        for n in (1, 2, 3):
+            if len(kept) >= n and _alnum(" ".join(kept[:n])) == key:
+                del kept[:n]
+                removed[what] += 1
+                break
+    return kept, removed
+
+
+def _alnum(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+# -- PDF page structure --------------------------------------------------------------------------
+
+def remove_running_lines(pages: list[list[Line]], share: float = 0.5, zone: int = 6) -> tuple[list[list[Line]], Counter]:
+    """Remove lines recurring in the top/bottom zone of most pages, and page numbers/header rules there."""
+    removed: Counter = Counter()
+    n = len(pages)
+    counts: Counter = Counter()
+    zones = [_zone(page, zone) for page in pages]
+    for page, z in zip(pages, zones):
+        counts.update({line_key(page[i].text) for i in z})
+    need = max(2, int(share * n + 0.999))
+    running = {k for k, c in counts.items() if n >= 2 and c >= need and k}
+    out: list[list[Line]] = []
+    for page, z in zip(pages, zones):
+        kept: list[Line] = []
+        cut = False
+        for i, line in enumerate(page):
+            in_zone = i in z
+            if in_zone and line_key(line.text) in running:
+                removed["running_header_footer"] += 1
+                cut = True
+                continue
+            if in_zone and is_header_line(line.text):
+                removed[is_header_line(line.text) or "header"] += 1
+                cut = True
+                continue
+            if cut and kept:  # a removed line separated two blocks: keep them apart
+                line = Line(**{**line.__dict__, "gap_before": True})
+            cut = False
+            kept.append(line)
+        out.append(kept)
+    return out, removed
+
+
+def _zone(page: list[Line], zone: int) -> set[int]:
+    """Indices of the first/last ``zone`` lines, in content order and (with geometry) by height."""
+    m = len(page)
+    ids = set(range(min(zone, m))) | set(range(max(0, m - zone), m))
+    if page and all(l.top is not None for l in page):
+        by_y = sorted(range(m), key=lambda i: -page[i].top)
+        ids |= set(by_y[:zone]) | set(by_y[-zone:])
+    return ids
+
+
+_TERMINAL = ('.', '!', '?', ':', '"', '”', '“', '»', '«', ')', ';')
+_BULLET = re.compile(r"^(?:[•·▪‣◦●■□–-]|\d{1,2}[.)])\s+")
+
+
+def _vocabulary(texts: list[str]) -> set[str]:
+    vocab: set[str] = set()
+    for t in texts:
+        for tok in t.split():
+            vocab.add(tok.strip(".,;:!?()[]\"'“”„»«").casefold())
+    return vocab
+
+
+_CONJUNCTIONS = {"und", "oder", "bis", "sowie", "and", "or", "to"}
+
+
+def join_lines(lines: list[str], vocab: set[str] | None = None) -> str:
+    """Join wrapped lines of one paragraph, repairing hyphenation at line ends.
+
+    Rule (documented in DESIGN terms): "develop-|ment" is joined when the second part starts
+    lower-case, unless the hyphenated form occurs elsewhere in the document or the first part
+    is a single letter ("e-|mobility"); "BMW-|Group", "2025-|2030" keep the hyphen without space.
+    Soft hyphens are always joined.
+    """
+    vocab = vocab or set()
+    out = ""
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            continue
+        if not out:
+            out = line
+            continue
+        if out.endswith(SOFT_HYPHENS) or out.endswith("-") and len(out) >= 2 and out[-2].isalnum():
+            # PDFium reports a line-final hyphen as \x02: the same decision as for "-".
+            first = re.split(r"\s", out[:-1])[-1]
+            head = first.strip("(\"'“„")
+            m = re.match(r"[^\s]+", line)
+            second = m.group(0) if m else ""
+            second_core = second.strip(".,;:!?)\"'”")
+            hyphenated = f"{head}-{second_core}".casefold()
+            joined = f"{head}{second_core}".casefold()
+            if second_core.casefold() in _CONJUNCTIONS:  # "Premium-Finanz- und Mobilität..."
+                out = out[:-1] + "- " + line
+            elif second[:1].islower() and len(head) > 1 and (hyphenated not in vocab or joined in vocab):
+                out = out[:-1] + line
+            else:
+                out = out[:-1] + "-" + line
+            continue
+        out = out + " " + line
+    for ch in SOFT_HYPHENS:
+        out = out.replace(ch, "")
+    return re.sub(r" {2,}", " ", out)
+
+
+def pdf_paragraphs(pages: list[list[Line]], keep_tables: bool = False) -> tuple[list[str], Counter]:
+    """Group lines into paragraphs: vertical gaps (geometry) or line-length heuristics (no geometry).
+
+    Table rows (runs far apart on one baseline) are dropped unless ``keep_tables`` (then they
+    become "key value" lines of one paragraph); a short heading right before a table goes too.
+    """
+    removed: Counter = Counter()
+    all_lines = [l for p in pages for l in p]
+    vocab = _vocabulary([l.text for l in all_lines])
+    has_geometry = any(l.bottom is not None for l in all_lines)
+    lengths = sorted(len(l.text) for l in all_lines)
+    typical = lengths[int(len(lengths) * 0.9)] if lengths else 80
+    paragraphs: list[list[str]] = []
+    kinds: list[str] = []  # "text" | "bullet" | "table"
+    for page in pages:
+        for i, line in enumerate(page):
+            text = line.text.strip()
+            if not text:
+                continue
+            if line.table:
+                if not keep_tables:
+                    removed["table_row"] += 1
+                    if kinds and kinds[-1] == "text" and len(paragraphs[-1]) == 1 and len(paragraphs[-1][0]) < 60 \
+                            and not paragraphs[-1][0].endswith("."):
+                        paragraphs.pop(), kinds.pop()  # the table's heading ("Technical data")
+                        removed["table_heading"] += 1
+                    kinds.append("table_gap")
+                    paragraphs.append([])
+                    continue
+                if kinds and kinds[-1] == "table":
+                    paragraphs[-1].append(text)
+                else:
+                    paragraphs.append([text]), kinds.append("table")
+                continue
+            bullet = bool(_BULLET.match(text))
+            new = not paragraphs or not paragraphs[-1] or kinds[-1] == "table"
+            if not new:
+                prev = paragraphs[-1][-1]
+                if i == 0 or line.col_start:  # page/column break: continue only an unfinished sentence
+                    new = prev.endswith(_TERMINAL)
+                elif has_geometry:
+                    # A gap, or a short line without final punctuation before it (a subheading).
+                    new = line.gap_before or (len(prev) < typical * 0.6 and not prev.endswith(_TERMINAL)
+                                              and not prev.endswith(("-", ",") + SOFT_HYPHENS))
+                else:
+                    new = prev.endswith(_TERMINAL) and len(prev) < typical * 0.8
+                if bullet:
+                    new = True
+            if new:
+                paragraphs.append([text])
+                kinds.append("bullet" if bullet else "text")
+            else:
+                paragraphs[-1].append(text)
+    out: list[str] = []
+    prev_kind = ""
+    for lines, kind in zip(paragraphs, kinds):
+        if not lines:
+            prev_kind = kind
+            continue
+        if kind == "table":
+            out.append("\n".join(lines))
+        elif kind == "bullet":
+            item = _BULLET.sub("", join_lines(lines, vocab), count=1)
+            if prev_kind == "bullet" and out:
+                out[-1] += "\n" + item  # list items: one paragraph, one line each
+            else:
+                out.append(item)
+        else:
+            out.append(join_lines(lines, vocab))
+        prev_kind = kind
+    return out, removed
+
+
+def clean_pdf(pdf: PdfText, title: str | None = None, subtitle: str | None = None, share: float = 0.5,
+              zone: int = 6, boilerplate: bool = True, keep_tables: bool = False) -> CleanResult:
+    pages = [[Line(**{**l.__dict__, "text": normalize_text(l.text).strip()}) for l in page] for page in pdf.pages]
+    pages = [[l for l in page if l.text] for page in pages]
+    pages, removed = remove_running_lines(pages, share=share, zone=zone)
+    paragraphs, more = pdf_paragraphs(pages, keep_tables=keep_tables)
+    removed.update(more)
+    if boilerplate:
+        paragraphs, more = remove_boilerplate(paragraphs, title, subtitle)
+        removed.update(more)
+    return CleanResult(body="\n\n".join(paragraphs), removed=removed)
+
+
+def html_paragraphs(body: str) -> list[str]:
+    """The page body: paragraphs split at blank lines, hard-wrapped/indented lines joined."""
+    text = normalize_text(body)
+    blocks = re.split(r"\n\s*\n", text)
+    out = []
+    for block in blocks:
+        lines = [l.strip() for l in block.split("\n") if l.strip()]
+        if not lines:
+            continue
+        # Bullet items stay separate lines inside their block.
+        items: list[list[str]] = []
+        for line in lines:
+            if _BULLET.match(line) or not items:
+                items.append([line])
+            else:
+                items[-1].append(line)
+        joined = [" ".join(item) for item in items]
+        if len(joined) > 1 and all(_BULLET.match(j) for j in joined[1:]):
+            head = [] if _BULLET.match(joined[0]) else [joined.pop(0)]
+            out.extend(head)
+            out.append("\n".join(_BULLET.sub("", j, count=1) for j in joined))
+        else:
+            out.extend(joined)
+    return [re.sub(r" {2,}", " ", p) for p in out]
+
+
+def clean_html(body: str, title: str | None = None, subtitle: str | None = None, boilerplate: bool = True) -> CleanResult:
+    paragraphs = html_paragraphs(body)
+    removed: Counter = Counter()
+    if boilerplate:
+        paragraphs, removed = remove_boilerplate(paragraphs, title, subtitle)
+    return CleanResult(body="\n\n".join(paragraphs), removed=removed)

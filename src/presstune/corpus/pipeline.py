@@ -1,0 +1,383 @@
+"""The corpus stage: extract -> clean -> [llm] -> filter -> split -> format, one folder per phase.
+
+Each phase writes one JSON per document (atomically) carrying the hash of its inputs and
+settings, and skips documents whose hash is unchanged, so phases can be re-run alone and a
+killed run continues. Each phase writes a report listing every document's outcome with a
+named reason for failures and drops.
+
+    extracted/<ID>.json   pages and lines of the chosen PDF (or the page-body fallback) + why
+    cleaned/<ID>.json     title, date, body, source, removed-line counts;  cleaned/report.json
+    llm/<ID>.json         LLM-cleaned body or the regex body with the rejection reason; llm/cache/
+    dataset/              train.jsonl, eval.jsonl, documents.jsonl, dropped.jsonl, stats.json,
+                          lengths.png, README.md
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from presstune.corpus import clean as C
+from presstune.corpus.config import CorpusConfig
+from presstune.corpus.extract import Line, PdfError, PdfText, extract_pdf
+from presstune.rundir import RunDir, atomic_write_json, atomic_write_text, read_jsonl, write_jsonl
+
+log = logging.getLogger(__name__)
+
+#: Bump when a phase's output for the same input changes (forces a re-run of that phase).
+EXTRACT_VERSION = "1"
+CLEAN_VERSION = "1"
+LLM_VERSION = "1"
+
+PHASES = {
+    "regex": ("extract", "clean"),
+    "llm": ("llm",),
+    "format": ("format",),
+    "no-llm": ("extract", "clean", "format"),
+    "all": ("extract", "clean", "llm", "format"),
+}
+
+
+def _hash(*parts: Any) -> str:
+    blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def _file_sha(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def _safe_name(doc_id: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in doc_id)
+
+
+def load_articles(run: Path) -> list[dict[str, Any]]:
+    """articles.jsonl validated as ArticleRecord; later lines for the same id supersede earlier."""
+    from pydantic import ValidationError
+
+    from presstune.collect.records import ArticleRecord
+
+    by_id: dict[str, dict[str, Any]] = {}
+    for i, row in enumerate(read_jsonl(run / "articles.jsonl")):
+        try:
+            rec = ArticleRecord.model_validate(row)
+        except ValidationError as exc:
+            log.warning("articles.jsonl line %d: invalid record skipped: %s", i + 1, exc.errors()[0]["msg"])
+            continue
+        by_id[rec.id] = rec.model_dump()
+    return list(by_id.values())
+
+
+def primary_language(rec_language: str) -> str:
+    return rec_language.split("_")[0].lower()
+
+
+# -- extract -------------------------------------------------------------------------------------
+
+def _pdf_candidates(rec: dict[str, Any]) -> list[dict[str, Any]]:
+    pdfs = [a for a in rec.get("attachments", []) if a.get("type") == "pdf"]
+    printable = [a for a in pdfs if "printable" in (a.get("label") or "").lower()]
+    return printable or pdfs
+
+
+def extract_article(rec: dict[str, Any], run: Path, cfg: CorpusConfig) -> dict[str, Any]:
+    """Pick the text source of one article; every PDF that is not used gets a named reason."""
+    attempts: list[dict[str, Any]] = []
+    for att in _pdf_candidates(rec):
+        where = att.get("path") or att.get("url")
+        if att.get("status") != "ok" or not att.get("path"):
+            attempts.append({"attachment": where, "reason": f"not_downloaded_{att.get('status')}"})
+            continue
+        try:
+            pdf = extract_pdf(run / att["path"], cfg.pdf_engine)
+        except PdfError as exc:
+            attempts.append({"attachment": where, "reason": exc.reason, "detail": exc.detail})
+            continue
+        except Exception as exc:  # a PDF that crashes the engine must not stop the run
+            attempts.append({"attachment": where, "reason": "corrupt", "detail": f"{type(exc).__name__}: {exc}"})
+            continue
+        if pdf.chars() < cfg.min_pdf_chars:
+            attempts.append({"attachment": where, "reason": "no_text_layer",
+                             "detail": f"{pdf.chars()} characters on {pdf.n_pages} pages (scanned?)"})
+            continue
+        if cfg.check_pdf_language:
+            from presstune.corpus.dedup import detect_language
+
+            lang = detect_language(pdf.plain())
+            want = primary_language(rec["language"])
+            if lang != want:
+                attempts.append({"attachment": where, "reason": "pdf_language_mismatch", "detail": f"pdf {lang}, article {want}"})
+                continue
+        pages = [[[l.text, _r(l.x0), _r(l.x1), _r(l.top), _r(l.bottom), int(l.gap_before), int(l.col_start), int(l.table)]
+                  for l in page] for page in pdf.pages]
+        return {"source": "pdf", "pdf": att["path"], "engine": pdf.engine, "pages": pages, "pdf_failures": attempts}
+    return {"source": "html", "pdf": None, "engine": None, "pages": None, "pdf_failures": attempts}
+
+
+def _r(v: float | None) -> float | None:
+    return None if v is None else round(v, 2)
+
+
+def _pdf_from_json(pages: list[list[list[Any]]], engine: str) -> PdfText:
+    out = PdfText(engine=engine)
+    for page in pages:
+        out.pages.append([Line(text=t, x0=x0, x1=x1, top=top, bottom=bottom, gap_before=bool(g),
+                               col_start=bool(c), table=bool(tb)) for t, x0, x1, top, bottom, g, c, tb in page])
+    return out
+
+
+def phase_extract(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig) -> dict[str, Any]:
+    out_dir = run / "extracted"
+    settings = {"v": EXTRACT_VERSION, "engine": cfg.pdf_engine, "min_pdf_chars": cfg.min_pdf_chars,
+                "check_pdf_language": cfg.check_pdf_language}
+    report = []
+    counts: Counter = Counter()
+    for rec in records:
+        pdf_shas = [_file_sha(run / a["path"]) if a.get("path") else None for a in _pdf_candidates(rec)]
+        rec_key = {k: rec.get(k) for k in ("id", "language", "title", "subtitle", "date", "body", "attachments")}
+        h = _hash(settings, rec_key, pdf_shas)
+        path = out_dir / f"{_safe_name(rec['id'])}.json"
+        old = _read_json(path)
+        if old and old.get("input_hash") == h:
+            counts["skipped"] += 1
+            report.append({"id": rec["id"], "source": old["source"], "pdf_failures": old["pdf_failures"], "skipped": True})
+            continue
+        result = extract_article(rec, run, cfg)
+        atomic_write_json(path, {"id": rec["id"], "input_hash": h, **result}, indent=None)
+        counts[result["source"]] += 1
+        report.append({"id": rec["id"], "source": result["source"], "pdf_failures": result["pdf_failures"], "skipped": False})
+    failure_counts = Counter(f["reason"] for r in report for f in r["pdf_failures"])
+    summary = {"documents": len(report), "counts": dict(counts), "pdf_failures": dict(failure_counts)}
+    atomic_write_json(out_dir / "report.json", {**summary, "items": report})
+    return summary
+
+
+# -- clean ---------------------------------------------------------------------------------------
+
+def clean_document(rec: dict[str, Any], ext: dict[str, Any], cfg: CorpusConfig) -> dict[str, Any]:
+    title, subtitle = rec.get("title"), rec.get("subtitle")
+    html = C.clean_html(rec.get("body") or "", title, subtitle, cfg.remove_boilerplate)
+    source, body, removed, note = "html", html.body, html.removed, None
+    if ext["source"] == "pdf":
+        pdf = C.clean_pdf(_pdf_from_json(ext["pages"], ext["engine"]), title, subtitle, cfg.header_footer_share,
+                          cfg.header_footer_zone, cfg.remove_boilerplate)
+        if html.body and len(pdf.body) < cfg.min_pdf_to_html_ratio * len(html.body):
+            note = f"pdf_much_shorter_than_page ({len(pdf.body)} vs {len(html.body)} chars): page body used"
+        else:
+            source, body, removed = "pdf", pdf.body, pdf.removed
+    doc = {
+        "id": rec["id"], "language": rec["language"], "title": C.normalize_text(title or "").strip(),
+        "date": rec.get("date"), "source": source, "body": body, "chars": len(body),
+        "removed": dict(removed), "pdf_failures": ext["pdf_failures"], "note": note,
+        "status": "ok" if body.strip() else "failed",
+        "reason": None if body.strip() else "no_text",
+    }
+    if not body.strip():
+        why = [f["reason"] for f in ext["pdf_failures"]] or ["no_pdf"]
+        doc["detail"] = f"empty page body and no usable PDF ({', '.join(why)})"
+    return doc
+
+
+def phase_clean(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig) -> dict[str, Any]:
+    out_dir = run / "cleaned"
+    settings = {"v": CLEAN_VERSION, "share": cfg.header_footer_share, "zone": cfg.header_footer_zone,
+                "boilerplate": cfg.remove_boilerplate, "ratio": cfg.min_pdf_to_html_ratio}
+    items = []
+    counts: Counter = Counter()
+    for rec in records:
+        ext = _read_json(run / "extracted" / f"{_safe_name(rec['id'])}.json")
+        if ext is None:
+            items.append({"id": rec["id"], "status": "failed", "reason": "not_extracted"})
+            counts["failed:not_extracted"] += 1
+            continue
+        h = _hash(settings, ext["input_hash"], rec.get("title"), rec.get("subtitle"), rec.get("body"))
+        path = out_dir / f"{_safe_name(rec['id'])}.json"
+        old = _read_json(path)
+        skipped = bool(old and old.get("input_hash") == h)
+        doc = old if skipped else {"input_hash": h, **clean_document(rec, ext, cfg)}
+        if not skipped:
+            atomic_write_json(path, doc, indent=None)
+        counts["skipped" if skipped else "processed"] += 1
+        counts[f"{doc['status']}:{doc['source'] if doc['status'] == 'ok' else doc['reason']}"] += 1
+        items.append({"id": doc["id"], "status": doc["status"], "reason": doc["reason"], "source": doc["source"],
+                      "chars": doc["chars"], "pdf_failures": doc["pdf_failures"], "removed": doc["removed"],
+                      "note": doc.get("note"), "skipped": skipped})
+    summary = {"documents": len(items), "counts": dict(counts),
+               "pdf_failures": dict(Counter(f["reason"] for it in items for f in it.get("pdf_failures", [])))}
+    atomic_write_json(out_dir / "report.json", {**summary, "items": items})
+    return summary
+
+
+def cleaned_docs(run: Path, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    docs = []
+    for rec in records:
+        doc = _read_json(run / "cleaned" / f"{_safe_name(rec['id'])}.json")
+        if doc and doc.get("status") == "ok":
+            docs.append(doc)
+    return docs
+
+
+# -- llm -----------------------------------------------------------------------------------------
+
+def phase_llm(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, backend=None, token_counter=None) -> dict[str, Any]:
+    from presstune.corpus.llm import clean_with_llm, make_backend
+
+    out_dir = run / "llm"
+    docs = cleaned_docs(run, records)
+    if not docs:
+        raise RuntimeError(f"{run}/cleaned has no documents: run the regex phase first")
+    backend = backend or make_backend(cfg.llm)
+    settings = {"v": LLM_VERSION, "backend": backend.name, **cfg.llm.model_dump(exclude={"api_key_env", "timeout", "concurrency", "batch_size"})}
+    todo, items = [], []
+    counts: Counter = Counter()
+    for doc in docs:
+        h = _hash(settings, doc["input_hash"])
+        old = _read_json(out_dir / f"{_safe_name(doc['id'])}.json")
+        if old and old.get("input_hash") == h:
+            counts["skipped"] += 1
+            counts[old["status"]] += 1
+            items.append({"id": doc["id"], "status": old["status"], "reason": old["reason"], "skipped": True})
+            continue
+        todo.append((doc, h))
+    if todo:
+        results = clean_with_llm([d for d, _ in todo], backend, cfg.llm, out_dir / "cache", token_counter)
+        for (doc, h), res in zip(todo, results):
+            atomic_write_json(out_dir / f"{_safe_name(doc['id'])}.json",
+                              {"id": doc["id"], "input_hash": h, "cleaned_hash": doc["input_hash"], **res}, indent=None)
+            counts[res["status"]] += 1
+            if res["reason"]:
+                counts[f"rejected:{res['reason']}"] += 1
+            items.append({"id": doc["id"], "status": res["status"], "reason": res["reason"], "skipped": False})
+    summary = {"documents": len(items), "backend": backend.name, "counts": dict(counts)}
+    atomic_write_json(out_dir / "report.json", {**summary, "items": items})
+    return summary
+
+
+# -- format --------------------------------------------------------------------------------------
+
+def load_tokenizer(name: str, texts: list[str] | None = None):
+    """The tokenizer whose chat template renders the rows; "tinybase" trains the demo's one."""
+    if name == "tinybase":
+        from presstune.models.tinybase import train_tokenizer
+
+        return train_tokenizer(texts or ["presstune"], vocab_size=2048)
+    from transformers import AutoTokenizer
+
+    try:
+        return AutoTokenizer.from_pretrained(name)
+    except (OSError, ValueError) as exc:
+        raise RuntimeError(f"cannot load tokenizer {name!r} (offline? pass a local path or 'tinybase'): {exc}") from None
+
+
+def phase_format(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, tokenizer=None) -> dict[str, Any]:
+    from presstune.corpus import dedup, format as F
+
+    rec_by_id = {r["id"]: r for r in records}
+    docs = cleaned_docs(run, records)
+    if not docs:
+        raise RuntimeError(f"{run}/cleaned has no usable documents: run the regex phase first (see cleaned/report.json)")
+    n_llm = 0
+    for doc in docs:
+        llm = _read_json(run / "llm" / f"{_safe_name(doc['id'])}.json")
+        if llm and llm.get("cleaned_hash") == doc["input_hash"] and llm.get("status") == "accepted":
+            doc["body"], doc["llm"] = llm["body"], True
+            n_llm += 1
+    docs = [{k: d[k] for k in ("id", "language", "title", "date", "source", "body")} | {"llm": d.get("llm", False)}
+            for d in docs]
+    kept, dropped, info = dedup.filter_documents(docs, cfg)
+    for doc in kept:
+        doc["family_id"] = dedup.release_number(doc["family"]) or doc["family"]
+    split = dedup.split_documents(kept, cfg.train_ratio, cfg.split, cfg.seed)
+    # Leakage check: no near-duplicate pair (over all kept documents) crosses the split.
+    kept_ids = set(split)
+    leaks = [(a, b) for a, b, _ in info["near_duplicate_pairs"] if a in kept_ids and b in kept_ids and split[a] != split[b]]
+    if tokenizer is None:
+        tokenizer = load_tokenizer(cfg.tokenizer, [d["body"] for d in kept])
+    rows: dict[str, list[dict[str, Any]]] = {"train": [], "eval": []}
+    tokens: dict[str, list[int]] = {"train": [], "eval": []}
+    too_long = 0
+    for doc in sorted(kept, key=lambda d: d["id"]):
+        side = split[doc["id"]]
+        for row in F.rows_for(doc, cfg.style, cfg.system_prompt, cfg.qa_per_article):
+            n = F.token_length(row, tokenizer)
+            if cfg.max_tokens and n > cfg.max_tokens:
+                too_long += 1
+                continue
+            rows[side].append(row)
+            tokens[side].append(n)
+    out = run / "dataset"
+    write_jsonl(out / "train.jsonl", rows["train"])
+    write_jsonl(out / "eval.jsonl", rows["eval"])
+    write_jsonl(out / "documents.jsonl", [
+        {"id": d["id"], "family_id": d["family_id"], "language": d["language"], "date": (d.get("date") or "")[:10],
+         "title": d["title"], "split": split[d["id"]], "source": d["source"], "chars": len(d["body"]), "body": d["body"]}
+        for d in sorted(kept, key=lambda d: d["id"])])
+    write_jsonl(out / "dropped.jsonl", [{"id": d["id"], "reason": d["reason"], "detail": d.get("detail")} for d in dropped])
+    F.histogram_png(out / "lengths.png", tokens)
+    cleaned_report = _read_json(run / "cleaned" / "report.json") or {}
+    failed_clean = Counter(it["reason"] for it in cleaned_report.get("items", []) if it.get("status") != "ok")
+    dropped_counts = F.count_reasons(dropped) + Counter({f"cleaning:{k}": v for k, v in failed_clean.items()})
+    if too_long:
+        dropped_counts["rows_over_max_tokens"] = too_long
+    stats = {
+        "built": F.now(), "style": cfg.style, "tokenizer": getattr(tokenizer, "name_or_path", None) or cfg.tokenizer,
+        "documents": {s: sum(1 for v in split.values() if v == s) for s in ("train", "eval")},
+        "rows": {s: len(rows[s]) for s in rows}, "tokens": tokens,
+        "sources": dict(Counter(d["source"] for d in kept)), "languages": dict(Counter(d["language"] for d in kept)),
+        "llm_cleaned": n_llm, "dropped": dict(dropped_counts), "split": cfg.split, "train_ratio": cfg.train_ratio,
+        "seed": cfg.seed, "families": len({d["family"] for d in kept}),
+        "near_duplicate_pairs": len(info["near_duplicate_pairs"]), "near_dup_threshold": cfg.near_dup_threshold,
+        "shingle_size": cfg.shingle_size, "leaks": len(leaks), "pdf_failures": cleaned_report.get("pdf_failures", {}),
+    }
+    atomic_write_text(out / "README.md", F.card(stats))
+    atomic_write_json(out / "stats.json", {**stats, "tokens": {k: {"sum": sum(v), "n": len(v), "max": max(v, default=0)}
+                                                                for k, v in tokens.items()},
+                                           "near_duplicate_pairs_list": info["near_duplicate_pairs"]})
+    if leaks:  # cannot happen by construction; fail loudly if it ever does
+        raise RuntimeError(f"split leak: near-duplicate pairs across train/eval: {leaks[:5]}")
+    return {k: stats[k] for k in ("documents", "rows", "sources", "dropped", "families", "near_duplicate_pairs", "leaks")}
+
+
+# -- entry point ---------------------------------------------------------------------------------
+
+def build_corpus(cfg: CorpusConfig, run_dir: str | Path, tokenizer=None, phase: str | None = None,
+                 llm_backend=None) -> dict[str, Any]:
+    """Run the configured phases on ``run_dir``; returns a summary per phase (also in run.json)."""
+    run = RunDir(run_dir)
+    if not (run.path / "articles.jsonl").exists():
+        raise FileNotFoundError(f"{run.path}/articles.jsonl not found: run `presstune collect` first")
+    phase = phase or cfg.phase
+    records = load_articles(run.path)
+    summary: dict[str, Any] = {"phase": phase}
+    with run.stage("corpus", phase=phase) as details:
+        for step in PHASES[phase]:
+            t0 = time.perf_counter()
+            if step == "extract":
+                summary[step] = phase_extract(run.path, records, cfg)
+            elif step == "clean":
+                summary[step] = phase_clean(run.path, records, cfg)
+            elif step == "llm":
+                counter = None
+                if tokenizer is not None:
+                    counter = lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
+                summary[step] = phase_llm(run.path, records, cfg, llm_backend, counter)
+            elif step == "format":
+                summary[step] = phase_format(run.path, records, cfg, tokenizer)
+            summary[step]["seconds"] = round(time.perf_counter() - t0, 2)
+        details.update(summary)
+    return summary

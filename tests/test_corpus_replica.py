@@ -1,0 +1,142 @@
+"""Corpus on the replica: no eval article has a near-duplicate (or language twin) in train.
+
+Also home of ``write_replica_run``: builds ``articles.jsonl`` + ``pdfs/`` straight from the
+replica's generator (no collect stage), used by the tests and benchmarks/bench_corpus.py.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from presstune.rundir import write_jsonl
+
+replica_site = pytest.importorskip("presstune.replica.site")
+
+
+def html_body(article) -> str:
+    """The page body as collect extracts it: paragraphs, then the CO2 line, contacts and company text."""
+    from presstune.replica import text
+
+    lang = article.lang2
+    parts = list(article.body_paragraphs)
+    if article.co2:
+        parts.append(article.co2)
+    parts += text.contact_lines(article.contacts, lang)
+    parts += text.BOILERPLATE[lang]
+    return "\n\n".join(parts)
+
+
+def write_replica_run(site, run: Path, limit: int | None = None) -> list:
+    """articles.jsonl + pdfs/ for the replica's articles (newest first, ``limit`` of them)."""
+    run = Path(run)
+    (run / "pdfs").mkdir(parents=True, exist_ok=True)
+    records = []
+    arts = site.articles()[:limit] if limit else site.articles()
+    for a in arts:
+        atts = []
+        n_pdf = 0
+        for att in a.attachments:
+            entry = {"url": att.url(a.id), "type": "pdf" if att.kind == "pdf" else "other", "label": att.label,
+                     "language": att.language, "status": "pending"}
+            if att.kind == "pdf":
+                name = f"{a.id}.pdf" if n_pdf == 0 else f"{a.id}-{n_pdf}.pdf"
+                n_pdf += 1
+                (run / "pdfs" / name).write_bytes(site.attachment_bytes(a.id, att.no))
+                entry.update(path=f"pdfs/{name}", status="ok")
+            atts.append(entry)
+        records.append({"id": a.id, "language": a.language, "url": a.url_path, "title": a.title,
+                        "subtitle": a.subtitle, "date": a.date.isoformat(), "body": html_body(a),
+                        "tags": list(a.tags), "attachments": atts})
+    write_jsonl(run / "articles.jsonl", records)
+    return arts
+
+
+@pytest.fixture(scope="module")
+def replica_run(tmp_path_factory):
+    site = replica_site.Site(articles=80, seed=3)
+    run = tmp_path_factory.mktemp("replica_run")
+    write_replica_run(site, run)
+    return site, run
+
+
+def _related(site) -> list[tuple[str, str]]:
+    """Ground-truth pairs that must not be split: language twins, regional copies, updates."""
+    pairs = []
+    for a in site.articles():
+        if a.source_id:
+            pairs.append((a.id, a.source_id))
+    return pairs
+
+
+@pytest.mark.parametrize("drop_near", [False, True])
+@pytest.mark.parametrize("method", ["family", "date"])
+def test_no_eval_article_has_a_near_duplicate_in_train(replica_run, tiny_tokenizer, drop_near, method):
+    from presstune.corpus.config import CorpusConfig
+    from presstune.corpus.pipeline import build_corpus
+
+    site, run = replica_run
+    cfg = CorpusConfig(languages=["en", "de"], drop_near_duplicates=drop_near, split=method, train_ratio=0.7)
+    build_corpus(cfg, run, tokenizer=tiny_tokenizer)
+    docs = {json.loads(l)["id"]: json.loads(l) for l in (run / "dataset" / "documents.jsonl").read_text().splitlines()}
+    related = [(a, b) for a, b in _related(site) if a in docs and b in docs]
+    if not drop_near:
+        assert len(related) >= 4  # the replica planted twins, regional copies and updates
+    for a, b in related:
+        assert docs[a]["split"] == docs[b]["split"], (a, b)
+        assert docs[a]["family_id"] == docs[b]["family_id"]
+    assert {d["split"] for d in docs.values()} == {"train", "eval"}
+    if drop_near:  # planted updates / regional copies are gone (kept: one per cluster)
+        planted = [a.id for a in site.articles() if a.origin in ("regional", "near_duplicate")]
+        assert sum(1 for i in planted if i in docs) == 0
+    stats = json.loads((run / "dataset" / "stats.json").read_text())
+    assert stats["leaks"] == 0
+
+
+def test_fidelity_and_rerun_skip(replica_run, tiny_tokenizer):
+    from rapidfuzz import fuzz
+
+    from presstune.corpus.config import CorpusConfig
+    from presstune.corpus.pipeline import build_corpus
+
+    site, run = replica_run
+    cfg = CorpusConfig(languages=["en", "de"])
+    build_corpus(cfg, run, tokenizer=tiny_tokenizer, phase="regex")
+    scores = []
+    for a in site.articles():
+        doc = json.loads((run / "cleaned" / f"{a.id}.json").read_text())
+        if doc["status"] == "ok" and a.body_paragraphs:
+            scores.append(fuzz.ratio(doc["body"], a.ground_truth_body) / 100)
+    scores.sort()
+    assert scores[len(scores) // 2] >= 0.98
+    summary = build_corpus(cfg, run, tokenizer=tiny_tokenizer, phase="regex")
+    assert summary["extract"]["counts"] == {"skipped": len(site.articles())}
+    assert summary["clean"]["counts"]["skipped"] == len(site.articles())
+
+
+@pytest.mark.parametrize("style", ["instruct", "qa", "article"])
+def test_dataset_loads_and_renders_through_the_chat_template(replica_run, tiny_tokenizer, style):
+    import datasets
+
+    from presstune.corpus.config import CorpusConfig
+    from presstune.corpus.pipeline import build_corpus
+
+    site, run = replica_run
+    build_corpus(CorpusConfig(style=style), run, tokenizer=tiny_tokenizer, phase="format")
+    ds = datasets.load_dataset("json", data_files={"train": str(run / "dataset" / "train.jsonl"),
+                                                   "eval": str(run / "dataset" / "eval.jsonl")})
+    assert ds["train"].num_rows > 0 and ds["eval"].num_rows > 0
+    row = ds["train"][0]
+    assert row["style"] == style and len(row["family_id"]) == 7
+    if style == "article":
+        assert row["text"].startswith(row["title"])
+    else:
+        rendered = tiny_tokenizer.apply_chat_template(row["prompt"] + row["completion"], tokenize=False)
+        assert "<|im_start|>assistant" in rendered and row["completion"][0]["content"] in rendered
+        if style == "qa":  # the answer is a sentence of that article's cleaned body
+            body = {json.loads(l)["id"]: json.loads(l)["body"] for l in (run / "dataset" / "documents.jsonl").open()}
+            assert row["completion"][0]["content"] in body[row["id"]]
+    card = (run / "dataset" / "README.md").read_text()
+    assert "## Dropped" in card and (run / "dataset" / "lengths.png").stat().st_size > 1000
