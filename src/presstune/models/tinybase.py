@@ -9,7 +9,18 @@ special tokens and a chat template that renders like Qwen3's (ChatML turns, an e
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+import inspect
+import json
+import math
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 #: Qwen3's special tokens, in Qwen3's order after the BPE vocabulary.
 SPECIAL_TOKENS = [
@@ -80,3 +91,391 @@ def tiny_qwen3_config(vocab_size: int, **overrides):
     )
     fields.update(overrides)
     return Qwen3Config(**fields)
+
+
+# ---------------------------------------------------------------------------------------------
+# The demo's base model: pretrained briefly on the replica's OLDER articles.
+# ---------------------------------------------------------------------------------------------
+#
+# How the demo splits the replica (see ``demo_cutoff``): the articles are ordered by date; the
+# oldest ``pretrain_fraction`` (default 60%) pretrain the base model, and the newest 40% are the
+# "news" that the fine-tuned variants learn and are evaluated on. That mirrors the real story:
+# a base model whose knowledge stops before the press releases it is tuned on.
+
+#: Bump when anything that changes the built model changes (training loop, packing, card...):
+#: it is part of the cache key, so old cache entries are simply no longer used.
+TINYBASE_VERSION = "1"
+
+#: The demo base's architecture (a real Qwen3ForCausalLM, ~7M parameters with a 4096 vocab).
+#: Chosen by measurement on 2 CPU cores: see ``build_demo_base``'s docstring.
+DEMO_BASE_ARCH: dict[str, Any] = dict(
+    hidden_size=256,
+    intermediate_size=768,
+    num_hidden_layers=8,
+    num_attention_heads=4,
+    num_key_value_heads=2,
+    head_dim=64,
+)
+
+DEMO_PRETRAIN_FRACTION = 0.6
+
+
+def _article_fields(item: Any) -> tuple[str, str | None, list[str], datetime | None, str]:
+    """(title, subtitle, body paragraphs, date, id) of a replica GeneratedArticle, an ArticleRecord or a dict."""
+    get = item.get if isinstance(item, Mapping) else (lambda k, d=None: getattr(item, k, d))
+    title = get("title") or ""
+    subtitle = get("subtitle")
+    paragraphs = get("body_paragraphs")
+    if paragraphs is None:
+        body = get("body") or ""
+        paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
+    date = get("date")
+    if isinstance(date, str):
+        date = datetime.fromisoformat(date)
+    if date is not None and date.tzinfo is None:
+        raise ValueError(f"article {get('id')!r}: date {date.isoformat()} has no timezone")
+    return title, subtitle, list(paragraphs), date, str(get("id") or "?")
+
+
+def _articles(site_or_records: Any) -> list[Any]:
+    if hasattr(site_or_records, "articles") and callable(site_or_records.articles):
+        return list(site_or_records.articles())
+    return list(site_or_records)
+
+
+def article_text(item: Any) -> str:
+    """The plain text an article contributes to pretraining: title, subtitle, body paragraphs."""
+    title, subtitle, paragraphs, _, _ = _article_fields(item)
+    return "\n\n".join(part for part in [title, subtitle, *paragraphs] if part)
+
+
+def demo_cutoff(site_or_records: Any, pretrain_fraction: float = DEMO_PRETRAIN_FRACTION) -> datetime:
+    """The date that splits the articles: the oldest ``pretrain_fraction`` lie strictly before it.
+
+    The cutoff is the date of the oldest article of the newer part, so articles sharing that
+    date all count as newer (``demo_pretraining_texts`` takes ``date < cutoff``). Undated
+    articles are ignored here: their age is unknown.
+    """
+    if not 0 < pretrain_fraction < 1:
+        raise ValueError(f"pretrain_fraction must lie in (0, 1), got {pretrain_fraction}")
+    dates = sorted(d for *_, d, _ in map(_article_fields, _articles(site_or_records)) if d is not None)
+    if len(dates) < 2:
+        raise ValueError(f"need at least 2 dated articles to choose a cutoff, got {len(dates)}")
+    index = min(max(1, round(len(dates) * pretrain_fraction)), len(dates) - 1)
+    return dates[index]
+
+
+def demo_pretraining_texts(site_or_records: Any, cutoff: datetime | str) -> list[str]:
+    """The texts of the articles dated strictly before ``cutoff``, oldest first.
+
+    ``site_or_records`` is a replica ``Site`` (anything with ``.articles()``), or an iterable of
+    GeneratedArticle / ArticleRecord / dicts. Undated articles are left out (they might be news).
+    The order is by (date, id), not the input order, so the cache key is stable.
+    """
+    if isinstance(cutoff, str):
+        cutoff = datetime.fromisoformat(cutoff)
+    if cutoff.tzinfo is None:
+        raise ValueError(f"cutoff {cutoff.isoformat()} has no timezone")
+    older = []
+    for item in _articles(site_or_records):
+        _, _, _, date, ident = _article_fields(item)
+        if date is not None and date < cutoff:
+            older.append((date, ident, article_text(item)))
+    return [text for _, _, text in sorted(older, key=lambda t: (t[0], t[1]))]
+
+
+def pack_token_chunks(tokenizer, texts: Sequence[str], seq_len: int, offset: int = 0) -> list[list[int]]:
+    """Concatenate the texts' tokens, each document ended by ``<|endoftext|>``, cut into ``seq_len`` chunks.
+
+    ``<|endoftext|>`` is Qwen's document separator in pretraining (``<|im_end|>`` ends chat turns).
+    ``offset`` drops that many leading tokens so that each epoch sees other chunk boundaries.
+    The tail shorter than ``seq_len`` is dropped unless it is the only chunk.
+    """
+    sep = tokenizer.convert_tokens_to_ids("<|endoftext|>")
+    stream: list[int] = []
+    for ids in tokenizer(list(texts), add_special_tokens=False)["input_ids"]:
+        stream.extend(ids)
+        stream.append(sep)
+    stream = stream[offset:] if len(stream) - offset >= seq_len else stream
+    if len(stream) < seq_len:
+        return [stream] if len(stream) >= 2 else []
+    return [stream[i : i + seq_len] for i in range(0, len(stream) - seq_len + 1, seq_len)]
+
+
+def causal_lm_loss(model, tokenizer, texts: Sequence[str], seq_len: int = 256, batch_size: int = 8) -> float:
+    """Mean next-token loss (nats/token) of ``model`` on ``texts`` packed like in pretraining."""
+    import torch
+
+    chunks = pack_token_chunks(tokenizer, texts, seq_len)
+    if not chunks:
+        raise ValueError("no text to evaluate on")
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for start in range(0, len(chunks), batch_size):
+            batch = [c for c in chunks[start : start + batch_size] if len(c) == len(chunks[start])]
+            ids = torch.tensor(batch)
+            logits = model(input_ids=ids).logits[:, :-1].float()
+            loss = torch.nn.functional.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1), reduction="sum"
+            )
+            total += loss.item()
+            count += ids[:, 1:].numel()
+    model.train(was_training)
+    return total / count
+
+
+def _model_card(info: dict[str, Any]) -> str:
+    arch = info["architecture"]
+    return f"""---
+library_name: transformers
+pipeline_tag: text-generation
+tags: [presstune, demo, qwen3, tiny]
+---
+
+# presstune demo base model (demo-scale, not a real language model)
+
+This is a **demo-scale** model made by presstune's offline demo. It is a real `Qwen3ForCausalLM`
+architecture at toy size ({info['parameters']:,} parameters: {arch['num_hidden_layers']} layers,
+hidden size {arch['hidden_size']}, {arch['num_attention_heads']} attention heads / {arch['num_key_value_heads']} KV heads,
+vocabulary {info['vocab_size']:,}) with a byte-level BPE tokenizer trained on the same text.
+
+It was pretrained from random weights for a few minutes on a CPU on **generated text**: the older
+articles of presstune's replica press portal (synthetic press releases), so its knowledge stops
+before the newer articles that the demo fine-tunes on. It knows nothing else, and its output is
+not meant to be read as language-model quality; it exists so the demo can show real, measured
+fine-tuning effects offline. The real pipeline uses Qwen/Qwen3-8B.
+
+| | |
+|---|---|
+| training texts | {info['texts']:,} articles, {info['characters']:,} characters, {info['tokens']:,} tokens |
+| sequence length × batch | {info['seq_len']} × {info['batch_size']} |
+| optimizer steps | {info['steps_done']} of {info['steps_planned']} planned ({info['epochs_done']:.2f} epochs){' — stopped by the time budget' if info['stopped_by_time_budget'] else ''} |
+| learning rate | {info['lr']} (AdamW, linear warm-up, cosine decay) |
+| first / final training loss | {info['first_loss']:.3f} / {info['final_loss']:.3f} nats per token |
+| training time | {info['train_seconds']:.1f} s on {info['threads']} CPU threads |
+| seed | {info['seed']} |
+
+Chat template: Qwen3-style ChatML (`<|im_start|>role ... <|im_end|>`, empty `<think>` block);
+documents were separated by `<|endoftext|>` during pretraining.
+"""
+
+
+def build_demo_base(
+    texts: Sequence[str],
+    out_dir: str | os.PathLike,
+    *,
+    vocab_size: int = 4096,
+    config_overrides: Mapping[str, Any] | None = None,
+    steps: int | None = None,
+    epochs: float = 3.0,
+    seq_len: int = 256,
+    batch_size: int = 16,
+    lr: float = 2e-3,
+    warmup_fraction: float = 0.1,
+    weight_decay: float = 0.1,
+    seed: int = 0,
+    time_budget_s: float | None = None,
+    threads: int | None = None,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> Path:
+    """Train a tokenizer and pretrain a tiny Qwen3ForCausalLM on ``texts``; save it to ``out_dir``.
+
+    ``out_dir`` gets ``model.safetensors`` + config + generation config, the tokenizer (with the
+    Qwen3-style chat template), a README model card and ``base_info.json`` (sizes, losses, time).
+    ``steps`` (default: ``epochs`` over the packed chunks) is the plan the cosine schedule follows;
+    ``time_budget_s`` stops early when exceeded (recorded in base_info). ``progress(step, total,
+    loss)`` is called after each step; an exception from it aborts the build.
+
+    A plain torch loop rather than HF Trainer: there is nothing to checkpoint or resume (the
+    cached build is all-or-nothing and simply redone if killed), the time budget is one check per
+    step, and the loop stays deterministic and readable in ~30 lines without accelerate's
+    run-directory machinery.
+    """
+    import random
+
+    import torch
+    from transformers import GenerationConfig, Qwen3ForCausalLM, get_cosine_schedule_with_warmup
+
+    texts = [t for t in texts if t and t.strip()]
+    if not texts:
+        raise ValueError("build_demo_base: no non-empty texts to pretrain on")
+    if seq_len < 8 or batch_size < 1:
+        raise ValueError(f"build_demo_base: seq_len {seq_len} / batch_size {batch_size} too small")
+    out_dir = Path(out_dir)
+    started = time.monotonic()
+    old_threads = torch.get_num_threads()
+    threads = threads or len(os.sched_getaffinity(0))  # the cores this process may use
+    torch.set_num_threads(threads)
+    try:
+        random.seed(seed)
+        torch.manual_seed(seed)
+        tokenizer = train_tokenizer(texts, vocab_size=vocab_size)
+        endoftext = tokenizer.convert_tokens_to_ids("<|endoftext|>")
+        fields = {**DEMO_BASE_ARCH, **(config_overrides or {})}
+        config = tiny_qwen3_config(len(tokenizer), **fields)
+        config.max_position_embeddings = max(config.max_position_embeddings, seq_len)
+        config.pad_token_id = tokenizer.pad_token_id
+        config.eos_token_id = tokenizer.eos_token_id
+        config.bos_token_id = None  # Qwen3 uses no BOS token
+        model = Qwen3ForCausalLM(config)
+        model.generation_config = GenerationConfig(
+            eos_token_id=[tokenizer.eos_token_id, endoftext], pad_token_id=tokenizer.pad_token_id,
+            bos_token_id=None, do_sample=False,
+        )
+        model.train()
+
+        n_chunks = len(pack_token_chunks(tokenizer, texts, seq_len))
+        if n_chunks == 0:
+            raise ValueError("build_demo_base: the texts tokenize to fewer than 2 tokens")
+        batches_per_epoch = max(1, math.ceil(n_chunks / batch_size))
+        planned = steps if steps is not None else max(1, math.ceil(epochs * batches_per_epoch))
+        decay = [p for p in model.parameters() if p.ndim >= 2]
+        no_decay = [p for p in model.parameters() if p.ndim < 2]
+        optimizer = torch.optim.AdamW(
+            [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+            lr=lr, betas=(0.9, 0.95), eps=1e-8,
+        )
+        scheduler = get_cosine_schedule_with_warmup(optimizer, max(1, round(warmup_fraction * planned)), planned)
+        generator = torch.Generator().manual_seed(seed)
+
+        def epoch_batches(epoch: int):
+            # Each epoch: other chunk boundaries (a seeded offset) and a seeded shuffle.
+            offset = 0 if epoch == 0 else int(torch.randint(0, seq_len, (1,), generator=generator))
+            chunks = pack_token_chunks(tokenizer, texts, seq_len, offset=offset)
+            order = torch.randperm(len(chunks), generator=generator).tolist()
+            for i in range(0, len(order), batch_size):
+                yield torch.tensor([chunks[j] for j in order[i : i + batch_size]])
+
+        losses: list[float] = []
+        tokens_seen, epoch, stopped_by_budget = 0, 0, False
+        train_started = time.monotonic()
+        batches = epoch_batches(0)
+        while len(losses) < planned:
+            batch = next(batches, None)
+            if batch is None:
+                epoch += 1
+                batches = epoch_batches(epoch)
+                continue
+            loss = model(input_ids=batch, labels=batch).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            losses.append(loss.item())
+            tokens_seen += batch.numel()
+            if progress is not None:
+                progress(len(losses), planned, losses[-1])
+            if time_budget_s is not None and time.monotonic() - started > time_budget_s and len(losses) < planned:
+                stopped_by_budget = True
+                break
+        train_seconds = time.monotonic() - train_started
+
+        model.eval()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        model.save_pretrained(out_dir)
+        tokenizer.save_pretrained(out_dir)
+        import transformers
+
+        tail = losses[-max(1, min(10, len(losses) // 10)) :]
+        info = {
+            "presstune_tinybase_version": TINYBASE_VERSION,
+            "kind": "demo-scale base model pretrained on generated replica text",
+            "architecture": {k: getattr(config, k) for k in DEMO_BASE_ARCH},
+            "parameters": sum(p.numel() for p in model.parameters()),
+            "vocab_size": len(tokenizer),
+            "texts": len(texts),
+            "characters": sum(len(t) for t in texts),
+            "tokens": sum(len(ids) + 1 for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]),
+            "chunks": n_chunks,
+            "seq_len": seq_len,
+            "batch_size": batch_size,
+            "lr": lr,
+            "warmup_fraction": warmup_fraction,
+            "weight_decay": weight_decay,
+            "seed": seed,
+            "steps_planned": planned,
+            "steps_done": len(losses),
+            "epochs_done": tokens_seen / max(1, n_chunks * seq_len),
+            "stopped_by_time_budget": stopped_by_budget,
+            "first_loss": losses[0],
+            "final_loss": sum(tail) / len(tail),
+            "losses": [round(x, 4) for x in losses],
+            "train_seconds": round(train_seconds, 2),
+            "total_seconds": round(time.monotonic() - started, 2),
+            "threads": threads,
+            "torch": torch.__version__,
+            "transformers": transformers.__version__,
+        }
+        (out_dir / "README.md").write_text(_model_card(info), encoding="utf-8")
+        # Written last: its presence marks a complete build.
+        (out_dir / "base_info.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        return out_dir
+    finally:
+        torch.set_num_threads(old_threads)
+
+
+#: Taken once, so the cache key never depends on what ``build_demo_base`` is later bound to.
+_BUILD_SIGNATURE = inspect.signature(build_demo_base)
+
+
+def default_cache_root() -> Path:
+    """``$PRESSTUNE_CACHE`` or ``~/.cache/presstune``."""
+    return Path(os.environ.get("PRESSTUNE_CACHE") or Path.home() / ".cache" / "presstune")
+
+
+def demo_base_cache_key(texts: Sequence[str], **settings: Any) -> str:
+    """Hash of (tinybase version, texts, the build settings with defaults filled in)."""
+    bound = _BUILD_SIGNATURE.bind(list(texts), "-", **settings)
+    bound.apply_defaults()
+    args = {k: v for k, v in bound.arguments.items() if k not in ("texts", "out_dir", "progress", "threads")}
+    h = hashlib.sha256()
+    h.update(json.dumps({"version": TINYBASE_VERSION, "settings": args}, sort_keys=True, default=str).encode())
+    for text in texts:
+        h.update(hashlib.sha256(text.encode("utf-8")).digest())
+    return h.hexdigest()[:20]
+
+
+def cached_demo_base(texts: Sequence[str], cache_root: str | os.PathLike | None = None, **settings: Any) -> Path:
+    """``build_demo_base`` once per (texts, settings, version); later calls return the cached dir.
+
+    The model is built into a private temporary directory next to the entry and renamed into
+    place only when complete, so an entry that exists is whole: a build that fails, is killed or
+    races another never leaves a half entry that gets used. When two builds race, the first
+    rename wins and the loser's copy is discarded. Temporary dirs of dead builds are cleaned up.
+    """
+    root = Path(cache_root) if cache_root is not None else default_cache_root()
+    base = root / "demo-base"
+    key = demo_base_cache_key(texts, **settings)
+    entry = base / key
+    if (entry / "base_info.json").is_file():
+        return entry
+    base.mkdir(parents=True, exist_ok=True)
+    _remove_dead_temp_dirs(base, key)
+    tmp = base / f".tmp-{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        build_demo_base(texts, tmp, **settings)
+        try:
+            os.rename(tmp, entry)
+        except OSError:
+            if not (entry / "base_info.json").is_file():
+                raise
+            # Another build finished first: use its (identical-settings) entry.
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return entry
+
+
+def _remove_dead_temp_dirs(base: Path, key: str) -> None:
+    """Delete ``.tmp-<key>-<pid>-*`` dirs whose build process is gone (killed mid-build)."""
+    for path in base.glob(f".tmp-{key}-*"):
+        try:
+            pid = int(path.name.split("-")[2])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except (ValueError, IndexError, PermissionError):
+            continue
