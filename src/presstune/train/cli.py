@@ -1,7 +1,82 @@
-"""CLI commands of the train stage."""
+"""CLI commands of the train stage: ``presstune train`` and ``presstune train-diff``."""
+
+
+from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the root app (filled in by the stage's issue)."""
+    from presstune.cli import ConfigOpt, SetOpt
+
+    @app.command("train")
+    def train(
+        config: ConfigOpt = None,
+        run: Annotated[Optional[Path], typer.Option("--run", help="Run directory (default: run.root/run.name).")] = None,
+        variant: Annotated[Optional[list[str]], typer.Option("--variant", help="Variant name(s) to train (default: all in the config).")] = None,
+        resume: Annotated[bool, typer.Option("--resume", help="Continue from the newest checkpoint exactly.")] = False,
+        set_: SetOpt = None,
+    ) -> None:
+        """Fine-tune variants (LoRA / QLoRA / full) on <run>/dataset/ with TRL; see configs/train-base.yaml.
+
+        Several GPUs: accelerate launch --config_file configs/accelerate/ddp.yaml -m presstune.cli train ...
+        """
+        from presstune.cli import console, fail, load_cli_config
+        from presstune.rundir import RunDir
+
+        cfg = load_cli_config(config, set_)
+        run_dir = RunDir(run if run is not None else cfg.run_dir())
+        specs = cfg.variants
+        if variant:
+            known = {s.name for s in specs}
+            missing = [v for v in variant if v not in known]
+            if missing:
+                fail(f"--variant {missing[0]!r} is not in the config's variants ({', '.join(sorted(known)) or 'none'})")
+            specs = [s for s in specs if s.name in variant]
+
+        from presstune.config import dump_config
+        from presstune.train.trainer import TrainError, train_variant
+        from presstune.train.variant import TrainSetupError
+
+        is_main = _is_main_process()
+        if is_main:
+            run_dir.create()
+            run_dir.record_config(dump_config(cfg), [str(config)] if config else [])
+        for spec in specs:
+            try:
+                if is_main:
+                    with run_dir.stage(f"train:{spec.name}", method=cfg.train.method) as details:
+                        result = train_variant(cfg, spec, run_dir.path, resume=resume)
+                        details.update(best_eval_loss=result.best_eval_loss, global_step=result.global_step,
+                                       skipped=result.skipped)
+                else:
+                    result = train_variant(cfg, spec, run_dir.path, resume=resume)
+            except (TrainError, TrainSetupError) as exc:
+                fail(f"train {spec.name}: {exc}")
+            if is_main:
+                if result.skipped:
+                    console.print(f"{spec.name}: already trained ({result.output_dir}/train_result.json); skipped")
+                else:
+                    console.print(
+                        f"{spec.name}: {result.global_step} steps, {result.tokens_seen:,} tokens, "
+                        f"final train loss {result.final_train_loss}, best eval loss {result.best_eval_loss} "
+                        f"-> {result.output_dir}"
+                    )
+
+    @app.command("train-diff")
+    def train_diff(
+        a: Annotated[Path, typer.Argument(help="First config file.")],
+        b: Annotated[Path, typer.Argument(help="Second config file.")],
+    ) -> None:
+        """List every difference between two resolved configs (proves variants are trained alike)."""
+        from presstune.cli import load_cli_config
+        from presstune.train.compare import diff_configs, format_diff
+
+        print(format_diff(diff_configs(load_cli_config(a, None), load_cli_config(b, None)), str(a), str(b)))
+
+
+def _is_main_process() -> bool:
+    import os
+
+    return int(os.environ.get("RANK", "0")) == 0

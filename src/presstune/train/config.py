@@ -1,24 +1,97 @@
-from typing import Literal
+"""Settings of the train stage.
+
+Defaults are chosen for ~1-2M training tokens (a press-release corpus): a few epochs with a
+cosine schedule and warm-up, early stopping on eval loss, an effective batch of ~64k tokens.
+Every variant is trained with the *same* train section (variant files only change the model),
+so the comparison is fair by construction; ``presstune.train.compare`` reports any difference.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
 
 from presstune.schema import Strict
+
+#: Learning rates used when the config does not set one: LoRA adapters tolerate (and need) a
+#: much larger step than full fine-tuning of pretrained weights.
+DEFAULT_LR = {"lora": 2e-4, "qlora": 2e-4, "full": 2e-5}
+
+
+class DistillConfig(Strict):
+    """Healing a reduced variant by logit distillation from the original model (Minitron-style)."""
+
+    #: ``original``: the unreduced base model is the teacher; None switches distillation off.
+    teacher: Literal["original"] | None = None
+    #: loss = (1 - alpha) * cross-entropy + alpha * T^2 * KL(teacher || student).
+    alpha: float = Field(0.5, ge=0.0, le=1.0)
+    temperature: float = Field(2.0, gt=0.0)
+    #: Tokens per chunk when computing the KL (bounds the float32 vocab-size buffers).
+    chunk_tokens: int = Field(1024, ge=1)
 
 
 class TrainConfig(Strict):
     method: Literal["lora", "qlora", "full"] = "lora"
+    #: ``hf``: TRL SFTTrainer + PEFT (default, tested). ``unsloth``: optional, needs CUDA + unsloth.
     backend: Literal["hf", "unsloth"] = "hf"
+    #: 2e-4 for lora/qlora and 2e-5 for full unless set explicitly.
     learning_rate: float = 2e-4
     epochs: float = 3.0
+    #: > 0 overrides epochs (smoke tests, benchmarks).
     max_steps: int = -1
     per_device_batch_size: int = 4
     gradient_accumulation_steps: int = 4
+    #: If set, gradient_accumulation_steps is derived so that one optimizer step sees about this
+    #: many tokens over all devices (packed sequences are max_seq_length long).
+    effective_batch_tokens: int | None = None
     max_seq_length: int = 2048
     packing: bool = True
+    #: TRL packing strategy: ``bfd_split`` keeps documents longer than max_seq_length (split),
+    #: ``bfd`` truncates them. Both are padding-free with per-document position ids. ``auto``:
+    #: bfd_split for plain text (no text lost), bfd for chats (a split-off tail would be a
+    #: completion without its prompt).
+    packing_strategy: Literal["auto", "bfd", "bfd_split"] = "auto"
     warmup_ratio: float = 0.05
     lr_scheduler: str = "cosine"
+    weight_decay: float = 0.0
+    max_grad_norm: float = 1.0
+    optim: str = "adamw_torch"
     lora_r: int = 16
     lora_alpha: int = 32
     lora_dropout: float = 0.05
     lora_target_modules: list[str] = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    #: Chat styles: loss on the assistant completion only (TRL completion_only_loss). The
+    #: article style (plain text) always trains on all tokens.
+    completion_only_loss: bool = True
+    #: Render chats with Qwen3's thinking switched off, the way evaluation generates.
+    enable_thinking: bool = False
     save_steps: int = 100
     eval_steps: int = 100
+    logging_steps: int = 10
+    save_total_limit: int = 3
+    #: Stop after this many evaluations without improvement of eval loss (None: never).
+    early_stopping_patience: int | None = 3
+    early_stopping_threshold: float = 0.0
+    load_best_model_at_end: bool = True
     report_to: list[str] = ["tensorboard"]
+    #: Weights and activations: ``auto`` = bf16 on a CUDA GPU that supports it, else fp32.
+    precision: Literal["auto", "bf16", "fp16", "fp32"] = "auto"
+    attn_implementation: Literal["sdpa", "eager", "flash_attention_2", "flash_attention_3"] = "sdpa"
+    gradient_checkpointing: bool = True
+    torch_compile: bool = False
+    #: None: use run.seed.
+    seed: int | None = None
+    #: Use at most this many eval rows (None: all); eval cost grows with every evaluation.
+    eval_max_rows: int | None = None
+    distill: DistillConfig = Field(default_factory=DistillConfig)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _method_default_lr(cls, data: Any) -> Any:
+        # A method-dependent default: only when the user did not set a learning rate.
+        if isinstance(data, dict) and "learning_rate" not in data:
+            method = data.get("method", "lora")
+            if method in DEFAULT_LR:
+                data = {**data, "learning_rate": DEFAULT_LR[method]}
+        return data

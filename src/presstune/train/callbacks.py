@@ -1,0 +1,123 @@
+"""Trainer callbacks: rich progress, loss-curve export, TensorBoard into the run's logs folder."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+from transformers import TrainerCallback
+from transformers.integrations import TensorBoardCallback
+
+from presstune.rundir import atomic_write_json, atomic_write_text
+
+CURVE_FIELDS = ("step", "epoch", "train_loss", "eval_loss", "learning_rate", "grad_norm", "num_input_tokens_seen")
+
+
+def loss_curve(log_history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per logged step from ``trainer.state.log_history`` (train and eval logs merged).
+
+    ``log_history`` is saved in every checkpoint's trainer_state.json, so the curve of a resumed
+    run is the whole run's curve, not only the part after the restart.
+    """
+    rows: dict[int, dict[str, Any]] = {}
+    for entry in log_history:
+        step = entry.get("step")
+        if step is None:
+            continue
+        row = rows.setdefault(step, {k: None for k in CURVE_FIELDS} | {"step": step})
+        if "epoch" in entry:
+            row["epoch"] = round(float(entry["epoch"]), 4)
+        if "loss" in entry:
+            row["train_loss"] = entry["loss"]
+        if "eval_loss" in entry:
+            row["eval_loss"] = entry["eval_loss"]
+        for key in ("learning_rate", "grad_norm", "num_input_tokens_seen"):
+            if key in entry:
+                row[key] = entry[key]
+    out = []
+    for step in sorted(rows):
+        row = rows[step]
+        if row["train_loss"] is None and row["eval_loss"] is None:
+            continue  # the final train_runtime summary entry
+        out.append({k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()})
+    return out
+
+
+def write_loss_curve(log_history: list[dict[str, Any]], out_dir: str | Path) -> list[dict[str, Any]]:
+    """Write ``loss_curve.json`` and ``loss_curve.csv`` atomically; returns the rows."""
+    rows = loss_curve(log_history)
+    out_dir = Path(out_dir)
+    atomic_write_json(out_dir / "loss_curve.json", rows)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(CURVE_FIELDS), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    atomic_write_text(out_dir / "loss_curve.csv", buffer.getvalue())
+    return rows
+
+
+class LossCurveCallback(TrainerCallback):
+    """Keep loss_curve.{json,csv} current after every log, so a killed run still has its curve."""
+
+    def __init__(self, out_dir: str | Path):
+        self.out_dir = Path(out_dir)
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if state.is_world_process_zero:
+            write_loss_curve(state.log_history, self.out_dir)
+
+
+class RunTensorBoardCallback(TensorBoardCallback):
+    """TensorBoard event files in ``<run>/logs/<variant>/`` (transformers would use the output dir)."""
+
+    def __init__(self, log_dir: str | Path):
+        super().__init__()
+        self.logging_dir = str(log_dir)
+
+
+class RichProgressCallback(TrainerCallback):
+    """A rich progress bar with the latest train/eval loss (replaces the tqdm bars)."""
+
+    def __init__(self, description: str = "train"):
+        self.description = description
+        self.progress = None
+        self.task = None
+        self.last: dict[str, str] = {}
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        if not state.is_world_process_zero:
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TimeRemainingColumn(), TextColumn("{task.fields[info]}"), console=Console(stderr=True), transient=False,
+        )
+        self.progress.start()
+        self.task = self.progress.add_task(self.description, total=state.max_steps, completed=state.global_step, info="")
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.progress is not None:
+            self.progress.update(self.task, completed=state.global_step)
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if self.progress is None or not logs:
+            return
+        if "loss" in logs:
+            self.last["loss"] = f"loss {logs['loss']:.4f}"
+        if "eval_loss" in logs:
+            self.last["eval"] = f"eval {logs['eval_loss']:.4f}"
+        if "learning_rate" in logs:
+            self.last["lr"] = f"lr {logs['learning_rate']:.2e}"
+        self.progress.update(self.task, info="  ".join(self.last.values()))
+
+    def on_train_end(self, args, state, control, **kwargs):
+        if self.progress is not None:
+            self.progress.update(self.task, completed=state.global_step)
+            self.progress.stop()
+            self.progress = None

@@ -1,0 +1,431 @@
+"""Train one variant: TRL SFTTrainer + PEFT (LoRA / QLoRA) or full fine-tuning.
+
+Layout of a variant's outputs (readers check ``train_result.json``, written last):
+
+    <run>/checkpoints/<variant>/checkpoint-N/     trainer checkpoints (resume, best model)
+    <run>/checkpoints/<variant>/adapter_*|model*  final adapter (lora/qlora) or full weights
+    <run>/checkpoints/<variant>/tokenizer*, README.md, variant.json
+    <run>/checkpoints/<variant>/loss_curve.{json,csv}
+    <run>/checkpoints/<variant>/train_result.json settings, tokens seen, time, best eval loss
+    <run>/logs/<variant>/                         TensorBoard event files
+
+What TRL does for us (and why no hand-written data code): chat rendering through the
+tokenizer's template, completion-only labels for prompt/completion rows, best-fit-decreasing
+packing into padding-free rows whose ``position_ids`` restart at 0 for every document, and a
+chunked LM head (no ``[tokens, 152k]`` logits). transformers' ``masking_utils`` turns
+restarting ``position_ids`` (with no attention_mask and no cache) into a block-diagonal causal
+mask for sdpa and eager, so packed documents never attend to each other
+(``tests/test_train_packing.py`` proves it against documents run one by one).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from presstune.models.config import VariantSpec
+from presstune.rundir import atomic_write_json, atomic_write_text
+from presstune.train.variant import TrainSetupError, resolve_precision
+
+RESULT_FILE = "train_result.json"
+
+
+class TrainError(RuntimeError):
+    """A training run that cannot start or continue, phrased for the user."""
+
+
+@dataclass
+class TrainResult:
+    variant: str
+    method: str
+    output_dir: str
+    status: str = "done"
+    skipped: bool = False
+    global_step: int = 0
+    epochs: float = 0.0
+    tokens_seen: int = 0
+    train_seconds: float = 0.0
+    final_train_loss: float | None = None
+    best_eval_loss: float | None = None
+    best_checkpoint: str | None = None
+    stopped_early: bool = False
+    resumed_from: str | None = None
+    trainable_params: int = 0
+    total_params: int = 0
+    settings: dict[str, Any] = field(default_factory=dict)
+    variant_info: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def variant_dirs(run_dir: str | Path, variant: str) -> tuple[Path, Path]:
+    run_dir = Path(run_dir)
+    return run_dir / "checkpoints" / variant, run_dir / "logs" / variant
+
+
+def latest_checkpoint(output_dir: str | Path) -> Path | None:
+    """The newest complete ``checkpoint-N`` (one with trainer_state.json) in ``output_dir``."""
+    output_dir = Path(output_dir)
+    if not output_dir.is_dir():
+        return None
+    found = []
+    for path in output_dir.glob("checkpoint-*"):
+        try:
+            step = int(path.name.split("-")[-1])
+        except ValueError:
+            continue
+        if (path / "trainer_state.json").is_file():
+            found.append((step, path))
+    return max(found)[1] if found else None
+
+
+def read_result(output_dir: str | Path) -> TrainResult | None:
+    path = Path(output_dir) / RESULT_FILE
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        known = {f.name for f in dataclasses.fields(TrainResult)}
+        return TrainResult(**{k: v for k, v in data.items() if k in known})
+    except (json.JSONDecodeError, TypeError):
+        return None
+
+
+def gradient_accumulation(train_cfg: Any, world_size: int) -> int:
+    """Accumulation steps: derived from ``effective_batch_tokens`` when set (packed rows are full)."""
+    if train_cfg.effective_batch_tokens is None:
+        return train_cfg.gradient_accumulation_steps
+    per_micro = train_cfg.per_device_batch_size * train_cfg.max_seq_length * max(1, world_size)
+    return max(1, round(train_cfg.effective_batch_tokens / per_micro))
+
+
+def build_sft_config(config: Any, output_dir: Path, has_eval: bool, is_chat: bool):
+    """TRL ``SFTConfig`` from presstune's train section (the one place the mapping lives)."""
+    from trl import SFTConfig
+
+    t = config.train
+    if has_eval and t.load_best_model_at_end and t.save_steps % t.eval_steps != 0:
+        raise TrainError(
+            f"train.save_steps ({t.save_steps}) must be a multiple of train.eval_steps ({t.eval_steps}) "
+            "to keep the best checkpoint by eval loss"
+        )
+    precision = resolve_precision(t)
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    report_to = [r for r in t.report_to if r not in ("tensorboard", "none")]  # TensorBoard: our own callback
+    seed = t.seed if t.seed is not None else config.run.seed
+    eval_kwargs: dict[str, Any] = {"eval_strategy": "no"}
+    if has_eval:
+        eval_kwargs = dict(
+            eval_strategy="steps", eval_steps=t.eval_steps, per_device_eval_batch_size=t.per_device_batch_size,
+            load_best_model_at_end=t.load_best_model_at_end, metric_for_best_model="eval_loss",
+            greater_is_better=False,
+        )
+    return SFTConfig(
+        output_dir=str(output_dir),
+        run_name=f"{config.run.name}-{output_dir.name}",
+        seed=seed,
+        data_seed=seed,
+        learning_rate=t.learning_rate,
+        num_train_epochs=t.epochs,
+        max_steps=t.max_steps,
+        per_device_train_batch_size=t.per_device_batch_size,
+        gradient_accumulation_steps=gradient_accumulation(t, world_size),
+        lr_scheduler_type=t.lr_scheduler,
+        warmup_steps=t.warmup_ratio,  # transformers 5: a float < 1 is a ratio of the total steps
+        weight_decay=t.weight_decay,
+        max_grad_norm=t.max_grad_norm,
+        optim=t.optim,
+        bf16=precision == "bf16",
+        fp16=precision == "fp16",
+        gradient_checkpointing=t.gradient_checkpointing,
+        torch_compile=t.torch_compile,
+        logging_steps=t.logging_steps,
+        logging_first_step=True,
+        save_strategy="steps",
+        save_steps=t.save_steps,
+        save_total_limit=t.save_total_limit,
+        report_to=report_to or "none",
+        disable_tqdm=True,  # rich progress instead
+        include_num_input_tokens_seen="non_padding",
+        max_length=t.max_seq_length,
+        packing=t.packing,
+        packing_strategy=(("bfd" if is_chat else "bfd_split") if t.packing_strategy == "auto" else t.packing_strategy),
+        eval_packing=t.packing,
+        completion_only_loss=(t.completion_only_loss if is_chat else None),
+        dataset_num_proc=None,
+        ddp_find_unused_parameters=False,
+        remove_unused_columns=True,
+        dataloader_pin_memory=_cuda_available(),
+        **eval_kwargs,
+    )
+
+
+def _cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def _peft_config(t: Any):
+    from peft import LoraConfig
+
+    return LoraConfig(
+        r=t.lora_r, lora_alpha=t.lora_alpha, lora_dropout=t.lora_dropout,
+        target_modules=list(t.lora_target_modules), bias="none", task_type="CAUSAL_LM",
+    )
+
+
+def _unsloth_model(config: Any, spec: VariantSpec, run_dir: Path):
+    """Optional backend: Unsloth's patched model + LoRA (CUDA only; imported lazily)."""
+    import torch
+
+    if not torch.cuda.is_available():
+        raise TrainSetupError("train.backend=unsloth needs a CUDA GPU; use backend: hf on this machine")
+    try:
+        from unsloth import FastLanguageModel
+    except ImportError:
+        raise TrainSetupError("train.backend=unsloth needs the unsloth package (pip install unsloth)") from None
+    from presstune.models.importance import read_importance
+    from presstune.models.surgery import make_variant
+    from presstune.train.variant import find_importance
+
+    t = config.train
+    if t.method == "full":
+        raise TrainSetupError("train.backend=unsloth is wired for lora/qlora only; use backend: hf for full")
+    model, tokenizer = FastLanguageModel.from_pretrained(
+        config.model.name_or_path, max_seq_length=t.max_seq_length, load_in_4bit=t.method == "qlora", dtype=None,
+    )
+    importance_path = find_importance(run_dir)
+    model, info = make_variant(model, spec, read_importance(importance_path) if importance_path else None)
+    model = FastLanguageModel.get_peft_model(
+        model, r=t.lora_r, lora_alpha=t.lora_alpha, lora_dropout=t.lora_dropout,
+        target_modules=list(t.lora_target_modules), use_gradient_checkpointing="unsloth" if t.gradient_checkpointing else False,
+        random_state=t.seed if t.seed is not None else config.run.seed,
+    )
+    return model, tokenizer, info
+
+
+def _card(result: TrainResult, base_model: str) -> str:
+    s = result.settings
+    lines = [
+        "---", f"base_model: {base_model}", "library_name: " + ("peft" if result.method != "full" else "transformers"),
+        "tags: [presstune, sft]", "---", "",
+        f"# {result.variant} — {result.method} fine-tune of {base_model}", "",
+        f"- Variant: {result.variant_info.get('kind', '?')}, {result.variant_info.get('num_layers', '?')} layers"
+        + (f" (removed {result.variant_info.get('removed_layers')})" if result.variant_info.get("removed_layers") else ""),
+        f"- Steps: {result.global_step} ({result.epochs:.2f} epochs), tokens seen: {result.tokens_seen:,}",
+        f"- Learning rate {s.get('learning_rate')}, {s.get('lr_scheduler')} schedule, warm-up {s.get('warmup_ratio')}, "
+        f"effective batch {s.get('effective_batch_sequences')} sequences of <= {s.get('max_seq_length')} tokens",
+        f"- Final train loss: {result.final_train_loss}; best eval loss: {result.best_eval_loss}"
+        + (" (stopped early)" if result.stopped_early else ""),
+        f"- Trainable parameters: {result.trainable_params:,} of {result.total_params:,}",
+        "",
+        "Loss on assistant tokens only for chat styles, on all tokens for the article style; packed "
+        "without cross-document attention. Curves: loss_curve.csv / loss_curve.json.",
+    ]
+    if s.get("distill"):
+        d = s["distill"]
+        lines.append(f"- Distilled from the original model: alpha {d['alpha']}, temperature {d['temperature']}")
+    return "\n".join(lines) + "\n"
+
+
+def _save_final(trainer: Any, tokenizer: Any, output_dir: Path) -> None:
+    """Save the final adapter/weights + tokenizer into ``output_dir`` without half-written files.
+
+    Files are written to a temporary folder first and then renamed into place one by one;
+    ``train_result.json`` (written after this) is the marker that the set is complete.
+    """
+    if not trainer.is_world_process_zero():
+        trainer.save_model(str(output_dir))  # FSDP: every rank must take part in gathering the state dict
+        return
+    tmp = Path(tempfile.mkdtemp(prefix=".final-", dir=output_dir))
+    try:
+        trainer.save_model(str(tmp))
+        tokenizer.save_pretrained(str(tmp))
+        for path in tmp.iterdir():
+            if path.is_file() and path.name != "training_args.bin":
+                os.replace(path, output_dir / path.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def train_variant(
+    config: Any,
+    variant_spec: VariantSpec,
+    run_dir: str | Path,
+    resume: bool = False,
+    *,
+    model: Any = None,
+    tokenizer: Any = None,
+    teacher: Any = None,
+    callbacks: list[Any] | None = None,
+    progress: bool = True,
+) -> TrainResult:
+    """Fine-tune one variant on ``<run>/dataset/`` and write its checkpoint folder.
+
+    ``model``/``tokenizer``/``teacher`` may be given (tests, a pipeline that already holds the
+    variant); otherwise the base model is loaded and reduced in memory by the models stage.
+    ``resume=True`` continues from the newest checkpoint exactly (optimizer, scheduler, RNG
+    and data position are restored by ``Trainer``); a finished variant is skipped.
+    """
+    import torch
+    from transformers import EarlyStoppingCallback, set_seed
+
+    from presstune.train.callbacks import (
+        LossCurveCallback, RichProgressCallback, RunTensorBoardCallback, write_loss_curve,
+    )
+    from presstune.train.data import DatasetError, load_split, to_dataset
+
+    t = config.train
+    run_dir = Path(run_dir)
+    output_dir, logs_dir = variant_dirs(run_dir, variant_spec.name)
+    done = read_result(output_dir)
+    if done is not None and done.status == "done":
+        done.skipped = True
+        return done
+    previous = latest_checkpoint(output_dir)
+    if previous is not None and not resume:
+        raise TrainError(
+            f"{output_dir} already holds {previous.name} from an unfinished run: pass --resume to continue it, "
+            "or delete the folder to start over"
+        )
+
+    dataset_dir = run_dir / "dataset"
+    try:
+        train_split = load_split(dataset_dir / "train.jsonl")
+        eval_split = load_split(dataset_dir / "eval.jsonl", t.eval_max_rows) if (dataset_dir / "eval.jsonl").is_file() else None
+    except DatasetError as exc:
+        raise TrainError(str(exc)) from None
+    if eval_split is not None and eval_split.format != train_split.format:
+        raise TrainError(f"{dataset_dir}: train.jsonl is {train_split.format} but eval.jsonl is {eval_split.format}")
+    is_chat = train_split.format == "chat"
+
+    seed = t.seed if t.seed is not None else config.run.seed
+    set_seed(seed)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    logs_dir.mkdir(parents=True, exist_ok=True)
+
+    variant_info: dict[str, Any] = {}
+    if t.backend == "unsloth" and model is None:
+        model, tokenizer, variant_info = _unsloth_model(config, variant_spec, run_dir)
+        peft_config = None
+    else:
+        if t.backend == "unsloth":
+            raise TrainSetupError("train.backend=unsloth loads its own model; do not pass one in")
+        if model is None:
+            from presstune.train.variant import build_student
+
+            model, variant_info = build_student(config, variant_spec, run_dir)
+        else:
+            from presstune.models.surgery import num_layers
+
+            variant_info = {"variant": variant_spec.name, "kind": variant_spec.kind, "num_layers": num_layers(model),
+                            "note": "model given by the caller"}
+        if tokenizer is None:
+            from presstune.train.variant import load_tokenizer
+
+            tokenizer = load_tokenizer(config)
+        peft_config = None
+        if t.method in ("lora", "qlora"):
+            peft_config = _peft_config(t)
+            if t.method == "qlora":
+                from peft import prepare_model_for_kbit_training
+
+                model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=t.gradient_checkpointing)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if hasattr(model.config, "use_cache"):
+        model.config.use_cache = False  # a KV cache during training would also disable the packed mask
+    model.train()
+
+    has_eval = eval_split is not None
+    args = build_sft_config(config, output_dir, has_eval, is_chat)
+
+    trainer_cls: Any
+    extra: dict[str, Any] = {}
+    distill = t.distill.teacher is not None and variant_spec.kind != "original"
+    if distill:
+        from presstune.train.distill import DistillSFTTrainer
+        from presstune.train.variant import build_teacher
+
+        trainer_cls = DistillSFTTrainer
+        extra = dict(teacher=teacher if teacher is not None else build_teacher(config), alpha=t.distill.alpha,
+                     temperature=t.distill.temperature, chunk_tokens=t.distill.chunk_tokens)
+    else:
+        from trl import SFTTrainer
+
+        trainer_cls = SFTTrainer
+
+    all_callbacks = [LossCurveCallback(output_dir), RunTensorBoardCallback(logs_dir)]
+    if progress:
+        all_callbacks.append(RichProgressCallback(f"train {variant_spec.name} ({t.method})"))
+    if has_eval and t.early_stopping_patience is not None and t.load_best_model_at_end:
+        all_callbacks.append(EarlyStoppingCallback(t.early_stopping_patience, t.early_stopping_threshold))
+    all_callbacks.extend(callbacks or [])
+
+    if "wandb" in t.report_to:
+        os.environ.setdefault("WANDB_DIR", str(logs_dir))
+        os.environ.setdefault("WANDB_PROJECT", "presstune")
+
+    trainer = trainer_cls(
+        model=model, args=args, train_dataset=to_dataset(train_split, t.enable_thinking),
+        eval_dataset=to_dataset(eval_split, t.enable_thinking) if has_eval else None,
+        processing_class=tokenizer, peft_config=peft_config, callbacks=all_callbacks, **extra,
+    )
+
+    resume_from = str(previous) if (resume and previous is not None) else None
+    started = time.perf_counter()
+    train_output = trainer.train(resume_from_checkpoint=resume_from)
+    seconds = time.perf_counter() - started
+    state = trainer.state
+
+    _save_final(trainer, tokenizer, output_dir)
+    if not trainer.is_world_process_zero():
+        return TrainResult(variant=variant_spec.name, method=t.method, output_dir=str(output_dir), status="worker")
+
+    curve = write_loss_curve(state.log_history, output_dir)
+    train_losses = [r["train_loss"] for r in curve if r["train_loss"] is not None]
+    trained = trainer.model
+    total_params = sum(p.numel() for p in trained.parameters())
+    trainable = sum(p.numel() for p in trained.parameters() if p.requires_grad)
+    accum = args.gradient_accumulation_steps
+    settings = {
+        **t.model_dump(mode="json"),
+        "seed": seed,
+        "gradient_accumulation_steps": accum,
+        "effective_batch_sequences": t.per_device_batch_size * accum * int(os.environ.get("WORLD_SIZE", "1")),
+        "precision": resolve_precision(t),
+        "dataset_format": train_split.format,
+        "loss_on": "assistant completion" if (is_chat and t.completion_only_loss) else "all tokens",
+        "train_rows": len(train_split.rows),
+        "eval_rows": len(eval_split.rows) if eval_split else 0,
+        "skipped_rows": train_split.skipped + (eval_split.skipped if eval_split else []),
+        "distill": t.distill.model_dump(mode="json") if distill else None,
+        "world_size": int(os.environ.get("WORLD_SIZE", "1")),
+        "torch": torch.__version__,
+    }
+    stopped_early = state.max_steps > 0 and state.global_step < state.max_steps
+    best_metric = state.best_metric
+    result = TrainResult(
+        variant=variant_spec.name, method=t.method, output_dir=str(output_dir),
+        global_step=state.global_step, epochs=round(float(state.epoch or 0.0), 4),
+        tokens_seen=int(state.num_input_tokens_seen or 0),
+        train_seconds=round(float(train_output.metrics.get("train_runtime", seconds)), 3),
+        final_train_loss=train_losses[-1] if train_losses else None,
+        best_eval_loss=None if best_metric is None or not math.isfinite(best_metric) else float(best_metric),
+        best_checkpoint=state.best_model_checkpoint, stopped_early=stopped_early, resumed_from=resume_from,
+        trainable_params=trainable, total_params=total_params, settings=settings, variant_info=variant_info,
+    )
+    atomic_write_json(output_dir / "variant.json", variant_info)
+    atomic_write_text(output_dir / "README.md", _card(result, config.model.name_or_path))
+    atomic_write_json(output_dir / RESULT_FILE, result.to_json())
+    return result

@@ -1,0 +1,132 @@
+"""Build the model a variant trains: the base model with the training dtype / attention /
+device (or 4-bit for QLoRA), then the models stage's layer surgery, all in memory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from presstune.models.config import VariantSpec
+from presstune.train.config import TrainConfig
+
+
+class TrainSetupError(RuntimeError):
+    """The requested training setup cannot run here (no CUDA for QLoRA, missing package...)."""
+
+
+def resolve_precision(train_cfg: TrainConfig) -> str:
+    """``bf16`` / ``fp16`` / ``fp32``; ``auto`` picks bf16 on a CUDA GPU that supports it."""
+    import torch
+
+    if train_cfg.precision != "auto":
+        if train_cfg.precision in ("bf16", "fp16") and not torch.cuda.is_available():
+            # CPU autocast in fp16 is not supported by Trainer; bf16 on CPU is slow but works.
+            if train_cfg.precision == "fp16":
+                raise TrainSetupError("train.precision=fp16 needs a CUDA GPU (use bf16 or fp32 on CPU)")
+        return train_cfg.precision
+    if torch.cuda.is_available() and torch.cuda.is_bf16_supported():
+        return "bf16"
+    return "fp32"
+
+
+def weight_dtype(train_cfg: TrainConfig, precision: str):
+    """Dtype of the loaded base weights.
+
+    LoRA/QLoRA: frozen base weights in the compute dtype (adapters stay fp32, PEFT upcasts
+    them). Full fine-tuning: fp32 master weights with bf16/fp16 autocast (mixed precision);
+    pure-bf16 AdamW updates would round away most small steps.
+    """
+    import torch
+
+    if train_cfg.method == "full" or precision == "fp32":
+        return torch.float32
+    return torch.bfloat16 if precision == "bf16" else torch.float16
+
+
+def training_device() -> str:
+    """This process's device: its local rank's GPU under torchrun/accelerate, else cuda/cpu."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return "cpu"
+    return f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
+
+
+def find_importance(run_dir: str | Path) -> Path | None:
+    """The models stage's layer-importance file in a run directory, if any."""
+    run_dir = Path(run_dir)
+    for candidate in (run_dir / "importance" / "importance.json", run_dir / "importance.json",
+                      run_dir / "models" / "importance.json"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_base_for_training(config: Any, train_cfg: TrainConfig, *, quantize_4bit: bool = False):
+    """The base causal LM, ready to train: training dtype, attention kernel, this rank's device."""
+    import torch
+
+    precision = resolve_precision(train_cfg)
+    dtype = weight_dtype(train_cfg, precision)
+    device = training_device()
+    if train_cfg.method == "full" and os.environ.get("ACCELERATE_USE_FSDP", "").lower() in ("1", "true"):
+        device = "cpu"  # FSDP shards from CPU; a full copy per GPU would not fit for 8B
+    if quantize_4bit:
+        if not torch.cuda.is_available():
+            raise TrainSetupError("train.method=qlora needs a CUDA GPU (bitsandbytes 4-bit); use lora or full on CPU")
+        try:
+            import bitsandbytes  # noqa: F401
+        except ImportError:
+            raise TrainSetupError("train.method=qlora needs bitsandbytes: pip install 'presstune[gpu]'") from None
+        if config.model.random_init:
+            raise TrainSetupError("train.method=qlora cannot quantize a random_init model; use lora")
+        from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+
+        bnb = BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+            bnb_4bit_compute_dtype=torch.bfloat16 if precision != "fp16" else torch.float16,
+        )
+        return AutoModelForCausalLM.from_pretrained(
+            config.model.name_or_path, quantization_config=bnb, dtype=dtype, device_map={"": device},
+            attn_implementation=train_cfg.attn_implementation,
+        )
+    from presstune.models.loading import load_base_model
+
+    dtype_name = {torch.float32: "float32", torch.bfloat16: "bfloat16", torch.float16: "float16"}[dtype]
+    model_cfg = config.model.model_copy(
+        update={"dtype": dtype_name, "device": device, "attn_implementation": train_cfg.attn_implementation}
+    )
+    return load_base_model(model_cfg)
+
+
+def build_student(config: Any, spec: VariantSpec, run_dir: str | Path) -> tuple[Any, dict[str, Any]]:
+    """The variant to train, built in memory from the base model (no reduced checkpoint on disk)."""
+    from presstune.models.importance import read_importance
+    from presstune.models.surgery import make_variant
+
+    model = load_base_for_training(config, config.train, quantize_4bit=config.train.method == "qlora")
+    importance_path = find_importance(run_dir)
+    importance = read_importance(importance_path) if importance_path is not None else None
+    model, info = make_variant(model, spec, importance)
+    info["base_model"] = config.model.name_or_path
+    return model, info
+
+
+def build_teacher(config: Any) -> Any:
+    """The original (unreduced) model for distillation: frozen, eval mode, compute dtype."""
+    train_cfg = config.train.model_copy(update={"method": "lora"})  # frozen weights: compute dtype
+    teacher = load_base_for_training(config, train_cfg, quantize_4bit=config.train.method == "qlora")
+    teacher.eval()
+    for param in teacher.parameters():
+        param.requires_grad_(False)
+    return teacher
+
+
+def load_tokenizer(config: Any):
+    from presstune.models.loading import load_tokenizer as _load
+
+    tokenizer = _load(config.model)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
