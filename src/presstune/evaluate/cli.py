@@ -1,7 +1,95 @@
 """CLI commands of the evaluate stage."""
 
+
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
 
 
+def run_config(run_dir: Path, config_path: Optional[Path], sets: Optional[list[str]]):
+    """--config (and --set) if given, else the config recorded in the run's run.json, else defaults."""
+    from presstune.cli import fail, load_cli_config
+    from presstune.config import ConfigError, apply_override, validate
+    from presstune.rundir import RunDir
+
+    if config_path is not None:
+        return load_cli_config(config_path, sets)
+    data = RunDir(run_dir).read_manifest().get("config") or {}
+    try:
+        for assignment in sets or []:
+            data = apply_override(data, assignment)
+        return validate(data, f"{run_dir}/run.json")
+    except ConfigError as exc:
+        fail(str(exc))
+        raise
+
+
+def list_variants(run_dir: Path, config) -> list[str]:
+    """base (if enabled) + every variant with a checkpoint or a variant folder, config order first."""
+    names = ["base"] if config.evaluate.include_base else []
+    configured = [v.name for v in config.variants]
+    found = sorted({p.name for sub in ("checkpoints", "variants") if (run_dir / sub).is_dir()
+                    for p in (run_dir / sub).iterdir() if p.is_dir()})
+    for name in [*configured, *found]:
+        if name not in names and ((run_dir / "checkpoints" / name).is_dir() or (run_dir / "variants" / name).is_dir()):
+            names.append(name)
+    return names
+
+
 def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the root app (filled in by the stage's issue)."""
+    from presstune.cli import ConfigOpt, SetOpt
+
+    @app.command("evaluate")
+    def evaluate(
+        run: Annotated[Path, typer.Option("--run", help="Run directory (dataset/ is read, metrics/ is written).")],
+        variant: Annotated[Optional[list[str]], typer.Option("--variant", help="Variant name (repeatable); 'base' = untouched base model; 'all' = every variant.")] = None,
+        model: Annotated[Optional[str], typer.Option("--model", help="Evaluate this model (local path or hub id) instead of a run variant.")] = None,
+        adapter: Annotated[Optional[Path], typer.Option("--adapter", help="LoRA adapter to merge into --model.")] = None,
+        name: Annotated[Optional[str], typer.Option("--name", help="Metrics name for --model (default: its folder name).")] = None,
+        force: Annotated[bool, typer.Option("--force", help="Re-evaluate even if metrics with the same settings exist.")] = False,
+        config: ConfigOpt = None,
+        set_: SetOpt = None,
+    ) -> None:
+        """Perplexity (assistant tokens / whole text, bits per byte), semantic entropy, closed-book QA,
+        generations and cost of variants -> <run>/metrics/<variant>.json."""
+        from presstune.cli import fail
+        from presstune.evaluate.runner import EvaluateError, evaluate_variant
+        from presstune.rundir import RunDir
+
+        if not run.is_dir():
+            fail(f"run directory not found: {run}")
+        cfg = run_config(run, config, set_)
+        if model is not None:
+            if variant:
+                fail("give either --variant or --model, not both")
+            jobs = [(name or Path(model.rstrip("/")).name, {"kind": "external", "model": model,
+                                                            "adapter": str(adapter) if adapter else None})]
+        else:
+            names = variant or ["all"]
+            if "all" in names:
+                names = list_variants(run, cfg)
+            if not names:
+                fail(f"no variants found in {run} (checkpoints/ or variants/)")
+            jobs = [(n, None) for n in names]
+        rd = RunDir(run)
+        failed = []
+        for job_name, source in jobs:
+            try:
+                with rd.stage(f"evaluate.{job_name}") as details:
+                    doc = evaluate_variant(cfg.evaluate, run, job_name, config=cfg, source=source, force=force)
+                    details["metrics"] = str(Path("metrics") / f"{job_name}.json")
+                    details["errors"] = doc["errors"]
+            except (EvaluateError, OSError, ValueError) as exc:
+                failed.append(job_name)
+                typer.echo(f"error: {job_name}: {exc}", err=True)
+                continue
+            m = doc["metrics"]
+            show = {k: m[k]["value"] for k in ("perplexity_assistant", "perplexity_text", "bpb_text", "semantic_entropy",
+                                               "qa_contains") if k in m}
+            typer.echo(f"{job_name}: " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                                                   for k, v in show.items()))
+            for err in doc["errors"]:
+                typer.echo(f"  warning: {err}", err=True)
+        if failed:
+            fail(f"evaluation failed for: {', '.join(failed)}")

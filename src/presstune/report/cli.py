@@ -1,7 +1,27 @@
 """CLI commands of the report stage."""
 
+
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
 
 
 def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the root app (filled in by the stage's issue)."""
+    @app.command("report")
+    def report(
+        run: Annotated[Path, typer.Option("--run", help="Run directory (reads metrics/, checkpoints/, models/, run.json).")],
+        title: Annotated[Optional[str], typer.Option("--title", help="Page title (default: report.title from the config).")] = None,
+    ) -> None:
+        """Write <run>/report/index.html (self-contained) and <run>/report/README.md."""
+        from presstune.cli import fail
+        from presstune.report.build import build_report
+        from presstune.rundir import RunDir
+
+        if not run.is_dir():
+            fail(f"run directory not found: {run}")
+        with RunDir(run).stage("report") as details:
+            paths = build_report(run, title)
+            details["files"] = sorted(str(p.relative_to(run)) for p in paths.values())
+        for p in paths.values():
+            typer.echo(str(p))

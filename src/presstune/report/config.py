@@ -1,5 +1,11 @@
+from pydantic import Field
+
 from presstune.schema import Strict
 
 
 class ReportConfig(Strict):
     title: str = "presstune report"
+    #: Prompts shown side by side in the generations table (all are in metrics/generations/).
+    max_prompts: int = Field(8, ge=0)
+    #: Characters of each generation shown in the HTML page (README shows half).
+    clip_chars: int = Field(1200, ge=50)

@@ -1,0 +1,95 @@
+"""Closed-book QA items: ground-truth fact sheets (replica) or templated cloze questions over
+numbers with units extracted from held-out text (real corpora), and answer scoring."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass
+class QAItem:
+    qid: str
+    article_id: str
+    question: str
+    answer: str
+    fact_key: str
+    source: str  # "facts" | "templates"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def facts_questions(fact_records: list[dict[str, Any]], eval_ids: set[str], limit: int | None = None) -> list[QAItem]:
+    """The fact sheets' QA pairs of eval-split articles, in file order."""
+    items: list[QAItem] = []
+    for rec in fact_records:
+        aid = str(rec.get("id") or rec.get("article_id") or "")
+        if aid not in eval_ids:
+            continue
+        for k, qa in enumerate(rec.get("qa") or []):
+            q, a = str(qa.get("question", "")).strip(), str(qa.get("answer", "")).strip()
+            if q and a:
+                items.append(QAItem(f"{aid}:{k}", aid, q, a, str(qa.get("fact_key", "")), "facts"))
+    return items[:limit] if limit is not None else items
+
+
+_UNIT = r"(?:kWh|kW|km/h|km|PS|hp|Nm|mph|%|per cent|percent|units|vehicles|employees|million|billion|€|EUR|euros?)"
+_NUMBER = r"\d{1,3}(?:[,.]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
+#: "340 kW", "805 km", "68,900 euros", "€ 68,900", "EUR 1.2 million"
+_SPAN = re.compile(rf"(?:(?:€|EUR)\s?(?:{_NUMBER})(?:\s(?:million|billion))?|(?:{_NUMBER})\s?{_UNIT}(?![A-Za-z]))")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
+
+
+def template_questions(documents: list[dict[str, Any]], limit: int | None = None, per_document: int = 3) -> list[QAItem]:
+    """Cloze questions from held-out documents: a sentence with one number+unit span blanked,
+    framed by the article's title and date; the blanked span is the answer.
+
+    Why templates: no labelled QA exists for real press releases; numbers with units (power,
+    range, prices, volumes) are the facts a closed-book model must have memorised, and the span
+    taken from the text is an exact ground truth.
+    """
+    items: list[QAItem] = []
+    for doc in documents:
+        body, aid = str(doc.get("body") or doc.get("text") or ""), str(doc.get("id", ""))
+        title, date = str(doc.get("title") or "").strip(), str(doc.get("date") or "")[:10]
+        n = 0
+        for sentence in _SENTENCE.split(body.replace("\n", " ")):
+            sentence = " ".join(sentence.split())
+            if not (30 <= len(sentence) <= 300):
+                continue
+            match = _SPAN.search(sentence)
+            if not match:
+                continue
+            blanked = sentence[: match.start()] + "___" + sentence[match.end():]
+            where = f"the press release \"{title}\"" + (f" ({date})" if date else "") if title else "a press release"
+            question = f"In {where}, which figure fills the blank? \"{blanked}\""
+            items.append(QAItem(f"{aid}:t{n}", aid, question, match.group(0), "number", "templates"))
+            n += 1
+            if n >= per_document:
+                break
+        if limit is not None and len(items) >= limit:
+            break
+    return items[:limit] if limit is not None else items
+
+
+def normalize_answer(text: str) -> str:
+    """Lower-case, NFKC, thousands separators and punctuation removed, articles dropped."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"(?<=\d)[,.](?=\d{3}\b)", "", text)  # 68,900 / 68.900 -> 68900
+    text = text.replace("€", " eur ").replace("euros", " eur ").replace("euro", " eur ")
+    text = re.sub(r"[^\w\s.%/]", " ", text)
+    text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
+    words = [w for w in text.split() if w not in {"a", "an", "the"}]
+    return " ".join(words)
+
+
+def exact_match(prediction: str, answer: str) -> bool:
+    return normalize_answer(prediction) == normalize_answer(answer)
+
+
+def contains_answer(prediction: str, answer: str) -> bool:
+    gold = normalize_answer(answer)
+    return bool(gold) and re.search(rf"(?<!\w){re.escape(gold)}(?!\w)", normalize_answer(prediction)) is not None

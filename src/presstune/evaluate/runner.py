@@ -1,0 +1,474 @@
+"""Evaluate one variant of a run: perplexity (two views), semantic entropy, closed-book QA,
+generations and cost; writes ``metrics/<variant>.json`` (every number with its definition and
+sample size) plus per-item files under ``metrics/``.
+
+Model sources (``resolve_variant``):
+  * ``base``: the run's untouched base model (``config.model``), no fine-tuning;
+  * ``<name>`` with ``checkpoints/<name>/`` holding a LoRA adapter (adapter_config.json; merged
+    for evaluation) on ``variants/<name>/`` (or the adapter's base), or full weights;
+  * ``<name>`` with only ``variants/<name>/``: the reduced variant before training ("untuned").
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from presstune.evaluate.config import EvaluateConfig
+from presstune.evaluate.perplexity import (
+    EvalDataError, chat_doc, continuation_logprobs, document_start_id, end_of_turn_id, score_documents, summarize,
+    text_doc,
+)
+from presstune.rundir import RunDir, atomic_write_json, hardware, read_jsonl, write_jsonl
+
+DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant that knows the company's press releases."
+
+
+class EvaluateError(RuntimeError):
+    """A problem that stops the evaluation of one variant (message names it)."""
+
+
+# -- model sources --------------------------------------------------------------------------
+
+def _has(path: Path, name: str) -> bool:
+    return (path / name).is_file()
+
+
+def _final_dir(ckpt: Path) -> Path | None:
+    """The final adapter/weights folder of a training output (top level, then final/, adapter/)."""
+    for cand in (ckpt, ckpt / "final", ckpt / "adapter", ckpt / "model"):
+        if _has(cand, "adapter_config.json") or _has(cand, "config.json"):
+            return cand
+    return None
+
+
+def resolve_variant(run_dir: str | Path, variant: str, config: Any = None) -> dict[str, Any]:
+    run = Path(run_dir)
+    if variant == "base":
+        if config is None:
+            raise EvaluateError("variant 'base' needs the run's config (model.name_or_path)")
+        return {"kind": "base", "model": config.model.name_or_path, "adapter": None,
+                "random_init": bool(getattr(config.model, "random_init", False))}
+    ckpt_root = run / "checkpoints" / variant
+    variant_dir = run / "variants" / variant
+    final = _final_dir(ckpt_root) if ckpt_root.is_dir() else None
+    if final is not None and _has(final, "adapter_config.json"):
+        base = variant_dir if _has(variant_dir, "config.json") else None
+        if base is None:
+            adapter_cfg = json.loads((final / "adapter_config.json").read_text(encoding="utf-8"))
+            base = adapter_cfg.get("base_model_name_or_path")
+            if not base:
+                raise EvaluateError(f"{final}/adapter_config.json names no base model and {variant_dir} has none")
+        return {"kind": "fine-tuned (LoRA, merged)", "model": str(base), "adapter": str(final)}
+    if final is not None:
+        return {"kind": "fine-tuned (full)", "model": str(final), "adapter": None}
+    if _has(variant_dir, "config.json"):
+        return {"kind": "untuned", "model": str(variant_dir), "adapter": None}
+    raise EvaluateError(f"variant {variant!r}: neither {ckpt_root} (adapter or weights) nor {variant_dir} found")
+
+
+def _device(eval_cfg: EvaluateConfig) -> str:
+    import torch
+
+    if eval_cfg.device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return eval_cfg.device
+
+
+def load_model(source: dict[str, Any], eval_cfg: EvaluateConfig, config: Any = None):
+    """(model in eval mode with any adapter merged, tokenizer)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    device = _device(eval_cfg)
+    dtype: Any = "auto" if eval_cfg.dtype == "auto" else getattr(torch, eval_cfg.dtype)
+    if source.get("random_init"):
+        from presstune.models.loading import load_base_model
+
+        model = load_base_model(config.model)
+        if eval_cfg.dtype != "auto":
+            model = model.to(dtype)
+        model = model.to(device)
+    else:
+        model = AutoModelForCausalLM.from_pretrained(source["model"], dtype=dtype, device_map=device)
+    if source.get("adapter"):
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, source["adapter"]).merge_and_unload()
+    model.eval()
+    tok_sources = [source.get("adapter"), source["model"]]
+    if config is not None:
+        tok_sources += [getattr(config.model, "tokenizer", None), getattr(config.corpus, "tokenizer", None)]
+    for src in tok_sources:
+        if not src:
+            continue
+        try:
+            return model, AutoTokenizer.from_pretrained(src)
+        except (OSError, ValueError, TypeError):
+            continue
+    raise EvaluateError(f"no tokenizer found in {', '.join(str(s) for s in tok_sources if s)}")
+
+
+# -- data -----------------------------------------------------------------------------------
+
+def load_eval_data(run: RunDir, limit: int | None) -> dict[str, Any]:
+    eval_rows = read_jsonl(run / "dataset" / "eval.jsonl")
+    documents = [d for d in read_jsonl(run / "dataset" / "documents.jsonl") if d.get("split") == "eval"]
+    chat = [r for r in eval_rows if r.get("prompt") and r.get("completion")]
+    texts = [{"id": d.get("id"), "text": d.get("body") or ""} for d in documents if d.get("body")]
+    if not texts:  # no documents file: the article-style rows are whole text
+        texts = [{"id": r.get("id"), "text": r["text"]} for r in eval_rows if r.get("text")]
+    if not eval_rows and not documents:
+        raise EvaluateError(f"no eval data: {run / 'dataset' / 'eval.jsonl'} and documents.jsonl are missing or empty")
+    return {"chat": chat[:limit] if limit else chat, "texts": texts[:limit] if limit else texts,
+            "documents": documents, "eval_rows": eval_rows}
+
+
+def _fact_records(run: RunDir, eval_cfg: EvaluateConfig, config: Any) -> list[dict[str, Any]] | None:
+    candidates = [Path(eval_cfg.facts_file)] if eval_cfg.facts_file else []
+    candidates += [run / "facts.jsonl", run / "replica" / "facts.jsonl", run / "_replica" / "facts.jsonl"]
+    for path in candidates:
+        if path.is_file():
+            return read_jsonl(path)
+    if eval_cfg.facts_file:
+        raise EvaluateError(f"evaluate.facts_file not found: {eval_cfg.facts_file}")
+    # The replica is a pure function of (articles, seed): rebuild its fact sheets when the run
+    # collected from it (base URL on this machine).
+    base_url = str(getattr(getattr(config, "collect", None), "base_url", ""))
+    if config is not None and any(h in base_url for h in ("127.0.0.1", "localhost")):
+        from presstune.replica.site import Site
+
+        site = Site(articles=config.replica.articles, seed=config.replica.seed)
+        return [json.loads(line) for line in site.facts_jsonl(body=False).splitlines() if line.strip()]
+    return None
+
+
+def qa_items(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, Any]):
+    from presstune.evaluate.qa import facts_questions, template_questions
+
+    eval_ids = {str(d.get("id")) for d in data["documents"]} | {str(r.get("id")) for r in data["eval_rows"]}
+    if eval_cfg.qa_source in ("auto", "facts"):
+        records = _fact_records(run, eval_cfg, config)
+        if records is not None:
+            return facts_questions(records, eval_ids, eval_cfg.qa_questions), "facts"
+        if eval_cfg.qa_source == "facts":
+            raise EvaluateError("qa_source=facts but no fact sheets (facts.jsonl) were found")
+    docs = data["documents"] or [{"id": r.get("id"), "title": r.get("title"), "date": r.get("date"), "text": r.get("text")}
+                                 for r in data["eval_rows"] if r.get("text")]
+    return template_questions(docs, eval_cfg.qa_questions), "templates"
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+def _mean_ci(values: list[float], samples: int, seed: int) -> list[float] | None:
+    if len(values) < 2 or samples <= 0:
+        return None
+    arr = np.asarray(values, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    means = arr[rng.integers(0, len(arr), size=(samples, len(arr)))].mean(axis=1)
+    return [float(x) for x in np.percentile(means, [2.5, 97.5])]
+
+
+def _auroc(scores: list[float], positives: list[bool]) -> float | None:
+    """P(score of a wrong answer > score of a right one), ties count half."""
+    pos = [s for s, p in zip(scores, positives) if p]
+    neg = [s for s, p in zip(scores, positives) if not p]
+    if not pos or not neg:
+        return None
+    wins = sum((n > p) + 0.5 * (n == p) for n in neg for p in pos)
+    return wins / (len(pos) * len(neg))
+
+
+def _messages(system_prompt: str, user: str) -> list[dict[str, str]]:
+    return [{"role": "system", "content": system_prompt}, {"role": "user", "content": user}]
+
+
+# -- the evaluation -------------------------------------------------------------------------
+
+def evaluate_variant(
+    eval_cfg: EvaluateConfig,
+    run_dir: str | Path,
+    variant_name: str,
+    model=None,
+    tokenizer=None,
+    config: Any = None,
+    source: dict[str, Any] | None = None,
+    judge=None,
+    force: bool = False,
+) -> dict[str, Any]:
+    """Evaluate ``variant_name`` and write ``metrics/<variant>.json``; returns that document.
+
+    ``model``/``tokenizer``: an already loaded model (else resolved from the run, see
+    :func:`resolve_variant`, or from ``source={"model": path_or_hub_id, "adapter": path}``).
+    ``judge``: a semantic-entropy clusterer (else built from ``eval_cfg``). A valid earlier
+    result with the same settings and source is kept unless ``force``.
+    """
+    import torch
+
+    from presstune.evaluate.cost import measure_speed, weights_bytes
+    from presstune.evaluate.generation import generate_chat, prompt_ids
+    from presstune.evaluate.qa import contains_answer, exact_match
+
+    run = RunDir(run_dir)
+    out_path = run / "metrics" / f"{variant_name}.json"
+    settings = eval_cfg.model_dump(mode="json")
+    if source is None and model is None:
+        source = resolve_variant(run.path, variant_name, config)
+    source = source or {"kind": "in-memory", "model": None, "adapter": None}
+    if out_path.is_file() and not force:
+        try:
+            previous = json.loads(out_path.read_text(encoding="utf-8"))
+            if previous.get("settings") == settings and previous.get("source") == source:
+                return previous
+        except json.JSONDecodeError:
+            pass
+    t_start = time.perf_counter()
+    if model is None:
+        model, tokenizer = load_model(source, eval_cfg, config)
+    if tokenizer is None:
+        raise EvaluateError("a tokenizer is required with an in-memory model")
+    torch.manual_seed(eval_cfg.seed)
+    data = load_eval_data(run, eval_cfg.max_documents)
+    system_prompt = getattr(getattr(config, "corpus", None), "system_prompt", None) or DEFAULT_SYSTEM_PROMPT
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    eot = end_of_turn_id(tokenizer)
+    metrics: dict[str, Any] = {}
+    errors: list[str] = []
+    seconds: dict[str, float] = {}
+    score_kw = dict(window=eval_cfg.window, stride=eval_cfg.stride, batch_size=eval_cfg.batch_size,
+                    max_batch_tokens=eval_cfg.max_batch_tokens, logits_chunk=eval_cfg.logits_chunk, pad_id=pad_id)
+
+    # -- perplexity -------------------------------------------------------------------------
+    t = time.perf_counter()
+    chat_docs = []
+    for row in data["chat"]:
+        try:
+            chat_docs.append(chat_doc(tokenizer, str(row.get("id")), row["prompt"], row["completion"]))
+        except EvalDataError as exc:
+            errors.append(str(exc))
+    if chat_docs:
+        nll, count = score_documents(model, chat_docs, **score_kw)
+        metrics.update(summarize(
+            "assistant", nll, count, np.array([d.n_bytes for d in chat_docs]), eval_cfg.bootstrap_samples, eval_cfg.seed,
+            "exp(sum of token NLLs / scored tokens) over the eval split's chat rows; prompt+completion rendered by "
+            "the chat template, only completion tokens (assistant text + end-of-turn) scored; sliding window "
+            f"{eval_cfg.window}/stride {eval_cfg.stride}; ci95 = bootstrap over rows"))
+    start_id = document_start_id(tokenizer)
+    text_docs = []
+    for item in data["texts"]:
+        try:
+            text_docs.append(text_doc(tokenizer, str(item["id"]), item["text"], start_id))
+        except EvalDataError as exc:
+            errors.append(str(exc))
+    if text_docs:
+        nll, count = score_documents(model, text_docs, **score_kw)
+        metrics.update(summarize(
+            "text", nll, count, np.array([d.n_bytes for d in text_docs]), eval_cfg.bootstrap_samples, eval_cfg.seed,
+            "exp(sum of token NLLs / scored tokens) over eval documents' whole cleaned bodies, every token scored "
+            f"(after a document-start token), nothing truncated: sliding window {eval_cfg.window}/stride "
+            f"{eval_cfg.stride}; ci95 = bootstrap over documents"))
+    seconds["perplexity"] = time.perf_counter() - t
+
+    # -- closed-book QA ---------------------------------------------------------------------
+    t = time.perf_counter()
+    items, qa_source = qa_items(run, eval_cfg, config, data)
+    qa_rows: list[dict[str, Any]] = []
+    if items:
+        prompts = [_messages(system_prompt, f"{eval_cfg.qa_instruction} {it.question}") for it in items]
+        answers = generate_chat(model, tokenizer, prompts, max_new_tokens=eval_cfg.se_max_new_tokens,
+                                batch_size=eval_cfg.gen_batch_size)
+        pairs = [(prompt_ids(tokenizer, p), tokenizer(it.answer, add_special_tokens=False)["input_ids"])
+                 for p, it in zip(prompts, items)]
+        lp, n_tok = continuation_logprobs(model, pairs, batch_size=eval_cfg.batch_size, pad_id=pad_id)
+        for it, gen, ll, n in zip(items, answers, lp, n_tok):
+            qa_rows.append({**it.to_dict(), "prediction": gen[0].text, "exact_match": exact_match(gen[0].text, it.answer),
+                            "contains_answer": contains_answer(gen[0].text, it.answer), "answer_logprob": float(ll),
+                            "answer_tokens": int(n)})
+        n = len(qa_rows)
+        em = [r["exact_match"] for r in qa_rows]
+        ca = [r["contains_answer"] for r in qa_rows]
+        what = ("questions from the replica's ground-truth fact sheets of eval-split articles" if qa_source == "facts"
+                else "cloze questions templated from eval documents (a number+unit span blanked; the span is the answer)")
+        metrics["qa_exact_match"] = {"value": float(np.mean(em)), "ci95": _mean_ci(em, eval_cfg.bootstrap_samples, eval_cfg.seed),
+                                     "questions": n, "source": qa_source,
+                                     "definition": f"share of greedy answers equal to the gold answer after normalisation; {what}"}
+        metrics["qa_contains"] = {"value": float(np.mean(ca)), "ci95": _mean_ci(ca, eval_cfg.bootstrap_samples, eval_cfg.seed),
+                                  "questions": n, "source": qa_source,
+                                  "definition": "share of greedy answers containing the normalised gold answer as whole words"}
+        total_tokens = int(sum(r["answer_tokens"] for r in qa_rows))
+        metrics["qa_answer_logprob_per_token"] = {
+            "value": float(sum(r["answer_logprob"] for r in qa_rows) / max(total_tokens, 1)), "questions": n,
+            "tokens": total_tokens, "definition": "teacher-forced sum of log p(gold answer tokens | chat prompt with the "
+                                                  "question) over all questions / number of answer tokens (nats)"}
+        metrics["qa_answer_logprob"] = {
+            "value": float(np.mean([r["answer_logprob"] for r in qa_rows])), "questions": n,
+            "definition": "mean over questions of log p(gold answer | question), teacher-forced (nats per answer)"}
+    else:
+        errors.append(f"closed-book QA: no questions ({qa_source})")
+    write_jsonl(run / "metrics" / "qa" / f"{variant_name}.jsonl", qa_rows)
+    seconds["qa"] = time.perf_counter() - t
+
+    # -- semantic entropy -------------------------------------------------------------------
+    t = time.perf_counter()
+    se_rows: list[dict[str, Any]] = []
+    se_items = items[: eval_cfg.se_questions]
+    if eval_cfg.se_clustering != "none" and se_items:
+        try:
+            if judge is None:
+                judge = build_judge(eval_cfg, _device(eval_cfg))
+            se_rows = semantic_entropy_rows(model, tokenizer, eval_cfg, se_items, judge, system_prompt, pad_id, eot)
+        except Exception as exc:  # a missing NLI model must not lose the other metrics
+            errors.append(f"semantic entropy: {type(exc).__name__}: {exc}")
+    if se_rows:
+        method = getattr(judge, "method", "custom")
+        published = method == "bidirectional entailment"
+        n = len(se_rows)
+        correct = [r["low_temperature_correct"] for r in se_rows]
+        ses = [r["se"] for r in se_rows]
+        common = {"questions": n, "samples_per_question": eval_cfg.se_samples, "clustering": method,
+                  "temperature": eval_cfg.se_temperature}
+        label = "" if published else " (cheaper embedding-similarity mode, NOT the published entailment clustering)"
+        metrics["semantic_entropy"] = {
+            "value": float(np.mean(ses)), "ci95": _mean_ci(ses, eval_cfg.bootstrap_samples, eval_cfg.seed), **common,
+            "definition": "mean over questions of the length-normalised, likelihood-weighted semantic entropy "
+                          "(Farquhar et al. 2024): clusters of the N samples by " + method + label +
+                          "; cluster log-prob = log-sum-exp of members' mean token log-probs, normalised; nats"}
+        metrics["semantic_entropy_discrete"] = {
+            "value": float(np.mean([r["discrete_se"] for r in se_rows])), **common,
+            "definition": "mean over questions of the entropy of cluster frequencies n_c/N (nats; max log N)"}
+        metrics["se_low_temperature_accuracy"] = {
+            "value": float(np.mean(correct)), "questions": n,
+            "definition": f"share of low-temperature (T={eval_cfg.se_low_temperature}) answers containing the gold answer"}
+        auroc = _auroc(ses, [not c for c in correct])
+        metrics["se_auroc"] = {"value": auroc, "questions": n,
+                               "definition": "AUROC of semantic entropy for predicting a wrong low-temperature answer "
+                                             "(None when all answers are right or all wrong)"}
+    write_jsonl(run / "metrics" / "semantic_entropy" / f"{variant_name}.jsonl", se_rows)
+    seconds["semantic_entropy"] = time.perf_counter() - t
+
+    # -- generations ------------------------------------------------------------------------
+    t = time.perf_counter()
+    gen_prompts = generation_prompts(data, eval_cfg.generation_prompts, system_prompt)
+    gens = generate_chat(model, tokenizer, [p["prompt"] for p in gen_prompts], max_new_tokens=eval_cfg.max_new_tokens,
+                         batch_size=eval_cfg.gen_batch_size) if gen_prompts else []
+    write_jsonl(run / "metrics" / "generations" / f"{variant_name}.jsonl", [
+        {**p, "variant": variant_name, "output": g[0].text, "new_tokens": len(g[0].ids), "finished": g[0].finished}
+        for p, g in zip(gen_prompts, gens)])
+    seconds["generations"] = time.perf_counter() - t
+
+    # -- cost -------------------------------------------------------------------------------
+    t = time.perf_counter()
+    n_params = sum(p.numel() for p in model.parameters())
+    metrics["parameters"] = {"value": int(n_params), "definition": "number of parameters (adapters merged)"}
+    metrics["layers"] = {"value": int(getattr(model.config, "num_hidden_layers", 0)), "definition": "decoder layers"}
+    model_dir = Path(source["model"]) if source.get("model") and Path(str(source["model"])).is_dir() else None
+    adapter_bytes = weights_bytes(source.get("adapter"))
+    if model_dir is not None:
+        metrics["checkpoint_bytes"] = {"value": weights_bytes(model_dir) + adapter_bytes, "adapter_bytes": adapter_bytes,
+                                       "definition": "weight files on disk: model folder + adapter"}
+    else:
+        param_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
+        metrics["checkpoint_bytes"] = {"value": int(param_bytes), "adapter_bytes": adapter_bytes, "estimated": True,
+                                       "definition": "parameter bytes in memory (model not in a local folder)"}
+    vocab = min(int(model.config.vocab_size), len(tokenizer))
+    speed = measure_speed(model, vocab, eval_cfg.speed_prompt_tokens, eval_cfg.speed_new_tokens, eval_cfg.speed_batch_size,
+                          eval_cfg.speed_warmup, eval_cfg.speed_repeats, eval_cfg.seed)
+    device_name = speed.pop("device")
+    metrics.update(speed)
+    seconds["cost"] = time.perf_counter() - t
+
+    doc = {
+        "variant": variant_name,
+        "source": source,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "device": device_name,
+        "dtype": str(next(model.parameters()).dtype).replace("torch.", ""),
+        "settings": settings,
+        "metrics": metrics,
+        "errors": errors,
+        "seconds": {k: round(v, 3) for k, v in {**seconds, "total": time.perf_counter() - t_start}.items()},
+        "hardware": hardware(),
+    }
+    atomic_write_json(out_path, _finite(doc))
+    return doc
+
+
+def _finite(obj: Any) -> Any:
+    """JSON has no NaN/inf: write them as null."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def build_judge(eval_cfg: EvaluateConfig, device: str = "cpu"):
+    from presstune.evaluate.semantic_entropy import EmbeddingJudge, EntailmentJudge
+
+    if eval_cfg.se_clustering == "embedding":
+        return EmbeddingJudge.load(eval_cfg.embedding_model, eval_cfg.se_embedding_threshold, device)
+    return EntailmentJudge.load(eval_cfg.nli_model, device)
+
+
+def semantic_entropy_rows(model, tokenizer, eval_cfg: EvaluateConfig, items, judge, system_prompt: str, pad_id: int,
+                          eot: int) -> list[dict[str, Any]]:
+    """Per question: one low-temperature answer and N samples (one generate call per prompt
+    batch, num_return_sequences=N), sample log-likelihoods (teacher-forced), clusters, entropies."""
+    from presstune.evaluate.generation import generate_chat, prompt_ids
+    from presstune.evaluate.qa import contains_answer
+    from presstune.evaluate.semantic_entropy import question_entropy
+
+    prompts = [_messages(system_prompt, f"{eval_cfg.qa_instruction} {it.question}") for it in items]
+    low = generate_chat(model, tokenizer, prompts, max_new_tokens=eval_cfg.se_max_new_tokens,
+                        batch_size=eval_cfg.se_batch_size, temperature=eval_cfg.se_low_temperature, seed=eval_cfg.seed)
+    samples = generate_chat(model, tokenizer, prompts, max_new_tokens=eval_cfg.se_max_new_tokens,
+                            batch_size=eval_cfg.se_batch_size, num_return_sequences=eval_cfg.se_samples,
+                            temperature=eval_cfg.se_temperature, seed=eval_cfg.seed + 1)
+    pairs = []
+    for p, group in zip(prompts, samples):
+        pids = prompt_ids(tokenizer, p)
+        # the end-of-turn token is part of the sampled answer when the model stopped by itself
+        pairs.extend((pids, g.ids + ([eot] if g.finished else [])) for g in group)
+    lp, lengths = continuation_logprobs(model, pairs, batch_size=eval_cfg.batch_size, pad_id=pad_id)
+    rows = []
+    n = eval_cfg.se_samples
+    for k, (it, lo, group) in enumerate(zip(items, low, samples)):
+        texts = [g.text for g in group]
+        res = question_entropy(judge, it.question, texts, lp[k * n : (k + 1) * n], lengths[k * n : (k + 1) * n])
+        rows.append({"qid": it.qid, "question": it.question, "answer": it.answer, "low_temperature_answer": lo[0].text,
+                     "low_temperature_correct": contains_answer(lo[0].text, it.answer), "samples": texts,
+                     "sample_logprobs": [float(x) for x in lp[k * n : (k + 1) * n]],
+                     "sample_lengths": [int(x) for x in lengths[k * n : (k + 1) * n]], **res})
+    return rows
+
+
+def generation_prompts(data: dict[str, Any], limit: int, system_prompt: str) -> list[dict[str, Any]]:
+    """The first ``limit`` eval prompts (one per article), with the reference answer."""
+    out, seen = [], set()
+    for row in data["chat"]:
+        key = row.get("id")
+        if key in seen:
+            continue
+        seen.add(key)
+        ref = "".join(m.get("content", "") for m in row["completion"])
+        out.append({"prompt_id": str(key), "prompt": row["prompt"], "reference": ref})
+        if len(out) >= limit:
+            return out
+    for doc in data["documents"] or data["eval_rows"]:
+        if len(out) >= limit:
+            break
+        if doc.get("id") in seen or not doc.get("title"):
+            continue
+        seen.add(doc.get("id"))
+        user = f"Write the press release titled \"{doc['title']}\"" + (f" ({doc['date'][:10]})." if doc.get("date") else ".")
+        out.append({"prompt_id": str(doc.get("id")), "prompt": _messages(system_prompt, user),
+                    "reference": doc.get("body") or doc.get("text") or ""})
+    return out
