@@ -209,9 +209,21 @@ def stage_evaluate(cfg: Config, run: RunDir) -> dict[str, Any]:
     for name in names:
         console.print(f"[bold]evaluate[/] {name}")
         metrics = evaluate_variant(cfg.evaluate, run.path, name, config=cfg)
-        done[name] = {k: (v.get("value") if isinstance(v, dict) else v) for k, v in metrics.items()
-                      if k.startswith(("perplexity", "qa_", "semantic"))}
+        done[name] = _headline(metrics)
     return done
+
+
+def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The few numbers worth a console line (metrics files hold every number with its definition)."""
+    flat = metrics.get("metrics", metrics)
+    keep = ("perplexity_assistant", "perplexity_text", "qa_contains", "semantic_entropy")
+    out = {}
+    for key in keep:
+        value = flat.get(key)
+        value = value.get("value") if isinstance(value, dict) else value
+        if isinstance(value, (int, float)):
+            out[key] = round(float(value), 4)
+    return out
 
 
 def stage_report(cfg: Config, run: RunDir) -> dict[str, Any]:

@@ -97,7 +97,42 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
-def loss_plot(curves: dict[str, list[dict[str, Any]]]) -> bytes | None:
+def _loss(row: dict[str, Any]) -> Any:
+    # the trainer exports "train_loss"; older/other exports may call it "loss"
+    return row.get("train_loss", row.get("loss"))
+
+
+def training_rows(run: RunDir, names: list[str]) -> list[dict[str, Any]]:
+    """One row per trained variant from ``checkpoints/<v>/train_result.json`` (written last)."""
+    rows = []
+    for name in names:
+        path = run / "checkpoints" / name / "train_result.json"
+        if not path.is_file():
+            continue
+        try:
+            res = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            continue
+        resumed = res.get("resumed_from")
+        rows.append({
+            "variant": name, "method": res.get("method"), "steps": res.get("global_step"),
+            "epochs": res.get("epochs"), "tokens": res.get("tokens_seen"),
+            "seconds": res.get("train_seconds"), "final_train_loss": res.get("final_train_loss"),
+            "best_eval_loss": res.get("best_eval_loss"), "stopped_early": res.get("stopped_early"),
+            "resumed_at_step": _checkpoint_step(resumed) if resumed else None,
+            "trainable_params": res.get("trainable_params"),
+        })
+    return rows
+
+
+def _checkpoint_step(path: str) -> int | None:
+    try:
+        return int(str(path).rstrip("/").rsplit("-", 1)[-1])
+    except ValueError:
+        return None
+
+
+def loss_plot(curves: dict[str, list[dict[str, Any]]], resumed: dict[str, int] | None = None) -> bytes | None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -107,12 +142,20 @@ def loss_plot(curves: dict[str, list[dict[str, Any]]]) -> bytes | None:
         return None
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for name, rows in curves.items():
-        train = [(r["step"], r["loss"]) for r in rows if r.get("loss") is not None and r.get("step") is not None]
+        train = [(r["step"], _loss(r)) for r in rows if _loss(r) is not None and r.get("step") is not None]
         evals = [(r["step"], r["eval_loss"]) for r in rows if r.get("eval_loss") is not None and r.get("step") is not None]
+        color = None
         if train:
-            axes[0].plot(*zip(*train), label=name)
+            color = axes[0].plot(*zip(*train), label=name)[0].get_color()
         if evals:
-            axes[1].plot(*zip(*evals), marker="o", label=name)
+            color = axes[1].plot(*zip(*evals), marker="o", label=name, color=color)[0].get_color()
+        step = (resumed or {}).get(name)
+        if step is not None:
+            # a killed run resumed here: the curve continues from this checkpoint
+            for ax in axes:
+                ax.axvline(step, color=color, linestyle=":", linewidth=1)
+            axes[0].annotate(f"{name} resumed", (step, 0.98), xycoords=("data", "axes fraction"),
+                             fontsize=7, rotation=90, va="top", ha="right", color=color)
     for ax, title in zip(axes, ("training loss", "eval loss")):
         ax.set_title(title)
         ax.set_xlabel("step")
@@ -235,7 +278,9 @@ def _best(metrics: dict[str, dict[str, Any]], key: str, lower: bool | None) -> s
     vals = {n: v for n, v in vals.items() if isinstance(v, (int, float)) and math.isfinite(v)}
     if len(vals) < 2:
         return None
-    return (min if lower else max)(vals, key=vals.get)
+    best = (min if lower else max)(vals.values())
+    winners = [n for n, v in vals.items() if v == best]
+    return winners[0] if len(winners) == 1 else None  # a tie marks nobody
 
 
 def _table_rows(metrics: dict[str, dict[str, Any]]) -> list[list[str]]:
@@ -288,6 +333,17 @@ def render_html(title: str, ctx: dict[str, Any]) -> str:
                 f"<li><b>{e(n)}</b>: {e(x)}</li>" for n, xs in errs.items() for x in xs) + "</ul></details>")
     else:
         parts.append("<p>No metrics found (run <code>presstune evaluate</code> first).</p>")
+    parts.append("<h2>Training</h2>")
+    if ctx["training"]:
+        heads = ["Variant", "Method", "Steps", "Epochs", "Tokens seen", "Trainable params", "Seconds",
+                 "Final train loss", "Best eval loss", "Early stop", "Resumed at step"]
+        parts.append("<table id='training'><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in heads) + "</tr></thead><tbody>")
+        for row in _training_cells(ctx["training"]):
+            parts.append("<tr>" + "".join(f"<td{' class=name' if i < 2 else ''}>{e(c)}</td>" for i, c in enumerate(row)) + "</tr>")
+        parts.append("</tbody></table><p class='muted'>Every variant is trained with the same settings; only the model differs "
+                     "(see Configuration below). Loss in nats per scored token.</p>")
+    else:
+        parts.append("<p class='muted'>No training results found (checkpoints/*/train_result.json).</p>")
     for heading, key, missing in (("Training and eval loss", "loss_png", "No loss curves found (checkpoints/*/loss_curve.json)."),
                                   ("Layer importance", "importance_png", "No layer importance found (models/importance.json).")):
         parts.append(f"<h2>{heading}</h2>")
@@ -318,6 +374,16 @@ def render_html(title: str, ctx: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def _training_cells(rows: list[dict[str, Any]]) -> list[list[str]]:
+    def num(v: Any, fmt: str) -> str:
+        return "–" if v is None else format(v, fmt)
+
+    return [[str(r["variant"]), str(r.get("method") or "–"), num(r.get("steps"), ","), num(r.get("epochs"), ".2f"),
+             num(r.get("tokens"), ","), num(r.get("trainable_params"), ","), num(r.get("seconds"), ".1f"),
+             num(r.get("final_train_loss"), ".4f"), num(r.get("best_eval_loss"), ".4f"),
+             "yes" if r.get("stopped_early") else "no", num(r.get("resumed_at_step"), "d")] for r in rows]
+
+
 def _clip(text: str, limit: int = 1200) -> str:
     text = str(text or "")
     return text if len(text) <= limit else text[:limit] + " …"
@@ -337,6 +403,14 @@ def render_markdown(title: str, ctx: dict[str, Any]) -> str:
         lines += [f"- **{k}**: {v}" for k, v in _definitions(metrics).items()]
     else:
         lines.append("No metrics found.")
+    lines += ["", "## Training", ""]
+    if ctx["training"]:
+        heads = ["Variant", "Method", "Steps", "Epochs", "Tokens seen", "Trainable params", "Seconds",
+                 "Final train loss", "Best eval loss", "Early stop", "Resumed at step"]
+        lines += ["| " + " | ".join(heads) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * (len(heads) - 2)) + "|"]
+        lines += ["| " + " | ".join(row) + " |" for row in _training_cells(ctx["training"])]
+    else:
+        lines.append("No training results found.")
     lines += ["", "## Training and eval loss", "", "![loss curves](plots/loss.png)" if ctx.get("loss_png") else "No loss curves found.",
               "", "## Layer importance", "",
               "![layer importance](plots/importance.png)" if ctx.get("importance_png") else "No layer importance found.", "",
@@ -384,11 +458,14 @@ def build_report(run_dir: str | Path, title: str | None = None) -> dict[str, Pat
             values = None
         if values:
             importance_png = importance_plot(values)
+    training = training_rows(run, [n for n in names if n != "base"] or sorted(curves))
+    resumed = {r["variant"]: r["resumed_at_step"] for r in training if r.get("resumed_at_step") is not None}
     ctx = {
+        "training": training,
         "run_name": (cfg.get("run") or {}).get("name") or run.path.name,
         "generated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "manifest": manifest, "metrics": metrics, "banner": demo_banner(manifest, metrics),
-        "loss_png": loss_plot(curves), "importance_png": importance_png,
+        "loss_png": loss_plot(curves, resumed), "importance_png": importance_png,
         "generations": generations_by_prompt(run, names)[: int(rcfg.get("max_prompts", 8))], "counts": data_counts(run),
         "clip": int(rcfg.get("clip_chars", 1200)),
     }

@@ -1,0 +1,118 @@
+"""End to end: `presstune demo --quick` killed mid-training, then run again to a report.
+
+One real run of the whole product on CPU: the replica on 127.0.0.1 (mild faults), collection,
+corpus, the demo base (built into a private cache), variants, training, evaluation, report.
+The run is SIGKILLed as soon as the first variant has a complete checkpoint and no result, and
+the same command must finish it: training resumes from that checkpoint, the loss curve
+continues from it, and the report renders in headless Chromium (when one is installed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.timeout(900)
+
+
+def _demo_cmd(out: Path) -> list[str]:
+    return [sys.executable, "-m", "presstune.cli", "demo", "--quick", "--out", str(out)]
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(PRESSTUNE_CACHE=str(tmp / "cache"), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
+               HF_DATASETS_OFFLINE="1", PYTHONUNBUFFERED="1")
+    return env
+
+
+def _complete_checkpoints(variant_dir: Path) -> list[int]:
+    return sorted(int(p.name.split("-")[-1]) for p in variant_dir.glob("checkpoint-*") if (p / "trainer_state.json").is_file())
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    tmp = tmp_path_factory.mktemp("demo")
+    out = tmp / "run"
+    first_variant = out / "checkpoints" / "original"
+    log = (tmp / "first.log").open("w")
+    proc = subprocess.Popen(_demo_cmd(out), env=_env(tmp), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    killed_at = None
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and proc.poll() is None:
+        steps = _complete_checkpoints(first_variant)
+        if steps and not (first_variant / "train_result.json").exists():
+            os.killpg(proc.pid, signal.SIGKILL)
+            killed_at = steps[-1]
+            break
+        time.sleep(0.05)
+    proc.wait()
+    log.close()
+    assert killed_at is not None, "the demo never reached a mid-training checkpoint:\n" + (tmp / "first.log").read_text()[-3000:]
+    again = subprocess.run(_demo_cmd(out), env=_env(tmp), capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-4000:]
+    return {"out": out, "killed_at": killed_at, "stdout": again.stdout, "tmp": tmp}
+
+
+def test_demo_finishes_with_a_report_after_a_kill(demo_run: dict) -> None:
+    out: Path = demo_run["out"]
+    index = out / "report" / "index.html"
+    assert f"report: {index.resolve()}" in demo_run["stdout"]
+    manifest = json.loads((out / "run.json").read_text())
+    for stage in ("collect", "corpus", "models", "train", "evaluate", "report"):
+        assert stage in manifest["pipeline_seconds"], stage
+    assert manifest["demo_scale"] is True and manifest["demo_base"]["demo_scale"] is True
+    html = index.read_text(encoding="utf-8")
+    for name in ("base", "original", "dropped", "pruned"):
+        assert f"<td class='name'>{name}</td>" in html
+        metrics = json.loads((out / "metrics" / f"{name}.json").read_text())
+        assert metrics["metrics"]["perplexity_text"]["value"] > 1
+    assert "DEMO SCALE" in html
+    # the variants really are smaller
+    layers = {n: json.loads((out / "metrics" / f"{n}.json").read_text())["metrics"]["layers"]["value"] for n in ("original", "dropped", "pruned")}
+    assert layers == {"original": 8, "dropped": 7, "pruned": 6}
+
+
+def test_training_resumed_from_the_checkpoint(demo_run: dict) -> None:
+    variant = demo_run["out"] / "checkpoints" / "original"
+    result = json.loads((variant / "train_result.json").read_text())
+    resumed_step = int(result["resumed_from"].rsplit("-", 1)[-1])
+    assert resumed_step >= demo_run["killed_at"]  # the newest complete checkpoint at the kill (or a later one)
+    curve = json.loads((variant / "loss_curve.json").read_text())
+    steps = [r["step"] for r in curve if r.get("train_loss") is not None]
+    assert steps == sorted(set(steps)), "no step logged twice after the resume"
+    assert steps[0] < resumed_step < steps[-1] <= result["global_step"]  # one curve: before and after the checkpoint
+    html = (demo_run["out"] / "report" / "index.html").read_text(encoding="utf-8")
+    assert "<table id='training'>" in html and f"<td>{resumed_step}</td></tr>" in html.split("<table id='training'>")[1].split("</table>")[0]
+
+
+def _chromium() -> str | None:
+    return next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
+
+
+@pytest.mark.skipif(_chromium() is None, reason="no Chromium installed (apt install chromium)")
+def test_report_renders_in_headless_chromium(demo_run: dict) -> None:
+    from PIL import Image
+
+    index = (demo_run["out"] / "report" / "index.html").resolve()
+    shot = demo_run["tmp"] / "report.png"
+    common = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
+              "--user-data-dir=" + str(demo_run["tmp"] / "chromium-profile")]
+    dom = subprocess.run([*common, "--dump-dom", index.as_uri()], capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    rendered = dom.stdout
+    assert "<table id=\"variants\">" in rendered and rendered.count("<tr>") >= 5
+    subprocess.run([*common, f"--screenshot={shot}", "--window-size=1400,1800", "--hide-scrollbars", index.as_uri()],
+                   capture_output=True, text=True, timeout=120, check=True)
+    image = Image.open(shot).convert("L")
+    assert image.size == (1400, 1800)
+    dark = sum(image.histogram()[:128])  # pixels darker than mid-grey: text, table rules, plots
+    assert dark > 0.005 * image.size[0] * image.size[1], "the screenshot is (nearly) blank"
