@@ -89,7 +89,7 @@ def resolve_demo_base(cfg: Config, run: RunDir) -> dict[str, Any] | None:
     """Build or reuse the demo base model; restrict collection to the articles after its cutoff."""
     if cfg.model.name_or_path != DEMO_BASE:
         return None
-    from presstune.models.tinybase import cached_demo_base, demo_cutoff, demo_pretraining_texts
+    from presstune.models.tinybase import cached_demo_base, default_cache_root, demo_cutoff, demo_pretraining_texts
     from presstune.replica.site import Site
 
     site = Site(articles=cfg.replica.articles, seed=cfg.replica.seed)
@@ -97,7 +97,7 @@ def resolve_demo_base(cfg: Config, run: RunDir) -> dict[str, Any] | None:
     texts = demo_pretraining_texts(site, cutoff)
     t0 = time.perf_counter()
     settings = cfg.demo_base.model_dump(exclude={"pretrain_fraction"})
-    console.print(f"[bold]demo base[/]: {len(texts)} articles before {cutoff.date()} (cached under ~/.cache/presstune)")
+    console.print(f"[bold]demo base[/]: {len(texts)} articles before {cutoff.date()} (cached under {default_cache_root()})")
     path = cached_demo_base(texts, **settings)
     info = {
         "path": str(path), "cutoff": cutoff.isoformat(), "pretraining_articles": len(texts),
