@@ -120,9 +120,20 @@ def training_rows(run: RunDir, names: list[str]) -> list[dict[str, Any]]:
             "seconds": res.get("train_seconds"), "final_train_loss": res.get("final_train_loss"),
             "best_eval_loss": res.get("best_eval_loss"), "stopped_early": res.get("stopped_early"),
             "resumed_at_step": _checkpoint_step(resumed) if resumed else None,
-            "trainable_params": res.get("trainable_params"),
+            "trainable_params": res.get("trainable_params"), "settings": res.get("settings") or {},
         })
     return rows
+
+
+def settings_differences(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Training settings that differ between variants ({key: {variant: value}}); empty = comparable."""
+    keys = sorted({k for r in rows for k in r.get("settings", {})})
+    diffs = {}
+    for key in keys:
+        values = {r["variant"]: r.get("settings", {}).get(key) for r in rows}
+        if len({json.dumps(v, sort_keys=True, default=str) for v in values.values()}) > 1:
+            diffs[key] = values
+    return diffs
 
 
 def _checkpoint_step(path: str) -> int | None:
@@ -161,7 +172,7 @@ def loss_plot(curves: dict[str, list[dict[str, Any]]], resumed: dict[str, int] |
         ax.set_xlabel("step")
         ax.set_ylabel("loss (nats/token)")
         ax.grid(alpha=0.3)
-        if ax.lines:
+        if ax.get_legend_handles_labels()[0]:
             ax.legend()
     data = _png(fig)
     plt.close(fig)
@@ -340,8 +351,14 @@ def render_html(title: str, ctx: dict[str, Any]) -> str:
         parts.append("<table id='training'><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in heads) + "</tr></thead><tbody>")
         for row in _training_cells(ctx["training"]):
             parts.append("<tr>" + "".join(f"<td{' class=name' if i < 2 else ''}>{e(c)}</td>" for i, c in enumerate(row)) + "</tr>")
-        parts.append("</tbody></table><p class='muted'>Every variant is trained with the same settings; only the model differs "
-                     "(see Configuration below). Loss in nats per scored token.</p>")
+        parts.append("</tbody></table>")
+        diffs = settings_differences(ctx["training"])
+        if diffs:
+            parts.append("<p><b>Training settings differ between variants:</b></p><ul id='settings-diff'>" + "".join(
+                f"<li><code>{e(k)}</code>: {e(json.dumps(v, default=str))}</li>" for k, v in diffs.items()) + "</ul>")
+        else:
+            parts.append(f"<p class='muted' id='settings-same'>All {len(ctx['training'])} variants were trained with identical "
+                         "settings (train_result.json); only the model differs. Loss in nats per scored token.</p>")
     else:
         parts.append("<p class='muted'>No training results found (checkpoints/*/train_result.json).</p>")
     for heading, key, missing in (("Training and eval loss", "loss_png", "No loss curves found (checkpoints/*/loss_curve.json)."),
@@ -409,6 +426,10 @@ def render_markdown(title: str, ctx: dict[str, Any]) -> str:
                  "Final train loss", "Best eval loss", "Early stop", "Resumed at step"]
         lines += ["| " + " | ".join(heads) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * (len(heads) - 2)) + "|"]
         lines += ["| " + " | ".join(row) + " |" for row in _training_cells(ctx["training"])]
+        diffs = settings_differences(ctx["training"])
+        lines += ["", ("Training settings differ between variants: " + "; ".join(
+            f"`{k}`: {json.dumps(v, default=str)}" for k, v in diffs.items())) if diffs else
+            f"All {len(ctx['training'])} variants were trained with identical settings; only the model differs."]
     else:
         lines.append("No training results found.")
     lines += ["", "## Training and eval loss", "", "![loss curves](plots/loss.png)" if ctx.get("loss_png") else "No loss curves found.",
