@@ -47,13 +47,25 @@ QWEN3_STYLE_CHAT_TEMPLATE = (
 )
 
 
+#: The pre-tokenizer split pattern of Qwen2/Qwen3's tokenizer.json.
+QWEN_PRETOKENIZE_PATTERN = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
+
+
 def train_tokenizer(texts: Iterable[str], vocab_size: int = 4096):
     """Train a byte-level BPE tokenizer on ``texts`` and wrap it as a transformers fast tokenizer."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
     backend = Tokenizer(models.BPE())
-    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    # Qwen2/Qwen3's own pre-tokenization: single digits, and runs of newlines as one piece, so
+    # "\n\n" between paragraphs becomes one token as in the real vocabulary (with GPT-2's
+    # regex it is two "\n" tokens, and a small model greedily loops on "\n" after "\n").
+    backend.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(QWEN_PRETOKENIZE_PATTERN), behavior="isolated", invert=False),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+    ])
     backend.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
@@ -104,7 +116,7 @@ def tiny_qwen3_config(vocab_size: int, **overrides):
 
 #: Bump when anything that changes the built model changes (training loop, packing, card...):
 #: it is part of the cache key, so old cache entries are simply no longer used.
-TINYBASE_VERSION = "1"
+TINYBASE_VERSION = "2"  # 2: Qwen-style pre-tokenization
 
 #: The demo base's architecture (a real Qwen3ForCausalLM, ~7M parameters with a 4096 vocab).
 #: Chosen by measurement on 2 CPU cores: see ``build_demo_base``'s docstring.
