@@ -79,6 +79,9 @@ class TrainConfig(Strict):
     precision: Literal["auto", "bf16", "fp16", "fp32"] = "auto"
     attn_implementation: Literal["sdpa", "eager", "flash_attention_2", "flash_attention_3"] = "sdpa"
     gradient_checkpointing: bool = True
+    #: Liger kernels (fused linear cross-entropy: no [tokens, vocab] logits; fused RMSNorm,
+    #: SwiGLU, RoPE). ``auto``: on when a CUDA GPU and the liger-kernel package are present.
+    liger_kernel: Literal["auto", "on", "off"] = "auto"
     torch_compile: bool = False
     #: None: use run.seed.
     seed: int | None = None

@@ -147,6 +147,8 @@ def build_sft_config(config: Any, output_dir: Path, has_eval: bool, is_chat: boo
         bf16=precision == "bf16",
         fp16=precision == "fp16",
         gradient_checkpointing=t.gradient_checkpointing,
+        gradient_checkpointing_kwargs={"use_reentrant": False} if t.gradient_checkpointing else None,
+        use_liger_kernel=use_liger(t),
         torch_compile=t.torch_compile,
         logging_steps=t.logging_steps,
         logging_first_step=True,
@@ -167,6 +169,20 @@ def build_sft_config(config: Any, output_dir: Path, has_eval: bool, is_chat: boo
         dataloader_pin_memory=_cuda_available(),
         **eval_kwargs,
     )
+
+
+def use_liger(train_cfg: Any) -> bool:
+    """Whether Liger kernels are applied: ``on`` demands them, ``auto`` takes them on CUDA."""
+    import importlib.util
+
+    if train_cfg.liger_kernel == "off":
+        return False
+    installed = importlib.util.find_spec("liger_kernel") is not None
+    if train_cfg.liger_kernel == "on":
+        if not installed:
+            raise TrainError("train.liger_kernel=on needs the liger-kernel package (pip install 'presstune[gpu]')")
+        return True
+    return installed and _cuda_available()
 
 
 def _cuda_available() -> bool:

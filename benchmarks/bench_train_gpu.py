@@ -1,0 +1,247 @@
+"""Training-step throughput on the Qwen3-8B architecture: a plain baseline vs presstune's trainer.
+
+    python benchmarks/bench_train_gpu.py --out $OUT            # one CUDA GPU, bf16
+    python benchmarks/bench_train_gpu.py --tiny --out /tmp/b   # CPU smoke run of this script
+
+Both sides train LoRA r=16 (alpha 32, dropout 0.05) on all linear layers of a model with random
+weights built from the packaged Qwen3-8B config, on batches of 1 x 4096 random tokens:
+
+* baseline: plain transformers + peft, SDPA, gradient checkpointing, a hand loop
+  (forward with labels -> HF loss over the full [4096, 151936] logits, backward, fused AdamW);
+* presstune: the real training path -- TRL's SFTTrainer built by ``presstune.train.trainer``
+  (``build_sft_config`` and ``_peft_config``) from ``configs/train-base.yaml``, i.e. whatever
+  presstune does by default on a GPU (Liger kernels when installed, packing, ...).
+
+Step times are taken with CUDA synchronisation around each optimizer step; the first
+``--warmup`` steps are dropped and the median of the rest is reported. Peak memory is
+``torch.cuda.max_memory_allocated`` (and ``max_memory_reserved``) over the whole training call.
+Every row is measured in this one run, on this one GPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import json
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def machine() -> str:
+    import peft
+    import transformers
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"CPU ({platform.processor() or platform.machine()})"
+    return (f"{gpu}; torch {torch.__version__}, transformers {transformers.__version__}, peft {peft.__version__}; "
+            f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC")
+
+
+def build_model(tiny: bool, layers_kept: list[int] | None = None, dtype: str = "bfloat16"):
+    from presstune.models.config import ModelConfig
+    from presstune.models.loading import load_base_model
+
+    if tiny:
+        from transformers import Qwen3Config, Qwen3ForCausalLM
+
+        torch.manual_seed(0)
+        cfg = Qwen3Config(vocab_size=2048, hidden_size=64, intermediate_size=128, num_hidden_layers=4,
+                          num_attention_heads=4, num_key_value_heads=2, head_dim=16, attn_implementation="sdpa")
+        model = Qwen3ForCausalLM(cfg)
+    else:
+        model = load_base_model(ModelConfig(name_or_path="Qwen/Qwen3-8B", random_init=True, dtype=dtype,
+                                            device="cuda", attn_implementation="sdpa"))
+    if layers_kept is not None:
+        from presstune.models.surgery import drop_layers
+
+        drop_layers(model, [i for i in range(model.config.num_hidden_layers) if i not in layers_kept])
+    return model
+
+
+def lora_config():
+    from peft import LoraConfig
+
+    return LoraConfig(r=16, lora_alpha=32, lora_dropout=0.05, bias="none", task_type="CAUSAL_LM",
+                      target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
+
+
+def batches(vocab: int, seq: int, n: int) -> list[list[int]]:
+    g = torch.Generator().manual_seed(0)
+    return [torch.randint(0, vocab, (seq,), generator=g).tolist() for _ in range(n)]
+
+
+def reset_memory() -> None:
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+
+
+def peak() -> tuple[float, float]:
+    if not torch.cuda.is_available():
+        return float("nan"), float("nan")
+    return torch.cuda.max_memory_allocated() / 2**30, torch.cuda.max_memory_reserved() / 2**30
+
+
+def sync() -> None:
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
+def run_baseline(tiny: bool, seq: int, steps: int, warmup: int) -> dict:
+    from peft import get_peft_model
+
+    model = build_model(tiny)
+    model.config.use_cache = False
+    model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    model.enable_input_require_grads()
+    model = get_peft_model(model, lora_config())
+    device = next(model.parameters()).device
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4,
+                            fused=torch.cuda.is_available())
+    data = batches(model.config.vocab_size, seq, steps + warmup)
+    reset_memory()
+    times = []
+    model.train()
+    for ids in data:
+        x = torch.tensor([ids], device=device)
+        sync()
+        t0 = time.perf_counter()
+        loss = model(input_ids=x, labels=x).loss
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        sync()
+        times.append(time.perf_counter() - t0)
+    alloc, reserved = peak()
+    del model, opt
+    reset_memory()
+    return summarise("baseline: transformers + peft, SDPA, grad. checkpointing, hand loop", times, warmup, seq, alloc, reserved)
+
+
+def run_presstune(label: str, tiny: bool, seq: int, steps: int, warmup: int, layers_kept: list[int] | None = None,
+                  overrides: dict | None = None) -> dict:
+    import tempfile
+
+    from datasets import Dataset
+    from transformers import TrainerCallback
+    from trl import SFTTrainer
+
+    from presstune.config import load_config
+    from presstune.models.tinybase import train_tokenizer
+    from presstune.train.trainer import _peft_config, build_sft_config, use_liger
+
+    cfg = load_config(ROOT / "configs" / "train-base.yaml")
+    t = cfg.train
+    t.max_seq_length, t.max_steps, t.per_device_batch_size = seq, steps + warmup, 1
+    t.effective_batch_tokens, t.gradient_accumulation_steps = None, 1
+    t.eval_steps = t.save_steps = 10**6
+    t.report_to = []
+    if tiny:
+        t.precision, t.optim = "fp32", "adamw_torch"
+    for key, value in (overrides or {}).items():
+        setattr(t, key, value)
+
+    class StepTimer(TrainerCallback):
+        def __init__(self) -> None:
+            self.times: list[float] = []
+
+        def on_step_begin(self, args, state, control, **kw):
+            sync()
+            self.t0 = time.perf_counter()
+
+        def on_step_end(self, args, state, control, **kw):
+            sync()
+            self.times.append(time.perf_counter() - self.t0)
+
+    model = build_model(tiny, layers_kept)
+    tokenizer = train_tokenizer(["presstune benchmark text"], vocab_size=300)
+    data = Dataset.from_dict({"input_ids": batches(model.config.vocab_size, seq, steps + warmup)})
+    timer = StepTimer()
+    with tempfile.TemporaryDirectory() as tmp:
+        args = build_sft_config(cfg, Path(tmp), has_eval=False, is_chat=False)
+        args.save_strategy = "no"
+        trainer = SFTTrainer(model=model, args=args, train_dataset=data, processing_class=tokenizer,
+                             peft_config=_peft_config(t), callbacks=[timer])
+        reset_memory()
+        trainer.train()
+        alloc, reserved = peak()
+    layers = trainer.model.config.num_hidden_layers
+    liger = use_liger(t)
+    del trainer, model
+    reset_memory()
+    desc = (f"{label}: {layers} layers, TRL SFTTrainer, liger={'on' if liger else 'off'}, "
+            f"grad. checkpointing={'on' if t.gradient_checkpointing else 'off'}, optim={t.optim}")
+    return summarise(desc, timer.times, warmup, seq, alloc, reserved)
+
+
+def summarise(name: str, times: list[float], warmup: int, seq: int, alloc: float, reserved: float) -> dict:
+    timed = times[warmup:] or times
+    step = statistics.median(timed)
+    return {"name": name, "step_s": step, "tokens_per_s": seq / step, "peak_alloc_gib": alloc,
+            "peak_reserved_gib": reserved, "steps_timed": len(timed)}
+
+
+def table(rows: list[dict]) -> str:
+    base = rows[0]
+    lines = ["| configuration | step (s) | tokens/s | vs baseline | peak alloc GiB | peak reserved GiB |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        if "error" in r:
+            lines.append(f"| {r['name']} | failed: {r['error']} | | | | |")
+            continue
+        lines.append(f"| {r['name']} | {r['step_s']:.3f} | {r['tokens_per_s']:,.0f} | "
+                     f"{r['tokens_per_s'] / base['tokens_per_s']:.2f}x | {r['peak_alloc_gib']:.1f} | {r['peak_reserved_gib']:.1f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--tiny", action="store_true")
+    parser.add_argument("--seq", type=int, default=None)
+    parser.add_argument("--steps", type=int, default=6)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--only", default="", help="comma list of: baseline,presstune,nockpt,dropped,pruned")
+    args = parser.parse_args()
+    seq = args.seq or (128 if args.tiny else 4096)
+    only = set(filter(None, args.only.split(",")))
+    want = lambda name: not only or name in only  # noqa: E731
+    rows = []
+    plans = [
+        ("baseline", lambda: run_baseline(args.tiny, seq, args.steps, args.warmup)),
+        ("presstune", lambda: run_presstune("presstune (defaults)", args.tiny, seq, args.steps, args.warmup)),
+        ("nockpt", lambda: run_presstune("presstune, no checkpointing", args.tiny, seq, args.steps, args.warmup,
+                                          overrides={"gradient_checkpointing": False})),
+        ("dropped", lambda: run_presstune("presstune dropped", args.tiny, seq, args.steps, args.warmup,
+                                           layers_kept=[i for i in range(4 if args.tiny else 36) if i != (1 if args.tiny else 16)])),
+        ("pruned", lambda: run_presstune("presstune pruned", args.tiny, seq, args.steps, args.warmup,
+                                          layers_kept=list(range(3 if args.tiny else 24)))),
+    ]
+    for key, fn in plans:
+        if not want(key):
+            continue
+        print(f"== {key}", flush=True)
+        try:
+            rows.append(fn())
+        except Exception as exc:  # one failed configuration must not hide the others
+            rows.append({"name": key, "error": f"{type(exc).__name__}: {str(exc)[:200]}"})
+            reset_memory()
+        print(json.dumps(rows[-1]), flush=True)
+    text = (f"Machine: {machine()}\n\nLoRA r=16 on all linear layers, 1 x {seq} tokens per step, "
+            f"median of {args.steps} steps after {args.warmup} warm-up steps.\n\n{table(rows)}\n")
+    print(text)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "bench_train.md").write_text(text)
+    (args.out / "bench_train.json").write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
