@@ -138,3 +138,136 @@ def test_clean_pdf_end_to_end_with_geometry():
     res = clean_pdf(pdf, title="Title of the release")
     assert res.body == ("Munich. The first paragraph starts here and is long enough to be wrapped onto a second line "
                         "with a hyphenated word.\n\nSecond paragraph.")
+
+
+def test_line_short_because_a_long_word_wrapped_stays_in_its_paragraph():
+    """A narrow column under a full-width title: lines such as "... Anbieter von" are short only
+    because the next word ("Premium-Automobilen") did not fit. In a real PDF (wrapped by the
+    replica's line breaker) no paragraph may split there, so the company-paragraph rule still
+    sees the whole paragraph."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    from presstune.corpus.extract import extract_pdf
+    from presstune.replica.pdf import wrap
+
+    body = ("München. Der neue BMW iX3 wird ab März 2026 im Werk Debrecen gebaut und kommt im Frühjahr zu den "
+            "Händlern in Europa. Die Reichweite beträgt bis zu 805 Kilometer nach WLTP-Messverfahren.")
+    company = ("Die BMW Group ist mit ihren vier Marken BMW, MINI, Rolls-Royce und BMW Motorrad einer der weltweit "
+               "führenden Anbieter von Premium-Automobilen und -Motorrädern und bietet Premium-Finanz- und "
+               "Mobilitätsdienstleistungen an. Das Produktionsnetzwerk umfasst über 30 Standorte weltweit.")
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, invariant=1)
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(150, A4[1] - 150, "Der neue BMW iX3 wird in Debrecen gebaut und kommt nach Europa")
+    y = A4[1] - 200
+    c.setFont("Helvetica", 10)
+    for par in (body, company):
+        for line in wrap(par, 150):
+            c.drawString(346, y, line)
+            y -= 14
+        y -= 8
+    c.showPage()
+    c.save()
+    res = clean_pdf(extract_pdf(buf.getvalue()), title="Der neue BMW iX3 wird in Debrecen gebaut und kommt nach Europa")
+    assert res.body == body
+    assert res.removed["company"] == 1
+
+
+def test_title_and_teaser_printed_without_gap_and_without_diacritics_are_removed():
+    """The print font has no 'ř' (prints 'r'), and title and teaser sit without a gap, so they
+    come out as one paragraph: both are still recognised as the repeated title/teaser."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    from presstune.corpus.extract import extract_pdf
+
+    title = "Felix Dvořák finishes fourth at the Superbike round in Most."
+    teaser = "+++ BMW M1000RR +++ Superbike World Championship round in Most +++"
+    body = ("Munich. Felix Dvorak finished fourth at the Superbike World Championship round in Most with the "
+            "BMW M1000RR, after a strong race in difficult conditions.")
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, invariant=1)
+    c.setFont("Helvetica-Bold", 10)
+    c.drawString(150, 700, title.replace("ř", "r"))
+    c.drawString(150, 686, teaser)
+    c.setFont("Helvetica", 10)
+    cut = body.index(" with the")
+    c.drawString(150, 660, body[:cut])
+    c.drawString(150, 646, body[cut + 1:])
+    c.showPage()
+    c.save()
+    res = clean_pdf(extract_pdf(buf.getvalue()), title=title, subtitle=teaser)
+    assert res.body == body
+    assert res.removed["title"] == 1 and res.removed["subtitle"] == 1
+
+
+def test_body_line_equal_to_a_title_line_on_another_page_is_not_a_running_line():
+    """Two pages: "round in Fuji." ends the title at the top of page 1 and the body near the
+    top of the short page 2. Not a running line (different heights); the learned footer, at the
+    same height on both pages, still is."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    from presstune.corpus.extract import extract_pdf
+
+    footer = "Rolls-Royce Motor Cars Limited · The Drive · Goodwood"
+    title = "Preview: the BMW M Hybrid V8 line-up for the FIA WEC round in Fuji."
+    para1 = [f"Munich. Sentence {w} of the preview, which is long enough to look like body text on the page."
+             for w in "one two three four five six seven eight".split()]
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, invariant=1)
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(150, 700, "Preview: the BMW M Hybrid V8 line-up for the FIA WEC")
+    c.drawString(150, 681, "round in Fuji.")
+    c.setFont("Helvetica", 9)
+    y = 640
+    for line in para1:
+        c.drawString(150, y, line)
+        y -= 14
+    c.setFont("Helvetica", 7)
+    c.drawString(72, 50, footer)
+    c.showPage()
+    c.setFont("Helvetica", 9)
+    c.drawString(150, 760, "Further information is available at www.press.bmwgroup.com and at the FIA WEC")
+    c.drawString(150, 746, "round in Fuji.")
+    c.setFont("Helvetica", 7)
+    c.drawString(72, 50, footer)
+    c.showPage()
+    c.save()
+    res = clean_pdf(extract_pdf(buf.getvalue()), title=title)
+    assert res.body.endswith("at the FIA WEC round in Fuji.")
+    assert footer not in res.body and "Preview" not in res.body
+    assert res.removed["running_header_footer"] == 2
+
+
+def test_german_date_at_a_line_start_is_not_a_numbered_list_item():
+    """"22. Juni 2025" starting a wrapped line is a date: the paragraph continues and the
+    number stays. A real "1. " list item still becomes its own line."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    from presstune.corpus.extract import extract_pdf
+
+    lines = ["München. Der Vorstand der BMW AG hat Hannah Keller mit Wirkung zum",
+             "22. Juni 2025 zur Leiterin des Werks Leipzig berufen, wo sie die Produktion",
+             "der neuen Modelle verantwortet und das Team von mehr als 5.000 Menschen führt."]
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, invariant=1)
+    c.setFont("Helvetica", 10)
+    for i, text in enumerate(lines):
+        c.drawString(72, 700 - 14 * i, text)
+    c.drawString(72, 640, "1. Erster Punkt der Liste.")
+    c.drawString(72, 626, "2. Zweiter Punkt der Liste.")
+    c.showPage()
+    c.save()
+    res = clean_pdf(extract_pdf(buf.getvalue()))
+    assert res.body == " ".join(lines) + "\n\nErster Punkt der Liste.\nZweiter Punkt der Liste."

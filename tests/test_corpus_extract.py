@@ -174,3 +174,50 @@ def test_each_bad_pdf_is_reported_and_the_run_goes_on(tmp_path: Path, tiny_token
     assert by_id[f"T{1000000 + good + 2:07d}EN"]["pdf_failures"][0]["reason"] == "missing_file"
     manifest = json.loads((tmp_path / "run.json").read_text())
     assert manifest["stages"]["corpus"]["status"] == "done"
+
+
+def test_two_column_page_one_header_and_wrapped_title_read_before_the_columns():
+    """Real page 1: a header block at the top left and a title whose last line is short (fits in
+    the left half) above two columns. Both must read before the columns, in order."""
+    left = [f"Left column sentence {i} goes on here." for i in range(8)]
+    right = [f"Right column sentence {i} goes on." for i in range(8)]
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, invariant=1)
+    c.setFont("Helvetica-Bold", 9)
+    c.drawString(72, H - 60, "Corporate Communications")
+    c.setFont("Helvetica", 10)
+    c.drawString(72, H - 115, "Date 5 December 2025")
+    c.drawString(72, H - 130, "Subject Driver finishes fourth at the endurance race in the US")
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(150, H - 200, "Driver finishes fourth at the endurance race held in the")
+    c.drawString(150, H - 219, "United States.")
+    c.setFont("Helvetica", 10)
+    for i, (a, b) in enumerate(zip(left, right)):
+        c.drawString(150, H - 260 - 14 * i, a)
+        c.drawString(345, H - 260 - 14 * i, b)
+    c.showPage()
+    c.save()
+    lines = [l.text for l in extract_pdf(buf.getvalue()).pages[0]]
+    assert lines[:5] == ["Corporate Communications", "Date 5 December 2025",
+                         "Subject Driver finishes fourth at the endurance race in the US",
+                         "Driver finishes fourth at the endurance race held in the", "United States."]
+    assert lines[5:13] == left and lines[13:21] == right
+
+
+def test_long_left_line_past_the_gutter_midpoint_stays_in_the_left_column():
+    """An e-mail address in a narrow left column can run past the midpoint between the
+    columns (but not into the right column): it is still read in the left column."""
+    left = [f"Left column sentence {i} goes on here." for i in range(8)]
+    left[7] = "daniel.baumgaertner@bmwgroup.example"
+    right = [f"Right column sentence {i} goes on." for i in range(6)]
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, invariant=1)
+    c.setFont("Helvetica", 10)
+    for i, a in enumerate(left):
+        c.drawString(150, H - 260 - 14 * i, a)
+    for i, b in enumerate(right):  # a shorter right column: nothing beside the e-mail line
+        c.drawString(345, H - 260 - 14 * i, b)
+    c.showPage()
+    c.save()
+    lines = [l.text for l in extract_pdf(buf.getvalue()).pages[0]]
+    assert lines == left + right

@@ -231,7 +231,16 @@ def remove_boilerplate(paragraphs: list[str], title: str | None = None,
             removed["header_rule"] += 1
             continue
         kept.append(p)
-    # The title (and the teaser) repeated at the start of the body.
+    # The title (and the teaser) repeated at the start of the body; in a PDF the two can run
+    # into one paragraph when the print layout leaves no gap between them.
+    if title and subtitle and kept:
+        key = _alnum(f"{title} {subtitle}")
+        for n in (1, 2, 3, 4):
+            if len(kept) >= n and _alnum(" ".join(kept[:n])) == key:
+                del kept[:n]
+                removed["title"] += 1
+                removed["subtitle"] += 1
+                break
     for what, text in (("title", title), ("subtitle", subtitle)):
         if not text or not kept:
             continue
@@ -245,7 +254,10 @@ def remove_boilerplate(paragraphs: list[str], title: str | None = None,
 
 
 def _alnum(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())
+    """Comparison key for title/teaser repeats: letters and digits only, without diacritics,
+    because a PDF font without a glyph prints the base letter ("Dvořák" -> "Dvorák"/"Dvorak")."""
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch))
+    return re.sub(r"[\W_]+", "", text)
 
 
 # -- PDF page structure --------------------------------------------------------------------------
@@ -254,19 +266,30 @@ def remove_running_lines(pages: list[list[Line]], share: float = 0.5, zone: int 
     """Remove lines recurring in the top/bottom zone of most pages, and page numbers/header rules there."""
     removed: Counter = Counter()
     n = len(pages)
-    counts: Counter = Counter()
+    # Headers are counted in the top zones and footers in the bottom zones apart: a title line
+    # at the top of page 1 and the same words ending the body at the bottom of page 2 (two-page
+    # releases) are not a running line.
     zones = [_zone(page, zone) for page in pages]
-    for page, z in zip(pages, zones):
-        counts.update({line_key(page[i].text) for i in z})
     need = max(2, int(share * n + 0.999))
-    running = {k for k, c in counts.items() if n >= 2 and c >= need and k}
+    running: list[set[str]] = []
+    for half in (0, 1):
+        # key -> heights (None without geometry) of its occurrences, one per page
+        seen: dict[str, list[float | None]] = {}
+        for page, z in zip(pages, zones):
+            first: dict[str, float | None] = {}
+            for i in sorted(z[half]):
+                first.setdefault(line_key(page[i].text), page[i].top)
+            for k, top in first.items():
+                seen.setdefault(k, []).append(top)
+        running.append({k for k, tops in seen.items() if k and n >= 2 and _aligned(tops) >= need})
     out: list[list[Line]] = []
-    for page, z in zip(pages, zones):
+    for page, (top, bottom) in zip(pages, zones):
         kept: list[Line] = []
         cut = False
         for i, line in enumerate(page):
-            in_zone = i in z
-            if in_zone and line_key(line.text) in running:
+            in_zone = i in top or i in bottom
+            key = line_key(line.text)
+            if (i in top and key in running[0]) or (i in bottom and key in running[1]):
                 removed["running_header_footer"] += 1
                 cut = True
                 continue
@@ -282,18 +305,36 @@ def remove_running_lines(pages: list[list[Line]], share: float = 0.5, zone: int 
     return out, removed
 
 
-def _zone(page: list[Line], zone: int) -> set[int]:
-    """Indices of the first/last ``zone`` lines, in content order and (with geometry) by height."""
+def _aligned(tops: list[float | None], tolerance: float = 24.0) -> int:
+    """How many occurrences sit at about the same height (points): a running header or footer
+    is printed at a fixed position, a body line that happens to repeat is not. Without
+    geometry every occurrence counts."""
+    if any(t is None for t in tops):
+        return len(tops)
+    ys = sorted(tops)  # type: ignore[arg-type]
+    best, j = 0, 0
+    for i, y in enumerate(ys):
+        while y - ys[j] > tolerance:
+            j += 1
+        best = max(best, i - j + 1)
+    return best
+
+
+def _zone(page: list[Line], zone: int) -> tuple[set[int], set[int]]:
+    """Indices of the first and of the last ``zone`` lines, in content order and (with
+    geometry) by height: (top zone, bottom zone)."""
     m = len(page)
-    ids = set(range(min(zone, m))) | set(range(max(0, m - zone), m))
+    top, bottom = set(range(min(zone, m))), set(range(max(0, m - zone), m))
     if page and all(l.top is not None for l in page):
         by_y = sorted(range(m), key=lambda i: -page[i].top)
-        ids |= set(by_y[:zone]) | set(by_y[-zone:])
-    return ids
+        top |= set(by_y[:zone])
+        bottom |= set(by_y[-zone:])
+    return top, bottom
 
 
 _TERMINAL = ('.', '!', '?', ':', '"', '”', '“', '»', '«', ')', ';')
-_BULLET = re.compile(r"^(?:[•·▪‣◦●■□–-]|\d{1,2}[.)])\s+")
+#: A list item opener. "22. Juni 2025" at a line start is a German date, not item 22.
+_BULLET = re.compile(rf"^(?:[•·▪‣◦●■□–-]|\d{{1,2}}[.)](?!\s+{_MONTHS}\b))\s+", re.IGNORECASE)
 
 
 def _vocabulary(texts: list[str]) -> set[str]:
@@ -346,6 +387,23 @@ def join_lines(lines: list[str], vocab: set[str] | None = None) -> str:
     return re.sub(r" {2,}", " ", out)
 
 
+def _next_word_fits(prev: Line | None, next_text: str, page: list[Line]) -> bool:
+    """Whether the first word of the next line would have fitted at the end of ``prev``.
+
+    A typesetter only breaks a line early at a paragraph end or before a heading; a line that
+    is short because the next word is long is still mid-paragraph. The column's right edge is
+    the widest line starting at the same x on this page; the character width is ``prev``'s own.
+    Without geometry the answer is True (the length heuristic alone decides).
+    """
+    if prev is None or prev.x0 is None or prev.x1 is None or not prev.text:
+        return True
+    edge = max((l.x1 for l in page if l.x0 is not None and l.x1 is not None and not l.table
+                and abs(l.x0 - prev.x0) < 3), default=prev.x1)
+    char_w = (prev.x1 - prev.x0) / len(prev.text)
+    word = next_text.split()[0] if next_text.split() else ""
+    return prev.x1 + (len(word) + 1) * char_w <= edge + char_w * 0.5
+
+
 def pdf_paragraphs(pages: list[list[Line]], keep_tables: bool = False) -> tuple[list[str], Counter]:
     """Group lines into paragraphs: vertical gaps (geometry) or line-length heuristics (no geometry).
 
@@ -360,6 +418,7 @@ def pdf_paragraphs(pages: list[list[Line]], keep_tables: bool = False) -> tuple[
     typical = lengths[int(len(lengths) * 0.9)] if lengths else 80
     paragraphs: list[list[str]] = []
     kinds: list[str] = []  # "text" | "bullet" | "table"
+    prev_line: Line | None = None
     for page in pages:
         for i, line in enumerate(page):
             text = line.text.strip()
@@ -387,13 +446,17 @@ def pdf_paragraphs(pages: list[list[Line]], keep_tables: bool = False) -> tuple[
                 if i == 0 or line.col_start:  # page/column break: continue only an unfinished sentence
                     new = prev.endswith(_TERMINAL)
                 elif has_geometry:
-                    # A gap, or a short line without final punctuation before it (a subheading).
+                    # A gap, or a short line without final punctuation before it (a subheading)
+                    # -- unless the next word would not have fitted after it: then the line is
+                    # short only because a long word wrapped (narrow columns, German compounds).
                     new = line.gap_before or (len(prev) < typical * 0.6 and not prev.endswith(_TERMINAL)
-                                              and not prev.endswith(("-", ",") + SOFT_HYPHENS))
+                                              and not prev.endswith(("-", ",") + SOFT_HYPHENS)
+                                              and _next_word_fits(prev_line, text, page))
                 else:
                     new = prev.endswith(_TERMINAL) and len(prev) < typical * 0.8
                 if bullet:
                     new = True
+            prev_line = line
             if new:
                 paragraphs.append([text])
                 kinds.append("bullet" if bullet else "text")

@@ -282,15 +282,29 @@ def _pdfium_object_lines(page, textpage, width: float, char_h: float) -> list[Li
             ordered.append(line)
         _mark_gaps(ordered)
         return ordered
-    # Reading order: full-width blocks above the left column (title, teaser), the left column,
-    # the right column, then full-width blocks below (footers). Parts of a row are classified
-    # one by one, so a right column drawn beside a full-width title still reads after the left.
-    left = [p for row in merged_rows for p in row if p.x1 <= gutter + 1]
-    right = [p for row in merged_rows for p in row if p.x0 >= gutter - 1]
-    full = [p for row in merged_rows for p in row if p.x1 > gutter + 1 and p.x0 < gutter - 1]
-    body_left = [p for p in left if len(p.text) > 20] or left
-    left_top = max((p.top for p in body_left), default=0.0)
-    before = [p for p in full if p.bottom >= left_top - 1]
+    # Reading order: everything above the first row that has text on both sides of the gutter
+    # (page-1 header block, title and teaser, even where a short title line fits in the left
+    # half), top to bottom; then the left column, the right column, and full-width blocks below
+    # (footers). Parts of a row are classified one by one, so a right column drawn beside a
+    # full-width title still reads after the left.
+    def side(p: Line, left_edge: float = gutter + 1) -> str:
+        return "right" if p.x0 >= gutter - 1 else "left" if p.x1 <= left_edge else "full"
+
+    paired = [row for row in merged_rows if {"left", "right"} <= {side(p) for p in row}]
+    # The gutter is the median midpoint between the columns; a long left line (an e-mail
+    # address, an unhyphenated word) can pass it. Left is whatever ends before the right
+    # column begins.
+    right_x0 = [p.x0 for row in paired for p in row if side(p) == "right"]
+    edge = max(gutter + 1, statistics.median(right_x0) - 2) if right_x0 else gutter + 1
+    side = lambda p, _s=side: _s(p, edge)  # noqa: E731
+    col_top = max((max(p.top for p in row) for row in paired), default=float("inf"))
+    before = [p for row in merged_rows for p in row if p.bottom > col_top + 1]
+    rest = [p for row in merged_rows for p in row if p.bottom <= col_top + 1]
+    left = [p for p in rest if side(p) == "left"]
+    right = [p for p in rest if side(p) == "right"]
+    full = [p for p in rest if side(p) == "full"]
+    left_top = max((p.top for p in left), default=0.0)
+    before += [p for p in full if p.bottom >= left_top - 1]
     after = [p for p in full if p.bottom < left_top - 1]
     if right:
         right[0].col_start = True

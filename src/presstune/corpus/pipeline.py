@@ -30,8 +30,8 @@ from presstune.rundir import RunDir, atomic_write_json, atomic_write_text, read_
 log = logging.getLogger(__name__)
 
 #: Bump when a phase's output for the same input changes (forces a re-run of that phase).
-EXTRACT_VERSION = "1"
-CLEAN_VERSION = "1"
+EXTRACT_VERSION = "2"
+CLEAN_VERSION = "2"
 LLM_VERSION = "1"
 
 PHASES = {
