@@ -24,6 +24,7 @@ import argparse
 import datetime as dt
 import gc
 import json
+import os
 import platform
 import statistics
 import sys
@@ -47,6 +48,7 @@ def machine() -> str:
 def build_model(tiny: bool, layers_kept: list[int] | None = None, dtype: str = "bfloat16"):
     from presstune.models.config import ModelConfig
     from presstune.models.loading import load_base_model
+    from presstune.train.variant import training_device  # this rank's GPU under accelerate launch
 
     if tiny:
         from transformers import Qwen3Config, Qwen3ForCausalLM
@@ -57,7 +59,7 @@ def build_model(tiny: bool, layers_kept: list[int] | None = None, dtype: str = "
         model = Qwen3ForCausalLM(cfg)
     else:
         model = load_base_model(ModelConfig(name_or_path="Qwen/Qwen3-8B", random_init=True, dtype=dtype,
-                                            device="cuda", attn_implementation="sdpa"))
+                                            device=training_device(), attn_implementation="sdpa"))
     if layers_kept is not None:
         from presstune.models.surgery import drop_layers
 
@@ -126,8 +128,32 @@ def run_baseline(tiny: bool, seq: int, steps: int, warmup: int) -> dict:
     return summarise("baseline: transformers + peft, SDPA, grad. checkpointing, hand loop", times, warmup, seq, alloc, reserved)
 
 
+def quantize_4bit(model):
+    """NF4-quantize every decoder Linear in place (bitsandbytes), as from_pretrained(load_in_4bit) would.
+
+    from_pretrained cannot quantize a random-init model built from a config, so the benchmark
+    swaps the layers itself; the LM head and embeddings stay bf16 exactly as with BitsAndBytesConfig.
+    """
+    import bitsandbytes as bnb
+
+    for layer in model.model.layers:
+        for name, mod in list(layer.named_modules()):
+            if type(mod) is not torch.nn.Linear:
+                continue
+            parent_name, _, child = name.rpartition(".")
+            parent = layer.get_submodule(parent_name) if parent_name else layer
+            q = bnb.nn.Linear4bit(mod.in_features, mod.out_features, bias=mod.bias is not None,
+                                  compute_dtype=torch.bfloat16, quant_type="nf4", compress_statistics=True, device="meta")
+            q.weight = bnb.nn.Params4bit(mod.weight.data, requires_grad=False, quant_type="nf4",
+                                         compress_statistics=True).to(mod.weight.device)
+            setattr(parent, child, q)
+            del mod
+    torch.cuda.empty_cache()
+    return model
+
+
 def run_presstune(label: str, tiny: bool, seq: int, steps: int, warmup: int, layers_kept: list[int] | None = None,
-                  overrides: dict | None = None) -> dict:
+                  overrides: dict | None = None, qlora: bool = False) -> dict:
     import tempfile
 
     from datasets import Dataset
@@ -136,7 +162,7 @@ def run_presstune(label: str, tiny: bool, seq: int, steps: int, warmup: int, lay
 
     from presstune.config import load_config
     from presstune.models.tinybase import train_tokenizer
-    from presstune.train.trainer import _peft_config, build_sft_config, use_liger
+    from presstune.train.trainer import _peft_config, build_sft_config, speed_callbacks, use_liger
 
     cfg = load_config(ROOT / "configs" / "train-base.yaml")
     t = cfg.train
@@ -162,6 +188,11 @@ def run_presstune(label: str, tiny: bool, seq: int, steps: int, warmup: int, lay
             self.times.append(time.perf_counter() - self.t0)
 
     model = build_model(tiny, layers_kept)
+    if qlora:
+        from peft import prepare_model_for_kbit_training
+
+        t.method = "qlora"
+        model = prepare_model_for_kbit_training(quantize_4bit(model), use_gradient_checkpointing=t.gradient_checkpointing)
     tokenizer = train_tokenizer(["presstune benchmark text"], vocab_size=300)
     data = Dataset.from_dict({"input_ids": batches(model.config.vocab_size, seq, steps + warmup)})
     timer = StepTimer()
@@ -169,7 +200,7 @@ def run_presstune(label: str, tiny: bool, seq: int, steps: int, warmup: int, lay
         args = build_sft_config(cfg, Path(tmp), has_eval=False, is_chat=False)
         args.save_strategy = "no"
         trainer = SFTTrainer(model=model, args=args, train_dataset=data, processing_class=tokenizer,
-                             peft_config=_peft_config(t), callbacks=[timer])
+                             peft_config=_peft_config(t), callbacks=[*speed_callbacks(t), timer])
         reset_memory()
         trainer.train()
         alloc, reserved = peak()
@@ -177,9 +208,14 @@ def run_presstune(label: str, tiny: bool, seq: int, steps: int, warmup: int, lay
     liger = use_liger(t)
     del trainer, model
     reset_memory()
-    desc = (f"{label}: {layers} layers, TRL SFTTrainer, liger={'on' if liger else 'off'}, "
-            f"grad. checkpointing={'on' if t.gradient_checkpointing else 'off'}, optim={t.optim}")
-    return summarise(desc, timer.times, warmup, seq, alloc, reserved)
+    ckpt = "off" if not t.gradient_checkpointing else (
+        f"all but last {t.gradient_checkpointing_skip_layers}" if t.gradient_checkpointing_skip_layers else "all layers")
+    desc = (f"{label}: {t.method}, {layers} layers, liger={'on' if liger else 'off'}, "
+            f"lora_dropout={t.lora_dropout:g}, checkpointing={ckpt}, optim={t.optim}")
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1:
+        desc += f", DDP x{world} (tokens/s over all GPUs, peak per GPU)"
+    return summarise(desc, timer.times, warmup, seq * world, alloc, reserved)
 
 
 def summarise(name: str, times: list[float], warmup: int, seq: int, alloc: float, reserved: float) -> dict:
@@ -206,25 +242,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--tiny", action="store_true")
+    parser.add_argument("--tag", default="", help="suffix of the output file names (e.g. -ddp2)")
     parser.add_argument("--seq", type=int, default=None)
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--only", default="", help="comma list of: baseline,presstune,nockpt,dropped,pruned")
+    parser.add_argument("--only", default="", help="comma list of: baseline,presstune,before,d0,skip6,dropped,pruned,qlora,skip16,nockpt")
     args = parser.parse_args()
     seq = args.seq or (128 if args.tiny else 4096)
     only = set(filter(None, args.only.split(",")))
     want = lambda name: not only or name in only  # noqa: E731
     rows = []
-    plans = [
+    n_layers = 4 if args.tiny else 36
+    old = {"lora_dropout": 0.05, "gradient_checkpointing_skip_layers": 0}
+    d0 = {"lora_dropout": 0.0}
+    plans = [  # most important first: a run cut off by its time limit keeps the rows done so far
         ("baseline", lambda: run_baseline(args.tiny, seq, args.steps, args.warmup)),
-        ("presstune", lambda: run_presstune("presstune (defaults)", args.tiny, seq, args.steps, args.warmup)),
-        ("nockpt", lambda: run_presstune("presstune, no checkpointing", args.tiny, seq, args.steps, args.warmup,
-                                          overrides={"gradient_checkpointing": False})),
-        ("dropped", lambda: run_presstune("presstune dropped", args.tiny, seq, args.steps, args.warmup,
-                                           layers_kept=[i for i in range(4 if args.tiny else 36) if i != (1 if args.tiny else 16)])),
-        ("pruned", lambda: run_presstune("presstune pruned", args.tiny, seq, args.steps, args.warmup,
-                                          layers_kept=list(range(3 if args.tiny else 24)))),
+        ("presstune", lambda: run_presstune("presstune (defaults, configs/train-base.yaml)", args.tiny, seq, args.steps, args.warmup)),
+        ("before", lambda: run_presstune("presstune before this change", args.tiny, seq, args.steps, args.warmup, overrides=old)),
+        ("d0", lambda: run_presstune("dropout 0 only", args.tiny, seq, args.steps, args.warmup,
+                                     overrides={**d0, "gradient_checkpointing_skip_layers": 0})),
+        ("skip6", lambda: run_presstune("selective ckpt", args.tiny, seq, args.steps, args.warmup,
+                                        overrides={**d0, "gradient_checkpointing_skip_layers": 1 if args.tiny else 6})),
+        ("dropped", lambda: run_presstune("presstune defaults, dropped", args.tiny, seq, args.steps, args.warmup,
+                                          layers_kept=[i for i in range(n_layers) if i != (1 if args.tiny else 16)])),
+        ("pruned", lambda: run_presstune("presstune defaults, pruned", args.tiny, seq, args.steps, args.warmup,
+                                         layers_kept=list(range(3 if args.tiny else 24)))),
+        ("qlora", lambda: run_presstune("presstune defaults, QLoRA NF4", args.tiny, seq, args.steps, args.warmup, qlora=True)),
+        ("skip16", lambda: run_presstune("selective ckpt", args.tiny, seq, args.steps, args.warmup,
+                                         overrides={**d0, "gradient_checkpointing_skip_layers": 2 if args.tiny else 16})),
+        ("nockpt", lambda: run_presstune("no checkpointing", args.tiny, seq, args.steps, args.warmup,
+                                         overrides={**d0, "gradient_checkpointing": False})),
     ]
+    rank0 = int(os.environ.get("RANK", "0")) == 0
+    args.out.mkdir(parents=True, exist_ok=True)
     for key, fn in plans:
         if not want(key):
             continue
@@ -235,13 +285,14 @@ def main() -> None:
             rows.append({"name": key, "error": f"{type(exc).__name__}: {str(exc)[:200]}"})
             reset_memory()
         print(json.dumps(rows[-1]), flush=True)
-    text = (f"Machine: {machine()}\n\nLoRA r=16 on all linear layers, 1 x {seq} tokens per step, "
-            f"median of {args.steps} steps after {args.warmup} warm-up steps.\n\n{table(rows)}\n")
-    print(text)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "bench_train.md").write_text(text)
-    (args.out / "bench_train.json").write_text(json.dumps(rows, indent=2))
-
+        # Rewritten after every row: a run cut off by a time limit still leaves its table.
+        text = (f"Machine: {machine()}\n\nLoRA r=16 (alpha 32) on all linear layers, 1 x {seq} tokens per step, "
+                f"median of {args.steps} steps after {args.warmup} warm-up steps.\n\n{table(rows)}\n")
+        if rank0:
+            (args.out / f"bench_train{args.tag}.md").write_text(text)
+            (args.out / f"bench_train{args.tag}.json").write_text(json.dumps(rows, indent=2))
+    if rank0:
+        print(text)
 
 if __name__ == "__main__":
     sys.exit(main())

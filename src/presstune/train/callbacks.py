@@ -121,3 +121,27 @@ class RichProgressCallback(TrainerCallback):
             self.progress.update(self.task, completed=state.global_step)
             self.progress.stop()
             self.progress = None
+
+
+class SelectiveCheckpointCallback(TrainerCallback):
+    """Turn gradient checkpointing off again for the last ``skip_layers`` decoder layers.
+
+    ``Trainer`` enables checkpointing on every layer just before ``on_train_begin``; no
+    transformers/TRL option checkpoints only some layers, so this flips the per-layer flag of
+    transformers' ``GradientCheckpointingLayer``. Results are identical; only the
+    recompute-vs-memory trade changes.
+    """
+
+    def __init__(self, skip_layers: int):
+        self.skip_layers = skip_layers
+        self.skipped = 0
+
+    def on_train_begin(self, args, state, control, model=None, **kwargs):
+        from transformers.modeling_layers import GradientCheckpointingLayer
+
+        if model is None or self.skip_layers <= 0:
+            return
+        layers = [m for m in model.modules() if isinstance(m, GradientCheckpointingLayer) and m.gradient_checkpointing]
+        for layer in layers[len(layers) - min(self.skip_layers, len(layers)):]:
+            layer.gradient_checkpointing = False
+        self.skipped = min(self.skip_layers, len(layers))

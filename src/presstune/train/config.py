@@ -79,6 +79,11 @@ class TrainConfig(Strict):
     precision: Literal["auto", "bf16", "fp16", "fp32"] = "auto"
     attn_implementation: Literal["sdpa", "eager", "flash_attention_2", "flash_attention_3"] = "sdpa"
     gradient_checkpointing: bool = True
+    #: With gradient_checkpointing: run the last N decoder layers WITHOUT checkpointing
+    #: (selective checkpointing). Same numbers, less recompute: each skipped layer saves about
+    #: 1/3 of its training compute and keeps its activations (~0.6-0.8 GiB per layer for
+    #: Qwen3-8B at 4,096 tokens with Liger's fused cross-entropy). 0: checkpoint every layer.
+    gradient_checkpointing_skip_layers: int = Field(0, ge=0)
     #: Liger kernels (fused linear cross-entropy: no [tokens, vocab] logits; fused RMSNorm,
     #: SwiGLU, RoPE). ``auto``: on when a CUDA GPU and the liger-kernel package are present.
     liger_kernel: Literal["auto", "on", "off"] = "auto"

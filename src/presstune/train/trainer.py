@@ -191,6 +191,15 @@ def _cuda_available() -> bool:
     return torch.cuda.is_available()
 
 
+def speed_callbacks(train_cfg: Any) -> list[Any]:
+    """Callbacks that only change speed/memory, never the result (shared with the GPU benchmark)."""
+    from presstune.train.callbacks import SelectiveCheckpointCallback
+
+    if train_cfg.gradient_checkpointing and train_cfg.gradient_checkpointing_skip_layers > 0:
+        return [SelectiveCheckpointCallback(train_cfg.gradient_checkpointing_skip_layers)]
+    return []
+
+
 def _peft_config(t: Any):
     from peft import LoraConfig
 
@@ -386,6 +395,7 @@ def train_variant(
         all_callbacks.append(RichProgressCallback(f"train {variant_spec.name} ({t.method})"))
     if has_eval and t.early_stopping_patience is not None and t.load_best_model_at_end:
         all_callbacks.append(EarlyStoppingCallback(t.early_stopping_patience, t.early_stopping_threshold))
+    all_callbacks.extend(speed_callbacks(t))
     all_callbacks.extend(callbacks or [])
 
     if "wandb" in t.report_to:
