@@ -89,7 +89,12 @@ def main() -> None:
         keep = args.keep or 24
         cuda = True
         machine = f"{torch.cuda.get_device_name()} ({torch.cuda.get_device_properties(0).total_memory / 2**30:.0f} GiB)"
-    machine += f", torch {torch.__version__}"
+    import datetime as dt
+
+    import transformers
+
+    machine += (f", torch {torch.__version__}, transformers {transformers.__version__}; "
+                f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC")
     steps = Steps(cuda)
 
     config, source = resolve_config(model_cfg.name_or_path)

@@ -161,3 +161,21 @@ def test_evaluate_cli_base_and_variant(tmp_path, tiny_tokenizer, tiny_qwen3):
     assert RunDir(run).stage_done("evaluate.small")
     res = runner.invoke(app, ["evaluate", "--run", str(run), "--variant", "nope"])
     assert res.exit_code == 2 and "nope" in res.output
+
+
+def test_adapter_on_random_init_base_is_rebuilt_from_the_seeded_architecture(tmp_path):
+    """A LoRA adapter trained on a random_init Qwen3-8B names the packaged config folder as its
+    base (no weights there): evaluation must rebuild the seeded random base, not load that folder."""
+    from presstune.config import validate
+    from presstune.evaluate.runner import resolve_variant
+    from presstune.models.params import packaged_config_dir
+
+    packaged = packaged_config_dir("Qwen/Qwen3-8B")
+    final = tmp_path / "checkpoints" / "original"
+    final.mkdir(parents=True)
+    (final / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": str(packaged)}))
+    cfg = validate({"model": {"name_or_path": "Qwen/Qwen3-8B", "random_init": True}})
+    source = resolve_variant(tmp_path, "original", cfg)
+    assert source["adapter"] == str(final) and source["random_init"] is True
+    real = validate({"model": {"name_or_path": "Qwen/Qwen3-8B"}})
+    assert resolve_variant(tmp_path, "original", real)["random_init"] is False

@@ -13,11 +13,6 @@ Two special values make the offline demo self-contained:
 - ``model.name_or_path: demo-base`` builds (or reuses from ``~/.cache/presstune``) a
   demo-scale Qwen3 pretrained on the replica's *older* articles; collection is then limited
   to the *newer* ones, so fine-tuning teaches the model news it has never seen.
-- ``model.tokenizer: replica-bpe`` (or ``corpus.tokenizer``) trains a Qwen3-style byte-level
-  BPE tokenizer (``demo_base.vocab_size``) on the replica's articles once, saves it as
-  ``<run>/tokenizer`` and uses it for the corpus, the variants, training and evaluation: the
-  GPU benchmark of a random-weight Qwen3-8B needs a tokenizer, and Qwen's cannot be downloaded
-  offline (its ids stay below the model's vocabulary size, which is all a random model needs).
 """
 
 
@@ -39,7 +34,6 @@ from presstune.rundir import RunDir, atomic_write_json
 STAGES = ("collect", "corpus", "models", "train", "evaluate", "report")
 REPLICA = "replica"
 DEMO_BASE = "demo-base"
-REPLICA_TOKENIZER = "replica-bpe"
 
 console = Console(stderr=True)
 
@@ -115,31 +109,6 @@ def resolve_demo_base(cfg: Config, run: RunDir) -> dict[str, Any] | None:
     cfg.collect.date_from = cutoff.date().isoformat()
     run.update_manifest(demo_base=info, demo_scale=True)
     return info
-
-
-def resolve_replica_tokenizer(cfg: Config, run: RunDir) -> str | None:
-    """Train (once per run directory) the replica tokenizer; point model and corpus at it."""
-    if REPLICA_TOKENIZER not in (cfg.model.tokenizer, cfg.corpus.tokenizer):
-        return None
-    path = run / "tokenizer"
-    if not (path / "tokenizer.json").is_file():
-        import shutil
-        import tempfile
-
-        from presstune.models.tinybase import article_text, train_tokenizer
-        from presstune.replica.site import Site
-
-        site = Site(articles=cfg.replica.articles, seed=cfg.replica.seed)
-        tokenizer = train_tokenizer([article_text(a) for a in site.articles()], vocab_size=cfg.demo_base.vocab_size)
-        tmp = Path(tempfile.mkdtemp(prefix=".tokenizer-", dir=run.path))
-        tokenizer.save_pretrained(tmp)
-        shutil.rmtree(path, ignore_errors=True)
-        tmp.rename(path)  # complete or absent: never a half-written tokenizer folder
-        console.print(f"[dim]tokenizer: {len(tokenizer)} tokens trained on {cfg.replica.articles} replica articles -> {path}[/]")
-    cfg.model.tokenizer = str(path)
-    cfg.corpus.tokenizer = str(path)
-    run.update_manifest(replica_tokenizer=str(path))
-    return str(path)
 
 
 def resolve_benchmark_tokenizer(cfg: Config, run: RunDir) -> str | None:
@@ -322,7 +291,6 @@ def run_pipeline(
             t0 = time.perf_counter()
             resolve_demo_base(cfg, run)
             timings["demo_base"] = round(time.perf_counter() - t0, 1)
-        resolve_replica_tokenizer(cfg, run)
         resolve_benchmark_tokenizer(cfg, run)
         run.update_manifest(resolved={"model": cfg.model.name_or_path, "collect_base_url": cfg.collect.base_url,
                                       "collect_date_from": cfg.collect.date_from})

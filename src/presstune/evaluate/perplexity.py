@@ -10,7 +10,8 @@ all materialise the full ``[tokens, vocab]`` float32 logits. Here:
   strided scheme): each target is scored exactly once, in the first window that reaches it, with
   up to ``window - stride`` tokens of context from before the window's new part;
 * windows are sorted by length and batched with right padding (dynamic padding); padded
-  positions are never scored;
+  positions are never scored, and need no attention mask (attention is causal: no real
+  position sees the padding to its right), which keeps SDPA on its fast causal kernel;
 * the NLL is computed from the decoder's hidden states at the predicting positions only, in
   chunks through the lm_head (log-softmax in float32), and accumulated per document in float64.
 
@@ -201,11 +202,9 @@ def score_documents(
     for batch in _batches(_windows(docs, window, stride), batch_size, max_batch_tokens):
         longest = len(batch[0].ids)
         ids = torch.full((len(batch), longest), pad_id, dtype=torch.long)
-        mask = torch.zeros((len(batch), longest), dtype=torch.long)
         rows, cols, owner = [], [], []
         for b, w in enumerate(batch):
             ids[b, : len(w.ids)] = torch.tensor(w.ids)
-            mask[b, : len(w.ids)] = 1
             rows.append(np.full(len(w.local_targets), b))
             cols.append(w.local_targets)
             owner.append(np.full(len(w.local_targets), w.doc))
@@ -213,12 +212,15 @@ def score_documents(
         cols_t = torch.from_numpy(np.concatenate(cols)).to(device)
         owner_t = torch.from_numpy(np.concatenate(owner))
         ids = ids.to(device)
-        # No padding in this batch: no mask, so SDPA keeps its fast causal kernel.
-        attn = None if bool(mask.all()) else mask.to(device)
+        # No attention mask, even with padding: padding is on the right and attention is causal,
+        # so no real position can see a padded one, and positions are 0..n-1 either way; the
+        # outputs at scored positions are those of the masked computation. Without a mask SDPA
+        # keeps its fast causal (flash) kernel; with one it falls back to a slower masked kernel
+        # (benchmarks/RESULTS_evaluate.md: the H100 measurement before and after).
         targets = ids[rows_t, cols_t]
         with torch.inference_mode():
             if decoder is not None:
-                hidden = decoder(input_ids=ids, attention_mask=attn, use_cache=False).last_hidden_state
+                hidden = decoder(input_ids=ids, use_cache=False).last_hidden_state
                 pred = hidden[rows_t, cols_t - 1]  # position p-1 predicts token p
                 del hidden
                 parts = []
@@ -227,7 +229,7 @@ def score_documents(
                     parts.append(F.cross_entropy(logits, targets[start : start + logits_chunk], reduction="none"))
                 token_nll = torch.cat(parts)
             else:
-                logits = model(input_ids=ids, attention_mask=attn, use_cache=False).logits
+                logits = model(input_ids=ids, use_cache=False).logits
                 token_nll = F.cross_entropy(logits[rows_t, cols_t - 1].float(), targets, reduction="none")
         nll.index_add_(0, owner_t, token_nll.double().cpu())
         count.index_add_(0, owner_t, torch.ones_like(owner_t))

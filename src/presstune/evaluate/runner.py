@@ -48,6 +48,17 @@ def _final_dir(ckpt: Path) -> Path | None:
     return None
 
 
+def _same_base(base: str, name_or_path: str) -> bool:
+    """Whether an adapter's base is the run's model: its name, or the folder its config came from
+    (a random_init model carries the packaged config's folder as its name)."""
+    if base == name_or_path:
+        return True
+    from presstune.models.params import packaged_config_dir
+
+    packaged = packaged_config_dir(name_or_path)
+    return packaged is not None and Path(base).resolve() == Path(packaged).resolve()
+
+
 def resolve_variant(run_dir: str | Path, variant: str, config: Any = None) -> dict[str, Any]:
     run = Path(run_dir)
     if variant == "base":
@@ -65,7 +76,11 @@ def resolve_variant(run_dir: str | Path, variant: str, config: Any = None) -> di
             base = adapter_cfg.get("base_model_name_or_path")
             if not base:
                 raise EvaluateError(f"{final}/adapter_config.json names no base model and {variant_dir} has none")
-        return {"kind": "fine-tuned (LoRA, merged)", "model": str(base), "adapter": str(final)}
+        # An adapter trained on a random_init base (benchmarks): rebuild that same seeded base.
+        random_init = config is not None and bool(getattr(config.model, "random_init", False)) and (
+            _same_base(str(base), str(config.model.name_or_path)))
+        return {"kind": "fine-tuned (LoRA, merged)", "model": str(base), "adapter": str(final),
+                "random_init": random_init}
     if final is not None:
         return {"kind": "fine-tuned (full)", "model": str(final), "adapter": None}
     if _has(variant_dir, "config.json"):
@@ -102,9 +117,12 @@ def load_model(source: dict[str, Any], eval_cfg: EvaluateConfig, config: Any = N
 
         model = PeftModel.from_pretrained(model, source["adapter"]).merge_and_unload()
     model.eval()
-    tok_sources = [source.get("adapter"), source["model"]]
+    # An explicitly configured model.tokenizer comes before the model path: a random_init base
+    # (or any model folder without its own tokenizer) must not pick up something else there.
+    explicit = getattr(config.model, "tokenizer", None) if config is not None else None
+    tok_sources = [source.get("adapter"), explicit, source["model"]]
     if config is not None:
-        tok_sources += [getattr(config.model, "tokenizer", None), getattr(config.corpus, "tokenizer", None)]
+        tok_sources.append(getattr(config.corpus, "tokenizer", None))
     for src in tok_sources:
         if not src:
             continue
