@@ -108,7 +108,10 @@ def test_faults_collect_the_same_set(tmp_path: Path) -> None:
     for entry in limited:
         later = [e for e in log if e["path"] == entry["path"] and e["started"] > entry["started"]]
         assert later and later[0]["started"] - entry["ended"] >= 0.99  # Retry-After: 1 honoured
-    assert {e["fault"] for e in log} >= {"5xx", "429", "reset", "truncated", "html_instead_of_pdf"}
+    # every kind of fault of the issue was met (faults are a pure function of seed and path)
+    assert {e["fault"] for e in log} >= {"5xx", "429", "reset", "slow", "truncated", "html_instead_of_pdf", "oversized"}
+    reasons = " ".join(f["reason"] for f in report["failures"])
+    assert "not a PDF" in reasons and "too large" in reasons and "changed layout" in reasons
 
 
 def _cli(srv: ReplicaServer, run: Path, *extra: str) -> list[str]:
@@ -133,6 +136,13 @@ def test_sigkill_and_resume(tmp_path: Path) -> None:
                 time.sleep(0.005)
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
+            # right after the kill: whatever sits under a final name is complete (byte-equal to the
+            # uninterrupted run's file); in-flight downloads may only exist as *.part / *.tmp
+            for sub in ("pdfs", "html"):
+                whole_files = files(tmp_path / "whole", sub)
+                for p in (run / sub).iterdir():
+                    if not p.name.endswith((".part", ".tmp")):
+                        assert hashlib.sha256(p.read_bytes()).hexdigest() == whole_files[p.name], p
             # nothing that was complete before this attempt was fetched again
             log = srv.request_log_snapshot()
             assert [e["path"] for e in log for i in done_before if f"/{i}" in e["path"]] == []
@@ -249,3 +259,76 @@ def test_shipped_configs_validate(name: str) -> None:
 
     cfg = load_config(Path(__file__).resolve().parents[1] / "configs" / name)
     assert cfg.collect.selectors.body and cfg.collect.base_url.endswith("/global")
+
+
+def httpx_get_status(url: str) -> int:
+    import httpx
+
+    return httpx.get(url, timeout=5).status_code
+
+
+def test_links_to_other_hosts_are_never_requested(tmp_path: Path) -> None:
+    """An attachment link and an extra sitemap on another host (a second replica reached as
+    `localhost`, which would answer) are refused and named; that host sees no request at all."""
+    site = Site(articles=12, seed=3)
+    victim = next(a for a in site.articles() if language_of(a.id) == "en" and a.has_pdf)
+    with ReplicaServer(site) as srv, ReplicaServer(Site(articles=12, seed=3)) as other:
+        off_site = f"http://localhost:{other.port}{victim.attachments[0].url(victim.id)}"
+        victim.attachments[0].url = lambda article_id: off_site  # type: ignore[method-assign]
+        assert off_site in srv.site.article(victim.id).attachments[0].url(victim.id)
+        assert httpx_get_status(off_site) == 200  # the other host is reachable and would serve it
+        other.clear_log()
+        got = run_collect(conf(srv, sitemaps=[f"http://localhost:{other.port}/sitemap_index.xml"]), tmp_path / "run")
+        foreign = other.request_log_snapshot()
+        log = srv.request_log_snapshot()
+    assert foreign == []
+    check_politeness(log)
+    assert got.exit_code == 0 and set(records(tmp_path / "run")) == set(english(site))
+    att = records(tmp_path / "run")[victim.id]["attachments"][0]
+    assert att["url"] == off_site and att["status"] == "failed" and "not in allowed hosts" in att["error"]
+    report = json.loads((tmp_path / "run" / "collect_report.json").read_text())
+    assert [(f["kind"], f["url"]) for f in report["failures"]] == [("attachment", off_site)]
+    assert {"url": f"http://localhost:{other.port}/sitemap_index.xml", "kind": "sitemap", "reason": "host not allowed"} in report["skipped"]
+
+
+def test_per_host_concurrency_reaches_but_never_exceeds_the_limit(tmp_path: Path) -> None:
+    """With a slow server there is always work waiting, so the limit is reached; the server's own
+    in-flight counter and the log's overlap both stay at it."""
+    site = Site(articles=12, seed=6)
+    for limit in (1, 3):
+        with ReplicaServer(site, latency=0.03) as srv:
+            run_collect(conf(srv, concurrency_per_host=limit), tmp_path / f"run{limit}")
+            log = srv.request_log_snapshot()
+            peak = srv.max_concurrency
+        check_politeness(log, limit=limit)
+        assert ReplicaServer.concurrency_of(log) == limit and peak == limit, (limit, peak)
+
+
+def test_changed_page_rechecks_its_pdfs_conditionally(tmp_path: Path) -> None:
+    """Re-run after one page changed (listing discovery: no lastmod): every page is asked for with
+    If-None-Match and If-Modified-Since; the changed one is re-parsed, and its PDFs are asked for
+    conditionally (304, files untouched) instead of downloaded again."""
+    site = Site(articles=16, seed=8)
+    run = tmp_path / "run"
+    changed = next(a for a in site.articles() if language_of(a.id) == "en" and a.has_pdf
+                   and sum(x.kind == "pdf" for x in a.attachments) >= 1)
+    with ReplicaServer(site, sitemap=False) as srv:
+        run_collect(conf(srv), run)
+        before = {p.name: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest()) for p in (run / "pdfs").iterdir()}
+        changed.tags = [*changed.tags, "Updated tag"]  # the page changes; the PDF does not
+        srv.clear_log()
+        second = run_collect(conf(srv), run)
+        log = srv.request_log_snapshot()
+    detail = [e for e in log if "/article/detail/" in e["path"]]
+    assert len(detail) == len(english(site))
+    assert all(e["if_none_match"] and e["if_modified_since"] for e in detail)
+    assert {e["path"].split("/")[4] for e in detail if e["status"] == 200} == {changed.id}
+    assert all(e["status"] == 304 for e in detail if changed.id not in e["path"])
+    pdf_requests = [e for e in log if "/attachment/" in e["path"]]
+    wanted = {x.url(changed.id) for x in changed.attachments if x.kind == "pdf"}
+    assert {e["path"] for e in pdf_requests} == wanted
+    assert all(e["status"] == 304 and e["if_none_match"] and e["if_modified_since"] for e in pdf_requests)
+    assert records(run)[changed.id]["tags"][-1] == "Updated tag"
+    assert second.pdfs_downloaded == 0 and second.collected == 1 and second.unchanged == len(english(site)) - 1
+    after = {p.name: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest()) for p in (run / "pdfs").iterdir()}
+    assert after == before

@@ -96,3 +96,62 @@ def test_cli_exit_code_2_one_line_no_traceback(tmp_path):
     assert "Traceback" not in proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "model.dtype" in lines[0] and "bad.yaml" in lines[0]
+
+
+CLI_CASES = {
+    # case: (file name, file text or None for "do not create", key path the line must name)
+    "unknown key": ("unknown.yaml", "train:\n  learnin_rate: 0.1\n", "train.learnin_rate"),
+    "wrong type": ("wrongtype.yaml", "train:\n  epochs: many\n", "train.epochs"),
+    "missing file": ("absent.yaml", None, None),
+    "missing extends": ("child.yaml", "extends: gone.yaml\n", "extends"),
+}
+
+
+def _one_error_line(proc: subprocess.CompletedProcess) -> str:
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr + proc.stdout
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("case", list(CLI_CASES))
+@pytest.mark.parametrize("command", ["config validate", "collect --config"])
+def test_cli_config_errors_are_one_line_naming_key_and_file(case, command, tmp_path):
+    """Every kind of config error, through `config validate` and through a stage command's --config:
+    exit code 2, no traceback, one line that names the key path and the file."""
+    name, text, key = CLI_CASES[case]
+    path = tmp_path / "a long folder name that rich would otherwise wrap at eighty columns" / name
+    path.parent.mkdir()
+    if text is not None:
+        write(path, text)
+    if command == "config validate":
+        args = ["config", "validate", str(path)]
+    else:
+        args = ["collect", "--config", str(path), "--run", str(tmp_path / "run")]
+    proc = subprocess.run([sys.executable, "-m", "presstune.cli", *args], capture_output=True, text=True, timeout=60)
+    line = _one_error_line(proc)
+    assert str(path) in line, line
+    if key is not None:
+        assert f"{key}:" in line, line
+    if case == "missing extends":
+        assert str(path.parent / "gone.yaml") in line
+    assert not (tmp_path / "run").exists()  # nothing ran on a bad config
+
+
+def test_cli_set_override_error_names_the_key():
+    proc = subprocess.run([sys.executable, "-m", "presstune.cli", "config", "show", "--set", "train.nope=1"],
+                          capture_output=True, text=True, timeout=60)
+    line = _one_error_line(proc)
+    assert "train.nope: unknown key" in line and "--set train.nope=1" in line
+
+
+@pytest.mark.xfail(strict=True, reason="presstune.cli.fail() prints the message as rich markup: '[old]' in a "
+                   "path or key is swallowed as a style tag (fix: rich.markup.escape in cli.py; not ours to edit)")
+def test_cli_error_keeps_square_brackets_in_paths(tmp_path):
+    path = tmp_path / "[old]" / "bad.yaml"
+    path.parent.mkdir()
+    write(path, "train:\n  learnin_rate: 0.1\n")
+    proc = subprocess.run([sys.executable, "-m", "presstune.cli", "config", "validate", str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert str(path) in _one_error_line(proc)

@@ -92,3 +92,24 @@ def test_meta_count_allocates_nothing():
 
     model = meta_model(config)
     assert all(p.device == torch.device("meta") for p in model.parameters())
+
+
+def test_cli_prints_qwen3_8b_figures_with_no_hub_and_no_cache(tmp_path):
+    """The real console command, in a fresh process that could not reach the hub (closed local port)
+    and has an empty HF cache: the packaged config alone gives the seed's published figures."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_", "HUGGINGFACE"))}
+    env.update({"HF_ENDPOINT": "http://127.0.0.1:9", "HF_HOME": str(tmp_path / "hf"), "NO_PROXY": "*"})
+    proc = subprocess.run([sys.executable, "-m", "presstune.cli", "params", "--model", "Qwen/Qwen3-8B"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert re.search(r"^\s*total parameters\s+8\.191B\s+\(8,190,735,360\)$", out, re.M), out
+    assert re.search(r"^\s*per layer\s+192\.95M\s+\(192,946,432\)$", out, re.M), out
+    assert re.search(r"^\s*layers\s+36$", out, re.M), out
+    assert "packaged Qwen3-8B" in out
+    assert not (tmp_path / "hf").exists() or not any((tmp_path / "hf").rglob("*.json"))  # nothing fetched/cached

@@ -306,19 +306,28 @@ def test_presets_resolve():
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
 def test_replica_serve_cli_prints_first_line_and_serves(stop_signal):
+    """The contract other tools rely on, with the issue's own command: `presstune replica serve
+    --articles 200` prints `serving http://127.0.0.1:<port>/global` first, then serves pages."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "presstune.cli", "replica", "serve", "--articles", "25", "--seed", "3", "--port", "0"],
+        [sys.executable, "-m", "presstune.cli", "replica", "serve", "--articles", "200"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
     try:
-        line = proc.stdout.readline().strip()
+        line = proc.stdout.readline().rstrip("\n")
         m = re.fullmatch(r"serving (http://127\.0\.0\.1:(\d+)/global)", line)
         if not m:
             proc.kill()
             raise AssertionError(f"first line {line!r}; stderr: {proc.stderr.read()[-600:]}")
+        assert int(m.group(2)) > 0  # --port 0 (the default) picked a real port
         r = httpx.get(m.group(1) + "/article", timeout=10)
         assert r.status_code == 200 and r.text.count("<article ") == 20
+        link = lhtml.fromstring(r.text).xpath("//article[contains(@class,'newsfeed')]//h3/a/@href")[0]
+        page = httpx.get(m.group(1).rsplit("/global", 1)[0] + link, timeout=10)
+        assert page.status_code == 200 and lhtml.fromstring(page.text).xpath("string(//h1)")
+        # 200 articles: the last listing page holds the 200th item, the next one is empty
+        last = httpx.get(m.group(1) + "/article?page=10", timeout=10).text.count("<article ")
+        assert last == 20 and httpx.get(m.group(1) + "/article?page=11", timeout=10).text.count("<article ") == 0
         proc.send_signal(stop_signal)
         assert proc.wait(timeout=15) == 0
     finally:
@@ -343,3 +352,127 @@ def test_head_requests_have_no_body(srv, client):
     art = next(a for a in srv.site.articles() if a.has_pdf)
     r = client.head(srv.root_url + art.attachments[0].url(art.id))
     assert r.status_code == 200 and r.content == b"" and int(r.headers["content-length"]) > 1000
+
+
+# ------------------------------------------------------------------ sitemap schema, scale
+
+# The sitemaps.org 0.9 schemas (sitemap.xsd and siteindex.xsd), transcribed into one document
+# because both use the same target namespace; only the extension wildcards are left out, so any
+# element the protocol does not define is an error here.
+SITEMAP_XSD = b"""<?xml version="1.0" encoding="UTF-8"?>
+<xsd:schema xmlns:xsd="http://www.w3.org/2001/XMLSchema"
+            targetNamespace="http://www.sitemaps.org/schemas/sitemap/0.9"
+            xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" elementFormDefault="qualified">
+  <xsd:element name="urlset">
+    <xsd:complexType><xsd:sequence>
+      <xsd:element name="url" maxOccurs="unbounded">
+        <xsd:complexType><xsd:sequence>
+          <xsd:element name="loc" type="tLoc"/>
+          <xsd:element name="lastmod" type="tLastmod" minOccurs="0"/>
+          <xsd:element name="changefreq" type="tChangeFreq" minOccurs="0"/>
+          <xsd:element name="priority" type="tPriority" minOccurs="0"/>
+        </xsd:sequence></xsd:complexType>
+      </xsd:element>
+    </xsd:sequence></xsd:complexType>
+  </xsd:element>
+  <xsd:element name="sitemapindex">
+    <xsd:complexType><xsd:sequence>
+      <xsd:element name="sitemap" maxOccurs="unbounded">
+        <xsd:complexType><xsd:sequence>
+          <xsd:element name="loc" type="tLoc"/>
+          <xsd:element name="lastmod" type="tLastmod" minOccurs="0"/>
+        </xsd:sequence></xsd:complexType>
+      </xsd:element>
+    </xsd:sequence></xsd:complexType>
+  </xsd:element>
+  <xsd:simpleType name="tLoc">
+    <xsd:restriction base="xsd:anyURI"><xsd:minLength value="12"/><xsd:maxLength value="2048"/></xsd:restriction>
+  </xsd:simpleType>
+  <xsd:simpleType name="tLastmod"><xsd:union memberTypes="xsd:date xsd:dateTime"/></xsd:simpleType>
+  <xsd:simpleType name="tChangeFreq">
+    <xsd:restriction base="xsd:string">
+      <xsd:enumeration value="always"/><xsd:enumeration value="hourly"/><xsd:enumeration value="daily"/>
+      <xsd:enumeration value="weekly"/><xsd:enumeration value="monthly"/><xsd:enumeration value="yearly"/>
+      <xsd:enumeration value="never"/>
+    </xsd:restriction>
+  </xsd:simpleType>
+  <xsd:simpleType name="tPriority">
+    <xsd:restriction base="xsd:decimal"><xsd:minInclusive value="0.0"/><xsd:maxInclusive value="1.0"/></xsd:restriction>
+  </xsd:simpleType>
+</xsd:schema>
+"""
+
+
+@pytest.fixture(scope="module")
+def sitemap_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.fromstring(SITEMAP_XSD))
+
+
+def test_schema_rejects_what_the_protocol_forbids(sitemap_schema):
+    """Negative control: the schema above is not a rubber stamp."""
+    ns = NS["sm"]
+    good = f'<urlset xmlns="{ns}"><url><loc>http://127.0.0.1:1/a</loc><lastmod>2025-12-05T08:34:40+01:00</lastmod></url></urlset>'
+    assert sitemap_schema.validate(etree.fromstring(good))
+    for bad in (
+        good.replace("2025-12-05T08:34:40+01:00", "Fri Dec 05 08:34:40 CET 2025"),  # not a W3C datetime
+        good.replace("<lastmod>", "<changefreq>sometimes</changefreq><lastmod>"),  # unknown value, wrong order
+        good.replace("http://127.0.0.1:1/a", "http://127.0.0.1:1/" + "a" * 2048),  # loc too long
+        good.replace(ns, "http://www.sitemaps.org/schemas/sitemap/0.8"),  # wrong namespace
+        f'<urlset xmlns="{ns}"></urlset>',  # no url at all
+    ):
+        assert not sitemap_schema.validate(etree.fromstring(bad)), bad
+
+
+@pytest.mark.parametrize("chunk", [100, 7])
+def test_sitemaps_validate_against_the_sitemap_schema(sitemap_schema, chunk):
+    """The sitemap index and every sitemap validate as sitemaps.org XML (not just well-formed),
+    every loc is an absolute URL on the replica itself, and every article appears."""
+    with ReplicaServer(articles=90, seed=5, sitemap_chunk=chunk) as s, httpx.Client(timeout=10) as c:
+        r = c.get(s.root_url + "/sitemap_index.xml")
+        assert r.status_code == 200 and r.headers["content-type"] == "application/xml"
+        assert r.content.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
+        index = etree.fromstring(r.content)
+        sitemap_schema.assertValid(index)
+        ids = set()
+        for loc in index.xpath("//sm:sitemap/sm:loc/text()", namespaces=NS):
+            assert loc.startswith(s.root_url + "/sitemaps/")
+            doc = etree.fromstring(c.get(loc).content)
+            sitemap_schema.assertValid(doc)
+            for u in doc.xpath("//sm:url/sm:loc/text()", namespaces=NS):
+                assert u.startswith(s.root_url + "/") and " " not in u
+                ids.add(re.search(r"(?:detail/|id=)(T\d{7}[A-Z_]+?)(?:/|&|$)", u).group(1))
+    assert ids == {a.id for a in s.site.articles()}
+
+
+def _built(site: Site) -> set[str]:
+    """Ids whose heavy content (body, QA) has been generated (cached_property in the instance dict)."""
+    return {a.id for a in site.articles() if "body_paragraphs" in vars(a) or "qa" in vars(a)}
+
+
+def test_ten_thousand_articles_serve_lazily(sitemap_schema):
+    """10,000 articles: the server answers the sitemap index, every sitemap, a listing page and an
+    article page (with its PDF) while generating the content of that one article only."""
+    site = Site(articles=10_000, seed=1)
+    assert _built(site) == set()
+    art = next(a for a in site.articles()[5000:] if a.origin == "original" and a.has_pdf and not a.media_only)
+    with ReplicaServer(site) as s, httpx.Client(timeout=30) as c:
+        index = etree.fromstring(c.get(s.root_url + "/sitemap_index.xml").content)
+        sitemap_schema.assertValid(index)
+        locs = index.xpath("//sm:sitemap/sm:loc/text()", namespaces=NS)
+        assert len(locs) >= 10_000 // 100
+        listed: set[str] = set()
+        for loc in locs:
+            doc = etree.fromstring(c.get(loc).content)
+            listed |= {re.search(r"(?:detail/|id=)(T\d{7}[A-Z_]+?)(?:/|&|$)", u).group(1)
+                       for u in doc.xpath("//sm:url/sm:loc/text()", namespaces=NS)}
+        assert len(listed) == 10_000
+        assert _built(site) == set()  # sitemaps come from the plan alone
+        page = c.get(s.base_url + "/article?page=400")
+        assert page.text.count("<article ") == 20
+        assert _built(site) == set()
+        r = c.get(s.root_url + art.url_path)
+        assert r.status_code == 200 and lhtml.fromstring(r.text).xpath("string(//h1)") == art.title
+        pdf = c.get(s.root_url + art.attachments[0].url(art.id))
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        assert _built(site) == {art.id}
+        assert {k[0] for k in site._blob_cache} == {art.id}  # only that article's attachments were built

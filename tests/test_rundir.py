@@ -84,3 +84,22 @@ def test_manifest_records_config_versions_and_stages(tmp_path):
     assert "ValueError: bad" in manifest["stages"]["corpus"]["error"]
     assert run.stage_done("collect") and not run.stage_done("corpus")
     assert not [p for p in os.listdir(run.path) if p.endswith(".tmp")]
+
+
+def test_manifest_records_git_commit_and_stage_times(tmp_path):
+    import datetime as dt
+
+    from presstune.rundir import git_commit
+
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=os.path.dirname(__file__), capture_output=True, text=True)
+    if head.returncode != 0:
+        pytest.skip("not a git checkout")
+    run = RunDir(tmp_path / "run").create()
+    run.record_config({"run": {"name": "x"}})
+    with run.stage("collect"):
+        pass
+    manifest = json.loads(run.manifest_path.read_text())
+    assert manifest["git_commit"] == git_commit() and manifest["git_commit"].split("-dirty")[0] == head.stdout.strip()
+    stage = manifest["stages"]["collect"]
+    started, ended = dt.datetime.fromisoformat(stage["started"]), dt.datetime.fromisoformat(stage["ended"])
+    assert started.tzinfo is not None and started <= ended and stage["seconds"] >= 0
