@@ -153,7 +153,7 @@ def quantize_4bit(model):
 
 
 def run_presstune(label: str, tiny: bool, seq: int, steps: int, warmup: int, layers_kept: list[int] | None = None,
-                  overrides: dict | None = None, qlora: bool = False) -> dict:
+                  overrides: dict | None = None, qlora: bool = False, peft_prepare: bool = False) -> dict:
     import tempfile
 
     from datasets import Dataset
@@ -162,7 +162,7 @@ def run_presstune(label: str, tiny: bool, seq: int, steps: int, warmup: int, lay
 
     from presstune.config import load_config
     from presstune.models.tinybase import train_tokenizer
-    from presstune.train.trainer import _peft_config, build_sft_config, speed_callbacks, use_liger
+    from presstune.train.trainer import _peft_config, build_sft_config, prepare_4bit_for_training, speed_callbacks, use_liger
 
     cfg = load_config(ROOT / "configs" / "train-base.yaml")
     t = cfg.train
@@ -189,10 +189,14 @@ def run_presstune(label: str, tiny: bool, seq: int, steps: int, warmup: int, lay
 
     model = build_model(tiny, layers_kept)
     if qlora:
-        from peft import prepare_model_for_kbit_training
-
         t.method = "qlora"
-        model = prepare_model_for_kbit_training(quantize_4bit(model), use_gradient_checkpointing=t.gradient_checkpointing)
+        model = quantize_4bit(model)
+        if peft_prepare:  # PEFT's own preparation (fp32 embeddings, norms and LM head), for comparison
+            from peft import prepare_model_for_kbit_training
+
+            model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=t.gradient_checkpointing)
+        else:
+            model = prepare_4bit_for_training(model, t, "bf16")
     tokenizer = train_tokenizer(["presstune benchmark text"], vocab_size=300)
     data = Dataset.from_dict({"input_ids": batches(model.config.vocab_size, seq, steps + warmup)})
     timer = StepTimer()
@@ -211,7 +215,8 @@ def run_presstune(label: str, tiny: bool, seq: int, steps: int, warmup: int, lay
     ckpt = "off" if not t.gradient_checkpointing else (
         f"all but last {t.gradient_checkpointing_skip_layers}" if t.gradient_checkpointing_skip_layers else "all layers")
     desc = (f"{label}: {t.method}, {layers} layers, liger={'on' if liger else 'off'}, "
-            f"lora_dropout={t.lora_dropout:g}, checkpointing={ckpt}, optim={t.optim}")
+            f"lora_dropout={t.lora_dropout:g}, LoRA inputs cast by {'autocast' if t.lora_autocast_inputs else 'PEFT'}, "
+            f"checkpointing={ckpt}, optim={t.optim}" + (", torch.compile" if t.torch_compile else ""))
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world > 1:
         desc += f", DDP x{world} (tokens/s over all GPUs, peak per GPU)"
@@ -246,32 +251,38 @@ def main() -> None:
     parser.add_argument("--seq", type=int, default=None)
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--only", default="", help="comma list of: baseline,presstune,before,d0,skip6,dropped,pruned,qlora,skip16,nockpt")
+    parser.add_argument("--only", default="", help="comma list of row keys (see plans in main())")
     args = parser.parse_args()
     seq = args.seq or (128 if args.tiny else 4096)
     only = set(filter(None, args.only.split(",")))
     want = lambda name: not only or name in only  # noqa: E731
     rows = []
     n_layers = 4 if args.tiny else 36
-    old = {"lora_dropout": 0.05, "gradient_checkpointing_skip_layers": 0}
-    d0 = {"lora_dropout": 0.0}
+    # the defaults of the previous benchmark run (2026-11-24): PEFT casts every LoRA input itself
+    before = {"lora_dropout": 0.0, "gradient_checkpointing_skip_layers": 1 if args.tiny else 10, "lora_autocast_inputs": False}
+
+    def skip(n: int) -> dict:  # LoRA inputs left to autocast, the last n layers not checkpointed
+        return {"lora_autocast_inputs": True, "gradient_checkpointing_skip_layers": min(n, n_layers)}
+
+    def row(label: str, **kw):
+        return lambda: run_presstune(label, args.tiny, seq, args.steps, args.warmup, **kw)
+
     plans = [  # most important first: a run cut off by its time limit keeps the rows done so far
         ("baseline", lambda: run_baseline(args.tiny, seq, args.steps, args.warmup)),
-        ("presstune", lambda: run_presstune("presstune (defaults, configs/train-base.yaml)", args.tiny, seq, args.steps, args.warmup)),
-        ("before", lambda: run_presstune("presstune before this change", args.tiny, seq, args.steps, args.warmup, overrides=old)),
-        ("d0", lambda: run_presstune("dropout 0 only", args.tiny, seq, args.steps, args.warmup,
-                                     overrides={**d0, "gradient_checkpointing_skip_layers": 0})),
-        ("skip6", lambda: run_presstune("selective ckpt", args.tiny, seq, args.steps, args.warmup,
-                                        overrides={**d0, "gradient_checkpointing_skip_layers": 1 if args.tiny else 6})),
-        ("dropped", lambda: run_presstune("presstune defaults, dropped", args.tiny, seq, args.steps, args.warmup,
-                                          layers_kept=[i for i in range(n_layers) if i != (1 if args.tiny else 16)])),
-        ("pruned", lambda: run_presstune("presstune defaults, pruned", args.tiny, seq, args.steps, args.warmup,
-                                         layers_kept=list(range(3 if args.tiny else 24)))),
-        ("qlora", lambda: run_presstune("presstune defaults, QLoRA NF4", args.tiny, seq, args.steps, args.warmup, qlora=True)),
-        ("skip16", lambda: run_presstune("selective ckpt", args.tiny, seq, args.steps, args.warmup,
-                                         overrides={**d0, "gradient_checkpointing_skip_layers": 2 if args.tiny else 16})),
-        ("nockpt", lambda: run_presstune("no checkpointing", args.tiny, seq, args.steps, args.warmup,
-                                         overrides={**d0, "gradient_checkpointing": False})),
+        ("presstune", row("presstune (defaults, configs/train-base.yaml)")),
+        ("before", row("presstune defaults of 2026-11-24", overrides=before)),
+        ("ac0", row("autocast LoRA inputs, every layer checkpointed", overrides=skip(0))),
+        ("acnockpt", row("autocast LoRA inputs, no checkpointing", overrides={"lora_autocast_inputs": True, "gradient_checkpointing": False})),
+        ("ac10", row("autocast LoRA inputs", overrides=skip(10))),
+        ("ac14", row("autocast LoRA inputs", overrides=skip(14))),
+        ("ac18", row("autocast LoRA inputs", overrides=skip(18))),
+        ("ac22", row("autocast LoRA inputs", overrides=skip(22))),
+        ("ac13", row("autocast LoRA inputs", overrides=skip(13))),
+        ("dropped", row("presstune defaults, dropped", layers_kept=[i for i in range(n_layers) if i != (1 if args.tiny else 16)])),
+        ("pruned", row("presstune defaults, pruned", layers_kept=list(range(3 if args.tiny else 24)))),
+        ("qlora", row("presstune defaults, QLoRA NF4", qlora=True)),
+        ("qlora_peft", row("QLoRA NF4 with peft.prepare_model_for_kbit_training (fp32 embeddings/head)", qlora=True, peft_prepare=True)),
+        ("compile", row("presstune defaults + torch.compile", overrides={"torch_compile": True})),
     ]
     rank0 = int(os.environ.get("RANK", "0")) == 0
     args.out.mkdir(parents=True, exist_ok=True)

@@ -43,7 +43,8 @@ def test_last_layers_skip_checkpointing_with_identical_gradients(tmp_path):
 
 
 def test_speed_callbacks_follow_config():
-    assert speed_callbacks(TrainConfig()) == []
-    assert speed_callbacks(TrainConfig(gradient_checkpointing=False, gradient_checkpointing_skip_layers=3)) == []
-    (cb,) = speed_callbacks(TrainConfig(gradient_checkpointing_skip_layers=3))
+    plain = {"lora_autocast_inputs": False}  # that callback is tested in test_train_lora_autocast.py
+    assert speed_callbacks(TrainConfig(**plain)) == []
+    assert speed_callbacks(TrainConfig(gradient_checkpointing=False, gradient_checkpointing_skip_layers=3, **plain)) == []
+    (cb,) = speed_callbacks(TrainConfig(gradient_checkpointing_skip_layers=3, **plain))
     assert isinstance(cb, SelectiveCheckpointCallback) and cb.skip_layers == 3

@@ -81,9 +81,15 @@ class TrainConfig(Strict):
     gradient_checkpointing: bool = True
     #: With gradient_checkpointing: run the last N decoder layers WITHOUT checkpointing
     #: (selective checkpointing). Same numbers, less recompute: each skipped layer saves about
-    #: 1/3 of its training compute and keeps its activations (~0.6-0.8 GiB per layer for
-    #: Qwen3-8B at 4,096 tokens with Liger's fused cross-entropy). 0: checkpoint every layer.
+    #: 1/3 of its training compute and keeps its activations (~0.49 GiB per layer for Qwen3-8B
+    #: LoRA at 4,096 tokens with Liger and lora_autocast_inputs; benchmarks/RESULTS_train.md).
+    #: 0: checkpoint every layer.
     gradient_checkpointing_skip_layers: int = Field(0, ge=0)
+    #: Under bf16/fp16 mixed precision, let autocast cast each LoRA input instead of PEFT (which
+    #: first copies it to the adapters' fp32 and autocast then copies it back to bf16, and that
+    #: second copy is what backward keeps). The values are bit-identical (bf16 -> fp32 -> bf16 is
+    #: exact); only the copies go: less activation memory per layer and less memory traffic.
+    lora_autocast_inputs: bool = True
     #: Liger kernels (fused linear cross-entropy: no [tokens, vocab] logits; fused RMSNorm,
     #: SwiGLU, RoPE). ``auto``: on when a CUDA GPU and the liger-kernel package are present.
     liger_kernel: Literal["auto", "on", "off"] = "auto"

@@ -193,11 +193,34 @@ def _cuda_available() -> bool:
 
 def speed_callbacks(train_cfg: Any) -> list[Any]:
     """Callbacks that only change speed/memory, never the result (shared with the GPU benchmark)."""
-    from presstune.train.callbacks import SelectiveCheckpointCallback
+    from presstune.train.callbacks import LoraAutocastInputCallback, SelectiveCheckpointCallback
 
+    found: list[Any] = []
     if train_cfg.gradient_checkpointing and train_cfg.gradient_checkpointing_skip_layers > 0:
-        return [SelectiveCheckpointCallback(train_cfg.gradient_checkpointing_skip_layers)]
-    return []
+        found.append(SelectiveCheckpointCallback(train_cfg.gradient_checkpointing_skip_layers))
+    if train_cfg.method in ("lora", "qlora") and train_cfg.lora_autocast_inputs:
+        found.append(LoraAutocastInputCallback())  # a no-op unless the Trainer runs bf16/fp16 autocast
+    return found
+
+
+def prepare_4bit_for_training(model: Any, train_cfg: Any, precision: str) -> Any:
+    """Freeze a 4-bit model for QLoRA; under bf16 keep its bf16 parts (embeddings, norms, LM head) bf16.
+
+    PEFT's ``prepare_model_for_kbit_training`` casts every non-4-bit parameter to fp32. For an 8B
+    model that adds 2.3 GiB of fp32 embeddings and LM head, and the fp32 embedding output turns
+    the whole residual stream fp32, so every saved activation of the residual path doubles: QLoRA
+    then needs *more* memory than bf16 LoRA (benchmarks/RESULTS_train.md). With bf16 autocast
+    the only difference from bf16 LoRA is then the NF4 weights, which is what QLoRA means here.
+    fp16 keeps PEFT's upcast: fp16 norms and logits are not stable without it.
+    """
+    if precision != "bf16":
+        from peft import prepare_model_for_kbit_training
+
+        return prepare_model_for_kbit_training(model, use_gradient_checkpointing=train_cfg.gradient_checkpointing)
+    for param in model.parameters():  # LoRA adds the trainable parameters afterwards
+        param.requires_grad_(False)
+    # No enable_input_require_grads(): presstune checkpoints non-reentrantly, which needs none.
+    return model
 
 
 def _peft_config(t: Any):
@@ -363,9 +386,7 @@ def train_variant(
         if t.method in ("lora", "qlora"):
             peft_config = _peft_config(t)
             if t.method == "qlora":
-                from peft import prepare_model_for_kbit_training
-
-                model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=t.gradient_checkpointing)
+                model = prepare_4bit_for_training(model, t, resolve_precision(t))
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     if hasattr(model.config, "use_cache"):
