@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 import typer
 import yaml
 from rich.console import Console
+from rich.markup import escape
 
 from presstune import __version__
 from presstune.config import Config, ConfigError, dump_config, load_config
@@ -35,7 +36,7 @@ SetOpt = Annotated[
 
 def fail(message: str, code: int = 2) -> None:
     """Print one clear line and exit (no traceback)."""
-    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    console.print(f"[bold red]error:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -103,7 +104,7 @@ def main() -> None:
     try:
         app()
     except ConfigError as exc:  # raised from inside a stage
-        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
 
 
