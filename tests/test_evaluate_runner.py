@@ -20,7 +20,13 @@ BODIES = {
                   "The range is 805 km (WLTP). The power output is 250 kW.",
     "T0000003EN": "Die BMW Group präsentiert das neue Modell im Werk München. The price starts at € 54,000.",
 }
-TRAIN_ID = "T0000009EN"
+#: train-split documents (knowledge QA asks about these only)
+TRAIN_BODIES = {
+    "T0000009EN": "A training document about 340 kW.",
+    "T0000010EN": "Another training document: the range is 610 km in everyday driving.",
+}
+#: a fact sheet of an article in neither split (e.g. before the demo base's cutoff): never asked
+OTHER_ID = "T0000099EN"
 
 
 def make_tiny_run(root: Path, tokenizer, make_model, with_adapter: bool = True) -> tuple[Path, object]:
@@ -42,28 +48,33 @@ def make_tiny_run(root: Path, tokenizer, make_model, with_adapter: bool = True) 
                                     LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False))
         peft_model.save_pretrained(run / "checkpoints" / "small")
     docs, rows = [], []
-    for aid, body in [*BODIES.items(), (TRAIN_ID, "A training document about 340 kW.")]:
-        split = "train" if aid == TRAIN_ID else "eval"
+    train_rows = []
+    for aid, body in [*BODIES.items(), *TRAIN_BODIES.items()]:
+        split = "train" if aid in TRAIN_BODIES else "eval"
         docs.append({"id": aid, "family_id": aid[1:8], "language": "en", "date": "2025-12-05", "title": f"Title {aid}",
                      "split": split, "source": "html", "chars": len(body), "body": body})
-        if split == "eval":
-            rows.append({"prompt": [{"role": "system", "content": SYSTEM},
-                                    {"role": "user", "content": f"Write the press release titled Title {aid}."}],
-                         "completion": [{"role": "assistant", "content": body}], "id": aid, "family_id": aid[1:8],
-                         "language": "en", "date": "2025-12-05", "title": f"Title {aid}", "source": "html", "style": "instruct"})
+        (rows if split == "eval" else train_rows).append({
+            "prompt": [{"role": "system", "content": SYSTEM},
+                       {"role": "user", "content": f"Write the press release titled Title {aid}."}],
+            "completion": [{"role": "assistant", "content": body}], "id": aid, "family_id": aid[1:8],
+            "language": "en", "date": "2025-12-05", "title": f"Title {aid}", "source": "html", "style": "instruct"})
     write_jsonl(run / "dataset" / "documents.jsonl", docs)
     write_jsonl(run / "dataset" / "eval.jsonl", rows)
-    facts = [{"id": aid, "family_id": aid[1:8], "language": "en", "facts": {"power_kw": 340},
-              "qa": [{"question": "What is the power output of the BMW iX3?", "answer": "340 kW", "fact_key": "power_kw"},
-                     {"question": "Where does production begin?", "answer": "Debrecen", "fact_key": "plant"}]}
-             for aid in [*BODIES, TRAIN_ID]]
+    write_jsonl(run / "dataset" / "train.jsonl", train_rows)
+    # the power question names only the model, with a different answer per article (ambiguous)
+    facts = [{"id": aid, "family_id": aid[1:8], "language": "en", "facts": {"power_kw": 340 + k},
+              "qa": [{"question": "What is the power output of the BMW iX3?", "answer": f"{340 + k} kW", "fact_key": "power_kw"},
+                     {"question": f"Where does production begin according to Title {aid}?", "answer": "Debrecen",
+                      "fact_key": "plant"}]}
+             for k, aid in enumerate([*BODIES, *TRAIN_BODIES, OTHER_ID])]
     write_jsonl(run / "facts.jsonl", facts)
     cfg = validate({
         "run": {"name": "demo", "root": str(root)},
         "model": {"name_or_path": str(base_dir)},
         "variants": [{"name": "small", "kind": "pruned", "keep_layers": 3}],
         "evaluate": {"window": 24, "stride": 16, "batch_size": 3, "max_new_tokens": 6, "se_max_new_tokens": 5,
-                     "se_samples": 3, "se_questions": 2, "qa_questions": 4, "generation_prompts": 2,
+                     "se_samples": 3, "se_questions": 2, "qa_questions": 4, "qa_train_questions": 3,
+                     "generation_prompts": 2,
                      "bootstrap_samples": 50, "speed_prompt_tokens": 8, "speed_new_tokens": 3, "speed_repeats": 1,
                      "se_clustering": "entailment"},
     })
@@ -116,6 +127,27 @@ def test_evaluate_variant_writes_metrics(tmp_path, tiny_tokenizer, tiny_qwen3, n
     qa_rows = read_jsonl(run / "metrics" / "qa" / "small.jsonl")
     assert {r["article_id"] for r in qa_rows} <= set(BODIES)
     assert all(r["answer_tokens"] > 0 and r["answer_logprob"] < 0 for r in qa_rows)
+    assert m["qa_contains"]["qa_set"] == "heldout" and m["qa_contains"]["split"] == "eval"
+    assert m["qa_contains"]["definition"].startswith("held-out QA (generalisation / leak check")
+    # knowledge QA: the fact sheets of train-split articles only (2 x 2 questions, subsample of 3)
+    train_rows = read_jsonl(run / "metrics" / "qa_train" / "small.jsonl")
+    assert len(train_rows) == 3 and {r["article_id"] for r in train_rows} <= set(TRAIN_BODIES)
+    assert not {r["qid"] for r in train_rows} & {r["qid"] for r in qa_rows}
+    assert all(r["answer_tokens"] > 0 and r["answer_logprob"] < 0 for r in train_rows)
+    for key in ("qa_train_exact_match", "qa_train_contains", "qa_train_answer_logprob_per_token", "qa_train_answer_logprob"):
+        metric = m[key]
+        assert metric["questions"] == 3 and metric["pool_questions"] == 4 and metric["split"] == "train", key
+        assert metric["source"] == "facts" and metric["articles"] == len({r["article_id"] for r in train_rows}), key
+        assert metric["definition"].startswith("knowledge QA (knowledge injection"), key
+    assert m["qa_train_contains"]["value"] == pytest.approx(np.mean([r["contains_answer"] for r in train_rows]))
+    assert m["qa_train_answer_logprob_per_token"]["tokens"] == sum(r["answer_tokens"] for r in train_rows)
+    lo, hi = m["qa_train_answer_logprob_per_token"]["ci95"]
+    assert lo <= m["qa_train_answer_logprob_per_token"]["value"] <= hi
+    assert m["qa_train_answer_logprob_per_token"]["value"] == pytest.approx(
+        sum(r["answer_logprob"] for r in train_rows) / sum(r["answer_tokens"] for r in train_rows))
+    # the power question is asked of both train articles with different answers
+    assert m["qa_train_contains"]["ambiguous_questions"] == sum(r["fact_key"] == "power_kw" for r in train_rows)
+    assert doc["seconds"]["qa_train"] >= 0
     # semantic entropy over 2 questions x 3 samples, bounded by log 3
     se_rows = read_jsonl(run / "metrics" / "semantic_entropy" / "small.jsonl")
     assert len(se_rows) == 2 and all(len(r["samples"]) == 3 for r in se_rows)
@@ -157,6 +189,10 @@ def test_evaluate_cli_base_and_variant(tmp_path, tiny_tokenizer, tiny_qwen3):
     assert base["source"]["kind"] == "base" and base["metrics"]["layers"]["value"] == 4
     small = json.loads((run / "metrics" / "small.json").read_text())
     assert small["source"]["kind"] == "untuned"
+    # the base model is asked the same knowledge questions as the variant
+    assert base["metrics"]["qa_train_contains"]["questions"] == small["metrics"]["qa_train_contains"]["questions"] == 3
+    assert ([r["qid"] for r in read_jsonl(run / "metrics" / "qa_train" / "base.jsonl")]
+            == [r["qid"] for r in read_jsonl(run / "metrics" / "qa_train" / "small.jsonl")])
     assert "semantic_entropy" not in small["metrics"]
     assert RunDir(run).stage_done("evaluate.small")
     res = runner.invoke(app, ["evaluate", "--run", str(run), "--variant", "nope"])
@@ -179,3 +215,45 @@ def test_adapter_on_random_init_base_is_rebuilt_from_the_seeded_architecture(tmp
     assert source["adapter"] == str(final) and source["random_init"] is True
     real = validate({"model": {"name_or_path": "Qwen/Qwen3-8B"}})
     assert resolve_variant(tmp_path, "original", real)["random_init"] is False
+
+
+def test_qa_sets_split_by_recorded_split(tmp_path, tiny_tokenizer, tiny_qwen3):
+    """Knowledge QA draws only on train-split ids, held-out QA only on eval ids (facts and
+    templates); the subsample is deterministic and 0 switches knowledge QA off."""
+    from presstune.evaluate.qa import QAItem, subsample
+    from presstune.evaluate.runner import load_eval_data, qa_sets, split_ids
+
+    run, cfg = make_tiny_run(tmp_path, tiny_tokenizer, tiny_qwen3, with_adapter=False)
+    data = load_eval_data(RunDir(run), None)
+    train_ids, eval_ids = split_ids(data)
+    assert train_ids == set(TRAIN_BODIES) and eval_ids == set(BODIES)
+
+    sets = qa_sets(RunDir(run), cfg.evaluate, cfg, data)
+    assert {it.article_id for it in sets["heldout"]["items"]} <= set(BODIES)
+    assert {it.article_id for it in sets["train"]["items"]} <= set(TRAIN_BODIES)
+    assert len(sets["train"]["items"]) == 3 and sets["train"]["pool"] == 4 and sets["heldout"]["pool"] == 6
+    again = qa_sets(RunDir(run), cfg.evaluate, cfg, data)
+    assert [it.qid for it in again["train"]["items"]] == [it.qid for it in sets["train"]["items"]]
+
+    # templates (real corpora): cloze questions over train documents vs eval documents
+    tpl = qa_sets(RunDir(run), cfg.evaluate.model_copy(update={"qa_source": "templates"}), cfg, data)
+    assert tpl["train"]["source"] == "templates"
+    assert {it.article_id for it in tpl["train"]["items"]} == set(TRAIN_BODIES)  # 340 kW, 610 km
+    assert {it.article_id for it in tpl["heldout"]["items"]} <= set(BODIES)
+    # no documents.jsonl: the split files' rows (instruct completions) serve
+    (run / "dataset" / "documents.jsonl").unlink()
+    rows_only = qa_sets(RunDir(run), cfg.evaluate.model_copy(update={"qa_source": "templates"}), cfg,
+                        load_eval_data(RunDir(run), None))
+    assert {it.article_id for it in rows_only["train"]["items"]} == set(TRAIN_BODIES)
+
+    off = qa_sets(RunDir(run), cfg.evaluate.model_copy(update={"qa_train_questions": 0}), cfg, data)
+    assert off["train"]["items"] == [] and off["heldout"]["items"]
+
+    # subsample: order kept, independent of the other items, stable under the seed
+    items = [QAItem(f"A{k}:0", f"A{k}", "q", "a", "k", "facts") for k in range(50)]
+    picked = subsample(items, 10, seed=0)
+    assert len(picked) == 10 and picked == sorted(picked, key=items.index)
+    assert subsample(items, 10, seed=0) == picked and subsample(items, 10, seed=1) != picked
+    # a question chosen from all items is also chosen from any subset holding it (hash rank)
+    assert {it.qid for it in picked if it in items[:25]} <= {it.qid for it in subsample(items[:25], 10, 0)}
+    assert subsample(items, None) == items and subsample(items, 0) == []

@@ -51,8 +51,8 @@ def register(app: typer.Typer) -> None:
         config: ConfigOpt = None,
         set_: SetOpt = None,
     ) -> None:
-        """Perplexity (assistant tokens / whole text, bits per byte), semantic entropy, closed-book QA,
-        generations and cost of variants -> <run>/metrics/<variant>.json."""
+        """Perplexity (assistant tokens / whole text, bits per byte), semantic entropy, closed-book QA
+        (held-out and train-split knowledge), generations and cost of variants -> <run>/metrics/<variant>.json."""
         from presstune.cli import fail
         from presstune.evaluate.runner import EvaluateError, evaluate_variant
         from presstune.rundir import RunDir
@@ -86,7 +86,7 @@ def register(app: typer.Typer) -> None:
                 continue
             m = doc["metrics"]
             show = {k: m[k]["value"] for k in ("perplexity_assistant", "perplexity_text", "bpb_text", "semantic_entropy",
-                                               "qa_contains") if k in m}
+                                               "qa_contains", "qa_train_contains") if k in m}
             typer.echo(f"{job_name}: " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                                                    for k, v in show.items()))
             for err in doc["errors"]:

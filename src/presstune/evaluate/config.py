@@ -54,7 +54,11 @@ class EvaluateConfig(Strict):
     #: facts.jsonl file is given/found), else templated questions from the eval text.
     qa_source: Literal["auto", "facts", "templates"] = "auto"
     facts_file: str | None = None
+    #: Held-out QA (eval-split articles; generalisation / leak check): the first N questions.
     qa_questions: int = Field(100, ge=0)
+    #: Knowledge QA (train-split articles: did fine-tuning put the news into the weights?):
+    #: a deterministic subsample of N questions (seeded hash of the question id); 0 = off.
+    qa_train_questions: int = Field(100, ge=0)
 
     # -- cost -----------------------------------------------------------------------------
     speed_prompt_tokens: int = Field(512, ge=1)

@@ -1,8 +1,17 @@
 """Closed-book QA items: ground-truth fact sheets (replica) or templated cloze questions over
-numbers with units extracted from held-out text (real corpora), and answer scoring."""
+numbers with units extracted from the text (real corpora), and answer scoring.
+
+Two question sets are built from the same sources (see ``runner.qa_sets``):
+
+* held-out QA: articles of the eval split (no variant was trained on them): a generalisation
+  / leak check -- the replica's facts are random per article, so ~0% is the honest value;
+* knowledge QA: articles of the train split (the fine-tuning data): did fine-tuning put the
+  news into the weights? The base model is asked the same questions.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
@@ -22,12 +31,12 @@ class QAItem:
         return asdict(self)
 
 
-def facts_questions(fact_records: list[dict[str, Any]], eval_ids: set[str], limit: int | None = None) -> list[QAItem]:
-    """The fact sheets' QA pairs of eval-split articles, in file order."""
+def facts_questions(fact_records: list[dict[str, Any]], ids: set[str], limit: int | None = None) -> list[QAItem]:
+    """The fact sheets' QA pairs of the articles in ``ids`` (one split), in file order."""
     items: list[QAItem] = []
     for rec in fact_records:
         aid = str(rec.get("id") or rec.get("article_id") or "")
-        if aid not in eval_ids:
+        if aid not in ids:
             continue
         for k, qa in enumerate(rec.get("qa") or []):
             q, a = str(qa.get("question", "")).strip(), str(qa.get("answer", "")).strip()
@@ -44,7 +53,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
 
 
 def template_questions(documents: list[dict[str, Any]], limit: int | None = None, per_document: int = 3) -> list[QAItem]:
-    """Cloze questions from held-out documents: a sentence with one number+unit span blanked,
+    """Cloze questions from documents (one split): a sentence with one number+unit span blanked,
     framed by the article's title and date; the blanked span is the answer.
 
     Why templates: no labelled QA exists for real press releases; numbers with units (power,
@@ -73,6 +82,27 @@ def template_questions(documents: list[dict[str, Any]], limit: int | None = None
         if limit is not None and len(items) >= limit:
             break
     return items[:limit] if limit is not None else items
+
+
+def subsample(items: list[QAItem], limit: int | None, seed: int = 0) -> list[QAItem]:
+    """At most ``limit`` items: the lowest ranks of a seeded hash of the question id, returned in
+    the input order (deterministic, independent of the input order; a question chosen from a pool
+    is also chosen from any smaller pool that holds it). ``None`` = all."""
+    if limit is None or len(items) <= limit:
+        return list(items)
+    rank = {id(it): hashlib.sha256(f"{seed}:{it.qid}".encode()).hexdigest() for it in items}
+    keep = {id(it) for it in sorted(items, key=lambda it: rank[id(it)])[:limit]}
+    return [it for it in items if id(it) in keep]
+
+
+def ambiguous_questions(items: list[QAItem], pool: list[QAItem] | None = None) -> int:
+    """How many of ``items`` are asked, word for word, with a different gold answer of another
+    article in ``pool`` (default: ``items``), e.g. a template that names only the model: no model
+    can answer those from the question alone."""
+    answers: dict[str, set[str]] = {}
+    for it in pool if pool is not None else items:
+        answers.setdefault(it.question, set()).add(normalize_answer(it.answer))
+    return sum(1 for it in items if len(answers.get(it.question, ())) > 1)
 
 
 def normalize_answer(text: str) -> str:

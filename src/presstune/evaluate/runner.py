@@ -1,6 +1,8 @@
-"""Evaluate one variant of a run: perplexity (two views), semantic entropy, closed-book QA,
-generations and cost; writes ``metrics/<variant>.json`` (every number with its definition and
-sample size) plus per-item files under ``metrics/``.
+"""Evaluate one variant of a run: perplexity (two views), semantic entropy, closed-book QA (two
+sets: held-out = eval-split articles, a generalisation / leak check; knowledge = train-split
+articles, did fine-tuning put the news into the weights?), generations and cost; writes
+``metrics/<variant>.json`` (every number with its definition and sample size) plus per-item
+files under ``metrics/`` (``qa/``, ``qa_train/``, ``semantic_entropy/``, ``generations/``).
 
 Model sources (``resolve_variant``):
   * ``base``: the run's untouched base model (``config.model``), no fine-tuning;
@@ -136,8 +138,14 @@ def load_model(source: dict[str, Any], eval_cfg: EvaluateConfig, config: Any = N
 # -- data -----------------------------------------------------------------------------------
 
 def load_eval_data(run: RunDir, limit: int | None) -> dict[str, Any]:
+    """The eval split (scored) and the train split's documents/rows (knowledge QA only).
+
+    The split is recorded by the corpus stage: ``dataset/documents.jsonl`` gives every kept
+    document its ``split``; ``dataset/{train,eval}.jsonl`` rows carry their document's ``id``.
+    """
     eval_rows = read_jsonl(run / "dataset" / "eval.jsonl")
-    documents = [d for d in read_jsonl(run / "dataset" / "documents.jsonl") if d.get("split") == "eval"]
+    all_documents = read_jsonl(run / "dataset" / "documents.jsonl")
+    documents = [d for d in all_documents if d.get("split") == "eval"]
     chat = [r for r in eval_rows if r.get("prompt") and r.get("completion")]
     texts = [{"id": d.get("id"), "text": d.get("body") or ""} for d in documents if d.get("body")]
     if not texts:  # no documents file: the article-style rows are whole text
@@ -145,7 +153,20 @@ def load_eval_data(run: RunDir, limit: int | None) -> dict[str, Any]:
     if not eval_rows and not documents:
         raise EvaluateError(f"no eval data: {run / 'dataset' / 'eval.jsonl'} and documents.jsonl are missing or empty")
     return {"chat": chat[:limit] if limit else chat, "texts": texts[:limit] if limit else texts,
-            "documents": documents, "eval_rows": eval_rows}
+            "documents": documents, "eval_rows": eval_rows,
+            "train_documents": [d for d in all_documents if d.get("split") == "train"],
+            "train_rows": read_jsonl(run / "dataset" / "train.jsonl")}
+
+
+def split_ids(data: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """(train ids, eval ids) from documents.jsonl's ``split`` and the split files' row ids. An id
+    found on both sides (cannot happen with the corpus stage's family split) counts as eval only,
+    so knowledge QA never asks about a held-out article."""
+    def ids(docs: list[dict[str, Any]], rows: list[dict[str, Any]]) -> set[str]:
+        return {str(x.get("id")) for x in [*docs, *rows] if x.get("id") is not None}
+
+    eval_ids = ids(data["documents"], data["eval_rows"])
+    return ids(data.get("train_documents", []), data.get("train_rows", [])) - eval_ids, eval_ids
 
 
 def _fact_records(run: RunDir, eval_cfg: EvaluateConfig, config: Any) -> list[dict[str, Any]] | None:
@@ -167,19 +188,130 @@ def _fact_records(run: RunDir, eval_cfg: EvaluateConfig, config: Any) -> list[di
     return None
 
 
-def qa_items(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, Any]):
-    from presstune.evaluate.qa import facts_questions, template_questions
+def _row_docs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Document-like dicts from split rows (no documents.jsonl): article rows' text, else the
+    assistant completion (instruct rows hold the whole release there); one per id."""
+    out, seen = [], set()
+    for r in rows:
+        text = r.get("text") or "".join(m.get("content", "") for m in r.get("completion") or [] if isinstance(m, dict))
+        if text and r.get("id") not in seen:
+            seen.add(r.get("id"))
+            out.append({"id": r.get("id"), "title": r.get("title"), "date": r.get("date"), "text": text})
+    return out
 
-    eval_ids = {str(d.get("id")) for d in data["documents"]} | {str(r.get("id")) for r in data["eval_rows"]}
+
+def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The two closed-book QA sets, from the same source (fact sheets, else templates):
+
+    * ``heldout``: eval-split articles, the first ``qa_questions`` (generalisation / leak check);
+    * ``train``: train-split articles, a seeded subsample of ``qa_train_questions`` (knowledge
+      injection); empty when that is 0.
+
+    Each: ``items``, ``source``, ``pool`` (all candidate questions of the split) and
+    ``ambiguous`` (chosen questions asked word for word of another article of the split with a
+    different answer).
+    """
+    from presstune.evaluate.qa import ambiguous_questions, facts_questions, subsample, template_questions
+
+    train_ids, eval_ids = split_ids(data)
+    source = None
     if eval_cfg.qa_source in ("auto", "facts"):
         records = _fact_records(run, eval_cfg, config)
         if records is not None:
-            return facts_questions(records, eval_ids, eval_cfg.qa_questions), "facts"
-        if eval_cfg.qa_source == "facts":
+            source = "facts"
+            held_pool = facts_questions(records, eval_ids)
+            train_pool = facts_questions(records, train_ids) if eval_cfg.qa_train_questions else []
+        elif eval_cfg.qa_source == "facts":
             raise EvaluateError("qa_source=facts but no fact sheets (facts.jsonl) were found")
-    docs = data["documents"] or [{"id": r.get("id"), "title": r.get("title"), "date": r.get("date"), "text": r.get("text")}
-                                 for r in data["eval_rows"] if r.get("text")]
-    return template_questions(docs, eval_cfg.qa_questions), "templates"
+    if source is None:
+        source = "templates"
+        docs = data["documents"] or [{"id": r.get("id"), "title": r.get("title"), "date": r.get("date"), "text": r.get("text")}
+                                     for r in data["eval_rows"] if r.get("text")]
+        held_pool = template_questions(docs)
+        train_docs = data.get("train_documents") or _row_docs(data.get("train_rows") or [])
+        train_docs = [d for d in train_docs if str(d.get("id")) in train_ids]
+        train_pool = template_questions(train_docs) if eval_cfg.qa_train_questions else []
+    held = held_pool[: eval_cfg.qa_questions]
+    train = subsample(train_pool, eval_cfg.qa_train_questions, eval_cfg.seed)
+    return {"heldout": {"items": held, "source": source, "pool": len(held_pool),
+                        "ambiguous": ambiguous_questions(held, held_pool)},
+            "train": {"items": train, "source": source, "pool": len(train_pool),
+                      "ambiguous": ambiguous_questions(train, train_pool)}}
+
+
+def qa_items(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, Any]):
+    """The held-out QA set: (items, source)."""
+    held = qa_sets(run, eval_cfg, config, data)["heldout"]
+    return held["items"], held["source"]
+
+
+#: What each QA set measures (metric definitions and the report say it in these words).
+QA_SET_LABELS = {
+    "heldout": "held-out QA (generalisation / leak check: eval-split articles no variant was trained on)",
+    "train": "knowledge QA (knowledge injection: train-split articles the variants were fine-tuned on)",
+}
+
+
+def _qa_rows(model, tokenizer, items, eval_cfg: EvaluateConfig, system_prompt: str, pad_id: int) -> list[dict[str, Any]]:
+    """Greedy answer + teacher-forced gold-answer log-likelihood per question."""
+    from presstune.evaluate.generation import generate_chat, prompt_ids
+    from presstune.evaluate.qa import contains_answer, exact_match
+
+    if not items:
+        return []
+    prompts = [_messages(system_prompt, f"{eval_cfg.qa_instruction} {it.question}") for it in items]
+    answers = generate_chat(model, tokenizer, prompts, max_new_tokens=eval_cfg.se_max_new_tokens,
+                            batch_size=eval_cfg.gen_batch_size)
+    pairs = [(prompt_ids(tokenizer, p), tokenizer(it.answer, add_special_tokens=False)["input_ids"])
+             for p, it in zip(prompts, items)]
+    lp, n_tok = continuation_logprobs(model, pairs, batch_size=eval_cfg.batch_size, pad_id=pad_id)
+    return [{**it.to_dict(), "prediction": gen[0].text, "exact_match": exact_match(gen[0].text, it.answer),
+             "contains_answer": contains_answer(gen[0].text, it.answer), "answer_logprob": float(ll),
+             "answer_tokens": int(n)} for it, gen, ll, n in zip(items, answers, lp, n_tok)]
+
+
+def _qa_metrics(prefix: str, which: str, rows: list[dict[str, Any]], qa: dict[str, Any],
+                eval_cfg: EvaluateConfig) -> dict[str, Any]:
+    """``<prefix>exact_match`` / ``contains`` / ``answer_logprob_per_token`` / ``answer_logprob``
+    of one QA set, each with its definition and sample size."""
+    source, n = qa["source"], len(rows)
+    split = "eval" if which == "heldout" else "train"
+    if source == "facts":
+        what = f"questions from the replica's ground-truth fact sheets of {split}-split articles"
+    else:
+        what = (f"cloze questions templated from {split}-split documents (a number+unit span blanked; the span "
+                "is the answer)")
+    if which == "heldout":
+        what += f"; the first {eval_cfg.qa_questions} of {qa['pool']}"
+    else:
+        what += (f"; a deterministic subsample of {n} of {qa['pool']} (seeded hash of the question id, "
+                 f"seed {eval_cfg.seed}); the base model is asked the same questions")
+    label = QA_SET_LABELS[which]
+    common = {"questions": n, "articles": len({r["article_id"] for r in rows}), "source": source, "qa_set": which,
+              "split": split, "pool_questions": qa["pool"], "ambiguous_questions": qa["ambiguous"]}
+    em = [r["exact_match"] for r in rows]
+    ca = [r["contains_answer"] for r in rows]
+    total_tokens = int(sum(r["answer_tokens"] for r in rows))
+    return {
+        f"{prefix}exact_match": {
+            "value": float(np.mean(em)), "ci95": _mean_ci(em, eval_cfg.bootstrap_samples, eval_cfg.seed), **common,
+            "definition": f"{label}: share of greedy answers equal to the gold answer after normalisation; {what}"},
+        f"{prefix}contains": {
+            "value": float(np.mean(ca)), "ci95": _mean_ci(ca, eval_cfg.bootstrap_samples, eval_cfg.seed), **common,
+            "definition": f"{label}: share of greedy answers containing the normalised gold answer as whole words; "
+                          "ci95 = bootstrap over questions"},
+        f"{prefix}answer_logprob_per_token": {
+            "value": float(sum(r["answer_logprob"] for r in rows) / max(total_tokens, 1)),
+            "ci95": _ratio_ci([r["answer_logprob"] for r in rows], [r["answer_tokens"] for r in rows],
+                              eval_cfg.bootstrap_samples, eval_cfg.seed), **common, "tokens": total_tokens,
+            "definition": f"{label}: teacher-forced sum of log p(gold answer tokens | chat prompt with the question) "
+                          "over all questions / number of answer tokens (nats); ci95 = bootstrap over questions"},
+        f"{prefix}answer_logprob": {
+            "value": float(np.mean([r["answer_logprob"] for r in rows])),
+            "ci95": _mean_ci([r["answer_logprob"] for r in rows], eval_cfg.bootstrap_samples, eval_cfg.seed), **common,
+            "definition": f"{label}: mean over questions of log p(gold answer | question), teacher-forced "
+                          "(nats per answer); ci95 = bootstrap over questions"},
+    }
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -191,6 +323,16 @@ def _mean_ci(values: list[float], samples: int, seed: int) -> list[float] | None
     rng = np.random.default_rng(seed)
     means = arr[rng.integers(0, len(arr), size=(samples, len(arr)))].mean(axis=1)
     return [float(x) for x in np.percentile(means, [2.5, 97.5])]
+
+
+def _ratio_ci(numer: list[float], denom: list[float], samples: int, seed: int) -> list[float] | None:
+    """Bootstrap 95% interval (over items) of sum(numer) / sum(denom)."""
+    if len(numer) < 2 or samples <= 0:
+        return None
+    num, den = np.asarray(numer, dtype=np.float64), np.asarray(denom, dtype=np.float64)
+    idx = np.random.default_rng(seed).integers(0, len(num), size=(samples, len(num)))
+    ratios = num[idx].sum(axis=1) / np.maximum(den[idx].sum(axis=1), 1)
+    return [float(x) for x in np.percentile(ratios, [2.5, 97.5])]
 
 
 def _auroc(scores: list[float], positives: list[bool]) -> float | None:
@@ -230,8 +372,7 @@ def evaluate_variant(
     import torch
 
     from presstune.evaluate.cost import measure_speed, weights_bytes
-    from presstune.evaluate.generation import generate_chat, prompt_ids
-    from presstune.evaluate.qa import contains_answer, exact_match
+    from presstune.evaluate.generation import generate_chat
 
     run = RunDir(run_dir)
     out_path = run / "metrics" / f"{variant_name}.json"
@@ -293,44 +434,25 @@ def evaluate_variant(
             f"{eval_cfg.stride}; ci95 = bootstrap over documents"))
     seconds["perplexity"] = time.perf_counter() - t
 
-    # -- closed-book QA ---------------------------------------------------------------------
+    # -- closed-book QA: held-out (generalisation / leak check) and knowledge (train split) ---
     t = time.perf_counter()
-    items, qa_source = qa_items(run, eval_cfg, config, data)
-    qa_rows: list[dict[str, Any]] = []
-    if items:
-        prompts = [_messages(system_prompt, f"{eval_cfg.qa_instruction} {it.question}") for it in items]
-        answers = generate_chat(model, tokenizer, prompts, max_new_tokens=eval_cfg.se_max_new_tokens,
-                                batch_size=eval_cfg.gen_batch_size)
-        pairs = [(prompt_ids(tokenizer, p), tokenizer(it.answer, add_special_tokens=False)["input_ids"])
-                 for p, it in zip(prompts, items)]
-        lp, n_tok = continuation_logprobs(model, pairs, batch_size=eval_cfg.batch_size, pad_id=pad_id)
-        for it, gen, ll, n in zip(items, answers, lp, n_tok):
-            qa_rows.append({**it.to_dict(), "prediction": gen[0].text, "exact_match": exact_match(gen[0].text, it.answer),
-                            "contains_answer": contains_answer(gen[0].text, it.answer), "answer_logprob": float(ll),
-                            "answer_tokens": int(n)})
-        n = len(qa_rows)
-        em = [r["exact_match"] for r in qa_rows]
-        ca = [r["contains_answer"] for r in qa_rows]
-        what = ("questions from the replica's ground-truth fact sheets of eval-split articles" if qa_source == "facts"
-                else "cloze questions templated from eval documents (a number+unit span blanked; the span is the answer)")
-        metrics["qa_exact_match"] = {"value": float(np.mean(em)), "ci95": _mean_ci(em, eval_cfg.bootstrap_samples, eval_cfg.seed),
-                                     "questions": n, "source": qa_source,
-                                     "definition": f"share of greedy answers equal to the gold answer after normalisation; {what}"}
-        metrics["qa_contains"] = {"value": float(np.mean(ca)), "ci95": _mean_ci(ca, eval_cfg.bootstrap_samples, eval_cfg.seed),
-                                  "questions": n, "source": qa_source,
-                                  "definition": "share of greedy answers containing the normalised gold answer as whole words"}
-        total_tokens = int(sum(r["answer_tokens"] for r in qa_rows))
-        metrics["qa_answer_logprob_per_token"] = {
-            "value": float(sum(r["answer_logprob"] for r in qa_rows) / max(total_tokens, 1)), "questions": n,
-            "tokens": total_tokens, "definition": "teacher-forced sum of log p(gold answer tokens | chat prompt with the "
-                                                  "question) over all questions / number of answer tokens (nats)"}
-        metrics["qa_answer_logprob"] = {
-            "value": float(np.mean([r["answer_logprob"] for r in qa_rows])), "questions": n,
-            "definition": "mean over questions of log p(gold answer | question), teacher-forced (nats per answer)"}
+    sets = qa_sets(run, eval_cfg, config, data)
+    items, qa_source = sets["heldout"]["items"], sets["heldout"]["source"]
+    qa_rows = _qa_rows(model, tokenizer, items, eval_cfg, system_prompt, pad_id)
+    if qa_rows:
+        metrics.update(_qa_metrics("qa_", "heldout", qa_rows, sets["heldout"], eval_cfg))
     else:
-        errors.append(f"closed-book QA: no questions ({qa_source})")
+        errors.append(f"closed-book QA (held-out): no questions ({qa_source})")
     write_jsonl(run / "metrics" / "qa" / f"{variant_name}.jsonl", qa_rows)
     seconds["qa"] = time.perf_counter() - t
+    t = time.perf_counter()
+    train_rows = _qa_rows(model, tokenizer, sets["train"]["items"], eval_cfg, system_prompt, pad_id)
+    if train_rows:
+        metrics.update(_qa_metrics("qa_train_", "train", train_rows, sets["train"], eval_cfg))
+    elif eval_cfg.qa_train_questions:
+        errors.append(f"knowledge QA (train split): no questions ({sets['train']['source']})")
+    write_jsonl(run / "metrics" / "qa_train" / f"{variant_name}.jsonl", train_rows)
+    seconds["qa_train"] = time.perf_counter() - t
 
     # -- semantic entropy -------------------------------------------------------------------
     t = time.perf_counter()

@@ -32,9 +32,23 @@ COLUMNS: list[tuple[str, str, str, bool | None]] = [
     ("bpb_text", "bpb text", "f3", True),
     ("semantic_entropy", "SE", "f3", True),
     ("semantic_entropy_discrete", "SE discrete", "f3", True),
-    ("qa_contains", "QA contains", "pct", False),
-    ("qa_exact_match", "QA exact", "pct", False),
-    ("qa_answer_logprob_per_token", "Answer logp/tok", "f3", False),
+    ("qa_train_contains", "Knowledge QA contains", "pct", False),
+    ("qa_train_exact_match", "Knowledge QA exact", "pct", False),
+    ("qa_train_answer_logprob_per_token", "Knowledge QA logp/tok", "f3", False),
+    ("qa_contains", "Held-out QA contains", "pct", False),
+    ("qa_exact_match", "Held-out QA exact", "pct", False),
+    ("qa_answer_logprob_per_token", "Held-out QA logp/tok", "f3", False),
+]
+
+#: (metric prefix, name, what the set measures, remark when its source is the replica's fact
+#: sheets): one line each under the variants table.
+QA_SETS: list[tuple[str, str, str, str]] = [
+    ("qa_train_", "Knowledge QA",
+     "closed-book questions about train-split articles, the news the variants were fine-tuned on: did "
+     "fine-tuning put it into the weights? Compare each variant with base, which is asked the same questions.", ""),
+    ("qa_", "Held-out QA",
+     "the same kind of questions about eval-split articles no variant was trained on: a generalisation / leak "
+     "check.", " The replica's facts are random per article, so about 0% is the honest value here."),
 ]
 
 
@@ -307,10 +321,36 @@ def _definitions(metrics: dict[str, dict[str, Any]]) -> dict[str, str]:
     for doc in metrics.values():
         for key, m in doc["metrics"].items():
             if isinstance(m, dict) and m.get("definition") and key not in defs:
-                sizes = ", ".join(f"{k}={m[k]}" for k in ("tokens", "documents", "questions", "bytes",
+                sizes = ", ".join(f"{k}={m[k]}" for k in ("tokens", "documents", "questions", "articles", "bytes",
                                                           "samples_per_question") if k in m)
                 defs[key] = m["definition"] + (f" (sample: {sizes})" if sizes else "")
     return defs
+
+
+def qa_set_lines(metrics: dict[str, dict[str, Any]]) -> list[str]:
+    """One line per QA set: what it measures and its sample (questions, articles, source), read
+    from the metrics files; a set no variant has is said to be missing."""
+    lines = []
+    for prefix, name, what, facts_remark in QA_SETS:
+        found = [d["metrics"].get(f"{prefix}contains") for d in metrics.values()]
+        found = [m for m in found if isinstance(m, dict)]
+        if not found:
+            lines.append(f"{name}: {what} Not measured in this run (no {prefix}* metrics).")
+            continue
+
+        def counts(key: str) -> str:
+            vals = sorted({m.get(key) for m in found if m.get(key) is not None})
+            return "/".join(str(v) for v in vals) if vals else "?"
+
+        sample = f"{counts('questions')} questions from {counts('articles')} articles, source {counts('source')}"
+        if any(m.get("pool_questions") is not None for m in found):
+            sample += f", of {counts('pool_questions')} available"
+        if any(m.get("ambiguous_questions") for m in found):
+            sample += (f"; {counts('ambiguous_questions')} of them ambiguous (asked word for word of another article "
+                       "of the split, with a different answer)")
+        remark = facts_remark if {m.get("source") for m in found} == {"facts"} else ""
+        lines.append(f"{name}: {what}{remark} Sample: {sample}.")
+    return lines
 
 
 def render_html(title: str, ctx: dict[str, Any]) -> str:
@@ -335,6 +375,8 @@ def render_html(title: str, ctx: dict[str, Any]) -> str:
         parts.append("</tbody></table><p class='muted'>Green = best of the column. PPL with bootstrap 95% interval "
                      "over documents. Speed and memory measured identically for every variant "
                      f"(device: {e(', '.join(sorted({str(d.get('device')) for d in metrics.values()})))}).</p>")
+        parts.append("<ul class='muted' id='qa-sets'>" + "".join(
+            f"<li>{e(line)}</li>" for line in qa_set_lines(metrics)) + "</ul>")
         defs = _definitions(metrics)
         parts.append("<details><summary>Definitions and sample sizes</summary><dl class='defs'>" + "".join(
             f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in defs.items()) + "</dl></details>")
@@ -416,6 +458,7 @@ def render_markdown(title: str, ctx: dict[str, Any]) -> str:
         heads = ["Variant", "Kind", *[t for _, t, _, _ in COLUMNS]]
         lines += ["| " + " | ".join(heads) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * len(COLUMNS)) + "|"]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in _table_rows(metrics)]
+        lines += ["", *[f"- {line}" for line in qa_set_lines(metrics)]]
         lines += ["", "Definitions and sample sizes:", ""]
         lines += [f"- **{k}**: {v}" for k, v in _definitions(metrics).items()]
     else:
