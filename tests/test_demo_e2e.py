@@ -121,3 +121,16 @@ def test_report_renders_in_headless_chromium(demo_run: dict) -> None:
     assert image.size == (1400, 1800)
     dark = sum(image.histogram()[:128])  # pixels darker than mid-grey: text, table rules, plots
     assert dark > 0.005 * image.size[0] * image.size[1], "the screenshot is (nearly) blank"
+
+
+def test_evaluate_rerun_alone_on_the_demo_run_reuses_its_results(demo_run: dict) -> None:
+    """`presstune evaluate --run DIR` alone sees the config as the pipeline resolved it (the cached
+    demo base, not the hub id `demo-base`; the replica's facts file), so it finds every variant's
+    metrics done with the same settings and keeps them byte for byte."""
+    out: Path = demo_run["out"]
+    before = {p.name: p.read_bytes() for p in (out / "metrics").glob("*.json")}
+    proc = subprocess.run([sys.executable, "-m", "presstune.cli", "evaluate", "--run", str(out), "--variant", "all"],
+                          env=_env(demo_run["tmp"]), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    assert set(before) >= {"base.json", "original.json", "dropped.json", "pruned.json"}
+    assert {p.name: p.read_bytes() for p in (out / "metrics").glob("*.json")} == before

@@ -248,7 +248,7 @@ def stage_evaluate(cfg: Config, run: RunDir) -> dict[str, Any]:
 def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
     """The few numbers worth a console line (metrics files hold every number with its definition)."""
     flat = metrics.get("metrics", metrics)
-    keep = ("perplexity_assistant", "perplexity_text", "qa_contains", "semantic_entropy")
+    keep = ("perplexity_assistant", "perplexity_text", "qa_train_contains", "qa_contains", "semantic_entropy")
     out = {}
     for key in keep:
         value = flat.get(key)
@@ -292,8 +292,11 @@ def run_pipeline(
             resolve_demo_base(cfg, run)
             timings["demo_base"] = round(time.perf_counter() - t0, 1)
         resolve_benchmark_tokenizer(cfg, run)
+        # The config as the stages see it (demo base path, tokenizer, facts file), so that a stage
+        # rerun alone on this run directory (`presstune evaluate --run DIR`) sees the same.
         run.update_manifest(resolved={"model": cfg.model.name_or_path, "collect_base_url": cfg.collect.base_url,
-                                      "collect_date_from": cfg.collect.date_from})
+                                      "collect_date_from": cfg.collect.date_from},
+                            resolved_config=dump_config(cfg))
         for index, name in enumerate(stages, 1):
             elapsed = time.perf_counter() - t_start
             console.rule(f"[bold]{index}/{len(stages)} {name}[/]  (elapsed {elapsed:,.0f} s)")

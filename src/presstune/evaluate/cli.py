@@ -8,14 +8,16 @@ import typer
 
 
 def run_config(run_dir: Path, config_path: Optional[Path], sets: Optional[list[str]]):
-    """--config (and --set) if given, else the config recorded in the run's run.json, else defaults."""
+    """--config (and --set) if given, else the config recorded in the run's run.json (as the
+    pipeline resolved it: demo base path, tokenizer, facts file), else defaults."""
     from presstune.cli import fail, load_cli_config
     from presstune.config import ConfigError, apply_override, validate
     from presstune.rundir import RunDir
 
     if config_path is not None:
         return load_cli_config(config_path, sets)
-    data = RunDir(run_dir).read_manifest().get("config") or {}
+    manifest = RunDir(run_dir).read_manifest()
+    data = manifest.get("resolved_config") or manifest.get("config") or {}
     try:
         for assignment in sets or []:
             data = apply_override(data, assignment)
