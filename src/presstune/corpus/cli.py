@@ -21,6 +21,7 @@ def register(app: typer.Typer) -> None:
         tokenizer: Annotated[Optional[str], typer.Option(help="Tokenizer path or hub id ('tinybase' = demo tokenizer).")] = None,
         llm_model: Annotated[Optional[str], typer.Option("--llm-model", help="LLM phase: model path/id (or endpoint model name).")] = None,
         llm_url: Annotated[Optional[str], typer.Option("--llm-url", help="LLM phase: OpenAI-compatible endpoint base URL.")] = None,
+        workers: Annotated[Optional[int], typer.Option(help="Extract phase: processes (default: the usable CPUs; 1 = in-process).")] = None,
         config: ConfigOpt = None,
         set_: SetOpt = None,
     ) -> None:
@@ -29,7 +30,8 @@ def register(app: typer.Typer) -> None:
 
         sets = list(set_ or [])
         for key, value in (("phase", phase), ("style", style), ("train_ratio", train_ratio), ("split", split),
-                           ("tokenizer", tokenizer), ("llm.model", llm_model), ("llm.url", llm_url)):
+                           ("tokenizer", tokenizer), ("llm.model", llm_model), ("llm.url", llm_url),
+                           ("workers", workers)):
             if value is not None:
                 sets.append(f"corpus.{key}={value}")
         if llm_url is not None:

@@ -62,6 +62,10 @@ class CorpusConfig(Strict):
     #: Reject a PDF whose detected language differs from the article's (some EN articles link a
     #: German PDF first); the next attachment or the page body is used instead.
     check_pdf_language: bool = True
+    #: Processes of the extract phase (one document per task, results in the records' order):
+    #: None = every CPU this process may use (``os.sched_getaffinity``), 1 = in this process.
+    #: The output does not depend on it; a run with few documents to extract stays in-process.
+    workers: int | None = Field(None, ge=1)
 
     # -- cleaning -------------------------------------------------------------------------
     #: A line is a running header/footer when it recurs (digits normalised) on at least this

@@ -12,6 +12,7 @@ so the corpus report can name it and the run goes on with the article's page bod
 from __future__ import annotations
 
 import logging
+import operator
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -41,6 +42,10 @@ class Line:
     col_start: bool = False
     #: Several runs far apart on one baseline in a one-column page: a table row.
     table: bool = False
+
+    def __reduce__(self):
+        # Compact, fast pickles (a process pool sends pages back): the fields, not a __dict__ each.
+        return Line, (self.text, self.x0, self.x1, self.top, self.bottom, self.gap_before, self.col_start, self.table)
 
 
 @dataclass
@@ -99,6 +104,7 @@ def extract_pdf(source: str | Path | bytes, engine: str = "pypdfium2") -> PdfTex
 
 def _extract_pdfium(data: bytes) -> PdfText:
     import pypdfium2 as pdfium
+    import pypdfium2.raw as C
 
     try:
         doc = pdfium.PdfDocument(data)
@@ -111,22 +117,113 @@ def _extract_pdfium(data: bytes) -> PdfText:
             raise PdfError("zero_pages", "the document has no pages") from None
         raise PdfError("corrupt", str(exc)) from None
     out = PdfText(engine="pypdfium2")
+    # Pages and text pages through PDFium's C API directly (the same calls pypdfium2's
+    # helpers make, without their per-object finalizer bookkeeping); messages as pypdfium2's.
+    raw_doc = doc.raw
     try:
         for index in range(len(doc)):
-            page = doc[index]
+            page = C.FPDF_LoadPage(raw_doc, index)
+            if not page:
+                raise pdfium.PdfiumError("Failed to load page.")
             try:
-                textpage = page.get_textpage()
+                textpage = C.FPDFText_LoadPage(page)
+                if not textpage:
+                    raise pdfium.PdfiumError("Failed to load text page.")
                 try:
                     out.pages.append(_pdfium_page_lines(page, textpage))
                 finally:
-                    textpage.close()
+                    C.FPDFText_ClosePage(textpage)
             finally:
-                page.close()
+                C.FPDF_ClosePage(page)
     except pdfium.PdfiumError as exc:
         raise PdfError("corrupt", f"page {len(out.pages) + 1}: {exc}") from None
     finally:
         doc.close()
     return out
+
+
+class _TextPage:
+    """The few PDFium text-page calls the layout work needs, on raw handles with reused buffers.
+
+    Same C functions, arguments and checks as pypdfium2's ``PdfTextPage`` methods of the same
+    names (so the same numbers and errors), minus a ctypes object per argument per call.
+    """
+
+    def __init__(self, textpage) -> None:
+        import ctypes
+
+        import pypdfium2.raw as C
+
+        self.raw = textpage
+        self._l, self._b, self._r, self._t = (ctypes.c_double() for _ in range(4))
+        self._refs = tuple(ctypes.byref(v) for v in (self._l, self._t, self._r, self._b))  # ltrb order
+        self._rectf = C.FS_RECTF()
+        self._rectf_ref = ctypes.byref(self._rectf)
+        self._get_rect = C.FPDFText_GetRect
+        self._get_loose = C.FPDFText_GetLooseCharBox
+
+    def count_chars(self) -> int:
+        import pypdfium2 as pdfium
+        import pypdfium2.raw as C
+
+        n = C.FPDFText_CountChars(self.raw)
+        if n == -1:
+            raise pdfium.PdfiumError("Failed to get character count.")
+        return n
+
+    def rects(self) -> list[Box]:
+        import pypdfium2 as pdfium
+        import pypdfium2.raw as C
+
+        n = C.FPDFText_CountRects(self.raw, 0, -1)
+        if n == -1:
+            raise pdfium.PdfiumError("Failed to count rectangles.")
+        raw, get, (pl, pt, pr, pb) = self.raw, self._get_rect, self._refs
+        l, b, r, t = self._l, self._b, self._r, self._t
+        out = []
+        for i in range(n):
+            if not get(raw, i, pl, pt, pr, pb):
+                raise pdfium.PdfiumError("Failed to get rectangle.")
+            out.append((l.value, b.value, r.value, t.value))
+        return out
+
+    def charbox(self, index: int) -> Box:
+        """Loose box (left, bottom, right, top) of one character."""
+        if not self._get_loose(self.raw, index, self._rectf_ref):
+            import pypdfium2 as pdfium
+
+            raise pdfium.PdfiumError("Failed to get charbox.")
+        rect = self._rectf
+        return rect.left, rect.bottom, rect.right, rect.top
+
+    def text_range(self, n_chars: int) -> str:
+        """All text of the page (pypdfium2's ``get_text_range()``, errors ignored)."""
+        import ctypes
+        from codecs import decode
+
+        import pypdfium2.raw as C
+
+        index, count = 0, n_chars
+        c_start, c_end, l_passive, r_passive = 0, n_chars - 1, 0, 0
+        while True:  # skip chars without a text index at both ends (crbug.com/pdfium/2079)
+            if c_start > c_end:
+                return ""
+            t_start = C.FPDFText_GetTextIndexFromCharIndex(self.raw, c_start)
+            if t_start == -1:
+                c_start, l_passive = c_start + 1, l_passive + 1
+                continue
+            t_end = C.FPDFText_GetTextIndexFromCharIndex(self.raw, c_end)
+            if t_end == -1:
+                c_end, r_passive = c_end - 1, r_passive + 1
+                continue
+            break
+        index += l_passive
+        count -= l_passive + r_passive
+        in_count = t_end + 2 - t_start
+        buffer = (ctypes.c_ushort * in_count)()
+        out_count = C.FPDFText_GetText(self.raw, index, count, buffer)
+        assert in_count >= out_count, f"Buffer too small: {in_count} vs {out_count}"
+        return decode(memoryview(buffer)[:out_count - 1], "utf-16-le", errors="ignore")
 
 
 Box = tuple[float, float, float, float]  # left, bottom, right, top
@@ -136,16 +233,19 @@ def _rows(boxes: list[Box]) -> list[list[Box]]:
     """Group boxes into rows (same vertical centre within half a box height), top to bottom."""
     boxes = sorted(boxes, key=lambda b: (-(b[1] + b[3]) / 2, b[0]))
     rows: list[list[Box]] = []
+    row: list[Box] = []
+    ref_centre = ref_tol = 0.0  # of the current row's first box
     for box in boxes:
         centre = (box[1] + box[3]) / 2
-        if rows:
-            ref = rows[-1][0]
-            if abs((ref[1] + ref[3]) / 2 - centre) < max(ref[3] - ref[1], 1.0) * 0.5:
-                rows[-1].append(box)
-                continue
-        rows.append([box])
+        if row and abs(ref_centre - centre) < ref_tol:
+            row.append(box)
+            continue
+        row = [box]
+        rows.append(row)
+        ref_centre, ref_tol = centre, max(box[3] - box[1], 1.0) * 0.5
+    first = operator.itemgetter(0)
     for row in rows:
-        row.sort(key=lambda b: b[0])
+        row.sort(key=first)
     return rows
 
 
@@ -169,19 +269,24 @@ def _pdfium_page_lines(page, textpage) -> list[Line]:
     consistent gutter the page has two columns and is rebuilt from its text objects (slower,
     order-independent); elsewhere such rows are table rows.
     """
-    width = page.get_width()
-    rects = [textpage.get_rect(i) for i in range(textpage.count_rects())]
+    import pypdfium2.raw as C
+
+    width = C.FPDF_GetPageWidthF(page)
+    tp = _TextPage(textpage)
+    rects = tp.rects()
     if not rects:
         return []
     char_h = statistics.median(r[3] - r[1] for r in rects) or 10.0
     rows = [_split_runs(row, char_h) for row in _rows(rects)]
     gutter = _find_gutter(rows, width)
-    text = textpage.get_text_range()
-    if gutter is not None or len(text) != textpage.count_chars():
+    n_chars = tp.count_chars()
+    text = tp.text_range(n_chars)
+    if gutter is not None or len(text) != n_chars:
         return _pdfium_object_lines(page, textpage, width, char_h)
     table_rows = [((row[0][0][1] + row[0][0][3]) / 2, row[0][0][3] - row[0][0][1]) for row in rows if len(row) > 1]
     lines: list[Line] = []
     pos = 0
+    charbox = tp.charbox
     for raw in text.split("\r\n"):
         start, pos = pos, pos + len(raw) + 2
         stripped = raw.strip()
@@ -189,15 +294,15 @@ def _pdfium_page_lines(page, textpage) -> list[Line]:
             continue
         i0 = start + (len(raw) - len(raw.lstrip()))
         i1 = start + len(raw.rstrip()) - 1
-        left, bottom, _, top = textpage.get_charbox(i0, loose=True)
-        _, bottom1, right, top1 = textpage.get_charbox(i1, loose=True)
+        left, bottom, _, top = charbox(i0)
+        _, bottom1, right, top1 = charbox(i1)
         # PDFium now and then keeps two visual lines in one; the box then spans both.
         line = Line(text=stripped, x0=left, x1=right, top=max(top, top1), bottom=min(bottom, bottom1))
         centre = (top + bottom) / 2
         if any(abs(c - centre) < h * 0.6 for c, h in table_rows):
             # Runs far apart on one baseline (table cells, "Media Information ... Page 1"):
             # PDFium joined them with a space; split them again at the wide gaps.
-            parts = _split_line(textpage, raw, start, char_h)
+            parts = _split_line(tp, raw, start, char_h)
             for part in parts:
                 part.table = len(parts) > 1
             lines.extend(parts)
@@ -209,17 +314,18 @@ def _pdfium_page_lines(page, textpage) -> list[Line]:
     return lines
 
 
-def _split_line(textpage, raw: str, start: int, char_h: float) -> list[Line]:
+def _split_line(tp: _TextPage, raw: str, start: int, char_h: float) -> list[Line]:
     parts: list[Line] = []
     cur = ""
     box = None
     prev_right = None
+    charbox, gap = tp.charbox, char_h * 1.5
     for k, ch in enumerate(raw):
         if ch.isspace():
             cur += ch
             continue
-        left, bottom, right, top = textpage.get_charbox(start + k, loose=True)
-        if prev_right is not None and left - prev_right > char_h * 1.5 and cur.strip():
+        left, bottom, right, top = charbox(start + k)
+        if prev_right is not None and left - prev_right > gap and cur.strip():
             parts.append(Line(text=cur.strip(), x0=box[0], x1=box[2], top=box[3], bottom=box[1]))
             cur, box = "", None
         cur += ch
@@ -232,19 +338,42 @@ def _split_line(textpage, raw: str, start: int, char_h: float) -> list[Line]:
 
 def _pdfium_object_lines(page, textpage, width: float, char_h: float) -> list[Line]:
     """Two-column pages: rows rebuilt from text objects, read column by column."""
-    import pypdfium2.raw as pdfium_c
+    import ctypes
+    from codecs import decode
 
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as C
+
+    get_text, get_bounds = C.FPDFTextObj_GetText, C.FPDFPageObj_GetBounds
+    wchar, wchar_size = C.FPDF_WCHAR, ctypes.sizeof(C.FPDF_WCHAR)
+    l, b, r, t = (ctypes.c_float() for _ in range(4))
+    refs = tuple(ctypes.byref(v) for v in (l, b, r, t))
     segs: list[Line] = []
-    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_TEXT,), textpage=textpage):
+    # PDFium scans the whole page's characters for each object's text: one call per object
+    # into a page-wide buffer (it copies only when the buffer is large enough, and always
+    # returns the length) instead of a length call and a copy call.
+    capacity = 4096
+    buffer = (wchar * capacity)()
+    for obj in _text_objects(page):
+        # pypdfium2's PdfTextObj.extract(), then get_bounds(), on the raw handle.
+        n_bytes = get_text(obj, textpage, buffer, capacity * wchar_size)
+        if not n_bytes:  # an object without text (e.g. a clipped glyph run)
+            continue
+        n_units = -(n_bytes // -wchar_size)
+        if n_units > capacity:
+            capacity = n_units
+            buffer = (wchar * capacity)()
+            get_text(obj, textpage, buffer, n_bytes)
         try:
-            text = obj.extract()
-        except Exception:  # an object without text (e.g. a clipped glyph run)
+            text = decode(memoryview(buffer)[:n_units - 1], "utf-16-le")
+        except Exception:  # undecodable text: skipped like an object without text
             continue
         text = text.replace("\r", " ").replace("\n", " ").replace("\x00", "")
         if not text.strip():
             continue
-        left, bottom, right, top = obj.get_bounds()
-        segs.append(Line(text=text, x0=left, x1=right, top=top, bottom=bottom))
+        if not get_bounds(obj, *refs):
+            raise pdfium.PdfiumError("Failed to locate pageobject.")
+        segs.append(Line(text=text, x0=l.value, x1=r.value, top=t.value, bottom=b.value))
     if not segs:
         return []
     segs.sort(key=lambda l: (-(l.top + l.bottom) / 2, l.x0))
@@ -311,6 +440,29 @@ def _pdfium_object_lines(page, textpage, width: float, char_h: float) -> list[Li
     ordered = before + left + right + after
     _mark_gaps(ordered)
     return ordered
+
+
+def _text_objects(page, form=None, level: int = 0, max_depth: int = 15):
+    """Raw text objects of a page in pypdfium2's ``get_objects`` order (into Form XObjects)."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as C
+
+    if form is None:
+        count, get, parent = C.FPDFPage_CountObjects, C.FPDFPage_GetObject, page
+    else:
+        count, get, parent = C.FPDFFormObj_CountObjects, C.FPDFFormObj_GetObject, form
+    n = count(parent)
+    if n < 0:
+        raise pdfium.PdfiumError("Failed to get number of pageobjects.")
+    for i in range(n):
+        obj = get(parent, i)
+        if not obj:
+            raise pdfium.PdfiumError("Failed to get pageobject.")
+        kind = C.FPDFPageObj_GetType(obj)
+        if kind == C.FPDF_PAGEOBJ_TEXT:
+            yield obj
+        elif kind == C.FPDF_PAGEOBJ_FORM and level < max_depth - 1:
+            yield from _text_objects(page, obj, level + 1, max_depth)
 
 
 def _join_row(parts: list[Line]) -> Line:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -141,12 +142,178 @@ def _pdf_from_json(pages: list[list[list[Any]]], engine: str) -> PdfText:
     return out
 
 
+#: Fewer documents to extract than this per worker and the extract phase uses fewer workers
+#: (below twice this, none: it stays in-process). Measured on the replica, 2 cores: up to ~30
+#: documents a pool saves nothing (the language model's load, ~0.5 s, is paid either way).
+MIN_DOCS_PER_WORKER = 16
+#: The same where workers cannot be forked from this process (forkserver/spawn: this process
+#: runs other threads, or not Linux): each worker then starts an interpreter (~1-1.5 s).
+MIN_DOCS_PER_SPAWNED_WORKER = 100
+#: Documents per task sent to a worker (fewer round trips; small enough to balance the load).
+CHUNK_DOCS = 8
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+def extract_workers(cfg: CorpusConfig, n_docs: int) -> int:
+    """Processes the extract phase uses for ``n_docs`` documents (1 = in this process)."""
+    workers = cfg.workers or usable_cpus()
+    return max(1, min(workers, n_docs // MIN_DOCS_PER_WORKER))
+
+
+def _mp_context():
+    """fork (cheap, shares the loaded language model) when this process runs no other Python
+    thread; else forkserver, as forking a process whose threads may hold locks can deadlock."""
+    import multiprocessing as mp
+    import threading
+
+    methods = mp.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return mp.get_context("fork")
+    ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(["presstune.corpus.pipeline"])
+    return ctx
+
+
+#: Threads writing extracted/<ID>.json behind the extraction (each write is fsync'd: I/O wait).
+WRITER_THREADS = 4
+
+
+def _extract_chunk(run: Path, cfg: CorpusConfig, jobs: list[tuple]) -> list[tuple[str, list]]:
+    """Extract documents in order; each extracted/<ID>.json is written atomically by a writer
+    thread while the next document is extracted, and all are on disk before this returns."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    out = []
+    with ThreadPoolExecutor(max_workers=WRITER_THREADS, thread_name_prefix="extract-write") as writer:
+        writes = []
+        for rec, h, path in jobs:
+            result = extract_article(rec, run, cfg)
+            writes.append(writer.submit(atomic_write_json, Path(path), {"id": rec["id"], "input_hash": h, **result},
+                                        indent=None))
+            out.append((result["source"], result["pdf_failures"]))
+        for w in writes:
+            w.result()  # a failed write fails the phase, as before
+    return out
+
+
+def _extract_article_task(rec: dict[str, Any], run: Path, cfg: CorpusConfig) -> dict[str, Any]:
+    return extract_article(rec, run, cfg)
+
+
+def _in_fresh_process(ctx, fn, *args):
+    """``fn(*args)`` in a new one-process pool; raises BrokenProcessPool if that process dies."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def _extract_crashed(run: Path, cfg: CorpusConfig, job: tuple, ctx) -> tuple[str, list]:
+    """A document whose process died (a PDF that crashes the engine): its PDFs one by one, each
+    in a fresh process, so the one that kills it gets a named failure (``engine_crash``) and
+    the article goes on with its next PDF or the page body, as for any other bad PDF."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    rec, h, path = job
+    attempts: list[dict[str, Any]] = []
+    result = None
+    for att in _pdf_candidates(rec):
+        try:
+            res = _in_fresh_process(ctx, _extract_article_task, {**rec, "attachments": [att]}, run, cfg)
+        except BrokenProcessPool:
+            attempts.append({"attachment": att.get("path") or att.get("url"), "reason": "engine_crash",
+                             "detail": "the extraction process died on this PDF"})
+            continue
+        attempts += res["pdf_failures"]
+        if res["source"] == "pdf":
+            result = {**res, "pdf_failures": attempts}
+            break
+    if result is None:
+        result = {"source": "html", "pdf": None, "engine": None, "pages": None, "pdf_failures": attempts}
+    log.warning("extract: %s killed its worker process; pdf failures %s", rec["id"], [a["reason"] for a in attempts])
+    atomic_write_json(Path(path), {"id": rec["id"], "input_hash": h, **result}, indent=None)
+    return result["source"], result["pdf_failures"]
+
+
+def _extract_one_by_one(run: Path, cfg: CorpusConfig, jobs: list[tuple], ctx) -> list[tuple[str, list]]:
+    """After a worker died: the unfinished documents one at a time in one worker process, so a
+    death names its document (handled by :func:`_extract_crashed`; then a new process goes on)."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    out: list[tuple[str, list]] = []
+    pool = None
+    try:
+        for job in jobs:
+            pool = pool or ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+            try:
+                out.append(pool.submit(_extract_chunk, run, cfg, [job]).result()[0])
+            except BrokenProcessPool:
+                pool.shutdown(wait=True)
+                pool = None
+                out.append(_extract_crashed(run, cfg, job, ctx))
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+    return out
+
+
+def _extract_jobs(run: Path, cfg: CorpusConfig, jobs: list[tuple]) -> list[tuple[str, list]]:
+    """(source, pdf_failures) per job, in the jobs' order, in-process or over a process pool."""
+    workers = extract_workers(cfg, len(jobs))
+    if workers <= 1:
+        return _extract_chunk(run, cfg, jobs)
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    ctx = _mp_context()
+    if ctx.get_start_method() != "fork":
+        # Fresh interpreters: each worker imports the stage and loads the language model itself.
+        workers = max(1, min(workers, len(jobs) // MIN_DOCS_PER_SPAWNED_WORKER))
+        if workers <= 1:
+            return _extract_chunk(run, cfg, jobs)
+    elif cfg.check_pdf_language:
+        from presstune.corpus.dedup import detect_language
+
+        detect_language("warm up")  # load the language model once; the forked workers share it
+    size = max(1, min(CHUNK_DOCS, len(jobs) // (workers * 4)))
+    chunks = [(i, jobs[i:i + size]) for i in range(0, len(jobs), size)]
+    results: list[Any] = [None] * len(jobs)
+    broken: list[tuple[int, list[tuple]]] = []
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    try:
+        futures = [(i, chunk, pool.submit(_extract_chunk, run, cfg, chunk)) for i, chunk in chunks]
+        for i, chunk, future in futures:
+            try:
+                results[i:i + len(chunk)] = future.result()
+            except BrokenProcessPool:  # a worker died: every unfinished chunk is redone below
+                broken.append((i, chunk))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    if broken:
+        log.warning("extract: a worker process died; %d documents again one by one",
+                    sum(len(chunk) for _, chunk in broken))
+        redo = _extract_one_by_one(run, cfg, [job for _, chunk in broken for job in chunk], ctx)
+        slots = [i + k for i, chunk in broken for k in range(len(chunk))]
+        for slot, res in zip(slots, redo):
+            results[slot] = res
+    return results
+
+
 def phase_extract(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig) -> dict[str, Any]:
     out_dir = run / "extracted"
     settings = {"v": EXTRACT_VERSION, "engine": cfg.pdf_engine, "min_pdf_chars": cfg.min_pdf_chars,
                 "check_pdf_language": cfg.check_pdf_language}
-    report = []
-    counts: Counter = Counter()
+    report: list[dict[str, Any]] = []
+    jobs, slots = [], []
     for rec in records:
         pdf_shas = [_file_sha(run / a["path"]) if a.get("path") else None for a in _pdf_candidates(rec)]
         rec_key = {k: rec.get(k) for k in ("id", "language", "title", "subtitle", "date", "body", "attachments")}
@@ -154,13 +321,14 @@ def phase_extract(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig) -
         path = out_dir / f"{_safe_name(rec['id'])}.json"
         old = _read_json(path)
         if old and old.get("input_hash") == h:
-            counts["skipped"] += 1
             report.append({"id": rec["id"], "source": old["source"], "pdf_failures": old["pdf_failures"], "skipped": True})
             continue
-        result = extract_article(rec, run, cfg)
-        atomic_write_json(path, {"id": rec["id"], "input_hash": h, **result}, indent=None)
-        counts[result["source"]] += 1
-        report.append({"id": rec["id"], "source": result["source"], "pdf_failures": result["pdf_failures"], "skipped": False})
+        slots.append(len(report))
+        report.append({})
+        jobs.append((rec, h, str(path)))
+    for slot, (rec, _, _), (source, failures) in zip(slots, jobs, _extract_jobs(run, cfg, jobs)):
+        report[slot] = {"id": rec["id"], "source": source, "pdf_failures": failures, "skipped": False}
+    counts = Counter("skipped" if r["skipped"] else r["source"] for r in report)  # in the records' order
     failure_counts = Counter(f["reason"] for r in report for f in r["pdf_failures"])
     summary = {"documents": len(report), "counts": dict(counts), "pdf_failures": dict(failure_counts)}
     atomic_write_json(out_dir / "report.json", {**summary, "items": report})
