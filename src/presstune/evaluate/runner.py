@@ -389,6 +389,9 @@ def evaluate_variant(
             pass
     t_start = time.perf_counter()
     if model is None:
+        from presstune.models.loading import release_memory
+
+        release_memory()  # whatever an earlier stage or variant left (peak memory is measured below)
         model, tokenizer = load_model(source, eval_cfg, config)
     if tokenizer is None:
         raise EvaluateError("a tokenizer is required with an in-memory model")
@@ -402,6 +405,30 @@ def evaluate_variant(
     seconds: dict[str, float] = {}
     score_kw = dict(window=eval_cfg.window, stride=eval_cfg.stride, batch_size=eval_cfg.batch_size,
                     max_batch_tokens=eval_cfg.max_batch_tokens, logits_chunk=eval_cfg.logits_chunk, pad_id=pad_id)
+
+    # -- cost (first: speed and peak memory of the freshly loaded model, before the other
+    # measurements leave anything in the allocator, so every variant is measured the same way) --
+    t = time.perf_counter()
+    n_params = sum(p.numel() for p in model.parameters())
+    metrics["parameters"] = {"value": int(n_params), "definition": "number of parameters (adapters merged)"}
+    metrics["layers"] = {"value": int(getattr(model.config, "num_hidden_layers", 0)), "definition": "decoder layers"}
+    # A random_init base names its config folder, which holds no weights: count the parameters.
+    model_dir = (Path(source["model"]) if source.get("model") and Path(str(source["model"])).is_dir()
+                 and not source.get("random_init") else None)
+    adapter_bytes = weights_bytes(source.get("adapter"))
+    if model_dir is not None:
+        metrics["checkpoint_bytes"] = {"value": weights_bytes(model_dir) + adapter_bytes, "adapter_bytes": adapter_bytes,
+                                       "definition": "weight files on disk: model folder + adapter"}
+    else:
+        param_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
+        metrics["checkpoint_bytes"] = {"value": int(param_bytes), "adapter_bytes": adapter_bytes, "estimated": True,
+                                       "definition": "parameter bytes in memory (model not in a local folder)"}
+    vocab = min(int(model.config.vocab_size), len(tokenizer))
+    speed = measure_speed(model, vocab, eval_cfg.speed_prompt_tokens, eval_cfg.speed_new_tokens, eval_cfg.speed_batch_size,
+                          eval_cfg.speed_warmup, eval_cfg.speed_repeats, eval_cfg.seed)
+    device_name = speed.pop("device")
+    metrics.update(speed)
+    seconds["cost"] = time.perf_counter() - t
 
     # -- perplexity -------------------------------------------------------------------------
     t = time.perf_counter()
@@ -502,26 +529,6 @@ def evaluate_variant(
         for p, g in zip(gen_prompts, gens)])
     seconds["generations"] = time.perf_counter() - t
 
-    # -- cost -------------------------------------------------------------------------------
-    t = time.perf_counter()
-    n_params = sum(p.numel() for p in model.parameters())
-    metrics["parameters"] = {"value": int(n_params), "definition": "number of parameters (adapters merged)"}
-    metrics["layers"] = {"value": int(getattr(model.config, "num_hidden_layers", 0)), "definition": "decoder layers"}
-    model_dir = Path(source["model"]) if source.get("model") and Path(str(source["model"])).is_dir() else None
-    adapter_bytes = weights_bytes(source.get("adapter"))
-    if model_dir is not None:
-        metrics["checkpoint_bytes"] = {"value": weights_bytes(model_dir) + adapter_bytes, "adapter_bytes": adapter_bytes,
-                                       "definition": "weight files on disk: model folder + adapter"}
-    else:
-        param_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
-        metrics["checkpoint_bytes"] = {"value": int(param_bytes), "adapter_bytes": adapter_bytes, "estimated": True,
-                                       "definition": "parameter bytes in memory (model not in a local folder)"}
-    vocab = min(int(model.config.vocab_size), len(tokenizer))
-    speed = measure_speed(model, vocab, eval_cfg.speed_prompt_tokens, eval_cfg.speed_new_tokens, eval_cfg.speed_batch_size,
-                          eval_cfg.speed_warmup, eval_cfg.speed_repeats, eval_cfg.seed)
-    device_name = speed.pop("device")
-    metrics.update(speed)
-    seconds["cost"] = time.perf_counter() - t
 
     doc = {
         "variant": variant_name,

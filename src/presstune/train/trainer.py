@@ -318,6 +318,28 @@ def train_variant(
     callbacks: list[Any] | None = None,
     progress: bool = True,
 ) -> TrainResult:
+    """Fine-tune one variant (see ``_train_variant``); its trainer and model are freed on return."""
+    from presstune.models.loading import release_memory
+
+    try:
+        return _train_variant(config, variant_spec, run_dir, resume, model=model, tokenizer=tokenizer,
+                              teacher=teacher, callbacks=callbacks, progress=progress)
+    finally:
+        release_memory()
+
+
+def _train_variant(
+    config: Any,
+    variant_spec: VariantSpec,
+    run_dir: str | Path,
+    resume: bool = False,
+    *,
+    model: Any = None,
+    tokenizer: Any = None,
+    teacher: Any = None,
+    callbacks: list[Any] | None = None,
+    progress: bool = True,
+) -> TrainResult:
     """Fine-tune one variant on ``<run>/dataset/`` and write its checkpoint folder.
 
     ``model``/``tokenizer``/``teacher`` may be given (tests, a pipeline that already holds the
