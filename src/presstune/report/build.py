@@ -282,10 +282,11 @@ def demo_banner(manifest: dict[str, Any], metrics: dict[str, dict[str, Any]]) ->
 # -- rendering ------------------------------------------------------------------------------
 
 CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1200px;color:#1d232a;padding:0 1rem}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1480px;color:#1d232a;padding:0 1rem}
 h1{margin-bottom:.2rem} h2{border-bottom:2px solid #e3e7eb;padding-bottom:.3rem;margin-top:2.2rem}
 .banner{background:#fff3cd;border:2px solid #e0a800;color:#6b4e00;padding:.8rem 1rem;border-radius:6px;font-weight:600;margin:1rem 0}
 table{border-collapse:collapse;width:100%;font-size:.86rem;margin:.6rem 0}
+.wide{overflow-x:auto} #variants{font-size:.78rem}
 th,td{border:1px solid #d5dbe1;padding:.35rem .5rem;text-align:right;vertical-align:top}
 th{background:#f2f5f8;position:sticky;top:0} td.name,th.name{text-align:left;font-weight:600}
 td.best{background:#e3f6e8;font-weight:600}
@@ -364,7 +365,8 @@ def render_html(title: str, ctx: dict[str, Any]) -> str:
     parts.append("<h2>Variants</h2>")
     if metrics:
         head = "".join(f"<th>{e(t)}</th>" for _, t, _, _ in COLUMNS)
-        parts.append(f"<table id='variants'><thead><tr><th class='name'>Variant</th><th class='name'>Kind</th>{head}</tr></thead><tbody>")
+        # 20+ columns: the table scrolls sideways inside the page instead of running off it
+        parts.append(f"<div class='wide'><table id='variants'><thead><tr><th class='name'>Variant</th><th class='name'>Kind</th>{head}</tr></thead><tbody>")
         best = {k: _best(metrics, k, lower) for k, _, _, lower in COLUMNS}
         for row, name in zip(_table_rows(metrics), metrics):
             cells = [f"<td class='name'>{e(row[0])}</td>", f"<td class='name'>{e(row[1])}</td>"]
@@ -372,7 +374,7 @@ def render_html(title: str, ctx: dict[str, Any]) -> str:
                 cls = " class='best'" if best.get(key) == name else ""
                 cells.append(f"<td{cls}>{e(cell)}</td>")
             parts.append("<tr>" + "".join(cells) + "</tr>")
-        parts.append("</tbody></table><p class='muted'>Green = best of the column. PPL with bootstrap 95% interval "
+        parts.append("</tbody></table></div><p class='muted'>Green = best of the column. PPL with bootstrap 95% interval "
                      "over documents. Speed and memory measured identically for every variant "
                      f"(device: {e(', '.join(sorted({str(d.get('device')) for d in metrics.values()})))}).</p>")
         parts.append("<ul class='muted' id='qa-sets'>" + "".join(
