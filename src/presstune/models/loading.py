@@ -27,6 +27,20 @@ def release_memory() -> None:
         torch.cuda.empty_cache()
 
 
+def releasing_memory(fn):
+    """Decorator: ``release_memory()`` when ``fn`` returns or raises."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            release_memory()
+
+    return wrapper
+
+
 def resolve_device(device: str) -> str:
     import torch
 

@@ -33,6 +33,7 @@ from typing import Any
 
 from presstune.models.config import VariantSpec
 from presstune.rundir import atomic_write_json, atomic_write_text
+from presstune.models.loading import releasing_memory
 from presstune.train.variant import TrainSetupError, resolve_precision
 
 RESULT_FILE = "train_result.json"
@@ -306,29 +307,8 @@ def _save_final(trainer: Any, tokenizer: Any, output_dir: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+@releasing_memory  # its trainer and model are freed on return, not at some later collection
 def train_variant(
-    config: Any,
-    variant_spec: VariantSpec,
-    run_dir: str | Path,
-    resume: bool = False,
-    *,
-    model: Any = None,
-    tokenizer: Any = None,
-    teacher: Any = None,
-    callbacks: list[Any] | None = None,
-    progress: bool = True,
-) -> TrainResult:
-    """Fine-tune one variant (see ``_train_variant``); its trainer and model are freed on return."""
-    from presstune.models.loading import release_memory
-
-    try:
-        return _train_variant(config, variant_spec, run_dir, resume, model=model, tokenizer=tokenizer,
-                              teacher=teacher, callbacks=callbacks, progress=progress)
-    finally:
-        release_memory()
-
-
-def _train_variant(
     config: Any,
     variant_spec: VariantSpec,
     run_dir: str | Path,
