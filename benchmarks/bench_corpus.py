@@ -113,16 +113,8 @@ def _extract_chunk(engine: str, chunk: list[bytes]) -> list[Any]:
 
 
 def _extract_all(datas: list[bytes], engine: str, workers: int) -> list[Any]:
-    from presstune.corpus.extract import PdfError, extract_pdf
-
     if workers == 1:
-        out = []
-        for data in datas:
-            try:
-                out.append(extract_pdf(data, engine))
-            except PdfError as exc:
-                out.append(exc.reason)
-        return out
+        return _extract_chunk(engine, datas)
     from concurrent.futures import ProcessPoolExecutor
 
     from presstune.corpus.pipeline import _mp_context
