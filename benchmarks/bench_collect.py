@@ -51,13 +51,22 @@ def _presstune(base_url: str, out: str, q: Any) -> None:
     from presstune.collect.config import CollectConfig
     from presstune.collect.runner import run_collect
 
-    cfg = CollectConfig(base_url=base_url, concurrency_per_host=4, min_delay=0.0, max_crawl_delay=0.0,
-                        progress=False, timeout=30.0)
+    cfg = CollectConfig(
+        base_url=base_url, concurrency_per_host=4, min_delay=0.0, max_crawl_delay=0.0, progress=False, timeout=30.0
+    )
     t0 = time.perf_counter()
     s = run_collect(cfg, out)
     seconds = time.perf_counter() - t0
-    q.put({"articles": s.collected, "pdfs": s.pdfs_downloaded, "seconds": seconds, "requests": s.requests,
-           "failed": s.failed_articles + s.pdfs_failed, "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+    q.put(
+        {
+            "articles": s.collected,
+            "pdfs": s.pdfs_downloaded,
+            "seconds": seconds,
+            "requests": s.requests,
+            "failed": s.failed_articles + s.pdfs_failed,
+            "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+    )
 
 
 def _seed_style(base_url: str, out: str, limit: int, scale: float, q: Any) -> None:
@@ -107,8 +116,17 @@ def _seed_style(base_url: str, out: str, limit: int, scale: float, q: Any) -> No
                 time.sleep(0.5 * scale)
                 pause_total += 0.5 * scale
     seconds = time.perf_counter() - t0
-    q.put({"articles": articles, "pdfs": pdfs, "seconds": seconds, "requests": requests, "pause_s": pause_total,
-           "failed": 0, "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+    q.put(
+        {
+            "articles": articles,
+            "pdfs": pdfs,
+            "seconds": seconds,
+            "requests": requests,
+            "pause_s": pause_total,
+            "failed": 0,
+            "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+    )
 
 
 def _child(target: Any, *args: Any) -> dict[str, Any]:
@@ -148,11 +166,13 @@ def main() -> None:
     # the seed's rate with its real pauses (1.5 s per article, 0.5 s per PDF), from measured times
     seed_real_s = sd["seconds"] - sd["pause_s"] + 1.5 * sd["articles"] + 0.5 * sd["pdfs"]
     seed_real_rate = (sd["articles"] + sd["pdfs"]) / seed_real_s
-    machine = f"{platform.platform()}, {os.cpu_count()} CPUs (shared with other jobs), Python {platform.python_version()}"
+    machine = (
+        f"{platform.platform()}, {os.cpu_count()} CPUs (shared with other jobs), Python {platform.python_version()}"
+    )
     lines = [
         "# Collect benchmark",
         "",
-        f"Run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {machine}.",
+        f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine}.",
         f"Replica: {args.articles} articles, fixed latency {args.latency * 1000:.0f} ms per request, own process, PDFs pre-built.",
         "Both clients measured side by side in this one run; throughput = (articles + PDFs) / wall seconds, discovery included.",
         "",

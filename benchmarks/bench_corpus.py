@@ -53,14 +53,24 @@ def _write_run(site: Any, run: Path) -> list[Any]:
 
 def leftovers(article: Any, body: str) -> list[str]:
     """Boilerplate snippets of this article's PDF/page that survived cleaning (not in the truth)."""
-    from presstune.replica import pdf as P, text as T
+    from presstune.replica import pdf as P
+    from presstune.replica import text as T
 
     truth = article.ground_truth_body
     lang = article.lang2
     L = P.LABELS[lang]
-    snippets = [L["corp"], L["doc"], f"{L['date']} {P.pdf_date(article, lang)}", T.CONTACT_INTRO[lang],
-                T.DISCLAIMER[lang][:60], T.BOILERPLATE[lang][1][:60], "Media Contact.", "Pressekontakt.",
-                "Internet: www.press.bmwgroup.com", "Bayerische Motoren Werke Aktiengesellschaft"]
+    snippets = [
+        L["corp"],
+        L["doc"],
+        f"{L['date']} {P.pdf_date(article, lang)}",
+        T.CONTACT_INTRO[lang],
+        T.DISCLAIMER[lang][:60],
+        T.BOILERPLATE[lang][1][:60],
+        "Media Contact.",
+        "Pressekontakt.",
+        "Internet: www.press.bmwgroup.com",
+        "Bayerische Motoren Werke Aktiengesellschaft",
+    ]
     for c in article.contacts:
         snippets += [c["phone"], c["email"], f"{c['name']}, {c['role']}"]
     if article.co2:
@@ -87,8 +97,16 @@ def _tree(path: Path) -> dict[str, bytes]:
 def _dist(xs: list[float]) -> dict[str, float]:
     xs = sorted(xs)
     q = lambda p: xs[min(len(xs) - 1, int(p * len(xs)))]  # noqa: E731
-    return {"n": len(xs), "min": xs[0], "p05": q(0.05), "p10": q(0.10), "p25": q(0.25), "median": statistics.median(xs),
-            "mean": statistics.fmean(xs), "share_ge_098": sum(x >= 0.98 for x in xs) / len(xs)}
+    return {
+        "n": len(xs),
+        "min": xs[0],
+        "p05": q(0.05),
+        "p10": q(0.10),
+        "p25": q(0.25),
+        "median": statistics.median(xs),
+        "mean": statistics.fmean(xs),
+        "share_ge_098": sum(x >= 0.98 for x in xs) / len(xs),
+    }
 
 
 def _cpu_seconds() -> float:
@@ -121,8 +139,9 @@ def _extract_all(datas: list[bytes], engine: str, workers: int) -> list[Any]:
 
     size = max(1, min(8, len(datas) // (workers * 4)))
     with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context()) as pool:
-        parts = pool.map(_extract_chunk, [engine] * -(-len(datas) // size),
-                         [datas[i:i + size] for i in range(0, len(datas), size)])
+        parts = pool.map(
+            _extract_chunk, [engine] * -(-len(datas) // size), [datas[i : i + size] for i in range(0, len(datas), size)]
+        )
         return [x for part in parts for x in part]
 
 
@@ -166,15 +185,29 @@ def bench_engines(site: Any, run: Path, records: list[dict[str, Any]], workers: 
             pdf = texts.get(rec["id"])
             att = next(a for a in art.attachments if a.label == "Printable version")
             # Comparable documents only: a text layer in the article's own language, a real body.
-            if pdf is None or art.pdf_kind == "scanned" or not art.body_paragraphs or \
-                    ("de" if att.language == "DE" else "en") != art.lang2:
+            if (
+                pdf is None
+                or art.pdf_kind == "scanned"
+                or not art.body_paragraphs
+                or ("de" if att.language == "DE" else "en") != art.lang2
+            ):
                 continue
             body = clean_pdf(pdf, rec["title"], rec.get("subtitle")).body
             scores.append(fuzz.ratio(body, art.ground_truth_body) / 100)
             dirty += bool(leftovers(art, body))
-        out[name] = {"engine": engine, "processes": n, "pdfs": len(blobs), "pages": pages, "seconds": seconds, "cpu": cpu,
-                     "pages_per_s": pages / seconds, "failures": failures, "fidelity": _dist(scores),
-                     "leftover_share": dirty / max(1, len(scores)), "texts": texts}
+        out[name] = {
+            "engine": engine,
+            "processes": n,
+            "pdfs": len(blobs),
+            "pages": pages,
+            "seconds": seconds,
+            "cpu": cpu,
+            "pages_per_s": pages / seconds,
+            "failures": failures,
+            "fidelity": _dist(scores),
+            "leftover_share": dirty / max(1, len(scores)),
+            "texts": texts,
+        }
     for v in out.values():
         v.pop("texts")
     out["ratio_1"] = out["pdfium_1"]["pages_per_s"] / out["pypdf"]["pages_per_s"]
@@ -231,9 +264,14 @@ def fidelity(site: Any, run: Path) -> dict[str, Any]:
             dirty.append((a.id, left))
         worst.append((r, a.id, doc["source"], a.pdf_kind))
     worst.sort()
-    return {"all": _dist(scores), "by_source": {k: _dist(v) for k, v in per_source.items()},
-            "leftover_docs": len(dirty), "leftover_share": len(dirty) / len(scores), "leftover_examples": dirty[:5],
-            "worst": worst[:8]}
+    return {
+        "all": _dist(scores),
+        "by_source": {k: _dist(v) for k, v in per_source.items()},
+        "leftover_docs": len(dirty),
+        "leftover_share": len(dirty) / len(scores),
+        "leftover_examples": dirty[:5],
+        "worst": worst[:8],
+    }
 
 
 def main() -> None:
@@ -255,7 +293,7 @@ def main() -> None:
 
     workers = usable_cpus()
     load_before = os.getloadavg()
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     with tempfile.TemporaryDirectory(prefix="bench_corpus_") as tmp:
         run = Path(tmp)
         t0 = time.perf_counter()
@@ -282,64 +320,96 @@ def main() -> None:
         stats = json.loads((run / "dataset" / "stats.json").read_text())
 
     cmd = "python benchmarks/bench_corpus.py " + " ".join(sys.argv[1:])
-    machine = (f"{platform.platform()}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs "
-               f"({workers} usable by this process), Python {platform.python_version()}; shared with other jobs: "
-               f"load average {load_before[0]:.1f} at the start, {load_after[0]:.1f} at the end")
+    machine = (
+        f"{platform.platform()}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs "
+        f"({workers} usable by this process), Python {platform.python_version()}; shared with other jobs: "
+        f"load average {load_before[0]:.1f} at the start, {load_after[0]:.1f} at the end"
+    )
     f, a = fid["all"], engines
     e1, en, e0 = a["pdfium_1"], a["pdfium_n"], a["pypdf"]
     lines = [
-        "# Corpus benchmark", "",
+        "# Corpus benchmark",
+        "",
         f"Command: `{cmd.strip()}` (from the repository root, venv active).",
         f"Run {started:%Y-%m-%d %H:%M} UTC on {machine}.",
         f"Replica: {args.articles} planned articles, seed {args.seed} ({len(site.articles())} items incl. twins/copies); "
-        f"run written from the generator in {gen_s:.1f} s (not counted below).", "",
-        "## Fidelity of the pipeline output (cleaned body vs the generator's ground truth)", "",
-        "Documents with a non-empty ground-truth body and status ok; similarity = rapidfuzz `fuzz.ratio`/100.", "",
-        "| set | docs | median | mean | p10 | p05 | min | share >= 0.98 |", "|---|---:|---:|---:|---:|---:|---:|---:|",
+        f"run written from the generator in {gen_s:.1f} s (not counted below).",
+        "",
+        "## Fidelity of the pipeline output (cleaned body vs the generator's ground truth)",
+        "",
+        "Documents with a non-empty ground-truth body and status ok; similarity = rapidfuzz `fuzz.ratio`/100.",
+        "",
+        "| set | docs | median | mean | p10 | p05 | min | share >= 0.98 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, d in [("all", f)] + sorted(fid["by_source"].items()):
-        lines.append(f"| {name} | {d['n']} | {d['median']:.4f} | {d['mean']:.4f} | {d['p10']:.4f} | {d['p05']:.4f} | "
-                     f"{d['min']:.4f} | {d['share_ge_098']:.1%} |")
-    lines += ["", f"Boilerplate leftovers: **{fid['leftover_docs']} of {f['n']} documents ({fid['leftover_share']:.2%})** "
-              f"(target <= 1%). Median similarity **{f['median']:.4f}** (target >= 0.98).", "",
-              "Worst documents (similarity, id, source, pdf kind): " +
-              "; ".join(f"{r:.3f} {i} {s} {k}" for r, i, s, k in fid["worst"]), ""]
+        lines.append(
+            f"| {name} | {d['n']} | {d['median']:.4f} | {d['mean']:.4f} | {d['p10']:.4f} | {d['p05']:.4f} | "
+            f"{d['min']:.4f} | {d['share_ge_098']:.1%} |"
+        )
+    lines += [
+        "",
+        f"Boilerplate leftovers: **{fid['leftover_docs']} of {f['n']} documents ({fid['leftover_share']:.2%})** "
+        f"(target <= 1%). Median similarity **{f['median']:.4f}** (target >= 0.98).",
+        "",
+        "Worst documents (similarity, id, source, pdf kind): "
+        + "; ".join(f"{r:.3f} {i} {s} {k}" for r, i, s, k in fid["worst"]),
+        "",
+    ]
     if fid["leftover_examples"]:
         lines += ["Leftover examples: " + "; ".join(f"{i}: {l}" for i, l in fid["leftover_examples"]), ""]
     lines += [
-        f"## PDF engines side by side (same PDFs, same run, extraction only, best of {args.repeat} interleaved passes)", "",
+        f"## PDF engines side by side (same PDFs, same run, extraction only, best of {args.repeat} interleaved passes)",
+        "",
         "| engine | processes | PDFs | pages | seconds | pages/s | vs pypdf | CPU s | pages/CPU-s | failures | fidelity median | p10 | leftovers |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|",
     ]
-    for name, e in (("pypdf (baseline)", e0), ("presstune pypdfium2, in-process", e1),
-                    ("presstune pypdfium2, process pool", en)):
-        lines.append(f"| {name} | {e['processes']} | {e['pdfs']} | {e['pages']} | {e['seconds']:.2f} | "
-                     f"{e['pages_per_s']:.1f} | {e['pages_per_s'] / e0['pages_per_s']:.1f}x | {e['cpu']:.2f} | "
-                     f"{e['pages'] / e['cpu']:.0f} | {e['failures'] or '-'} | "
-                     f"{e['fidelity']['median']:.4f} | {e['fidelity']['p10']:.4f} | {e['leftover_share']:.2%} |")
+    for name, e in (
+        ("pypdf (baseline)", e0),
+        ("presstune pypdfium2, in-process", e1),
+        ("presstune pypdfium2, process pool", en),
+    ):
+        lines.append(
+            f"| {name} | {e['processes']} | {e['pdfs']} | {e['pages']} | {e['seconds']:.2f} | "
+            f"{e['pages_per_s']:.1f} | {e['pages_per_s'] / e0['pages_per_s']:.1f}x | {e['cpu']:.2f} | "
+            f"{e['pages'] / e['cpu']:.0f} | {e['failures'] or '-'} | "
+            f"{e['fidelity']['median']:.4f} | {e['fidelity']['p10']:.4f} | {e['leftover_share']:.2%} |"
+        )
     goal = "met" if a["ratio_n"] >= 10 else "**not met**"
-    lines += ["", f"**Speed ratio presstune / pypdf: {a['ratio_1']:.1f}x in one process, {a['ratio_n']:.1f}x with "
-              f"{workers} processes** (the parallel ratio uses {workers} cores against pypdf's 1). Goal >= 10x: {goal}. "
-              f"The pool's output equals the in-process output exactly (checked). Fidelity over "
-              f"{e1['fidelity']['n']} text PDFs in the article's language, every engine through the same `clean_pdf`.", "",
-              f"Plain text call alone (pypdfium2 `get_text_range` vs pypdf `extract_text`, no geometry, same PDFs, "
-              f"1 process): {a['raw']['pypdfium2']:.0f} vs {a['raw']['pypdf']:.0f} pages/s = "
-              f"**{a['raw']['pypdfium2'] / a['raw']['pypdf']:.1f}x**. Most of that call is PDFium's own page and text-page "
-              "loading (content stream, fonts per document), the floor of any PDFium path; the gap to the in-process "
-              "ratio above is presstune's per-page layout work (character boxes, rows, columns, tables) that makes "
-              "the better fidelity.", "",
-              "## Whole corpus build (`build_corpus`, phase no-llm, tinybase tokenizer)", "",
-              f"| phase | seconds |", "|---|---:|",
-              f"| extract, `corpus.workers=1` (run alone before the build, output put aside) | {extract_1_s:.1f} |"]
+    lines += [
+        "",
+        f"**Speed ratio presstune / pypdf: {a['ratio_1']:.1f}x in one process, {a['ratio_n']:.1f}x with "
+        f"{workers} processes** (the parallel ratio uses {workers} cores against pypdf's 1). Goal >= 10x: {goal}. "
+        f"The pool's output equals the in-process output exactly (checked). Fidelity over "
+        f"{e1['fidelity']['n']} text PDFs in the article's language, every engine through the same `clean_pdf`.",
+        "",
+        f"Plain text call alone (pypdfium2 `get_text_range` vs pypdf `extract_text`, no geometry, same PDFs, "
+        f"1 process): {a['raw']['pypdfium2']:.0f} vs {a['raw']['pypdf']:.0f} pages/s = "
+        f"**{a['raw']['pypdfium2'] / a['raw']['pypdf']:.1f}x**. Most of that call is PDFium's own page and text-page "
+        "loading (content stream, fonts per document), the floor of any PDFium path; the gap to the in-process "
+        "ratio above is presstune's per-page layout work (character boxes, rows, columns, tables) that makes "
+        "the better fidelity.",
+        "",
+        "## Whole corpus build (`build_corpus`, phase no-llm, tinybase tokenizer)",
+        "",
+        "| phase | seconds |",
+        "|---|---:|",
+        f"| extract, `corpus.workers=1` (run alone before the build, output put aside) | {extract_1_s:.1f} |",
+    ]
     # (the language model was loaded before both extract runs, so neither pays its load)
     for step in ("extract", "clean", "format"):
         label = f"extract, {build_workers} workers (default: usable CPUs)" if step == "extract" else step
         lines.append(f"| {label} | {summary[step]['seconds']:.1f} |")
-    lines += [f"| **total of the build** | **{build_s:.1f}** |", "",
-              "Both extract runs wrote byte-identical `extracted/` folders (checked).", "",
-              f"Documents: {stats['documents']}, sources {stats['sources']}, dropped {stats['dropped']}, "
-              f"near-duplicate pairs {stats['near_duplicate_pairs']}, leaks {stats['leaks']}. "
-              f"PDF failures: {stats['pdf_failures']}.", ""]
+    lines += [
+        f"| **total of the build** | **{build_s:.1f}** |",
+        "",
+        "Both extract runs wrote byte-identical `extracted/` folders (checked).",
+        "",
+        f"Documents: {stats['documents']}, sources {stats['sources']}, dropped {stats['dropped']}, "
+        f"near-duplicate pairs {stats['near_duplicate_pairs']}, leaks {stats['leaks']}. "
+        f"PDF failures: {stats['pdf_failures']}.",
+        "",
+    ]
     md = "\n".join(lines)
     print(md)
     Path(args.out).write_text(md, encoding="utf-8")

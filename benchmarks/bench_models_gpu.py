@@ -93,8 +93,10 @@ def main() -> None:
 
     import transformers
 
-    machine += (f", torch {torch.__version__}, transformers {transformers.__version__}; "
-                f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC")
+    machine += (
+        f", torch {torch.__version__}, transformers {transformers.__version__}; "
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+    )
     steps = Steps(cuda)
 
     config, source = resolve_config(model_cfg.name_or_path)
@@ -108,8 +110,13 @@ def main() -> None:
     importance = steps.run(
         "importance (BI + angular distance)",
         lambda: compute_importance(
-            model, None, calib, max_length=args.seq_len, batch_size=args.batch_size,
-            block_size=report.num_layers - keep, model_name=model_cfg.name_or_path,
+            model,
+            None,
+            calib,
+            max_length=args.seq_len,
+            batch_size=args.batch_size,
+            block_size=report.num_layers - keep,
+            model_name=model_cfg.name_or_path,
         ),
         f"{args.samples} x {args.seq_len} random tokens, batch {args.batch_size}",
     )
@@ -133,8 +140,15 @@ def main() -> None:
     prompt = torch.randint(0, vocab, (1, 16), generator=generator).to(model.device)
 
     def generate(use_cache: bool):
-        return model.generate(prompt, attention_mask=torch.ones_like(prompt), max_new_tokens=32, min_new_tokens=32,
-                              do_sample=False, use_cache=use_cache, pad_token_id=0)
+        return model.generate(
+            prompt,
+            attention_mask=torch.ones_like(prompt),
+            max_new_tokens=32,
+            min_new_tokens=32,
+            do_sample=False,
+            use_cache=use_cache,
+            pad_token_id=0,
+        )
 
     with_cache = steps.run("generate 32 tokens, KV cache", lambda: generate(True), "pruned variant")
     without = steps.run("generate 32 tokens, no cache", lambda: generate(False), "pruned variant")
@@ -142,7 +156,10 @@ def main() -> None:
     steps.rows[-1]["note"] += f"; first {same} of 32 tokens equal to the cached run"
 
     target = tmp / "pruned"
-    steps.run("save pruned variant (safetensors)", lambda: save_variant(model, target, info, base_model=model_cfg.name_or_path))
+    steps.run(
+        "save pruned variant (safetensors)",
+        lambda: save_variant(model, target, info, base_model=model_cfg.name_or_path),
+    )
     size = sum(p.stat().st_size for p in target.iterdir()) / 2**30
     steps.rows[-1]["note"] = f"{size:.2f} GiB on disk ({human(info['params_after'])} params)"
     shutil.rmtree(tmp, ignore_errors=True)

@@ -40,9 +40,15 @@ def machine() -> str:
     import peft
     import transformers
 
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"CPU ({platform.processor() or platform.machine()})"
-    return (f"{gpu}; torch {torch.__version__}, transformers {transformers.__version__}, peft {peft.__version__}; "
-            f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC")
+    gpu = (
+        torch.cuda.get_device_name(0)
+        if torch.cuda.is_available()
+        else f"CPU ({platform.processor() or platform.machine()})"
+    )
+    return (
+        f"{gpu}; torch {torch.__version__}, transformers {transformers.__version__}, peft {peft.__version__}; "
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+    )
 
 
 def build_model(tiny: bool, layers_kept: list[int] | None = None, dtype: str = "bfloat16"):
@@ -54,12 +60,27 @@ def build_model(tiny: bool, layers_kept: list[int] | None = None, dtype: str = "
         from transformers import Qwen3Config, Qwen3ForCausalLM
 
         torch.manual_seed(0)
-        cfg = Qwen3Config(vocab_size=2048, hidden_size=64, intermediate_size=128, num_hidden_layers=4,
-                          num_attention_heads=4, num_key_value_heads=2, head_dim=16, attn_implementation="sdpa")
+        cfg = Qwen3Config(
+            vocab_size=2048,
+            hidden_size=64,
+            intermediate_size=128,
+            num_hidden_layers=4,
+            num_attention_heads=4,
+            num_key_value_heads=2,
+            head_dim=16,
+            attn_implementation="sdpa",
+        )
         model = Qwen3ForCausalLM(cfg)
     else:
-        model = load_base_model(ModelConfig(name_or_path="Qwen/Qwen3-8B", random_init=True, dtype=dtype,
-                                            device=training_device(), attn_implementation="sdpa"))
+        model = load_base_model(
+            ModelConfig(
+                name_or_path="Qwen/Qwen3-8B",
+                random_init=True,
+                dtype=dtype,
+                device=training_device(),
+                attn_implementation="sdpa",
+            )
+        )
     if layers_kept is not None:
         from presstune.models.surgery import drop_layers
 
@@ -70,8 +91,14 @@ def build_model(tiny: bool, layers_kept: list[int] | None = None, dtype: str = "
 def lora_config():
     from peft import LoraConfig
 
-    return LoraConfig(r=16, lora_alpha=32, lora_dropout=0.05, bias="none", task_type="CAUSAL_LM",
-                      target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
+    return LoraConfig(
+        r=16,
+        lora_alpha=32,
+        lora_dropout=0.05,
+        bias="none",
+        task_type="CAUSAL_LM",
+        target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+    )
 
 
 def batches(vocab: int, seq: int, n: int) -> list[list[int]]:
@@ -106,8 +133,9 @@ def run_baseline(tiny: bool, seq: int, steps: int, warmup: int) -> dict:
     model.enable_input_require_grads()
     model = get_peft_model(model, lora_config())
     device = next(model.parameters()).device
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4,
-                            fused=torch.cuda.is_available())
+    opt = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad], lr=1e-4, fused=torch.cuda.is_available()
+    )
     data = batches(model.config.vocab_size, seq, steps + warmup)
     reset_memory()
     times = []
@@ -125,7 +153,9 @@ def run_baseline(tiny: bool, seq: int, steps: int, warmup: int) -> dict:
     alloc, reserved = peak()
     del model, opt
     reset_memory()
-    return summarise("baseline: transformers + peft, SDPA, grad. checkpointing, hand loop", times, warmup, seq, alloc, reserved)
+    return summarise(
+        "baseline: transformers + peft, SDPA, grad. checkpointing, hand loop", times, warmup, seq, alloc, reserved
+    )
 
 
 def quantize_4bit(model):
@@ -142,18 +172,35 @@ def quantize_4bit(model):
                 continue
             parent_name, _, child = name.rpartition(".")
             parent = layer.get_submodule(parent_name) if parent_name else layer
-            q = bnb.nn.Linear4bit(mod.in_features, mod.out_features, bias=mod.bias is not None,
-                                  compute_dtype=torch.bfloat16, quant_type="nf4", compress_statistics=True, device="meta")
-            q.weight = bnb.nn.Params4bit(mod.weight.data, requires_grad=False, quant_type="nf4",
-                                         compress_statistics=True).to(mod.weight.device)
+            q = bnb.nn.Linear4bit(
+                mod.in_features,
+                mod.out_features,
+                bias=mod.bias is not None,
+                compute_dtype=torch.bfloat16,
+                quant_type="nf4",
+                compress_statistics=True,
+                device="meta",
+            )
+            q.weight = bnb.nn.Params4bit(
+                mod.weight.data, requires_grad=False, quant_type="nf4", compress_statistics=True
+            ).to(mod.weight.device)
             setattr(parent, child, q)
             del mod
     torch.cuda.empty_cache()
     return model
 
 
-def run_presstune(label: str, tiny: bool, seq: int, steps: int, warmup: int, layers_kept: list[int] | None = None,
-                  overrides: dict | None = None, qlora: bool = False, peft_prepare: bool = False) -> dict:
+def run_presstune(
+    label: str,
+    tiny: bool,
+    seq: int,
+    steps: int,
+    warmup: int,
+    layers_kept: list[int] | None = None,
+    overrides: dict | None = None,
+    qlora: bool = False,
+    peft_prepare: bool = False,
+) -> dict:
     import tempfile
 
     from datasets import Dataset
@@ -162,7 +209,13 @@ def run_presstune(label: str, tiny: bool, seq: int, steps: int, warmup: int, lay
 
     from presstune.config import load_config
     from presstune.models.tinybase import train_tokenizer
-    from presstune.train.trainer import _peft_config, build_sft_config, prepare_4bit_for_training, speed_callbacks, use_liger
+    from presstune.train.trainer import (
+        _peft_config,
+        build_sft_config,
+        prepare_4bit_for_training,
+        speed_callbacks,
+        use_liger,
+    )
 
     cfg = load_config(ROOT / "configs" / "train-base.yaml")
     t = cfg.train
@@ -203,8 +256,14 @@ def run_presstune(label: str, tiny: bool, seq: int, steps: int, warmup: int, lay
     with tempfile.TemporaryDirectory() as tmp:
         args = build_sft_config(cfg, Path(tmp), has_eval=False, is_chat=False)
         args.save_strategy = "no"
-        trainer = SFTTrainer(model=model, args=args, train_dataset=data, processing_class=tokenizer,
-                             peft_config=_peft_config(t), callbacks=[*speed_callbacks(t), timer])
+        trainer = SFTTrainer(
+            model=model,
+            args=args,
+            train_dataset=data,
+            processing_class=tokenizer,
+            peft_config=_peft_config(t),
+            callbacks=[*speed_callbacks(t), timer],
+        )
         reset_memory()
         trainer.train()
         alloc, reserved = peak()
@@ -212,11 +271,20 @@ def run_presstune(label: str, tiny: bool, seq: int, steps: int, warmup: int, lay
     liger = use_liger(t)
     del trainer, model
     reset_memory()
-    ckpt = "off" if not t.gradient_checkpointing else (
-        f"all but last {t.gradient_checkpointing_skip_layers}" if t.gradient_checkpointing_skip_layers else "all layers")
-    desc = (f"{label}: {t.method}, {layers} layers, liger={'on' if liger else 'off'}, "
-            f"lora_dropout={t.lora_dropout:g}, LoRA inputs cast by {'autocast' if t.lora_autocast_inputs else 'PEFT'}, "
-            f"checkpointing={ckpt}, optim={t.optim}" + (", torch.compile" if t.torch_compile else ""))
+    ckpt = (
+        "off"
+        if not t.gradient_checkpointing
+        else (
+            f"all but last {t.gradient_checkpointing_skip_layers}"
+            if t.gradient_checkpointing_skip_layers
+            else "all layers"
+        )
+    )
+    desc = (
+        f"{label}: {t.method}, {layers} layers, liger={'on' if liger else 'off'}, "
+        f"lora_dropout={t.lora_dropout:g}, LoRA inputs cast by {'autocast' if t.lora_autocast_inputs else 'PEFT'}, "
+        f"checkpointing={ckpt}, optim={t.optim}" + (", torch.compile" if t.torch_compile else "")
+    )
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world > 1:
         desc += f", DDP x{world} (tokens/s over all GPUs, peak per GPU)"
@@ -226,20 +294,30 @@ def run_presstune(label: str, tiny: bool, seq: int, steps: int, warmup: int, lay
 def summarise(name: str, times: list[float], warmup: int, seq: int, alloc: float, reserved: float) -> dict:
     timed = times[warmup:] or times
     step = statistics.median(timed)
-    return {"name": name, "step_s": step, "tokens_per_s": seq / step, "peak_alloc_gib": alloc,
-            "peak_reserved_gib": reserved, "steps_timed": len(timed)}
+    return {
+        "name": name,
+        "step_s": step,
+        "tokens_per_s": seq / step,
+        "peak_alloc_gib": alloc,
+        "peak_reserved_gib": reserved,
+        "steps_timed": len(timed),
+    }
 
 
 def table(rows: list[dict]) -> str:
     base = rows[0]
-    lines = ["| configuration | step (s) | tokens/s | vs baseline | peak alloc GiB | peak reserved GiB |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| configuration | step (s) | tokens/s | vs baseline | peak alloc GiB | peak reserved GiB |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
         if "error" in r:
             lines.append(f"| {r['name']} | failed: {r['error']} | | | | |")
             continue
-        lines.append(f"| {r['name']} | {r['step_s']:.3f} | {r['tokens_per_s']:,.0f} | "
-                     f"{r['tokens_per_s'] / base['tokens_per_s']:.2f}x | {r['peak_alloc_gib']:.1f} | {r['peak_reserved_gib']:.1f} |")
+        lines.append(
+            f"| {r['name']} | {r['step_s']:.3f} | {r['tokens_per_s']:,.0f} | "
+            f"{r['tokens_per_s'] / base['tokens_per_s']:.2f}x | {r['peak_alloc_gib']:.1f} | {r['peak_reserved_gib']:.1f} |"
+        )
     return "\n".join(lines)
 
 
@@ -259,7 +337,11 @@ def main() -> None:
     rows = []
     n_layers = 4 if args.tiny else 36
     # the defaults of the previous benchmark run (2026-11-24): PEFT casts every LoRA input itself
-    before = {"lora_dropout": 0.0, "gradient_checkpointing_skip_layers": 1 if args.tiny else 10, "lora_autocast_inputs": False}
+    before = {
+        "lora_dropout": 0.0,
+        "gradient_checkpointing_skip_layers": 1 if args.tiny else 10,
+        "lora_autocast_inputs": False,
+    }
 
     def skip(n: int) -> dict:  # LoRA inputs left to autocast, the last n layers not checkpointed
         return {"lora_autocast_inputs": True, "gradient_checkpointing_skip_layers": min(n, n_layers)}
@@ -272,16 +354,34 @@ def main() -> None:
         ("presstune", row("presstune (defaults, configs/train-base.yaml)")),
         ("before", row("presstune defaults of 2026-11-24", overrides=before)),
         ("ac0", row("autocast LoRA inputs, every layer checkpointed", overrides=skip(0))),
-        ("acnockpt", row("autocast LoRA inputs, no checkpointing", overrides={"lora_autocast_inputs": True, "gradient_checkpointing": False})),
+        (
+            "acnockpt",
+            row(
+                "autocast LoRA inputs, no checkpointing",
+                overrides={"lora_autocast_inputs": True, "gradient_checkpointing": False},
+            ),
+        ),
         ("ac10", row("autocast LoRA inputs", overrides=skip(10))),
         ("ac14", row("autocast LoRA inputs", overrides=skip(14))),
         ("ac18", row("autocast LoRA inputs", overrides=skip(18))),
         ("ac22", row("autocast LoRA inputs", overrides=skip(22))),
         ("ac13", row("autocast LoRA inputs", overrides=skip(13))),
-        ("dropped", row("presstune defaults, dropped", layers_kept=[i for i in range(n_layers) if i != (1 if args.tiny else 16)])),
+        (
+            "dropped",
+            row(
+                "presstune defaults, dropped", layers_kept=[i for i in range(n_layers) if i != (1 if args.tiny else 16)]
+            ),
+        ),
         ("pruned", row("presstune defaults, pruned", layers_kept=list(range(3 if args.tiny else 24)))),
         ("qlora", row("presstune defaults, QLoRA NF4", qlora=True)),
-        ("qlora_peft", row("QLoRA NF4 with peft.prepare_model_for_kbit_training (fp32 embeddings/head)", qlora=True, peft_prepare=True)),
+        (
+            "qlora_peft",
+            row(
+                "QLoRA NF4 with peft.prepare_model_for_kbit_training (fp32 embeddings/head)",
+                qlora=True,
+                peft_prepare=True,
+            ),
+        ),
         ("compile", row("presstune defaults + torch.compile", overrides={"torch_compile": True})),
     ]
     rank0 = int(os.environ.get("RANK", "0")) == 0
@@ -297,13 +397,16 @@ def main() -> None:
             reset_memory()
         print(json.dumps(rows[-1]), flush=True)
         # Rewritten after every row: a run cut off by a time limit still leaves its table.
-        text = (f"Machine: {machine()}\n\nLoRA r=16 (alpha 32) on all linear layers, 1 x {seq} tokens per step, "
-                f"median of {args.steps} steps after {args.warmup} warm-up steps.\n\n{table(rows)}\n")
+        text = (
+            f"Machine: {machine()}\n\nLoRA r=16 (alpha 32) on all linear layers, 1 x {seq} tokens per step, "
+            f"median of {args.steps} steps after {args.warmup} warm-up steps.\n\n{table(rows)}\n"
+        )
         if rank0:
             (args.out / f"bench_train{args.tag}.md").write_text(text)
             (args.out / f"bench_train{args.tag}.json").write_text(json.dumps(rows, indent=2))
     if rank0:
         print(text)
+
 
 if __name__ == "__main__":
     sys.exit(main())

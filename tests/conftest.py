@@ -14,7 +14,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 TOKENIZER_TEXT = [
     "Munich. The BMW Group presents the new BMW iX3 with 340 kW at the Leipzig plant.",
     "The price starts at € 68,900. Production begins in Debrecen in March 2026.",
-    "Oliver Zipse, Chairman of the Board of Management, said: \"This is a milestone.\"",
+    'Oliver Zipse, Chairman of the Board of Management, said: "This is a milestone."',
     "Die BMW Group präsentiert das neue Modell im Werk München. Größe, Übergänge, Öl.",
     "Question: What is the power output? Answer: 250 kW. The range is 805 km (WLTP).",
 ] * 20

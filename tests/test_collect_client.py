@@ -56,8 +56,14 @@ class Scripted:
         self.httpd.server_close()
 
 
-def send(h: BaseHTTPRequestHandler, status: int, body: bytes = b"", ctype: str = "text/plain", headers: dict[str, str] | None = None,
-         length: int | None = None) -> None:
+def send(
+    h: BaseHTTPRequestHandler,
+    status: int,
+    body: bytes = b"",
+    ctype: str = "text/plain",
+    headers: dict[str, str] | None = None,
+    length: int | None = None,
+) -> None:
     h.send_response(status)
     h.send_header("Content-Type", ctype)
     h.send_header("Content-Length", str(len(body) if length is None else length))
@@ -203,15 +209,19 @@ def test_downloads_are_verified(server: Scripted, tmp_path: Path) -> None:
             h.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
         h.wfile.write(b"0\r\n\r\n")
 
-    server.routes.update({
-        "/global/a/trunc": truncated_once,
-        "/global/a/html": lambda h, n: send(h, 200, b"<!DOCTYPE html><html>login</html>", "text/html"),
-        "/global/a/magic": lambda h, n: send(h, 200, b"PK\x03\x04zipzipzip", "application/octet-stream"),
-        "/global/a/noeof": lambda h, n: send(h, 200, PDF[:-7], "application/pdf"),
-        "/global/a/big": lambda h, n: send(h, 200, PDF, "application/pdf", length=10**9),
-        "/global/a/huge": chunked_huge,
-        "/global/a/ok304": lambda h, n: send(h, 304) if h.headers.get("If-None-Match") == '"v1"' else send(h, 200, PDF, "application/pdf"),
-    })
+    server.routes.update(
+        {
+            "/global/a/trunc": truncated_once,
+            "/global/a/html": lambda h, n: send(h, 200, b"<!DOCTYPE html><html>login</html>", "text/html"),
+            "/global/a/magic": lambda h, n: send(h, 200, b"PK\x03\x04zipzipzip", "application/octet-stream"),
+            "/global/a/noeof": lambda h, n: send(h, 200, PDF[:-7], "application/pdf"),
+            "/global/a/big": lambda h, n: send(h, 200, PDF, "application/pdf", length=10**9),
+            "/global/a/huge": chunked_huge,
+            "/global/a/ok304": lambda h, n: (
+                send(h, 304) if h.headers.get("If-None-Match") == '"v1"' else send(h, 200, PDF, "application/pdf")
+            ),
+        }
+    )
 
     async def go() -> None:
         async with Fetcher(cfg(server, max_retries=2)) as f:
@@ -219,8 +229,11 @@ def test_downloads_are_verified(server: Scripted, tmp_path: Path) -> None:
             got = await f.download(server.url + "/global/a/trunc", part, max_bytes=10**6)
             assert got.status == 200 and part.read_bytes() == PDF and got.headers["etag"] == '"v1"'
             expectations = {
-                "html": "not a PDF: content-type 'text/html'", "magic": "not a PDF: starts with b'PK",
-                "noeof": "truncated PDF: no %%EOF", "big": "too large: Content-Length", "huge": "too large: more than 100000 bytes",
+                "html": "not a PDF: content-type 'text/html'",
+                "magic": "not a PDF: starts with b'PK",
+                "noeof": "truncated PDF: no %%EOF",
+                "big": "too large: Content-Length",
+                "huge": "too large: more than 100000 bytes",
             }
             for name, reason in expectations.items():
                 p = tmp_path / f"{name}.part"
@@ -228,7 +241,9 @@ def test_downloads_are_verified(server: Scripted, tmp_path: Path) -> None:
                     await f.download(f"{server.url}/global/a/{name}", p, max_bytes=100_000)
                 assert reason in err.value.reason, (name, err.value.reason)
                 assert not p.exists()
-            got = await f.download(server.url + "/global/a/ok304", tmp_path / "c.part", {"If-None-Match": '"v1"'}, max_bytes=10**6)
+            got = await f.download(
+                server.url + "/global/a/ok304", tmp_path / "c.part", {"If-None-Match": '"v1"'}, max_bytes=10**6
+            )
             assert got.status == 304 and not (tmp_path / "c.part").exists()
 
     run(go())
@@ -255,18 +270,22 @@ def test_target_without_sitemap_dates_uses_page_dates(tmp_path: Path) -> None:
     days = [12, 3, 27, 8, 19, 1, 30, 15]  # page dates in an order unrelated to the ids
 
     def page(i: int) -> Route:
-        body = (f'<html><body><div class="article-detail"><h1>Article {i}</h1><div class="article-info"><h5>'
-                f'<span class="date">{days[i]:02d}.11.2025</span></h5></div><div id="article-text"><p>Text {i}.</p></div>'
-                "</div></body></html>").encode()
+        body = (
+            f'<html><body><div class="article-detail"><h1>Article {i}</h1><div class="article-info"><h5>'
+            f'<span class="date">{days[i]:02d}.11.2025</span></h5></div><div id="article-text"><p>Text {i}.</p></div>'
+            "</div></body></html>"
+        ).encode()
         return lambda h, n: send(h, 200, body, "text/html; charset=utf-8")
 
     urls = "".join(f"<url><loc>{srv.url}/global/article/detail/T000000{i}EN/a-{i}</loc></url>" for i in range(8))
     sitemap = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode()
-    srv.routes.update({
-        "/robots.txt": lambda h, n: send(h, 200, f"User-agent: *\nDisallow:\nSitemap: {srv.url}/sm.xml\n".encode()),
-        "/sm.xml": lambda h, n: send(h, 200, sitemap, "application/xml"),
-        **{f"/global/article/detail/T000000{i}EN/a-{i}": page(i) for i in range(8)},
-    })
+    srv.routes.update(
+        {
+            "/robots.txt": lambda h, n: send(h, 200, f"User-agent: *\nDisallow:\nSitemap: {srv.url}/sm.xml\n".encode()),
+            "/sm.xml": lambda h, n: send(h, 200, sitemap, "application/xml"),
+            **{f"/global/article/detail/T000000{i}EN/a-{i}": page(i) for i in range(8)},
+        }
+    )
     try:
         summary = run_collect(cfg(srv, target=3, progress=False), tmp_path / "run")
     finally:

@@ -10,8 +10,16 @@ import pytest
 
 from presstune.collect.config import Selectors
 from presstune.collect.parse import (
-    ParseError, article_id_from_url, language_matches, language_of, node_text, parse_article, parse_date,
-    parse_listing, parse_sitemap, safe_name,
+    ParseError,
+    article_id_from_url,
+    language_matches,
+    language_of,
+    node_text,
+    parse_article,
+    parse_date,
+    parse_listing,
+    parse_sitemap,
+    safe_name,
 )
 
 
@@ -98,7 +106,9 @@ def test_replica_pages_match_ground_truth() -> None:
             if style == "java":
                 assert r.date == article.date.isoformat(), (r.date, article.date)
             pdfs = [a for a in article.attachments if a.kind == "pdf"]
-            assert [a.url for a in r.attachments if a.type == "pdf"] == ["http://127.0.0.1:1" + a.url(article.id) for a in pdfs]
+            assert [a.url for a in r.attachments if a.type == "pdf"] == [
+                "http://127.0.0.1:1" + a.url(article.id) for a in pdfs
+            ]
         markups.add(article.markup)
     assert len(markups) >= 2
 
@@ -122,58 +132,79 @@ def test_fallback_selectors_are_reported() -> None:
 
 
 def test_wrong_article_is_rejected() -> None:
-    page = ('<html><head><link rel="canonical" href="/global/article/detail/T0000002EN/other"></head><body>'
-            '<div class="article-detail"><h1>T</h1><div id="article-text"><p>x</p></div></div></body></html>')
+    page = (
+        '<html><head><link rel="canonical" href="/global/article/detail/T0000002EN/other"></head><body>'
+        '<div class="article-detail"><h1>T</h1><div id="article-text"><p>x</p></div></div></body></html>'
+    )
     with pytest.raises(ParseError, match="expected 'T0000001EN'"):
         parse_article(page, "http://h/global/article/detail/T0000001EN/x", Selectors(), expected_id="T0000001EN")
 
 
 # -- body markup quirks -----------------------------------------------------------------------
 def test_single_p_with_br_br_and_bold_lead() -> None:
-    body = _body("<p><strong>Munich. Lead sentence\n    wrapped here.</strong>\n<br> <br>Second\n  paragraph.<br/> <br/>"
-                 "<strong>Speaker:</strong> \"Quote.\"<br/>line two</p>")
+    body = _body(
+        "<p><strong>Munich. Lead sentence\n    wrapped here.</strong>\n<br> <br>Second\n  paragraph.<br/> <br/>"
+        '<strong>Speaker:</strong> "Quote."<br/>line two</p>'
+    )
     assert body == 'Munich. Lead sentence wrapped here.\n\nSecond paragraph.\n\nSpeaker: "Quote."\nline two'
 
 
 def test_inline_tag_edges_do_not_glue_words() -> None:
     assert _body("<p>She <a href=x>first</a> came.</p>") == "She first came."
     assert _body("<p>It was founded<a href=x>The Bridge</a> later.</p>") == "It was founded The Bridge later."
-    assert _body("<p><strong>Outstanding results.</strong>The company grew.</p>") == "Outstanding results. The company grew."
+    assert (
+        _body("<p><strong>Outstanding results.</strong>The company grew.</p>")
+        == "Outstanding results. The company grew."
+    )
     # no separator where none belongs
-    assert _body("<p>BMW<sup>2</sup> and <b>M</b>4, 15,<b>4</b> kWh, BMW’<i>s</i></p>") == "BMW2 and M4, 15,4 kWh, BMW’s"
+    assert (
+        _body("<p>BMW<sup>2</sup> and <b>M</b>4, 15,<b>4</b> kWh, BMW’<i>s</i></p>") == "BMW2 and M4, 15,4 kWh, BMW’s"
+    )
 
 
 def test_lists_nbsp_and_multi_p() -> None:
-    body = _body("<p>Highlights:</p><ul><li>One</li>\n<li>Two <b>bold</b></li></ul><p>After&nbsp;list.</p><div class=gradient></div>")
+    body = _body(
+        "<p>Highlights:</p><ul><li>One</li>\n<li>Two <b>bold</b></li></ul><p>After&nbsp;list.</p><div class=gradient></div>"
+    )
     assert body == "Highlights:\n\nOne\nTwo bold\n\nAfter list."
 
 
 # -- dates, ids, names, sitemaps --------------------------------------------------------------
-@pytest.mark.parametrize(("text", "iso"), [
-    ("Fri Dec 05 08:34:40 CET 2025", "2025-12-05T08:34:40+01:00"),
-    ("Wed May 14 14:00:00 CEST 2025", "2025-05-14T14:00:00+02:00"),
-    ("05.12.2025", "2025-12-05T00:00:00+01:00"),
-    ("14.08.2025", "2025-08-14T00:00:00+02:00"),
-    ("2025-10-24T16:20:07+02:00", "2025-10-24T16:20:07+02:00"),
-    ("Wed, 13 May 2026 17:26:19 +0200", "2026-05-13T17:26:19+02:00"),
-    ("  Fri   Dec 05 08:34:40 CET 2025 ", "2025-12-05T08:34:40+01:00"),
-    ("next Tuesday", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("Fri Dec 05 08:34:40 CET 2025", "2025-12-05T08:34:40+01:00"),
+        ("Wed May 14 14:00:00 CEST 2025", "2025-05-14T14:00:00+02:00"),
+        ("05.12.2025", "2025-12-05T00:00:00+01:00"),
+        ("14.08.2025", "2025-08-14T00:00:00+02:00"),
+        ("2025-10-24T16:20:07+02:00", "2025-10-24T16:20:07+02:00"),
+        ("Wed, 13 May 2026 17:26:19 +0200", "2026-05-13T17:26:19+02:00"),
+        ("  Fri   Dec 05 08:34:40 CET 2025 ", "2025-12-05T08:34:40+01:00"),
+        ("next Tuesday", None),
+        ("", None),
+    ],
+)
 def test_parse_date(text: str, iso: str | None) -> None:
     assert parse_date(text) == iso
 
 
 def test_ids_and_languages() -> None:
     assert article_id_from_url("https://x/global/article/detail/T0454343EN/a:b/c-11/2024?language=en") == "T0454343EN"
-    assert article_id_from_url("https://x/pressclub/p/pcgl/pressDetail.html?title=t&outputChannelId=6&id=T0448891EN_US&left_menu_item=node__1") == "T0448891EN_US"
+    assert (
+        article_id_from_url(
+            "https://x/pressclub/p/pcgl/pressDetail.html?title=t&outputChannelId=6&id=T0448891EN_US&left_menu_item=node__1"
+        )
+        == "T0448891EN_US"
+    )
     assert article_id_from_url("https://x/global/article?page=2") is None
     assert language_of("T0448891EN_US") == "en_us" and language_of("T0453713DE") == "de" and language_of("../x") is None
     assert language_matches("en", "en", False) and not language_matches("en_gb", "en", False)
     assert language_matches("en_gb", "en", True) and not language_matches("de", "en", True)
 
 
-@pytest.mark.parametrize("bad", ["../../etc/passwd", "\U0001F600" * 300, "a/b\\c\x00d", "..", "CON", "T0454343EN/../../x"])
+@pytest.mark.parametrize(
+    "bad", ["../../etc/passwd", "\U0001f600" * 300, "a/b\\c\x00d", "..", "CON", "T0454343EN/../../x"]
+)
 def test_safe_name_never_escapes(bad: str, tmp_path: Path) -> None:
     name = safe_name(bad)
     assert re.fullmatch(r"[A-Za-z0-9_-]{1,100}", name), name
@@ -189,8 +220,10 @@ def test_sitemap_parsing_is_safe() -> None:
     index = b'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>http://h/s1.xml</loc><lastmod>2025-01-02</lastmod></sitemap></sitemapindex>'
     kind, entries = parse_sitemap(index)
     assert kind == "index" and entries[0].loc == "http://h/s1.xml" and entries[0].lastmod == "2025-01-02T00:00:00+01:00"
-    xxe = (b'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-           b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>http://h/a&x;</loc></url></urlset>')
+    xxe = (
+        b'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>http://h/a&x;</loc></url></urlset>'
+    )
     kind, entries = parse_sitemap(xxe)
     assert kind == "urlset" and "root:" not in entries[0].loc
     with pytest.raises(ParseError, match="not a sitemap"):

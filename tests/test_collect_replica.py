@@ -30,7 +30,14 @@ from presstune.replica.site import Site
 from presstune.rundir import read_jsonl
 
 DISALLOWED = ("/global/my/", "/my/", "/global/oneclick/", "/global/search")
-FAST = {"min_delay": 0.0, "max_crawl_delay": 0.0, "backoff_base": 0.02, "backoff_max": 0.2, "timeout": 5.0, "progress": False}
+FAST = {
+    "min_delay": 0.0,
+    "max_crawl_delay": 0.0,
+    "backoff_base": 0.02,
+    "backoff_max": 0.2,
+    "timeout": 5.0,
+    "progress": False,
+}
 
 
 def conf(srv: ReplicaServer, **kw: Any) -> CollectConfig:
@@ -66,9 +73,20 @@ def check_politeness(log: list[dict[str, Any]], limit: int = 4) -> None:
 
 def test_faults_collect_the_same_set(tmp_path: Path) -> None:
     site = Site(articles=30, seed=5)
-    faults = FaultConfig(error_5xx=0.1, rate_limit_429=0.04, retry_after=1, reset=0.05, slow=0.05, slow_seconds=0.3,
-                         truncated_pdf=0.15, max_failures=2, html_instead_of_pdf=0.05, oversized=1,
-                         oversized_bytes=3_000_000, changed_layout=0.05)
+    faults = FaultConfig(
+        error_5xx=0.1,
+        rate_limit_429=0.04,
+        retry_after=1,
+        reset=0.05,
+        slow=0.05,
+        slow_seconds=0.3,
+        truncated_pdf=0.15,
+        max_failures=2,
+        html_instead_of_pdf=0.05,
+        oversized=1,
+        oversized_bytes=3_000_000,
+        changed_layout=0.05,
+    )
     with ReplicaServer(site, faults="none") as clean:
         ref = run_collect(conf(clean, max_pdf_bytes=2_000_000), tmp_path / "clean")
     with ReplicaServer(site, faults=faults) as srv:
@@ -84,14 +102,20 @@ def test_faults_collect_the_same_set(tmp_path: Path) -> None:
     broken_files = {p for p in permanent["html_instead_of_pdf"] + permanent["oversized"]}
     expected_failures = {("page", i) for i in broken_pages}
     for article_id, rec in b.items():
-        assert comparable({**rec, "attachments": None, "etag": None}) == comparable({**a[article_id], "attachments": None, "etag": None})
+        assert comparable({**rec, "attachments": None, "etag": None}) == comparable(
+            {**a[article_id], "attachments": None, "etag": None}
+        )
         for att_b, att_a in zip(rec["attachments"], a[article_id]["attachments"], strict=True):
             path = att_b["url"].split("127.0.0.1", 1)[1].split("/", 1)[1]
             if "/" + path in broken_files:
                 assert att_b["status"] == "failed" and att_b["error"].startswith(("not a PDF", "too large")), att_b
                 expected_failures.add(("attachment", att_b["url"]))
             else:
-                assert (att_b["status"], att_b["path"], att_b["sha256"]) == (att_a["status"], att_a["path"], att_a["sha256"])
+                assert (att_b["status"], att_b["path"], att_b["sha256"]) == (
+                    att_a["status"],
+                    att_a["path"],
+                    att_a["sha256"],
+                )
     # every uncollectable item is named in the report, with a reason and attempts
     report = json.loads((tmp_path / "faulty" / "collect_report.json").read_text())
     named = {(f["kind"], f["id"] if f["kind"] == "page" else f["url"]) for f in report["failures"]}
@@ -210,7 +234,7 @@ def test_listing_fallback_target_and_dates(tmp_path: Path) -> None:
 def test_hostile_titles_are_stored_safely(tmp_path: Path) -> None:
     site = Site(articles=10, seed=9)
     targets = [a for a in site.articles() if language_of(a.id) == "en"][:3]
-    hostile = ["../../etc/passwd", "\U0001F600" * 300, "..\\..\\windows\\system32 <script>alert(1)</script>"]
+    hostile = ["../../etc/passwd", "\U0001f600" * 300, "..\\..\\windows\\system32 <script>alert(1)</script>"]
     for article, title in zip(targets, hostile):
         article.title = title
     run = tmp_path / "run"
@@ -288,7 +312,11 @@ def test_links_to_other_hosts_are_never_requested(tmp_path: Path) -> None:
     assert att["url"] == off_site and att["status"] == "failed" and "not in allowed hosts" in att["error"]
     report = json.loads((tmp_path / "run" / "collect_report.json").read_text())
     assert [(f["kind"], f["url"]) for f in report["failures"]] == [("attachment", off_site)]
-    assert {"url": f"http://localhost:{other.port}/sitemap_index.xml", "kind": "sitemap", "reason": "host not allowed"} in report["skipped"]
+    assert {
+        "url": f"http://localhost:{other.port}/sitemap_index.xml",
+        "kind": "sitemap",
+        "reason": "host not allowed",
+    } in report["skipped"]
 
 
 def test_per_host_concurrency_reaches_but_never_exceeds_the_limit(tmp_path: Path) -> None:
@@ -310,11 +338,16 @@ def test_changed_page_rechecks_its_pdfs_conditionally(tmp_path: Path) -> None:
     conditionally (304, files untouched) instead of downloaded again."""
     site = Site(articles=16, seed=8)
     run = tmp_path / "run"
-    changed = next(a for a in site.articles() if language_of(a.id) == "en" and a.has_pdf
-                   and sum(x.kind == "pdf" for x in a.attachments) >= 1)
+    changed = next(
+        a
+        for a in site.articles()
+        if language_of(a.id) == "en" and a.has_pdf and sum(x.kind == "pdf" for x in a.attachments) >= 1
+    )
     with ReplicaServer(site, sitemap=False) as srv:
         run_collect(conf(srv), run)
-        before = {p.name: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest()) for p in (run / "pdfs").iterdir()}
+        before = {
+            p.name: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest()) for p in (run / "pdfs").iterdir()
+        }
         changed.tags = [*changed.tags, "Updated tag"]  # the page changes; the PDF does not
         srv.clear_log()
         second = run_collect(conf(srv), run)
@@ -330,5 +363,7 @@ def test_changed_page_rechecks_its_pdfs_conditionally(tmp_path: Path) -> None:
     assert all(e["status"] == 304 and e["if_none_match"] and e["if_modified_since"] for e in pdf_requests)
     assert records(run)[changed.id]["tags"][-1] == "Updated tag"
     assert second.pdfs_downloaded == 0 and second.collected == 1 and second.unchanged == len(english(site)) - 1
-    after = {p.name: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest()) for p in (run / "pdfs").iterdir()}
+    after = {
+        p.name: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest()) for p in (run / "pdfs").iterdir()
+    }
     assert after == before

@@ -30,7 +30,9 @@ def test_extends_deep_merges_child_wins(tmp_path):
 
 
 def test_set_overrides_parse_yaml_scalars(tmp_path):
-    cfg = load_config(None, ["train.learning_rate=1e-4", "train.packing=false", "run.name=x", "corpus.languages=[en, de]"])
+    cfg = load_config(
+        None, ["train.learning_rate=1e-4", "train.packing=false", "run.name=x", "corpus.languages=[en, de]"]
+    )
     assert cfg.train.learning_rate == pytest.approx(1e-4)
     assert cfg.train.packing is False
     assert cfg.run.name == "x"
@@ -83,7 +85,11 @@ def test_deep_merge_does_not_mutate():
 
 
 def test_shipped_configs_validate():
-    for path in sorted(p for p in Path(__file__).resolve().parents[1].joinpath("configs").rglob("*.yaml") if "accelerate" not in p.parts):
+    for path in sorted(
+        p
+        for p in Path(__file__).resolve().parents[1].joinpath("configs").rglob("*.yaml")
+        if "accelerate" not in p.parts
+    ):
         load_config(path)
 
 
@@ -140,8 +146,12 @@ def test_cli_config_errors_are_one_line_naming_key_and_file(case, command, tmp_p
 
 
 def test_cli_set_override_error_names_the_key():
-    proc = subprocess.run([sys.executable, "-m", "presstune.cli", "config", "show", "--set", "train.nope=1"],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "presstune.cli", "config", "show", "--set", "train.nope=1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     line = _one_error_line(proc)
     assert "train.nope: unknown key" in line and "--set train.nope=1" in line
 
@@ -151,6 +161,10 @@ def test_cli_error_keeps_square_brackets_in_paths(tmp_path):
     path = tmp_path / "[old]" / "bad.yaml"
     path.parent.mkdir()
     write(path, "train:\n  learnin_rate: 0.1\n")
-    proc = subprocess.run([sys.executable, "-m", "presstune.cli", "config", "validate", str(path)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "presstune.cli", "config", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert str(path) in _one_error_line(proc)

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from presstune.corpus.clean import (
-    clean_html, clean_pdf, is_disclaimer, join_lines, remove_boilerplate, remove_running_lines,
+    clean_html,
+    clean_pdf,
+    is_disclaimer,
+    join_lines,
+    remove_boilerplate,
+    remove_running_lines,
 )
 from presstune.corpus.extract import Line, PdfText
 
@@ -16,12 +21,33 @@ def test_running_headers_footers_and_page_numbers_are_learned_per_document():
     words = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima".split()
     body = [f"Body sentence {w} of the article, which is long enough to be real text." for w in words]
     pages = [
-        page("Media Information", "Date 5 December 2025", "Subject New BMW iX3 at the IAA", "Page 1",
-             *body[:4], "Rolls-Royce Motor Cars Limited · The Drive · Goodwood", "Page 1 of 3"),
-        page("Media Information", "Date 5 December 2025", "Subject New BMW iX3 at the IAA", "Page 2",
-             *body[4:8], "Rolls-Royce Motor Cars Limited · The Drive · Goodwood", "Page 2 of 3"),
-        page("Media Information", "Date 5 December 2025", "Subject New BMW iX3 at the IAA", "Page 3",
-             *body[8:], "Rolls-Royce Motor Cars Limited · The Drive · Goodwood", "Page 3 of 3"),
+        page(
+            "Media Information",
+            "Date 5 December 2025",
+            "Subject New BMW iX3 at the IAA",
+            "Page 1",
+            *body[:4],
+            "Rolls-Royce Motor Cars Limited · The Drive · Goodwood",
+            "Page 1 of 3",
+        ),
+        page(
+            "Media Information",
+            "Date 5 December 2025",
+            "Subject New BMW iX3 at the IAA",
+            "Page 2",
+            *body[4:8],
+            "Rolls-Royce Motor Cars Limited · The Drive · Goodwood",
+            "Page 2 of 3",
+        ),
+        page(
+            "Media Information",
+            "Date 5 December 2025",
+            "Subject New BMW iX3 at the IAA",
+            "Page 3",
+            *body[8:],
+            "Rolls-Royce Motor Cars Limited · The Drive · Goodwood",
+            "Page 3 of 3",
+        ),
     ]
     out, removed = remove_running_lines(pages, share=0.5, zone=6)
     assert [l.text for p in out for l in p] == body
@@ -38,10 +64,19 @@ def test_a_line_repeated_inside_the_body_is_not_a_header():
 
 
 def test_german_header_block_and_company_footer():
-    pages = [page("Presse- und Öffentlichkeitsarbeit", "Presse-Information", "Datum 5. Dezember 2025",
-                  "Thema Der neue BMW iX3", "Seite 1", "Der neue BMW iX3 wird in Debrecen gebaut.",
-                  "Firma Bayerische Motoren Werke Aktiengesellschaft · Postanschrift BMW AG, 80788 München",
-                  "Telefon +49 89 382-0", "Internet www.bmwgroup.com")]
+    pages = [
+        page(
+            "Presse- und Öffentlichkeitsarbeit",
+            "Presse-Information",
+            "Datum 5. Dezember 2025",
+            "Thema Der neue BMW iX3",
+            "Seite 1",
+            "Der neue BMW iX3 wird in Debrecen gebaut.",
+            "Firma Bayerische Motoren Werke Aktiengesellschaft · Postanschrift BMW AG, 80788 München",
+            "Telefon +49 89 382-0",
+            "Internet www.bmwgroup.com",
+        )
+    ]
     out, _ = remove_running_lines(pages)
     assert [l.text for l in out[0]] == ["Der neue BMW iX3 wird in Debrecen gebaut."]
 
@@ -117,9 +152,11 @@ def test_boilerplate_glued_to_a_body_paragraph_is_split_off():
 
 
 def test_html_body_hard_wrapped_and_indented():
-    body = ("Munich. The new model\n    is built at the plant\u00a0in Leipzig.\n\n  Second paragraph\n  wraps here.\n\n"
-            "If you have any questions, please contact:\n\nAnna Example\nTel: +49 89 382 1\n\n"
-            "The BMW Group\n\nWith its four brands BMW, MINI, Rolls-Royce and BMW Motorrad ...")
+    body = (
+        "Munich. The new model\n    is built at the plant\u00a0in Leipzig.\n\n  Second paragraph\n  wraps here.\n\n"
+        "If you have any questions, please contact:\n\nAnna Example\nTel: +49 89 382 1\n\n"
+        "The BMW Group\n\nWith its four brands BMW, MINI, Rolls-Royce and BMW Motorrad ..."
+    )
     out = clean_html(body).body
     assert out == "Munich. The new model is built at the plant in Leipzig.\n\nSecond paragraph wraps here."
 
@@ -128,16 +165,28 @@ def test_clean_pdf_end_to_end_with_geometry():
     def L(t, top, gap=False):
         return Line(text=t, x0=72, x1=500, top=top, bottom=top - 10, gap_before=gap)
 
-    pdf = PdfText(engine="test", pages=[[
-        L("Corporate Communications", 800), L("Media Information", 770, True), L("Date 5 December 2025", 750),
-        L("Subject Title of the release", 735), L("Title of the release", 700, True),
-        L("Munich. The first paragraph starts here and is long enough to be wrapped onto a", 660, True),
-        L("second line with a hyphen-", 646), L("ated word.", 632), L("Second paragraph.", 600, True),
-        L("Page 1", 40, True),
-    ]])
+    pdf = PdfText(
+        engine="test",
+        pages=[
+            [
+                L("Corporate Communications", 800),
+                L("Media Information", 770, True),
+                L("Date 5 December 2025", 750),
+                L("Subject Title of the release", 735),
+                L("Title of the release", 700, True),
+                L("Munich. The first paragraph starts here and is long enough to be wrapped onto a", 660, True),
+                L("second line with a hyphen-", 646),
+                L("ated word.", 632),
+                L("Second paragraph.", 600, True),
+                L("Page 1", 40, True),
+            ]
+        ],
+    )
     res = clean_pdf(pdf, title="Title of the release")
-    assert res.body == ("Munich. The first paragraph starts here and is long enough to be wrapped onto a second line "
-                        "with a hyphenated word.\n\nSecond paragraph.")
+    assert res.body == (
+        "Munich. The first paragraph starts here and is long enough to be wrapped onto a second line "
+        "with a hyphenated word.\n\nSecond paragraph."
+    )
 
 
 def test_line_short_because_a_long_word_wrapped_stays_in_its_paragraph():
@@ -153,11 +202,15 @@ def test_line_short_because_a_long_word_wrapped_stays_in_its_paragraph():
     from presstune.corpus.extract import extract_pdf
     from presstune.replica.pdf import wrap
 
-    body = ("München. Der neue BMW iX3 wird ab März 2026 im Werk Debrecen gebaut und kommt im Frühjahr zu den "
-            "Händlern in Europa. Die Reichweite beträgt bis zu 805 Kilometer nach WLTP-Messverfahren.")
-    company = ("Die BMW Group ist mit ihren vier Marken BMW, MINI, Rolls-Royce und BMW Motorrad einer der weltweit "
-               "führenden Anbieter von Premium-Automobilen und -Motorrädern und bietet Premium-Finanz- und "
-               "Mobilitätsdienstleistungen an. Das Produktionsnetzwerk umfasst über 30 Standorte weltweit.")
+    body = (
+        "München. Der neue BMW iX3 wird ab März 2026 im Werk Debrecen gebaut und kommt im Frühjahr zu den "
+        "Händlern in Europa. Die Reichweite beträgt bis zu 805 Kilometer nach WLTP-Messverfahren."
+    )
+    company = (
+        "Die BMW Group ist mit ihren vier Marken BMW, MINI, Rolls-Royce und BMW Motorrad einer der weltweit "
+        "führenden Anbieter von Premium-Automobilen und -Motorrädern und bietet Premium-Finanz- und "
+        "Mobilitätsdienstleistungen an. Das Produktionsnetzwerk umfasst über 30 Standorte weltweit."
+    )
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, invariant=1)
     c.setFont("Helvetica-Bold", 14)
@@ -188,8 +241,10 @@ def test_title_and_teaser_printed_without_gap_and_without_diacritics_are_removed
 
     title = "Felix Dvořák finishes fourth at the Superbike round in Most."
     teaser = "+++ BMW M1000RR +++ Superbike World Championship round in Most +++"
-    body = ("Munich. Felix Dvorak finished fourth at the Superbike World Championship round in Most with the "
-            "BMW M1000RR, after a strong race in difficult conditions.")
+    body = (
+        "Munich. Felix Dvorak finished fourth at the Superbike World Championship round in Most with the "
+        "BMW M1000RR, after a strong race in difficult conditions."
+    )
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, invariant=1)
     c.setFont("Helvetica-Bold", 10)
@@ -198,7 +253,7 @@ def test_title_and_teaser_printed_without_gap_and_without_diacritics_are_removed
     c.setFont("Helvetica", 10)
     cut = body.index(" with the")
     c.drawString(150, 660, body[:cut])
-    c.drawString(150, 646, body[cut + 1:])
+    c.drawString(150, 646, body[cut + 1 :])
     c.showPage()
     c.save()
     res = clean_pdf(extract_pdf(buf.getvalue()), title=title, subtitle=teaser)
@@ -219,8 +274,10 @@ def test_body_line_equal_to_a_title_line_on_another_page_is_not_a_running_line()
 
     footer = "Rolls-Royce Motor Cars Limited · The Drive · Goodwood"
     title = "Preview: the BMW M Hybrid V8 line-up for the FIA WEC round in Fuji."
-    para1 = [f"Munich. Sentence {w} of the preview, which is long enough to look like body text on the page."
-             for w in "one two three four five six seven eight".split()]
+    para1 = [
+        f"Munich. Sentence {w} of the preview, which is long enough to look like body text on the page."
+        for w in "one two three four five six seven eight".split()
+    ]
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, invariant=1)
     c.setFont("Helvetica-Bold", 14)
@@ -248,7 +305,7 @@ def test_body_line_equal_to_a_title_line_on_another_page_is_not_a_running_line()
 
 
 def test_german_date_at_a_line_start_is_not_a_numbered_list_item():
-    """"22. Juni 2025" starting a wrapped line is a date: the paragraph continues and the
+    """ "22. Juni 2025" starting a wrapped line is a date: the paragraph continues and the
     number stays. A real "1. " list item still becomes its own line."""
     import io
 
@@ -257,9 +314,11 @@ def test_german_date_at_a_line_start_is_not_a_numbered_list_item():
 
     from presstune.corpus.extract import extract_pdf
 
-    lines = ["München. Der Vorstand der BMW AG hat Hannah Keller mit Wirkung zum",
-             "22. Juni 2025 zur Leiterin des Werks Leipzig berufen, wo sie die Produktion",
-             "der neuen Modelle verantwortet und das Team von mehr als 5.000 Menschen führt."]
+    lines = [
+        "München. Der Vorstand der BMW AG hat Hannah Keller mit Wirkung zum",
+        "22. Juni 2025 zur Leiterin des Werks Leipzig berufen, wo sie die Produktion",
+        "der neuen Modelle verantwortet und das Team von mehr als 5.000 Menschen führt.",
+    ]
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, invariant=1)
     c.setFont("Helvetica", 10)

@@ -17,9 +17,11 @@ from presstune.corpus.pipeline import build_corpus
 from presstune.rundir import write_jsonl
 
 W, H = A4
-BODY = ("Munich. The new BMW iX3 celebrates its world premiere at the Paris Motor Show. With an output of "
-        "340 kW and a price starting at 68,900 euros, it opens a new chapter for the brand. Production "
-        "starts at the plant in Debrecen in March 2026 and the market launch follows in the spring.")
+BODY = (
+    "Munich. The new BMW iX3 celebrates its world premiere at the Paris Motor Show. With an output of "
+    "340 kW and a price starting at 68,900 euros, it opens a new chapter for the brand. Production "
+    "starts at the plant in Debrecen in March 2026 and the market launch follows in the spring."
+)
 
 
 def text_pdf(pages: int = 2, body: str = BODY) -> bytes:
@@ -34,7 +36,7 @@ def text_pdf(pages: int = 2, body: str = BODY) -> bytes:
         y = H - 120
         words = body.split()
         for i in range(0, len(words), 12):
-            c.drawString(72, y, " ".join(words[i:i + 12]))
+            c.drawString(72, y, " ".join(words[i : i + 12]))
             y -= 14
         c.showPage()
     c.save()
@@ -94,8 +96,14 @@ BAD = {
     "scanned": image_only_pdf,
 }
 EXPECTED = {
-    "truncated": "truncated", "not_pdf": "not_pdf", "random": "not_pdf", "corrupt": "corrupt",
-    "encrypted": "encrypted", "empty_file": "empty_file", "zero_pages": "zero_pages", "scanned": "no_text_layer",
+    "truncated": "truncated",
+    "not_pdf": "not_pdf",
+    "random": "not_pdf",
+    "corrupt": "corrupt",
+    "encrypted": "encrypted",
+    "empty_file": "empty_file",
+    "zero_pages": "zero_pages",
+    "scanned": "no_text_layer",
 }
 
 
@@ -141,10 +149,28 @@ def test_two_column_rows_are_read_column_by_column():
 
 
 def _record(i: int, pdf_path: str | None, body: str = BODY) -> dict:
-    atts = [] if pdf_path is None else [{"url": f"/global/article/attachment/T000000{i}EN/1", "type": "pdf",
-                                         "label": "Printable version", "path": pdf_path, "status": "ok"}]
-    return {"id": f"T{1000000 + i:07d}EN", "language": "en", "url": f"/x/{i}", "title": f"Title {i}",
-            "date": f"2025-01-{i + 1:02d}T10:00:00+01:00", "body": body, "attachments": atts}
+    atts = (
+        []
+        if pdf_path is None
+        else [
+            {
+                "url": f"/global/article/attachment/T000000{i}EN/1",
+                "type": "pdf",
+                "label": "Printable version",
+                "path": pdf_path,
+                "status": "ok",
+            }
+        ]
+    )
+    return {
+        "id": f"T{1000000 + i:07d}EN",
+        "language": "en",
+        "url": f"/x/{i}",
+        "title": f"Title {i}",
+        "date": f"2025-01-{i + 1:02d}T10:00:00+01:00",
+        "body": body,
+        "attachments": atts,
+    }
 
 
 def test_each_bad_pdf_is_reported_and_the_run_goes_on(tmp_path: Path, tiny_tokenizer):
@@ -198,9 +224,13 @@ def test_two_column_page_one_header_and_wrapped_title_read_before_the_columns():
     c.showPage()
     c.save()
     lines = [l.text for l in extract_pdf(buf.getvalue()).pages[0]]
-    assert lines[:5] == ["Corporate Communications", "Date 5 December 2025",
-                         "Subject Driver finishes fourth at the endurance race in the US",
-                         "Driver finishes fourth at the endurance race held in the", "United States."]
+    assert lines[:5] == [
+        "Corporate Communications",
+        "Date 5 December 2025",
+        "Subject Driver finishes fourth at the endurance race in the US",
+        "Driver finishes fourth at the endurance race held in the",
+        "United States.",
+    ]
     assert lines[5:13] == left and lines[13:21] == right
 
 

@@ -44,7 +44,9 @@ class Handler(BaseHTTPRequestHandler):
             answer, finish = text[: len(text) // 2], "length"
         else:  # "short": a summary instead of the text
             answer = "The BMW iX3 premieres in Paris."
-        body = json.dumps({"choices": [{"message": {"role": "assistant", "content": answer}, "finish_reason": finish}]}).encode()
+        body = json.dumps(
+            {"choices": [{"message": {"role": "assistant", "content": answer}, "finish_reason": finish}]}
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -67,8 +69,17 @@ def endpoint():
 
 
 def make_run(tmp_path: Path, tags: list[str]) -> Path:
-    records = [{"id": f"T{2000000 + i:07d}EN", "language": "en", "url": f"/x/{i}", "title": f"Release {tag}",
-                "date": f"2025-02-{i + 1:02d}T10:00:00+01:00", "body": body(tag)} for i, tag in enumerate(tags)]
+    records = [
+        {
+            "id": f"T{2000000 + i:07d}EN",
+            "language": "en",
+            "url": f"/x/{i}",
+            "title": f"Release {tag}",
+            "date": f"2025-02-{i + 1:02d}T10:00:00+01:00",
+            "body": body(tag),
+        }
+        for i, tag in enumerate(tags)
+    ]
     write_jsonl(tmp_path / "articles.jsonl", records)
     return tmp_path
 
@@ -89,8 +100,12 @@ def test_guards_unit():
 
 def test_openai_endpoint_good_garbage_truncated(tmp_path: Path, endpoint, tiny_tokenizer):
     run = make_run(tmp_path, ["good", "garbage", "truncated", "short"])
-    cfg = CorpusConfig(min_chars=50, near_dup_threshold=0.99, drop_near_duplicates=False,
-                       llm=LLMConfig(backend="openai", url=endpoint, model="served-model"))
+    cfg = CorpusConfig(
+        min_chars=50,
+        near_dup_threshold=0.99,
+        drop_near_duplicates=False,
+        llm=LLMConfig(backend="openai", url=endpoint, model="served-model"),
+    )
     build_corpus(cfg, run, tokenizer=tiny_tokenizer, phase="regex")
     build_corpus(cfg, run, tokenizer=tiny_tokenizer, phase="llm")
     assert len(Handler.calls) == 4 and Handler.calls[0]["model"] == "served-model"
@@ -128,8 +143,12 @@ def test_tiny_local_model_output_is_rejected(tmp_path: Path, tiny_tokenizer, tin
     """A random tiny Qwen3 writes garbage: every answer must be rejected, the regex text kept."""
     run = make_run(tmp_path, ["a", "b", "c"])
     backend = TransformersBackend(tiny_qwen3(), tiny_tokenizer, batch_size=2)
-    cfg = CorpusConfig(min_chars=50, drop_near_duplicates=False, near_dup_threshold=0.99,
-                       llm=LLMConfig(max_new_tokens=24, batch_size=2))
+    cfg = CorpusConfig(
+        min_chars=50,
+        drop_near_duplicates=False,
+        near_dup_threshold=0.99,
+        llm=LLMConfig(max_new_tokens=24, batch_size=2),
+    )
     build_corpus(cfg, run, tokenizer=tiny_tokenizer, phase="regex")
     build_corpus(cfg, run, tokenizer=tiny_tokenizer, phase="llm", llm_backend=backend)
     report = json.loads((run / "llm" / "report.json").read_text())

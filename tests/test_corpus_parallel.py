@@ -38,7 +38,9 @@ def _tree(path: Path) -> dict[str, bytes]:
     return {f.name: f.read_bytes() for f in sorted(path.iterdir()) if f.is_file()}
 
 
-@pytest.mark.parametrize("start_method", [m for m in ("fork", "forkserver") if m in multiprocessing.get_all_start_methods()])
+@pytest.mark.parametrize(
+    "start_method", [m for m in ("fork", "forkserver") if m in multiprocessing.get_all_start_methods()]
+)
 def test_two_workers_write_the_same_bytes_and_report_as_one(tmp_path: Path, counted_pools, monkeypatch, start_method):
     from test_corpus_extract import corrupt_pdf
     from test_corpus_replica import write_replica_run
@@ -121,7 +123,10 @@ def test_a_pdf_that_kills_its_worker_is_a_named_failure(tmp_path: Path, monkeypa
     for rec in records:
         doc = json.loads((tmp_path / "extracted" / f"{rec['id']}.json").read_text())
         assert doc["source"] == items[rec["id"]]["source"] and doc["pdf_failures"] == items[rec["id"]]["pdf_failures"]
-    assert json.loads((tmp_path / "extracted" / f"{crash['id']}.json").read_text())["pdf"] == records[2]["attachments"][1]["path"]
+    assert (
+        json.loads((tmp_path / "extracted" / f"{crash['id']}.json").read_text())["pdf"]
+        == records[2]["attachments"][1]["path"]
+    )
 
 
 def test_workers_default_to_the_usable_cpus():

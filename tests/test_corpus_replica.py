@@ -39,17 +39,32 @@ def write_replica_run(site, run: Path, limit: int | None = None) -> list:
         atts = []
         n_pdf = 0
         for att in a.attachments:
-            entry = {"url": att.url(a.id), "type": "pdf" if att.kind == "pdf" else "other", "label": att.label,
-                     "language": att.language, "status": "pending"}
+            entry = {
+                "url": att.url(a.id),
+                "type": "pdf" if att.kind == "pdf" else "other",
+                "label": att.label,
+                "language": att.language,
+                "status": "pending",
+            }
             if att.kind == "pdf":
                 name = f"{a.id}.pdf" if n_pdf == 0 else f"{a.id}-{n_pdf}.pdf"
                 n_pdf += 1
                 (run / "pdfs" / name).write_bytes(site.attachment_bytes(a.id, att.no))
                 entry.update(path=f"pdfs/{name}", status="ok")
             atts.append(entry)
-        records.append({"id": a.id, "language": a.language, "url": a.url_path, "title": a.title,
-                        "subtitle": a.subtitle, "date": a.date.isoformat(), "body": html_body(a),
-                        "tags": list(a.tags), "attachments": atts})
+        records.append(
+            {
+                "id": a.id,
+                "language": a.language,
+                "url": a.url_path,
+                "title": a.title,
+                "subtitle": a.subtitle,
+                "date": a.date.isoformat(),
+                "body": html_body(a),
+                "tags": list(a.tags),
+                "attachments": atts,
+            }
+        )
     write_jsonl(run / "articles.jsonl", records)
     return arts
 
@@ -112,7 +127,9 @@ def test_fidelity_and_rerun_skip(replica_run, tiny_tokenizer):
             if doc["source"] == "pdf" and a.pdf_kind == "two_column":
                 two_column.append(scores[-1])
             # Contact lines, the company paragraph and the disclaimer must be gone.
-            marks = [c["email"] for c in a.contacts] + [c["phone"] for c in a.contacts] + ["www.bmw.de/wltp", "four brands"]
+            marks = (
+                [c["email"] for c in a.contacts] + [c["phone"] for c in a.contacts] + ["www.bmw.de/wltp", "four brands"]
+            )
             leftovers += [(a.id, m) for m in marks if m in doc["body"] and m not in a.ground_truth_body]
     scores.sort()
     assert scores[len(scores) // 2] >= 0.98
@@ -133,8 +150,9 @@ def test_dataset_loads_and_renders_through_the_chat_template(replica_run, tiny_t
 
     site, run = replica_run
     build_corpus(CorpusConfig(style=style), run, tokenizer=tiny_tokenizer, phase="format")
-    ds = datasets.load_dataset("json", data_files={"train": str(run / "dataset" / "train.jsonl"),
-                                                   "eval": str(run / "dataset" / "eval.jsonl")})
+    ds = datasets.load_dataset(
+        "json", data_files={"train": str(run / "dataset" / "train.jsonl"), "eval": str(run / "dataset" / "eval.jsonl")}
+    )
     assert ds["train"].num_rows > 0 and ds["eval"].num_rows > 0
     row = ds["train"][0]
     assert row["style"] == style and len(row["family_id"]) == 7

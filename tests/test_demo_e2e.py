@@ -29,13 +29,20 @@ def _demo_cmd(out: Path) -> list[str]:
 
 def _env(tmp: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(PRESSTUNE_CACHE=str(tmp / "cache"), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
-               HF_DATASETS_OFFLINE="1", PYTHONUNBUFFERED="1")
+    env.update(
+        PRESSTUNE_CACHE=str(tmp / "cache"),
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        HF_DATASETS_OFFLINE="1",
+        PYTHONUNBUFFERED="1",
+    )
     return env
 
 
 def _complete_checkpoints(variant_dir: Path) -> list[int]:
-    return sorted(int(p.name.split("-")[-1]) for p in variant_dir.glob("checkpoint-*") if (p / "trainer_state.json").is_file())
+    return sorted(
+        int(p.name.split("-")[-1]) for p in variant_dir.glob("checkpoint-*") if (p / "trainer_state.json").is_file()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +63,9 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
         time.sleep(0.05)
     proc.wait()
     log.close()
-    assert killed_at is not None, "the demo never reached a mid-training checkpoint:\n" + (tmp / "first.log").read_text()[-3000:]
+    assert killed_at is not None, (
+        "the demo never reached a mid-training checkpoint:\n" + (tmp / "first.log").read_text()[-3000:]
+    )
     again = subprocess.run(_demo_cmd(out), env=_env(tmp), capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-4000:]
     return {"out": out, "killed_at": killed_at, "stdout": again.stdout, "tmp": tmp}
@@ -77,7 +86,10 @@ def test_demo_finishes_with_a_report_after_a_kill(demo_run: dict) -> None:
         assert metrics["metrics"]["perplexity_text"]["value"] > 1
     assert "DEMO SCALE" in html
     # the variants really are smaller
-    layers = {n: json.loads((out / "metrics" / f"{n}.json").read_text())["metrics"]["layers"]["value"] for n in ("original", "dropped", "pruned")}
+    layers = {
+        n: json.loads((out / "metrics" / f"{n}.json").read_text())["metrics"]["layers"]["value"]
+        for n in ("original", "dropped", "pruned")
+    }
     assert layers == {"original": 8, "dropped": 7, "pruned": 6}
 
 
@@ -91,7 +103,10 @@ def test_training_resumed_from_the_checkpoint(demo_run: dict) -> None:
     assert steps == sorted(set(steps)), "no step logged twice after the resume"
     assert steps[0] < resumed_step < steps[-1] <= result["global_step"]  # one curve: before and after the checkpoint
     html = (demo_run["out"] / "report" / "index.html").read_text(encoding="utf-8")
-    assert "<table id='training'>" in html and f"<td>{resumed_step}</td></tr>" in html.split("<table id='training'>")[1].split("</table>")[0]
+    assert (
+        "<table id='training'>" in html
+        and f"<td>{resumed_step}</td></tr>" in html.split("<table id='training'>")[1].split("</table>")[0]
+    )
 
 
 def _chromium() -> str | None:
@@ -99,8 +114,10 @@ def _chromium() -> str | None:
 
 
 # CI installs Chromium and sets PRESSTUNE_REQUIRE_CHROMIUM: there a missing browser fails, not skips.
-@pytest.mark.skipif(_chromium() is None and not os.environ.get("PRESSTUNE_REQUIRE_CHROMIUM"),
-                    reason="no Chromium installed (apt install chromium)")
+@pytest.mark.skipif(
+    _chromium() is None and not os.environ.get("PRESSTUNE_REQUIRE_CHROMIUM"),
+    reason="no Chromium installed (apt install chromium)",
+)
 def test_report_renders_in_headless_chromium(demo_run: dict) -> None:
     from PIL import Image
 
@@ -108,15 +125,30 @@ def test_report_renders_in_headless_chromium(demo_run: dict) -> None:
     index = (demo_run["out"] / "report" / "index.html").resolve()
     shot = demo_run["tmp"] / "report.png"
     # No background networking of any kind: the test must not reach anything but the local file.
-    common = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
-              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-              "--disable-quic", "--no-first-run", "--user-data-dir=" + str(demo_run["tmp"] / "chromium-profile")]
+    common = [
+        _chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--allow-file-access-from-files",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--no-first-run",
+        "--user-data-dir=" + str(demo_run["tmp"] / "chromium-profile"),
+    ]
     dom = subprocess.run([*common, "--dump-dom", index.as_uri()], capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0, dom.stderr[-2000:]
     rendered = dom.stdout
-    assert "<table id=\"variants\">" in rendered and rendered.count("<tr>") >= 5
-    subprocess.run([*common, f"--screenshot={shot}", "--window-size=1400,1800", "--hide-scrollbars", index.as_uri()],
-                   capture_output=True, text=True, timeout=120, check=True)
+    assert '<table id="variants">' in rendered and rendered.count("<tr>") >= 5
+    subprocess.run(
+        [*common, f"--screenshot={shot}", "--window-size=1400,1800", "--hide-scrollbars", index.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     image = Image.open(shot).convert("L")
     assert image.size == (1400, 1800)
     dark = sum(image.histogram()[:128])  # pixels darker than mid-grey: text, table rules, plots
@@ -129,8 +161,13 @@ def test_evaluate_rerun_alone_on_the_demo_run_reuses_its_results(demo_run: dict)
     metrics done with the same settings and keeps them byte for byte."""
     out: Path = demo_run["out"]
     before = {p.name: p.read_bytes() for p in (out / "metrics").glob("*.json")}
-    proc = subprocess.run([sys.executable, "-m", "presstune.cli", "evaluate", "--run", str(out), "--variant", "all"],
-                          env=_env(demo_run["tmp"]), capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "presstune.cli", "evaluate", "--run", str(out), "--variant", "all"],
+        env=_env(demo_run["tmp"]),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     assert set(before) >= {"base.json", "original.json", "dropped.json", "pruned.json"}
     assert {p.name: p.read_bytes() for p in (out / "metrics").glob("*.json")} == before

@@ -9,14 +9,20 @@ import pytest
 import torch
 
 from presstune.evaluate.perplexity import (
-    ScoredDoc, chat_doc, continuation_logprobs, plan_windows, score_documents, summarize, text_doc,
+    ScoredDoc,
+    chat_doc,
+    continuation_logprobs,
+    plan_windows,
+    score_documents,
+    summarize,
+    text_doc,
 )
 
 TEXTS = [
     "Munich. The BMW Group presents the new BMW iX3 with 340 kW at the Leipzig plant.",
     "The price starts at € 68,900.",
     "Production begins in Debrecen in March 2026. " * 3,
-    "Oliver Zipse said: \"This is a milestone.\"",
+    'Oliver Zipse said: "This is a milestone."',
     "Die BMW Group präsentiert das neue Modell im Werk München.",
 ]
 
@@ -105,12 +111,20 @@ def test_batch_size_and_padding_do_not_change_ppl(tiny_qwen3, tiny_tokenizer):
 
 def test_chat_scores_only_completion_tokens(tiny_qwen3, tiny_tokenizer):
     model = tiny_qwen3(seed=4)
-    prompt = [{"role": "system", "content": "You know the press releases."},
-              {"role": "user", "content": "What is the power output?"}]
+    prompt = [
+        {"role": "system", "content": "You know the press releases."},
+        {"role": "user", "content": "What is the power output?"},
+    ]
     completion = [{"role": "assistant", "content": "The power output is 340 kW."}]
     doc = chat_doc(tiny_tokenizer, "r1", prompt, completion)
-    prompt_len = len(tiny_tokenizer(tiny_tokenizer.apply_chat_template(
-        prompt, tokenize=False, add_generation_prompt=True, enable_thinking=False), add_special_tokens=False)["input_ids"])
+    prompt_len = len(
+        tiny_tokenizer(
+            tiny_tokenizer.apply_chat_template(
+                prompt, tokenize=False, add_generation_prompt=True, enable_thinking=False
+            ),
+            add_special_tokens=False,
+        )["input_ids"]
+    )
     assert doc.targets[0] == prompt_len
     assert doc.ids[-1] == tiny_tokenizer.convert_tokens_to_ids("<|im_end|>")
     scored_text = tiny_tokenizer.decode([doc.ids[p] for p in doc.targets])

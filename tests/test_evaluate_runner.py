@@ -15,9 +15,9 @@ from presstune.rundir import RunDir, read_jsonl, write_jsonl
 SYSTEM = "You are a helpful assistant that knows the company's press releases."
 BODIES = {
     "T0000001EN": "Munich. The BMW Group presents the new BMW iX3 with 340 kW at the Leipzig plant. "
-                  "The price starts at € 68,900. Production begins in Debrecen in March 2026.",
-    "T0000002EN": "Oliver Zipse, Chairman of the Board of Management, said: \"This is a milestone.\" "
-                  "The range is 805 km (WLTP). The power output is 250 kW.",
+    "The price starts at € 68,900. Production begins in Debrecen in March 2026.",
+    "T0000002EN": 'Oliver Zipse, Chairman of the Board of Management, said: "This is a milestone." '
+    "The range is 805 km (WLTP). The power output is 250 kW.",
     "T0000003EN": "Die BMW Group präsentiert das neue Modell im Werk München. The price starts at € 54,000.",
 }
 #: train-split documents (knowledge QA asks about these only)
@@ -44,49 +44,102 @@ def make_tiny_run(root: Path, tokenizer, make_model, with_adapter: bool = True) 
     if with_adapter:
         from peft import LoraConfig, get_peft_model
 
-        peft_model = get_peft_model(make_model(seed=1, num_hidden_layers=3),
-                                    LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False))
+        peft_model = get_peft_model(
+            make_model(seed=1, num_hidden_layers=3),
+            LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False),
+        )
         peft_model.save_pretrained(run / "checkpoints" / "small")
     docs, rows = [], []
     train_rows = []
     for aid, body in [*BODIES.items(), *TRAIN_BODIES.items()]:
         split = "train" if aid in TRAIN_BODIES else "eval"
-        docs.append({"id": aid, "family_id": aid[1:8], "language": "en", "date": "2025-12-05", "title": f"Title {aid}",
-                     "split": split, "source": "html", "chars": len(body), "body": body})
-        (rows if split == "eval" else train_rows).append({
-            "prompt": [{"role": "system", "content": SYSTEM},
-                       {"role": "user", "content": f"Write the press release titled Title {aid}."}],
-            "completion": [{"role": "assistant", "content": body}], "id": aid, "family_id": aid[1:8],
-            "language": "en", "date": "2025-12-05", "title": f"Title {aid}", "source": "html", "style": "instruct"})
+        docs.append(
+            {
+                "id": aid,
+                "family_id": aid[1:8],
+                "language": "en",
+                "date": "2025-12-05",
+                "title": f"Title {aid}",
+                "split": split,
+                "source": "html",
+                "chars": len(body),
+                "body": body,
+            }
+        )
+        (rows if split == "eval" else train_rows).append(
+            {
+                "prompt": [
+                    {"role": "system", "content": SYSTEM},
+                    {"role": "user", "content": f"Write the press release titled Title {aid}."},
+                ],
+                "completion": [{"role": "assistant", "content": body}],
+                "id": aid,
+                "family_id": aid[1:8],
+                "language": "en",
+                "date": "2025-12-05",
+                "title": f"Title {aid}",
+                "source": "html",
+                "style": "instruct",
+            }
+        )
     write_jsonl(run / "dataset" / "documents.jsonl", docs)
     write_jsonl(run / "dataset" / "eval.jsonl", rows)
     write_jsonl(run / "dataset" / "train.jsonl", train_rows)
     # the power question names only the model, with a different answer per article (ambiguous)
-    facts = [{"id": aid, "family_id": aid[1:8], "language": "en", "facts": {"power_kw": 340 + k},
-              "qa": [{"question": "What is the power output of the BMW iX3?", "answer": f"{340 + k} kW", "fact_key": "power_kw"},
-                     {"question": f"Where does production begin according to Title {aid}?", "answer": "Debrecen",
-                      "fact_key": "plant"}]}
-             for k, aid in enumerate([*BODIES, *TRAIN_BODIES, OTHER_ID])]
+    facts = [
+        {
+            "id": aid,
+            "family_id": aid[1:8],
+            "language": "en",
+            "facts": {"power_kw": 340 + k},
+            "qa": [
+                {
+                    "question": "What is the power output of the BMW iX3?",
+                    "answer": f"{340 + k} kW",
+                    "fact_key": "power_kw",
+                },
+                {
+                    "question": f"Where does production begin according to Title {aid}?",
+                    "answer": "Debrecen",
+                    "fact_key": "plant",
+                },
+            ],
+        }
+        for k, aid in enumerate([*BODIES, *TRAIN_BODIES, OTHER_ID])
+    ]
     write_jsonl(run / "facts.jsonl", facts)
-    cfg = validate({
-        "run": {"name": "demo", "root": str(root)},
-        "model": {"name_or_path": str(base_dir)},
-        "variants": [{"name": "small", "kind": "pruned", "keep_layers": 3}],
-        "evaluate": {"window": 24, "stride": 16, "batch_size": 3, "max_new_tokens": 6, "se_max_new_tokens": 5,
-                     "se_samples": 3, "se_questions": 2, "qa_questions": 4, "qa_train_questions": 3,
-                     "generation_prompts": 2,
-                     "bootstrap_samples": 50, "speed_prompt_tokens": 8, "speed_new_tokens": 3, "speed_repeats": 1,
-                     "se_clustering": "entailment"},
-    })
+    cfg = validate(
+        {
+            "run": {"name": "demo", "root": str(root)},
+            "model": {"name_or_path": str(base_dir)},
+            "variants": [{"name": "small", "kind": "pruned", "keep_layers": 3}],
+            "evaluate": {
+                "window": 24,
+                "stride": 16,
+                "batch_size": 3,
+                "max_new_tokens": 6,
+                "se_max_new_tokens": 5,
+                "se_samples": 3,
+                "se_questions": 2,
+                "qa_questions": 4,
+                "qa_train_questions": 3,
+                "generation_prompts": 2,
+                "bootstrap_samples": 50,
+                "speed_prompt_tokens": 8,
+                "speed_new_tokens": 3,
+                "speed_repeats": 1,
+                "se_clustering": "entailment",
+            },
+        }
+    )
     RunDir(run).create().record_config(cfg.model_dump(mode="json"))
     return run, cfg
 
 
 @pytest.fixture
 def nli_judge():
-    from test_evaluate_se import bag_of_words_nli
-
     from presstune.evaluate.semantic_entropy import EntailmentJudge
+    from test_evaluate_se import bag_of_words_nli
 
     return EntailmentJudge(*bag_of_words_nli())
 
@@ -116,10 +169,17 @@ def test_evaluate_variant_writes_metrics(tmp_path, tiny_tokenizer, tiny_qwen3, n
     n_bytes = sum(len(b.encode()) for b in BODIES.values())
     assert m["bpb_text"]["bytes"] == n_bytes
     assert m["bpb_text"]["value"] == pytest.approx(
-        math.log(m["perplexity_text"]["value"]) * m["perplexity_text"]["tokens"] / math.log(2) / n_bytes, rel=1e-6)
+        math.log(m["perplexity_text"]["value"]) * m["perplexity_text"]["tokens"] / math.log(2) / n_bytes, rel=1e-6
+    )
     # the LoRA adapter (non-zero init) was merged: the adapted model differs from the untuned variant
-    untuned = evaluate_variant(cfg.evaluate, run, "small-untuned", config=cfg, judge=nli_judge,
-                               source={"kind": "untuned", "model": str(run / "variants" / "small"), "adapter": None})
+    untuned = evaluate_variant(
+        cfg.evaluate,
+        run,
+        "small-untuned",
+        config=cfg,
+        judge=nli_judge,
+        source={"kind": "untuned", "model": str(run / "variants" / "small"), "adapter": None},
+    )
     assert untuned["metrics"]["perplexity_text"]["value"] != pytest.approx(m["perplexity_text"]["value"], rel=1e-6)
 
     # QA from the fact sheets of eval articles only (2 questions x 3 articles, capped at 4)
@@ -134,7 +194,12 @@ def test_evaluate_variant_writes_metrics(tmp_path, tiny_tokenizer, tiny_qwen3, n
     assert len(train_rows) == 3 and {r["article_id"] for r in train_rows} <= set(TRAIN_BODIES)
     assert not {r["qid"] for r in train_rows} & {r["qid"] for r in qa_rows}
     assert all(r["answer_tokens"] > 0 and r["answer_logprob"] < 0 for r in train_rows)
-    for key in ("qa_train_exact_match", "qa_train_contains", "qa_train_answer_logprob_per_token", "qa_train_answer_logprob"):
+    for key in (
+        "qa_train_exact_match",
+        "qa_train_contains",
+        "qa_train_answer_logprob_per_token",
+        "qa_train_answer_logprob",
+    ):
         metric = m[key]
         assert metric["questions"] == 3 and metric["pool_questions"] == 4 and metric["split"] == "train", key
         assert metric["source"] == "facts" and metric["articles"] == len({r["article_id"] for r in train_rows}), key
@@ -144,7 +209,8 @@ def test_evaluate_variant_writes_metrics(tmp_path, tiny_tokenizer, tiny_qwen3, n
     lo, hi = m["qa_train_answer_logprob_per_token"]["ci95"]
     assert lo <= m["qa_train_answer_logprob_per_token"]["value"] <= hi
     assert m["qa_train_answer_logprob_per_token"]["value"] == pytest.approx(
-        sum(r["answer_logprob"] for r in train_rows) / sum(r["answer_tokens"] for r in train_rows))
+        sum(r["answer_logprob"] for r in train_rows) / sum(r["answer_tokens"] for r in train_rows)
+    )
     # the power question is asked of both train articles with different answers
     assert m["qa_train_contains"]["ambiguous_questions"] == sum(r["fact_key"] == "power_kw" for r in train_rows)
     assert doc["seconds"]["qa_train"] >= 0
@@ -182,7 +248,9 @@ def test_evaluate_cli_base_and_variant(tmp_path, tiny_tokenizer, tiny_qwen3):
     register(app)
     run, cfg = make_tiny_run(tmp_path, tiny_tokenizer, tiny_qwen3, with_adapter=False)
     runner = CliRunner()
-    res = runner.invoke(app, ["evaluate", "--run", str(run), "--variant", "all", "--set", "evaluate.se_clustering=none"])
+    res = runner.invoke(
+        app, ["evaluate", "--run", str(run), "--variant", "all", "--set", "evaluate.se_clustering=none"]
+    )
     assert res.exit_code == 0, res.output
     assert (run / "metrics" / "base.json").is_file() and (run / "metrics" / "small.json").is_file()
     base = json.loads((run / "metrics" / "base.json").read_text())
@@ -191,8 +259,9 @@ def test_evaluate_cli_base_and_variant(tmp_path, tiny_tokenizer, tiny_qwen3):
     assert small["source"]["kind"] == "untuned"
     # the base model is asked the same knowledge questions as the variant
     assert base["metrics"]["qa_train_contains"]["questions"] == small["metrics"]["qa_train_contains"]["questions"] == 3
-    assert ([r["qid"] for r in read_jsonl(run / "metrics" / "qa_train" / "base.jsonl")]
-            == [r["qid"] for r in read_jsonl(run / "metrics" / "qa_train" / "small.jsonl")])
+    assert [r["qid"] for r in read_jsonl(run / "metrics" / "qa_train" / "base.jsonl")] == [
+        r["qid"] for r in read_jsonl(run / "metrics" / "qa_train" / "small.jsonl")
+    ]
     assert "semantic_entropy" not in small["metrics"]
     assert RunDir(run).stage_done("evaluate.small")
     res = runner.invoke(app, ["evaluate", "--run", str(run), "--variant", "nope"])
@@ -242,8 +311,9 @@ def test_qa_sets_split_by_recorded_split(tmp_path, tiny_tokenizer, tiny_qwen3):
     assert {it.article_id for it in tpl["heldout"]["items"]} <= set(BODIES)
     # no documents.jsonl: the split files' rows (instruct completions) serve
     (run / "dataset" / "documents.jsonl").unlink()
-    rows_only = qa_sets(RunDir(run), cfg.evaluate.model_copy(update={"qa_source": "templates"}), cfg,
-                        load_eval_data(RunDir(run), None))
+    rows_only = qa_sets(
+        RunDir(run), cfg.evaluate.model_copy(update={"qa_source": "templates"}), cfg, load_eval_data(RunDir(run), None)
+    )
     assert {it.article_id for it in rows_only["train"]["items"]} == set(TRAIN_BODIES)
 
     off = qa_sets(RunDir(run), cfg.evaluate.model_copy(update={"qa_train_questions": 0}), cfg, data)

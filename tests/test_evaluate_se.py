@@ -9,12 +9,33 @@ import pytest
 import torch
 
 from presstune.evaluate.semantic_entropy import (
-    EmbeddingJudge, EntailmentJudge, discrete_semantic_entropy, greedy_clusters, likelihood_semantic_entropy,
+    EmbeddingJudge,
+    EntailmentJudge,
+    discrete_semantic_entropy,
+    greedy_clusters,
+    likelihood_semantic_entropy,
     question_entropy,
 )
 
-WORDS = ["what", "is", "the", "power", "capital", "of", "340", "kw", "250", "paris", "london", "berlin",
-         "rome", "madrid", "city", "?", "."]
+WORDS = [
+    "what",
+    "is",
+    "the",
+    "power",
+    "capital",
+    "of",
+    "340",
+    "kw",
+    "250",
+    "paris",
+    "london",
+    "berlin",
+    "rome",
+    "madrid",
+    "city",
+    "?",
+    ".",
+]
 
 
 def bag_of_words_nli():
@@ -37,9 +58,17 @@ def bag_of_words_nli():
     TA, TB, CLS, D0 = 2 * V, 2 * V + 2, 2 * V + 4, 2 * V + 6
     Z = D0 + 2 * V
     config = BertConfig(
-        vocab_size=V, hidden_size=H, num_hidden_layers=1, num_attention_heads=2, intermediate_size=2 * V,
-        hidden_act="relu", max_position_embeddings=64, type_vocab_size=2, hidden_dropout_prob=0.0,
-        attention_probs_dropout_prob=0.0, num_labels=3,
+        vocab_size=V,
+        hidden_size=H,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=2 * V,
+        hidden_act="relu",
+        max_position_embeddings=64,
+        type_vocab_size=2,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+        num_labels=3,
         id2label={0: "CONTRADICTION", 1: "NEUTRAL", 2: "ENTAILMENT"},
         label2id={"CONTRADICTION": 0, "NEUTRAL": 1, "ENTAILMENT": 2},
     )
@@ -47,8 +76,11 @@ def bag_of_words_nli():
     with torch.no_grad():
         for p in model.parameters():
             p.zero_()
-        for ln in (model.bert.embeddings.LayerNorm, model.bert.encoder.layer[0].attention.output.LayerNorm,
-                   model.bert.encoder.layer[0].output.LayerNorm):
+        for ln in (
+            model.bert.embeddings.LayerNorm,
+            model.bert.encoder.layer[0].attention.output.LayerNorm,
+            model.bert.encoder.layer[0].output.LayerNorm,
+        ):
             ln.weight.fill_(1.0)
         emb = model.bert.embeddings
         for t in range(V):
@@ -90,8 +122,10 @@ def test_nli_model_decides_entailment():
     assert judge.entailment_id == 2
     assert tok.unk_token_id not in tok("what is the power ? 340 kw .")["input_ids"]  # every word has its dim
     q = "what is the power ?"
-    got = judge.entails([f"{q} 340 kw", f"{q} 340 kw", f"{q} 340 kw", f"{q} the power is 340 kw ."],
-                        [f"{q} 340 kw", f"{q} 250 kw", f"{q} kw 340", f"{q} 340 kw is the power ."])
+    got = judge.entails(
+        [f"{q} 340 kw", f"{q} 340 kw", f"{q} 340 kw", f"{q} the power is 340 kw ."],
+        [f"{q} 340 kw", f"{q} 250 kw", f"{q} kw 340", f"{q} 340 kw is the power ."],
+    )
     assert got == [True, False, True, True]
 
 
@@ -144,9 +178,13 @@ def test_generate_chat_batched_matches_single(tiny_qwen3, tiny_tokenizer):
     from presstune.evaluate.generation import generate_chat
 
     model = tiny_qwen3(seed=7)
-    prompts = [[{"role": "user", "content": "What is the power output?"}],
-               [{"role": "system", "content": "You know the press releases."},
-                {"role": "user", "content": "Where is production in March 2026 at the Debrecen plant?"}]]
+    prompts = [
+        [{"role": "user", "content": "What is the power output?"}],
+        [
+            {"role": "system", "content": "You know the press releases."},
+            {"role": "user", "content": "Where is production in March 2026 at the Debrecen plant?"},
+        ],
+    ]
     batched = generate_chat(model, tiny_tokenizer, prompts, max_new_tokens=12, batch_size=2)
     single = [generate_chat(model, tiny_tokenizer, [p], max_new_tokens=12)[0] for p in prompts]
     eot = tiny_tokenizer.convert_tokens_to_ids("<|im_end|>")
@@ -154,7 +192,8 @@ def test_generate_chat_batched_matches_single(tiny_qwen3, tiny_tokenizer):
         assert b[0].ids == s[0].ids
         assert eot not in b[0].ids and len(b[0].ids) <= 12
         assert b[0].text == tiny_tokenizer.decode(b[0].ids, skip_special_tokens=True).strip()
-    samples = generate_chat(model, tiny_tokenizer, prompts, max_new_tokens=8, num_return_sequences=5,
-                            temperature=1.0, seed=0)
+    samples = generate_chat(
+        model, tiny_tokenizer, prompts, max_new_tokens=8, num_return_sequences=5, temperature=1.0, seed=0
+    )
     assert [len(g) for g in samples] == [5, 5]
     assert len({tuple(g.ids) for g in samples[0]}) > 1  # T=1 samples of a random model differ

@@ -67,7 +67,10 @@ def reference_numbers(model, tokenizer, texts):
     finally:
         model.model.norm = norm
     x = torch.nn.functional.normalize(torch.stack(last), dim=-1)
-    d = {n: (torch.arccos((x[:, : L + 1 - n] * x[:, n:]).sum(-1).clamp(-1, 1)) / math.pi).mean(0) for n in range(1, L + 1)}
+    d = {
+        n: (torch.arccos((x[:, : L + 1 - n] * x[:, n:]).sum(-1).clamp(-1, 1)) / math.pi).mean(0)
+        for n in range(1, L + 1)
+    }
     return (1 - cos_sum / tokens).tolist(), d
 
 
@@ -120,9 +123,15 @@ def test_calibration_records_and_files(tmp_path, tiny_tokenizer, model):
     dataset.mkdir(parents=True)
     lines = [
         json.dumps({"text": "Plain article text about the BMW iX3."}),
-        json.dumps({"prompt": [{"role": "user", "content": "What is new?"}],
-                    "completion": [{"role": "assistant", "content": "The iX3."}]}),
-        json.dumps({"messages": [{"role": "user", "content": "Where?"}, {"role": "assistant", "content": "Debrecen."}]}),
+        json.dumps(
+            {
+                "prompt": [{"role": "user", "content": "What is new?"}],
+                "completion": [{"role": "assistant", "content": "The iX3."}],
+            }
+        ),
+        json.dumps(
+            {"messages": [{"role": "user", "content": "Where?"}, {"role": "assistant", "content": "Debrecen."}]}
+        ),
         "{not json",
         json.dumps({"title": "no text field"}),
         "",
@@ -130,9 +139,14 @@ def test_calibration_records_and_files(tmp_path, tiny_tokenizer, model):
     (dataset / "train.jsonl").write_text("\n".join(lines) + "\n")
     texts, errors = load_calibration_texts(dataset, tiny_tokenizer, samples=10)
     assert texts[0] == "Plain article text about the BMW iX3."
-    assert texts[1] == "<|im_start|>user\nWhat is new?<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nThe iX3.<|im_end|>\n"
+    assert (
+        texts[1]
+        == "<|im_start|>user\nWhat is new?<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nThe iX3.<|im_end|>\n"
+    )
     assert texts[2].startswith("<|im_start|>user\nWhere?")
-    assert len(errors) == 2 and errors[0].endswith("train.jsonl:4: skipped: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)")
+    assert len(errors) == 2 and errors[0].endswith(
+        "train.jsonl:4: skipped: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
+    )
     assert "train.jsonl:5: skipped: no 'text'" in errors[1]
     # Without a chat template: plain concatenation of the contents.
     plain, _ = load_calibration_texts(dataset / "train.jsonl", None, samples=10)
@@ -159,24 +173,64 @@ def test_cli_importance_then_variants(tmp_path, tiny_qwen3, tiny_tokenizer):
     register(app)
     runner = CliRunner()
 
-    result = runner.invoke(app, ["importance", "--model", str(base), "--data", str(run / "dataset"), "--dtype", "float32",
-                                 "--device", "cpu", "--block-size", "3"])
+    result = runner.invoke(
+        app,
+        [
+            "importance",
+            "--model",
+            str(base),
+            "--data",
+            str(run / "dataset"),
+            "--dtype",
+            "float32",
+            "--device",
+            "cpu",
+            "--block-size",
+            "3",
+        ],
+    )
     assert result.exit_code == 0, result.output
     imp = run / "models" / "importance.json"
     assert imp.is_file() and (run / "models" / "importance.png").is_file()
     data = json.loads(imp.read_text())
     assert data["samples"] == 5 and data["recommendation"]["block"]["n"] == 3
 
-    result = runner.invoke(app, ["variant", "--kind", "dropped", "--model", str(base), "--importance", str(imp),
-                                 "--out", str(tmp_path / "dropped")])
+    result = runner.invoke(
+        app,
+        [
+            "variant",
+            "--kind",
+            "dropped",
+            "--model",
+            str(base),
+            "--importance",
+            str(imp),
+            "--out",
+            str(tmp_path / "dropped"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     dropped = AutoModelForCausalLM.from_pretrained(tmp_path / "dropped")
     assert dropped.config.num_hidden_layers == 5
     card = json.loads((tmp_path / "dropped" / "variant.json").read_text())
     assert card["removed_layers"] == [data["recommendation"]["drop_layer"]]
 
-    result = runner.invoke(app, ["variant", "--kind", "pruned", "--keep", "3", "--model", str(base), "--importance", str(imp),
-                                 "--out", str(tmp_path / "pruned")])
+    result = runner.invoke(
+        app,
+        [
+            "variant",
+            "--kind",
+            "pruned",
+            "--keep",
+            "3",
+            "--model",
+            str(base),
+            "--importance",
+            str(imp),
+            "--out",
+            str(tmp_path / "pruned"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     block = data["recommendation"]["block"]
     card = json.loads((tmp_path / "pruned" / "variant.json").read_text())

@@ -32,4 +32,6 @@ def test_build_variant_in_memory_from_checkpoint(tmp_path, tiny_qwen3, tiny_toke
     assert model.config.num_hidden_layers == len(model.model.layers) == 3
     kept = [i for i in range(4) if i not in info["removed_layers"]]
     for new, old in enumerate(kept):
-        assert torch.equal(model.model.layers[new].self_attn.q_proj.weight, base.model.layers[old].self_attn.q_proj.weight)
+        assert torch.equal(
+            model.model.layers[new].self_attn.q_proj.weight, base.model.layers[old].self_attn.q_proj.weight
+        )

@@ -48,8 +48,12 @@ def test_qwen3_8b_offline_figures():
 
 def test_packaged_family_matches_published_sizes():
     expected = {  # total parameters, tied embeddings
-        "Qwen3-0.6B": (596_049_920, True), "Qwen3-1.7B": (1_720_574_976, True), "Qwen3-4B": (4_022_468_096, True),
-        "Qwen3-8B": (8_190_735_360, False), "Qwen3-14B": (14_768_307_200, False), "Qwen3-32B": (32_762_123_264, False),
+        "Qwen3-0.6B": (596_049_920, True),
+        "Qwen3-1.7B": (1_720_574_976, True),
+        "Qwen3-4B": (4_022_468_096, True),
+        "Qwen3-8B": (8_190_735_360, False),
+        "Qwen3-14B": (14_768_307_200, False),
+        "Qwen3-32B": (32_762_123_264, False),
     }
     assert packaged_config_names() == sorted(expected)
     for name, (total, tied) in expected.items():
@@ -71,7 +75,9 @@ def test_cli_params_text_json_detailed_and_local_path(tmp_path):
     result = runner.invoke(app, ["params", "--model", "Qwen3-8B", "--json", "--prune-to", "30"])
     data = json.loads(result.output)
     assert data["total"] == 8_190_735_360 and data["pruned"] == {
-        "keep_layers": 30, "removed_layers": 6, "total": 8_190_735_360 - 6 * 192_946_432,
+        "keep_layers": 30,
+        "removed_layers": 6,
+        "total": 8_190_735_360 - 6 * 192_946_432,
     }
 
     result = runner.invoke(app, ["params", "--model", "Qwen3-0.6B", "--detailed"])
@@ -104,8 +110,13 @@ def test_cli_prints_qwen3_8b_figures_with_no_hub_and_no_cache(tmp_path):
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_", "HUGGINGFACE"))}
     env.update({"HF_ENDPOINT": "http://127.0.0.1:9", "HF_HOME": str(tmp_path / "hf"), "NO_PROXY": "*"})
-    proc = subprocess.run([sys.executable, "-m", "presstune.cli", "params", "--model", "Qwen/Qwen3-8B"],
-                          capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "presstune.cli", "params", "--model", "Qwen/Qwen3-8B"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert re.search(r"^\s*total parameters\s+8\.191B\s+\(8,190,735,360\)$", out, re.M), out

@@ -36,8 +36,12 @@ NEW_TOKENS = 64
 
 def greedy(model, prompt: torch.Tensor, use_cache: bool) -> torch.Tensor:
     return model.generate(
-        prompt, attention_mask=torch.ones_like(prompt), max_new_tokens=NEW_TOKENS, min_new_tokens=NEW_TOKENS,
-        do_sample=False, use_cache=use_cache,
+        prompt,
+        attention_mask=torch.ones_like(prompt),
+        max_new_tokens=NEW_TOKENS,
+        min_new_tokens=NEW_TOKENS,
+        do_sample=False,
+        use_cache=use_cache,
     )
 
 
@@ -92,7 +96,9 @@ CASES = [
 
 
 @pytest.mark.parametrize("label,spec,expected_removed", CASES, ids=[c[0] for c in CASES])
-def test_variant_generation_cache_config_and_reload(label, spec, expected_removed, six_layers, prompt, tiny_tokenizer, tmp_path):
+def test_variant_generation_cache_config_and_reload(
+    label, spec, expected_removed, six_layers, prompt, tiny_tokenizer, tmp_path
+):
     original = copy.deepcopy(six_layers)
     importance = compute_importance(six_layers, tiny_tokenizer, TEXTS, max_length=32, batch_size=2)
     model, info = make_variant(six_layers, spec, importance)
@@ -115,7 +121,7 @@ def test_variant_generation_cache_config_and_reload(label, spec, expected_remove
     with_cache = greedy(model, prompt, use_cache=True)
     without_cache = greedy(model, prompt, use_cache=False)
     assert with_cache.shape[1] == prompt.shape[1] + NEW_TOKENS
-    assert len(set(with_cache[0, prompt.shape[1]:].tolist())) > 5  # a real sequence, not one repeated token
+    assert len(set(with_cache[0, prompt.shape[1] :].tolist())) > 5  # a real sequence, not one repeated token
     assert torch.equal(with_cache, without_cache)
 
     out = save_variant(model, tmp_path / "variant", info, tokenizer=tiny_tokenizer, base_model="tiny")
@@ -134,8 +140,16 @@ def test_variant_generation_cache_config_and_reload(label, spec, expected_remove
 
 def test_missing_weights_warning_is_detected(six_layers, tmp_path):
     """Negative control for the reload check above: a config with one layer too many is reported."""
-    info = {"variant": "x", "kind": "original", "removed_layers": [], "num_layers": 6, "original_layers": 6,
-            "reason": "control", "params_before": 1, "params_after": 1}
+    info = {
+        "variant": "x",
+        "kind": "original",
+        "removed_layers": [],
+        "num_layers": 6,
+        "original_layers": 6,
+        "reason": "control",
+        "params_before": 1,
+        "params_after": 1,
+    }
     save_variant(six_layers, tmp_path / "m", info)
     from transformers import AutoModelForCausalLM
 

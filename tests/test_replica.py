@@ -138,7 +138,10 @@ def test_detail_page_structure(site):
         assert links == [a.url(art.id) for a in art.attachments]
         if art.has_pdf:
             assert doc.xpath("string(//ul[@class='offline-article-list']//span[@class='text'])") == "Printable version"
-            assert re.match(r"PDF, (EN|DE), 1\.21 KB", doc.xpath("string(//ul[@class='offline-article-list']//span[@class='details'])"))
+            assert re.match(
+                r"PDF, (EN|DE), 1\.21 KB",
+                doc.xpath("string(//ul[@class='offline-article-list']//span[@class='details'])"),
+            )
         assert "epaas.api.initialize" in page
     short = html.detail_page(site.articles()[0], "short")
     assert re.search(r'<span class="date">\d\d\.\d\d\.\d{4}</span>', short)
@@ -152,7 +155,12 @@ def test_markup_variants_present(site):
     wrapped = next(a for a in site.articles() if a.markup == "wrapped" and a.body_paragraphs)
     assert re.search(r"\n {2,4}\S", html.body_html(wrapped))
     pages = "".join(html.body_html(a) for a in site.articles())
-    for needle in ("If you have any questions, please contact:", "<strong>The BMW Group</strong>", 'class="text co2_summary"', "<ul>"):
+    for needle in (
+        "If you have any questions, please contact:",
+        "<strong>The BMW Group</strong>",
+        'class="text co2_summary"',
+        "<ul>",
+    ):
         assert needle in pages
 
 
@@ -243,7 +251,9 @@ def test_export_cli_writes_facts_and_samples(tmp_path):
 
     from presstune.replica.cli import replica_app
 
-    res = CliRunner().invoke(replica_app, ["export", "--out", str(tmp_path), "--articles", "15", "--seed", "1", "--pages", "2"])
+    res = CliRunner().invoke(
+        replica_app, ["export", "--out", str(tmp_path), "--articles", "15", "--seed", "1", "--pages", "2"]
+    )
     assert res.exit_code == 0, res.output
     lines = (tmp_path / "facts.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 15 and all(json.loads(line)["body"] is not None for line in lines)
@@ -295,8 +305,14 @@ def test_every_page_and_pdf_is_byte_identical_across_processes():
 
     def digests(hash_seed: str, seed: int) -> dict[str, str]:
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        proc = subprocess.run([sys.executable, "-c", _DIGEST_SCRIPT, "30", str(seed)], capture_output=True,
-                              text=True, env=env, timeout=120, check=True)
+        proc = subprocess.run(
+            [sys.executable, "-c", _DIGEST_SCRIPT, "30", str(seed)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=True,
+        )
         return json.loads(proc.stdout)
 
     a, b = digests("1", 3), digests("2", 3)

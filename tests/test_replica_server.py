@@ -117,12 +117,22 @@ def test_listing_pagination_and_load_more_cover_all(srv, client):
             break
         frag_links += re.findall(r'<h3><a href="([^"]+)"', frag)
     assert frag_links == expected
-    assert client.get(f"{srv.base_url}/article?page=2", headers={"Accept-Language": "en"}).text.count('<span class="date">') == 20
+    assert (
+        client.get(f"{srv.base_url}/article?page=2", headers={"Accept-Language": "en"}).text.count(
+            '<span class="date">'
+        )
+        == 20
+    )
 
 
 def test_detail_routes_slug_legacy_and_404(srv, client):
     art = next(a for a in srv.site.articles() if "%" in a.slug or ":" in a.slug or "/" in a.slug)
-    for url in (art.url_path, art.url_path + "?language=en", f"/global/article/detail/{art.id}", f"/global/article/detail/{art.id}/wrong-slug/x:y"):
+    for url in (
+        art.url_path,
+        art.url_path + "?language=en",
+        f"/global/article/detail/{art.id}",
+        f"/global/article/detail/{art.id}/wrong-slug/x:y",
+    ):
         r = client.get(srv.root_url + url)
         assert r.status_code == 200, url
         assert lhtml.fromstring(r.text).xpath("string(//h1)") == art.title
@@ -263,7 +273,10 @@ def test_faults_are_deterministic_per_path_and_attempt():
 
 
 def test_truncated_pdf_then_ok():
-    with ReplicaServer(articles=20, seed=2, faults=FaultConfig(truncated_pdf=1.0, max_failures=1)) as s, httpx.Client() as c:
+    with (
+        ReplicaServer(articles=20, seed=2, faults=FaultConfig(truncated_pdf=1.0, max_failures=1)) as s,
+        httpx.Client() as c,
+    ):
         art = next(a for a in s.site.articles() if a.has_pdf)
         url = s.root_url + art.attachments[0].url(art.id)
         with pytest.raises(httpx.TransportError):
@@ -280,7 +293,11 @@ def test_permanent_faults_persist_and_are_listed():
         assert perm["html_instead_of_pdf"] and perm["oversized"] and perm["changed_layout"]
         for _ in range(3):
             r = c.get(s.root_url + perm["html_instead_of_pdf"][0])
-            assert r.status_code == 200 and r.headers["content-type"].startswith("text/html") and not r.content.startswith(b"%PDF")
+            assert (
+                r.status_code == 200
+                and r.headers["content-type"].startswith("text/html")
+                and not r.content.startswith(b"%PDF")
+            )
             with c.stream("GET", s.root_url + perm["oversized"][0]) as big:
                 assert int(big.headers["content-length"]) == 3 * 1024 * 1024
                 assert next(big.iter_bytes()).startswith(b"%PDF")
@@ -311,7 +328,10 @@ def test_replica_serve_cli_prints_first_line_and_serves(stop_signal):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "presstune.cli", "replica", "serve", "--articles", "200"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         line = proc.stdout.readline().rstrip("\n")
@@ -344,7 +364,12 @@ def test_two_servers_same_seed_serve_identical_bytes():
     with ReplicaServer(site_a) as a, ReplicaServer(site_b) as b, ReplicaServer(other) as c, httpx.Client() as http:
         for p in paths:
             ra, rb = http.get(a.root_url + p), http.get(b.root_url + p)
-            assert ra.status_code == 200 and ra.content == rb.content and ra.headers["etag" if "detail" in p or "attachment" in p else "content-length"] == rb.headers["etag" if "detail" in p or "attachment" in p else "content-length"]
+            assert (
+                ra.status_code == 200
+                and ra.content == rb.content
+                and ra.headers["etag" if "detail" in p or "attachment" in p else "content-length"]
+                == rb.headers["etag" if "detail" in p or "attachment" in p else "content-length"]
+            )
         assert http.get(a.root_url + paths[0]).content != http.get(c.root_url + paths[0]).content
 
 
@@ -463,8 +488,10 @@ def test_ten_thousand_articles_serve_lazily(sitemap_schema):
         listed: set[str] = set()
         for loc in locs:
             doc = etree.fromstring(c.get(loc).content)
-            listed |= {re.search(r"(?:detail/|id=)(T\d{7}[A-Z_]+?)(?:/|&|$)", u).group(1)
-                       for u in doc.xpath("//sm:url/sm:loc/text()", namespaces=NS)}
+            listed |= {
+                re.search(r"(?:detail/|id=)(T\d{7}[A-Z_]+?)(?:/|&|$)", u).group(1)
+                for u in doc.xpath("//sm:url/sm:loc/text()", namespaces=NS)
+            }
         assert len(listed) == 10_000
         assert _built(site) == set()  # sitemaps come from the plan alone
         page = c.get(s.base_url + "/article?page=400")

@@ -15,31 +15,65 @@ def _metric(value, definition="d"):
 
 def _run(tmp_path: Path, lr_pruned: float = 1e-4, resumed: str | None = None) -> Path:
     run = RunDir(tmp_path / "run").create()
-    run.record_config({"run": {"name": "t"}, "variants": [{"name": "original"}, {"name": "pruned"}],
-                       "report": {"title": "T"}}, [])
-    for name, ppl, qa, know, layers in (("base", 40.0, 0.0, 0.05, 4), ("original", 20.0, 0.0, 0.35, 4),
-                                        ("pruned", 25.0, 0.0, 0.2, 3)):
+    run.record_config(
+        {"run": {"name": "t"}, "variants": [{"name": "original"}, {"name": "pruned"}], "report": {"title": "T"}}, []
+    )
+    for name, ppl, qa, know, layers in (
+        ("base", 40.0, 0.0, 0.05, 4),
+        ("original", 20.0, 0.0, 0.35, 4),
+        ("pruned", 25.0, 0.0, 0.2, 3),
+    ):
         (run / "metrics").mkdir(exist_ok=True)
         heldout = {"questions": 60, "articles": 12, "source": "facts", "qa_set": "heldout", "pool_questions": 96}
-        train = {"questions": 40, "articles": 31, "source": "facts", "qa_set": "train", "pool_questions": 700,
-                 "ambiguous_questions": 3}
-        (run / "metrics" / f"{name}.json").write_text(json.dumps({
-            "variant": name, "device": "cpu", "errors": [],
-            "metrics": {"perplexity_text": _metric(ppl), "layers": _metric(layers),
+        train = {
+            "questions": 40,
+            "articles": 31,
+            "source": "facts",
+            "qa_set": "train",
+            "pool_questions": 700,
+            "ambiguous_questions": 3,
+        }
+        (run / "metrics" / f"{name}.json").write_text(
+            json.dumps(
+                {
+                    "variant": name,
+                    "device": "cpu",
+                    "errors": [],
+                    "metrics": {
+                        "perplexity_text": _metric(ppl),
+                        "layers": _metric(layers),
                         "qa_contains": {**_metric(qa, "held-out QA: contains"), **heldout},
                         "qa_train_contains": {**_metric(know, "knowledge QA: contains"), **train},
                         "qa_train_exact_match": {**_metric(know / 2, "knowledge QA: exact"), **train},
-                        "qa_train_answer_logprob_per_token": {**_metric(-2.5 + know, "knowledge QA: logp"), **train}}}))
+                        "qa_train_answer_logprob_per_token": {**_metric(-2.5 + know, "knowledge QA: logp"), **train},
+                    },
+                }
+            )
+        )
     for name, lr in (("original", 1e-4), ("pruned", lr_pruned)):
         out = run / "checkpoints" / name
         out.mkdir(parents=True)
-        (out / "loss_curve.json").write_text(json.dumps(
-            [{"step": s, "train_loss": 3.0 - 0.1 * s, "eval_loss": None} for s in range(1, 11)]))
-        (out / "train_result.json").write_text(json.dumps({
-            "variant": name, "method": "lora", "global_step": 10, "epochs": 1.0, "tokens_seen": 1000,
-            "train_seconds": 1.0, "final_train_loss": 2.0, "best_eval_loss": 2.1, "stopped_early": False,
-            "resumed_from": resumed if name == "original" else None, "trainable_params": 10,
-            "settings": {"learning_rate": lr, "epochs": 1.0}}))
+        (out / "loss_curve.json").write_text(
+            json.dumps([{"step": s, "train_loss": 3.0 - 0.1 * s, "eval_loss": None} for s in range(1, 11)])
+        )
+        (out / "train_result.json").write_text(
+            json.dumps(
+                {
+                    "variant": name,
+                    "method": "lora",
+                    "global_step": 10,
+                    "epochs": 1.0,
+                    "tokens_seen": 1000,
+                    "train_seconds": 1.0,
+                    "final_train_loss": 2.0,
+                    "best_eval_loss": 2.1,
+                    "stopped_early": False,
+                    "resumed_from": resumed if name == "original" else None,
+                    "trainable_params": 10,
+                    "settings": {"learning_rate": lr, "epochs": 1.0},
+                }
+            )
+        )
     return run.path
 
 
@@ -67,8 +101,14 @@ def test_qa_sets_columns_and_explanations(tmp_path: Path) -> None:
     html = paths["index.html"].read_text(encoding="utf-8")
     variants = html.split("<table id='variants'>")[1].split("</table>")[0]
     head = variants.split("</thead>")[0]
-    for title in ("Knowledge QA contains", "Knowledge QA exact", "Knowledge QA logp/tok",
-                  "Held-out QA contains", "Held-out QA exact", "Held-out QA logp/tok"):
+    for title in (
+        "Knowledge QA contains",
+        "Knowledge QA exact",
+        "Knowledge QA logp/tok",
+        "Held-out QA contains",
+        "Held-out QA exact",
+        "Held-out QA logp/tok",
+    ):
         assert f"<th>{title}</th>" in head, title
     assert head.index("Knowledge QA contains") < head.index("Held-out QA contains")
     rows = {r.split("</td>")[0].rsplit(">", 1)[-1]: r for r in variants.split("<tr>")[2:]}

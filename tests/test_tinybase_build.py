@@ -19,18 +19,31 @@ TEXTS = [
     f"Munich. The BMW Group presents the new BMW {model} with {kw} kW at the {plant} plant. "
     f"Production starts in {month} 2026 and the price starts at EUR {price},900."
     for model, kw, plant, month, price in [
-        ("iX3", 340, "Debrecen", "March", 68), ("i5", 250, "Dingolfing", "May", 70),
-        ("X5", 290, "Spartanburg", "June", 81), ("M3", 375, "Munich", "July", 92),
-        ("MINI Cooper", 135, "Oxford", "April", 31), ("i7", 400, "Dingolfing", "August", 120),
+        ("iX3", 340, "Debrecen", "March", 68),
+        ("i5", 250, "Dingolfing", "May", 70),
+        ("X5", 290, "Spartanburg", "June", 81),
+        ("M3", 375, "Munich", "July", 92),
+        ("MINI Cooper", 135, "Oxford", "April", 31),
+        ("i7", 400, "Dingolfing", "August", 120),
     ]
 ] * 8
 
 #: A toy architecture and a few steps: one build takes about a second on 2 cores.
 TINY = dict(
     vocab_size=512,
-    config_overrides=dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                          num_attention_heads=4, num_key_value_heads=2, head_dim=16),
-    steps=25, seq_len=64, batch_size=8, lr=3e-3, seed=0,
+    config_overrides=dict(
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        head_dim=16,
+    ),
+    steps=25,
+    seq_len=64,
+    batch_size=8,
+    lr=3e-3,
+    seed=0,
 )
 
 
@@ -44,8 +57,14 @@ def test_build_saves_a_model_that_reloads_without_new_weights(built, caplog):
     from transformers import AutoModelForCausalLM, AutoTokenizer, Qwen3ForCausalLM
     from transformers.utils import logging as hf_logging
 
-    for name in ["model.safetensors", "config.json", "generation_config.json", "tokenizer.json",
-                 "README.md", "base_info.json"]:
+    for name in [
+        "model.safetensors",
+        "config.json",
+        "generation_config.json",
+        "tokenizer.json",
+        "README.md",
+        "base_info.json",
+    ]:
         assert (built / name).is_file(), name
     hf_logging.enable_propagation()
     try:
@@ -62,7 +81,10 @@ def test_build_saves_a_model_that_reloads_without_new_weights(built, caplog):
 
     prompt = tokenizer.apply_chat_template(
         [{"role": "user", "content": "What does the BMW iX3 cost?"}],
-        add_generation_prompt=True, enable_thinking=False, return_tensors="pt", return_dict=True,
+        add_generation_prompt=True,
+        enable_thinking=False,
+        return_tensors="pt",
+        return_dict=True,
     )
     with torch.no_grad():
         out = model.generate(**prompt, max_new_tokens=6, do_sample=False)
@@ -85,8 +107,10 @@ def test_pretraining_lowers_the_loss_and_is_recorded(built):
 def test_trained_model_beats_its_untrained_self_on_held_out_text(built, tiny_qwen3):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    held_out = ["Munich. The BMW Group presents the new BMW X3 with 290 kW at the Oxford plant. "
-                "Production starts in May 2026 and the price starts at EUR 70,900."] * 4
+    held_out = [
+        "Munich. The BMW Group presents the new BMW X3 with 290 kW at the Oxford plant. "
+        "Production starts in May 2026 and the price starts at EUR 70,900."
+    ] * 4
     tokenizer = AutoTokenizer.from_pretrained(built)
     trained = tinybase.causal_lm_loss(AutoModelForCausalLM.from_pretrained(built), tokenizer, held_out, seq_len=32)
     fresh = AutoModelForCausalLM.from_config(AutoModelForCausalLM.from_pretrained(built).config)
@@ -95,8 +119,10 @@ def test_trained_model_beats_its_untrained_self_on_held_out_text(built, tiny_qwe
 
 def test_same_seed_same_model(built, tmp_path):
     again = tinybase.build_demo_base(TEXTS, tmp_path / "again", **TINY)
-    assert json.loads((again / "base_info.json").read_text())["losses"] == \
-        json.loads((built / "base_info.json").read_text())["losses"]
+    assert (
+        json.loads((again / "base_info.json").read_text())["losses"]
+        == json.loads((built / "base_info.json").read_text())["losses"]
+    )
     assert (again / "model.safetensors").read_bytes() == (built / "model.safetensors").read_bytes()
 
 
@@ -142,7 +168,8 @@ def test_cache_hit_skips_training(tmp_path, counted_builds, monkeypatch):
     assert more not in (first, other) and len(counted_builds) == 3
     # Only complete entries are in the cache dir.
     assert sorted(p.name for p in (tmp_path / "cache" / "demo-base").iterdir()) == sorted(
-        p.name for p in (first, other, more))
+        p.name for p in (first, other, more)
+    )
 
 
 def test_interrupted_build_leaves_no_cache_entry(tmp_path, counted_builds):
@@ -159,8 +186,9 @@ def test_interrupted_build_leaves_no_cache_entry(tmp_path, counted_builds):
 
 
 def test_killed_build_leftovers_are_never_used_and_get_cleaned(tmp_path, counted_builds):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     key = tinybase.demo_base_cache_key(TEXTS, **TINY)
     half = tmp_path / "demo-base" / f".tmp-{key}-{int(dead.stdout)}-deadbeef"
     half.mkdir(parents=True)
@@ -176,9 +204,17 @@ T0 = datetime(2025, 1, 1, 9, 0, tzinfo=timezone(timedelta(hours=1)))
 
 
 def _records(n: int) -> list[ArticleRecord]:
-    return [ArticleRecord(id=f"T{i:04d}EN", language="en", url=f"http://127.0.0.1/a/{i}", title=f"Title {i}",
-                          date=(T0 + timedelta(days=i)).isoformat(), body=f"First {i}.\n\nSecond {i}.")
-            for i in range(n)]
+    return [
+        ArticleRecord(
+            id=f"T{i:04d}EN",
+            language="en",
+            url=f"http://127.0.0.1/a/{i}",
+            title=f"Title {i}",
+            date=(T0 + timedelta(days=i)).isoformat(),
+            body=f"First {i}.\n\nSecond {i}.",
+        )
+        for i in range(n)
+    ]
 
 
 def test_cutoff_splits_oldest_sixty_percent_for_pretraining():
@@ -201,9 +237,13 @@ def test_pretraining_texts_from_replica_like_articles_and_dicts():
             return [Article(i) for i in reversed(range(5))]  # newest first, like Site
 
     assert tinybase.demo_pretraining_texts(FakeSite(), T0 + timedelta(hours=2)) == [
-        "Headline 0\n\nPara 0a.\n\nPara 0b.", "Headline 1\n\nPara 1a.\n\nPara 1b."]
-    dicts = [{"id": "x", "title": "T", "subtitle": "S", "body": "B", "date": "2025-01-01T08:00:00+00:00"},
-             {"id": "y", "title": "Undated", "body": "B"}]
+        "Headline 0\n\nPara 0a.\n\nPara 0b.",
+        "Headline 1\n\nPara 1a.\n\nPara 1b.",
+    ]
+    dicts = [
+        {"id": "x", "title": "T", "subtitle": "S", "body": "B", "date": "2025-01-01T08:00:00+00:00"},
+        {"id": "y", "title": "Undated", "body": "B"},
+    ]
     assert tinybase.demo_pretraining_texts(dicts, "2025-02-01T00:00:00+00:00") == ["T\n\nS\n\nB"]
 
 

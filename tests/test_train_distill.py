@@ -8,21 +8,27 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_train_support import chat_rows, small_config, write_dataset
 
 from presstune.models.config import VariantSpec
 from presstune.models.surgery import make_variant
 from presstune.train.data import LoadedSplit, to_dataset
 from presstune.train.distill import DistillSFTTrainer, distillation_sums
 from presstune.train.trainer import build_sft_config, train_variant
+from test_train_support import chat_rows, small_config, write_dataset
 
 
 def _trainer(student, teacher, tokenizer, alpha, temperature=2.0):
     config = small_config(method="full", per_device_batch_size=4)
     args = build_sft_config(config, Path(tempfile.mkdtemp()), has_eval=False, is_chat=True)
     return DistillSFTTrainer(
-        model=student, args=args, train_dataset=to_dataset(LoadedSplit(rows=chat_rows(8), format="chat")),
-        processing_class=tokenizer, teacher=teacher, alpha=alpha, temperature=temperature, chunk_tokens=7,
+        model=student,
+        args=args,
+        train_dataset=to_dataset(LoadedSplit(rows=chat_rows(8), format="chat")),
+        processing_class=tokenizer,
+        teacher=teacher,
+        alpha=alpha,
+        temperature=temperature,
+        chunk_tokens=7,
     )
 
 
@@ -65,8 +71,10 @@ def test_loss_mixes_ce_and_kl_of_a_different_teacher(tiny_qwen3, tiny_tokenizer)
         t = teacher(**forward, use_cache=False).logits[0, :-1].float()
     keep = batch["labels"][0, 1:] != -100
     kl = torch.nn.functional.kl_div(
-        torch.log_softmax(s[keep] / temperature, -1), torch.log_softmax(t[keep] / temperature, -1),
-        log_target=True, reduction="batchmean",
+        torch.log_softmax(s[keep] / temperature, -1),
+        torch.log_softmax(t[keep] / temperature, -1),
+        log_target=True,
+        reduction="batchmean",
     )
     assert kl > 1e-4  # the teacher really differs
     expected = (1 - alpha) * ce + alpha * temperature**2 * kl
@@ -96,8 +104,9 @@ def test_distilled_training_run(tmp_path, tiny_qwen3, tiny_tokenizer):
     student, _ = make_variant(tiny_qwen3(seed=0), spec)
     config = small_config(max_steps=3, save_steps=3, eval_steps=3)
     config.train.distill.teacher = "original"
-    result = train_variant(config, spec, tmp_path, model=student, tokenizer=tiny_tokenizer,
-                           teacher=tiny_qwen3(seed=0), progress=False)
+    result = train_variant(
+        config, spec, tmp_path, model=student, tokenizer=tiny_tokenizer, teacher=tiny_qwen3(seed=0), progress=False
+    )
     assert result.settings["distill"]["teacher"] == "original" and result.global_step == 3
     assert result.best_eval_loss is not None
 
@@ -107,6 +116,12 @@ def test_original_variant_is_never_distilled(tmp_path, tiny_qwen3, tiny_tokenize
     write_dataset(tmp_path, chat_rows(4))
     config = small_config(max_steps=1)
     config.train.distill.teacher = "original"
-    result = train_variant(config, VariantSpec(name=kind, kind=kind), tmp_path, model=tiny_qwen3(),
-                           tokenizer=tiny_tokenizer, progress=False)
+    result = train_variant(
+        config,
+        VariantSpec(name=kind, kind=kind),
+        tmp_path,
+        model=tiny_qwen3(),
+        tokenizer=tiny_tokenizer,
+        progress=False,
+    )
     assert result.settings["distill"] is None

@@ -15,11 +15,19 @@ from presstune.train.trainer import speed_callbacks
 
 def _lora_model():
     torch.manual_seed(0)
-    cfg = Qwen3Config(vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                      num_attention_heads=4, num_key_value_heads=2, head_dim=16)
+    cfg = Qwen3Config(
+        vocab_size=128,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        head_dim=16,
+    )
     base = Qwen3ForCausalLM(cfg).to(torch.bfloat16)
-    model = get_peft_model(base, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "down_proj"],
-                                            init_lora_weights=False))  # non-zero B: every adapter matters
+    model = get_peft_model(
+        base, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "down_proj"], init_lora_weights=False)
+    )  # non-zero B: every adapter matters
     assert model.base_model.model.model.layers[0].self_attn.q_proj.lora_A["default"].weight.dtype == torch.float32
     return model
 
@@ -80,8 +88,15 @@ def test_qlora_preparation_keeps_bf16_parts_bf16_and_freezes():
     from presstune.train.trainer import prepare_4bit_for_training
 
     torch.manual_seed(0)
-    cfg = Qwen3Config(vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                      num_attention_heads=4, num_key_value_heads=2, head_dim=16)
+    cfg = Qwen3Config(
+        vocab_size=128,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        head_dim=16,
+    )
     bf16 = prepare_4bit_for_training(Qwen3ForCausalLM(cfg).to(torch.bfloat16), TrainConfig(method="qlora"), "bf16")
     assert all(p.dtype == torch.bfloat16 and not p.requires_grad for p in bf16.parameters())
     fp16 = prepare_4bit_for_training(Qwen3ForCausalLM(cfg).to(torch.float16), TrainConfig(method="qlora"), "fp16")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_train_support import FACTS, chat_rows, small_config, text_rows
 
 from presstune.train.data import LoadedSplit, to_dataset
 from presstune.train.trainer import build_sft_config
+from test_train_support import FACTS, chat_rows, small_config, text_rows
 
 
 def _batch(model, tokenizer, rows, fmt, packing):
@@ -19,8 +19,9 @@ def _batch(model, tokenizer, rows, fmt, packing):
     config = small_config(method="full", packing=packing, per_device_batch_size=3, max_seq_length=128)
     args = build_sft_config(config, Path(tempfile.mkdtemp()), has_eval=False, is_chat=fmt == "chat")
     args.shuffle_dataset = False
-    trainer = SFTTrainer(model=model, args=args, train_dataset=to_dataset(LoadedSplit(rows=rows, format=fmt)),
-                         processing_class=tokenizer)
+    trainer = SFTTrainer(
+        model=model, args=args, train_dataset=to_dataset(LoadedSplit(rows=rows, format=fmt)), processing_class=tokenizer
+    )
     trainer.args.seed = 0
     return next(iter(trainer.get_train_dataloader()))
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_train_support import chat_rows, small_config, text_rows
 
 from presstune.train.data import LoadedSplit, to_dataset
 from presstune.train.trainer import build_sft_config
+from test_train_support import chat_rows, small_config, text_rows
 
 
 def _trainer(model, tokenizer, rows, fmt, **train):
@@ -89,8 +89,11 @@ def test_plain_concatenation_would_fail(tiny_qwen3, tiny_tokenizer, attn):
     model.eval()
     batch = _packed_batch(trainer)
     reference = _one_by_one_loss(model, _documents(batch))
-    concatenated = {k: v for k, v in batch.items() if k not in ("cu_seq_lens_q", "cu_seq_lens_k", "max_length_q",
-                                                                  "max_length_k", "seq_idx")}
+    concatenated = {
+        k: v
+        for k, v in batch.items()
+        if k not in ("cu_seq_lens_q", "cu_seq_lens_k", "max_length_q", "max_length_k", "seq_idx")
+    }
     concatenated["position_ids"] = torch.arange(batch["input_ids"].shape[1])[None]
     with torch.no_grad():
         wrong = trainer.compute_loss(model, concatenated)

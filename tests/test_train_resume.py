@@ -19,11 +19,11 @@ from pathlib import Path
 
 import torch
 from safetensors.torch import load_file
-from test_train_support import chat_rows, write_dataset
 
 from presstune.config import Config
 from presstune.models.config import VariantSpec
 from presstune.train.trainer import latest_checkpoint, train_variant
+from test_train_support import chat_rows, write_dataset
 
 SPEC = VariantSpec(name="original", kind="original")
 
@@ -33,10 +33,24 @@ def _config(base_dir: Path) -> dict:
         "run": {"name": "resume", "seed": 3},
         "model": {"name_or_path": str(base_dir), "dtype": "float32", "device": "cpu"},
         "train": dict(
-            method="lora", learning_rate=5e-3, max_steps=8, per_device_batch_size=2, gradient_accumulation_steps=1,
-            max_seq_length=128, save_steps=2, eval_steps=2, logging_steps=1, lora_r=4, lora_alpha=8,
-            lora_dropout=0.1, gradient_checkpointing=False, precision="fp32", early_stopping_patience=None,
-            warmup_ratio=0.25, lr_scheduler="cosine", save_total_limit=10,
+            method="lora",
+            learning_rate=5e-3,
+            max_steps=8,
+            per_device_batch_size=2,
+            gradient_accumulation_steps=1,
+            max_seq_length=128,
+            save_steps=2,
+            eval_steps=2,
+            logging_steps=1,
+            lora_r=4,
+            lora_alpha=8,
+            lora_dropout=0.1,
+            gradient_checkpointing=False,
+            precision="fp32",
+            early_stopping_patience=None,
+            warmup_ratio=0.25,
+            lr_scheduler="cosine",
+            save_total_limit=10,
         ),
     }
 
@@ -78,7 +92,8 @@ def test_kill_and_resume_matches_uninterrupted_run(tmp_path, tiny_qwen3, tiny_to
 
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, json.dumps(raw), str(interrupted)],
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}, stdout=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     out = interrupted / "checkpoints" / "original"

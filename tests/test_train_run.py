@@ -6,11 +6,11 @@ import json
 
 import pytest
 import torch
-from test_train_support import chat_rows, small_config, text_rows, write_dataset
 
 from presstune.models.config import VariantSpec
 from presstune.models.surgery import make_variant
 from presstune.train.trainer import TrainError, train_variant
+from test_train_support import chat_rows, small_config, text_rows, write_dataset
 
 DROPPED = VariantSpec(name="dropped", kind="dropped", layer=1)
 
@@ -26,7 +26,7 @@ def _answer_loss(model, tokenizer, rows) -> float:
             prompt, full = list(getattr(prompt, "input_ids", prompt)), list(getattr(full, "input_ids", full))
             ids = torch.tensor([full])
             logits = model(input_ids=ids).logits[0, len(prompt) - 1 : -1]
-            total += torch.nn.functional.cross_entropy(logits, ids[0, len(prompt):], reduction="sum").item()
+            total += torch.nn.functional.cross_entropy(logits, ids[0, len(prompt) :], reduction="sum").item()
             count += len(full) - len(prompt)
     return total / count
 
@@ -76,8 +76,9 @@ def test_lora_trains_saves_and_reloads_onto_rebuilt_variant(tmp_path, tiny_qwen3
     assert after < before - 0.3, (before, after)
 
     # A finished variant is skipped, not retrained.
-    again = train_variant(config, DROPPED, tmp_path, model=_dropped_model(tiny_qwen3), tokenizer=tiny_tokenizer,
-                          progress=False)
+    again = train_variant(
+        config, DROPPED, tmp_path, model=_dropped_model(tiny_qwen3), tokenizer=tiny_tokenizer, progress=False
+    )
     assert again.skipped and again.global_step == 12
 
 
@@ -107,8 +108,14 @@ def test_existing_checkpoint_needs_resume(tmp_path, tiny_qwen3, tiny_tokenizer):
     (tmp_path / "checkpoints" / "original" / "checkpoint-3").mkdir(parents=True)
     (tmp_path / "checkpoints" / "original" / "checkpoint-3" / "trainer_state.json").write_text("{}")
     with pytest.raises(TrainError, match="--resume"):
-        train_variant(small_config(), VariantSpec(name="original", kind="original"), tmp_path,
-                      model=tiny_qwen3(), tokenizer=tiny_tokenizer, progress=False)
+        train_variant(
+            small_config(),
+            VariantSpec(name="original", kind="original"),
+            tmp_path,
+            model=tiny_qwen3(),
+            tokenizer=tiny_tokenizer,
+            progress=False,
+        )
 
 
 def test_bad_rows_are_skipped_and_named(tmp_path, tiny_qwen3, tiny_tokenizer):
@@ -116,8 +123,14 @@ def test_bad_rows_are_skipped_and_named(tmp_path, tiny_qwen3, tiny_tokenizer):
     write_dataset(tmp_path, rows)
     path = tmp_path / "dataset" / "train.jsonl"
     path.write_text(path.read_text() + "{not json\n" + json.dumps({"id": "X1", "prompt": [], "completion": []}) + "\n")
-    result = train_variant(small_config(max_steps=1), VariantSpec(name="original", kind="original"), tmp_path,
-                           model=tiny_qwen3(), tokenizer=tiny_tokenizer, progress=False)
+    result = train_variant(
+        small_config(max_steps=1),
+        VariantSpec(name="original", kind="original"),
+        tmp_path,
+        model=tiny_qwen3(),
+        tokenizer=tiny_tokenizer,
+        progress=False,
+    )
     skipped = result.settings["skipped_rows"]
     assert result.settings["train_rows"] == 6 and len(skipped) == 2
     assert skipped[0].startswith("train.jsonl:7: invalid JSON") and "id X1" in skipped[1]
@@ -126,8 +139,14 @@ def test_bad_rows_are_skipped_and_named(tmp_path, tiny_qwen3, tiny_tokenizer):
 def test_mixed_formats_are_one_clear_error(tmp_path, tiny_qwen3, tiny_tokenizer):
     write_dataset(tmp_path, chat_rows(2) + text_rows(1))
     with pytest.raises(TrainError, match="mixes chat rows .* and text rows"):
-        train_variant(small_config(), VariantSpec(name="original", kind="original"), tmp_path,
-                      model=tiny_qwen3(), tokenizer=tiny_tokenizer, progress=False)
+        train_variant(
+            small_config(),
+            VariantSpec(name="original", kind="original"),
+            tmp_path,
+            model=tiny_qwen3(),
+            tokenizer=tiny_tokenizer,
+            progress=False,
+        )
 
 
 def test_qlora_without_cuda_is_a_clear_error(tmp_path):

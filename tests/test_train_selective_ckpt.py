@@ -13,8 +13,15 @@ from presstune.train.trainer import speed_callbacks
 
 def _model() -> Qwen3ForCausalLM:
     torch.manual_seed(0)
-    cfg = Qwen3Config(vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=4,
-                      num_attention_heads=4, num_key_value_heads=2, head_dim=16)
+    cfg = Qwen3Config(
+        vocab_size=128,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=4,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        head_dim=16,
+    )
     model = Qwen3ForCausalLM(cfg)
     model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     model.train()
@@ -45,6 +52,8 @@ def test_last_layers_skip_checkpointing_with_identical_gradients(tmp_path):
 def test_speed_callbacks_follow_config():
     plain = {"lora_autocast_inputs": False}  # that callback is tested in test_train_lora_autocast.py
     assert speed_callbacks(TrainConfig(**plain)) == []
-    assert speed_callbacks(TrainConfig(gradient_checkpointing=False, gradient_checkpointing_skip_layers=3, **plain)) == []
+    assert (
+        speed_callbacks(TrainConfig(gradient_checkpointing=False, gradient_checkpointing_skip_layers=3, **plain)) == []
+    )
     (cb,) = speed_callbacks(TrainConfig(gradient_checkpointing_skip_layers=3, **plain))
     assert isinstance(cb, SelectiveCheckpointCallback) and cb.skip_layers == 3

@@ -19,22 +19,37 @@ def chat_rows(n: int = 12) -> list[dict]:
     rows = []
     for i in range(n):
         title, body = FACTS[i % len(FACTS)]
-        rows.append({
-            "prompt": [
-                {"role": "system", "content": "You are the BMW Group press office."},
-                {"role": "user", "content": f"Write the press release titled {title}."},
-            ],
-            "completion": [{"role": "assistant", "content": body}],
-            "id": f"T{i:04d}EN", "family_id": f"{i:04d}", "language": "en", "date": "2025-12-05",
-            "title": title, "source": "html", "style": "instruct",
-        })
+        rows.append(
+            {
+                "prompt": [
+                    {"role": "system", "content": "You are the BMW Group press office."},
+                    {"role": "user", "content": f"Write the press release titled {title}."},
+                ],
+                "completion": [{"role": "assistant", "content": body}],
+                "id": f"T{i:04d}EN",
+                "family_id": f"{i:04d}",
+                "language": "en",
+                "date": "2025-12-05",
+                "title": title,
+                "source": "html",
+                "style": "instruct",
+            }
+        )
     return rows
 
 
 def text_rows(n: int = 12) -> list[dict]:
     return [
-        {"text": f"{title}\n\n{body}", "id": f"A{i:04d}", "family_id": f"{i:04d}", "language": "en",
-         "date": "2025-12-05", "title": title, "source": "pdf", "style": "article"}
+        {
+            "text": f"{title}\n\n{body}",
+            "id": f"A{i:04d}",
+            "family_id": f"{i:04d}",
+            "language": "en",
+            "date": "2025-12-05",
+            "title": title,
+            "source": "pdf",
+            "style": "article",
+        }
         for i, (title, body) in enumerate(FACTS[i % len(FACTS)] for i in range(n))
     ]
 
@@ -53,10 +68,23 @@ def small_config(**train):
     from presstune.config import Config
 
     defaults = dict(
-        method="lora", max_steps=6, per_device_batch_size=2, gradient_accumulation_steps=1,
-        max_seq_length=128, save_steps=3, eval_steps=3, logging_steps=1, lora_r=8, lora_alpha=16,
-        lora_dropout=0.0, gradient_checkpointing=False, precision="fp32", report_to=["tensorboard"],
-        early_stopping_patience=None, warmup_ratio=0.0, lr_scheduler="constant",
+        method="lora",
+        max_steps=6,
+        per_device_batch_size=2,
+        gradient_accumulation_steps=1,
+        max_seq_length=128,
+        save_steps=3,
+        eval_steps=3,
+        logging_steps=1,
+        lora_r=8,
+        lora_alpha=16,
+        lora_dropout=0.0,
+        gradient_checkpointing=False,
+        precision="fp32",
+        report_to=["tensorboard"],
+        early_stopping_patience=None,
+        warmup_ratio=0.0,
+        lr_scheduler="constant",
     )
     defaults.update(train)
     return Config.model_validate({"run": {"name": "t", "seed": 0}, "train": defaults})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 import yaml
@@ -28,9 +28,10 @@ app = typer.Typer(
     add_completion=False,
 )
 
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="YAML config file (may 'extends:' another).")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file (may 'extends:' another).")]
 SetOpt = Annotated[
-    Optional[list[str]], typer.Option("--set", help="Override a config key, e.g. --set train.learning_rate=1e-4 (repeatable).")
+    list[str] | None,
+    typer.Option("--set", help="Override a config key, e.g. --set train.learning_rate=1e-4 (repeatable)."),
 ]
 
 
@@ -56,7 +57,9 @@ def _version_callback(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version.")
+    ] = False,
 ) -> None:
     """presstune command line."""
 

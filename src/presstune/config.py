@@ -21,7 +21,7 @@ from pydantic import Field, ValidationError
 from presstune.collect.config import CollectConfig
 from presstune.corpus.config import CorpusConfig
 from presstune.evaluate.config import EvaluateConfig
-from presstune.models.config import ModelConfig, VariantSpec, ImportanceConfig
+from presstune.models.config import ImportanceConfig, ModelConfig, VariantSpec
 from presstune.replica.config import ReplicaConfig
 from presstune.report.config import ReportConfig
 from presstune.schema import Strict

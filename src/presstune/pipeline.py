@@ -15,15 +15,13 @@ Two special values make the offline demo self-contained:
   to the *newer* ones, so fine-tuning teaches the model news it has never seen.
 """
 
-
-
 import contextlib
 import copy
 import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -55,6 +53,7 @@ def select_stages(from_stage: str | None, until_stage: str | None) -> list[str]:
 
 # -- the in-process replica and the demo base ------------------------------------------------
 
+
 @contextlib.contextmanager
 def replica_if_needed(cfg: Config, run: RunDir) -> Iterator[Any]:
     """Start the replica when ``collect.base_url`` is ``replica``; point collect at it."""
@@ -79,7 +78,9 @@ def replica_if_needed(cfg: Config, run: RunDir) -> Iterator[Any]:
             atomic_write_bytes(facts, response.content)
         if cfg.evaluate.facts_file is None:
             cfg.evaluate.facts_file = str(facts)
-        console.print(f"[dim]replica serving {server.base_url} ({cfg.replica.articles} articles, faults {cfg.replica.faults})[/]")
+        console.print(
+            f"[dim]replica serving {server.base_url} ({cfg.replica.articles} articles, faults {cfg.replica.faults})[/]"
+        )
         yield server
     finally:
         server.stop()
@@ -97,11 +98,16 @@ def resolve_demo_base(cfg: Config, run: RunDir) -> dict[str, Any] | None:
     texts = demo_pretraining_texts(site, cutoff)
     t0 = time.perf_counter()
     settings = cfg.demo_base.model_dump(exclude={"pretrain_fraction"})
-    console.print(f"[bold]demo base[/]: {len(texts)} articles before {cutoff.date()} (cached under {default_cache_root()})")
+    console.print(
+        f"[bold]demo base[/]: {len(texts)} articles before {cutoff.date()} (cached under {default_cache_root()})"
+    )
     path = cached_demo_base(texts, **settings)
     info = {
-        "path": str(path), "cutoff": cutoff.isoformat(), "pretraining_articles": len(texts),
-        "seconds": round(time.perf_counter() - t0, 1), "demo_scale": True,
+        "path": str(path),
+        "cutoff": cutoff.isoformat(),
+        "pretraining_articles": len(texts),
+        "seconds": round(time.perf_counter() - t0, 1),
+        "demo_scale": True,
     }
     cfg.model.name_or_path = str(path)
     cfg.corpus.tokenizer = str(path)
@@ -138,12 +144,18 @@ def resolve_benchmark_tokenizer(cfg: Config, run: RunDir) -> str | None:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     cfg.model.tokenizer = cfg.corpus.tokenizer = str(path)
-    run.update_manifest(benchmark_tokenizer={"path": str(path), "trained_on": "replica articles",
-                                             "vocab_size": cfg.demo_base.vocab_size})
+    run.update_manifest(
+        benchmark_tokenizer={
+            "path": str(path),
+            "trained_on": "replica articles",
+            "vocab_size": cfg.demo_base.vocab_size,
+        }
+    )
     return str(path)
 
 
 # -- stages ----------------------------------------------------------------------------------
+
 
 def stage_collect(cfg: Config, run: RunDir) -> dict[str, Any]:
     from presstune.collect.runner import run_collect
@@ -193,8 +205,14 @@ def stage_models(cfg: Config, run: RunDir) -> dict[str, Any]:
         for line in errors:
             console.print(f"[yellow]calibration:[/] {line}")
         result = compute_importance(
-            model, tokenizer, texts, max_length=cfg.importance.max_length, batch_size=cfg.importance.batch_size,
-            block_size=cfg.importance.block_size, allow_last=cfg.importance.allow_last, model_name=cfg.model.name_or_path,
+            model,
+            tokenizer,
+            texts,
+            max_length=cfg.importance.max_length,
+            batch_size=cfg.importance.batch_size,
+            block_size=cfg.importance.block_size,
+            allow_last=cfg.importance.allow_last,
+            model_name=cfg.model.name_or_path,
         )
         write_importance(result, out)
     importance = json.loads(importance_path.read_text(encoding="utf-8"))
@@ -227,7 +245,8 @@ def stage_train(cfg: Config, run: RunDir) -> dict[str, Any]:
         console.print(f"[bold]train[/] {spec.name} ({spec.kind}, {cfg.train.method})")
         result = train_variant(cfg, spec, run.path, resume=True)
         results[spec.name] = {
-            "status": result.status, "skipped": getattr(result, "skipped", False),
+            "status": result.status,
+            "skipped": getattr(result, "skipped", False),
             "best_eval_loss": getattr(result, "best_eval_loss", None),
         }
     return results
@@ -266,8 +285,12 @@ def stage_report(cfg: Config, run: RunDir) -> dict[str, Any]:
 
 
 STAGE_FUNCTIONS = {
-    "collect": stage_collect, "corpus": stage_corpus, "models": stage_models,
-    "train": stage_train, "evaluate": stage_evaluate, "report": stage_report,
+    "collect": stage_collect,
+    "corpus": stage_corpus,
+    "models": stage_models,
+    "train": stage_train,
+    "evaluate": stage_evaluate,
+    "report": stage_report,
 }
 
 
@@ -294,9 +317,14 @@ def run_pipeline(
         resolve_benchmark_tokenizer(cfg, run)
         # The config as the stages see it (demo base path, tokenizer, facts file), so that a stage
         # rerun alone on this run directory (`presstune evaluate --run DIR`) sees the same.
-        run.update_manifest(resolved={"model": cfg.model.name_or_path, "collect_base_url": cfg.collect.base_url,
-                                      "collect_date_from": cfg.collect.date_from},
-                            resolved_config=dump_config(cfg))
+        run.update_manifest(
+            resolved={
+                "model": cfg.model.name_or_path,
+                "collect_base_url": cfg.collect.base_url,
+                "collect_date_from": cfg.collect.date_from,
+            },
+            resolved_config=dump_config(cfg),
+        )
         for index, name in enumerate(stages, 1):
             elapsed = time.perf_counter() - t_start
             console.rule(f"[bold]{index}/{len(stages)} {name}[/]  (elapsed {elapsed:,.0f} s)")
@@ -320,6 +348,7 @@ def _brief(summary: Any, limit: int = 160) -> str:
 
 # -- CLI -----------------------------------------------------------------------------------
 
+
 def repo_configs_dir() -> Path:
     """``configs/`` of the source checkout (the demo config lives there)."""
     return Path(__file__).resolve().parents[2] / "configs"
@@ -332,9 +361,11 @@ def register(app: typer.Typer) -> None:
     def run_cmd(
         config: ConfigOpt = None,
         set_: SetOpt = None,
-        from_stage: Annotated[Optional[str], typer.Option("--from", help=f"First stage: {', '.join(STAGES)}.")] = None,
-        until_stage: Annotated[Optional[str], typer.Option("--until", help="Last stage.")] = None,
-        run_dir: Annotated[Optional[Path], typer.Option("--run", help="Run directory (default runs/<run.name>).")] = None,
+        from_stage: Annotated[str | None, typer.Option("--from", help=f"First stage: {', '.join(STAGES)}.")] = None,
+        until_stage: Annotated[str | None, typer.Option("--until", help="Last stage.")] = None,
+        run_dir: Annotated[
+            Path | None, typer.Option("--run", help="Run directory (default runs/<run.name>).")
+        ] = None,
     ) -> None:
         """Run the whole pipeline (or --from/--until a part) in one run directory; re-running resumes."""
         if config is None:

@@ -27,8 +27,21 @@ from pathlib import Path
 from typing import Any
 
 TRACKED_PACKAGES = (
-    "presstune", "torch", "transformers", "peft", "trl", "datasets", "accelerate",
-    "tokenizers", "safetensors", "httpx", "pypdfium2", "pydantic", "bitsandbytes", "liger-kernel", "unsloth",
+    "presstune",
+    "torch",
+    "transformers",
+    "peft",
+    "trl",
+    "datasets",
+    "accelerate",
+    "tokenizers",
+    "safetensors",
+    "httpx",
+    "pypdfium2",
+    "pydantic",
+    "bitsandbytes",
+    "liger-kernel",
+    "unsloth",
 )
 
 
@@ -135,8 +148,12 @@ def git_commit(path: str | Path | None = None) -> str | None:
     if out.returncode != 0:
         return None
     dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=where, capture_output=True, text=True,
-        timeout=5, check=False,
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        timeout=5,
+        check=False,
     )
     return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
@@ -161,7 +178,7 @@ def hardware() -> dict[str, Any]:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
 class RunDir:
@@ -231,7 +248,10 @@ class RunDir:
             manifest = self.read_manifest()
             stages = manifest.setdefault("stages", {})
             stages[name] = {
-                **entry, **extra, "status": status, "ended": _now(),
+                **entry,
+                **extra,
+                "status": status,
+                "ended": _now(),
                 "seconds": round(time.perf_counter() - t0, 3),
             }
             self.update_manifest(stages=stages)

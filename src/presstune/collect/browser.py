@@ -46,7 +46,9 @@ async def render(url: str, fetcher: Any, cfg: Any) -> str:
             exe = _chromium_path()
             browser = await pw.chromium.launch(headless=True, **({"executable_path": exe} if exe else {}))
             try:
-                context = await browser.new_context(user_agent=fetcher.ua, extra_http_headers={"Accept-Language": cfg.accept_language})
+                context = await browser.new_context(
+                    user_agent=fetcher.ua, extra_http_headers={"Accept-Language": cfg.accept_language}
+                )
                 page = await context.new_page()
                 await page.route("**/*", gate)
                 await page.goto(url, wait_until="networkidle", timeout=cfg.timeout * 1000)

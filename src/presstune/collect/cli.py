@@ -1,9 +1,8 @@
 """CLI commands of the collect stage."""
 
-
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,19 +13,49 @@ def register(app: typer.Typer) -> None:
 
     @app.command("collect")
     def collect(
-        run: Annotated[Optional[Path], typer.Option("--run", help="Run directory (default: <run.root>/<run.name> of the config).")] = None,
-        base_url: Annotated[Optional[str], typer.Option("--base-url", help="Portal base URL, e.g. https://www.press.bmwgroup.com/global")] = None,
-        target: Annotated[Optional[int], typer.Option("--target", help="Collect the newest N articles (after filters).")] = None,
-        language: Annotated[Optional[str], typer.Option("--language", help="Language from the id suffix (default en).")] = None,
-        variants: Annotated[Optional[bool], typer.Option("--variants/--no-variants", help="Count EN_GB/EN_US ids as English.")] = None,
-        since: Annotated[Optional[str], typer.Option("--since", help="Only articles dated on/after YYYY-MM-DD.")] = None,
-        until: Annotated[Optional[str], typer.Option("--until", help="Only articles dated on/before YYYY-MM-DD.")] = None,
-        concurrency: Annotated[Optional[int], typer.Option("--concurrency", help="Requests in flight per host (default 4).")] = None,
-        min_delay: Annotated[Optional[float], typer.Option("--min-delay", help="Seconds between request starts per host.")] = None,
-        sitemaps: Annotated[Optional[bool], typer.Option("--sitemaps/--no-sitemaps", help="Discover via robots.txt sitemaps (else listing pages).")] = None,
-        pdfs: Annotated[Optional[bool], typer.Option("--pdfs/--no-pdfs", help="Download PDF attachments.")] = None,
-        max_failure_share: Annotated[Optional[float], typer.Option("--max-failure-share", help="Exit 1 above this failed share.")] = None,
-        browser_fallback: Annotated[Optional[bool], typer.Option("--browser-fallback/--no-browser-fallback", help="Render unparseable pages with Playwright (if installed).")] = None,
+        run: Annotated[
+            Path | None, typer.Option("--run", help="Run directory (default: <run.root>/<run.name> of the config).")
+        ] = None,
+        base_url: Annotated[
+            str | None,
+            typer.Option("--base-url", help="Portal base URL, e.g. https://www.press.bmwgroup.com/global"),
+        ] = None,
+        target: Annotated[
+            int | None, typer.Option("--target", help="Collect the newest N articles (after filters).")
+        ] = None,
+        language: Annotated[
+            str | None, typer.Option("--language", help="Language from the id suffix (default en).")
+        ] = None,
+        variants: Annotated[
+            bool | None, typer.Option("--variants/--no-variants", help="Count EN_GB/EN_US ids as English.")
+        ] = None,
+        since: Annotated[
+            str | None, typer.Option("--since", help="Only articles dated on/after YYYY-MM-DD.")
+        ] = None,
+        until: Annotated[
+            str | None, typer.Option("--until", help="Only articles dated on/before YYYY-MM-DD.")
+        ] = None,
+        concurrency: Annotated[
+            int | None, typer.Option("--concurrency", help="Requests in flight per host (default 4).")
+        ] = None,
+        min_delay: Annotated[
+            float | None, typer.Option("--min-delay", help="Seconds between request starts per host.")
+        ] = None,
+        sitemaps: Annotated[
+            bool | None,
+            typer.Option("--sitemaps/--no-sitemaps", help="Discover via robots.txt sitemaps (else listing pages)."),
+        ] = None,
+        pdfs: Annotated[bool | None, typer.Option("--pdfs/--no-pdfs", help="Download PDF attachments.")] = None,
+        max_failure_share: Annotated[
+            float | None, typer.Option("--max-failure-share", help="Exit 1 above this failed share.")
+        ] = None,
+        browser_fallback: Annotated[
+            bool | None,
+            typer.Option(
+                "--browser-fallback/--no-browser-fallback",
+                help="Render unparseable pages with Playwright (if installed).",
+            ),
+        ] = None,
         config: ConfigOpt = None,
         set_: SetOpt = None,
     ) -> None:
@@ -34,9 +63,17 @@ def register(app: typer.Typer) -> None:
         from presstune.cli import fail, load_cli_config
 
         flags = {
-            "base_url": base_url, "target": target, "language": language, "include_variants": variants,
-            "date_from": since, "date_to": until, "concurrency_per_host": concurrency, "min_delay": min_delay,
-            "use_sitemaps": sitemaps, "download_pdfs": pdfs, "max_failure_share": max_failure_share,
+            "base_url": base_url,
+            "target": target,
+            "language": language,
+            "include_variants": variants,
+            "date_from": since,
+            "date_to": until,
+            "concurrency_per_host": concurrency,
+            "min_delay": min_delay,
+            "use_sitemaps": sitemaps,
+            "download_pdfs": pdfs,
+            "max_failure_share": max_failure_share,
             "browser_fallback": browser_fallback,
         }
         sets = list(set_ or [])

@@ -70,7 +70,9 @@ class HostGuard:
         parts = urlsplit(str(url))
         host = (parts.hostname or "").lower()
         if parts.scheme not in ("http", "https") or host not in self.hosts:
-            raise HostNotAllowed(f"refusing to request {str(url)[:200]!r}: host {host!r} is not in allowed hosts {sorted(self.hosts)}")
+            raise HostNotAllowed(
+                f"refusing to request {str(url)[:200]!r}: host {host!r} is not in allowed hosts {sorted(self.hosts)}"
+            )
 
     def allows(self, url: str) -> bool:
         try:
@@ -171,8 +173,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=_dt.timezone.utc)
-    now_dt = _dt.datetime.fromtimestamp(now if now is not None else time.time(), _dt.timezone.utc)
+        when = when.replace(tzinfo=_dt.UTC)
+    now_dt = _dt.datetime.fromtimestamp(now if now is not None else time.time(), _dt.UTC)
     return max(0.0, (when - now_dt).total_seconds())
 
 
@@ -222,7 +224,10 @@ class Fetcher:
             follow_redirects=False,  # redirects are followed here, each hop through slot + guard
             timeout=httpx.Timeout(self.cfg.timeout, connect=min(10.0, self.cfg.timeout)),
             limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
-            headers={"User-Agent": self.ua, **({"Accept-Language": self.cfg.accept_language} if self.cfg.accept_language else {})},
+            headers={
+                "User-Agent": self.ua,
+                **({"Accept-Language": self.cfg.accept_language} if self.cfg.accept_language else {}),
+            },
             event_hooks={"request": [self.guard.hook]},
             transport=self._transport,
             trust_env=False,  # no proxies from the environment: only the configured hosts
@@ -270,8 +275,14 @@ class Fetcher:
         return await self._request("GET", url, headers or {}, ok_statuses=ok_statuses)
 
     async def download(
-        self, url: str, part_path: Path, headers: dict[str, str] | None = None, *, max_bytes: int,
-        expect_pdf: bool = True, content_attempts: int | None = None,
+        self,
+        url: str,
+        part_path: Path,
+        headers: dict[str, str] | None = None,
+        *,
+        max_bytes: int,
+        expect_pdf: bool = True,
+        content_attempts: int | None = None,
     ) -> Fetched:
         """Stream ``url`` into ``part_path`` and verify it; 304 leaves no file. Content errors
         that a retry may cure (truncation) are retried up to ``content_attempts`` times."""
@@ -303,8 +314,14 @@ class Fetcher:
         return self._rng.uniform(0, min(self.cfg.backoff_max, self.cfg.backoff_base * (2 ** max(0, attempt - 1))))
 
     async def _request(
-        self, method: str, url: str, headers: dict[str, str], *, check_robots: bool = True,
-        sink: Callable[[httpx.Response], Awaitable[bytes]] | None = None, ok_statuses: Any = (200,),
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        *,
+        check_robots: bool = True,
+        sink: Callable[[httpx.Response], Awaitable[bytes]] | None = None,
+        ok_statuses: Any = (200,),
         max_redirects: int = 5,
     ) -> Fetched:
         assert self.client is not None, "use 'async with Fetcher(...)'"
@@ -334,7 +351,9 @@ class Fetcher:
                             await response.aclose()
                             redirects += 1
                             if redirects > max_redirects:
-                                raise FetchError(f"too many redirects at {url}", attempts=attempt, status=status, retryable=False)
+                                raise FetchError(
+                                    f"too many redirects at {url}", attempts=attempt, status=status, retryable=False
+                                )
                             self.guard.check(location)  # raises: a redirect off-site is never followed
                             url = location
                             attempt -= 1  # a redirect is not a failed attempt
@@ -350,7 +369,12 @@ class Fetcher:
                             if status in (429, 503):
                                 wait = parse_retry_after(response.headers.get("retry-after"))
                         else:
-                            raise FetchError(f"HTTP {status}", attempts=attempt, status=status, retryable=status in (403, 408, 409, 425))
+                            raise FetchError(
+                                f"HTTP {status}",
+                                attempts=attempt,
+                                status=status,
+                                retryable=status in (403, 408, 409, 425),
+                            )
                     finally:
                         await response.aclose()
             except httpx.TimeoutException as exc:
@@ -361,10 +385,16 @@ class Fetcher:
                 error = f"connection error: {type(exc).__name__}: {exc}"[:200]
             # error: decide whether and how long to wait
             if attempt > self.cfg.max_retries:
-                raise FetchError(f"{error} (gave up after {attempt} attempts)", attempts=attempt, status=_status_of(error))
+                raise FetchError(
+                    f"{error} (gave up after {attempt} attempts)", attempts=attempt, status=_status_of(error)
+                )
             if wait is not None:
                 if wait > self.cfg.max_retry_after:
-                    raise FetchError(f"{error}: Retry-After {wait:.0f}s exceeds max_retry_after", attempts=attempt, status=_status_of(error))
+                    raise FetchError(
+                        f"{error}: Retry-After {wait:.0f}s exceeds max_retry_after",
+                        attempts=attempt,
+                        status=_status_of(error),
+                    )
                 self.stats.retry_after_waits.append(wait)
                 if self.cfg.retry_after_scope == "host":
                     self.slots.pause(host, wait)  # the host asked everybody to wait
@@ -389,7 +419,11 @@ async def _stream_to_file(resp: httpx.Response, part_path: Path, max_bytes: int,
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
         raise ContentError(f"too large: Content-Length {int(declared)} > cap {max_bytes}", retryable=False)
     ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
-    if expect_pdf and ctype and ctype not in ("application/pdf", "application/octet-stream", "application/x-pdf", "binary/octet-stream"):
+    if (
+        expect_pdf
+        and ctype
+        and ctype not in ("application/pdf", "application/octet-stream", "application/x-pdf", "binary/octet-stream")
+    ):
         # Read a little to say what it is, then give up: an HTML page is not a PDF.
         head = b""
         async for chunk in resp.aiter_bytes():
@@ -416,7 +450,9 @@ async def _stream_to_file(resp: httpx.Response, part_path: Path, max_bytes: int,
             handle.flush()
             await asyncio.to_thread(os.fsync, handle.fileno())  # off the event loop: fsync can take ms
     except httpx.HTTPError as exc:
-        raise ContentError(f"truncated: connection broke after {written} bytes ({type(exc).__name__})", retryable=True) from None
+        raise ContentError(
+            f"truncated: connection broke after {written} bytes ({type(exc).__name__})", retryable=True
+        ) from None
     if declared is not None and declared.isdigit() and written != int(declared):
         raise ContentError(f"truncated: got {written} of {declared} bytes", retryable=True)
     if expect_pdf:

@@ -25,12 +25,38 @@ from presstune.collect.records import ArticleRecord, Attachment
 BERLIN = ZoneInfo("Europe/Berlin")
 TID_RE = re.compile(r"^T\d{5,10}([A-Z]{2}(?:_[A-Z]{2})?)$")
 _TZ_OFFSETS = {
-    "CET": 1, "CEST": 2, "MEZ": 1, "MESZ": 2, "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "BST": 1,
-    "EET": 2, "EEST": 3, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
-    "JST": 9, "KST": 9, "IST": 5.5, "AEST": 10, "AEDT": 11,
+    "CET": 1,
+    "CEST": 2,
+    "MEZ": 1,
+    "MESZ": 2,
+    "UTC": 0,
+    "GMT": 0,
+    "Z": 0,
+    "WET": 0,
+    "WEST": 1,
+    "BST": 1,
+    "EET": 2,
+    "EEST": 3,
+    "EST": -5,
+    "EDT": -4,
+    "CST": -6,
+    "CDT": -5,
+    "MST": -7,
+    "MDT": -6,
+    "PST": -8,
+    "PDT": -7,
+    "JST": 9,
+    "KST": 9,
+    "IST": 5.5,
+    "AEST": 10,
+    "AEDT": 11,
 }
-_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
-_JAVA_DATE = re.compile(r"^(?:[A-Za-z]{3}\s+)?([A-Za-z]{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})\s+([A-Za-z]{1,5})\s+(\d{4})$")
+_MONTHS = {
+    m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)
+}
+_JAVA_DATE = re.compile(
+    r"^(?:[A-Za-z]{3}\s+)?([A-Za-z]{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})\s+([A-Za-z]{1,5})\s+(\d{4})$"
+)
 _DOTTED_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
 
@@ -127,7 +153,7 @@ def date_key(iso: str | None) -> str:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=BERLIN)
-    return value.astimezone(_dt.timezone.utc).isoformat()
+    return value.astimezone(_dt.UTC).isoformat()
 
 
 def local_day(iso: str | None) -> str | None:
@@ -137,9 +163,39 @@ def local_day(iso: str | None) -> str | None:
 
 # -- body text --------------------------------------------------------------------------------
 _BLOCK = {
-    "p", "div", "section", "article", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr",
-    "thead", "tbody", "blockquote", "pre", "header", "footer", "figure", "figcaption", "dl", "dt", "dd", "hr",
-    "center", "main", "aside", "nav", "form", "address",
+    "p",
+    "div",
+    "section",
+    "article",
+    "ul",
+    "ol",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "tr",
+    "thead",
+    "tbody",
+    "blockquote",
+    "pre",
+    "header",
+    "footer",
+    "figure",
+    "figcaption",
+    "dl",
+    "dt",
+    "dd",
+    "hr",
+    "center",
+    "main",
+    "aside",
+    "nav",
+    "form",
+    "address",
 }
 _SKIP = {"script", "style", "noscript", "template", "button", "svg", "iframe", "head", "select", "input"}
 _LINE, _PARA, _EDGE = "\x00", "\x01", "\x02"
@@ -311,11 +367,17 @@ def parse_article(html: str, url: str, selectors: Selectors, expected_id: str | 
         if att_url in seen:
             continue
         seen.add(att_url)
-        label = inline_text(node.css_first(selectors.attachment_label)) or (node.attributes.get("title") or "").strip() or None
+        label = (
+            inline_text(node.css_first(selectors.attachment_label))
+            or (node.attributes.get("title") or "").strip()
+            or None
+        )
         details = inline_text(node.css_first(selectors.attachment_details))
         kind, lang, size = _split_details(details)
         is_pdf = kind == "pdf" or (kind is None and (att_url.lower().endswith(".pdf") or "/attachment/" in att_url))
-        attachments.append(Attachment(url=att_url, type="pdf" if is_pdf else "other", label=label, language=lang, size_label=size))
+        attachments.append(
+            Attachment(url=att_url, type="pdf" if is_pdf else "other", label=label, language=lang, size_label=size)
+        )
     language = language_of(article_id)
     if language is None:
         html_node = tree.css_first("html")
@@ -375,7 +437,9 @@ def parse_listing(html: str, page_url: str, selectors: Selectors) -> list[Listin
             continue
         seen.add(article_id)
         date_node = node.css_first(selectors.listing_date)
-        items.append(ListingItem(article_id, url, parse_date(inline_text(date_node)) if date_node is not None else None))
+        items.append(
+            ListingItem(article_id, url, parse_date(inline_text(date_node)) if date_node is not None else None)
+        )
     return items
 
 

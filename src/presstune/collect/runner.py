@@ -33,8 +33,17 @@ from typing import Any
 from presstune.collect.client import Fetcher, FetchError, HostNotAllowed, user_agent
 from presstune.collect.config import CollectConfig
 from presstune.collect.parse import (
-    ParsedPage, ParseError, article_id_from_url, date_key, language_matches, language_of, local_day,
-    parse_article, parse_listing, parse_sitemap, safe_name,
+    ParsedPage,
+    ParseError,
+    article_id_from_url,
+    date_key,
+    language_matches,
+    language_of,
+    local_day,
+    parse_article,
+    parse_listing,
+    parse_sitemap,
+    safe_name,
 )
 from presstune.collect.records import ArticleRecord, Attachment
 from presstune.collect.state import CollectState, now_iso
@@ -90,7 +99,12 @@ class _Progress:
         self.task = None
         if enabled and sys.stderr.isatty():
             from rich.progress import (
-                BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn,
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                ProgressColumn,
+                TextColumn,
+                TimeElapsedColumn,
                 TimeRemainingColumn,
             )
             from rich.text import Text
@@ -100,8 +114,14 @@ class _Progress:
                     return Text(f"{task.speed:.1f}/s" if task.speed else "-/s")
 
             self.bar = Progress(
-                TextColumn("[bold]collect"), BarColumn(), MofNCompleteColumn(), Rate(), TimeElapsedColumn(),
-                TextColumn("eta"), TimeRemainingColumn(), transient=False,
+                TextColumn("[bold]collect"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                Rate(),
+                TimeElapsedColumn(),
+                TextColumn("eta"),
+                TimeRemainingColumn(),
+                transient=False,
             )
 
     def start(self, total: int) -> None:
@@ -146,8 +166,11 @@ class Collector:
         self.run_path.mkdir(parents=True, exist_ok=True)
         self.pdf_dir.mkdir(exist_ok=True)
         self.html_dir.mkdir(exist_ok=True)
-        for folder, patterns in ((self.pdf_dir, ("*.part", ".*.tmp")), (self.html_dir, (".*.tmp",)),
-                                 (self.run_path, (f".{ARTICLES}.*.tmp", ".collect_*.tmp"))):
+        for folder, patterns in (
+            (self.pdf_dir, ("*.part", ".*.tmp")),
+            (self.html_dir, (".*.tmp",)),
+            (self.run_path, (f".{ARTICLES}.*.tmp", ".collect_*.tmp")),
+        ):
             for pattern in patterns:
                 for leftover in folder.glob(pattern):
                     with contextlib.suppress(FileNotFoundError):
@@ -252,7 +275,10 @@ class Collector:
         if self.cfg.date_from and dates and min(d[:10] for d in dates) < self.cfg.date_from:
             return True
         if self.cfg.target is not None and all(c.date for c in found.values()):
-            return len(self._filter(list(found.values()), record=False)) >= self.cfg.target + 2 * self.cfg.concurrency_per_host
+            return (
+                len(self._filter(list(found.values()), record=False))
+                >= self.cfg.target + 2 * self.cfg.concurrency_per_host
+            )
         return False
 
     # -- selection --------------------------------------------------------------------------
@@ -265,7 +291,9 @@ class Collector:
                     self.state.info["filtered_language"] = self.state.info.get("filtered_language", 0) + 1
                 continue
             day = local_day(c.date)
-            if day and ((self.cfg.date_from and day < self.cfg.date_from) or (self.cfg.date_to and day > self.cfg.date_to)):
+            if day and (
+                (self.cfg.date_from and day < self.cfg.date_from) or (self.cfg.date_to and day > self.cfg.date_to)
+            ):
                 continue
             # lastmod >= publication date, so only the lower bound is safe to apply to it
             if c.lastmod and not c.date and self.cfg.date_from and local_day(c.lastmod) < self.cfg.date_from:
@@ -286,7 +314,11 @@ class Collector:
                 continue
             if att.status == "ok" and att.path and (self.run_path / att.path).exists():
                 continue
-            if att.status == "failed" and att.error and att.error.startswith(("not a PDF", "too large", "HTTP 404", "HTTP 410")):
+            if (
+                att.status == "failed"
+                and att.error
+                and att.error.startswith(("not a PDF", "too large", "HTTP 404", "HTTP 410"))
+            ):
                 continue  # permanent: a re-run would fail the same way unless the page changes
             return False
         return True
@@ -301,7 +333,10 @@ class Collector:
             # fetched completely by a killed run (the cache is written atomically): parse it, do
             # not fetch it again
             meta = meta or {"url": c.url, "lastmod": c.lastmod, "fetched_at": None}
-            return "parsed", (self._parse(cache.read_text(encoding="utf-8"), meta.get("final_url", c.url), c), {**meta, "from_cache": True})
+            return "parsed", (
+                self._parse(cache.read_text(encoding="utf-8"), meta.get("final_url", c.url), c),
+                {**meta, "from_cache": True},
+            )
         headers: dict[str, str] = {}
         if old is not None:
             if old.etag:
@@ -310,9 +345,13 @@ class Collector:
                 headers["If-Modified-Since"] = old.last_modified
         got = await self.fetcher.get(c.url, headers)
         meta = {
-            "url": c.url, "final_url": got.url, "etag": got.headers.get("etag") or (old.etag if old else None),
+            "url": c.url,
+            "final_url": got.url,
+            "etag": got.headers.get("etag") or (old.etag if old else None),
             "last_modified": got.headers.get("last-modified") or (old.last_modified if old else None),
-            "lastmod": c.lastmod, "fetched_at": now_iso(), "attempts": got.attempts,
+            "lastmod": c.lastmod,
+            "fetched_at": now_iso(),
+            "attempts": got.attempts,
         }
         if got.status == 304:
             return "not_modified", meta
@@ -337,7 +376,7 @@ class Collector:
         # the article changed after the file was written
         if c.lastmod is None:
             return True
-        mtime = _dt.datetime.fromtimestamp(cache.stat().st_mtime, _dt.timezone.utc).isoformat()
+        mtime = _dt.datetime.fromtimestamp(cache.stat().st_mtime, _dt.UTC).isoformat()
         return date_key(c.lastmod) <= mtime
 
     def _parse(self, html: str, url: str, c: Candidate) -> ParsedPage:
@@ -405,7 +444,9 @@ class Collector:
 
     @staticmethod
     def _same_files(old: ArticleRecord | None, new: ArticleRecord) -> bool:
-        return old is not None and [(a.url, a.status, a.sha256) for a in old.attachments] == [(a.url, a.status, a.sha256) for a in new.attachments]
+        return old is not None and [(a.url, a.status, a.sha256) for a in old.attachments] == [
+            (a.url, a.status, a.sha256) for a in new.attachments
+        ]
 
     def _outside_dates(self, record: ArticleRecord) -> bool:
         if not (self.cfg.date_from or self.cfg.date_to):
@@ -475,8 +516,13 @@ class Collector:
         # Journal before the rename (as for pages): a file under its final name always has its
         # validators on record; a kill in between only costs a re-download.
         digest, size = await asyncio.to_thread(_sha256, part)
-        meta = {"path": rel, "etag": got.headers.get("etag"), "last_modified": got.headers.get("last-modified"),
-                "sha256": digest, "bytes": size}
+        meta = {
+            "path": rel,
+            "etag": got.headers.get("etag"),
+            "last_modified": got.headers.get("last-modified"),
+            "sha256": digest,
+            "bytes": size,
+        }
         await self._journal("file", att.url, meta)
         await asyncio.to_thread(_finalize, part, final)
         self._mark_ok(att, rel, meta)
@@ -497,9 +543,14 @@ class Collector:
 
     def _fail(self, article_id: str | None, url: str, kind: str, exc: Exception) -> None:
         entry = {
-            "id": article_id, "url": url, "kind": kind, "reason": getattr(exc, "reason", None) or str(exc),
-            "attempts": getattr(exc, "attempts", 1), "status": getattr(exc, "status", None),
-            "retryable": getattr(exc, "retryable", False), "at": now_iso(),
+            "id": article_id,
+            "url": url,
+            "kind": kind,
+            "reason": getattr(exc, "reason", None) or str(exc),
+            "attempts": getattr(exc, "attempts", 1),
+            "status": getattr(exc, "status", None),
+            "retryable": getattr(exc, "retryable", False),
+            "at": now_iso(),
         }
         if kind == "page":
             self.summary.failed_articles += 1
@@ -520,7 +571,9 @@ class Collector:
                 candidates = []
             if self.cfg.target is not None and any(not (c.date or c.lastmod) for c in candidates):
                 candidates = await self._order_by_page_dates(candidates)
-            self.summary.selected = min(len(candidates), self.cfg.target) if self.cfg.target is not None else len(candidates)
+            self.summary.selected = (
+                min(len(candidates), self.cfg.target) if self.cfg.target is not None else len(candidates)
+            )
             self.progress.start(self.summary.selected)
             try:
                 await self._work(candidates)
@@ -532,6 +585,7 @@ class Collector:
 
     async def _order_by_page_dates(self, candidates: list[Candidate]) -> list[Candidate]:
         """No dates from discovery: fetch every page first, then order by the page's date."""
+
         async def one(c: Candidate) -> None:
             try:
                 result = await self.fetch_page(c, self.records.get(c.id))
@@ -591,7 +645,9 @@ class Collector:
         s.seconds = round(seconds, 3)
         s.records_total = len(self.records)
         s.failures = self.failures
-        done_items = s.collected + s.unchanged + s.failed_articles + s.pdfs_downloaded + s.pdfs_unchanged + s.pdfs_failed
+        done_items = (
+            s.collected + s.unchanged + s.failed_articles + s.pdfs_downloaded + s.pdfs_unchanged + s.pdfs_failed
+        )
         s.failure_share = round((s.failed_articles + s.pdfs_failed) / done_items, 4) if done_items else 0.0
         if s.collected + s.unchanged == 0 and s.records_total == 0:
             s.exit_code = 1
@@ -600,24 +656,33 @@ class Collector:
                     s.message = "no articles found"
                 elif s.selected == 0:
                     c = self.cfg
-                    s.message = (f"no articles match the filters ({s.candidates} found; language={c.language!r}, "
-                                 f"variants={c.include_variants}, since={c.date_from}, until={c.date_to})")
+                    s.message = (
+                        f"no articles match the filters ({s.candidates} found; language={c.language!r}, "
+                        f"variants={c.include_variants}, since={c.date_from}, until={c.date_to})"
+                    )
                 else:
                     s.message = "nothing could be collected"
         elif s.failure_share > self.cfg.max_failure_share:
             s.exit_code = 1
-            s.message = f"failure share {s.failure_share:.1%} exceeds max_failure_share {self.cfg.max_failure_share:.1%}"
+            s.message = (
+                f"failure share {s.failure_share:.1%} exceeds max_failure_share {self.cfg.max_failure_share:.1%}"
+            )
         else:
             s.message = s.message or "ok"
         report = {
             "summary": s.brief(),
             "user_agent": user_agent(self.cfg.user_agent),
             "discovery": {k: v for k, v in self.state.info.items() if k not in ("base_url", "last_run")},
-            "http": {"status_counts": {str(k): v for k, v in sorted(st.status_counts.items())},
-                     "retry_after_waits_s": st.retry_after_waits, "robots_disallowed": st.robots_disallowed,
-                     "per_host_delay_s": self.fetcher.slots.delay_for or {"*": self.cfg.min_delay}},
-            "rate": {"articles_per_s": round((s.collected + s.unchanged) / seconds, 3) if seconds else None,
-                     "pdfs_per_s": round(s.pdfs_downloaded / seconds, 3) if seconds else None},
+            "http": {
+                "status_counts": {str(k): v for k, v in sorted(st.status_counts.items())},
+                "retry_after_waits_s": st.retry_after_waits,
+                "robots_disallowed": st.robots_disallowed,
+                "per_host_delay_s": self.fetcher.slots.delay_for or {"*": self.cfg.min_delay},
+            },
+            "rate": {
+                "articles_per_s": round((s.collected + s.unchanged) / seconds, 3) if seconds else None,
+                "pdfs_per_s": round(s.pdfs_downloaded / seconds, 3) if seconds else None,
+            },
             "failures": self.failures,
             "skipped": self.skipped,
             "parsed_with_fallback": self.fallbacks,

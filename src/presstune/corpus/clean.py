@@ -37,11 +37,16 @@ def line_key(text: str) -> str:
 _I = re.IGNORECASE
 
 PAGE_NUMBER = re.compile(
-    r"^(?:(?:page|seite|p\.)\s*\d+(?:\s*(?:of|/|von)\s*\d+)?|\d{1,3}(?:\s*/\s*\d{1,3})?|[-–]\s*\d{1,3}\s*[-–])$", _I)
+    r"^(?:(?:page|seite|p\.)\s*\d+(?:\s*(?:of|/|von)\s*\d+)?|\d{1,3}(?:\s*/\s*\d{1,3})?|[-–]\s*\d{1,3}\s*[-–])$", _I
+)
 
-_MONTHS = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
-           r"januar|februar|märz|maerz|mai|juni|juli|oktober|dezember)")
-DATE_LINE = re.compile(rf"^(?:\d{{1,2}}\.?\s+{_MONTHS}\s+\d{{4}}|\d{{1,2}}\.\d{{1,2}}\.\d{{4}}|{_MONTHS}\s+\d{{1,2}},\s+\d{{4}})$", _I)
+_MONTHS = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"januar|februar|märz|maerz|mai|juni|juli|oktober|dezember)"
+)
+DATE_LINE = re.compile(
+    rf"^(?:\d{{1,2}}\.?\s+{_MONTHS}\s+\d{{4}}|\d{{1,2}}\.\d{{1,2}}\.\d{{4}}|{_MONTHS}\s+\d{{1,2}},\s+\d{{4}})$", _I
+)
 
 #: Lines of the page-1 header block and of running page headers/footers.
 HEADER_LINES = [
@@ -65,12 +70,16 @@ CONTACT_START = re.compile(
     r"^(?:if you have any questions,?\s+please\s+contact|for (?:further|more) (?:information|questions),?\s+(?:please\s+)?contact|"
     r"media\s+contacts?\b|press\s+contacts?\b|contact\s+for\s+(?:the\s+)?(?:media|press)|contacts?\s*[.:]?$|"
     r"bitte\s+wenden\s+sie\s+sich\s+bei\s+rückfragen|bei\s+rückfragen\s+wenden\s+sie\s+sich|ihre?\s+ansprechpartner|"
-    r"pressekontakt|kontakt\s*[.:]?$|published\s+by\b|business\s+and\s+finance\s+press|investor\s+relations\s*$)", _I)
+    r"pressekontakt|kontakt\s*[.:]?$|published\s+by\b|business\s+and\s+finance\s+press|investor\s+relations\s*$)",
+    _I,
+)
 _PHONE = re.compile(r"(?:tel\.?|telephone|telefon|phone|mobile|mobil|fax)\s*[:.]?\s*\+?\d", _I)
 _EMAIL = re.compile(r"\S+@\S+\.\w+|send an e-?mail|e-?mail\s*:", _I)
 _ROLE = re.compile(
     r"\b(?:spokesperson|spokesman|spokeswoman|press officer|head of|communications?|pressesprecher(?:in)?|"
-    r"leiter(?:in)?|kommunikation|sprecher(?:in)?|media relations|public relations)\b", _I)
+    r"leiter(?:in)?|kommunikation|sprecher(?:in)?|media relations|public relations)\b",
+    _I,
+)
 
 #: "The BMW Group" company paragraph (and its heading) in English and German.
 COMPANY_HEADING = re.compile(r"^(?:the\s+|die\s+)?bmw\s+group\.?$|^(?:über\s+die|about\s+the)\s+bmw\s+group\.?$", _I)
@@ -90,24 +99,37 @@ _CONSUMPTION = re.compile(
     r"(?:energy|fuel|power|electric(?:al)?\s+power)\s+consumption\s+(?:combined|weighted)|"
     r"co[2₂][\s-]*emissions?\s+(?:combined|weighted)|co[2₂][\s-]*class|"
     r"(?:energie|kraftstoff|strom)verbrauch\s+(?:kombiniert|gewichtet)|co[2₂]-emissionen\s+(?:kombiniert|gewichtet)|"
-    r"co[2₂]-klasse|electric\s+range\s+(?:combined|\(wltp\))", _I)
+    r"co[2₂]-klasse|electric\s+range\s+(?:combined|\(wltp\))",
+    _I,
+)
 _UNIT = re.compile(r"kwh\s*/\s*100\s*km|l\s*/\s*100\s*km|g\s*/\s*km|mpg\b", _I)
 DISCLAIMER_PARAGRAPH = [
-    re.compile(r"^(?:the|all)\s+(?:information|figures|values|data)\s+(?:on|for|regarding)\s+(?:fuel|energy|power)\s+consumption", _I),
+    re.compile(
+        r"^(?:the|all)\s+(?:information|figures|values|data)\s+(?:on|for|regarding)\s+(?:fuel|energy|power)\s+consumption",
+        _I,
+    ),
     re.compile(r"^further\s+information\s+on\s+(?:the\s+)?official\s+fuel\s+consumption", _I),
     re.compile(r"^(?:the\s+)?(?:fuel|energy|power)\s+consumption,?\s+co[2₂]\s+emissions?", _I),
     re.compile(r"^(?:the\s+)?consumption\s+(?:and|/)\s+(?:emissions?|co[2₂])\s+(?:figures|values|data)", _I),
     re.compile(r"^(?:die\s+)?angaben\s+zu(?:m)?\s+(?:kraftstoff|energie|strom)verbrauch", _I),
     re.compile(r"^weitere\s+informationen\s+zum\s+offiziellen\s+kraftstoffverbrauch", _I),
-    re.compile(r"www\.bmw\.de/wltp|unentgeltlich\s+erhältlich|deutsche\s+automobil\s+treuhand|"
-               r"leitfaden\s+über\s+den\s+kraftstoffverbrauch|guideline\s+on\s+fuel\s+consumption", _I),
-    re.compile(r"^(?:all\s+)?(?:figures|values)\s+(?:are\s+)?(?:determined|calculated)\s+(?:according\s+to|in\s+accordance\s+with)\s+(?:the\s+)?wltp", _I),
+    re.compile(
+        r"www\.bmw\.de/wltp|unentgeltlich\s+erhältlich|deutsche\s+automobil\s+treuhand|"
+        r"leitfaden\s+über\s+den\s+kraftstoffverbrauch|guideline\s+on\s+fuel\s+consumption",
+        _I,
+    ),
+    re.compile(
+        r"^(?:all\s+)?(?:figures|values)\s+(?:are\s+)?(?:determined|calculated)\s+(?:according\s+to|in\s+accordance\s+with)\s+(?:the\s+)?wltp",
+        _I,
+    ),
 ]
 
 #: Social / link lines.
 SOCIAL_LINE = [
     re.compile(r"^(?:https?://|www\.)\S+$", _I),
-    re.compile(r"^(?:linkedin|facebook|youtube|instagram|x|twitter|tiktok|xing|threads|newsroom|internet|web)\s*:\s*\S+$", _I),
+    re.compile(
+        r"^(?:linkedin|facebook|youtube|instagram|x|twitter|tiktok|xing|threads|newsroom|internet|web)\s*:\s*\S+$", _I
+    ),
     re.compile(r"^↗"),
     re.compile(r"\bon\s+the\s+(?:web|internet)\.?$|\bim\s+internet\.?$|\bin\s+social\s+media\.?$", _I),
     re.compile(r"^(?:follow\s+us|folgen\s+sie\s+uns)\b", _I),
@@ -116,7 +138,9 @@ SOCIAL_LINE = [
 #: Finance-release headings in capitals.
 FINANCE_HEADING = re.compile(
     r"^(?:published\s+by|contacts?|business\s+and\s+finance\s+press|investor\s+relations|"
-    r"the\s+bmw\s+group\s+on\s+the\s+internet|die\s+bmw\s+group\s+im\s+internet|confidential|vertraulich)\.?$", _I)
+    r"the\s+bmw\s+group\s+on\s+the\s+internet|die\s+bmw\s+group\s+im\s+internet|confidential|vertraulich)\.?$",
+    _I,
+)
 
 
 def is_header_line(text: str) -> str | None:
@@ -174,7 +198,9 @@ class CleanResult:
 _SIGNATURES = re.compile(
     r"(?:(?:the|die)\s+bmw\s+group\s+)?(?:with its four brands|die bmw group ist mit ihren vier marken)|"
     r"if you have any questions,?\s+please contact|bitte wenden sie sich bei rückfragen|"
-    r"media contact\.|pressekontakt\.|the information on fuel consumption|die angaben zu kraftstoffverbrauch", _I)
+    r"media contact\.|pressekontakt\.|the information on fuel consumption|die angaben zu kraftstoffverbrauch",
+    _I,
+)
 
 
 def _split_at_signatures(paragraphs: list[str]) -> list[str]:
@@ -187,13 +213,14 @@ def _split_at_signatures(paragraphs: list[str]) -> list[str]:
             head = par[: m.start()].rstrip()
             if head:
                 out.append(head)
-            par = par[m.start():]
+            par = par[m.start() :]
         out.append(par)
     return out
 
 
-def remove_boilerplate(paragraphs: list[str], title: str | None = None,
-                       subtitle: str | None = None) -> tuple[list[str], Counter]:
+def remove_boilerplate(
+    paragraphs: list[str], title: str | None = None, subtitle: str | None = None
+) -> tuple[list[str], Counter]:
     """Drop the portal's boilerplate paragraphs; returns the kept ones and counts per rule."""
     kept: list[str] = []
     removed: Counter = Counter()
@@ -262,7 +289,10 @@ def _alnum(text: str) -> str:
 
 # -- PDF page structure --------------------------------------------------------------------------
 
-def remove_running_lines(pages: list[list[Line]], share: float = 0.5, zone: int = 6) -> tuple[list[list[Line]], Counter]:
+
+def remove_running_lines(
+    pages: list[list[Line]], share: float = 0.5, zone: int = 6
+) -> tuple[list[list[Line]], Counter]:
     """Remove lines recurring in the top/bottom zone of most pages, and page numbers/header rules there."""
     removed: Counter = Counter()
     n = len(pages)
@@ -332,7 +362,7 @@ def _zone(page: list[Line], zone: int) -> tuple[set[int], set[int]]:
     return top, bottom
 
 
-_TERMINAL = ('.', '!', '?', ':', '"', '”', '“', '»', '«', ')', ';')
+_TERMINAL = (".", "!", "?", ":", '"', "”", "“", "»", "«", ")", ";")
 #: A list item opener. "22. Juni 2025" at a line start is a German date, not item 22.
 _BULLET = re.compile(rf"^(?:[•·▪‣◦●■□–-]|\d{{1,2}}[.)](?!\s+{_MONTHS}\b))\s+", re.IGNORECASE)
 
@@ -397,8 +427,10 @@ def _next_word_fits(prev: Line | None, next_text: str, page: list[Line]) -> bool
     """
     if prev is None or prev.x0 is None or prev.x1 is None or not prev.text:
         return True
-    edge = max((l.x1 for l in page if l.x0 is not None and l.x1 is not None and not l.table
-                and abs(l.x0 - prev.x0) < 3), default=prev.x1)
+    edge = max(
+        (l.x1 for l in page if l.x0 is not None and l.x1 is not None and not l.table and abs(l.x0 - prev.x0) < 3),
+        default=prev.x1,
+    )
     char_w = (prev.x1 - prev.x0) / len(prev.text)
     word = next_text.split()[0] if next_text.split() else ""
     return prev.x1 + (len(word) + 1) * char_w <= edge + char_w * 0.5
@@ -427,8 +459,13 @@ def pdf_paragraphs(pages: list[list[Line]], keep_tables: bool = False) -> tuple[
             if line.table:
                 if not keep_tables:
                     removed["table_row"] += 1
-                    if kinds and kinds[-1] == "text" and len(paragraphs[-1]) == 1 and len(paragraphs[-1][0]) < 60 \
-                            and not paragraphs[-1][0].endswith("."):
+                    if (
+                        kinds
+                        and kinds[-1] == "text"
+                        and len(paragraphs[-1]) == 1
+                        and len(paragraphs[-1][0]) < 60
+                        and not paragraphs[-1][0].endswith(".")
+                    ):
                         paragraphs.pop(), kinds.pop()  # the table's heading ("Technical data")
                         removed["table_heading"] += 1
                     kinds.append("table_gap")
@@ -449,9 +486,12 @@ def pdf_paragraphs(pages: list[list[Line]], keep_tables: bool = False) -> tuple[
                     # A gap, or a short line without final punctuation before it (a subheading)
                     # -- unless the next word would not have fitted after it: then the line is
                     # short only because a long word wrapped (narrow columns, German compounds).
-                    new = line.gap_before or (len(prev) < typical * 0.6 and not prev.endswith(_TERMINAL)
-                                              and not prev.endswith(("-", ",") + SOFT_HYPHENS)
-                                              and _next_word_fits(prev_line, text, page))
+                    new = line.gap_before or (
+                        len(prev) < typical * 0.6
+                        and not prev.endswith(_TERMINAL)
+                        and not prev.endswith(("-", ",") + SOFT_HYPHENS)
+                        and _next_word_fits(prev_line, text, page)
+                    )
                 else:
                     new = prev.endswith(_TERMINAL) and len(prev) < typical * 0.8
                 if bullet:
@@ -482,8 +522,15 @@ def pdf_paragraphs(pages: list[list[Line]], keep_tables: bool = False) -> tuple[
     return out, removed
 
 
-def clean_pdf(pdf: PdfText, title: str | None = None, subtitle: str | None = None, share: float = 0.5,
-              zone: int = 6, boilerplate: bool = True, keep_tables: bool = False) -> CleanResult:
+def clean_pdf(
+    pdf: PdfText,
+    title: str | None = None,
+    subtitle: str | None = None,
+    share: float = 0.5,
+    zone: int = 6,
+    boilerplate: bool = True,
+    keep_tables: bool = False,
+) -> CleanResult:
     pages = [[Line(**{**l.__dict__, "text": normalize_text(l.text).strip()}) for l in page] for page in pdf.pages]
     pages = [[l for l in page if l.text] for page in pages]
     pages, removed = remove_running_lines(pages, share=share, zone=zone)
@@ -521,7 +568,9 @@ def html_paragraphs(body: str) -> list[str]:
     return [re.sub(r" {2,}", " ", p) for p in out]
 
 
-def clean_html(body: str, title: str | None = None, subtitle: str | None = None, boilerplate: bool = True) -> CleanResult:
+def clean_html(
+    body: str, title: str | None = None, subtitle: str | None = None, boilerplate: bool = True
+) -> CleanResult:
     paragraphs = html_paragraphs(body)
     removed: Counter = Counter()
     if boilerplate:

@@ -1,8 +1,7 @@
 """CLI commands of the corpus stage."""
 
-
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,14 +13,26 @@ def register(app: typer.Typer) -> None:
     @app.command("corpus")
     def corpus(
         run: Annotated[Path, typer.Option("--run", help="Run directory holding articles.jsonl and pdfs/.")],
-        phase: Annotated[Optional[str], typer.Option(help="regex | llm | format | all | no-llm (default: config, no-llm).")] = None,
-        style: Annotated[Optional[str], typer.Option(help="instruct | article | qa.")] = None,
-        train_ratio: Annotated[Optional[float], typer.Option("--train-ratio", help="Share of documents in train.")] = None,
-        split: Annotated[Optional[str], typer.Option(help="family | date (newest families to eval).")] = None,
-        tokenizer: Annotated[Optional[str], typer.Option(help="Tokenizer path or hub id ('tinybase' = demo tokenizer).")] = None,
-        llm_model: Annotated[Optional[str], typer.Option("--llm-model", help="LLM phase: model path/id (or endpoint model name).")] = None,
-        llm_url: Annotated[Optional[str], typer.Option("--llm-url", help="LLM phase: OpenAI-compatible endpoint base URL.")] = None,
-        workers: Annotated[Optional[int], typer.Option(help="Extract phase: processes (default: the usable CPUs; 1 = in-process).")] = None,
+        phase: Annotated[
+            str | None, typer.Option(help="regex | llm | format | all | no-llm (default: config, no-llm).")
+        ] = None,
+        style: Annotated[str | None, typer.Option(help="instruct | article | qa.")] = None,
+        train_ratio: Annotated[
+            float | None, typer.Option("--train-ratio", help="Share of documents in train.")
+        ] = None,
+        split: Annotated[str | None, typer.Option(help="family | date (newest families to eval).")] = None,
+        tokenizer: Annotated[
+            str | None, typer.Option(help="Tokenizer path or hub id ('tinybase' = demo tokenizer).")
+        ] = None,
+        llm_model: Annotated[
+            str | None, typer.Option("--llm-model", help="LLM phase: model path/id (or endpoint model name).")
+        ] = None,
+        llm_url: Annotated[
+            str | None, typer.Option("--llm-url", help="LLM phase: OpenAI-compatible endpoint base URL.")
+        ] = None,
+        workers: Annotated[
+            int | None, typer.Option(help="Extract phase: processes (default: the usable CPUs; 1 = in-process).")
+        ] = None,
         config: ConfigOpt = None,
         set_: SetOpt = None,
     ) -> None:
@@ -29,9 +40,16 @@ def register(app: typer.Typer) -> None:
         from presstune.cli import fail, load_cli_config
 
         sets = list(set_ or [])
-        for key, value in (("phase", phase), ("style", style), ("train_ratio", train_ratio), ("split", split),
-                           ("tokenizer", tokenizer), ("llm.model", llm_model), ("llm.url", llm_url),
-                           ("workers", workers)):
+        for key, value in (
+            ("phase", phase),
+            ("style", style),
+            ("train_ratio", train_ratio),
+            ("split", split),
+            ("tokenizer", tokenizer),
+            ("llm.model", llm_model),
+            ("llm.url", llm_url),
+            ("workers", workers),
+        ):
             if value is not None:
                 sets.append(f"corpus.{key}={value}")
         if llm_url is not None:

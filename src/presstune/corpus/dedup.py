@@ -38,7 +38,7 @@ def shingles(text: str, k: int) -> set[str]:
     words = [w.casefold() for w in _WORD.findall(text)]
     if len(words) < k:
         return {" ".join(words)} if words else set()
-    return {" ".join(words[i:i + k]) for i in range(len(words) - k + 1)}
+    return {" ".join(words[i : i + k]) for i in range(len(words) - k + 1)}
 
 
 class UnionFind:
@@ -58,8 +58,9 @@ class UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def near_duplicate_pairs(docs: list[dict[str, Any]], threshold: float, k: int, num_perm: int,
-                         seed: int = 1) -> list[tuple[str, str, float]]:
+def near_duplicate_pairs(
+    docs: list[dict[str, Any]], threshold: float, k: int, num_perm: int, seed: int = 1
+) -> list[tuple[str, str, float]]:
     """(id_a, id_b, estimated Jaccard) for every pair above ``threshold`` (MinHash LSH)."""
     from datasketch import MinHash, MinHashLSH
 
@@ -82,7 +83,9 @@ def near_duplicate_pairs(docs: list[dict[str, Any]], threshold: float, k: int, n
     return sorted(pairs)
 
 
-def filter_documents(docs: list[dict[str, Any]], cfg) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+def filter_documents(
+    docs: list[dict[str, Any]], cfg
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     """Apply the filters; returns (kept, dropped with 'reason', info with families and pairs)."""
     kept: list[dict[str, Any]] = []
     dropped: list[dict[str, Any]] = []

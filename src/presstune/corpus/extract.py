@@ -102,6 +102,7 @@ def extract_pdf(source: str | Path | bytes, engine: str = "pypdfium2") -> PdfTex
 
 # -- pypdfium2 --------------------------------------------------------------------------------
 
+
 def _extract_pdfium(data: bytes) -> PdfText:
     import pypdfium2 as pdfium
     import pypdfium2.raw as C
@@ -223,7 +224,7 @@ class _TextPage:
         buffer = (ctypes.c_ushort * in_count)()
         out_count = C.FPDFText_GetText(self.raw, index, count, buffer)
         assert in_count >= out_count, f"Buffer too small: {in_count} vs {out_count}"
-        return decode(memoryview(buffer)[:out_count - 1], "utf-16-le", errors="ignore")
+        return decode(memoryview(buffer)[: out_count - 1], "utf-16-le", errors="ignore")
 
 
 Box = tuple[float, float, float, float]  # left, bottom, right, top
@@ -365,7 +366,7 @@ def _pdfium_object_lines(page, textpage, width: float, char_h: float) -> list[Li
             buffer = (wchar * capacity)()
             get_text(obj, textpage, buffer, n_bytes)
         try:
-            text = decode(memoryview(buffer)[:n_units - 1], "utf-16-le")
+            text = decode(memoryview(buffer)[: n_units - 1], "utf-16-le")
         except Exception:  # undecodable text: skipped like an object without text
             continue
         text = text.replace("\r", " ").replace("\n", " ").replace("\x00", "")
@@ -395,8 +396,13 @@ def _pdfium_object_lines(page, textpage, width: float, char_h: float) -> list[Li
             gap = seg.x0 - prev.x1
             if -1.0 <= gap < char_h * 1.5:  # the same run of text (overlapping runs stay apart)
                 glue = "" if gap < char_h * 0.1 or prev.text.endswith(" ") else " "
-                parts[-1] = Line(text=prev.text + glue + seg.text, x0=prev.x0, x1=seg.x1,
-                                 top=max(prev.top, seg.top), bottom=min(prev.bottom, seg.bottom))
+                parts[-1] = Line(
+                    text=prev.text + glue + seg.text,
+                    x0=prev.x0,
+                    x1=seg.x1,
+                    top=max(prev.top, seg.top),
+                    bottom=min(prev.bottom, seg.bottom),
+                )
             else:
                 parts.append(seg)
         for part in parts:
@@ -411,6 +417,7 @@ def _pdfium_object_lines(page, textpage, width: float, char_h: float) -> list[Li
             ordered.append(line)
         _mark_gaps(ordered)
         return ordered
+
     # Reading order: everything above the first row that has text on both sides of the gutter
     # (page-1 header block, title and teaser, even where a short title line fits in the left
     # half), top to bottom; then the left column, the right column, and full-width blocks below
@@ -468,8 +475,13 @@ def _text_objects(page, form=None, level: int = 0, max_depth: int = 15):
 def _join_row(parts: list[Line]) -> Line:
     if len(parts) == 1:
         return parts[0]
-    return Line(text=" ".join(p.text for p in parts), x0=parts[0].x0, x1=parts[-1].x1,
-                top=max(p.top for p in parts), bottom=min(p.bottom for p in parts))
+    return Line(
+        text=" ".join(p.text for p in parts),
+        x0=parts[0].x0,
+        x1=parts[-1].x1,
+        top=max(p.top for p in parts),
+        bottom=min(p.bottom for p in parts),
+    )
 
 
 def _find_gutter(rows: list[list[Line]], page_width: float) -> float | None:
@@ -502,8 +514,9 @@ def _span(part) -> tuple[float, float]:
 def _mark_gaps(lines: list[Line]) -> None:
     """Flag paragraph breaks: white space between two lines clearly above the usual leading."""
     heights = [l.top - l.bottom for l in lines if l.top is not None]
-    whites = [prev.bottom - cur.top for prev, cur in zip(lines, lines[1:])
-              if not cur.col_start and prev.bottom - cur.top > -2]
+    whites = [
+        prev.bottom - cur.top for prev, cur in zip(lines, lines[1:]) if not cur.col_start and prev.bottom - cur.top > -2
+    ]
     if not heights or not whites:
         return
     height = statistics.median(heights)
@@ -518,6 +531,7 @@ def _mark_gaps(lines: list[Line]) -> None:
 
 
 # -- pypdf (baseline) -------------------------------------------------------------------------
+
 
 def _extract_pypdf(data: bytes) -> PdfText:
     import io

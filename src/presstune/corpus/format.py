@@ -13,29 +13,52 @@ from collections import Counter
 from typing import Any
 
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“„])")
-_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
-           "Januar|Februar|März|Mai|Juni|Juli|Oktober|Dezember")
+_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "Januar|Februar|März|Mai|Juni|Juli|Oktober|Dezember"
+)
 
 #: (pattern, English question, German question) -- the answer is the sentence stating the fact.
 QA_TEMPLATES = [
-    (re.compile(r"\d[\d,.]*\s*kW\b"), "How much power is stated in the press release \"{title}\"?",
-     "Welche Leistung nennt die Pressemitteilung „{title}“?"),
-    (re.compile(r"€\s?\d|\d[\d.,]*\s*Euro\b"), "Which price or amount does the press release \"{title}\" give?",
-     "Welchen Preis oder Betrag nennt die Pressemitteilung „{title}“?"),
-    (re.compile(rf"\b\d{{1,2}}\.?\s+(?:{_MONTHS})\s+\d{{4}}"), "Which date is given in the press release \"{title}\"?",
-     "Welches Datum nennt die Pressemitteilung „{title}“?"),
-    (re.compile(r"\b\d[\d,.]*\s*km\b"), "What range or distance does the press release \"{title}\" mention?",
-     "Welche Reichweite nennt die Pressemitteilung „{title}“?"),
-    (re.compile(r"\b\d[\d,.]*\s*(?:percent|per cent|%|Prozent)"), "Which percentage is reported in \"{title}\"?",
-     "Welcher Prozentwert wird in „{title}“ genannt?"),
-    (re.compile(r"\b(?:said|says|sagt|sagte)\s+[A-ZÄÖÜ]"), "Who is quoted in the press release \"{title}\", and what did they say?",
-     "Wer wird in der Pressemitteilung „{title}“ zitiert, und was wurde gesagt?"),
-    (re.compile(r"\b(?:Plant|Werk)\s+[A-ZÄÖÜ]"), "Which plant is named in the press release \"{title}\"?",
-     "Welches Werk nennt die Pressemitteilung „{title}“?"),
+    (
+        re.compile(r"\d[\d,.]*\s*kW\b"),
+        'How much power is stated in the press release "{title}"?',
+        "Welche Leistung nennt die Pressemitteilung „{title}“?",
+    ),
+    (
+        re.compile(r"€\s?\d|\d[\d.,]*\s*Euro\b"),
+        'Which price or amount does the press release "{title}" give?',
+        "Welchen Preis oder Betrag nennt die Pressemitteilung „{title}“?",
+    ),
+    (
+        re.compile(rf"\b\d{{1,2}}\.?\s+(?:{_MONTHS})\s+\d{{4}}"),
+        'Which date is given in the press release "{title}"?',
+        "Welches Datum nennt die Pressemitteilung „{title}“?",
+    ),
+    (
+        re.compile(r"\b\d[\d,.]*\s*km\b"),
+        'What range or distance does the press release "{title}" mention?',
+        "Welche Reichweite nennt die Pressemitteilung „{title}“?",
+    ),
+    (
+        re.compile(r"\b\d[\d,.]*\s*(?:percent|per cent|%|Prozent)"),
+        'Which percentage is reported in "{title}"?',
+        "Welcher Prozentwert wird in „{title}“ genannt?",
+    ),
+    (
+        re.compile(r"\b(?:said|says|sagt|sagte)\s+[A-ZÄÖÜ]"),
+        'Who is quoted in the press release "{title}", and what did they say?',
+        "Wer wird in der Pressemitteilung „{title}“ zitiert, und was wurde gesagt?",
+    ),
+    (
+        re.compile(r"\b(?:Plant|Werk)\s+[A-ZÄÖÜ]"),
+        'Which plant is named in the press release "{title}"?',
+        "Welches Werk nennt die Pressemitteilung „{title}“?",
+    ),
 ]
 
 USER_INSTRUCT = {
-    "en": "Write the BMW Group press release titled \"{title}\"{date}.",
+    "en": 'Write the BMW Group press release titled "{title}"{date}.',
     "de": "Schreibe die Pressemitteilung der BMW Group mit dem Titel „{title}“{date}.",
 }
 
@@ -52,8 +75,15 @@ def _date_phrase(doc: dict[str, Any], lang: str) -> str:
 
 
 def meta(doc: dict[str, Any], style: str) -> dict[str, Any]:
-    return {"id": doc["id"], "family_id": doc["family_id"], "language": doc["language"],
-            "date": (doc.get("date") or "")[:10], "title": doc["title"], "source": doc["source"], "style": style}
+    return {
+        "id": doc["id"],
+        "family_id": doc["family_id"],
+        "language": doc["language"],
+        "date": (doc.get("date") or "")[:10],
+        "title": doc["title"],
+        "source": doc["source"],
+        "style": style,
+    }
 
 
 def qa_pairs(doc: dict[str, Any], limit: int) -> list[tuple[str, str]]:
@@ -71,8 +101,11 @@ def qa_pairs(doc: dict[str, Any], limit: int) -> list[tuple[str, str]]:
         if len(out) >= limit:
             break
     if not out and sentences:  # nothing to template: ask for the lead
-        q = ("What is the main announcement of the press release \"{title}\"?" if lang == "en"
-             else "Was ist die Kernaussage der Pressemitteilung „{title}“?")
+        q = (
+            'What is the main announcement of the press release "{title}"?'
+            if lang == "en"
+            else "Was ist die Kernaussage der Pressemitteilung „{title}“?"
+        )
         out.append((q.format(title=doc["title"]), sentences[0]))
     return out[:limit]
 
@@ -83,12 +116,22 @@ def rows_for(doc: dict[str, Any], style: str, system_prompt: str, qa_per_article
         return [{"text": f"{doc['title']}\n\n{doc['body']}", **meta(doc, style)}]
     if style == "instruct":
         user = USER_INSTRUCT[lang].format(title=doc["title"], date=_date_phrase(doc, lang))
-        return [{"prompt": [{"role": "system", "content": system_prompt}, {"role": "user", "content": user}],
-                 "completion": [{"role": "assistant", "content": doc["body"]}], **meta(doc, style)}]
+        return [
+            {
+                "prompt": [{"role": "system", "content": system_prompt}, {"role": "user", "content": user}],
+                "completion": [{"role": "assistant", "content": doc["body"]}],
+                **meta(doc, style),
+            }
+        ]
     rows = []
     for q, a in qa_pairs(doc, qa_per_article):
-        rows.append({"prompt": [{"role": "system", "content": system_prompt}, {"role": "user", "content": q}],
-                     "completion": [{"role": "assistant", "content": a}], **meta(doc, style)})
+        rows.append(
+            {
+                "prompt": [{"role": "system", "content": system_prompt}, {"role": "user", "content": q}],
+                "completion": [{"role": "assistant", "content": a}],
+                **meta(doc, style),
+            }
+        )
     return rows
 
 
@@ -148,7 +191,9 @@ def card(stats: dict[str, Any]) -> str:
     ]
     for split in ("train", "eval"):
         t = s["tokens"][split]
-        lines.append(f"| {split} | {s['documents'][split]} | {s['rows'][split]} | {sum(t)} | {_pct(t, .5)} | {_pct(t, .9)} | {max(t) if t else 0} |")
+        lines.append(
+            f"| {split} | {s['documents'][split]} | {s['rows'][split]} | {sum(t)} | {_pct(t, 0.5)} | {_pct(t, 0.9)} | {max(t) if t else 0} |"
+        )
     lines += [
         "",
         "![token lengths](lengths.png)",
@@ -188,7 +233,7 @@ def card(stats: dict[str, Any]) -> str:
 
 
 def now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
 def count_reasons(dropped: list[dict[str, Any]]) -> Counter:

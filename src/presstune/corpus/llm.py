@@ -39,7 +39,9 @@ class Answer:
 class Backend(Protocol):
     name: str
 
-    def generate(self, conversations: Sequence[list[dict[str, str]]], max_new_tokens: Sequence[int]) -> list[Answer]: ...
+    def generate(
+        self, conversations: Sequence[list[dict[str, str]]], max_new_tokens: Sequence[int]
+    ) -> list[Answer]: ...
 
 
 def build_messages(cfg: LLMConfig, title: str, body: str) -> list[dict[str, str]]:
@@ -52,8 +54,15 @@ def build_messages(cfg: LLMConfig, title: str, body: str) -> list[dict[str, str]
 class OpenAIBackend:
     """Any OpenAI-compatible chat completions endpoint, requests in parallel threads."""
 
-    def __init__(self, url: str, model: str, api_key: str | None = None, timeout: float = 300.0,
-                 concurrency: int = 4, temperature: float = 0.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        model: str,
+        api_key: str | None = None,
+        timeout: float = 300.0,
+        concurrency: int = 4,
+        temperature: float = 0.0,
+    ) -> None:
         import httpx
 
         self.name = f"openai:{model}@{url}"
@@ -66,16 +75,22 @@ class OpenAIBackend:
     def _one(self, messages: list[dict[str, str]], max_tokens: int) -> Answer:
         import httpx
 
-        payload = {"model": self.model, "messages": messages, "max_tokens": max_tokens,
-                   "temperature": self.temperature,
-                   # Qwen3 served by vLLM/SGLang: no thinking block (ignored by other servers).
-                   "chat_template_kwargs": {"enable_thinking": False}}
+        payload = {
+            "model": self.model,
+            "messages": messages,
+            "max_tokens": max_tokens,
+            "temperature": self.temperature,
+            # Qwen3 served by vLLM/SGLang: no thinking block (ignored by other servers).
+            "chat_template_kwargs": {"enable_thinking": False},
+        }
         try:
             resp = self.client.post("/v1/chat/completions", json=payload)
             resp.raise_for_status()
             data = resp.json()
             choice = data["choices"][0]
-            return Answer(text=choice["message"].get("content") or "", finish_reason=choice.get("finish_reason") or "stop")
+            return Answer(
+                text=choice["message"].get("content") or "", finish_reason=choice.get("finish_reason") or "stop"
+            )
         except (httpx.HTTPError, KeyError, IndexError, ValueError) as exc:
             return Answer(text="", finish_reason="error", error=f"{type(exc).__name__}: {exc}")
 
@@ -97,14 +112,15 @@ class TransformersBackend:
         self.name = f"transformers:{getattr(model.config, '_name_or_path', '') or type(model).__name__}"
 
     @classmethod
-    def from_pretrained(cls, name_or_path: str, batch_size: int = 4) -> "TransformersBackend":
+    def from_pretrained(cls, name_or_path: str, batch_size: int = 4) -> TransformersBackend:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         tok = AutoTokenizer.from_pretrained(name_or_path)
         dtype = torch.bfloat16 if torch.cuda.is_available() else torch.float32
-        model = AutoModelForCausalLM.from_pretrained(name_or_path, dtype=dtype,
-                                                     device_map="auto" if torch.cuda.is_available() else None)
+        model = AutoModelForCausalLM.from_pretrained(
+            name_or_path, dtype=dtype, device_map="auto" if torch.cuda.is_available() else None
+        )
         model.eval()
         return cls(model, tok, batch_size)
 
@@ -117,15 +133,22 @@ class TransformersBackend:
             tok.pad_token = tok.eos_token
         out: list[Answer] = []
         for start in range(0, len(conversations), self.batch_size):
-            batch = conversations[start:start + self.batch_size]
-            budget = max(max_new_tokens[start:start + self.batch_size])
-            prompts = [tok.apply_chat_template(m, tokenize=False, add_generation_prompt=True, enable_thinking=False)
-                       for m in batch]
+            batch = conversations[start : start + self.batch_size]
+            budget = max(max_new_tokens[start : start + self.batch_size])
+            prompts = [
+                tok.apply_chat_template(m, tokenize=False, add_generation_prompt=True, enable_thinking=False)
+                for m in batch
+            ]
             enc = tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.model.device)
             with torch.no_grad():
-                gen = self.model.generate(**enc, max_new_tokens=budget, do_sample=False,
-                                          pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)
-            for row in gen[:, enc["input_ids"].shape[1]:]:
+                gen = self.model.generate(
+                    **enc,
+                    max_new_tokens=budget,
+                    do_sample=False,
+                    pad_token_id=tok.pad_token_id,
+                    eos_token_id=tok.eos_token_id,
+                )
+            for row in gen[:, enc["input_ids"].shape[1] :]:
                 ids = row.tolist()
                 finished = tok.eos_token_id in ids
                 if finished:
@@ -141,13 +164,15 @@ def make_backend(cfg: LLMConfig) -> Backend:
     if cfg.backend == "openai":
         if not cfg.url:
             raise ValueError("corpus.llm.url is required for the openai backend (e.g. http://127.0.0.1:8000)")
-        return OpenAIBackend(cfg.url, cfg.model, os.environ.get(cfg.api_key_env), cfg.timeout, cfg.concurrency, cfg.temperature)
+        return OpenAIBackend(
+            cfg.url, cfg.model, os.environ.get(cfg.api_key_env), cfg.timeout, cfg.concurrency, cfg.temperature
+        )
     return TransformersBackend.from_pretrained(cfg.model, cfg.batch_size)
 
 
 def _ngrams(text: str, n: int) -> list[tuple[str, ...]]:
     words = [w.casefold() for w in _WORD.findall(text)]
-    return [tuple(words[i:i + n]) for i in range(max(0, len(words) - n + 1))]
+    return [tuple(words[i : i + n]) for i in range(max(0, len(words) - n + 1))]
 
 
 def novel_ngram_share(output: str, source: str, n: int = 3) -> float:
@@ -175,7 +200,7 @@ def guard(source: str, answer: Answer, cfg: LLMConfig) -> str | None:
         return "empty"
     if answer.finish_reason == "length":
         return "truncated"
-    if source.rstrip()[-1:] in ".!?\"”" and text.rstrip()[-1:].isalnum() and len(text) < len(source):
+    if source.rstrip()[-1:] in '.!?"”' and text.rstrip()[-1:].isalnum() and len(text) < len(source):
         return "no_end"
     ratio = len(text) / max(len(source), 1)
     if ratio < cfg.min_length_ratio:
@@ -192,8 +217,9 @@ def request_key(backend_name: str, messages: list[dict[str, str]], cfg: LLMConfi
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
-def clean_with_llm(docs: list[dict[str, Any]], backend: Backend, cfg: LLMConfig, cache_dir: Path,
-                   token_counter=None) -> list[dict[str, Any]]:
+def clean_with_llm(
+    docs: list[dict[str, Any]], backend: Backend, cfg: LLMConfig, cache_dir: Path, token_counter=None
+) -> list[dict[str, Any]]:
     """Run the backend over ``docs`` ({id, title, body}); returns per doc {body, status, reason}.
 
     Cached answers are reused; new ones are written to ``cache_dir`` (one JSON per request).
@@ -214,13 +240,15 @@ def clean_with_llm(docs: list[dict[str, Any]], backend: Backend, cfg: LLMConfig,
         if cached.exists():
             try:
                 data = json.loads(cached.read_text(encoding="utf-8"))
-                results[i] = _judge(doc, Answer(data["text"], data["finish_reason"], data.get("error")), cfg, cached=True)
+                results[i] = _judge(
+                    doc, Answer(data["text"], data["finish_reason"], data.get("error")), cfg, cached=True
+                )
                 continue
             except (json.JSONDecodeError, KeyError):
                 pass
         todo.append(i)
     for start in range(0, len(todo), max(1, getattr(backend, "batch_size", 8))):
-        chunk = todo[start:start + max(1, getattr(backend, "batch_size", 8))]
+        chunk = todo[start : start + max(1, getattr(backend, "batch_size", 8))]
         budgets = []
         for i in chunk:
             n_in = token_counter(docs[i]["body"]) if token_counter else len(docs[i]["body"]) // 3
@@ -228,8 +256,10 @@ def clean_with_llm(docs: list[dict[str, Any]], backend: Backend, cfg: LLMConfig,
         answers = backend.generate([messages_all[i] for i in chunk], budgets)
         for i, ans in zip(chunk, answers):
             if ans.finish_reason != "error":  # errors are retried by the next run
-                atomic_write_json(cache_dir / f"{keys[i]}.json",
-                                  {"text": ans.text, "finish_reason": ans.finish_reason, "backend": backend.name})
+                atomic_write_json(
+                    cache_dir / f"{keys[i]}.json",
+                    {"text": ans.text, "finish_reason": ans.finish_reason, "backend": backend.name},
+                )
             results[i] = _judge(docs[i], ans, cfg, cached=False)
     return [r for r in results if r is not None]
 
@@ -237,6 +267,11 @@ def clean_with_llm(docs: list[dict[str, Any]], backend: Backend, cfg: LLMConfig,
 def _judge(doc: dict[str, Any], ans: Answer, cfg: LLMConfig, cached: bool) -> dict[str, Any]:
     reason = guard(doc["body"], ans, cfg)
     if reason:
-        return {"body": doc["body"], "status": "rejected", "reason": reason, "cached": cached,
-                **({"error": ans.error} if ans.error else {})}
+        return {
+            "body": doc["body"],
+            "status": "rejected",
+            "reason": reason,
+            "cached": cached,
+            **({"error": ans.error} if ans.error else {}),
+        }
     return {"body": strip_answer(ans.text), "status": "accepted", "reason": None, "cached": cached}

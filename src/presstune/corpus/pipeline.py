@@ -90,6 +90,7 @@ def primary_language(rec_language: str) -> str:
 
 # -- extract -------------------------------------------------------------------------------------
 
+
 def _pdf_candidates(rec: dict[str, Any]) -> list[dict[str, Any]]:
     pdfs = [a for a in rec.get("attachments", []) if a.get("type") == "pdf"]
     printable = [a for a in pdfs if "printable" in (a.get("label") or "").lower()]
@@ -113,8 +114,13 @@ def extract_article(rec: dict[str, Any], run: Path, cfg: CorpusConfig) -> dict[s
             attempts.append({"attachment": where, "reason": "corrupt", "detail": f"{type(exc).__name__}: {exc}"})
             continue
         if pdf.chars() < cfg.min_pdf_chars:
-            attempts.append({"attachment": where, "reason": "no_text_layer",
-                             "detail": f"{pdf.chars()} characters on {pdf.n_pages} pages (scanned?)"})
+            attempts.append(
+                {
+                    "attachment": where,
+                    "reason": "no_text_layer",
+                    "detail": f"{pdf.chars()} characters on {pdf.n_pages} pages (scanned?)",
+                }
+            )
             continue
         if cfg.check_pdf_language:
             from presstune.corpus.dedup import detect_language
@@ -122,10 +128,17 @@ def extract_article(rec: dict[str, Any], run: Path, cfg: CorpusConfig) -> dict[s
             lang = detect_language(pdf.plain())
             want = primary_language(rec["language"])
             if lang != want:
-                attempts.append({"attachment": where, "reason": "pdf_language_mismatch", "detail": f"pdf {lang}, article {want}"})
+                attempts.append(
+                    {"attachment": where, "reason": "pdf_language_mismatch", "detail": f"pdf {lang}, article {want}"}
+                )
                 continue
-        pages = [[[l.text, _r(l.x0), _r(l.x1), _r(l.top), _r(l.bottom), int(l.gap_before), int(l.col_start), int(l.table)]
-                  for l in page] for page in pdf.pages]
+        pages = [
+            [
+                [l.text, _r(l.x0), _r(l.x1), _r(l.top), _r(l.bottom), int(l.gap_before), int(l.col_start), int(l.table)]
+                for l in page
+            ]
+            for page in pdf.pages
+        ]
         return {"source": "pdf", "pdf": att["path"], "engine": pdf.engine, "pages": pages, "pdf_failures": attempts}
     return {"source": "html", "pdf": None, "engine": None, "pages": None, "pdf_failures": attempts}
 
@@ -137,8 +150,14 @@ def _r(v: float | None) -> float | None:
 def _pdf_from_json(pages: list[list[list[Any]]], engine: str) -> PdfText:
     out = PdfText(engine=engine)
     for page in pages:
-        out.pages.append([Line(text=t, x0=x0, x1=x1, top=top, bottom=bottom, gap_before=bool(g),
-                               col_start=bool(c), table=bool(tb)) for t, x0, x1, top, bottom, g, c, tb in page])
+        out.pages.append(
+            [
+                Line(
+                    text=t, x0=x0, x1=x1, top=top, bottom=bottom, gap_before=bool(g), col_start=bool(c), table=bool(tb)
+                )
+                for t, x0, x1, top, bottom, g, c, tb in page
+            ]
+        )
     return out
 
 
@@ -196,8 +215,9 @@ def _extract_chunk(run: Path, cfg: CorpusConfig, jobs: list[tuple]) -> list[tupl
         writes = []
         for rec, h, path in jobs:
             result = extract_article(rec, run, cfg)
-            writes.append(writer.submit(atomic_write_json, Path(path), {"id": rec["id"], "input_hash": h, **result},
-                                        indent=None))
+            writes.append(
+                writer.submit(atomic_write_json, Path(path), {"id": rec["id"], "input_hash": h, **result}, indent=None)
+            )
             out.append((result["source"], result["pdf_failures"]))
         for w in writes:
             w.result()  # a failed write fails the phase, as before
@@ -229,8 +249,13 @@ def _extract_crashed(run: Path, cfg: CorpusConfig, job: tuple, ctx) -> tuple[str
         try:
             res = _in_fresh_process(ctx, _extract_article_task, {**rec, "attachments": [att]}, run, cfg)
         except BrokenProcessPool:
-            attempts.append({"attachment": att.get("path") or att.get("url"), "reason": "engine_crash",
-                             "detail": "the extraction process died on this PDF"})
+            attempts.append(
+                {
+                    "attachment": att.get("path") or att.get("url"),
+                    "reason": "engine_crash",
+                    "detail": "the extraction process died on this PDF",
+                }
+            )
             continue
         attempts += res["pdf_failures"]
         if res["source"] == "pdf":
@@ -285,7 +310,7 @@ def _extract_jobs(run: Path, cfg: CorpusConfig, jobs: list[tuple]) -> list[tuple
 
         detect_language("warm up")  # load the language model once; the forked workers share it
     size = max(1, min(CHUNK_DOCS, len(jobs) // (workers * 4)))
-    chunks = [(i, jobs[i:i + size]) for i in range(0, len(jobs), size)]
+    chunks = [(i, jobs[i : i + size]) for i in range(0, len(jobs), size)]
     results: list[Any] = [None] * len(jobs)
     broken: list[tuple[int, list[tuple]]] = []
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
@@ -293,14 +318,15 @@ def _extract_jobs(run: Path, cfg: CorpusConfig, jobs: list[tuple]) -> list[tuple
         futures = [(i, chunk, pool.submit(_extract_chunk, run, cfg, chunk)) for i, chunk in chunks]
         for i, chunk, future in futures:
             try:
-                results[i:i + len(chunk)] = future.result()
+                results[i : i + len(chunk)] = future.result()
             except BrokenProcessPool:  # a worker died: every unfinished chunk is redone below
                 broken.append((i, chunk))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     if broken:
-        log.warning("extract: a worker process died; %d documents again one by one",
-                    sum(len(chunk) for _, chunk in broken))
+        log.warning(
+            "extract: a worker process died; %d documents again one by one", sum(len(chunk) for _, chunk in broken)
+        )
         redo = _extract_one_by_one(run, cfg, [job for _, chunk in broken for job in chunk], ctx)
         slots = [i + k for i, chunk in broken for k in range(len(chunk))]
         for slot, res in zip(slots, redo):
@@ -310,8 +336,12 @@ def _extract_jobs(run: Path, cfg: CorpusConfig, jobs: list[tuple]) -> list[tuple
 
 def phase_extract(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig) -> dict[str, Any]:
     out_dir = run / "extracted"
-    settings = {"v": EXTRACT_VERSION, "engine": cfg.pdf_engine, "min_pdf_chars": cfg.min_pdf_chars,
-                "check_pdf_language": cfg.check_pdf_language}
+    settings = {
+        "v": EXTRACT_VERSION,
+        "engine": cfg.pdf_engine,
+        "min_pdf_chars": cfg.min_pdf_chars,
+        "check_pdf_language": cfg.check_pdf_language,
+    }
     report: list[dict[str, Any]] = []
     jobs, slots = [], []
     for rec in records:
@@ -321,7 +351,9 @@ def phase_extract(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig) -
         path = out_dir / f"{_safe_name(rec['id'])}.json"
         old = _read_json(path)
         if old and old.get("input_hash") == h:
-            report.append({"id": rec["id"], "source": old["source"], "pdf_failures": old["pdf_failures"], "skipped": True})
+            report.append(
+                {"id": rec["id"], "source": old["source"], "pdf_failures": old["pdf_failures"], "skipped": True}
+            )
             continue
         slots.append(len(report))
         report.append({})
@@ -337,21 +369,35 @@ def phase_extract(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig) -
 
 # -- clean ---------------------------------------------------------------------------------------
 
+
 def clean_document(rec: dict[str, Any], ext: dict[str, Any], cfg: CorpusConfig) -> dict[str, Any]:
     title, subtitle = rec.get("title"), rec.get("subtitle")
     html = C.clean_html(rec.get("body") or "", title, subtitle, cfg.remove_boilerplate)
     source, body, removed, note = "html", html.body, html.removed, None
     if ext["source"] == "pdf":
-        pdf = C.clean_pdf(_pdf_from_json(ext["pages"], ext["engine"]), title, subtitle, cfg.header_footer_share,
-                          cfg.header_footer_zone, cfg.remove_boilerplate)
+        pdf = C.clean_pdf(
+            _pdf_from_json(ext["pages"], ext["engine"]),
+            title,
+            subtitle,
+            cfg.header_footer_share,
+            cfg.header_footer_zone,
+            cfg.remove_boilerplate,
+        )
         if html.body and len(pdf.body) < cfg.min_pdf_to_html_ratio * len(html.body):
             note = f"pdf_much_shorter_than_page ({len(pdf.body)} vs {len(html.body)} chars): page body used"
         else:
             source, body, removed = "pdf", pdf.body, pdf.removed
     doc = {
-        "id": rec["id"], "language": rec["language"], "title": C.normalize_text(title or "").strip(),
-        "date": rec.get("date"), "source": source, "body": body, "chars": len(body),
-        "removed": dict(removed), "pdf_failures": ext["pdf_failures"], "note": note,
+        "id": rec["id"],
+        "language": rec["language"],
+        "title": C.normalize_text(title or "").strip(),
+        "date": rec.get("date"),
+        "source": source,
+        "body": body,
+        "chars": len(body),
+        "removed": dict(removed),
+        "pdf_failures": ext["pdf_failures"],
+        "note": note,
         "status": "ok" if body.strip() else "failed",
         "reason": None if body.strip() else "no_text",
     }
@@ -363,8 +409,13 @@ def clean_document(rec: dict[str, Any], ext: dict[str, Any], cfg: CorpusConfig) 
 
 def phase_clean(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig) -> dict[str, Any]:
     out_dir = run / "cleaned"
-    settings = {"v": CLEAN_VERSION, "share": cfg.header_footer_share, "zone": cfg.header_footer_zone,
-                "boilerplate": cfg.remove_boilerplate, "ratio": cfg.min_pdf_to_html_ratio}
+    settings = {
+        "v": CLEAN_VERSION,
+        "share": cfg.header_footer_share,
+        "zone": cfg.header_footer_zone,
+        "boilerplate": cfg.remove_boilerplate,
+        "ratio": cfg.min_pdf_to_html_ratio,
+    }
     items = []
     counts: Counter = Counter()
     for rec in records:
@@ -382,11 +433,24 @@ def phase_clean(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig) -> 
             atomic_write_json(path, doc, indent=None)
         counts["skipped" if skipped else "processed"] += 1
         counts[f"{doc['status']}:{doc['source'] if doc['status'] == 'ok' else doc['reason']}"] += 1
-        items.append({"id": doc["id"], "status": doc["status"], "reason": doc["reason"], "source": doc["source"],
-                      "chars": doc["chars"], "pdf_failures": doc["pdf_failures"], "removed": doc["removed"],
-                      "note": doc.get("note"), "skipped": skipped})
-    summary = {"documents": len(items), "counts": dict(counts),
-               "pdf_failures": dict(Counter(f["reason"] for it in items for f in it.get("pdf_failures", [])))}
+        items.append(
+            {
+                "id": doc["id"],
+                "status": doc["status"],
+                "reason": doc["reason"],
+                "source": doc["source"],
+                "chars": doc["chars"],
+                "pdf_failures": doc["pdf_failures"],
+                "removed": doc["removed"],
+                "note": doc.get("note"),
+                "skipped": skipped,
+            }
+        )
+    summary = {
+        "documents": len(items),
+        "counts": dict(counts),
+        "pdf_failures": dict(Counter(f["reason"] for it in items for f in it.get("pdf_failures", []))),
+    }
     atomic_write_json(out_dir / "report.json", {**summary, "items": items})
     return summary
 
@@ -402,7 +466,10 @@ def cleaned_docs(run: Path, records: list[dict[str, Any]]) -> list[dict[str, Any
 
 # -- llm -----------------------------------------------------------------------------------------
 
-def phase_llm(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, backend=None, token_counter=None) -> dict[str, Any]:
+
+def phase_llm(
+    run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, backend=None, token_counter=None
+) -> dict[str, Any]:
     from presstune.corpus.llm import clean_with_llm, make_backend
 
     out_dir = run / "llm"
@@ -410,7 +477,11 @@ def phase_llm(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, backe
     if not docs:
         raise RuntimeError(f"{run}/cleaned has no documents: run the regex phase first")
     backend = backend or make_backend(cfg.llm)
-    settings = {"v": LLM_VERSION, "backend": backend.name, **cfg.llm.model_dump(exclude={"api_key_env", "timeout", "concurrency", "batch_size"})}
+    settings = {
+        "v": LLM_VERSION,
+        "backend": backend.name,
+        **cfg.llm.model_dump(exclude={"api_key_env", "timeout", "concurrency", "batch_size"}),
+    }
     todo, items = [], []
     counts: Counter = Counter()
     for doc in docs:
@@ -425,8 +496,11 @@ def phase_llm(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, backe
     if todo:
         results = clean_with_llm([d for d, _ in todo], backend, cfg.llm, out_dir / "cache", token_counter)
         for (doc, h), res in zip(todo, results):
-            atomic_write_json(out_dir / f"{_safe_name(doc['id'])}.json",
-                              {"id": doc["id"], "input_hash": h, "cleaned_hash": doc["input_hash"], **res}, indent=None)
+            atomic_write_json(
+                out_dir / f"{_safe_name(doc['id'])}.json",
+                {"id": doc["id"], "input_hash": h, "cleaned_hash": doc["input_hash"], **res},
+                indent=None,
+            )
             counts[res["status"]] += 1
             if res["reason"]:
                 counts[f"rejected:{res['reason']}"] += 1
@@ -437,6 +511,7 @@ def phase_llm(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, backe
 
 
 # -- format --------------------------------------------------------------------------------------
+
 
 def load_tokenizer(name: str, texts: list[str] | None = None):
     """The tokenizer whose chat template renders the rows; "tinybase" trains the demo's one."""
@@ -449,31 +524,40 @@ def load_tokenizer(name: str, texts: list[str] | None = None):
     try:
         return AutoTokenizer.from_pretrained(name)
     except (OSError, ValueError) as exc:
-        raise RuntimeError(f"cannot load tokenizer {name!r} (offline? pass a local path or 'tinybase'): {exc}") from None
+        raise RuntimeError(
+            f"cannot load tokenizer {name!r} (offline? pass a local path or 'tinybase'): {exc}"
+        ) from None
 
 
 def phase_format(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, tokenizer=None) -> dict[str, Any]:
-    from presstune.corpus import dedup, format as F
+    from presstune.corpus import dedup
+    from presstune.corpus import format as F
 
     rec_by_id = {r["id"]: r for r in records}
     docs = cleaned_docs(run, records)
     if not docs:
-        raise RuntimeError(f"{run}/cleaned has no usable documents: run the regex phase first (see cleaned/report.json)")
+        raise RuntimeError(
+            f"{run}/cleaned has no usable documents: run the regex phase first (see cleaned/report.json)"
+        )
     n_llm = 0
     for doc in docs:
         llm = _read_json(run / "llm" / f"{_safe_name(doc['id'])}.json")
         if llm and llm.get("cleaned_hash") == doc["input_hash"] and llm.get("status") == "accepted":
             doc["body"], doc["llm"] = llm["body"], True
             n_llm += 1
-    docs = [{k: d[k] for k in ("id", "language", "title", "date", "source", "body")} | {"llm": d.get("llm", False)}
-            for d in docs]
+    docs = [
+        {k: d[k] for k in ("id", "language", "title", "date", "source", "body")} | {"llm": d.get("llm", False)}
+        for d in docs
+    ]
     kept, dropped, info = dedup.filter_documents(docs, cfg)
     for doc in kept:
         doc["family_id"] = dedup.release_number(doc["family"]) or doc["family"]
     split = dedup.split_documents(kept, cfg.train_ratio, cfg.split, cfg.seed)
     # Leakage check: no near-duplicate pair (over all kept documents) crosses the split.
     kept_ids = set(split)
-    leaks = [(a, b) for a, b, _ in info["near_duplicate_pairs"] if a in kept_ids and b in kept_ids and split[a] != split[b]]
+    leaks = [
+        (a, b) for a, b, _ in info["near_duplicate_pairs"] if a in kept_ids and b in kept_ids and split[a] != split[b]
+    ]
     if tokenizer is None:
         tokenizer = load_tokenizer(cfg.tokenizer, [d["body"] for d in kept])
     rows: dict[str, list[dict[str, Any]]] = {"train": [], "eval": []}
@@ -491,11 +575,26 @@ def phase_format(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, to
     out = run / "dataset"
     write_jsonl(out / "train.jsonl", rows["train"])
     write_jsonl(out / "eval.jsonl", rows["eval"])
-    write_jsonl(out / "documents.jsonl", [
-        {"id": d["id"], "family_id": d["family_id"], "language": d["language"], "date": (d.get("date") or "")[:10],
-         "title": d["title"], "split": split[d["id"]], "source": d["source"], "chars": len(d["body"]), "body": d["body"]}
-        for d in sorted(kept, key=lambda d: d["id"])])
-    write_jsonl(out / "dropped.jsonl", [{"id": d["id"], "reason": d["reason"], "detail": d.get("detail")} for d in dropped])
+    write_jsonl(
+        out / "documents.jsonl",
+        [
+            {
+                "id": d["id"],
+                "family_id": d["family_id"],
+                "language": d["language"],
+                "date": (d.get("date") or "")[:10],
+                "title": d["title"],
+                "split": split[d["id"]],
+                "source": d["source"],
+                "chars": len(d["body"]),
+                "body": d["body"],
+            }
+            for d in sorted(kept, key=lambda d: d["id"])
+        ],
+    )
+    write_jsonl(
+        out / "dropped.jsonl", [{"id": d["id"], "reason": d["reason"], "detail": d.get("detail")} for d in dropped]
+    )
     F.histogram_png(out / "lengths.png", tokens)
     cleaned_report = _read_json(run / "cleaned" / "report.json") or {}
     failed_clean = Counter(it["reason"] for it in cleaned_report.get("items", []) if it.get("status") != "ok")
@@ -503,28 +602,48 @@ def phase_format(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, to
     if too_long:
         dropped_counts["rows_over_max_tokens"] = too_long
     stats = {
-        "built": F.now(), "style": cfg.style, "tokenizer": getattr(tokenizer, "name_or_path", None) or cfg.tokenizer,
+        "built": F.now(),
+        "style": cfg.style,
+        "tokenizer": getattr(tokenizer, "name_or_path", None) or cfg.tokenizer,
         "documents": {s: sum(1 for v in split.values() if v == s) for s in ("train", "eval")},
-        "rows": {s: len(rows[s]) for s in rows}, "tokens": tokens,
-        "sources": dict(Counter(d["source"] for d in kept)), "languages": dict(Counter(d["language"] for d in kept)),
-        "llm_cleaned": n_llm, "dropped": dict(dropped_counts), "split": cfg.split, "train_ratio": cfg.train_ratio,
-        "seed": cfg.seed, "families": len({d["family"] for d in kept}),
-        "near_duplicate_pairs": len(info["near_duplicate_pairs"]), "near_dup_threshold": cfg.near_dup_threshold,
-        "shingle_size": cfg.shingle_size, "leaks": len(leaks), "pdf_failures": cleaned_report.get("pdf_failures", {}),
+        "rows": {s: len(rows[s]) for s in rows},
+        "tokens": tokens,
+        "sources": dict(Counter(d["source"] for d in kept)),
+        "languages": dict(Counter(d["language"] for d in kept)),
+        "llm_cleaned": n_llm,
+        "dropped": dict(dropped_counts),
+        "split": cfg.split,
+        "train_ratio": cfg.train_ratio,
+        "seed": cfg.seed,
+        "families": len({d["family"] for d in kept}),
+        "near_duplicate_pairs": len(info["near_duplicate_pairs"]),
+        "near_dup_threshold": cfg.near_dup_threshold,
+        "shingle_size": cfg.shingle_size,
+        "leaks": len(leaks),
+        "pdf_failures": cleaned_report.get("pdf_failures", {}),
     }
     atomic_write_text(out / "README.md", F.card(stats))
-    atomic_write_json(out / "stats.json", {**stats, "tokens": {k: {"sum": sum(v), "n": len(v), "max": max(v, default=0)}
-                                                                for k, v in tokens.items()},
-                                           "near_duplicate_pairs_list": info["near_duplicate_pairs"]})
+    atomic_write_json(
+        out / "stats.json",
+        {
+            **stats,
+            "tokens": {k: {"sum": sum(v), "n": len(v), "max": max(v, default=0)} for k, v in tokens.items()},
+            "near_duplicate_pairs_list": info["near_duplicate_pairs"],
+        },
+    )
     if leaks:  # cannot happen by construction; fail loudly if it ever does
         raise RuntimeError(f"split leak: near-duplicate pairs across train/eval: {leaks[:5]}")
-    return {k: stats[k] for k in ("documents", "rows", "sources", "dropped", "families", "near_duplicate_pairs", "leaks")}
+    return {
+        k: stats[k] for k in ("documents", "rows", "sources", "dropped", "families", "near_duplicate_pairs", "leaks")
+    }
 
 
 # -- entry point ---------------------------------------------------------------------------------
 
-def build_corpus(cfg: CorpusConfig, run_dir: str | Path, tokenizer=None, phase: str | None = None,
-                 llm_backend=None) -> dict[str, Any]:
+
+def build_corpus(
+    cfg: CorpusConfig, run_dir: str | Path, tokenizer=None, phase: str | None = None, llm_backend=None
+) -> dict[str, Any]:
     """Run the configured phases on ``run_dir``; returns a summary per phase (also in run.json)."""
     run = RunDir(run_dir)
     if not (run.path / "articles.jsonl").exists():

@@ -1,13 +1,12 @@
 """CLI commands of the evaluate stage."""
 
-
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 
-def run_config(run_dir: Path, config_path: Optional[Path], sets: Optional[list[str]]):
+def run_config(run_dir: Path, config_path: Path | None, sets: list[str] | None):
     """--config (and --set) if given, else the config recorded in the run's run.json (as the
     pipeline resolved it: demo base path, tokenizer, facts file), else defaults."""
     from presstune.cli import fail, load_cli_config
@@ -31,8 +30,15 @@ def list_variants(run_dir: Path, config) -> list[str]:
     """base (if enabled) + every variant with a checkpoint or a variant folder, config order first."""
     names = ["base"] if config.evaluate.include_base else []
     configured = [v.name for v in config.variants]
-    found = sorted({p.name for sub in ("checkpoints", "variants") if (run_dir / sub).is_dir()
-                    for p in (run_dir / sub).iterdir() if p.is_dir()})
+    found = sorted(
+        {
+            p.name
+            for sub in ("checkpoints", "variants")
+            if (run_dir / sub).is_dir()
+            for p in (run_dir / sub).iterdir()
+            if p.is_dir()
+        }
+    )
     for name in [*configured, *found]:
         if name not in names and ((run_dir / "checkpoints" / name).is_dir() or (run_dir / "variants" / name).is_dir()):
             names.append(name)
@@ -45,11 +51,25 @@ def register(app: typer.Typer) -> None:
     @app.command("evaluate")
     def evaluate(
         run: Annotated[Path, typer.Option("--run", help="Run directory (dataset/ is read, metrics/ is written).")],
-        variant: Annotated[Optional[list[str]], typer.Option("--variant", help="Variant name (repeatable); 'base' = untouched base model; 'all' = every variant.")] = None,
-        model: Annotated[Optional[str], typer.Option("--model", help="Evaluate this model (local path or hub id) instead of a run variant.")] = None,
-        adapter: Annotated[Optional[Path], typer.Option("--adapter", help="LoRA adapter to merge into --model.")] = None,
-        name: Annotated[Optional[str], typer.Option("--name", help="Metrics name for --model (default: its folder name).")] = None,
-        force: Annotated[bool, typer.Option("--force", help="Re-evaluate even if metrics with the same settings exist.")] = False,
+        variant: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--variant", help="Variant name (repeatable); 'base' = untouched base model; 'all' = every variant."
+            ),
+        ] = None,
+        model: Annotated[
+            str | None,
+            typer.Option("--model", help="Evaluate this model (local path or hub id) instead of a run variant."),
+        ] = None,
+        adapter: Annotated[
+            Path | None, typer.Option("--adapter", help="LoRA adapter to merge into --model.")
+        ] = None,
+        name: Annotated[
+            str | None, typer.Option("--name", help="Metrics name for --model (default: its folder name).")
+        ] = None,
+        force: Annotated[
+            bool, typer.Option("--force", help="Re-evaluate even if metrics with the same settings exist.")
+        ] = False,
         config: ConfigOpt = None,
         set_: SetOpt = None,
     ) -> None:
@@ -65,8 +85,12 @@ def register(app: typer.Typer) -> None:
         if model is not None:
             if variant:
                 fail("give either --variant or --model, not both")
-            jobs = [(name or Path(model.rstrip("/")).name, {"kind": "external", "model": model,
-                                                            "adapter": str(adapter) if adapter else None})]
+            jobs = [
+                (
+                    name or Path(model.rstrip("/")).name,
+                    {"kind": "external", "model": model, "adapter": str(adapter) if adapter else None},
+                )
+            ]
         else:
             names = variant or ["all"]
             if "all" in names:
@@ -87,10 +111,22 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"error: {job_name}: {exc}", err=True)
                 continue
             m = doc["metrics"]
-            show = {k: m[k]["value"] for k in ("perplexity_assistant", "perplexity_text", "bpb_text", "semantic_entropy",
-                                               "qa_contains", "qa_train_contains") if k in m}
-            typer.echo(f"{job_name}: " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                                                   for k, v in show.items()))
+            show = {
+                k: m[k]["value"]
+                for k in (
+                    "perplexity_assistant",
+                    "perplexity_text",
+                    "bpb_text",
+                    "semantic_entropy",
+                    "qa_contains",
+                    "qa_train_contains",
+                )
+                if k in m
+            }
+            typer.echo(
+                f"{job_name}: "
+                + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in show.items())
+            )
             for err in doc["errors"]:
                 typer.echo(f"  warning: {err}", err=True)
         if failed:

@@ -20,8 +20,14 @@ def weights_bytes(*dirs: str | Path | None) -> int:
     for d in dirs:
         if d is None or not Path(d).is_dir():
             continue
-        total += sum(f.stat().st_size for f in Path(d).rglob("*") if f.is_file() and f.name.endswith(WEIGHT_SUFFIXES)
-                     and "optimizer" not in f.name and "checkpoint-" not in str(f.relative_to(d)))
+        total += sum(
+            f.stat().st_size
+            for f in Path(d).rglob("*")
+            if f.is_file()
+            and f.name.endswith(WEIGHT_SUFFIXES)
+            and "optimizer" not in f.name
+            and "checkpoint-" not in str(f.relative_to(d))
+        )
     return total
 
 
@@ -51,8 +57,16 @@ class _RssPeak:
         self.peak = max(self.peak, self.proc.memory_info().rss)
 
 
-def measure_speed(model, vocab_size: int, prompt_tokens: int = 512, new_tokens: int = 64, batch_size: int = 1,
-                  warmup: int = 1, repeats: int = 3, seed: int = 0) -> dict[str, Any]:
+def measure_speed(
+    model,
+    vocab_size: int,
+    prompt_tokens: int = 512,
+    new_tokens: int = 64,
+    batch_size: int = 1,
+    warmup: int = 1,
+    repeats: int = 3,
+    seed: int = 0,
+) -> dict[str, Any]:
     """Prefill tokens/s (one forward over the prompt), decode tokens/s ((generate - prefill) time
     for ``new_tokens`` forced tokens), and peak memory during these runs."""
     import torch
@@ -62,51 +76,78 @@ def measure_speed(model, vocab_size: int, prompt_tokens: int = 512, new_tokens: 
     gen = torch.Generator().manual_seed(seed)
     ids = torch.randint(0, vocab_size, (batch_size, prompt_tokens), generator=gen).to(device)
     sync = torch.cuda.synchronize if cuda else (lambda: None)
-    gen_kwargs = dict(max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False, use_cache=True,
-                      temperature=None, top_k=None, top_p=None, pad_token_id=0, eos_token_id=None)
+    gen_kwargs = dict(
+        max_new_tokens=new_tokens,
+        min_new_tokens=new_tokens,
+        do_sample=False,
+        use_cache=True,
+        temperature=None,
+        top_k=None,
+        top_p=None,
+        pad_token_id=0,
+        eos_token_id=None,
+    )
 
     def prefill() -> float:
-        sync(); t = time.perf_counter()
+        sync()
+        t = time.perf_counter()
         with torch.inference_mode():
             model(input_ids=ids, use_cache=True, logits_to_keep=1)
         sync()
         return time.perf_counter() - t
 
     def generate() -> float:
-        sync(); t = time.perf_counter()
+        sync()
+        t = time.perf_counter()
         with torch.inference_mode():
             model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), **gen_kwargs)
         sync()
         return time.perf_counter() - t
 
     for _ in range(warmup):
-        prefill(); generate()
+        prefill()
+        generate()
     if cuda:
         torch.cuda.reset_peak_memory_stats(device)
         base = torch.cuda.memory_allocated(device)
         p_times = [prefill() for _ in range(repeats)]
         g_times = [generate() for _ in range(repeats)]
         peak = torch.cuda.max_memory_allocated(device)
-        memory = {"peak_bytes": peak, "above_weights_bytes": peak - base,
-                  "definition": "torch.cuda.max_memory_allocated during the speed runs (weights included); "
-                                "above_weights = peak minus memory allocated before them"}
+        memory = {
+            "peak_bytes": peak,
+            "above_weights_bytes": peak - base,
+            "definition": "torch.cuda.max_memory_allocated during the speed runs (weights included); "
+            "above_weights = peak minus memory allocated before them",
+        }
     else:
         with _RssPeak() as rss:
             p_times = [prefill() for _ in range(repeats)]
             g_times = [generate() for _ in range(repeats)]
-        memory = {"peak_bytes": rss.peak, "above_weights_bytes": rss.peak - rss.start,
-                  "definition": "CPU: peak process RSS (psutil, sampled every 5 ms) during the speed runs; "
-                                "above_weights = peak RSS minus RSS before them (RSS delta)"}
+        memory = {
+            "peak_bytes": rss.peak,
+            "above_weights_bytes": rss.peak - rss.start,
+            "definition": "CPU: peak process RSS (psutil, sampled every 5 ms) during the speed runs; "
+            "above_weights = peak RSS minus RSS before them (RSS delta)",
+        }
     t_prefill = statistics.median(p_times)
     t_decode = max(statistics.median(g_times) - t_prefill, 1e-9)
     return {
-        "prefill_tokens_per_s": {"value": batch_size * prompt_tokens / t_prefill, "batch_size": batch_size,
-                                 "prompt_tokens": prompt_tokens, "repeats": repeats, "warmup": warmup,
-                                 "definition": "batch x prompt tokens / median time of one forward over the prompt"},
-        "decode_tokens_per_s": {"value": batch_size * new_tokens / t_decode, "batch_size": batch_size,
-                                "new_tokens": new_tokens, "prompt_tokens": prompt_tokens, "repeats": repeats,
-                                "definition": "batch x forced new tokens / (median generate time - median prefill time), "
-                                              "greedy, KV cache"},
+        "prefill_tokens_per_s": {
+            "value": batch_size * prompt_tokens / t_prefill,
+            "batch_size": batch_size,
+            "prompt_tokens": prompt_tokens,
+            "repeats": repeats,
+            "warmup": warmup,
+            "definition": "batch x prompt tokens / median time of one forward over the prompt",
+        },
+        "decode_tokens_per_s": {
+            "value": batch_size * new_tokens / t_decode,
+            "batch_size": batch_size,
+            "new_tokens": new_tokens,
+            "prompt_tokens": prompt_tokens,
+            "repeats": repeats,
+            "definition": "batch x forced new tokens / (median generate time - median prefill time), greedy, KV cache",
+        },
         "peak_memory": memory,
         "device": str(device),
     }

@@ -43,8 +43,12 @@ def generate_chat(
     device = next(model.parameters()).device
     sampling = temperature > 0
     gen_kwargs: dict[str, Any] = dict(
-        max_new_tokens=max_new_tokens, eos_token_id=eot, pad_token_id=pad, do_sample=sampling,
-        num_return_sequences=num_return_sequences, use_cache=True,
+        max_new_tokens=max_new_tokens,
+        eos_token_id=eot,
+        pad_token_id=pad,
+        do_sample=sampling,
+        num_return_sequences=num_return_sequences,
+        use_cache=True,
     )
     if sampling:
         gen_kwargs.update(temperature=temperature, top_k=0, top_p=1.0)
@@ -61,8 +65,8 @@ def generate_chat(
         input_ids = torch.full((len(chunk), width), pad, dtype=torch.long)
         mask = torch.zeros((len(chunk), width), dtype=torch.long)
         for i, ids in enumerate(chunk):
-            input_ids[i, width - len(ids):] = torch.tensor(ids)
-            mask[i, width - len(ids):] = 1
+            input_ids[i, width - len(ids) :] = torch.tensor(ids)
+            mask[i, width - len(ids) :] = 1
         with torch.inference_mode():
             seqs = model.generate(input_ids=input_ids.to(device), attention_mask=mask.to(device), **gen_kwargs)
         new = seqs[:, width:].tolist()  # slice off the prompt ids: answers come from generated ids only

@@ -98,7 +98,9 @@ def chat_doc(tokenizer, doc_id: str, prompt: list[dict[str, str]], completion: l
     prompt_text = render_prompt(tokenizer, prompt)
     full_text = tokenizer.apply_chat_template([*prompt, *completion], tokenize=False)
     if not full_text.startswith(prompt_text):
-        raise EvalDataError(f"row {doc_id}: the chat template does not render the prompt as a prefix of the conversation")
+        raise EvalDataError(
+            f"row {doc_id}: the chat template does not render the prompt as a prefix of the conversation"
+        )
     prompt_ids = tokenizer(prompt_text, add_special_tokens=False)["input_ids"]
     full_ids = tokenizer(full_text, add_special_tokens=False)["input_ids"]
     if full_ids[: len(prompt_ids)] != prompt_ids or len(full_ids) <= len(prompt_ids):
@@ -115,6 +117,7 @@ def chat_doc(tokenizer, doc_id: str, prompt: list[dict[str, str]], completion: l
 
 
 # -- windows --------------------------------------------------------------------------------
+
 
 def plan_windows(length: int, window: int, stride: int) -> list[tuple[int, int, int]]:
     """HF strided windows ``(begin, end, first_new)``: tokens ``[begin, end)`` are fed, targets in
@@ -237,8 +240,12 @@ def score_documents(
 
 
 def continuation_logprobs(
-    model, pairs: Sequence[tuple[list[int], list[int]]], batch_size: int = 8, max_batch_tokens: int = 32768,
-    logits_chunk: int = 1024, pad_id: int = 0,
+    model,
+    pairs: Sequence[tuple[list[int], list[int]]],
+    batch_size: int = 8,
+    max_batch_tokens: int = 32768,
+    logits_chunk: int = 1024,
+    pad_id: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Teacher-forced ``log p(continuation | prefix)`` (sum over its tokens) and token counts."""
     docs = []
@@ -248,15 +255,28 @@ def continuation_logprobs(
         ids = [*prefix, *cont]
         docs.append(ScoredDoc(str(i), ids, list(range(len(prefix), len(ids)))))
     longest = max((len(d.ids) for d in docs), default=2)
-    nll, count = score_documents(model, docs, window=max(longest, 2), stride=max(longest, 2), batch_size=batch_size,
-                                 max_batch_tokens=max_batch_tokens, logits_chunk=logits_chunk, pad_id=pad_id)
+    nll, count = score_documents(
+        model,
+        docs,
+        window=max(longest, 2),
+        stride=max(longest, 2),
+        batch_size=batch_size,
+        max_batch_tokens=max_batch_tokens,
+        logits_chunk=logits_chunk,
+        pad_id=pad_id,
+    )
     return -nll, count
 
 
 # -- summaries ------------------------------------------------------------------------------
 
+
 def bootstrap_ci(
-    nll: np.ndarray, count: np.ndarray, denom: np.ndarray | None = None, samples: int = 1000, seed: int = 0,
+    nll: np.ndarray,
+    count: np.ndarray,
+    denom: np.ndarray | None = None,
+    samples: int = 1000,
+    seed: int = 0,
     transform=None,
 ) -> list[float] | None:
     """95% percentile interval of ``transform(sum nll / sum denom)`` resampling documents."""
@@ -286,8 +306,13 @@ def summarize(
     total_bytes = int(n_bytes.sum())
     if tokens == 0:
         return {
-            f"perplexity_{view}": {"value": None, "tokens": 0, "documents": 0, "definition": definition,
-                                   "note": "no scored tokens"},
+            f"perplexity_{view}": {
+                "value": None,
+                "tokens": 0,
+                "documents": 0,
+                "definition": definition,
+                "note": "no scored tokens",
+            },
         }
     ppl = math.exp(total_nll / tokens)
     out = {
@@ -309,6 +334,6 @@ def summarize(
             "tokens": tokens,
             "documents": int(len(nll)),
             "definition": f"bits per UTF-8 byte: total NLL (nats) / ln 2 / bytes of the scored text ({view} view); "
-                          "comparable across tokenizers",
+            "comparable across tokenizers",
         }
     return out

@@ -52,7 +52,9 @@ _SPAN = re.compile(rf"(?:(?:€|EUR)\s?(?:{_NUMBER})(?:\s(?:million|billion))?|(
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
 
 
-def template_questions(documents: list[dict[str, Any]], limit: int | None = None, per_document: int = 3) -> list[QAItem]:
+def template_questions(
+    documents: list[dict[str, Any]], limit: int | None = None, per_document: int = 3
+) -> list[QAItem]:
     """Cloze questions from documents (one split): a sentence with one number+unit span blanked,
     framed by the article's title and date; the blanked span is the answer.
 
@@ -72,9 +74,9 @@ def template_questions(documents: list[dict[str, Any]], limit: int | None = None
             match = _SPAN.search(sentence)
             if not match:
                 continue
-            blanked = sentence[: match.start()] + "___" + sentence[match.end():]
-            where = f"the press release \"{title}\"" + (f" ({date})" if date else "") if title else "a press release"
-            question = f"In {where}, which figure fills the blank? \"{blanked}\""
+            blanked = sentence[: match.start()] + "___" + sentence[match.end() :]
+            where = f'the press release "{title}"' + (f" ({date})" if date else "") if title else "a press release"
+            question = f'In {where}, which figure fills the blank? "{blanked}"'
             items.append(QAItem(f"{aid}:t{n}", aid, question, match.group(0), "number", "templates"))
             n += 1
             if n >= per_document:

@@ -24,7 +24,13 @@ import numpy as np
 
 from presstune.evaluate.config import EvaluateConfig
 from presstune.evaluate.perplexity import (
-    EvalDataError, chat_doc, continuation_logprobs, document_start_id, end_of_turn_id, score_documents, summarize,
+    EvalDataError,
+    chat_doc,
+    continuation_logprobs,
+    document_start_id,
+    end_of_turn_id,
+    score_documents,
+    summarize,
     text_doc,
 )
 from presstune.rundir import RunDir, atomic_write_json, hardware, read_jsonl, write_jsonl
@@ -37,6 +43,7 @@ class EvaluateError(RuntimeError):
 
 
 # -- model sources --------------------------------------------------------------------------
+
 
 def _has(path: Path, name: str) -> bool:
     return (path / name).is_file()
@@ -66,8 +73,12 @@ def resolve_variant(run_dir: str | Path, variant: str, config: Any = None) -> di
     if variant == "base":
         if config is None:
             raise EvaluateError("variant 'base' needs the run's config (model.name_or_path)")
-        return {"kind": "base", "model": config.model.name_or_path, "adapter": None,
-                "random_init": bool(getattr(config.model, "random_init", False))}
+        return {
+            "kind": "base",
+            "model": config.model.name_or_path,
+            "adapter": None,
+            "random_init": bool(getattr(config.model, "random_init", False)),
+        }
     ckpt_root = run / "checkpoints" / variant
     variant_dir = run / "variants" / variant
     final = _final_dir(ckpt_root) if ckpt_root.is_dir() else None
@@ -79,10 +90,17 @@ def resolve_variant(run_dir: str | Path, variant: str, config: Any = None) -> di
             if not base:
                 raise EvaluateError(f"{final}/adapter_config.json names no base model and {variant_dir} has none")
         # An adapter trained on a random_init base (benchmarks): rebuild that same seeded base.
-        random_init = config is not None and bool(getattr(config.model, "random_init", False)) and (
-            _same_base(str(base), str(config.model.name_or_path)))
-        return {"kind": "fine-tuned (LoRA, merged)", "model": str(base), "adapter": str(final),
-                "random_init": random_init}
+        random_init = (
+            config is not None
+            and bool(getattr(config.model, "random_init", False))
+            and (_same_base(str(base), str(config.model.name_or_path)))
+        )
+        return {
+            "kind": "fine-tuned (LoRA, merged)",
+            "model": str(base),
+            "adapter": str(final),
+            "random_init": random_init,
+        }
     if final is not None:
         return {"kind": "fine-tuned (full)", "model": str(final), "adapter": None}
     if _has(variant_dir, "config.json"):
@@ -137,6 +155,7 @@ def load_model(source: dict[str, Any], eval_cfg: EvaluateConfig, config: Any = N
 
 # -- data -----------------------------------------------------------------------------------
 
+
 def load_eval_data(run: RunDir, limit: int | None) -> dict[str, Any]:
     """The eval split (scored) and the train split's documents/rows (knowledge QA only).
 
@@ -152,16 +171,21 @@ def load_eval_data(run: RunDir, limit: int | None) -> dict[str, Any]:
         texts = [{"id": r.get("id"), "text": r["text"]} for r in eval_rows if r.get("text")]
     if not eval_rows and not documents:
         raise EvaluateError(f"no eval data: {run / 'dataset' / 'eval.jsonl'} and documents.jsonl are missing or empty")
-    return {"chat": chat[:limit] if limit else chat, "texts": texts[:limit] if limit else texts,
-            "documents": documents, "eval_rows": eval_rows,
-            "train_documents": [d for d in all_documents if d.get("split") == "train"],
-            "train_rows": read_jsonl(run / "dataset" / "train.jsonl")}
+    return {
+        "chat": chat[:limit] if limit else chat,
+        "texts": texts[:limit] if limit else texts,
+        "documents": documents,
+        "eval_rows": eval_rows,
+        "train_documents": [d for d in all_documents if d.get("split") == "train"],
+        "train_rows": read_jsonl(run / "dataset" / "train.jsonl"),
+    }
 
 
 def split_ids(data: dict[str, Any]) -> tuple[set[str], set[str]]:
     """(train ids, eval ids) from documents.jsonl's ``split`` and the split files' row ids. An id
     found on both sides (cannot happen with the corpus stage's family split) counts as eval only,
     so knowledge QA never asks about a held-out article."""
+
     def ids(docs: list[dict[str, Any]], rows: list[dict[str, Any]]) -> set[str]:
         return {str(x.get("id")) for x in [*docs, *rows] if x.get("id") is not None}
 
@@ -225,18 +249,31 @@ def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, 
             raise EvaluateError("qa_source=facts but no fact sheets (facts.jsonl) were found")
     if source is None:
         source = "templates"
-        docs = data["documents"] or [{"id": r.get("id"), "title": r.get("title"), "date": r.get("date"), "text": r.get("text")}
-                                     for r in data["eval_rows"] if r.get("text")]
+        docs = data["documents"] or [
+            {"id": r.get("id"), "title": r.get("title"), "date": r.get("date"), "text": r.get("text")}
+            for r in data["eval_rows"]
+            if r.get("text")
+        ]
         held_pool = template_questions(docs)
         train_docs = data.get("train_documents") or _row_docs(data.get("train_rows") or [])
         train_docs = [d for d in train_docs if str(d.get("id")) in train_ids]
         train_pool = template_questions(train_docs) if eval_cfg.qa_train_questions else []
     held = held_pool[: eval_cfg.qa_questions]
     train = subsample(train_pool, eval_cfg.qa_train_questions, eval_cfg.seed)
-    return {"heldout": {"items": held, "source": source, "pool": len(held_pool),
-                        "ambiguous": ambiguous_questions(held, held_pool)},
-            "train": {"items": train, "source": source, "pool": len(train_pool),
-                      "ambiguous": ambiguous_questions(train, train_pool)}}
+    return {
+        "heldout": {
+            "items": held,
+            "source": source,
+            "pool": len(held_pool),
+            "ambiguous": ambiguous_questions(held, held_pool),
+        },
+        "train": {
+            "items": train,
+            "source": source,
+            "pool": len(train_pool),
+            "ambiguous": ambiguous_questions(train, train_pool),
+        },
+    }
 
 
 def qa_items(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, Any]):
@@ -252,7 +289,9 @@ QA_SET_LABELS = {
 }
 
 
-def _qa_rows(model, tokenizer, items, eval_cfg: EvaluateConfig, system_prompt: str, pad_id: int) -> list[dict[str, Any]]:
+def _qa_rows(
+    model, tokenizer, items, eval_cfg: EvaluateConfig, system_prompt: str, pad_id: int
+) -> list[dict[str, Any]]:
     """Greedy answer + teacher-forced gold-answer log-likelihood per question."""
     from presstune.evaluate.generation import generate_chat, prompt_ids
     from presstune.evaluate.qa import contains_answer, exact_match
@@ -260,18 +299,30 @@ def _qa_rows(model, tokenizer, items, eval_cfg: EvaluateConfig, system_prompt: s
     if not items:
         return []
     prompts = [_messages(system_prompt, f"{eval_cfg.qa_instruction} {it.question}") for it in items]
-    answers = generate_chat(model, tokenizer, prompts, max_new_tokens=eval_cfg.se_max_new_tokens,
-                            batch_size=eval_cfg.gen_batch_size)
-    pairs = [(prompt_ids(tokenizer, p), tokenizer(it.answer, add_special_tokens=False)["input_ids"])
-             for p, it in zip(prompts, items)]
+    answers = generate_chat(
+        model, tokenizer, prompts, max_new_tokens=eval_cfg.se_max_new_tokens, batch_size=eval_cfg.gen_batch_size
+    )
+    pairs = [
+        (prompt_ids(tokenizer, p), tokenizer(it.answer, add_special_tokens=False)["input_ids"])
+        for p, it in zip(prompts, items)
+    ]
     lp, n_tok = continuation_logprobs(model, pairs, batch_size=eval_cfg.batch_size, pad_id=pad_id)
-    return [{**it.to_dict(), "prediction": gen[0].text, "exact_match": exact_match(gen[0].text, it.answer),
-             "contains_answer": contains_answer(gen[0].text, it.answer), "answer_logprob": float(ll),
-             "answer_tokens": int(n)} for it, gen, ll, n in zip(items, answers, lp, n_tok)]
+    return [
+        {
+            **it.to_dict(),
+            "prediction": gen[0].text,
+            "exact_match": exact_match(gen[0].text, it.answer),
+            "contains_answer": contains_answer(gen[0].text, it.answer),
+            "answer_logprob": float(ll),
+            "answer_tokens": int(n),
+        }
+        for it, gen, ll, n in zip(items, answers, lp, n_tok)
+    ]
 
 
-def _qa_metrics(prefix: str, which: str, rows: list[dict[str, Any]], qa: dict[str, Any],
-                eval_cfg: EvaluateConfig) -> dict[str, Any]:
+def _qa_metrics(
+    prefix: str, which: str, rows: list[dict[str, Any]], qa: dict[str, Any], eval_cfg: EvaluateConfig
+) -> dict[str, Any]:
     """``<prefix>exact_match`` / ``contains`` / ``answer_logprob_per_token`` / ``answer_logprob``
     of one QA set, each with its definition and sample size."""
     source, n = qa["source"], len(rows)
@@ -279,42 +330,69 @@ def _qa_metrics(prefix: str, which: str, rows: list[dict[str, Any]], qa: dict[st
     if source == "facts":
         what = f"questions from the replica's ground-truth fact sheets of {split}-split articles"
     else:
-        what = (f"cloze questions templated from {split}-split documents (a number+unit span blanked; the span "
-                "is the answer)")
+        what = (
+            f"cloze questions templated from {split}-split documents (a number+unit span blanked; the span "
+            "is the answer)"
+        )
     if which == "heldout":
         what += f"; the first {eval_cfg.qa_questions} of {qa['pool']}"
     else:
-        what += (f"; a deterministic subsample of {n} of {qa['pool']} (seeded hash of the question id, "
-                 f"seed {eval_cfg.seed}); the base model is asked the same questions")
+        what += (
+            f"; a deterministic subsample of {n} of {qa['pool']} (seeded hash of the question id, "
+            f"seed {eval_cfg.seed}); the base model is asked the same questions"
+        )
     label = QA_SET_LABELS[which]
-    common = {"questions": n, "articles": len({r["article_id"] for r in rows}), "source": source, "qa_set": which,
-              "split": split, "pool_questions": qa["pool"], "ambiguous_questions": qa["ambiguous"]}
+    common = {
+        "questions": n,
+        "articles": len({r["article_id"] for r in rows}),
+        "source": source,
+        "qa_set": which,
+        "split": split,
+        "pool_questions": qa["pool"],
+        "ambiguous_questions": qa["ambiguous"],
+    }
     em = [r["exact_match"] for r in rows]
     ca = [r["contains_answer"] for r in rows]
     total_tokens = int(sum(r["answer_tokens"] for r in rows))
     return {
         f"{prefix}exact_match": {
-            "value": float(np.mean(em)), "ci95": _mean_ci(em, eval_cfg.bootstrap_samples, eval_cfg.seed), **common,
-            "definition": f"{label}: share of greedy answers equal to the gold answer after normalisation; {what}"},
+            "value": float(np.mean(em)),
+            "ci95": _mean_ci(em, eval_cfg.bootstrap_samples, eval_cfg.seed),
+            **common,
+            "definition": f"{label}: share of greedy answers equal to the gold answer after normalisation; {what}",
+        },
         f"{prefix}contains": {
-            "value": float(np.mean(ca)), "ci95": _mean_ci(ca, eval_cfg.bootstrap_samples, eval_cfg.seed), **common,
+            "value": float(np.mean(ca)),
+            "ci95": _mean_ci(ca, eval_cfg.bootstrap_samples, eval_cfg.seed),
+            **common,
             "definition": f"{label}: share of greedy answers containing the normalised gold answer as whole words; "
-                          "ci95 = bootstrap over questions"},
+            "ci95 = bootstrap over questions",
+        },
         f"{prefix}answer_logprob_per_token": {
             "value": float(sum(r["answer_logprob"] for r in rows) / max(total_tokens, 1)),
-            "ci95": _ratio_ci([r["answer_logprob"] for r in rows], [r["answer_tokens"] for r in rows],
-                              eval_cfg.bootstrap_samples, eval_cfg.seed), **common, "tokens": total_tokens,
+            "ci95": _ratio_ci(
+                [r["answer_logprob"] for r in rows],
+                [r["answer_tokens"] for r in rows],
+                eval_cfg.bootstrap_samples,
+                eval_cfg.seed,
+            ),
+            **common,
+            "tokens": total_tokens,
             "definition": f"{label}: teacher-forced sum of log p(gold answer tokens | chat prompt with the question) "
-                          "over all questions / number of answer tokens (nats); ci95 = bootstrap over questions"},
+            "over all questions / number of answer tokens (nats); ci95 = bootstrap over questions",
+        },
         f"{prefix}answer_logprob": {
             "value": float(np.mean([r["answer_logprob"] for r in rows])),
-            "ci95": _mean_ci([r["answer_logprob"] for r in rows], eval_cfg.bootstrap_samples, eval_cfg.seed), **common,
+            "ci95": _mean_ci([r["answer_logprob"] for r in rows], eval_cfg.bootstrap_samples, eval_cfg.seed),
+            **common,
             "definition": f"{label}: mean over questions of log p(gold answer | question), teacher-forced "
-                          "(nats per answer); ci95 = bootstrap over questions"},
+            "(nats per answer); ci95 = bootstrap over questions",
+        },
     }
 
 
 # -- helpers --------------------------------------------------------------------------------
+
 
 def _mean_ci(values: list[float], samples: int, seed: int) -> list[float] | None:
     if len(values) < 2 or samples <= 0:
@@ -350,6 +428,7 @@ def _messages(system_prompt: str, user: str) -> list[dict[str, str]]:
 
 
 # -- the evaluation -------------------------------------------------------------------------
+
 
 def evaluate_variant(
     eval_cfg: EvaluateConfig,
@@ -403,8 +482,14 @@ def evaluate_variant(
     metrics: dict[str, Any] = {}
     errors: list[str] = []
     seconds: dict[str, float] = {}
-    score_kw = dict(window=eval_cfg.window, stride=eval_cfg.stride, batch_size=eval_cfg.batch_size,
-                    max_batch_tokens=eval_cfg.max_batch_tokens, logits_chunk=eval_cfg.logits_chunk, pad_id=pad_id)
+    score_kw = dict(
+        window=eval_cfg.window,
+        stride=eval_cfg.stride,
+        batch_size=eval_cfg.batch_size,
+        max_batch_tokens=eval_cfg.max_batch_tokens,
+        logits_chunk=eval_cfg.logits_chunk,
+        pad_id=pad_id,
+    )
 
     # -- cost (first: speed and peak memory of the freshly loaded model, before the other
     # measurements leave anything in the allocator, so every variant is measured the same way) --
@@ -413,19 +498,37 @@ def evaluate_variant(
     metrics["parameters"] = {"value": int(n_params), "definition": "number of parameters (adapters merged)"}
     metrics["layers"] = {"value": int(getattr(model.config, "num_hidden_layers", 0)), "definition": "decoder layers"}
     # A random_init base names its config folder, which holds no weights: count the parameters.
-    model_dir = (Path(source["model"]) if source.get("model") and Path(str(source["model"])).is_dir()
-                 and not source.get("random_init") else None)
+    model_dir = (
+        Path(source["model"])
+        if source.get("model") and Path(str(source["model"])).is_dir() and not source.get("random_init")
+        else None
+    )
     adapter_bytes = weights_bytes(source.get("adapter"))
     if model_dir is not None:
-        metrics["checkpoint_bytes"] = {"value": weights_bytes(model_dir) + adapter_bytes, "adapter_bytes": adapter_bytes,
-                                       "definition": "weight files on disk: model folder + adapter"}
+        metrics["checkpoint_bytes"] = {
+            "value": weights_bytes(model_dir) + adapter_bytes,
+            "adapter_bytes": adapter_bytes,
+            "definition": "weight files on disk: model folder + adapter",
+        }
     else:
         param_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
-        metrics["checkpoint_bytes"] = {"value": int(param_bytes), "adapter_bytes": adapter_bytes, "estimated": True,
-                                       "definition": "parameter bytes in memory (model not in a local folder)"}
+        metrics["checkpoint_bytes"] = {
+            "value": int(param_bytes),
+            "adapter_bytes": adapter_bytes,
+            "estimated": True,
+            "definition": "parameter bytes in memory (model not in a local folder)",
+        }
     vocab = min(int(model.config.vocab_size), len(tokenizer))
-    speed = measure_speed(model, vocab, eval_cfg.speed_prompt_tokens, eval_cfg.speed_new_tokens, eval_cfg.speed_batch_size,
-                          eval_cfg.speed_warmup, eval_cfg.speed_repeats, eval_cfg.seed)
+    speed = measure_speed(
+        model,
+        vocab,
+        eval_cfg.speed_prompt_tokens,
+        eval_cfg.speed_new_tokens,
+        eval_cfg.speed_batch_size,
+        eval_cfg.speed_warmup,
+        eval_cfg.speed_repeats,
+        eval_cfg.seed,
+    )
     device_name = speed.pop("device")
     metrics.update(speed)
     seconds["cost"] = time.perf_counter() - t
@@ -440,11 +543,19 @@ def evaluate_variant(
             errors.append(str(exc))
     if chat_docs:
         nll, count = score_documents(model, chat_docs, **score_kw)
-        metrics.update(summarize(
-            "assistant", nll, count, np.array([d.n_bytes for d in chat_docs]), eval_cfg.bootstrap_samples, eval_cfg.seed,
-            "exp(sum of token NLLs / scored tokens) over the eval split's chat rows; prompt+completion rendered by "
-            "the chat template, only completion tokens (assistant text + end-of-turn) scored; sliding window "
-            f"{eval_cfg.window}/stride {eval_cfg.stride}; ci95 = bootstrap over rows"))
+        metrics.update(
+            summarize(
+                "assistant",
+                nll,
+                count,
+                np.array([d.n_bytes for d in chat_docs]),
+                eval_cfg.bootstrap_samples,
+                eval_cfg.seed,
+                "exp(sum of token NLLs / scored tokens) over the eval split's chat rows; prompt+completion rendered by "
+                "the chat template, only completion tokens (assistant text + end-of-turn) scored; sliding window "
+                f"{eval_cfg.window}/stride {eval_cfg.stride}; ci95 = bootstrap over rows",
+            )
+        )
     start_id = document_start_id(tokenizer)
     text_docs = []
     for item in data["texts"]:
@@ -454,11 +565,19 @@ def evaluate_variant(
             errors.append(str(exc))
     if text_docs:
         nll, count = score_documents(model, text_docs, **score_kw)
-        metrics.update(summarize(
-            "text", nll, count, np.array([d.n_bytes for d in text_docs]), eval_cfg.bootstrap_samples, eval_cfg.seed,
-            "exp(sum of token NLLs / scored tokens) over eval documents' whole cleaned bodies, every token scored "
-            f"(after a document-start token), nothing truncated: sliding window {eval_cfg.window}/stride "
-            f"{eval_cfg.stride}; ci95 = bootstrap over documents"))
+        metrics.update(
+            summarize(
+                "text",
+                nll,
+                count,
+                np.array([d.n_bytes for d in text_docs]),
+                eval_cfg.bootstrap_samples,
+                eval_cfg.seed,
+                "exp(sum of token NLLs / scored tokens) over eval documents' whole cleaned bodies, every token scored "
+                f"(after a document-start token), nothing truncated: sliding window {eval_cfg.window}/stride "
+                f"{eval_cfg.stride}; ci95 = bootstrap over documents",
+            )
+        )
     seconds["perplexity"] = time.perf_counter() - t
 
     # -- closed-book QA: held-out (generalisation / leak check) and knowledge (train split) ---
@@ -498,42 +617,70 @@ def evaluate_variant(
         n = len(se_rows)
         correct = [r["low_temperature_correct"] for r in se_rows]
         ses = [r["se"] for r in se_rows]
-        common = {"questions": n, "samples_per_question": eval_cfg.se_samples, "clustering": method,
-                  "temperature": eval_cfg.se_temperature}
+        common = {
+            "questions": n,
+            "samples_per_question": eval_cfg.se_samples,
+            "clustering": method,
+            "temperature": eval_cfg.se_temperature,
+        }
         label = "" if published else " (cheaper embedding-similarity mode, NOT the published entailment clustering)"
         metrics["semantic_entropy"] = {
-            "value": float(np.mean(ses)), "ci95": _mean_ci(ses, eval_cfg.bootstrap_samples, eval_cfg.seed), **common,
+            "value": float(np.mean(ses)),
+            "ci95": _mean_ci(ses, eval_cfg.bootstrap_samples, eval_cfg.seed),
+            **common,
             "definition": "mean over questions of the length-normalised, likelihood-weighted semantic entropy "
-                          "(Farquhar et al. 2024): clusters of the N samples by " + method + label +
-                          "; cluster log-prob = log-sum-exp of members' mean token log-probs, normalised; nats"}
+            "(Farquhar et al. 2024): clusters of the N samples by "
+            + method
+            + label
+            + "; cluster log-prob = log-sum-exp of members' mean token log-probs, normalised; nats",
+        }
         metrics["semantic_entropy_discrete"] = {
-            "value": float(np.mean([r["discrete_se"] for r in se_rows])), **common,
-            "definition": "mean over questions of the entropy of cluster frequencies n_c/N (nats; max log N)"}
+            "value": float(np.mean([r["discrete_se"] for r in se_rows])),
+            **common,
+            "definition": "mean over questions of the entropy of cluster frequencies n_c/N (nats; max log N)",
+        }
         metrics["se_low_temperature_accuracy"] = {
-            "value": float(np.mean(correct)), "questions": n,
-            "definition": f"share of low-temperature (T={eval_cfg.se_low_temperature}) answers containing the gold answer"}
+            "value": float(np.mean(correct)),
+            "questions": n,
+            "definition": f"share of low-temperature (T={eval_cfg.se_low_temperature}) answers containing the gold answer",
+        }
         auroc = _auroc(ses, [not c for c in correct])
-        metrics["se_auroc"] = {"value": auroc, "questions": n,
-                               "definition": "AUROC of semantic entropy for predicting a wrong low-temperature answer "
-                                             "(None when all answers are right or all wrong)"}
+        metrics["se_auroc"] = {
+            "value": auroc,
+            "questions": n,
+            "definition": "AUROC of semantic entropy for predicting a wrong low-temperature answer "
+            "(None when all answers are right or all wrong)",
+        }
     write_jsonl(run / "metrics" / "semantic_entropy" / f"{variant_name}.jsonl", se_rows)
     seconds["semantic_entropy"] = time.perf_counter() - t
 
     # -- generations ------------------------------------------------------------------------
     t = time.perf_counter()
     gen_prompts = generation_prompts(data, eval_cfg.generation_prompts, system_prompt)
-    gens = generate_chat(model, tokenizer, [p["prompt"] for p in gen_prompts], max_new_tokens=eval_cfg.max_new_tokens,
-                         batch_size=eval_cfg.gen_batch_size) if gen_prompts else []
-    write_jsonl(run / "metrics" / "generations" / f"{variant_name}.jsonl", [
-        {**p, "variant": variant_name, "output": g[0].text, "new_tokens": len(g[0].ids), "finished": g[0].finished}
-        for p, g in zip(gen_prompts, gens)])
+    gens = (
+        generate_chat(
+            model,
+            tokenizer,
+            [p["prompt"] for p in gen_prompts],
+            max_new_tokens=eval_cfg.max_new_tokens,
+            batch_size=eval_cfg.gen_batch_size,
+        )
+        if gen_prompts
+        else []
+    )
+    write_jsonl(
+        run / "metrics" / "generations" / f"{variant_name}.jsonl",
+        [
+            {**p, "variant": variant_name, "output": g[0].text, "new_tokens": len(g[0].ids), "finished": g[0].finished}
+            for p, g in zip(gen_prompts, gens)
+        ],
+    )
     seconds["generations"] = time.perf_counter() - t
-
 
     doc = {
         "variant": variant_name,
         "source": source,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "device": device_name,
         "dtype": str(next(model.parameters()).dtype).replace("torch.", ""),
         "settings": settings,
@@ -565,8 +712,9 @@ def build_judge(eval_cfg: EvaluateConfig, device: str = "cpu"):
     return EntailmentJudge.load(eval_cfg.nli_model, device)
 
 
-def semantic_entropy_rows(model, tokenizer, eval_cfg: EvaluateConfig, items, judge, system_prompt: str, pad_id: int,
-                          eot: int) -> list[dict[str, Any]]:
+def semantic_entropy_rows(
+    model, tokenizer, eval_cfg: EvaluateConfig, items, judge, system_prompt: str, pad_id: int, eot: int
+) -> list[dict[str, Any]]:
     """Per question: one low-temperature answer and N samples (one generate call per prompt
     batch, num_return_sequences=N), sample log-likelihoods (teacher-forced), clusters, entropies."""
     from presstune.evaluate.generation import generate_chat, prompt_ids
@@ -574,11 +722,25 @@ def semantic_entropy_rows(model, tokenizer, eval_cfg: EvaluateConfig, items, jud
     from presstune.evaluate.semantic_entropy import question_entropy
 
     prompts = [_messages(system_prompt, f"{eval_cfg.qa_instruction} {it.question}") for it in items]
-    low = generate_chat(model, tokenizer, prompts, max_new_tokens=eval_cfg.se_max_new_tokens,
-                        batch_size=eval_cfg.se_batch_size, temperature=eval_cfg.se_low_temperature, seed=eval_cfg.seed)
-    samples = generate_chat(model, tokenizer, prompts, max_new_tokens=eval_cfg.se_max_new_tokens,
-                            batch_size=eval_cfg.se_batch_size, num_return_sequences=eval_cfg.se_samples,
-                            temperature=eval_cfg.se_temperature, seed=eval_cfg.seed + 1)
+    low = generate_chat(
+        model,
+        tokenizer,
+        prompts,
+        max_new_tokens=eval_cfg.se_max_new_tokens,
+        batch_size=eval_cfg.se_batch_size,
+        temperature=eval_cfg.se_low_temperature,
+        seed=eval_cfg.seed,
+    )
+    samples = generate_chat(
+        model,
+        tokenizer,
+        prompts,
+        max_new_tokens=eval_cfg.se_max_new_tokens,
+        batch_size=eval_cfg.se_batch_size,
+        num_return_sequences=eval_cfg.se_samples,
+        temperature=eval_cfg.se_temperature,
+        seed=eval_cfg.seed + 1,
+    )
     pairs = []
     for p, group in zip(prompts, samples):
         pids = prompt_ids(tokenizer, p)
@@ -590,10 +752,19 @@ def semantic_entropy_rows(model, tokenizer, eval_cfg: EvaluateConfig, items, jud
     for k, (it, lo, group) in enumerate(zip(items, low, samples)):
         texts = [g.text for g in group]
         res = question_entropy(judge, it.question, texts, lp[k * n : (k + 1) * n], lengths[k * n : (k + 1) * n])
-        rows.append({"qid": it.qid, "question": it.question, "answer": it.answer, "low_temperature_answer": lo[0].text,
-                     "low_temperature_correct": contains_answer(lo[0].text, it.answer), "samples": texts,
-                     "sample_logprobs": [float(x) for x in lp[k * n : (k + 1) * n]],
-                     "sample_lengths": [int(x) for x in lengths[k * n : (k + 1) * n]], **res})
+        rows.append(
+            {
+                "qid": it.qid,
+                "question": it.question,
+                "answer": it.answer,
+                "low_temperature_answer": lo[0].text,
+                "low_temperature_correct": contains_answer(lo[0].text, it.answer),
+                "samples": texts,
+                "sample_logprobs": [float(x) for x in lp[k * n : (k + 1) * n]],
+                "sample_lengths": [int(x) for x in lengths[k * n : (k + 1) * n]],
+                **res,
+            }
+        )
     return rows
 
 
@@ -615,7 +786,14 @@ def generation_prompts(data: dict[str, Any], limit: int, system_prompt: str) -> 
         if doc.get("id") in seen or not doc.get("title"):
             continue
         seen.add(doc.get("id"))
-        user = f"Write the press release titled \"{doc['title']}\"" + (f" ({doc['date'][:10]})." if doc.get("date") else ".")
-        out.append({"prompt_id": str(doc.get("id")), "prompt": _messages(system_prompt, user),
-                    "reference": doc.get("body") or doc.get("text") or ""})
+        user = f'Write the press release titled "{doc["title"]}"' + (
+            f" ({doc['date'][:10]})." if doc.get("date") else "."
+        )
+        out.append(
+            {
+                "prompt_id": str(doc.get("id")),
+                "prompt": _messages(system_prompt, user),
+                "reference": doc.get("body") or doc.get("text") or "",
+            }
+        )
     return out

@@ -46,8 +46,9 @@ def discrete_semantic_entropy(cluster_ids: Sequence[int]) -> float:
     return float(-(p * np.log(p)).sum())
 
 
-def likelihood_semantic_entropy(cluster_ids: Sequence[int], token_logprob_sums: Sequence[float],
-                                lengths: Sequence[int]) -> float:
+def likelihood_semantic_entropy(
+    cluster_ids: Sequence[int], token_logprob_sums: Sequence[float], lengths: Sequence[int]
+) -> float:
     """Length-normalised, likelihood-weighted SE (the paper's main estimator)."""
     ids = np.asarray(cluster_ids)
     ll = np.asarray(token_logprob_sums, dtype=np.float64) / np.maximum(np.asarray(lengths, dtype=np.float64), 1.0)
@@ -83,8 +84,13 @@ class EntailmentJudge:
         out: list[bool] = []
         device = next(self.model.parameters()).device
         for s in range(0, len(premises), self.batch_size):
-            enc = self.tokenizer(premises[s : s + self.batch_size], hypotheses[s : s + self.batch_size],
-                                 padding=True, truncation=True, return_tensors="pt").to(device)
+            enc = self.tokenizer(
+                premises[s : s + self.batch_size],
+                hypotheses[s : s + self.batch_size],
+                padding=True,
+                truncation=True,
+                return_tensors="pt",
+            ).to(device)
             with torch.inference_mode():
                 logits = self.model(**enc).logits
             out.extend((logits.argmax(-1) == self.entailment_id).tolist())
@@ -119,14 +125,16 @@ class EmbeddingJudge:
         return cls(SentenceTransformer(name_or_path, device=device), threshold)
 
     def clusters(self, question: str, answers: list[str]) -> list[int]:
-        emb = self.encoder.encode([f"{question} {a}" for a in answers], normalize_embeddings=True,
-                                  convert_to_numpy=True)
+        emb = self.encoder.encode(
+            [f"{question} {a}" for a in answers], normalize_embeddings=True, convert_to_numpy=True
+        )
         sim = emb @ emb.T
         return greedy_clusters(len(answers), lambda i, j: bool(sim[i, j] >= self.threshold))
 
 
-def question_entropy(judge, question: str, answers: list[str], logprob_sums: Sequence[float],
-                     lengths: Sequence[int]) -> dict[str, Any]:
+def question_entropy(
+    judge, question: str, answers: list[str], logprob_sums: Sequence[float], lengths: Sequence[int]
+) -> dict[str, Any]:
     ids = judge.clusters(question, answers)
     return {
         "clusters": ids,

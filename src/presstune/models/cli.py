@@ -1,16 +1,17 @@
 """CLI commands of the models stage: params, importance, variant."""
 
-
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 ModelOpt = Annotated[str, typer.Option("--model", "-m", help="Hub id (e.g. Qwen/Qwen3-8B) or local checkpoint folder.")]
 DtypeOpt = Annotated[str, typer.Option("--dtype", help="auto, bfloat16, float16 or float32.")]
 DeviceOpt = Annotated[str, typer.Option("--device", help="auto (cuda if available), cpu, cuda, cuda:1 ...")]
-RandomOpt = Annotated[bool, typer.Option("--random-init", help="Random weights from the config (no download; benchmarking).")]
-TokenizerOpt = Annotated[Optional[str], typer.Option("--tokenizer", help="Tokenizer id/path if not the model's.")]
+RandomOpt = Annotated[
+    bool, typer.Option("--random-init", help="Random weights from the config (no download; benchmarking).")
+]
+TokenizerOpt = Annotated[str | None, typer.Option("--tokenizer", help="Tokenizer id/path if not the model's.")]
 
 
 def _model_cfg(model: str, dtype: str, device: str, random_init: bool, tokenizer: str | None):
@@ -42,7 +43,9 @@ def params(
     model: ModelOpt = "Qwen/Qwen3-8B",
     detailed: Annotated[bool, typer.Option("--detailed", help="Add a per-component table.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-    prune_to: Annotated[Optional[int], typer.Option("--prune-to", help="Layers the pruned variant keeps (default 2/3).")] = None,
+    prune_to: Annotated[
+        int | None, typer.Option("--prune-to", help="Layers the pruned variant keeps (default 2/3).")
+    ] = None,
 ) -> None:
     """Exact parameter counts from the config alone (meta device: no weights, no download for Qwen3)."""
     from presstune.cli import fail
@@ -63,10 +66,14 @@ def importance(
     data: Annotated[Path, typer.Option("--data", help="A run's dataset/ folder (reads train.jsonl) or a .jsonl file.")],
     samples: Annotated[int, typer.Option("--samples", min=1)] = 64,
     max_length: Annotated[int, typer.Option("--max-length", min=2)] = 512,
-    block_size: Annotated[Optional[int], typer.Option("--block-size", help="n for the block recommendation (default: layers - 2/3).")] = None,
+    block_size: Annotated[
+        int | None, typer.Option("--block-size", help="n for the block recommendation (default: layers - 2/3).")
+    ] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 4,
-    allow_last: Annotated[bool, typer.Option("--allow-last", help="Let the drop recommendation pick the last layer.")] = False,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Output folder (default: the run's models/).")] = None,
+    allow_last: Annotated[
+        bool, typer.Option("--allow-last", help="Let the drop recommendation pick the last layer.")
+    ] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Output folder (default: the run's models/).")] = None,
     dtype: DtypeOpt = "auto",
     device: DeviceOpt = "auto",
     random_init: RandomOpt = False,
@@ -100,8 +107,14 @@ def importance(
 
     def work() -> dict:
         res = compute_importance(
-            net, tok, texts, max_length=max_length, batch_size=batch_size, block_size=block_size,
-            allow_last=allow_last, model_name=model,
+            net,
+            tok,
+            texts,
+            max_length=max_length,
+            batch_size=batch_size,
+            block_size=block_size,
+            allow_last=allow_last,
+            model_name=model,
         )
         res["skipped_records"] = len(errors)
         write_importance(res, out_dir)
@@ -114,12 +127,16 @@ def importance(
     else:
         result = work()
     rec = result["recommendation"]
-    print(f"{result['samples']} samples, {result['tokens']} tokens, {result['num_layers']} layers, {result['seconds']} s")
+    print(
+        f"{result['samples']} samples, {result['tokens']} tokens, {result['num_layers']} layers, {result['seconds']} s"
+    )
     print("block influence: " + " ".join(f"{i}:{v:.3f}" for i, v in enumerate(result["block_influence"])))
     print(f"drop: layer {rec['drop_layer']} (BI {result['block_influence'][rec['drop_layer']]:.4f})")
     if "block" in rec:
         b = rec["block"]
-        print(f"remove block of {b['n']}: layers {b['start']}..{b['end']} (angular distance {b['angular_distance']:.4f})")
+        print(
+            f"remove block of {b['n']}: layers {b['start']}..{b['end']} (angular distance {b['angular_distance']:.4f})"
+        )
     print(f"wrote {out_dir / 'importance.json'} and {out_dir / 'importance.png'}")
 
 
@@ -127,11 +144,19 @@ def variant(
     kind: Annotated[str, typer.Option("--kind", help="original, dropped or pruned.")],
     model: ModelOpt,
     out: Annotated[Path, typer.Option("--out", help="Folder of the new checkpoint.")],
-    layer: Annotated[Optional[int], typer.Option("--layer", help="dropped: the layer to remove (default: by importance).")] = None,
-    keep: Annotated[Optional[int], typer.Option("--keep", help="pruned: layers to keep (default 2/3).")] = None,
-    strategy: Annotated[str, typer.Option("--strategy", help="pruned: 'first' (keep the first N) or 'block'.")] = "block",
-    importance_file: Annotated[Optional[Path], typer.Option("--importance", help="importance.json from `presstune importance`.")] = None,
-    name: Annotated[Optional[str], typer.Option("--name", help="Variant name for the model card (default: the kind).")] = None,
+    layer: Annotated[
+        int | None, typer.Option("--layer", help="dropped: the layer to remove (default: by importance).")
+    ] = None,
+    keep: Annotated[int | None, typer.Option("--keep", help="pruned: layers to keep (default 2/3).")] = None,
+    strategy: Annotated[
+        str, typer.Option("--strategy", help="pruned: 'first' (keep the first N) or 'block'.")
+    ] = "block",
+    importance_file: Annotated[
+        Path | None, typer.Option("--importance", help="importance.json from `presstune importance`.")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Variant name for the model card (default: the kind).")
+    ] = None,
     dtype: DtypeOpt = "auto",
     device: DeviceOpt = "cpu",
     random_init: RandomOpt = False,
@@ -173,4 +198,3 @@ def register(app: typer.Typer) -> None:
     app.command("params")(params)
     app.command("importance")(importance)
     app.command("variant")(variant)
-

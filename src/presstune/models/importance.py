@@ -225,7 +225,9 @@ def compute_importance(
 
 def recommend_drop(block_influence: Sequence[float], allow_last: bool = False) -> int:
     """Index of the layer to drop under :data:`DROP_POLICY` (ties: the lower index)."""
-    candidates = range(len(block_influence)) if allow_last or len(block_influence) < 2 else range(len(block_influence) - 1)
+    candidates = (
+        range(len(block_influence)) if allow_last or len(block_influence) < 2 else range(len(block_influence) - 1)
+    )
     return min(candidates, key=lambda i: (block_influence[i], i))
 
 

@@ -119,7 +119,11 @@ class ParamReport:
             layers_share=self.layers_total / self.total,
             embeddings=self.embeddings,
             remove_one_layer=self.without_layers(1) if self.num_layers > 1 else None,
-            pruned={"keep_layers": keep, "removed_layers": self.num_layers - keep, "total": self.without_layers(self.num_layers - keep)},
+            pruned={
+                "keep_layers": keep,
+                "removed_layers": self.num_layers - keep,
+                "total": self.without_layers(self.num_layers - keep),
+            },
         )
         return data
 
@@ -168,9 +172,18 @@ def count_params(config: Any, model: str = "", source: str = "") -> ParamReport:
     total = sum(p.numel() for p in module.parameters())
     layers = [per_layer[i] for i in sorted(per_layer)]
     report = ParamReport(
-        model=model, source=source, model_type=getattr(config, "model_type", "?"), total=total,
-        num_layers=len(layers), per_layer=layers, embed_input=embed_input, lm_head=lm_head,
-        tied_embeddings=tied, final_norm=final_norm, other=other, components=components,
+        model=model,
+        source=source,
+        model_type=getattr(config, "model_type", "?"),
+        total=total,
+        num_layers=len(layers),
+        per_layer=layers,
+        embed_input=embed_input,
+        lm_head=lm_head,
+        tied_embeddings=tied,
+        final_norm=final_norm,
+        other=other,
+        components=components,
     )
     # Self-check: the parts add up to the module's own count.
     parts = report.layers_total + report.embeddings + final_norm + other
@@ -208,11 +221,15 @@ def format_report(report: ParamReport, keep: int | None = None, detailed: bool =
         emb = f"input {human(report.embed_input)}; lm_head tied to it, counted once"
     else:
         emb = f"input {human(report.embed_input)} + lm_head {human(report.lm_head)}, untied"
-    lines.append(f"  {'embeddings':<{w}}{human(report.embeddings):>9}  ({emb}) = {report.embeddings / report.total:.1%} of total")
+    lines.append(
+        f"  {'embeddings':<{w}}{human(report.embeddings):>9}  ({emb}) = {report.embeddings / report.total:.1%} of total"
+    )
     for k, label in ((1, "if you remove 1 layer"), (L - keep, f"if you remove {L - keep} layers (keep {keep})")):
         if 0 < k < L:
             after = report.without_layers(k)
-            lines.append(f"  {label:<{w}}{human(after):>9}  (-{human(report.total - after)}, -{1 - after / report.total:.2%})")
+            lines.append(
+                f"  {label:<{w}}{human(after):>9}  (-{human(report.total - after)}, -{1 - after / report.total:.2%})"
+            )
     if detailed:
         lines.append("")
         lines.append(f"  {'component':<40}{'params':>14}{'per model':>14}")

@@ -114,7 +114,9 @@ def check_consistency(model: Any) -> None:
 
 def _importance_for(importance: dict[str, Any] | None, total: int, what: str) -> dict[str, Any]:
     if importance is None:
-        raise SurgeryError(f"{what} needs a layer-importance analysis (run `presstune importance` or give it explicitly)")
+        raise SurgeryError(
+            f"{what} needs a layer-importance analysis (run `presstune importance` or give it explicitly)"
+        )
     if importance.get("num_layers") != total:
         raise SurgeryError(
             f"the importance analysis is for a {importance.get('num_layers')}-layer model, this model has {total} layers"
@@ -233,7 +235,9 @@ def model_card(info: dict[str, Any], base_model: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def save_variant(model: Any, out_dir: str | Path, info: dict[str, Any], tokenizer: Any = None, base_model: str = "") -> Path:
+def save_variant(
+    model: Any, out_dir: str | Path, info: dict[str, Any], tokenizer: Any = None, base_model: str = ""
+) -> Path:
     """Save a plain HF checkpoint (safetensors, config, tokenizer, README.md, variant.json).
 
     Written into a temporary sibling folder and renamed into place, so ``out_dir`` is either

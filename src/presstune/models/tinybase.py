@@ -24,7 +24,11 @@ from typing import Any
 
 #: Qwen3's special tokens, in Qwen3's order after the BPE vocabulary.
 SPECIAL_TOKENS = [
-    "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<think>", "</think>",
+    "<|endoftext|>",
+    "<|im_start|>",
+    "<|im_end|>",
+    "<think>",
+    "</think>",
 ]
 
 #: A chat template that renders conversations the way Qwen3's own template does for
@@ -62,10 +66,12 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 4096):
     # Qwen2/Qwen3's own pre-tokenization: single digits, and runs of newlines as one piece, so
     # "\n\n" between paragraphs becomes one token as in the real vocabulary (with GPT-2's
     # regex it is two "\n" tokens, and a small model greedily loops on "\n" after "\n").
-    backend.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Split(Regex(QWEN_PRETOKENIZE_PATTERN), behavior="isolated", invert=False),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
-    ])
+    backend.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(QWEN_PRETOKENIZE_PATTERN), behavior="isolated", invert=False),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
     backend.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
@@ -249,9 +255,9 @@ tags: [presstune, demo, qwen3, tiny]
 # presstune demo base model (demo-scale, not a real language model)
 
 This is a **demo-scale** model made by presstune's offline demo. It is a real `Qwen3ForCausalLM`
-architecture at toy size ({info['parameters']:,} parameters: {arch['num_hidden_layers']} layers,
-hidden size {arch['hidden_size']}, {arch['num_attention_heads']} attention heads / {arch['num_key_value_heads']} KV heads,
-vocabulary {info['vocab_size']:,}) with a byte-level BPE tokenizer trained on the same text.
+architecture at toy size ({info["parameters"]:,} parameters: {arch["num_hidden_layers"]} layers,
+hidden size {arch["hidden_size"]}, {arch["num_attention_heads"]} attention heads / {arch["num_key_value_heads"]} KV heads,
+vocabulary {info["vocab_size"]:,}) with a byte-level BPE tokenizer trained on the same text.
 
 It was pretrained from random weights for a few minutes on a CPU on **generated text**: the older
 articles of presstune's replica press portal (synthetic press releases), so its knowledge stops
@@ -261,13 +267,13 @@ fine-tuning effects offline. The real pipeline uses Qwen/Qwen3-8B.
 
 | | |
 |---|---|
-| training texts | {info['texts']:,} articles, {info['characters']:,} characters, {info['tokens']:,} tokens |
-| sequence length × batch | {info['seq_len']} × {info['batch_size']} |
-| optimizer steps | {info['steps_done']} of {info['steps_planned']} planned ({info['epochs_done']:.2f} epochs){' — stopped by the time budget' if info['stopped_by_time_budget'] else ''} |
-| learning rate | {info['lr']} (AdamW, linear warm-up, cosine decay) |
-| first / final training loss | {info['first_loss']:.3f} / {info['final_loss']:.3f} nats per token |
-| training time | {info['train_seconds']:.1f} s on {info['threads']} CPU threads |
-| seed | {info['seed']} |
+| training texts | {info["texts"]:,} articles, {info["characters"]:,} characters, {info["tokens"]:,} tokens |
+| sequence length × batch | {info["seq_len"]} × {info["batch_size"]} |
+| optimizer steps | {info["steps_done"]} of {info["steps_planned"]} planned ({info["epochs_done"]:.2f} epochs){" — stopped by the time budget" if info["stopped_by_time_budget"] else ""} |
+| learning rate | {info["lr"]} (AdamW, linear warm-up, cosine decay) |
+| first / final training loss | {info["first_loss"]:.3f} / {info["final_loss"]:.3f} nats per token |
+| training time | {info["train_seconds"]:.1f} s on {info["threads"]} CPU threads |
+| seed | {info["seed"]} |
 
 Chat template: Qwen3-style ChatML (`<|im_start|>role ... <|im_end|>`, empty `<think>` block);
 documents were separated by `<|endoftext|>` during pretraining.
@@ -333,8 +339,10 @@ def build_demo_base(
         config.bos_token_id = None  # Qwen3 uses no BOS token
         model = Qwen3ForCausalLM(config)
         model.generation_config = GenerationConfig(
-            eos_token_id=[tokenizer.eos_token_id, endoftext], pad_token_id=tokenizer.pad_token_id,
-            bos_token_id=None, do_sample=False,
+            eos_token_id=[tokenizer.eos_token_id, endoftext],
+            pad_token_id=tokenizer.pad_token_id,
+            bos_token_id=None,
+            do_sample=False,
         )
         model.train()
 
@@ -347,7 +355,9 @@ def build_demo_base(
         no_decay = [p for p in model.parameters() if p.ndim < 2]
         optimizer = torch.optim.AdamW(
             [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-            lr=lr, betas=(0.9, 0.95), eps=1e-8,
+            lr=lr,
+            betas=(0.9, 0.95),
+            eps=1e-8,
         )
         scheduler = get_cosine_schedule_with_warmup(optimizer, max(1, round(warmup_fraction * planned)), planned)
         generator = torch.Generator().manual_seed(seed)

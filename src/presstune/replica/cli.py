@@ -1,6 +1,5 @@
 """CLI of the replica stage: ``presstune replica serve`` and ``presstune replica export``."""
 
-
 import signal
 from pathlib import Path
 from typing import Annotated
@@ -21,7 +20,9 @@ def serve(
     faults: Annotated[str, typer.Option(help="Fault preset: none, mild or harsh.")] = "none",
     port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1; 0 picks a free one.")] = 0,
     latency: Annotated[float, typer.Option(help="Extra delay per request in seconds.")] = 0.0,
-    no_sitemap: Annotated[bool, typer.Option("--no-sitemap", help="robots.txt without Sitemap:, sitemaps 404.")] = False,
+    no_sitemap: Annotated[
+        bool, typer.Option("--no-sitemap", help="robots.txt without Sitemap:, sitemaps 404.")
+    ] = False,
 ) -> None:
     """Serve the replica; the first line printed is ``serving http://127.0.0.1:<port>/global``."""
     from presstune.cli import fail
@@ -33,8 +34,9 @@ def serve(
     if articles < 1:
         fail(f"--articles must be >= 1, got {articles}")
     try:
-        server = ReplicaServer(articles=articles, seed=seed, faults=faults, latency=latency, port=port,
-                               sitemap=not no_sitemap).start()
+        server = ReplicaServer(
+            articles=articles, seed=seed, faults=faults, latency=latency, port=port, sitemap=not no_sitemap
+        ).start()
     except OSError as exc:
         fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")
         return
@@ -73,5 +75,3 @@ def export(
             ext = "pdf" if a.kind == "pdf" else "zip"
             atomic_write_bytes(out / "attachments" / f"{art.id}_{a.no}.{ext}", site.attachment_bytes(art.id, a.no))
     print(f"wrote {out}/facts.jsonl ({len(site)} articles) and {min(pages, len(site))} sample pages")
-
-

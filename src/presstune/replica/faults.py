@@ -45,10 +45,32 @@ class FaultConfig(Strict):
 
 PRESETS: dict[str, FaultConfig] = {
     "none": FaultConfig(),
-    "mild": FaultConfig(error_5xx=0.03, rate_limit_429=0.03, retry_after=1, reset=0.01, slow=0.02, slow_seconds=1.0,
-                        truncated_pdf=0.03, max_failures=1, html_instead_of_pdf=0.01, oversized=1, changed_layout=0.01),
-    "harsh": FaultConfig(error_5xx=0.10, rate_limit_429=0.08, retry_after=1, reset=0.05, slow=0.05, slow_seconds=2.0,
-                         truncated_pdf=0.10, max_failures=3, html_instead_of_pdf=0.03, oversized=2, changed_layout=0.03),
+    "mild": FaultConfig(
+        error_5xx=0.03,
+        rate_limit_429=0.03,
+        retry_after=1,
+        reset=0.01,
+        slow=0.02,
+        slow_seconds=1.0,
+        truncated_pdf=0.03,
+        max_failures=1,
+        html_instead_of_pdf=0.01,
+        oversized=1,
+        changed_layout=0.01,
+    ),
+    "harsh": FaultConfig(
+        error_5xx=0.10,
+        rate_limit_429=0.08,
+        retry_after=1,
+        reset=0.05,
+        slow=0.05,
+        slow_seconds=2.0,
+        truncated_pdf=0.10,
+        max_failures=3,
+        html_instead_of_pdf=0.03,
+        oversized=2,
+        changed_layout=0.03,
+    ),
 }
 
 
@@ -74,16 +96,16 @@ EXEMPT_PREFIXES = ("/_replica/", "/robots.txt")
 
 
 class FaultPlan:
-    def __init__(self, config: FaultConfig, site: "Site") -> None:
+    def __init__(self, config: FaultConfig, site: Site) -> None:
         self.config = config
         self.seed = site.seed
         pdfs = [(a.id, att.no) for a in site.articles() for att in a.attachments if att.kind == "pdf"]
         ranked = sorted(pdfs, key=lambda k: _h01(self.seed, "perm-att", *k))
         n_html = _count(config.html_instead_of_pdf, len(ranked))
         self.html_instead_of_pdf: set[tuple[str, int]] = set(ranked[:n_html])
-        self.oversized: set[tuple[str, int]] = set(ranked[n_html:n_html + config.oversized])
+        self.oversized: set[tuple[str, int]] = set(ranked[n_html : n_html + config.oversized])
         ids = sorted((a.id for a in site.articles()), key=lambda i: _h01(self.seed, "layout", i))
-        self.changed_layout: set[str] = set(ids[:_count(config.changed_layout, len(ids))])
+        self.changed_layout: set[str] = set(ids[: _count(config.changed_layout, len(ids))])
 
     def transient(self, path: str, is_attachment: bool) -> tuple[TransientKind | None, int]:
         """(fault kind, number of failing attempts) for this request path."""
@@ -93,8 +115,13 @@ class FaultPlan:
         r = _h01(self.seed, "transient", path)
         k = 1 + int(_h01(self.seed, "k", path) * c.max_failures)
         edge = 0.0
-        for kind, share in (("5xx", c.error_5xx), ("429", c.rate_limit_429), ("reset", c.reset), ("slow", c.slow),
-                            ("truncated", c.truncated_pdf if is_attachment else 0.0)):
+        for kind, share in (
+            ("5xx", c.error_5xx),
+            ("429", c.rate_limit_429),
+            ("reset", c.reset),
+            ("slow", c.slow),
+            ("truncated", c.truncated_pdf if is_attachment else 0.0),
+        ):
             edge += share
             if r < edge:
                 return kind, k  # type: ignore[return-value]

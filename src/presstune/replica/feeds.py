@@ -45,24 +45,26 @@ def legacy_slug(title: str) -> str:
     return quote(s, safe="-/").lower()[:100].rstrip("%")
 
 
-def legacy_url(article: "GeneratedArticle", channel: str = "pcgl", channel_id: int = 6) -> str:
-    return (f"/pressclub/p/{channel}/pressDetail.html?title={legacy_slug(article.title)}"
-            f"&outputChannelId={channel_id}&id={article.id}&left_menu_item=node__{2000 + article.number % 3000}")
+def legacy_url(article: GeneratedArticle, channel: str = "pcgl", channel_id: int = 6) -> str:
+    return (
+        f"/pressclub/p/{channel}/pressDetail.html?title={legacy_slug(article.title)}"
+        f"&outputChannelId={channel_id}&id={article.id}&left_menu_item=node__{2000 + article.number % 3000}"
+    )
 
 
-def sitemap_files(site: "Site", chunk: int) -> dict[str, list[tuple["GeneratedArticle", str]]]:
+def sitemap_files(site: Site, chunk: int) -> dict[str, list[tuple[GeneratedArticle, str]]]:
     """name -> [(article, path)] for every sitemap file (deterministic)."""
-    by: dict[str, list["GeneratedArticle"]] = {"pcgl_en": [], "pcgl_de": [], "us_en": [], "gb_en": []}
+    by: dict[str, list[GeneratedArticle]] = {"pcgl_en": [], "pcgl_de": [], "us_en": [], "gb_en": []}
     for a in site.articles():
         key = {"en": "pcgl_en", "de": "pcgl_de", "en_us": "us_en", "en_gb": "gb_en"}[a.language]
         by[key].append(a)
-    files: dict[str, list[tuple["GeneratedArticle", str]]] = {}
+    files: dict[str, list[tuple[GeneratedArticle, str]]] = {}
     for key, arts in by.items():
         if not arts:
             continue
         for i in range(0, len(arts), chunk):
             name = f"sitemap_text_{key}.xml" if i == 0 else f"sitemap_text_{key}_{i // chunk + 1}.xml"
-            files[name] = [(a, a.url_path) for a in arts[i:i + chunk]]
+            files[name] = [(a, a.url_path) for a in arts[i : i + chunk]]
     rng = random.Random(f"{site.seed}:ade")
     en = by["pcgl_en"]
     if en:
@@ -71,34 +73,40 @@ def sitemap_files(site: "Site", chunk: int) -> dict[str, list[tuple["GeneratedAr
     return files
 
 
-def sitemap_index(root_url: str, files: dict[str, list[tuple["GeneratedArticle", str]]]) -> str:
+def sitemap_index(root_url: str, files: dict[str, list[tuple[GeneratedArticle, str]]]) -> str:
     out = ['<?xml version="1.0" encoding="UTF-8"?>', f'<sitemapindex xmlns="{_NS}">']
     for name, entries in files.items():
         last = max(a.date for a, _ in entries)
-        out.append(f"<sitemap><loc>{escape(root_url)}/sitemaps/{name}</loc><lastmod>{last.isoformat()}</lastmod></sitemap>")
+        out.append(
+            f"<sitemap><loc>{escape(root_url)}/sitemaps/{name}</loc><lastmod>{last.isoformat()}</lastmod></sitemap>"
+        )
     out.append("</sitemapindex>")
     return "\n".join(out) + "\n"
 
 
-def sitemap_xml(root_url: str, entries: list[tuple["GeneratedArticle", str]]) -> str:
+def sitemap_xml(root_url: str, entries: list[tuple[GeneratedArticle, str]]) -> str:
     out = ['<?xml version="1.0" encoding="UTF-8"?>', f'<urlset xmlns="{_NS}">']
     for a, path in entries:
-        out.append(f"<url><loc>{escape(root_url + path)}</loc><lastmod>{a.date.isoformat()}</lastmod>"
-                   f"<changefreq>monthly</changefreq></url>")
+        out.append(
+            f"<url><loc>{escape(root_url + path)}</loc><lastmod>{a.date.isoformat()}</lastmod>"
+            f"<changefreq>monthly</changefreq></url>"
+        )
     out.append("</urlset>")
     return "\n".join(out) + "\n"
 
 
-def rss_xml(site: "Site", root_url: str, page: int, per_page: int = 20) -> str:
+def rss_xml(site: Site, root_url: str, page: int, per_page: int = 20) -> str:
     arts = site.articles()
     n_pages = max(1, -(-len(arts) // per_page))
-    items = arts[(page - 1) * per_page: page * per_page]
-    out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>',
-           "<title>BMW Group PressClub Global</title>",
-           f"<link>{escape(root_url)}/global</link>",
-           "<description>Latest press releases of the BMW Group (replica)</description>",
-           f'<atom:link href="{escape(root_url)}/rss?page={page}" rel="self" type="application/rss+xml"/>']
+    items = arts[(page - 1) * per_page : page * per_page]
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>',
+        "<title>BMW Group PressClub Global</title>",
+        f"<link>{escape(root_url)}/global</link>",
+        "<description>Latest press releases of the BMW Group (replica)</description>",
+        f'<atom:link href="{escape(root_url)}/rss?page={page}" rel="self" type="application/rss+xml"/>',
+    ]
     if page < n_pages:
         out.append(f'<atom:link href="{escape(root_url)}/rss?page={page + 1}" rel="next" type="application/rss+xml"/>')
     for a in items:
@@ -110,6 +118,7 @@ def rss_xml(site: "Site", root_url: str, page: int, per_page: int = 20) -> str:
             f"<link>{escape(root_url)}/global/article/detail/{a.id}?language=en</link>"
             f"<pubDate>{format_datetime(a.date)}</pubDate>"
             f"<description>{escape(desc)}</description>"
-            "</item>")
+            "</item>"
+        )
     out.append("</channel></rss>")
     return "\n".join(out) + "\n"

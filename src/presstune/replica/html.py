@@ -58,7 +58,11 @@ def _double_escaped(s: str) -> str:
 
 
 def _head(title: str, canonical: str | None, description: str, body_class: str, lang: str = "en") -> str:
-    canon = f'<link rel="canonical" href="{HOST}{_e(canonical)}"/>\n<meta property="og:url" content="{HOST}{_e(canonical)}">' if canonical else ""
+    canon = (
+        f'<link rel="canonical" href="{HOST}{_e(canonical)}"/>\n<meta property="og:url" content="{HOST}{_e(canonical)}">'
+        if canonical
+        else ""
+    )
     return f"""<!DOCTYPE html>
 <html class="press" lang="{lang}" prefix="og: https://ogp.me/ns#">
 <!-- app-host: replica -->
@@ -111,7 +115,9 @@ def _inline(rng: random.Random, para: str, model: str) -> str:
     s = _e(para)
     if model and rng.random() < 0.5:
         s = s.replace(_e(model), f"<strong>{_e(model)}</strong>", 1)
-    s = s.replace("www.press.bmwgroup.com", '<a href="https://www.press.bmwgroup.com" target="_blank">www.press.bmwgroup.com</a>')
+    s = s.replace(
+        "www.press.bmwgroup.com", '<a href="https://www.press.bmwgroup.com" target="_blank">www.press.bmwgroup.com</a>'
+    )
     return s
 
 
@@ -125,7 +131,7 @@ def _is_subhead(p: str) -> bool:
     return len(p) < 60 and not p.endswith(".") and not p.endswith(":") and "\n" not in p
 
 
-def body_html(article: "GeneratedArticle") -> str:
+def body_html(article: GeneratedArticle) -> str:
     rng = random.Random(f"{article.site.seed}:{article.id}:markup")
     paras = article.body_paragraphs
     model = article.facts.get("model", "")
@@ -171,8 +177,10 @@ def body_html(article: "GeneratedArticle") -> str:
         parts.append(f"<p>{_e(text.CONTACT_INTRO[lang])}</p>")
         for c in people:
             tel = "Tel." if lang == "de" else "Telephone"
-            parts.append(f"<p>{_e(c['name'])}<br/>{_e(c['role'])}<br/>{tel}: {_e(c['phone'])}<br/>"
-                         f'E-mail: <a href="mailto:{_e(c["email"])}">{_e(c["email"])}</a></p>')
+            parts.append(
+                f"<p>{_e(c['name'])}<br/>{_e(c['role'])}<br/>{tel}: {_e(c['phone'])}<br/>"
+                f'E-mail: <a href="mailto:{_e(c["email"])}">{_e(c["email"])}</a></p>'
+            )
     if rng.random() < 0.45 and paras:
         bp = text.BOILERPLATE[lang]
         parts.append(f"<p><strong>{_e(bp[0])}</strong></p>")
@@ -188,18 +196,20 @@ def body_html(article: "GeneratedArticle") -> str:
 # --------------------------------------------------------------------------- detail page
 
 
-def _tags_html(article: "GeneratedArticle") -> str:
+def _tags_html(article: GeneratedArticle) -> str:
     out = []
     for i, t in enumerate(article.tags):
         if i:
             out.append('<div class="separator">·</div>')
         tag_id = 4000 + sum(map(ord, t)) % 900
-        out.append(f'<a class="clickable tag tag-searchable" data-type="global" data-area="article" data-tag-id="{tag_id}" '
-                   f'href="/global/article/search/tag:{tag_id}">{_e(t)}</a>')
+        out.append(
+            f'<a class="clickable tag tag-searchable" data-type="global" data-area="article" data-tag-id="{tag_id}" '
+            f'href="/global/article/search/tag:{tag_id}">{_e(t)}</a>'
+        )
     return "".join(out)
 
 
-def _attachment_li(article: "GeneratedArticle", att: "Attachment", size: int) -> str:
+def _attachment_li(article: GeneratedArticle, att: Attachment, size: int) -> str:
     fmt = "PDF" if att.kind == "pdf" else "ZIP"
     url = att.url(article.id)
     return f"""<li class="clear-after">
@@ -213,20 +223,25 @@ def _attachment_li(article: "GeneratedArticle", att: "Attachment", size: int) ->
 </li>"""
 
 
-def _sidebar(article: "GeneratedArticle", date_style: str) -> str:
-    """"Latest Facts & Figures." teaser box: links to other (often evergreen) articles with
+def _sidebar(article: GeneratedArticle, date_style: str) -> str:
+    """ "Latest Facts & Figures." teaser box: links to other (often evergreen) articles with
     their own ``span.date`` -- a trap for scrapers that take the first link or date they see."""
     others = [a for a in article.site.articles()[:12] if a.id != article.id][:3]
     items = "".join(
         f'<div class="fact-and-latest-press-kits"><a href="{_e(a.url_path)}">{_e(a.title)}</a>'
         f'<div class="tags clear-after"><span class="date">{_e(fmt_date(a.date, date_style))}</span>'
         f'<div class="clickable tag tag-searchable">{_e(a.tags[0]) if a.tags else ""}</div></div></div>'
-        for a in others)
+        for a in others
+    )
     return f'<div class="teaser-box"><h2>Latest Facts &amp; Figures.</h2>{items}<a class="with-arrow" href="/global/article/search/category:11">Show all</a></div>'
 
 
-def detail_page(article: "GeneratedArticle", date_style: str = "java", changed_layout: bool = False,
-                sizes: dict[int, int] | None = None) -> str:
+def detail_page(
+    article: GeneratedArticle,
+    date_style: str = "java",
+    changed_layout: bool = False,
+    sizes: dict[int, int] | None = None,
+) -> str:
     """The article page. ``sizes`` maps attachment number -> byte size for the labels."""
     sizes = sizes or {}
     site = article.site
@@ -240,8 +255,11 @@ def detail_page(article: "GeneratedArticle", date_style: str = "java", changed_l
     if changed_layout:
         atts = "".join(
             f'<li><a class="file-link" href="{_e(a.url(article.id))}">{_e(a.label)} ({"PDF" if a.kind == "pdf" else "ZIP"}, {a.language})</a></li>'
-            for a in article.attachments)
-        return head + f"""<main id="page-content" class="press-article-v2">
+            for a in article.attachments
+        )
+        return (
+            head
+            + f"""<main id="page-content" class="press-article-v2">
 <article class="press-release" data-article-id="{article.id}">
 <header class="press-release__header">
 <div class="press-release__title">{_e(article.title)}</div>
@@ -255,7 +273,9 @@ def detail_page(article: "GeneratedArticle", date_style: str = "java", changed_l
 <aside class="press-release__files"><ul class="files">{atts}</ul></aside>
 </article>
 </main>
-""" + _FOOT
+"""
+            + _FOOT
+        )
     others = ""
     if twins:
         links = "".join(f'<li><a href="{_e(t.url_path)}">{_e(t.id)} ({t.language.upper()})</a></li>' for t in twins)
@@ -266,10 +286,14 @@ def detail_page(article: "GeneratedArticle", date_style: str = "java", changed_l
         att_block = f'<h4 class="media-material">Article Offline Attachments.</h4>\n<ul class="offline-article-list">\n{lis}\n</ul>'
     downloads = ""
     if article.attachments:
-        downloads = (f'<h4>Downloads.</h4>\n<a class="clickable download" href="/global/oneclick/download/{article.id}/attachment" rel="nofollow">'
-                     f'<i class="icon ready bmw-ci-download-sm"> </i><span class="text">Attachments</span>'
-                     f'<span class="details right">({len(article.attachments)}x, {size_label(total)})</span></a>')
-    return head + f"""<div id="main" class="page">
+        downloads = (
+            f'<h4>Downloads.</h4>\n<a class="clickable download" href="/global/oneclick/download/{article.id}/attachment" rel="nofollow">'
+            f'<i class="icon ready bmw-ci-download-sm"> </i><span class="text">Attachments</span>'
+            f'<span class="details right">({len(article.attachments)}x, {size_label(total)})</span></a>'
+        )
+    return (
+        head
+        + f"""<div id="main" class="page">
 <div id="content" class="clear-after">
 <script type="text/javascript">var isPreRelease = false;</script>
 <div class="content-block">
@@ -285,14 +309,14 @@ def detail_page(article: "GeneratedArticle", date_style: str = "java", changed_l
 <div class="tagging-info tags clear-after">{_tags_html(article)}</div>
 <div class="left">
 <h4>Press Contact.</h4>
-<p style="font-size: 14px;">{_e(c0['name'])}<br/>BMW Group
+<p style="font-size: 14px;">{_e(c0["name"])}<br/>BMW Group
             <br/>
-<br/>Tel: {_e(c0['phone'])}<br/>
+<br/>Tel: {_e(c0["phone"])}<br/>
 <br/>
-<a href="mailto:{_e(c0['email'])}" rel="nofollow"><i class="bmw-ci-contact-med"></i>send an e-mail</a>
+<a href="mailto:{_e(c0["email"])}" rel="nofollow"><i class="bmw-ci-contact-med"></i>send an e-mail</a>
 </p>
 <h4>Author.</h4>
-<p style="font-size: 14px;">{_e(article.contacts[-1]['name'])}<br/>BMW Group
+<p style="font-size: 14px;">{_e(article.contacts[-1]["name"])}<br/>BMW Group
             <br/>
 </p>
 {downloads}
@@ -318,49 +342,61 @@ def detail_page(article: "GeneratedArticle", date_style: str = "java", changed_l
 </div>
 </div>
 </div>
-""" + _FOOT
+"""
+        + _FOOT
+    )
 
 
 # --------------------------------------------------------------------------- listings
 
 
-def newsfeed_item(article: "GeneratedArticle", date_style: str) -> str:
+def newsfeed_item(article: GeneratedArticle, date_style: str) -> str:
     pdfs = [a for a in article.attachments]
     dl = ""
     if pdfs:
-        dl = (f'<div class="download-dropdown"><a class="clickable download " href="/global/oneclick/download/{article.id}/attachment" rel="nofollow">'
-              f'<span class="text">Attachments</span><span class="details right">({len(pdfs)}x)</span></a></div>')
+        dl = (
+            f'<div class="download-dropdown"><a class="clickable download " href="/global/oneclick/download/{article.id}/attachment" rel="nofollow">'
+            f'<span class="text">Attachments</span><span class="details right">({len(pdfs)}x)</span></a></div>'
+        )
     title = article.title
     # Some listing titles carry a hard newline (seen on the real listing).
     if article.internal_id % 7 == 0 and " " in title:
         i = title.find(" ", len(title) // 2)
         if i > 0:
-            title = title[:i] + "\n" + title[i + 1:]
+            title = title[:i] + "\n" + title[i + 1 :]
     teaser = article.subtitle if len(article.subtitle) < 160 else article.subtitle[:157] + " ..."
     has_img = article.internal_id % 5 != 0
-    return f"""<article data-id="{article.internal_id}" data-category="1" class="newsfeed clear-after {'has-image' if has_img else ''} has-media ">
-<div class="image">{'<div class="img thumb16-9">&nbsp;</div>' if has_img else ''}{dl}</div>
+    return f"""<article data-id="{article.internal_id}" data-category="1" class="newsfeed clear-after {"has-image" if has_img else ""} has-media ">
+<div class="image">{'<div class="img thumb16-9">&nbsp;</div>' if has_img else ""}{dl}</div>
 <div class="text "><h3><a href="{_e(article.url_path)}">{_e(title)}</a></h3>
 <div class="info"><h4><span class="date">{_e(fmt_date(article.date, date_style))}</span><span class="category">Press Release</span></h4></div>
 <p class="serif">{_e(teaser)}</p>
 <div class="tagging-info tags clear-after">{_tags_html(article)}</div></div></article>"""
 
 
-def list_fragment(site: "Site", page: int, date_style: str, per_page: int = PER_PAGE) -> str:
+def list_fragment(site: Site, page: int, date_style: str, per_page: int = PER_PAGE) -> str:
     """The AJAX "load more" answer: a bare HTML fragment with the next ``per_page`` items
     (empty string past the end)."""
-    arts = site.articles()[(page - 1) * per_page: page * per_page]
+    arts = site.articles()[(page - 1) * per_page : page * per_page]
     return "\n".join(newsfeed_item(a, date_style) for a in arts)
 
 
-def listing_page(site: "Site", page: int, date_style: str, per_page: int = PER_PAGE, start: bool = False) -> str:
+def listing_page(site: Site, page: int, date_style: str, per_page: int = PER_PAGE, start: bool = False) -> str:
     n_pages = max(1, -(-len(site) // per_page))
     items = list_fragment(site, page, date_style, per_page)
-    nxt = f'<a class="next-page" rel="next" href="/global/article?page={page + 1}">Next page</a>' if page < n_pages else ""
-    prev = f'<a class="prev-page" rel="prev" href="/global/article?page={page - 1}">Previous page</a>' if page > 1 else ""
+    nxt = (
+        f'<a class="next-page" rel="next" href="/global/article?page={page + 1}">Next page</a>'
+        if page < n_pages
+        else ""
+    )
+    prev = (
+        f'<a class="prev-page" rel="prev" href="/global/article?page={page - 1}">Previous page</a>' if page > 1 else ""
+    )
     title = "PressClub Global." if start else "PressClub Global · Articles."
     url = "/global/startpage/list" if start else "/global/article"
-    return _head(title, None, "BMW Group PressClub Global", "startpage" if start else "article-list") + f"""<div id="main" class="page">
+    return (
+        _head(title, None, "BMW Group PressClub Global", "startpage" if start else "article-list")
+        + f"""<div id="main" class="page">
 <div id="content" class="clear-after">
 <div class="content-block"><h3>{title}</h3>
 <div class="content-left" id="newsfeed-list">
@@ -373,8 +409,14 @@ def listing_page(site: "Site", page: int, date_style: str, per_page: int = PER_P
 if (window.lazyLoaderModule) {{ lazyLoaderModule.init({{url: '{url}', maxAjaxRequests: 100, tileView: false, page: {page + 1}}}); }}
 </script>
 </div></div></div>
-""" + _FOOT
+"""
+        + _FOOT
+    )
 
 
 def not_found_page(path: str) -> str:
-    return _head("Page not found", None, "", "error") + f'<div id="main" class="page"><h1>Page not found.</h1><p>{_e(path)}</p></div>\n' + _FOOT
+    return (
+        _head("Page not found", None, "", "error")
+        + f'<div id="main" class="page"><h1>Page not found.</h1><p>{_e(path)}</p></div>\n'
+        + _FOOT
+    )

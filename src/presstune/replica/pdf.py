@@ -42,14 +42,26 @@ COMPANY_LINE = {
     "de": "Firma Bayerische Motoren Werke Aktiengesellschaft · Postanschrift BMW AG, 80788 München · Telefon +49 89 382-0 · Internet www.bmwgroup.com",
 }
 LABELS = {
-    "en": {"corp": "Corporate Communications", "doc": "Media Information", "date": "Date", "subject": "Subject", "page": "Page"},
-    "de": {"corp": "Presse- und Öffentlichkeitsarbeit", "doc": "Presse-Information", "date": "Datum", "subject": "Thema", "page": "Seite"},
+    "en": {
+        "corp": "Corporate Communications",
+        "doc": "Media Information",
+        "date": "Date",
+        "subject": "Subject",
+        "page": "Page",
+    },
+    "de": {
+        "corp": "Presse- und Öffentlichkeitsarbeit",
+        "doc": "Presse-Information",
+        "date": "Datum",
+        "subject": "Thema",
+        "page": "Seite",
+    },
 }
 _VOWELS = set("aeiouäöüy")
 _PDFIUM_LOCK = threading.Lock()
 
 
-def pdf_date(article: "GeneratedArticle", lang: str) -> str:
+def pdf_date(article: GeneratedArticle, lang: str) -> str:
     d = article.date
     return text.fmt_day(d.date().isoformat(), lang)
 
@@ -122,7 +134,7 @@ def wrap(paragraph: str, width: float, font: str = FONT, size: float = SIZE, hyp
 # --------------------------------------------------------------------------- document model
 
 
-def _blocks(article: "GeneratedArticle", lang: str, kind: str) -> list[tuple[str, Any]]:
+def _blocks(article: GeneratedArticle, lang: str, kind: str) -> list[tuple[str, Any]]:
     """(type, payload) blocks: title, subtitle, para, bullets, table, head, small."""
     f = article.facts
     rng = random.Random(f"{article.site.seed}:{article.id}:pdf")
@@ -133,7 +145,14 @@ def _blocks(article: "GeneratedArticle", lang: str, kind: str) -> list[tuple[str
         body = [] if article.media_only else text.body_paragraphs(rng, f, lang, article.dateline)
     blocks: list[tuple[str, Any]] = [("title", title), ("subtitle", subtitle)]
     if not body:
-        blocks.append(("para", "Photos and footage are available in the media pool." if lang == "en" else "Fotos und Filmmaterial stehen im Mediapool bereit."))
+        blocks.append(
+            (
+                "para",
+                "Photos and footage are available in the media pool."
+                if lang == "en"
+                else "Fotos und Filmmaterial stehen im Mediapool bereit.",
+            )
+        )
     for p in body:
         if "\n" in p:
             blocks.append(("bullets", p.split("\n")))
@@ -143,7 +162,10 @@ def _blocks(article: "GeneratedArticle", lang: str, kind: str) -> list[tuple[str
             blocks.append(("para", p))
     if kind == "table":
         blocks.append(("head", "Technical data" if lang == "en" else "Technische Daten"))
-        rows = [("Model" if lang == "en" else "Modell", f["model"]), ("Power" if lang == "en" else "Leistung", f"{f['power_kw']} kW")]
+        rows = [
+            ("Model" if lang == "en" else "Modell", f["model"]),
+            ("Power" if lang == "en" else "Leistung", f"{f['power_kw']} kW"),
+        ]
         rows.append(("Price" if lang == "en" else "Preis", text.fmt_price(f["price_eur"], lang)))
         if "range_km" in f:
             rows.append(("Range (WLTP)" if lang == "en" else "Reichweite (WLTP)", f"{f['range_km']} km"))
@@ -164,7 +186,7 @@ def _blocks(article: "GeneratedArticle", lang: str, kind: str) -> list[tuple[str
 
 
 class _Writer:
-    def __init__(self, c: Canvas, article: "GeneratedArticle", lang: str, columns: int, short_subject: str) -> None:
+    def __init__(self, c: Canvas, article: GeneratedArticle, lang: str, columns: int, short_subject: str) -> None:
         self.c, self.a, self.lang, self.columns = c, article, lang, columns
         self.subject = short_subject
         self.page = 1
@@ -280,7 +302,7 @@ def _short_subject(title: str) -> str:
     return " ".join(words[:7]) + (" …" if len(words) > 7 else "")
 
 
-def build_press_pdf(article: "GeneratedArticle", lang: str, kind: str) -> bytes:
+def build_press_pdf(article: GeneratedArticle, lang: str, kind: str) -> bytes:
     """Text PDF (kind "text", "two_column" or "table")."""
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, invariant=1, pageCompression=1)
@@ -297,7 +319,7 @@ def build_press_pdf(article: "GeneratedArticle", lang: str, kind: str) -> bytes:
     return buf.getvalue()
 
 
-def build_sheet_pdf(article: "GeneratedArticle", att: "Attachment") -> bytes:
+def build_sheet_pdf(article: GeneratedArticle, att: Attachment) -> bytes:
     """A secondary attachment (technical data / fact sheet): one page, table or list."""
     lang = "de" if att.language == "DE" else "en"
     f = article.facts
@@ -351,7 +373,7 @@ def _render_pages(pdfium: Any, pdf_bytes: bytes, dpi: int, rng: random.Random) -
     return images
 
 
-def build_other(article: "GeneratedArticle", att: "Attachment") -> bytes:
+def build_other(article: GeneratedArticle, att: Attachment) -> bytes:
     """A non-PDF attachment (the portal occasionally serves ZIP/media bundles there)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
@@ -374,11 +396,11 @@ def break_xref(pdf: bytes, extra: int = 2) -> bytes:
         return pdf
     n = int(m.group(1))
     end = m.end() + 20 * n  # xref entries are exactly 20 bytes
-    head = pdf[:i] + b"\nxref\n0 %d\n" % (n + extra) + pdf[m.end():end] + b"0000000000 00000 n \n" * extra
+    head = pdf[:i] + b"\nxref\n0 %d\n" % (n + extra) + pdf[m.end() : end] + b"0000000000 00000 n \n" * extra
     return head + pdf[end:].replace(b"/Size %d\n" % n, b"/Size %d\n" % (n + extra), 1)
 
 
-def build_attachment(article: "GeneratedArticle", att: "Attachment") -> bytes:
+def build_attachment(article: GeneratedArticle, att: Attachment) -> bytes:
     if att.kind != "pdf":
         return build_other(article, att)
     lang = "de" if att.language == "DE" else "en"

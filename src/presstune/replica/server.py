@@ -60,7 +60,7 @@ class _Reset(Exception):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-    replica: "ReplicaServer"
+    replica: ReplicaServer
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -82,10 +82,17 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self, method: str) -> None:
         rep = self.server.replica
         entry: dict[str, Any] = {
-            "method": method, "path": self.path, "status": None, "started": time.monotonic(), "ended": None,
-            "user_agent": self.headers.get("User-Agent"), "if_none_match": self.headers.get("If-None-Match"),
-            "if_modified_since": self.headers.get("If-Modified-Since"), "accept_language": self.headers.get("Accept-Language"),
-            "fault": None, "bytes": 0,
+            "method": method,
+            "path": self.path,
+            "status": None,
+            "started": time.monotonic(),
+            "ended": None,
+            "user_agent": self.headers.get("User-Agent"),
+            "if_none_match": self.headers.get("If-None-Match"),
+            "if_modified_since": self.headers.get("If-Modified-Since"),
+            "accept_language": self.headers.get("Accept-Language"),
+            "fault": None,
+            "bytes": 0,
         }
         self._entry = entry
         rep._enter()
@@ -122,8 +129,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -------------------------------------------------------------- responses
 
-    def _send(self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None,
-              method: str = "GET", declared_length: int | None = None, close: bool = False) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        ctype: str,
+        headers: dict[str, str] | None = None,
+        method: str = "GET",
+        declared_length: int | None = None,
+        close: bool = False,
+    ) -> None:
         self._entry["status"] = status
         self.send_response(status)
         self.send_header("Content-Type", ctype)
@@ -146,10 +161,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _not_found(self, method: str, path: str) -> None:
         self._html(method, 404, html.not_found_page(path))
 
-    def _conditional(self, method: str, body: bytes, ctype: str, last_modified: Any, extra: dict[str, str] | None = None) -> None:
+    def _conditional(
+        self, method: str, body: bytes, ctype: str, last_modified: Any, extra: dict[str, str] | None = None
+    ) -> None:
         """Serve with ETag/Last-Modified; 304 when the client's validators match."""
         etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
-        lm = format_datetime(last_modified.astimezone(dt.timezone.utc), usegmt=True)
+        lm = format_datetime(last_modified.astimezone(dt.UTC), usegmt=True)
         headers = {"ETag": etag, "Last-Modified": lm, "Cache-Control": "no-cache", **(extra or {})}
         inm = self.headers.get("If-None-Match")
         ims = self.headers.get("If-Modified-Since")
@@ -183,12 +200,17 @@ class _Handler(BaseHTTPRequestHandler):
         if kind is not None and attempt <= fails:
             self._entry["fault"] = kind
             if kind == "5xx":
-                self._send(rep.plan.status_5xx(self.path), b"<html><body>Service temporarily unavailable</body></html>",
-                           "text/html", method=method)
+                self._send(
+                    rep.plan.status_5xx(self.path),
+                    b"<html><body>Service temporarily unavailable</body></html>",
+                    "text/html",
+                    method=method,
+                )
                 return
             if kind == "429":
-                self._send(429, b"Too Many Requests\n", "text/plain",
-                           {"Retry-After": str(rep.faults.retry_after)}, method)
+                self._send(
+                    429, b"Too Many Requests\n", "text/plain", {"Retry-After": str(rep.faults.retry_after)}, method
+                )
                 return
             if kind == "reset":
                 raise _Reset()
@@ -203,16 +225,22 @@ class _Handler(BaseHTTPRequestHandler):
                 return 1
 
         if path == "/robots.txt":
-            self._send(200, feeds.robots_txt(rep.root_url, rep.sitemap).encode(), "text/plain; charset=utf-8", method=method)
+            self._send(
+                200, feeds.robots_txt(rep.root_url, rep.sitemap).encode(), "text/plain; charset=utf-8", method=method
+            )
         elif path == feeds.SITEMAP_INDEX:
             if not rep.sitemap:
                 return self._not_found(method, path)
-            self._send(200, feeds.sitemap_index(rep.root_url, rep.sitemap_files()).encode(), "application/xml", method=method)
+            self._send(
+                200, feeds.sitemap_index(rep.root_url, rep.sitemap_files()).encode(), "application/xml", method=method
+            )
         elif m := _SITEMAP.match(path):
             files = rep.sitemap_files() if rep.sitemap else {}
             if m.group(1) not in files:
                 return self._not_found(method, path)
-            self._send(200, feeds.sitemap_xml(rep.root_url, files[m.group(1)]).encode(), "application/xml", method=method)
+            self._send(
+                200, feeds.sitemap_xml(rep.root_url, files[m.group(1)]).encode(), "application/xml", method=method
+            )
         elif path in ("/global", "/global/"):
             self._html(method, 200, html.listing_page(site, 1, style, start=True))
         elif path in ("/global/article", "/global/article/"):
@@ -233,15 +261,27 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._not_found(method, path)
             self._send(301, b"", "text/html", {"Location": f"{rep.root_url}{art.url_path}?language=en"}, method)
         elif att_match:
-            self._attachment(method, att_match.group(1), int(att_match.group(2)), kind == "truncated" and attempt <= fails)
+            self._attachment(
+                method, att_match.group(1), int(att_match.group(2)), kind == "truncated" and attempt <= fails
+            )
         elif m := _ONECLICK.match(path):
             art = site.get(m.group(1))
             if art is None or not art.attachments:
                 return self._not_found(method, path)
-            self._send(200, rep.oneclick_zip(art.id), "application/zip",
-                       {"Content-Disposition": f'attachment; filename="{art.id}.zip"'}, method)
+            self._send(
+                200,
+                rep.oneclick_zip(art.id),
+                "application/zip",
+                {"Content-Disposition": f'attachment; filename="{art.id}.zip"'},
+                method,
+            )
         elif path in ("/global/rss", "/rss"):
-            self._send(200, feeds.rss_xml(site, rep.root_url, page_no()).encode(), "application/rss+xml; charset=utf-8", method=method)
+            self._send(
+                200,
+                feeds.rss_xml(site, rep.root_url, page_no()).encode(),
+                "application/rss+xml; charset=utf-8",
+                method=method,
+            )
         elif path == "/_replica/facts.jsonl":
             body = query.get("body", ["1"])[0] not in ("0", "false")
             self._send(200, site.facts_jsonl(body=body).encode(), "application/x-ndjson; charset=utf-8", method=method)
@@ -316,9 +356,19 @@ class ReplicaServer:
     "no sitemap" mode (robots.txt without ``Sitemap:``, sitemap URLs 404).
     """
 
-    def __init__(self, site_or_none: Site | None = None, *, articles: int = 200, seed: int = 0,
-                 faults: str | FaultConfig = "none", latency: float = 0.0, host: str = "127.0.0.1",
-                 port: int = 0, sitemap: bool = True, sitemap_chunk: int = 100) -> None:
+    def __init__(
+        self,
+        site_or_none: Site | None = None,
+        *,
+        articles: int = 200,
+        seed: int = 0,
+        faults: str | FaultConfig = "none",
+        latency: float = 0.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        sitemap: bool = True,
+        sitemap_chunk: int = 100,
+    ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError(f"the replica only binds to loopback, not {host!r}")
         self.site = site_or_none if site_or_none is not None else Site(articles=articles, seed=seed)
@@ -338,22 +388,31 @@ class ReplicaServer:
         self._thread: threading.Thread | None = None
 
     @classmethod
-    def from_config(cls, cfg: "ReplicaConfig", site: Site | None = None) -> "ReplicaServer":
+    def from_config(cls, cfg: ReplicaConfig, site: Site | None = None) -> ReplicaServer:
         """Build from the ``replica:`` config section (not started yet)."""
-        return cls(site, articles=cfg.articles, seed=cfg.seed, faults=cfg.faults, latency=cfg.latency,
-                   port=cfg.port, sitemap=cfg.sitemap, sitemap_chunk=cfg.sitemap_chunk)
+        return cls(
+            site,
+            articles=cfg.articles,
+            seed=cfg.seed,
+            faults=cfg.faults,
+            latency=cfg.latency,
+            port=cfg.port,
+            sitemap=cfg.sitemap,
+            sitemap_chunk=cfg.sitemap_chunk,
+        )
 
     # -------------------------------------------------------------- lifecycle
 
-    def start(self) -> "ReplicaServer":
+    def start(self) -> ReplicaServer:
         if self._httpd is not None:
             return self
         httpd = _Server((self._host, self._port), _Handler)
         httpd.replica = self
         self._httpd = httpd
         self._port = httpd.server_address[1]
-        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name=f"replica:{self._port}", daemon=True)
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, name=f"replica:{self._port}", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -373,7 +432,7 @@ class ReplicaServer:
             self._thread.join(5)
             self._thread = None
 
-    def __enter__(self) -> "ReplicaServer":
+    def __enter__(self) -> ReplicaServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -423,7 +482,9 @@ class ReplicaServer:
     @staticmethod
     def concurrency_of(entries: list[dict[str, Any]]) -> int:
         """Maximum number of overlapping requests in a log (from started/ended)."""
-        events = sorted([(e["started"], 1) for e in entries] + [(e["ended"], -1) for e in entries], key=lambda x: (x[0], x[1]))
+        events = sorted(
+            [(e["started"], 1) for e in entries] + [(e["ended"], -1) for e in entries], key=lambda x: (x[0], x[1])
+        )
         cur = best = 0
         for _, d in events:
             cur += d

@@ -49,7 +49,7 @@ SITE_END = dt.datetime(2025, 12, 19, 18, 0, tzinfo=BERLIN)
 SPAN_DAYS = 730
 
 _TRANSLIT = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}
-_DROP = set(".,\"&()!?;+#*[]{}<>|=~^`$%@\\")
+_DROP = set('.,"&()!?;+#*[]{}<>|=~^`$%@\\')
 
 
 def slugify(title: str) -> str:
@@ -87,8 +87,15 @@ class Attachment:
         return f"{base}/{self.filename}" if self.filename else base
 
     def to_dict(self, article_id: str) -> dict[str, Any]:
-        return {"no": self.no, "label": self.label, "kind": self.kind, "language": self.language,
-                "pdf_kind": self.pdf_kind, "filename": self.filename, "url": self.url(article_id)}
+        return {
+            "no": self.no,
+            "label": self.label,
+            "kind": self.kind,
+            "language": self.language,
+            "pdf_kind": self.pdf_kind,
+            "filename": self.filename,
+            "url": self.url(article_id),
+        }
 
 
 @dataclass(eq=False)
@@ -96,7 +103,7 @@ class GeneratedArticle:
     """One press release. Metadata fields are set at planning time; ``body_paragraphs``,
     ``qa``, ``contacts`` and ``co2`` are built on first access (cached)."""
 
-    site: "Site" = field(repr=False)
+    site: Site = field(repr=False)
     id: str
     number: int
     language: str  # "en", "de", "en_us", "en_gb"
@@ -144,14 +151,20 @@ class GeneratedArticle:
             if self.origin == "regional":
                 old = self.site.article(self.source_id).dateline
                 if old and paras and paras[0].startswith(old + ". "):
-                    paras[0] = f"{self.dateline}. " + paras[0][len(old) + 2:]
+                    paras[0] = f"{self.dateline}. " + paras[0][len(old) + 2 :]
                 return paras
             # near duplicate: an update -- one sentence added to the lead, one paragraph edited/dropped
-            paras[0] = paras[0] + " " + rng.choice([
-                "The information has been updated with the latest market details.",
-                "This release has been updated with additional information on equipment.",
-                "Updated: details on availability have been added.",
-            ])
+            paras[0] = (
+                paras[0]
+                + " "
+                + rng.choice(
+                    [
+                        "The information has been updated with the latest market details.",
+                        "This release has been updated with additional information on equipment.",
+                        "Updated: details on availability have been added.",
+                    ]
+                )
+            )
             if len(paras) > 4:
                 i = rng.randrange(4, len(paras))
                 if rng.random() < 0.5:
@@ -184,12 +197,21 @@ class GeneratedArticle:
 
     def fact_record(self, body: bool = False) -> dict[str, Any]:
         rec: dict[str, Any] = {
-            "id": self.id, "family_id": self.family_id, "language": self.language,
-            "date": self.date.isoformat(), "title": self.title, "subtitle": self.subtitle,
-            "slug": self.slug, "url": self.url_path, "tags": list(self.tags),
+            "id": self.id,
+            "family_id": self.family_id,
+            "language": self.language,
+            "date": self.date.isoformat(),
+            "title": self.title,
+            "subtitle": self.subtitle,
+            "slug": self.slug,
+            "url": self.url_path,
+            "tags": list(self.tags),
             "facts": {k: v for k, v in self.facts.items() if k != "role_de"},
-            "qa": self.qa, "is_near_duplicate_of": self.is_near_duplicate_of,
-            "media_only": self.media_only, "has_pdf": self.has_pdf, "pdf_kind": self.pdf_kind,
+            "qa": self.qa,
+            "is_near_duplicate_of": self.is_near_duplicate_of,
+            "media_only": self.media_only,
+            "has_pdf": self.has_pdf,
+            "pdf_kind": self.pdf_kind,
             "attachments": [a.to_dict(self.id) for a in self.attachments],
         }
         if body:
@@ -262,15 +284,30 @@ class Site:
             facts = text.make_facts(frng, kind, when.date().isoformat())
             title, subtitle = text.title_subtitle(frng, facts, "en")
             if media_only:
-                title = frng.choice([f"The {facts['model']} – Additional Media Assets.", f"{facts['model']} - Additional photos."])
+                title = frng.choice(
+                    [f"The {facts['model']} – Additional Media Assets.", f"{facts['model']} - Additional photos."]
+                )
             tags = frng.sample(text.TAGS_BY_KIND[kind], k=min(len(text.TAGS_BY_KIND[kind]), frng.randint(1, 3)))
             # A dateline opens most bodies; "Munich." dominates on the real site (PRESSCLUB.md §1.4).
             r = frng.random()
             dateline = "Munich" if r < 0.4 else frng.choice(text.DATELINES) if r < 0.87 else None
             art = self._make(
-                rng, next_att, id=f"T{num:07d}EN", number=num, language="en", family_id=fam, title=title,
-                subtitle=subtitle, date=when, tags=tags, facts=facts, origin="original", source_id=None,
-                is_near_duplicate_of=None, media_only=media_only, dateline=dateline,
+                rng,
+                next_att,
+                id=f"T{num:07d}EN",
+                number=num,
+                language="en",
+                family_id=fam,
+                title=title,
+                subtitle=subtitle,
+                date=when,
+                tags=tags,
+                facts=facts,
+                origin="original",
+                source_id=None,
+                is_near_duplicate_of=None,
+                media_only=media_only,
+                dateline=dateline,
             )
             originals.append(art)
 
@@ -281,9 +318,21 @@ class Site:
             frng = random.Random(f"{self.seed}:{src.family_id}:de")
             title, subtitle = text.title_subtitle(frng, src.facts, "de")
             self._make(
-                rng, next_att, id=f"T{src.number:07d}DE", number=src.number, language="de", family_id=src.family_id,
-                title=title, subtitle=subtitle, date=src.date, tags=list(src.tags), facts=src.facts,
-                origin="twin", source_id=src.id, is_near_duplicate_of=None, media_only=False,
+                rng,
+                next_att,
+                id=f"T{src.number:07d}DE",
+                number=src.number,
+                language="de",
+                family_id=src.family_id,
+                title=title,
+                subtitle=subtitle,
+                date=src.date,
+                tags=list(src.tags),
+                facts=src.facts,
+                origin="twin",
+                source_id=src.id,
+                is_near_duplicate_of=None,
+                media_only=False,
                 dateline=src.dateline,
             )
         for src in pick.sample(eligible, min(n_reg, len(eligible))):
@@ -293,11 +342,22 @@ class Site:
             used.add(num)
             suffix = pick.choice(["EN_US", "EN_GB"])
             self._make(
-                rng, next_att, id=f"T{num:07d}{suffix}", number=num, language=suffix.lower(),
-                family_id=src.family_id, title=src.title, subtitle=src.subtitle,
-                date=min(SITE_END, src.date + dt.timedelta(days=pick.randint(0, 3), minutes=pick.randint(5, 90))), tags=list(src.tags),
-                facts=src.facts, origin="regional", source_id=src.id, is_near_duplicate_of=None,
-                media_only=False, dateline="Woodcliff Lake, NJ" if suffix == "EN_US" else "Farnborough",
+                rng,
+                next_att,
+                id=f"T{num:07d}{suffix}",
+                number=num,
+                language=suffix.lower(),
+                family_id=src.family_id,
+                title=src.title,
+                subtitle=src.subtitle,
+                date=min(SITE_END, src.date + dt.timedelta(days=pick.randint(0, 3), minutes=pick.randint(5, 90))),
+                tags=list(src.tags),
+                facts=src.facts,
+                origin="regional",
+                source_id=src.id,
+                is_near_duplicate_of=None,
+                media_only=False,
+                dateline="Woodcliff Lake, NJ" if suffix == "EN_US" else "Farnborough",
             )
         for src in pick.sample(eligible, min(n_dup, len(eligible))):
             num = src.number + pick.randint(1, 400)
@@ -306,11 +366,22 @@ class Site:
             used.add(num)
             title = pick.choice([src.title, "Update: " + src.title, src.title.rstrip(".") + " (updated)."])
             self._make(
-                rng, next_att, id=f"T{num:07d}EN", number=num, language="en", family_id=f"{num:07d}",
-                title=title, subtitle=src.subtitle,
+                rng,
+                next_att,
+                id=f"T{num:07d}EN",
+                number=num,
+                language="en",
+                family_id=f"{num:07d}",
+                title=title,
+                subtitle=src.subtitle,
                 date=min(SITE_END, src.date + dt.timedelta(days=pick.randint(1, 30), minutes=pick.randint(0, 600))),
-                tags=list(src.tags), facts=src.facts, origin="near_duplicate", source_id=src.id,
-                is_near_duplicate_of=src.id, media_only=False, dateline=src.dateline,
+                tags=list(src.tags),
+                facts=src.facts,
+                origin="near_duplicate",
+                source_id=src.id,
+                is_near_duplicate_of=src.id,
+                media_only=False,
+                dateline=src.dateline,
             )
         self._ordered = sorted(self._by_id.values(), key=lambda a: (a.date, a.id), reverse=True)
         self._families: dict[str, list[GeneratedArticle]] = {}
@@ -344,7 +415,9 @@ class Site:
                 if rng.random() < 0.3:
                     fname = f"{label.replace(' ', '_')}_{kw['facts']['model'].replace(' ', '_')}.pdf"
                     fname = quote(fname, safe="_.-")
-                attachments.append(Attachment(next_att(), label, "pdf", lang_code, "table" if label != "Fact sheet" else "text", fname))
+                attachments.append(
+                    Attachment(next_att(), label, "pdf", lang_code, "table" if label != "Fact sheet" else "text", fname)
+                )
         if len(attachments) < 6 and (rng.random() < 0.02 or (not has_pdf and rng.random() < 0.15)):
             attachments.append(Attachment(next_att(), "Media assets", "other", lang_code, None))
         markup = rng.choices(["multi_p", "single_p_br", "wrapped"], weights=[55, 15, 30])[0]

@@ -44,33 +44,109 @@ MODELS: list[tuple[str, str, int, int]] = [
     ("Rolls-Royce Cullinan Series II", "ice", 420, 395000),
 ]
 
-RACE_CARS = [("BMW M4 GT3 EVO", 435, 539000), ("BMW M Hybrid V8", 500, 0), ("BMW M4 GT4", 320, 225000),
-             ("BMW M2 Racing", 230, 85000), ("BMW M1000RR", 160, 0)]
+RACE_CARS = [
+    ("BMW M4 GT3 EVO", 435, 539000),
+    ("BMW M Hybrid V8", 500, 0),
+    ("BMW M4 GT4", 320, 225000),
+    ("BMW M2 Racing", 230, 85000),
+    ("BMW M1000RR", 160, 0),
+]
 
 PLANTS = [
-    "Plant Dingolfing", "Plant Munich", "Plant Regensburg", "Plant Leipzig", "Plant Debrecen",
-    "Plant Spartanburg", "Plant San Luis Potosí", "Plant Oxford", "Plant Landshut",
-    "Plant Wackersdorf", "Plant Steyr", "Plant Shenyang", "Plant Rosslyn", "Plant Berlin",
+    "Plant Dingolfing",
+    "Plant Munich",
+    "Plant Regensburg",
+    "Plant Leipzig",
+    "Plant Debrecen",
+    "Plant Spartanburg",
+    "Plant San Luis Potosí",
+    "Plant Oxford",
+    "Plant Landshut",
+    "Plant Wackersdorf",
+    "Plant Steyr",
+    "Plant Shenyang",
+    "Plant Rosslyn",
+    "Plant Berlin",
 ]
 #: German names of the plants (the DE twins say "Werk ..."); keys are PLANTS entries.
 PLANT_DE = {p: p.replace("Plant Munich", "Werk München").replace("Plant ", "Werk ") for p in PLANTS}
 
 DATELINES = [
-    "Munich", "Munich", "Munich", "Munich", "Munich/Berlin", "Leipzig", "Dingolfing",
-    "Woodcliff Lake, NJ", "Farnborough", "Macau", "Goodwood", "Shenyang", "Spartanburg",
-    "Debrecen", "Garching", "Nürburg", "Le Castellet", "Oxford", "Regensburg",
+    "Munich",
+    "Munich",
+    "Munich",
+    "Munich",
+    "Munich/Berlin",
+    "Leipzig",
+    "Dingolfing",
+    "Woodcliff Lake, NJ",
+    "Farnborough",
+    "Macau",
+    "Goodwood",
+    "Shenyang",
+    "Spartanburg",
+    "Debrecen",
+    "Garching",
+    "Nürburg",
+    "Le Castellet",
+    "Oxford",
+    "Regensburg",
 ]
 DATELINE_DE = {"Munich": "München", "Munich/Berlin": "München/Berlin", "Nürburg": "Nürburg"}
 
 FIRST = [
-    "Anna", "Markus", "Jürgen", "Sophie", "Thomas", "Clara", "Felix", "Lena", "Matthias",
-    "Hannah", "Stefan", "Julia", "Björn", "Katrin", "Oliver", "Miriam", "Tobias", "Elif",
-    "Rafael", "Chloé", "Daniel", "Ingrid", "Lukas", "Maya", "Jörg", "Simone", "Nikolaj",
+    "Anna",
+    "Markus",
+    "Jürgen",
+    "Sophie",
+    "Thomas",
+    "Clara",
+    "Felix",
+    "Lena",
+    "Matthias",
+    "Hannah",
+    "Stefan",
+    "Julia",
+    "Björn",
+    "Katrin",
+    "Oliver",
+    "Miriam",
+    "Tobias",
+    "Elif",
+    "Rafael",
+    "Chloé",
+    "Daniel",
+    "Ingrid",
+    "Lukas",
+    "Maya",
+    "Jörg",
+    "Simone",
+    "Nikolaj",
 ]
 LAST = [
-    "Keller", "Brenner", "Müller", "Schröder", "Hartmann", "Vogt", "Lindqvist", "Özkan",
-    "Weißenborn", "Albrecht", "Kästner", "Moreau", "Castellano", "Jansen", "Baumgärtner",
-    "Reinholt", "Fischbach", "Tanaka", "Haller", "Dvořák", "Wendel", "Pfisterer", "Groß",
+    "Keller",
+    "Brenner",
+    "Müller",
+    "Schröder",
+    "Hartmann",
+    "Vogt",
+    "Lindqvist",
+    "Özkan",
+    "Weißenborn",
+    "Albrecht",
+    "Kästner",
+    "Moreau",
+    "Castellano",
+    "Jansen",
+    "Baumgärtner",
+    "Reinholt",
+    "Fischbach",
+    "Tanaka",
+    "Haller",
+    "Dvořák",
+    "Wendel",
+    "Pfisterer",
+    "Groß",
 ]
 ROLES = [
     ("Member of the Board of Management of BMW AG, Production", "Mitglied des Vorstands der BMW AG, Produktion"),
@@ -85,24 +161,66 @@ ROLES = [
     ("Chief Executive Officer of MINI", "Vorsitzender der Geschäftsführung MINI"),
 ]
 EVENTS_SHOW = [
-    "IAA Mobility 2025", "Goodwood Festival of Speed", "Concorso d’Eleganza Villa d’Este",
-    "Japan Mobility Show", "Auto China in Beijing", "BMW Motorrad Days", "CES in Las Vegas",
-    "Monterey Car Week", "EICMA in Milan", "Brussels Motor Show", "Salon Rétromobile in Paris",
+    "IAA Mobility 2025",
+    "Goodwood Festival of Speed",
+    "Concorso d’Eleganza Villa d’Este",
+    "Japan Mobility Show",
+    "Auto China in Beijing",
+    "BMW Motorrad Days",
+    "CES in Las Vegas",
+    "Monterey Car Week",
+    "EICMA in Milan",
+    "Brussels Motor Show",
+    "Salon Rétromobile in Paris",
 ]
 EVENTS_RACE = [
-    "24 Hours of Le Mans", "Nürburgring 24 Hours", "Macau Grand Prix", "Petit Le Mans at Road Atlanta",
-    "24 Hours of Daytona", "12 Hours of Sebring", "FIA WEC round in Fuji", "DTM season finale at Hockenheim",
+    "24 Hours of Le Mans",
+    "Nürburgring 24 Hours",
+    "Macau Grand Prix",
+    "Petit Le Mans at Road Atlanta",
+    "24 Hours of Daytona",
+    "12 Hours of Sebring",
+    "FIA WEC round in Fuji",
+    "DTM season finale at Hockenheim",
     "Superbike World Championship round in Most",
 ]
 EVENTS_CORP = [
-    "Annual Accounts Press Conference", "Annual General Meeting", "BMW Group Supplier Innovation Day",
-    "Capital Markets Day", "Quarterly Statement press call", "BMW Group Dialogue Forum",
+    "Annual Accounts Press Conference",
+    "Annual General Meeting",
+    "BMW Group Supplier Innovation Day",
+    "Capital Markets Day",
+    "Quarterly Statement press call",
+    "BMW Group Dialogue Forum",
 ]
 EVENTS = EVENTS_SHOW + EVENTS_RACE + EVENTS_CORP
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
-MONTHS_DE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
-             "September", "Oktober", "November", "Dezember"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+MONTHS_DE = [
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+]
 
 TAGS_BY_KIND = {
     "launch": ["BMW Automobiles", "Product", "Electromobility", "Design", "MINI", "BMW Motorrad"],
@@ -211,10 +329,19 @@ def title_subtitle(rng: random.Random, facts: dict[str, Any], lang: str) -> tupl
     if lang == "de":
         titles = {
             "launch": [f"Der neue {m}: Weltpremiere auf der {ev}.", f"Mehr Reichweite, mehr Fahrfreude: Der neue {m}."],
-            "production": [f"Produktionsstart für den {m} im {PLANT_DE[f['plant']]}.", f"{PLANT_DE[f['plant']]} investiert in die Zukunft."],
+            "production": [
+                f"Produktionsstart für den {m} im {PLANT_DE[f['plant']]}.",
+                f"{PLANT_DE[f['plant']]} investiert in die Zukunft.",
+            ],
             "people": [f"{p} wird {f['role_de']}.", f"Personalie: {p} übernimmt neue Aufgabe."],
-            "motorsport": [f"{f['driver']} fährt beim {ev} auf Rang {_rank_de(f['position'])}.", f"{m} beim {ev}: Vorschau."],
-            "corporate": [f"BMW Group steigert Auslieferungen: {fmt_int_de(f['deliveries'])} Fahrzeuge.", f"BMW Group auf der {ev}."],
+            "motorsport": [
+                f"{f['driver']} fährt beim {ev} auf Rang {_rank_de(f['position'])}.",
+                f"{m} beim {ev}: Vorschau.",
+            ],
+            "corporate": [
+                f"BMW Group steigert Auslieferungen: {fmt_int_de(f['deliveries'])} Fahrzeuge.",
+                f"BMW Group auf der {ev}.",
+            ],
         }
         sub = {
             "launch": f"+++ {f['power_kw']} kW Leistung +++ Preis ab {fmt_price(f['price_eur'], 'de')} +++ Marktstart {fmt_day(f['event_date'], 'de')} +++",
@@ -244,7 +371,7 @@ def title_subtitle(rng: random.Random, facts: dict[str, Any], lang: str) -> tupl
         ],
         "motorsport": [
             f"{f['driver']} finishes {f['position']} at the {ev}.",
-            f"{m} at the {ev}: \"We are ready\".",
+            f'{m} at the {ev}: "We are ready".',
             f"Preview: the {m} line-up for the {ev}.",
         ],
         "corporate": [
@@ -255,7 +382,7 @@ def title_subtitle(rng: random.Random, facts: dict[str, Any], lang: str) -> tupl
     }
     subs = {
         "launch": f"+++ {f['power_kw']} kW of power +++ Priced from {fmt_price(f['price_eur'], 'en')} +++ Market launch on {fmt_day(f['event_date'], 'en')} +++",
-        "production": f"+++ {f['plant']} prepares for the next generation +++ {p}: \"A milestone for our team\" +++",
+        "production": f'+++ {f["plant"]} prepares for the next generation +++ {p}: "A milestone for our team" +++',
         "people": f"+++ {p} to take over on {fmt_day(f['event_date'], 'en')} +++ Focus on transformation and talent +++",
         "motorsport": f"+++ {m} +++ {ev} +++ {p}: “A strong result for the whole team.” +++",
         "corporate": f"+++ {fmt_int_en(f['deliveries'])} deliveries +++ Electrified share rises +++ {p} on the outlook +++",
@@ -322,8 +449,15 @@ _FILLER: dict[str, list[str]] = {
 }
 _FILLER_SUBJECTS = list(_FILLER)
 _SUBHEADS = [
-    "Efficient drive system", "Design and interior", "Digital experience", "Sustainability along the value chain",
-    "Market launch and prices", "A strong team", "Outlook", "Production network", "Highlights at a glance",
+    "Efficient drive system",
+    "Design and interior",
+    "Digital experience",
+    "Sustainability along the value chain",
+    "Market launch and prices",
+    "A strong team",
+    "Outlook",
+    "Production network",
+    "Highlights at a glance",
 ]
 
 
@@ -345,11 +479,20 @@ def _filler(rng: random.Random, n: int) -> str:
     out = []
     for _ in range(n):
         if rng.random() < 0.45:
-            out.append(rng.choice(_FILLER_TEMPLATES).format(
-                acc=f"{rng.uniform(2.9, 9.5):.1f}", vmax=rng.choice([180, 200, 210, 250, 280, 305]),
-                charge=rng.randint(18, 38), share=rng.randint(15, 80), n_sup=rng.randint(40, 400),
-                n_cty=rng.randint(8, 60), n_col=rng.randint(6, 18), n_rim=rng.randint(4, 12),
-                boot=rng.randrange(380, 1900, 5), assist=rng.choice([60, 85, 130])))
+            out.append(
+                rng.choice(_FILLER_TEMPLATES).format(
+                    acc=f"{rng.uniform(2.9, 9.5):.1f}",
+                    vmax=rng.choice([180, 200, 210, 250, 280, 305]),
+                    charge=rng.randint(18, 38),
+                    share=rng.randint(15, 80),
+                    n_sup=rng.randint(40, 400),
+                    n_cty=rng.randint(8, 60),
+                    n_col=rng.randint(6, 18),
+                    n_rim=rng.randint(4, 12),
+                    boot=rng.randrange(380, 1900, 5),
+                    assist=rng.choice([60, 85, 130]),
+                )
+            )
         else:
             subject = rng.choice(_FILLER_SUBJECTS)
             out.append(f"{subject} {rng.choice(_FILLER[subject])}.")
@@ -358,21 +501,25 @@ def _filler(rng: random.Random, n: int) -> str:
 
 def _quote(rng: random.Random, f: dict[str, Any], lang: str) -> str:
     if lang == "de":
-        q = rng.choice([
-            "Wir sind stolz auf das, was unser Team erreicht hat.",
-            "Dieser Schritt zeigt, wie konsequent wir unsere Strategie umsetzen.",
-            "Unsere Kundinnen und Kunden dürfen sich auf viel Fahrfreude freuen.",
-        ])
+        q = rng.choice(
+            [
+                "Wir sind stolz auf das, was unser Team erreicht hat.",
+                "Dieser Schritt zeigt, wie konsequent wir unsere Strategie umsetzen.",
+                "Unsere Kundinnen und Kunden dürfen sich auf viel Fahrfreude freuen.",
+            ]
+        )
         return f"„{q[:-1]}“, sagt {f['person']}, {f['role_de']}."
-    q = rng.choice([
-        "We are proud of what our team has achieved.",
-        "This step shows how consistently we are implementing our strategy.",
-        "Our customers can look forward to an exceptional driving experience.",
-        "The results speak for themselves – and we are only getting started.",
-    ])
+    q = rng.choice(
+        [
+            "We are proud of what our team has achieved.",
+            "This step shows how consistently we are implementing our strategy.",
+            "Our customers can look forward to an exceptional driving experience.",
+            "The results speak for themselves – and we are only getting started.",
+        ]
+    )
     if rng.random() < 0.5:
         return f"“{q[:-1]},” said {f['person']}, {f['role']}."
-    return f"\"{q} {rng.choice(['Everyone involved', 'The whole team', 'Our partners'])} can be proud of it,\" says {f['person']}, {f['role']}."
+    return f'"{q} {rng.choice(["Everyone involved", "The whole team", "Our partners"])} can be proud of it," says {f["person"]}, {f["role"]}.'
 
 
 def body_paragraphs(rng: random.Random, f: dict[str, Any], lang: str, dateline: str | None) -> list[str]:
@@ -389,41 +536,61 @@ def body_paragraphs(rng: random.Random, f: dict[str, Any], lang: str, dateline: 
     paras: list[str] = []
     lead: str
     if k == "launch":
-        lead = (f"The new {m}* celebrates its world premiere at the {ev}. With an output of {kw} ({hp} hp) "
-                f"and a price starting at {price}, it is set to open a new chapter for the brand.")
+        lead = (
+            f"The new {m}* celebrates its world premiere at the {ev}. With an output of {kw} ({hp} hp) "
+            f"and a price starting at {price}, it is set to open a new chapter for the brand."
+        )
         paras.append(lead)
-        paras.append(f"The model is built at {f['plant']}, where production started in preparation for the market launch on "
-                     f"{fmt_day(f['event_date'], 'en')}. " + _filler(rng, 2))
+        paras.append(
+            f"The model is built at {f['plant']}, where production started in preparation for the market launch on "
+            f"{fmt_day(f['event_date'], 'en')}. " + _filler(rng, 2)
+        )
         if "range_km" in f:
-            paras.append(f"Depending on the equipment, the {m} achieves a range of up to {f['range_km']} km (WLTP). " + _filler(rng, 1))
+            paras.append(
+                f"Depending on the equipment, the {m} achieves a range of up to {f['range_km']} km (WLTP). "
+                + _filler(rng, 1)
+            )
         paras.append(_quote(rng, f, "en"))
     elif k == "production":
-        lead = (f"The BMW Group is investing €{fmt_int_en(f['investment_eur_million'])} million in {f['plant']}. From "
-                f"{fmt_day(f['event_date'], 'en')}, the plant will build the {m}, which delivers {kw} ({hp} hp).")
+        lead = (
+            f"The BMW Group is investing €{fmt_int_en(f['investment_eur_million'])} million in {f['plant']}. From "
+            f"{fmt_day(f['event_date'], 'en')}, the plant will build the {m}, which delivers {kw} ({hp} hp)."
+        )
         paras.append(lead)
         paras.append(f"Around {fmt_int_en(f['employees'])} employees work at the site. " + _filler(rng, 2))
         paras.append(_quote(rng, f, "en"))
         paras.append(f"In the home market, the {m} will be offered at a price of {price}. " + _filler(rng, 1))
     elif k == "people":
-        lead = (f"The Board of Management of BMW AG has appointed {p} as {f['role']}, effective "
-                f"{fmt_day(f['event_date'], 'en')}. {p.split()[0]} most recently presented the {m} at the {ev}.")
+        lead = (
+            f"The Board of Management of BMW AG has appointed {p} as {f['role']}, effective "
+            f"{fmt_day(f['event_date'], 'en')}. {p.split()[0]} most recently presented the {m} at the {ev}."
+        )
         paras.append(lead)
         paras.append(f"In the new role, {p} will also be responsible for {f['plant']}. " + _filler(rng, 1))
-        paras.append(f"The {m}, with {kw} ({hp} hp) and a price of {price}, is one of the projects {p.split()[0]} led. " + _filler(rng, 1))
+        paras.append(
+            f"The {m}, with {kw} ({hp} hp) and a price of {price}, is one of the projects {p.split()[0]} led. "
+            + _filler(rng, 1)
+        )
         paras.append(_quote(rng, f, "en"))
     elif k == "motorsport":
-        lead = (f"{f['driver']} finished {f['position']} at the {ev} at the wheel of the {m}. The car, prepared at "
-                f"{f['plant']}, delivers {kw} ({hp} hp) in race trim.")
+        lead = (
+            f"{f['driver']} finished {f['position']} at the {ev} at the wheel of the {m}. The car, prepared at "
+            f"{f['plant']}, delivers {kw} ({hp} hp) in race trim."
+        )
         paras.append(lead)
         paras.append(f"The next round is scheduled for {fmt_day(f['event_date'], 'en')}. " + _filler(rng, 1))
         paras.append(_quote(rng, f, "en"))
         paras.append(f"Customer teams can order the {m} at a price of {price} plus VAT. " + _filler(rng, 1))
     else:  # corporate
-        lead = (f"The BMW Group delivered {fmt_int_en(f['deliveries'])} vehicles to customers in the reporting period, "
-                f"an increase of {f['growth_pct']}. The figures were presented at the {ev}.")
+        lead = (
+            f"The BMW Group delivered {fmt_int_en(f['deliveries'])} vehicles to customers in the reporting period, "
+            f"an increase of {f['growth_pct']}. The figures were presented at the {ev}."
+        )
         paras.append(lead)
-        paras.append(f"The {m}, with {kw} ({hp} hp) and a price of {price}, was among the strongest models. "
-                     f"Production at {f['plant']} was increased accordingly. " + _filler(rng, 1))
+        paras.append(
+            f"The {m}, with {kw} ({hp} hp) and a price of {price}, was among the strongest models. "
+            f"Production at {f['plant']} was increased accordingly. " + _filler(rng, 1)
+        )
         paras.append(_quote(rng, f, "en"))
         paras.append(f"The next update is planned for {fmt_day(f['event_date'], 'en')}. " + _filler(rng, 1))
     if dateline:
@@ -467,18 +634,27 @@ def _body_de(rng: random.Random, f: dict[str, Any], dateline: str | None) -> lis
         _quote(rng, f, "de"),
     ]
     if f["kind"] == "people":
-        paras.insert(0, f"Der Vorstand der BMW AG hat {p} zum {fmt_day(f['event_date'], 'de')} als {f['role_de']} berufen.")
+        paras.insert(
+            0, f"Der Vorstand der BMW AG hat {p} zum {fmt_day(f['event_date'], 'de')} als {f['role_de']} berufen."
+        )
     if f["kind"] == "motorsport":
         paras.insert(0, f"{f['driver']} belegte beim {ev} mit dem {m} Rang {_rank_de(f['position'])}.")
     if f["kind"] == "corporate":
         paras.insert(0, f"Die BMW Group hat im Berichtszeitraum {fmt_int_de(f['deliveries'])} Fahrzeuge ausgeliefert.")
     if f["kind"] == "production":
-        paras.insert(0, f"Die BMW Group investiert {f['investment_eur_million']} Millionen Euro in das {plant}. "
-                        f"Rund {fmt_int_de(f['employees'])} Mitarbeiterinnen und Mitarbeiter arbeiten am Standort.")
+        paras.insert(
+            0,
+            f"Die BMW Group investiert {f['investment_eur_million']} Millionen Euro in das {plant}. "
+            f"Rund {fmt_int_de(f['employees'])} Mitarbeiterinnen und Mitarbeiter arbeiten am Standort.",
+        )
     if "range_km" in f:
-        paras.append(f"Die Reichweite beträgt bis zu {f['range_km']} km (WLTP). Der Verbrauch liegt bei {f['consumption']}.")
-    paras.append("Über die Qualität der Fahrzeuge entscheidet die gesamte Wertschöpfungskette. "
-                 "Nachhaltigkeit spielt dabei eine zentrale Rolle, von der Lieferkette bis zur Wiederverwertung.")
+        paras.append(
+            f"Die Reichweite beträgt bis zu {f['range_km']} km (WLTP). Der Verbrauch liegt bei {f['consumption']}."
+        )
+    paras.append(
+        "Über die Qualität der Fahrzeuge entscheidet die gesamte Wertschöpfungskette. "
+        "Nachhaltigkeit spielt dabei eine zentrale Rolle, von der Lieferkette bis zur Wiederverwertung."
+    )
     for _ in range(rng.randint(2, 5)):
         paras.append(rng.choice(_FILLER_DE) + " " + rng.choice(_FILLER_DE) + " " + rng.choice(_FILLER_DE))
     if dateline:
@@ -489,18 +665,18 @@ def _body_de(rng: random.Random, f: dict[str, Any], dateline: str | None) -> lis
 # --------------------------------------------------------------------------- QA
 
 _QA_EN = {
-    "model": ("Which model is at the centre of the press release \"{title}\"?", "{model}"),
-    "power_kw": ("How much power does the {model} deliver according to \"{title}\"?", "{power_kw} kW"),
-    "price_eur": ("What is the price of the {model} mentioned in \"{title}\"?", "{price}"),
-    "plant": ("Which BMW Group plant is named in \"{title}\"?", "{plant}"),
-    "person": ("Who is the {role} quoted in \"{title}\"?", "{person}"),
-    "role": ("What is the role of {person} in \"{title}\"?", "{role}"),
-    "event": ("At which event does \"{title}\" take place or get presented?", "{event}"),
-    "event_date": ("Which date is given for the next milestone in \"{title}\"?", "{event_date_fmt}"),
+    "model": ('Which model is at the centre of the press release "{title}"?', "{model}"),
+    "power_kw": ('How much power does the {model} deliver according to "{title}"?', "{power_kw} kW"),
+    "price_eur": ('What is the price of the {model} mentioned in "{title}"?', "{price}"),
+    "plant": ('Which BMW Group plant is named in "{title}"?', "{plant}"),
+    "person": ('Who is the {role} quoted in "{title}"?', "{person}"),
+    "role": ('What is the role of {person} in "{title}"?', "{role}"),
+    "event": ('At which event does "{title}" take place or get presented?', "{event}"),
+    "event_date": ('Which date is given for the next milestone in "{title}"?', "{event_date_fmt}"),
     "range_km": ("What range does the {model} achieve (WLTP)?", "{range_km} km"),
-    "deliveries": ("How many vehicles did the BMW Group deliver according to \"{title}\"?", "{deliveries_fmt}"),
+    "deliveries": ('How many vehicles did the BMW Group deliver according to "{title}"?', "{deliveries_fmt}"),
     "investment_eur_million": ("How much is the BMW Group investing in {plant}?", "€{investment_fmt} million"),
-    "driver": ("Which driver is reported in \"{title}\"?", "{driver}"),
+    "driver": ('Which driver is reported in "{title}"?', "{driver}"),
 }
 _QA_DE = {
     "model": ("Um welches Modell geht es in „{title}“?", "{model}"),
@@ -547,12 +723,16 @@ def contact_people(rng: random.Random) -> list[dict[str, str]]:
         email_local = f"{first}.{last}".lower()
         for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"), ("é", "e"), ("ř", "r"), ("Ö", "oe")):
             email_local = email_local.replace(a, b)
-        out.append({
-            "name": f"{first} {last}",
-            "role": rng.choice(["Press Officer", "Spokesperson", "Head of Product Communications", "Press Officer Motorsport"]),
-            "phone": f"+49-89-382-{rng.randint(10000, 99999)}",
-            "email": f"{email_local}@bmwgroup.example",
-        })
+        out.append(
+            {
+                "name": f"{first} {last}",
+                "role": rng.choice(
+                    ["Press Officer", "Spokesperson", "Head of Product Communications", "Press Officer Motorsport"]
+                ),
+                "phone": f"+49-89-382-{rng.randint(10000, 99999)}",
+                "email": f"{email_local}@bmwgroup.example",
+            }
+        )
     return out
 
 
@@ -589,9 +769,9 @@ BOILERPLATE = {
 
 DISCLAIMER = {
     "en": "The information on fuel consumption, electric power consumption, CO2 emissions and electric range "
-          "was determined according to the WLTP test procedure. Further details are available at www.bmw.de/wltp.",
+    "was determined according to the WLTP test procedure. Further details are available at www.bmw.de/wltp.",
     "de": "Die Angaben zu Kraftstoffverbrauch, Stromverbrauch, CO2-Emissionen und elektrischer Reichweite wurden "
-          "nach dem WLTP-Messverfahren ermittelt. Weitere Informationen sind unentgeltlich erhältlich unter www.bmw.de/wltp.",
+    "nach dem WLTP-Messverfahren ermittelt. Weitere Informationen sind unentgeltlich erhältlich unter www.bmw.de/wltp.",
 }
 
 

@@ -43,12 +43,20 @@ COLUMNS: list[tuple[str, str, str, bool | None]] = [
 #: (metric prefix, name, what the set measures, remark when its source is the replica's fact
 #: sheets): one line each under the variants table.
 QA_SETS: list[tuple[str, str, str, str]] = [
-    ("qa_train_", "Knowledge QA",
-     "closed-book questions about train-split articles, the news the variants were fine-tuned on: did "
-     "fine-tuning put it into the weights? Compare each variant with base, which is asked the same questions.", ""),
-    ("qa_", "Held-out QA",
-     "the same kind of questions about eval-split articles no variant was trained on: a generalisation / leak "
-     "check.", " The replica's facts are random per article, so about 0% is the honest value here."),
+    (
+        "qa_train_",
+        "Knowledge QA",
+        "closed-book questions about train-split articles, the news the variants were fine-tuned on: did "
+        "fine-tuning put it into the weights? Compare each variant with base, which is asked the same questions.",
+        "",
+    ),
+    (
+        "qa_",
+        "Held-out QA",
+        "the same kind of questions about eval-split articles no variant was trained on: a generalisation / leak "
+        "check.",
+        " The replica's facts are random per article, so about 0% is the honest value here.",
+    ),
 ]
 
 
@@ -103,6 +111,7 @@ def load_metrics(run: RunDir, order: list[str]) -> dict[str, dict[str, Any]]:
 
 # -- plots ----------------------------------------------------------------------------------
 
+
 def _png(fig) -> bytes:
     import io
 
@@ -128,14 +137,22 @@ def training_rows(run: RunDir, names: list[str]) -> list[dict[str, Any]]:
         except json.JSONDecodeError:
             continue
         resumed = res.get("resumed_from")
-        rows.append({
-            "variant": name, "method": res.get("method"), "steps": res.get("global_step"),
-            "epochs": res.get("epochs"), "tokens": res.get("tokens_seen"),
-            "seconds": res.get("train_seconds"), "final_train_loss": res.get("final_train_loss"),
-            "best_eval_loss": res.get("best_eval_loss"), "stopped_early": res.get("stopped_early"),
-            "resumed_at_step": _checkpoint_step(resumed) if resumed else None,
-            "trainable_params": res.get("trainable_params"), "settings": res.get("settings") or {},
-        })
+        rows.append(
+            {
+                "variant": name,
+                "method": res.get("method"),
+                "steps": res.get("global_step"),
+                "epochs": res.get("epochs"),
+                "tokens": res.get("tokens_seen"),
+                "seconds": res.get("train_seconds"),
+                "final_train_loss": res.get("final_train_loss"),
+                "best_eval_loss": res.get("best_eval_loss"),
+                "stopped_early": res.get("stopped_early"),
+                "resumed_at_step": _checkpoint_step(resumed) if resumed else None,
+                "trainable_params": res.get("trainable_params"),
+                "settings": res.get("settings") or {},
+            }
+        )
     return rows
 
 
@@ -168,7 +185,9 @@ def loss_plot(curves: dict[str, list[dict[str, Any]]], resumed: dict[str, int] |
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for name, rows in curves.items():
         train = [(r["step"], _loss(r)) for r in rows if _loss(r) is not None and r.get("step") is not None]
-        evals = [(r["step"], r["eval_loss"]) for r in rows if r.get("eval_loss") is not None and r.get("step") is not None]
+        evals = [
+            (r["step"], r["eval_loss"]) for r in rows if r.get("eval_loss") is not None and r.get("step") is not None
+        ]
         color = None
         if train:
             color = axes[0].plot(*zip(*train), label=name)[0].get_color()
@@ -179,8 +198,16 @@ def loss_plot(curves: dict[str, list[dict[str, Any]]], resumed: dict[str, int] |
             # a killed run resumed here: the curve continues from this checkpoint
             for ax in axes:
                 ax.axvline(step, color=color, linestyle=":", linewidth=1)
-            axes[0].annotate(f"{name} resumed", (step, 0.98), xycoords=("data", "axes fraction"),
-                             fontsize=7, rotation=90, va="top", ha="right", color=color)
+            axes[0].annotate(
+                f"{name} resumed",
+                (step, 0.98),
+                xycoords=("data", "axes fraction"),
+                fontsize=7,
+                rotation=90,
+                va="top",
+                ha="right",
+                color=color,
+            )
     for ax, title in zip(axes, ("training loss", "eval loss")):
         ax.set_title(title)
         ax.set_xlabel("step")
@@ -228,6 +255,7 @@ def importance_plot(values: list[float]) -> bytes:
 
 # -- data gathering -------------------------------------------------------------------------
 
+
 def data_counts(run: RunDir) -> dict[str, Any]:
     stats = run / "dataset" / "stats.json"
     counts: dict[str, Any] = {}
@@ -254,8 +282,10 @@ def generations_by_prompt(run: RunDir, variants: list[str]) -> list[dict[str, An
     prompts: dict[str, dict[str, Any]] = {}
     for name in variants:
         for row in read_jsonl(run / "metrics" / "generations" / f"{name}.jsonl"):
-            entry = prompts.setdefault(str(row.get("prompt_id")), {"prompt": row.get("prompt"),
-                                                                   "reference": row.get("reference", ""), "outputs": {}})
+            entry = prompts.setdefault(
+                str(row.get("prompt_id")),
+                {"prompt": row.get("prompt"), "reference": row.get("reference", ""), "outputs": {}},
+            )
             entry["outputs"][name] = row.get("output", "")
     return [{"prompt_id": k, **v} for k, v in prompts.items()]
 
@@ -270,12 +300,18 @@ def demo_banner(manifest: dict[str, Any], metrics: dict[str, dict[str, Any]]) ->
     cfg = manifest.get("config") or {}
     params = [_value(m["metrics"].get("parameters")) for m in metrics.values() if m["metrics"].get("parameters")]
     largest = max((p for p in params if isinstance(p, (int, float))), default=None)
-    flagged = (manifest.get("demo") or manifest.get("scale") == "demo" or "demo" in str(cfg.get("run", {}).get("name", "")).lower()
-               or (cfg.get("model") or {}).get("random_init"))
+    flagged = (
+        manifest.get("demo")
+        or manifest.get("scale") == "demo"
+        or "demo" in str(cfg.get("run", {}).get("name", "")).lower()
+        or (cfg.get("model") or {}).get("random_init")
+    )
     if flagged or (largest is not None and largest < 50_000_000):
         size = f" (largest variant: {_fmt(largest, 'count')} parameters)" if largest else ""
-        return (f"DEMO SCALE{size}: a tiny model on a small corpus. These numbers show that the pipeline works; "
-                "they say nothing about the quality of a real model.")
+        return (
+            f"DEMO SCALE{size}: a tiny model on a small corpus. These numbers show that the pipeline works; "
+            "they say nothing about the quality of a real model."
+        )
     return None
 
 
@@ -322,8 +358,11 @@ def _definitions(metrics: dict[str, dict[str, Any]]) -> dict[str, str]:
     for doc in metrics.values():
         for key, m in doc["metrics"].items():
             if isinstance(m, dict) and m.get("definition") and key not in defs:
-                sizes = ", ".join(f"{k}={m[k]}" for k in ("tokens", "documents", "questions", "articles", "bytes",
-                                                          "samples_per_question") if k in m)
+                sizes = ", ".join(
+                    f"{k}={m[k]}"
+                    for k in ("tokens", "documents", "questions", "articles", "bytes", "samples_per_question")
+                    if k in m
+                )
                 defs[key] = m["definition"] + (f" (sample: {sizes})" if sizes else "")
     return defs
 
@@ -347,8 +386,10 @@ def qa_set_lines(metrics: dict[str, dict[str, Any]]) -> list[str]:
         if any(m.get("pool_questions") is not None for m in found):
             sample += f", of {counts('pool_questions')} available"
         if any(m.get("ambiguous_questions") for m in found):
-            sample += (f"; {counts('ambiguous_questions')} of them ambiguous (asked word for word of another article "
-                       "of the split, with a different answer)")
+            sample += (
+                f"; {counts('ambiguous_questions')} of them ambiguous (asked word for word of another article "
+                "of the split, with a different answer)"
+            )
         remark = facts_remark if {m.get("source") for m in found} == {"facts"} else ""
         lines.append(f"{name}: {what}{remark} Sample: {sample}.")
     return lines
@@ -357,16 +398,21 @@ def qa_set_lines(metrics: dict[str, dict[str, Any]]) -> list[str]:
 def render_html(title: str, ctx: dict[str, Any]) -> str:
     e = html.escape
     metrics = ctx["metrics"]
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{e(title)}</title>"
-             f"<style>{CSS}</style></head><body>", f"<h1>{e(title)}</h1>",
-             f"<p class='muted'>Run <code>{e(ctx['run_name'])}</code> · generated {e(ctx['generated'])}</p>"]
+    parts = [
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{e(title)}</title>"
+        f"<style>{CSS}</style></head><body>",
+        f"<h1>{e(title)}</h1>",
+        f"<p class='muted'>Run <code>{e(ctx['run_name'])}</code> · generated {e(ctx['generated'])}</p>",
+    ]
     if ctx["banner"]:
         parts.append(f"<div class='banner' id='demo-banner'>{e(ctx['banner'])}</div>")
     parts.append("<h2>Variants</h2>")
     if metrics:
         head = "".join(f"<th>{e(t)}</th>" for _, t, _, _ in COLUMNS)
         # 20+ columns: the table scrolls sideways inside the page instead of running off it
-        parts.append(f"<div class='wide'><table id='variants'><thead><tr><th class='name'>Variant</th><th class='name'>Kind</th>{head}</tr></thead><tbody>")
+        parts.append(
+            f"<div class='wide'><table id='variants'><thead><tr><th class='name'>Variant</th><th class='name'>Kind</th>{head}</tr></thead><tbody>"
+        )
         best = {k: _best(metrics, k, lower) for k, _, _, lower in COLUMNS}
         for row, name in zip(_table_rows(metrics), metrics):
             cells = [f"<td class='name'>{e(row[0])}</td>", f"<td class='name'>{e(row[1])}</td>"]
@@ -374,39 +420,74 @@ def render_html(title: str, ctx: dict[str, Any]) -> str:
                 cls = " class='best'" if best.get(key) == name else ""
                 cells.append(f"<td{cls}>{e(cell)}</td>")
             parts.append("<tr>" + "".join(cells) + "</tr>")
-        parts.append("</tbody></table></div><p class='muted'>Green = best of the column. PPL with bootstrap 95% interval "
-                     "over documents. Speed and memory measured identically for every variant "
-                     f"(device: {e(', '.join(sorted({str(d.get('device')) for d in metrics.values()})))}).</p>")
-        parts.append("<ul class='muted' id='qa-sets'>" + "".join(
-            f"<li>{e(line)}</li>" for line in qa_set_lines(metrics)) + "</ul>")
+        parts.append(
+            "</tbody></table></div><p class='muted'>Green = best of the column. PPL with bootstrap 95% interval "
+            "over documents. Speed and memory measured identically for every variant "
+            f"(device: {e(', '.join(sorted({str(d.get('device')) for d in metrics.values()})))}).</p>"
+        )
+        parts.append(
+            "<ul class='muted' id='qa-sets'>"
+            + "".join(f"<li>{e(line)}</li>" for line in qa_set_lines(metrics))
+            + "</ul>"
+        )
         defs = _definitions(metrics)
-        parts.append("<details><summary>Definitions and sample sizes</summary><dl class='defs'>" + "".join(
-            f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in defs.items()) + "</dl></details>")
+        parts.append(
+            "<details><summary>Definitions and sample sizes</summary><dl class='defs'>"
+            + "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in defs.items())
+            + "</dl></details>"
+        )
         errs = {n: d.get("errors") for n, d in metrics.items() if d.get("errors")}
         if errs:
-            parts.append("<details><summary>Evaluation warnings</summary><ul>" + "".join(
-                f"<li><b>{e(n)}</b>: {e(x)}</li>" for n, xs in errs.items() for x in xs) + "</ul></details>")
+            parts.append(
+                "<details><summary>Evaluation warnings</summary><ul>"
+                + "".join(f"<li><b>{e(n)}</b>: {e(x)}</li>" for n, xs in errs.items() for x in xs)
+                + "</ul></details>"
+            )
     else:
         parts.append("<p>No metrics found (run <code>presstune evaluate</code> first).</p>")
     parts.append("<h2>Training</h2>")
     if ctx["training"]:
-        heads = ["Variant", "Method", "Steps", "Epochs", "Tokens seen", "Trainable params", "Seconds",
-                 "Final train loss", "Best eval loss", "Early stop", "Resumed at step"]
-        parts.append("<table id='training'><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in heads) + "</tr></thead><tbody>")
+        heads = [
+            "Variant",
+            "Method",
+            "Steps",
+            "Epochs",
+            "Tokens seen",
+            "Trainable params",
+            "Seconds",
+            "Final train loss",
+            "Best eval loss",
+            "Early stop",
+            "Resumed at step",
+        ]
+        parts.append(
+            "<table id='training'><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in heads) + "</tr></thead><tbody>"
+        )
         for row in _training_cells(ctx["training"]):
-            parts.append("<tr>" + "".join(f"<td{' class=name' if i < 2 else ''}>{e(c)}</td>" for i, c in enumerate(row)) + "</tr>")
+            parts.append(
+                "<tr>"
+                + "".join(f"<td{' class=name' if i < 2 else ''}>{e(c)}</td>" for i, c in enumerate(row))
+                + "</tr>"
+            )
         parts.append("</tbody></table>")
         diffs = settings_differences(ctx["training"])
         if diffs:
-            parts.append("<p><b>Training settings differ between variants:</b></p><ul id='settings-diff'>" + "".join(
-                f"<li><code>{e(k)}</code>: {e(json.dumps(v, default=str))}</li>" for k, v in diffs.items()) + "</ul>")
+            parts.append(
+                "<p><b>Training settings differ between variants:</b></p><ul id='settings-diff'>"
+                + "".join(f"<li><code>{e(k)}</code>: {e(json.dumps(v, default=str))}</li>" for k, v in diffs.items())
+                + "</ul>"
+            )
         else:
-            parts.append(f"<p class='muted' id='settings-same'>All {len(ctx['training'])} variants were trained with identical "
-                         "settings (train_result.json); only the model differs. Loss in nats per scored token.</p>")
+            parts.append(
+                f"<p class='muted' id='settings-same'>All {len(ctx['training'])} variants were trained with identical "
+                "settings (train_result.json); only the model differs. Loss in nats per scored token.</p>"
+            )
     else:
         parts.append("<p class='muted'>No training results found (checkpoints/*/train_result.json).</p>")
-    for heading, key, missing in (("Training and eval loss", "loss_png", "No loss curves found (checkpoints/*/loss_curve.json)."),
-                                  ("Layer importance", "importance_png", "No layer importance found (models/importance.json).")):
+    for heading, key, missing in (
+        ("Training and eval loss", "loss_png", "No loss curves found (checkpoints/*/loss_curve.json)."),
+        ("Layer importance", "importance_png", "No layer importance found (models/importance.json)."),
+    ):
         parts.append(f"<h2>{heading}</h2>")
         if ctx.get(key):
             b64 = base64.b64encode(ctx[key]).decode()
@@ -417,20 +498,33 @@ def render_html(title: str, ctx: dict[str, Any]) -> str:
     gens = ctx["generations"]
     if gens:
         names = list(metrics) or sorted({n for g in gens for n in g["outputs"]})
-        parts.append("<table class='gen' id='generations'><thead><tr><th>Prompt</th><th>Reference</th>"
-                     + "".join(f"<th>{e(n)}</th>" for n in names) + "</tr></thead><tbody>")
+        parts.append(
+            "<table class='gen' id='generations'><thead><tr><th>Prompt</th><th>Reference</th>"
+            + "".join(f"<th>{e(n)}</th>" for n in names)
+            + "</tr></thead><tbody>"
+        )
         for g in gens:
-            parts.append("<tr>" + f"<td>{e(_prompt_text(g['prompt']))}</td><td>{e(_clip(g['reference'], ctx['clip']))}</td>"
-                         + "".join(f"<td>{e(_clip(g['outputs'].get(n, '–'), ctx['clip']))}</td>" for n in names) + "</tr>")
+            parts.append(
+                "<tr>"
+                + f"<td>{e(_prompt_text(g['prompt']))}</td><td>{e(_clip(g['reference'], ctx['clip']))}</td>"
+                + "".join(f"<td>{e(_clip(g['outputs'].get(n, '–'), ctx['clip']))}</td>" for n in names)
+                + "</tr>"
+            )
         parts.append("</tbody></table>")
     else:
         parts.append("<p class='muted'>No generations found.</p>")
     parts.append("<h2>Provenance</h2>")
-    for label, obj in (("Data counts", ctx["counts"]), ("Hardware", ctx["manifest"].get("hardware")),
-                       ("Versions", ctx["manifest"].get("versions")), ("Stages", ctx["manifest"].get("stages")),
-                       ("Configuration", ctx["manifest"].get("config"))):
-        parts.append(f"<details{' open' if label == 'Data counts' else ''}><summary>{e(label)}</summary>"
-                     f"<pre>{e(json.dumps(obj, indent=2, ensure_ascii=False, default=str))}</pre></details>")
+    for label, obj in (
+        ("Data counts", ctx["counts"]),
+        ("Hardware", ctx["manifest"].get("hardware")),
+        ("Versions", ctx["manifest"].get("versions")),
+        ("Stages", ctx["manifest"].get("stages")),
+        ("Configuration", ctx["manifest"].get("config")),
+    ):
+        parts.append(
+            f"<details{' open' if label == 'Data counts' else ''}><summary>{e(label)}</summary>"
+            f"<pre>{e(json.dumps(obj, indent=2, ensure_ascii=False, default=str))}</pre></details>"
+        )
     parts.append(f"<p class='muted'>git commit: {e(str(ctx['manifest'].get('git_commit')))}</p></body></html>")
     return "\n".join(parts)
 
@@ -439,10 +533,22 @@ def _training_cells(rows: list[dict[str, Any]]) -> list[list[str]]:
     def num(v: Any, fmt: str) -> str:
         return "–" if v is None else format(v, fmt)
 
-    return [[str(r["variant"]), str(r.get("method") or "–"), num(r.get("steps"), ","), num(r.get("epochs"), ".2f"),
-             num(r.get("tokens"), ","), num(r.get("trainable_params"), ","), num(r.get("seconds"), ".1f"),
-             num(r.get("final_train_loss"), ".4f"), num(r.get("best_eval_loss"), ".4f"),
-             "yes" if r.get("stopped_early") else "no", num(r.get("resumed_at_step"), "d")] for r in rows]
+    return [
+        [
+            str(r["variant"]),
+            str(r.get("method") or "–"),
+            num(r.get("steps"), ","),
+            num(r.get("epochs"), ".2f"),
+            num(r.get("tokens"), ","),
+            num(r.get("trainable_params"), ","),
+            num(r.get("seconds"), ".1f"),
+            num(r.get("final_train_loss"), ".4f"),
+            num(r.get("best_eval_loss"), ".4f"),
+            "yes" if r.get("stopped_early") else "no",
+            num(r.get("resumed_at_step"), "d"),
+        ]
+        for r in rows
+    ]
 
 
 def _clip(text: str, limit: int = 1200) -> str:
@@ -467,29 +573,60 @@ def render_markdown(title: str, ctx: dict[str, Any]) -> str:
         lines.append("No metrics found.")
     lines += ["", "## Training", ""]
     if ctx["training"]:
-        heads = ["Variant", "Method", "Steps", "Epochs", "Tokens seen", "Trainable params", "Seconds",
-                 "Final train loss", "Best eval loss", "Early stop", "Resumed at step"]
+        heads = [
+            "Variant",
+            "Method",
+            "Steps",
+            "Epochs",
+            "Tokens seen",
+            "Trainable params",
+            "Seconds",
+            "Final train loss",
+            "Best eval loss",
+            "Early stop",
+            "Resumed at step",
+        ]
         lines += ["| " + " | ".join(heads) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * (len(heads) - 2)) + "|"]
         lines += ["| " + " | ".join(row) + " |" for row in _training_cells(ctx["training"])]
         diffs = settings_differences(ctx["training"])
-        lines += ["", ("Training settings differ between variants: " + "; ".join(
-            f"`{k}`: {json.dumps(v, default=str)}" for k, v in diffs.items())) if diffs else
-            f"All {len(ctx['training'])} variants were trained with identical settings; only the model differs."]
+        lines += [
+            "",
+            (
+                "Training settings differ between variants: "
+                + "; ".join(f"`{k}`: {json.dumps(v, default=str)}" for k, v in diffs.items())
+            )
+            if diffs
+            else f"All {len(ctx['training'])} variants were trained with identical settings; only the model differs.",
+        ]
     else:
         lines.append("No training results found.")
-    lines += ["", "## Training and eval loss", "", "![loss curves](plots/loss.png)" if ctx.get("loss_png") else "No loss curves found.",
-              "", "## Layer importance", "",
-              "![layer importance](plots/importance.png)" if ctx.get("importance_png") else "No layer importance found.", "",
-              "## Generations", ""]
+    lines += [
+        "",
+        "## Training and eval loss",
+        "",
+        "![loss curves](plots/loss.png)" if ctx.get("loss_png") else "No loss curves found.",
+        "",
+        "## Layer importance",
+        "",
+        "![layer importance](plots/importance.png)" if ctx.get("importance_png") else "No layer importance found.",
+        "",
+        "## Generations",
+        "",
+    ]
     for g in ctx["generations"]:
         lines += [f"### Prompt {g['prompt_id']}", "", "```text", _prompt_text(g["prompt"]), "```", ""]
         for name, out in [("reference", g["reference"]), *g["outputs"].items()]:
             lines += [f"**{name}**:", "", "```text", _clip(out, ctx["clip"] // 2), "```", ""]
-    lines += ["## Provenance", "", f"- git commit: `{ctx['manifest'].get('git_commit')}`",
-              f"- hardware: `{json.dumps(ctx['manifest'].get('hardware'), default=str)}`",
-              f"- versions: `{json.dumps({k: v for k, v in (ctx['manifest'].get('versions') or {}).items() if v}, default=str)}`",
-              f"- data: `{json.dumps({k: v for k, v in ctx['counts'].items() if k != 'stats.json'}, default=str)}`",
-              "- configuration: see `run.json` (`config`).", ""]
+    lines += [
+        "## Provenance",
+        "",
+        f"- git commit: `{ctx['manifest'].get('git_commit')}`",
+        f"- hardware: `{json.dumps(ctx['manifest'].get('hardware'), default=str)}`",
+        f"- versions: `{json.dumps({k: v for k, v in (ctx['manifest'].get('versions') or {}).items() if v}, default=str)}`",
+        f"- data: `{json.dumps({k: v for k, v in ctx['counts'].items() if k != 'stats.json'}, default=str)}`",
+        "- configuration: see `run.json` (`config`).",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -529,10 +666,14 @@ def build_report(run_dir: str | Path, title: str | None = None) -> dict[str, Pat
     ctx = {
         "training": training,
         "run_name": (cfg.get("run") or {}).get("name") or run.path.name,
-        "generated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "manifest": manifest, "metrics": metrics, "banner": demo_banner(manifest, metrics),
-        "loss_png": loss_plot(curves, resumed), "importance_png": importance_png,
-        "generations": generations_by_prompt(run, names)[: int(rcfg.get("max_prompts", 8))], "counts": data_counts(run),
+        "generated": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "manifest": manifest,
+        "metrics": metrics,
+        "banner": demo_banner(manifest, metrics),
+        "loss_png": loss_plot(curves, resumed),
+        "importance_png": importance_png,
+        "generations": generations_by_prompt(run, names)[: int(rcfg.get("max_prompts", 8))],
+        "counts": data_counts(run),
         "clip": int(rcfg.get("clip_chars", 1200)),
     }
     out = run / "report"

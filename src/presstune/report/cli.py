@@ -1,8 +1,7 @@
 """CLI commands of the report stage."""
 
-
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -10,8 +9,12 @@ import typer
 def register(app: typer.Typer) -> None:
     @app.command("report")
     def report(
-        run: Annotated[Path, typer.Option("--run", help="Run directory (reads metrics/, checkpoints/, models/, run.json).")],
-        title: Annotated[Optional[str], typer.Option("--title", help="Page title (default: report.title from the config).")] = None,
+        run: Annotated[
+            Path, typer.Option("--run", help="Run directory (reads metrics/, checkpoints/, models/, run.json).")
+        ],
+        title: Annotated[
+            str | None, typer.Option("--title", help="Page title (default: report.title from the config).")
+        ] = None,
     ) -> None:
         """Write <run>/report/index.html (self-contained) and <run>/report/README.md."""
         from presstune.cli import fail

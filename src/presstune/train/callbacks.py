@@ -92,14 +92,29 @@ class RichProgressCallback(TrainerCallback):
         if not state.is_world_process_zero:
             return
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self.progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            TimeRemainingColumn(), TextColumn("{task.fields[info]}"), console=Console(stderr=True), transient=False,
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[info]}"),
+            console=Console(stderr=True),
+            transient=False,
         )
         self.progress.start()
-        self.task = self.progress.add_task(self.description, total=state.max_steps, completed=state.global_step, info="")
+        self.task = self.progress.add_task(
+            self.description, total=state.max_steps, completed=state.global_step, info=""
+        )
 
     def on_step_end(self, args, state, control, **kwargs):
         if self.progress is not None:
@@ -142,7 +157,7 @@ class SelectiveCheckpointCallback(TrainerCallback):
         if model is None or self.skip_layers <= 0:
             return
         layers = [m for m in model.modules() if isinstance(m, GradientCheckpointingLayer) and m.gradient_checkpointing]
-        for layer in layers[len(layers) - min(self.skip_layers, len(layers)):]:
+        for layer in layers[len(layers) - min(self.skip_layers, len(layers)) :]:
             layer.gradient_checkpointing = False
         self.skipped = min(self.skip_layers, len(layers))
 

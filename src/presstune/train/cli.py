@@ -1,8 +1,7 @@
 """CLI commands of the train stage: ``presstune train`` and ``presstune train-diff``."""
 
-
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -13,8 +12,13 @@ def register(app: typer.Typer) -> None:
     @app.command("train")
     def train(
         config: ConfigOpt = None,
-        run: Annotated[Optional[Path], typer.Option("--run", help="Run directory (default: run.root/run.name).")] = None,
-        variant: Annotated[Optional[list[str]], typer.Option("--variant", help="Variant name(s) to train (default: all in the config).")] = None,
+        run: Annotated[
+            Path | None, typer.Option("--run", help="Run directory (default: run.root/run.name).")
+        ] = None,
+        variant: Annotated[
+            list[str] | None,
+            typer.Option("--variant", help="Variant name(s) to train (default: all in the config)."),
+        ] = None,
         resume: Annotated[bool, typer.Option("--resume", help="Continue from the newest checkpoint exactly.")] = False,
         set_: SetOpt = None,
     ) -> None:
@@ -48,8 +52,9 @@ def register(app: typer.Typer) -> None:
                 if is_main:
                     with run_dir.stage(f"train:{spec.name}", method=cfg.train.method) as details:
                         result = train_variant(cfg, spec, run_dir.path, resume=resume)
-                        details.update(best_eval_loss=result.best_eval_loss, global_step=result.global_step,
-                                       skipped=result.skipped)
+                        details.update(
+                            best_eval_loss=result.best_eval_loss, global_step=result.global_step, skipped=result.skipped
+                        )
                 else:
                     result = train_variant(cfg, spec, run_dir.path, resume=resume)
             except (TrainError, TrainSetupError) as exc:

@@ -31,7 +31,10 @@ def _kd_chunk(student: torch.Tensor, teacher: torch.Tensor, labels: torch.Tensor
 
 
 def distillation_sums(
-    student_logits: torch.Tensor, teacher_logits: torch.Tensor, labels: torch.Tensor, temperature: float,
+    student_logits: torch.Tensor,
+    teacher_logits: torch.Tensor,
+    labels: torch.Tensor,
+    temperature: float,
     chunk_tokens: int = 1024,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """CE and KL sums over N selected positions (``[N, V]`` logits, ``[N]`` labels).
@@ -57,8 +60,15 @@ def distillation_sums(
 class DistillSFTTrainer(SFTTrainer):
     """SFTTrainer whose training loss adds a KL term towards a frozen teacher's distribution."""
 
-    def __init__(self, *args: Any, teacher: torch.nn.Module, alpha: float = 0.5, temperature: float = 2.0,
-                 chunk_tokens: int = 1024, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        teacher: torch.nn.Module,
+        alpha: float = 0.5,
+        temperature: float = 2.0,
+        chunk_tokens: int = 1024,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.teacher = teacher.to(self.args.device)
         self.teacher.eval()
@@ -70,8 +80,9 @@ class DistillSFTTrainer(SFTTrainer):
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if not model.training or return_outputs:
-            return super().compute_loss(model, inputs, return_outputs=return_outputs,
-                                        num_items_in_batch=num_items_in_batch)
+            return super().compute_loss(
+                model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch
+            )
         labels = inputs["labels"]
         forward = {k: v for k, v in inputs.items() if k != "labels"}
         # use_cache=False matters: with a cache object the packed (block-diagonal) mask is not built.

@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from presstune.models.config import VariantSpec
-from presstune.rundir import atomic_write_json, atomic_write_text
 from presstune.models.loading import releasing_memory
+from presstune.rundir import atomic_write_json, atomic_write_text
 from presstune.train.variant import TrainSetupError, resolve_precision
 
 RESULT_FILE = "train_result.json"
@@ -126,8 +126,11 @@ def build_sft_config(config: Any, output_dir: Path, has_eval: bool, is_chat: boo
     eval_kwargs: dict[str, Any] = {"eval_strategy": "no"}
     if has_eval:
         eval_kwargs = dict(
-            eval_strategy="steps", eval_steps=t.eval_steps, per_device_eval_batch_size=t.per_device_batch_size,
-            load_best_model_at_end=t.load_best_model_at_end, metric_for_best_model="eval_loss",
+            eval_strategy="steps",
+            eval_steps=t.eval_steps,
+            per_device_eval_batch_size=t.per_device_batch_size,
+            load_best_model_at_end=t.load_best_model_at_end,
+            metric_for_best_model="eval_loss",
             greater_is_better=False,
         )
     return SFTConfig(
@@ -228,8 +231,12 @@ def _peft_config(t: Any):
     from peft import LoraConfig
 
     return LoraConfig(
-        r=t.lora_r, lora_alpha=t.lora_alpha, lora_dropout=t.lora_dropout,
-        target_modules=list(t.lora_target_modules), bias="none", task_type="CAUSAL_LM",
+        r=t.lora_r,
+        lora_alpha=t.lora_alpha,
+        lora_dropout=t.lora_dropout,
+        target_modules=list(t.lora_target_modules),
+        bias="none",
+        task_type="CAUSAL_LM",
     )
 
 
@@ -251,13 +258,20 @@ def _unsloth_model(config: Any, spec: VariantSpec, run_dir: Path):
     if t.method == "full":
         raise TrainSetupError("train.backend=unsloth is wired for lora/qlora only; use backend: hf for full")
     model, tokenizer = FastLanguageModel.from_pretrained(
-        config.model.name_or_path, max_seq_length=t.max_seq_length, load_in_4bit=t.method == "qlora", dtype=None,
+        config.model.name_or_path,
+        max_seq_length=t.max_seq_length,
+        load_in_4bit=t.method == "qlora",
+        dtype=None,
     )
     importance_path = find_importance(run_dir)
     model, info = make_variant(model, spec, read_importance(importance_path) if importance_path else None)
     model = FastLanguageModel.get_peft_model(
-        model, r=t.lora_r, lora_alpha=t.lora_alpha, lora_dropout=t.lora_dropout,
-        target_modules=list(t.lora_target_modules), use_gradient_checkpointing="unsloth" if t.gradient_checkpointing else False,
+        model,
+        r=t.lora_r,
+        lora_alpha=t.lora_alpha,
+        lora_dropout=t.lora_dropout,
+        target_modules=list(t.lora_target_modules),
+        use_gradient_checkpointing="unsloth" if t.gradient_checkpointing else False,
         random_state=t.seed if t.seed is not None else config.run.seed,
     )
     return model, tokenizer, info
@@ -266,11 +280,20 @@ def _unsloth_model(config: Any, spec: VariantSpec, run_dir: Path):
 def _card(result: TrainResult, base_model: str) -> str:
     s = result.settings
     lines = [
-        "---", f"base_model: {base_model}", "library_name: " + ("peft" if result.method != "full" else "transformers"),
-        "tags: [presstune, sft]", "---", "",
-        f"# {result.variant} — {result.method} fine-tune of {base_model}", "",
+        "---",
+        f"base_model: {base_model}",
+        "library_name: " + ("peft" if result.method != "full" else "transformers"),
+        "tags: [presstune, sft]",
+        "---",
+        "",
+        f"# {result.variant} — {result.method} fine-tune of {base_model}",
+        "",
         f"- Variant: {result.variant_info.get('kind', '?')}, {result.variant_info.get('num_layers', '?')} layers"
-        + (f" (removed {result.variant_info.get('removed_layers')})" if result.variant_info.get("removed_layers") else ""),
+        + (
+            f" (removed {result.variant_info.get('removed_layers')})"
+            if result.variant_info.get("removed_layers")
+            else ""
+        ),
         f"- Steps: {result.global_step} ({result.epochs:.2f} epochs), tokens seen: {result.tokens_seen:,}",
         f"- Learning rate {s.get('learning_rate')}, {s.get('lr_scheduler')} schedule, warm-up {s.get('warmup_ratio')}, "
         f"effective batch {s.get('effective_batch_sequences')} sequences of <= {s.get('max_seq_length')} tokens",
@@ -331,7 +354,10 @@ def train_variant(
     from transformers import EarlyStoppingCallback, set_seed
 
     from presstune.train.callbacks import (
-        LossCurveCallback, RichProgressCallback, RunTensorBoardCallback, write_loss_curve,
+        LossCurveCallback,
+        RichProgressCallback,
+        RunTensorBoardCallback,
+        write_loss_curve,
     )
     from presstune.train.data import DatasetError, load_split, to_dataset
 
@@ -352,7 +378,9 @@ def train_variant(
     dataset_dir = run_dir / "dataset"
     try:
         train_split = load_split(dataset_dir / "train.jsonl")
-        eval_split = load_split(dataset_dir / "eval.jsonl", t.eval_max_rows) if (dataset_dir / "eval.jsonl").is_file() else None
+        eval_split = (
+            load_split(dataset_dir / "eval.jsonl", t.eval_max_rows) if (dataset_dir / "eval.jsonl").is_file() else None
+        )
     except DatasetError as exc:
         raise TrainError(str(exc)) from None
     if eval_split is not None and eval_split.format != train_split.format:
@@ -378,8 +406,12 @@ def train_variant(
         else:
             from presstune.models.surgery import num_layers
 
-            variant_info = {"variant": variant_spec.name, "kind": variant_spec.kind, "num_layers": num_layers(model),
-                            "note": "model given by the caller"}
+            variant_info = {
+                "variant": variant_spec.name,
+                "kind": variant_spec.kind,
+                "num_layers": num_layers(model),
+                "note": "model given by the caller",
+            }
         if tokenizer is None:
             from presstune.train.variant import load_tokenizer
 
@@ -406,8 +438,12 @@ def train_variant(
         from presstune.train.variant import build_teacher
 
         trainer_cls = DistillSFTTrainer
-        extra = dict(teacher=teacher if teacher is not None else build_teacher(config), alpha=t.distill.alpha,
-                     temperature=t.distill.temperature, chunk_tokens=t.distill.chunk_tokens)
+        extra = dict(
+            teacher=teacher if teacher is not None else build_teacher(config),
+            alpha=t.distill.alpha,
+            temperature=t.distill.temperature,
+            chunk_tokens=t.distill.chunk_tokens,
+        )
     else:
         from trl import SFTTrainer
 
@@ -426,9 +462,14 @@ def train_variant(
         os.environ.setdefault("WANDB_PROJECT", "presstune")
 
     trainer = trainer_cls(
-        model=model, args=args, train_dataset=to_dataset(train_split, t.enable_thinking),
+        model=model,
+        args=args,
+        train_dataset=to_dataset(train_split, t.enable_thinking),
         eval_dataset=to_dataset(eval_split, t.enable_thinking) if has_eval else None,
-        processing_class=tokenizer, peft_config=peft_config, callbacks=all_callbacks, **extra,
+        processing_class=tokenizer,
+        peft_config=peft_config,
+        callbacks=all_callbacks,
+        **extra,
     )
 
     resume_from = str(previous) if (resume and previous is not None) else None
@@ -465,14 +506,22 @@ def train_variant(
     stopped_early = state.max_steps > 0 and state.global_step < state.max_steps
     best_metric = state.best_metric
     result = TrainResult(
-        variant=variant_spec.name, method=t.method, output_dir=str(output_dir),
-        global_step=state.global_step, epochs=round(float(state.epoch or 0.0), 4),
+        variant=variant_spec.name,
+        method=t.method,
+        output_dir=str(output_dir),
+        global_step=state.global_step,
+        epochs=round(float(state.epoch or 0.0), 4),
         tokens_seen=int(state.num_input_tokens_seen or 0),
         train_seconds=round(float(train_output.metrics.get("train_runtime", seconds)), 3),
         final_train_loss=train_losses[-1] if train_losses else None,
         best_eval_loss=None if best_metric is None or not math.isfinite(best_metric) else float(best_metric),
-        best_checkpoint=state.best_model_checkpoint, stopped_early=stopped_early, resumed_from=resume_from,
-        trainable_params=trainable, total_params=total_params, settings=settings, variant_info=variant_info,
+        best_checkpoint=state.best_model_checkpoint,
+        stopped_early=stopped_early,
+        resumed_from=resume_from,
+        trainable_params=trainable,
+        total_params=total_params,
+        settings=settings,
+        variant_info=variant_info,
     )
     atomic_write_json(output_dir / "variant.json", variant_info)
     atomic_write_text(output_dir / "README.md", _card(result, config.model.name_or_path))

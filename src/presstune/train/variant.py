@@ -56,8 +56,11 @@ def training_device() -> str:
 def find_importance(run_dir: str | Path) -> Path | None:
     """The models stage's layer-importance file in a run directory, if any."""
     run_dir = Path(run_dir)
-    for candidate in (run_dir / "importance" / "importance.json", run_dir / "importance.json",
-                      run_dir / "models" / "importance.json"):
+    for candidate in (
+        run_dir / "importance" / "importance.json",
+        run_dir / "importance.json",
+        run_dir / "models" / "importance.json",
+    ):
         if candidate.is_file():
             return candidate
     return None
@@ -84,11 +87,16 @@ def load_base_for_training(config: Any, train_cfg: TrainConfig, *, quantize_4bit
         from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
         bnb = BitsAndBytesConfig(
-            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+            load_in_4bit=True,
+            bnb_4bit_quant_type="nf4",
+            bnb_4bit_use_double_quant=True,
             bnb_4bit_compute_dtype=torch.bfloat16 if precision != "fp16" else torch.float16,
         )
         return AutoModelForCausalLM.from_pretrained(
-            config.model.name_or_path, quantization_config=bnb, dtype=dtype, device_map={"": device},
+            config.model.name_or_path,
+            quantization_config=bnb,
+            dtype=dtype,
+            device_map={"": device},
             attn_implementation=train_cfg.attn_implementation,
         )
     from presstune.models.loading import load_base_model
