@@ -4,7 +4,7 @@ the candidates that pass the filters, newest first."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,13 +12,14 @@ from presstune.collect.client import Fetcher, FetchError
 from presstune.collect.config import CollectConfig
 from presstune.collect.parse import (
     ParseError,
+    SitemapEntry,
+    SitemapReader,
     article_id_from_url,
     date_key,
     language_matches,
     language_of,
     local_day,
     parse_listing,
-    parse_sitemap,
 )
 
 
@@ -66,14 +67,20 @@ class Discovery:
         return list(found.values())
 
     async def _read_sitemaps(self, urls: list[str], found: dict[str, Candidate]) -> None:
-        """Read sitemap indexes and sitemaps (each level fetched concurrently)."""
+        """Read sitemap indexes and sitemaps (each level fetched concurrently), within the
+        limits of depth, files, URLs and bytes; whatever a limit leaves unread is named."""
+        cfg = self.cfg
         seen: set[str] = set()
         duplicates = 0
-        wave = list(urls)
+        self._urls_left = cfg.max_sitemap_urls
+        wave = [(url, 0) for url in urls]
         while wave:
-            todo = []
-            for url in dict.fromkeys(wave):
+            todo: list[tuple[str, int]] = []
+            for url, depth in dict.fromkeys(wave):
                 if url in seen:
+                    continue
+                if len(seen) >= cfg.max_sitemap_files:
+                    self._limit(url, f"max_sitemap_files={cfg.max_sitemap_files} reached: not read")
                     continue
                 seen.add(url)
                 if not self.fetcher.guard.allows(url):
@@ -81,18 +88,29 @@ class Discovery:
                 elif not self.fetcher.allowed_by_robots(url):
                     self.skipped.append({"url": url, "kind": "sitemap", "reason": "disallowed by robots.txt"})
                 else:
-                    todo.append(url)
-            results = await asyncio.gather(*(self._one_sitemap(u) for u in todo))
+                    todo.append((url, depth))
+            results = await asyncio.gather(*(self._one_sitemap(url) for url, _ in todo))
             wave = []
-            for url, result in zip(todo, results):
+            for (url, depth), result in zip(todo, results):
                 if result is None:
                     continue
-                kind, entries = result
+                kind, entries, stopped = result
+                if stopped:
+                    self.info.setdefault("sitemaps_stopped_early", {})[url] = stopped
                 if kind == "index":
-                    include = self.cfg.sitemap_include
-                    wave += [e.loc for e in entries if not include or any(s in e.loc for s in include)]
+                    if depth >= cfg.max_sitemap_depth:
+                        self._limit(
+                            url, f"index deeper than max_sitemap_depth={cfg.max_sitemap_depth}: {len(entries)} not read"
+                        )
+                        continue
+                    include = cfg.sitemap_include
+                    wave += [(e.loc, depth + 1) for e in entries if not include or any(s in e.loc for s in include)]
                     continue
-                for entry in entries:  # in document order, so results do not depend on timing
+                if len(entries) > self._urls_left:  # in document order, so results do not depend on timing
+                    self._limit(url, f"max_sitemap_urls={cfg.max_sitemap_urls} reached: later entries not read")
+                    entries = entries[: self._urls_left]
+                self._urls_left -= len(entries)
+                for entry in entries:
                     article_id = article_id_from_url(entry.loc)
                     if not article_id:
                         self.skipped.append({"url": entry.loc, "kind": "sitemap-url", "reason": "no article id in URL"})
@@ -106,13 +124,54 @@ class Discovery:
         self.info["sitemaps_read"] = len(seen)
         self.info["sitemap_duplicates"] = duplicates
 
-    async def _one_sitemap(self, url: str) -> tuple[str, list[Any]] | None:
+    def _limit(self, url: str, reason: str) -> None:
+        self.skipped.append({"url": url, "kind": "sitemap", "reason": reason})
+
+    async def _one_sitemap(self, url: str) -> tuple[str, list[SitemapEntry], str | None] | None:
+        """(kind, entries, why reading stopped early or None); streamed, so a sitemap is read
+        only as far as needed."""
+        enough = self._enough_for_target()
+
+        async def consume(body: AsyncIterator[bytes]) -> tuple[str, list[SitemapEntry], str | None]:
+            reader = SitemapReader(self.cfg.max_sitemap_bytes)
+            entries: list[SitemapEntry] = []
+            budget = self._urls_left
+            async for piece in body:
+                entries += reader.feed(piece)
+                if reader.kind == "urlset" and len(entries) > budget:
+                    return reader.kind, entries, "max_sitemap_urls"
+                if reader.kind == "urlset" and enough is not None and enough(entries):
+                    return reader.kind, entries, "target met (sitemap_order: newest_first)"
+            entries += reader.close()
+            assert reader.kind is not None
+            return reader.kind, entries, None
+
         try:
-            got = await self.fetcher.get(url, ok_statuses=(200,))
-            return parse_sitemap(got.content)
+            got = await self.fetcher.get(url, ok_statuses=(200,), max_bytes=self.cfg.max_sitemap_bytes, consume=consume)
+            return got.result
         except (FetchError, ParseError) as exc:
             self.fail(None, url, "sitemap", exc)
+        except Exception as exc:  # anything else on one sitemap is that sitemap's failure
+            self.fail(None, url, "sitemap", ParseError(f"{type(exc).__name__}: {exc}"))
+        return None
+
+    def _enough_for_target(self) -> Callable[[list[SitemapEntry]], bool] | None:
+        """With ``sitemap_order: newest_first`` and a target: a test whether a sitemap's first
+        entries already hold ``target`` (+ a margin for pages dated out of range) selectable ones."""
+        if self.cfg.sitemap_order != "newest_first" or self.cfg.target is None:
             return None
+        wanted = self.cfg.target + 2 * self.cfg.concurrency_per_host
+        counted = [0, 0]  # entries looked at, selectable among them
+
+        def enough(entries: list[SitemapEntry]) -> bool:
+            for entry in entries[counted[0] :]:
+                article_id = article_id_from_url(entry.loc)
+                if article_id and self.select([Candidate(article_id, entry.loc, entry.lastmod)], record=False):
+                    counted[1] += 1
+            counted[0] = len(entries)
+            return counted[1] >= wanted
+
+        return enough
 
     async def _read_listing(self, base: str, found: dict[str, Candidate]) -> None:
         path = self.cfg.listing_path.strip("/")
@@ -120,12 +179,16 @@ class Discovery:
             url = f"{base}/{path}" + ("" if page == 1 else f"?page={page}")
             try:
                 got = await self.fetcher.get(url, ok_statuses=(200, 404))
+                if got.status == 404:
+                    break
+                html = got.content.decode("utf-8", "replace")
+                items = await asyncio.to_thread(parse_listing, html, got.url, self.cfg.selectors)  # off the loop
             except FetchError as exc:
                 self.fail(None, url, "listing", exc)
                 break
-            if got.status == 404:
+            except Exception as exc:  # anything else on one listing page is that page's failure
+                self.fail(None, url, "listing", ParseError(f"{type(exc).__name__}: {exc}"))
                 break
-            items = parse_listing(got.content.decode("utf-8", "replace"), got.url, self.cfg.selectors)
             new = [item for item in items if item.id not in found]
             if not new:
                 break

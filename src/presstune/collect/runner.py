@@ -160,10 +160,8 @@ class Collector:
             # fetched completely by a killed run (the cache is written atomically): parse it, do
             # not fetch it again
             meta = meta or {"url": c.url, "lastmod": c.lastmod, "fetched_at": None}
-            return "parsed", (
-                self._parse(cache.read_text(encoding="utf-8"), meta.get("final_url", c.url), c),
-                {**meta, "from_cache": True},
-            )
+            html = await asyncio.to_thread(cache.read_text, encoding="utf-8")
+            return "parsed", (await self._parse(html, meta.get("final_url", c.url), c), {**meta, "from_cache": True})
         headers: dict[str, str] = {}
         if old is not None:
             if old.etag:
@@ -185,7 +183,7 @@ class Collector:
         html = _decode(got.content, got.headers.get("content-type", ""))
         await self.store.save_page(c.id, meta, html if self.cfg.cache_html else None)
         try:
-            parsed = self._parse(html, got.url, c)
+            parsed = await self._parse(html, got.url, c)
         except ParseError as exc:
             parsed = await self._browser_fallback(c, exc)
             meta["fetched_with"] = "browser"
@@ -202,8 +200,9 @@ class Collector:
         mtime = _dt.datetime.fromtimestamp(cache.stat().st_mtime, _dt.UTC).isoformat()
         return date_key(c.lastmod) <= mtime
 
-    def _parse(self, html: str, url: str, c: Candidate) -> ParsedPage:
-        return parse_article(html, url, self.cfg.selectors, expected_id=c.id)
+    async def _parse(self, html: str, url: str, c: Candidate) -> ParsedPage:
+        """Parse on a worker thread: a slow page must not stall every download on the loop."""
+        return await asyncio.to_thread(parse_article, html, url, self.cfg.selectors, expected_id=c.id)
 
     async def _browser_fallback(self, c: Candidate, exc: ParseError) -> ParsedPage:
         if not self.cfg.browser_fallback:
@@ -213,12 +212,22 @@ class Collector:
         if not browser.available():
             raise ParseError(f"{exc.args[0]}; browser fallback unavailable (playwright not installed)") from None
         html = await browser.render(c.url, self.fetcher, self.cfg)
-        parsed = self._parse(html, c.url, c)
+        parsed = await self._parse(html, c.url, c)
         parsed.record.fetched_with = "browser"
         return parsed
 
     async def process(self, c: Candidate) -> str:
-        """Collect one article; returns 'collected' | 'unchanged' | 'excluded' | 'failed'."""
+        """Collect one article; returns 'collected' | 'unchanged' | 'excluded' | 'failed'.
+
+        Any exception on the article (RecursionError, MemoryError, a bug) becomes its named
+        failure in the report; the run goes on."""
+        try:
+            return await self._process(c)
+        except Exception as exc:
+            self._fail(c.id, c.url, "page", _unexpected(exc))
+            return "failed"
+
+    async def _process(self, c: Candidate) -> str:
         old = self.records.get(c.id)
         if old is not None and c.lastmod and old.lastmod == c.lastmod and self._complete(old):
             self.summary.unchanged += 1
@@ -318,14 +327,16 @@ class Collector:
         part = final.with_name(final.name + ".part")
         try:
             got = await self.fetcher.download(att.url, part, headers, max_bytes=self.cfg.max_pdf_bytes)
-        except FetchError as exc:
-            att.status = "failed"
-            att.error = exc.reason
-            self._fail(article_id, att.url, "attachment", exc)
-            return
-        except HostNotAllowed as exc:
-            att.status, att.error = "failed", str(exc)
-            self._fail(article_id, att.url, "attachment", FetchError(str(exc), retryable=False))
+        except Exception as exc:  # FetchError, an off-site link, or anything else: this file's failure
+            failure = (
+                exc
+                if isinstance(exc, FetchError)
+                else FetchError(str(exc), retryable=False)
+                if isinstance(exc, HostNotAllowed)
+                else _unexpected(exc)
+            )
+            att.status, att.error = "failed", failure.reason
+            self._fail(article_id, att.url, "attachment", failure)
             return
         if got.status == 304 and known:
             self._mark_ok(att, rel, known)
@@ -375,6 +386,9 @@ class Collector:
             except FetchError as exc:
                 self.summary.message = f"discovery failed: {exc.reason}"
                 candidates = []
+            except Exception as exc:  # the report is written whatever happened
+                self.summary.message = f"discovery failed: {_unexpected(exc).reason}"
+                candidates = []
             if self.cfg.target is not None and any(not (c.date or c.lastmod) for c in candidates):
                 candidates = await self._order_by_page_dates(candidates)
             self.summary.selected = (
@@ -395,7 +409,7 @@ class Collector:
         async def one(c: Candidate) -> None:
             try:
                 result = await self.fetch_page(c, self.records.get(c.id))
-            except (FetchError, ParseError, HostNotAllowed):
+            except Exception:
                 return  # fetched again (and reported) in the main pass if selected
             self._prefetched[c.id] = result
             if result[0] == "parsed":
@@ -437,7 +451,7 @@ class Collector:
                             self.progress.advance()
                         cond.notify_all()
 
-        n = max(1, self.cfg.concurrency_per_host * max(1, len(self.fetcher.guard.hosts)) * 2)
+        n = max(1, self.cfg.concurrency_per_host * max(1, len(self.fetcher.guard.origins)) * 2)
         await asyncio.gather(*(worker() for _ in range(n)))
 
     def _finish(self, seconds: float) -> None:
@@ -492,6 +506,11 @@ class Collector:
             "warnings": self.warnings,
         }
         self.store.write_report(report)
+
+
+def _unexpected(exc: Exception) -> FetchError:
+    """An exception no step anticipated, as a permanent named failure."""
+    return FetchError(f"{type(exc).__name__}: {str(exc)[:300]}", retryable=False)
 
 
 async def _bounded(fn: Any, items: list[Any], limit: int) -> None:
