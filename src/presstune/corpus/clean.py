@@ -67,7 +67,8 @@ HEADER_LINES = [
 
 #: Paragraphs that open a contact block (it runs on while paragraphs look like contacts).
 CONTACT_START = re.compile(
-    r"^(?:if you have any questions,?\s+please\s+contact|for (?:further|more) (?:information|questions),?\s+(?:please\s+)?contact|"
+    r"^(?:if you have any questions,?\s+please\s+contact|"
+    r"for (?:further|more) (?:information|questions),?\s+(?:please\s+)?contact|"
     r"media\s+contacts?\b|press\s+contacts?\b|contact\s+for\s+(?:the\s+)?(?:media|press)|contacts?\s*[.:]?$|"
     r"bitte\s+wenden\s+sie\s+sich\s+bei\s+rückfragen|bei\s+rückfragen\s+wenden\s+sie\s+sich|ihre?\s+ansprechpartner|"
     r"pressekontakt|kontakt\s*[.:]?$|published\s+by\b|business\s+and\s+finance\s+press|investor\s+relations\s*$)",

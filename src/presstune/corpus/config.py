@@ -1,6 +1,6 @@
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from presstune.schema import Strict
 
@@ -93,4 +93,16 @@ class CorpusConfig(Strict):
     #: Drop formatted rows longer than this many tokens (None = keep all; the trainer truncates).
     max_tokens: int | None = None
 
+    #: The format phase's steps in order (names from corpus/steps.py); None = the default list.
+    format_steps: list[str] | None = None
+
     llm: LLMConfig = Field(default_factory=LLMConfig)
+
+    @field_validator("format_steps")
+    @classmethod
+    def _known_steps(cls, names: list[str] | None) -> list[str] | None:
+        if names is not None:
+            from presstune.corpus.steps import build_steps
+
+            build_steps(names)  # raises ValueError naming the unknown step
+        return names

@@ -1,4 +1,4 @@
-"""Filters (language, length, exact and near duplicates), families and the leakage-free split.
+"""Duplicate detection, families and the leakage-free split (used by the steps in steps.py).
 
 A *family* is the union-find closure of (same 7-digit release number: EN/DE versions of one
 release) and (near-duplicate pairs from MinHash/LSH on word shingles: EN_US/EN_GB
@@ -83,67 +83,7 @@ def near_duplicate_pairs(
     return sorted(pairs)
 
 
-def filter_documents(
-    docs: list[dict[str, Any]], cfg
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
-    """Apply the filters; returns (kept, dropped with 'reason', info with families and pairs)."""
-    kept: list[dict[str, Any]] = []
-    dropped: list[dict[str, Any]] = []
-    allowed = {lang.split("_")[0].lower() for lang in cfg.languages}
-    for doc in docs:
-        detected = detect_language(doc["body"]) if doc["body"].strip() else "?"
-        doc["detected_language"] = detected
-        if len(doc["body"]) < cfg.min_chars:
-            dropped.append({**doc, "reason": "too_short", "detail": f"{len(doc['body'])} < {cfg.min_chars} chars"})
-        elif detected not in allowed:
-            dropped.append({**doc, "reason": "language", "detail": f"detected {detected}, allowed {sorted(allowed)}"})
-        else:
-            kept.append(doc)
-    # Exact duplicates (normalised text): keep the first in a stable preference order.
-    kept.sort(key=_preference)
-    seen: dict[str, str] = {}
-    unique = []
-    uf = UnionFind()
-    for doc in kept:
-        h = normalized_hash(doc["body"])
-        if h in seen:
-            uf.union(doc["id"], seen[h])
-            dropped.append({**doc, "reason": "exact_duplicate", "detail": f"of {seen[h]}"})
-            continue
-        seen[h] = doc["id"]
-        unique.append(doc)
-    pairs = near_duplicate_pairs(unique, cfg.near_dup_threshold, cfg.shingle_size, cfg.minhash_perm)
-    by_number: dict[str, list[str]] = defaultdict(list)
-    for doc in unique:
-        uf.find(doc["id"])
-        num = release_number(doc["id"])
-        if num:
-            by_number[num].append(doc["id"])
-    for ids in by_number.values():
-        for other in ids[1:]:
-            uf.union(ids[0], other)
-    near = UnionFind()
-    for a, b, _ in pairs:
-        uf.union(a, b)
-        near.union(a, b)
-    final = unique
-    if cfg.drop_near_duplicates:
-        final = []
-        keeper: dict[str, str] = {}
-        for doc in unique:  # preference order: the first of each near-duplicate cluster stays
-            root = near.find(doc["id"])
-            if root in keeper:
-                dropped.append({**doc, "reason": "near_duplicate", "detail": f"of {keeper[root]}"})
-                continue
-            keeper[root] = doc["id"]
-            final.append(doc)
-    for doc in final:
-        doc["family"] = uf.find(doc["id"])
-    info = {"near_duplicate_pairs": pairs}
-    return final, dropped, info
-
-
-def _preference(doc: dict[str, Any]) -> tuple:
+def preference(doc: dict[str, Any]) -> tuple:
     # Originals (plain EN/DE ids) before regional republications, then older first (the first
     # publication), then the id: deterministic.
     regional = "_" in doc["id"]

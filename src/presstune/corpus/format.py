@@ -1,4 +1,4 @@
-"""Rows in the styles of notes/DATASET.md (instruct / article / qa), token lengths, the card.
+"""Rows in the three styles (instruct, article, qa), token lengths, the dataset card.
 
 Chat rows are stored as messages (prompt/completion), which TRL's SFTTrainer renders through
 the tokenizer's own chat template; token lengths here are measured the same way, never with
@@ -192,7 +192,8 @@ def card(stats: dict[str, Any]) -> str:
     for split in ("train", "eval"):
         t = s["tokens"][split]
         lines.append(
-            f"| {split} | {s['documents'][split]} | {s['rows'][split]} | {sum(t)} | {_pct(t, 0.5)} | {_pct(t, 0.9)} | {max(t) if t else 0} |"
+            f"| {split} | {s['documents'][split]} | {s['rows'][split]} | {sum(t)} | "
+            f"{_pct(t, 0.5)} | {_pct(t, 0.9)} | {max(t) if t else 0} |"
         )
     lines += [
         "",
@@ -224,7 +225,8 @@ def card(stats: dict[str, Any]) -> str:
         "",
         "## Files",
         "",
-        "- `train.jsonl`, `eval.jsonl`: rows for TRL's SFTTrainer (prompt/completion messages, or text) + flat metadata.",
+        "- `train.jsonl`, `eval.jsonl`: rows for TRL's SFTTrainer (prompt/completion messages, or text)"
+        " + flat metadata.",
         "- `documents.jsonl`: one row per kept document with its cleaned body and split.",
         "- `stats.json`: these numbers; `lengths.png`: token-length histogram.",
         "",
