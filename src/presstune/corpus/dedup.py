@@ -111,3 +111,78 @@ def split_documents(docs: list[dict[str, Any]], train_ratio: float, method: str,
         for doc in families[fam]:
             out[doc["id"]] = side
     return out
+
+
+_UPDATE_MARK = re.compile(r"^\s*(?:update[ds]?|aktualisiert)\s*:\s*|\s*\((?:updated?|aktualisiert)\)", re.I)
+
+
+def normalized_headline(title: str) -> str:
+    """Case, punctuation, diacritics, quote styles and "Update:"/"(updated)" marks removed."""
+    import unicodedata
+
+    text = _UPDATE_MARK.sub(" ", title or "")
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch))
+    return " ".join(_WORD.findall(text))
+
+
+def _day(doc: dict[str, Any]) -> float | None:
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(str(doc.get("date"))).timestamp() / 86400
+    except ValueError:
+        return None
+
+
+def _headlines_match(a: str, b: str, similarity: float) -> float | None:
+    from rapidfuzz import fuzz
+
+    if not a or not b:
+        return None
+    score = 1.0 if a == b else fuzz.ratio(a, b) / 100
+    return score if score >= similarity else None
+
+
+def headline_pairs(docs: list[dict[str, Any]], window_days: float, similarity: float) -> list[tuple[str, str, float]]:
+    """(id_a, id_b, headline similarity) for documents dated within ``window_days`` of each other
+    whose normalised headlines match; documents without a date are not paired."""
+    dated = sorted(
+        (day, normalized_headline(d.get("title") or ""), d["id"]) for d in docs if (day := _day(d)) is not None
+    )
+    pairs = []
+    for i, (day, head, doc_id) in enumerate(dated):
+        for day_b, head_b, other in dated[i + 1 :]:
+            if day_b - day > window_days:
+                break
+            score = _headlines_match(head, head_b, similarity)
+            if score is not None:
+                pairs.append((min(doc_id, other), max(doc_id, other), round(score, 3)))
+    return sorted(pairs)
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def cross_split_pairs(
+    train: list[dict[str, Any]],
+    eval_docs: list[dict[str, Any]],
+    window_days: float,
+    similarity: float,
+    min_jaccard: float,
+    k: int,
+) -> list[dict[str, Any]]:
+    """Every train x eval pair tested directly, without the family builder's pairs or MinHash:
+    headlines matching within the window, or exact word-shingle Jaccard >= ``min_jaccard``.
+    Found pairs: {"train", "eval", "headline", "jaccard"}."""
+    train_sh = [(d, shingles(d["body"], k), normalized_headline(d.get("title") or ""), _day(d)) for d in train]
+    found = []
+    for e in eval_docs:
+        e_sh, e_head, e_day = shingles(e["body"], k), normalized_headline(e.get("title") or ""), _day(e)
+        for d, d_sh, d_head, d_day in train_sh:
+            near_in_time = e_day is not None and d_day is not None and abs(e_day - d_day) <= window_days
+            head = _headlines_match(e_head, d_head, similarity) if near_in_time else None
+            jac = jaccard(e_sh, d_sh)
+            if head is not None or jac >= min_jaccard:
+                found.append({"train": d["id"], "eval": e["id"], "headline": head, "jaccard": round(jac, 3)})
+    return found

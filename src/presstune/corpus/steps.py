@@ -20,8 +20,9 @@ Filter interface
 
 Rows
     ``format_rows`` attaches the training rows of a document as ``doc["rows"]``; row steps
-    after it (augmentation, scrubbing, token counting) edit that list. ``write_dataset``
-    writes the rows and documents.
+    after it edit that list: augmentation (generated rows) goes right after it, then
+    ``scrub_pii`` (every row's text, right before writing), ``measure_tokens`` and
+    ``write_dataset`` (the rows and documents).
 
 Adding a step: write the class (a ``name`` and ``run`` or ``keep``) and add it to
 :data:`STEP_TYPES` and, if it runs by default, to :data:`DEFAULT_STEPS` at its place.
@@ -107,8 +108,12 @@ class LengthFilter(Filter):
     name = "length_filter"
 
     def keep(self, doc: Doc, ctx: Context) -> Verdict:
-        n, low = len(doc["body"]), ctx.cfg.min_chars
-        return KEEP if n >= low else Verdict(False, "too_short", f"{n} < {low} chars")
+        n, low, high = len(doc["body"]), ctx.cfg.min_chars, ctx.cfg.max_chars
+        if n < low:
+            return Verdict(False, "too_short", f"{n} < {low} chars")
+        if high and n > high:
+            return Verdict(False, "too_long", f"{n} > {high} chars (corpus.max_chars)")
+        return KEEP
 
 
 class LanguageFilter(Filter):
@@ -194,6 +199,30 @@ class NearDedup(Step):
             yield doc
 
 
+class HeadlineLinks(Step):
+    """Links documents whose normalised headlines match within ``corpus.headline_window_days``:
+    regional republications get new release numbers and edited bodies (below the MinHash
+    threshold) but keep the headline."""
+
+    name = "headline_links"
+
+    def run(self, docs: Iterable[Doc], ctx: Context) -> Iterator[Doc]:
+        from presstune.corpus.dedup import headline_pairs
+
+        cfg = ctx.cfg
+        docs = list(docs)
+        from presstune.corpus.dedup import UnionFind
+
+        pairs = headline_pairs(docs, cfg.headline_window_days, cfg.headline_similarity)
+        before = UnionFind()  # the families the earlier links make: which pairs join two of them
+        for a, b in ctx.links:
+            before.union(a, b)
+        ctx.stats["headline_pairs"] = pairs
+        ctx.stats["families_joined_by_headline"] = sum(1 for a, b, _ in pairs if before.find(a) != before.find(b))
+        ctx.links += [(a, b) for a, b, _ in pairs]
+        yield from docs
+
+
 class Families(Step):
     """``family``: the union-find closure of every link recorded so far (its smallest id);
     ``family_id``: that id's release number."""
@@ -230,15 +259,25 @@ class Split(Step):
 
 
 class LeakCheck(Step):
-    """Near-duplicate pairs whose two documents landed on different sides of the split."""
+    """Independent of how families were built: every train x eval pair is re-tested directly
+    (headlines within the window, exact word-shingle Jaccard of the bodies); pairs found are
+    listed in stats.json and counted in the card."""
 
     name = "leak_check"
 
     def run(self, docs: Iterable[Doc], ctx: Context) -> Iterator[Doc]:
+        from presstune.corpus.dedup import cross_split_pairs
+
+        cfg = ctx.cfg
         docs = list(docs)
-        side = {d["id"]: d["split"] for d in docs}
-        pairs = ctx.stats.get("near_duplicate_pairs", [])
-        ctx.stats["leaks"] = [(a, b) for a, b, _ in pairs if a in side and b in side and side[a] != side[b]]
+        ctx.stats["leaks"] = cross_split_pairs(
+            [d for d in docs if d["split"] == "train"],
+            [d for d in docs if d["split"] == "eval"],
+            cfg.headline_window_days,
+            cfg.headline_similarity,
+            cfg.leak_jaccard,
+            cfg.shingle_size,
+        )
         yield from docs
 
 
@@ -290,6 +329,39 @@ class MeasureTokens(Step):
         ctx.stats["rows_over_max_tokens"] = too_long
 
 
+class ScrubPii(Step):
+    """Phone numbers and e-mail addresses out of every row and document text (a last line of
+    defence behind the contact-block rules: personal contact data must never be trained on)."""
+
+    name = "scrub_pii"
+
+    def run(self, docs: Iterable[Doc], ctx: Context) -> Iterator[Doc]:
+        from presstune.corpus.pii import scrub
+
+        counts: Counter = ctx.stats.setdefault("pii_scrubbed", Counter())
+        enabled = ctx.cfg.scrub_pii
+        for doc in docs:
+            if enabled:
+                for key in ("title", "teaser", "body"):
+                    if doc.get(key):
+                        doc[key], found = scrub(doc[key])
+                        counts.update(found)
+                for row in doc["rows"]:
+                    _scrub_row(row, counts)
+            yield doc
+
+
+def _scrub_row(row: dict[str, Any], counts: Counter) -> None:
+    from presstune.corpus.pii import scrub
+
+    if "text" in row:
+        row["text"], found = scrub(row["text"])
+        counts.update(found)
+    for message in row.get("prompt", []) + row.get("completion", []):
+        message["content"], found = scrub(message["content"])
+        counts.update(found)
+
+
 class WriteDataset(Step):
     """``train.jsonl``, ``eval.jsonl`` (the rows) and ``documents.jsonl`` (one per document)."""
 
@@ -318,6 +390,7 @@ def _document_record(d: Doc) -> dict[str, Any]:
         "split": d["split"],
         "source": d["source"],
         "chars": len(d["body"]),
+        "teaser": d.get("teaser", ""),
         "body": d["body"],
     }
 
@@ -331,11 +404,13 @@ STEP_TYPES: dict[str, type[Step]] = {
         LanguageFilter,
         ExactDedup,
         ReleaseNumberLinks,
+        HeadlineLinks,
         NearDedup,
         Families,
         Split,
         LeakCheck,
         FormatRows,
+        ScrubPii,
         MeasureTokens,
         WriteDataset,
     )
@@ -348,10 +423,12 @@ DEFAULT_STEPS: tuple[str, ...] = (
     "exact_dedup",
     "release_links",
     "near_dedup",
+    "headline_links",
     "families",
     "split",
     "leak_check",
     "format_rows",
+    "scrub_pii",
     "measure_tokens",
     "write_dataset",
 )
