@@ -475,7 +475,7 @@ def evaluate_variant(
     if tokenizer is None:
         raise EvaluateError("a tokenizer is required with an in-memory model")
     torch.manual_seed(eval_cfg.seed)
-    data = load_eval_data(run, eval_cfg.max_documents)
+    data = load_eval_data(run, eval_cfg.max_eval_items)
     system_prompt = getattr(getattr(config, "corpus", None), "system_prompt", None) or DEFAULT_SYSTEM_PROMPT
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     eot = end_of_turn_id(tokenizer)
@@ -642,7 +642,8 @@ def evaluate_variant(
         metrics["se_low_temperature_accuracy"] = {
             "value": float(np.mean(correct)),
             "questions": n,
-            "definition": f"share of low-temperature (T={eval_cfg.se_low_temperature}) answers containing the gold answer",
+            "definition": f"share of low-temperature (T={eval_cfg.se_low_temperature}) answers"
+            " containing the gold answer",
         }
         auroc = _auroc(ses, [not c for c in correct])
         metrics["se_auroc"] = {
