@@ -363,3 +363,45 @@ def test_qa_sets_split_by_recorded_split(tmp_path, tiny_tokenizer, tiny_qwen3):
     # a question chosen from all items is also chosen from any subset holding it (hash rank)
     assert {it.qid for it in picked if it in items[:25]} <= {it.qid for it in subsample(items[:25], 10, 0)}
     assert subsample(items, None) == items and subsample(items, 0) == []
+
+
+def test_adapter_of_a_reduced_variant_is_not_merged_onto_the_full_base(tmp_path, tiny_tokenizer, tiny_qwen3):
+    """variants/<v> missing: the adapter's recorded base is used only when no layer was removed and
+    the layer counts agree; otherwise one clear error (PEFT alone would merge 3 layers onto 4)."""
+    from peft import LoraConfig, get_peft_model
+
+    from presstune.config import validate
+    from presstune.evaluate.runner import EvaluateError, resolve_variant
+
+    base_dir = tmp_path / "base"
+    tiny_qwen3(seed=0, num_hidden_layers=4).save_pretrained(base_dir)
+
+    def adapter(name: str, layers: int) -> Path:
+        model = get_peft_model(tiny_qwen3(seed=1, num_hidden_layers=layers), LoraConfig(r=2, target_modules=["q_proj"]))
+        model.peft_config["default"].base_model_name_or_path = str(base_dir)
+        model.save_pretrained(tmp_path / "checkpoints" / name)
+        return tmp_path / "checkpoints" / name
+
+    cfg = validate(
+        {
+            "model": {"name_or_path": str(base_dir)},
+            "variants": [
+                {"name": "original", "kind": "original"},
+                {"name": "pruned", "kind": "pruned", "keep_layers": 3},
+                {"name": "odd", "kind": "original"},
+            ],
+        }
+    )
+    adapter("original", 4)
+    assert resolve_variant(tmp_path, "original", cfg)["model"] == str(base_dir)  # same layers: fine
+    pruned = adapter("pruned", 3)
+    with pytest.raises(EvaluateError, match=r"'pruned'.*reduced model.*variants/pruned is missing"):
+        resolve_variant(tmp_path, "pruned", cfg)
+    # the run's variant.json says so even without the config
+    (pruned / "variant.json").write_text(json.dumps({"removed_layers": [2], "num_layers": 3}))
+    with pytest.raises(EvaluateError, match=r"removed layers \[2\]"):
+        resolve_variant(tmp_path, "pruned", None)
+    # nothing says layers were removed, but the adapter holds 3 layers and the base has 4
+    adapter("odd", 3)
+    with pytest.raises(EvaluateError, match="trained on 3 layers, its base .* has 4"):
+        resolve_variant(tmp_path, "odd", cfg)
