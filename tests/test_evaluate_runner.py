@@ -261,8 +261,12 @@ def test_evaluate_variant_writes_metrics(tmp_path, tiny_tokenizer, tiny_qwen3, n
     # cost
     assert m["parameters"]["value"] == sum(p.numel() for p in model.parameters())
     assert m["layers"]["value"] == 3
-    assert m["checkpoint_bytes"]["adapter_bytes"] > 0
-    assert m["checkpoint_bytes"]["value"] > m["checkpoint_bytes"]["adapter_bytes"]
+    assert m["disk_bytes"]["adapter_bytes"] > 0
+    assert m["disk_bytes"]["value"] > m["disk_bytes"]["adapter_bytes"]
+    # in memory: float32 parameters of the merged model, a different quantity from the files
+    assert m["memory_bytes"]["value"] == 4 * m["parameters"]["value"]
+    assert "checkpoint_bytes" not in m  # the old key mixed both
+    assert m["decode_tokens_per_s"]["decode_steps"] == cfg.evaluate.speed_new_tokens - 1
     assert m["prefill_tokens_per_s"]["value"] > 0 and m["decode_tokens_per_s"]["value"] > 0
     assert m["peak_memory"]["peak_bytes"] > 0
     for key, metric in m.items():

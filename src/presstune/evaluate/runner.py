@@ -562,21 +562,19 @@ def evaluate_variant(
         if source.get("model") and Path(str(source["model"])).is_dir() and not source.get("random_init")
         else None
     )
+    # Two sizes, never mixed in one key: what the checkpoint takes on disk (only for a model in
+    # a local folder) and what the loaded parameters take in memory (always).
     adapter_bytes = weights_bytes(source.get("adapter"))
     if model_dir is not None:
-        metrics["checkpoint_bytes"] = {
+        metrics["disk_bytes"] = {
             "value": weights_bytes(model_dir) + adapter_bytes,
             "adapter_bytes": adapter_bytes,
-            "definition": "weight files on disk: model folder + adapter",
+            "definition": "weight files on disk: model folder + adapter (the adapter is merged for evaluation)",
         }
-    else:
-        param_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
-        metrics["checkpoint_bytes"] = {
-            "value": int(param_bytes),
-            "adapter_bytes": adapter_bytes,
-            "estimated": True,
-            "definition": "parameter bytes in memory (model not in a local folder)",
-        }
+    metrics["memory_bytes"] = {
+        "value": int(sum(p.numel() * p.element_size() for p in model.parameters())),
+        "definition": "bytes of the loaded model's parameters in memory (adapters merged, evaluation dtype)",
+    }
     vocab = min(int(model.config.vocab_size), len(tokenizer))
     speed = measure_speed(
         model,
