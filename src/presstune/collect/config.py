@@ -41,7 +41,7 @@ class CollectConfig(Strict):
     language: str = "en"
     include_variants: bool = False
     #: Collect only the newest N articles (after filters); None = all.
-    target: int | None = None
+    target: int | None = Field(None, ge=1)
     #: Inclusive date range, ISO dates (YYYY-MM-DD).
     date_from: str | None = None
     date_to: str | None = None
@@ -57,8 +57,9 @@ class CollectConfig(Strict):
     concurrency_per_host: int = Field(4, ge=1, le=64)
     #: Minimum seconds between two request starts on one host (robots Crawl-delay raises it).
     min_delay: float = Field(0.25, ge=0)
-    #: Ignore a Crawl-delay above this (seconds); the run would otherwise take days.
-    max_crawl_delay: float = 10.0
+    #: Cap a robots Crawl-delay at this (seconds); the run would otherwise take days. 0
+    #: caps every Crawl-delay at 0 (local replica tests); min_delay still applies.
+    max_crawl_delay: float = Field(10.0, ge=0)
     respect_robots: bool = True
     timeout: float = Field(30.0, gt=0)
     max_retries: int = Field(5, ge=0)
@@ -66,14 +67,14 @@ class CollectConfig(Strict):
     backoff_base: float = Field(0.5, ge=0)
     backoff_max: float = Field(30.0, ge=0)
     #: Longest Retry-After honoured; longer = the item fails (to be retried by a re-run).
-    max_retry_after: float = 120.0
+    max_retry_after: float = Field(120.0, gt=0)
     user_agent: str = "presstune/{version} (+https://github.com/presstune/presstune; research crawler)"
     #: Sent as Accept-Language when not empty. Off by default: the portal then writes dates as
     #: "Fri Dec 05 08:34:40 CET 2025" (with time and zone) instead of "05.12.2025".
     accept_language: str = ""
     #: Retry-After pauses the whole host ("host", polite) or only the request that got it.
     retry_after_scope: Literal["host", "request"] = "host"
-    max_pdf_bytes: int = 50 * 1024 * 1024
+    max_pdf_bytes: int = Field(50 * 1024 * 1024, gt=0)
     download_pdfs: bool = True
     #: Keep raw article HTML under html/<ID>.html (also lets a resumed run skip the refetch).
     cache_html: bool = True

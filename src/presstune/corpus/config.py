@@ -47,7 +47,7 @@ class CorpusConfig(Strict):
     train_ratio: float = Field(0.9, gt=0, lt=1)
     split: Literal["family", "date"] = "family"
     languages: list[str] = ["en"]
-    min_chars: int = 200
+    min_chars: int = Field(200, ge=1)
     #: Seed of the family split (deterministic given the same documents).
     seed: int = 0
 
