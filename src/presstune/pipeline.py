@@ -363,13 +363,15 @@ def register(app: typer.Typer) -> None:
         set_: SetOpt = None,
         from_stage: Annotated[str | None, typer.Option("--from", help=f"First stage: {', '.join(STAGES)}.")] = None,
         until_stage: Annotated[str | None, typer.Option("--until", help="Last stage.")] = None,
-        run_dir: Annotated[
-            Path | None, typer.Option("--run", help="Run directory (default runs/<run.name>).")
-        ] = None,
+        run_dir: Annotated[Path | None, typer.Option("--run", help="Run directory (default runs/<run.name>).")] = None,
     ) -> None:
         """Run the whole pipeline (or --from/--until a part) in one run directory; re-running resumes."""
         if config is None:
             fail("--config is required, e.g. presstune run --config configs/qwen3-8b.yaml")
+        try:
+            select_stages(from_stage, until_stage)  # a usage error: before anything is loaded or run
+        except PipelineError as exc:
+            fail(str(exc), code=2)
         cfg = load_cli_config(config, set_)
         files = [str(p) for p in load_raw(config)[1]]
         try:

@@ -43,7 +43,7 @@ class CollectConfig(Strict):
     language: str = "en"
     include_variants: bool = False
     #: Collect only the newest N articles (after filters); None = all.
-    target: int | None = None
+    target: int | None = Field(None, ge=1)
     #: Inclusive date range, ISO dates (YYYY-MM-DD).
     date_from: str | None = None
     date_to: str | None = None
@@ -71,8 +71,9 @@ class CollectConfig(Strict):
     concurrency_per_host: int = Field(4, ge=1, le=64)
     #: Minimum seconds between two request starts on one host (robots Crawl-delay raises it).
     min_delay: float = Field(0.25, ge=0)
-    #: Ignore a Crawl-delay above this (seconds); the run would otherwise take days.
-    max_crawl_delay: float = 10.0
+    #: Cap a robots Crawl-delay at this (seconds); the run would otherwise take days. 0
+    #: caps every Crawl-delay at 0 (local replica tests); min_delay still applies.
+    max_crawl_delay: float = Field(10.0, ge=0)
     respect_robots: bool = True
     #: Seconds per read/connect (httpx); ``request_deadline`` bounds a whole exchange, body
     #: included (a server sending a byte a second never trips a per-read timeout).
@@ -83,7 +84,7 @@ class CollectConfig(Strict):
     backoff_base: float = Field(0.5, ge=0)
     backoff_max: float = Field(30.0, ge=0)
     #: Longest Retry-After honoured; longer = the item fails (to be retried by a re-run).
-    max_retry_after: float = 120.0
+    max_retry_after: float = Field(120.0, gt=0)
     user_agent: str = "presstune/{version} (+https://github.com/presstune/presstune; research crawler)"
     #: Sent as Accept-Language when not empty. Off by default: the portal then writes dates as
     #: "Fri Dec 05 08:34:40 CET 2025" (with time and zone) instead of "05.12.2025".
@@ -92,7 +93,7 @@ class CollectConfig(Strict):
     retry_after_scope: Literal["host", "request"] = "host"
     #: Caps on decoded bytes (after Content-Encoding): larger responses are aborted while
     #: streaming and named in the report. Real pages are ~100-300 KB; PDFs up to tens of MB.
-    max_pdf_bytes: int = 50 * 1024 * 1024
+    max_pdf_bytes: int = Field(50 * 1024 * 1024, gt=0)
     max_page_bytes: int = Field(10 * 1024 * 1024, ge=1)
     max_robots_bytes: int = Field(512 * 1024, ge=1)  # RFC 9309: parse at least 500 KiB
     download_pdfs: bool = True

@@ -47,7 +47,7 @@ class CorpusConfig(Strict):
     train_ratio: float = Field(0.9, gt=0, lt=1)
     split: Literal["family", "date"] = "family"
     languages: list[str] = ["en"]
-    min_chars: int = 200
+    min_chars: int = Field(200, ge=1)
     #: Documents longer than this (characters) are dropped (reason too_long): one document
     #: must not outweigh the corpus (a whole attached book as one row).
     max_chars: int | None = Field(200_000, ge=1)

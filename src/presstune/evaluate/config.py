@@ -62,7 +62,8 @@ class EvaluateConfig(Strict):
 
     # -- cost -----------------------------------------------------------------------------
     speed_prompt_tokens: int = Field(512, ge=1)
-    speed_new_tokens: int = Field(64, ge=1)
+    #: Forced new tokens per speed run; >= 2: the prefill yields the first, decode steps the rest.
+    speed_new_tokens: int = Field(64, ge=2)
     speed_batch_size: int = Field(1, ge=1)
     speed_warmup: int = Field(1, ge=0)
     speed_repeats: int = Field(3, ge=1)
