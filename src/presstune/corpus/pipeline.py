@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from presstune.corpus import clean as C
+from presstune.console import phase as progress_phase
 from presstune.corpus.config import CorpusConfig
 from presstune.corpus.extract import Line, PdfError, PdfText, extract_pdf
 from presstune.rundir import RunDir, atomic_write_json, atomic_write_text, read_jsonl, write_jsonl
@@ -653,6 +654,7 @@ def build_corpus(
     summary: dict[str, Any] = {"phase": phase}
     with run.stage("corpus", phase=phase) as details:
         for step in PHASES[phase]:
+            progress_phase(step)
             t0 = time.perf_counter()
             if step == "extract":
                 summary[step] = phase_extract(run.path, records, cfg)
