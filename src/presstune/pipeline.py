@@ -24,16 +24,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from presstune.config import Config, dump_config, load_raw
+from presstune.console import console, log, print_result, run_logging, step
 from presstune.rundir import RunDir, atomic_write_json
 
 STAGES = ("collect", "corpus", "models", "train", "evaluate", "report")
 REPLICA = "replica"
 DEMO_BASE = "demo-base"
-
-console = Console(stderr=True)
 
 
 class PipelineError(RuntimeError):
@@ -98,10 +96,15 @@ def resolve_demo_base(cfg: Config, run: RunDir) -> dict[str, Any] | None:
     texts = demo_pretraining_texts(site, cutoff)
     t0 = time.perf_counter()
     settings = cfg.demo_base.model_dump(exclude={"pretrain_fraction"})
-    console.print(
-        f"[bold]demo base[/]: {len(texts)} articles before {cutoff.date()} (cached under {default_cache_root()})"
-    )
-    path = cached_demo_base(texts, **settings)
+    log.info("demo base: %d articles before %s (cached under %s)", len(texts), cutoff.date(), default_cache_root())
+    with step(f"demo base: pretraining on {len(texts)} articles before {cutoff.date()}", unit="steps") as bar:
+
+        def progress(done: int, total: int, loss: float) -> None:
+            bar.update(completed=done, total=total, info=f"loss {loss:.3f}")
+
+        path = cached_demo_base(texts, progress=progress, **settings)
+        if not bar.completed:
+            bar.update(info=f"cached ({path})")
     info = {
         "path": str(path),
         "cutoff": cutoff.isoformat(),
@@ -168,9 +171,10 @@ def stage_collect(cfg: Config, run: RunDir) -> dict[str, Any]:
 
 
 def stage_corpus(cfg: Config, run: RunDir) -> dict[str, Any]:
-    from presstune.corpus.pipeline import build_corpus
+    from presstune.corpus.pipeline import PHASES, build_corpus
 
-    return build_corpus(cfg.corpus, run.path)
+    with step("corpus phases", total=len(PHASES[cfg.corpus.phase]), unit="phases"):
+        return build_corpus(cfg.corpus, run.path)
 
 
 def _variant_plan_matches(out_dir: Path, info: dict[str, Any]) -> bool:
@@ -201,39 +205,46 @@ def stage_models(cfg: Config, run: RunDir) -> dict[str, Any]:
 
     importance_path = out / "importance.json"
     if not importance_path.is_file():
-        texts, errors = load_calibration_texts(run / "dataset", tokenizer, samples=cfg.importance.samples)
-        for line in errors:
-            console.print(f"[yellow]calibration:[/] {line}")
-        result = compute_importance(
-            model,
-            tokenizer,
-            texts,
-            max_length=cfg.importance.max_length,
-            batch_size=cfg.importance.batch_size,
-            block_size=cfg.importance.block_size,
-            allow_last=cfg.importance.allow_last,
-            model_name=cfg.model.name_or_path,
-        )
-        write_importance(result, out)
+        with step("importance", unit="texts") as bar:
+            texts, errors = load_calibration_texts(run / "dataset", tokenizer, samples=cfg.importance.samples)
+            for line in errors:
+                console.print(f"[yellow]calibration:[/] {line}")
+            result = compute_importance(
+                model,
+                tokenizer,
+                texts,
+                max_length=cfg.importance.max_length,
+                batch_size=cfg.importance.batch_size,
+                block_size=cfg.importance.block_size,
+                allow_last=cfg.importance.allow_last,
+                model_name=cfg.model.name_or_path,
+            )
+            write_importance(result, out)
+            bar.update(completed=len(texts), total=len(texts))
     importance = json.loads(importance_path.read_text(encoding="utf-8"))
 
     built = {}
     total = model.config.num_hidden_layers
-    for spec in cfg.variants:
-        if spec.kind == "original":
-            built[spec.name] = {"removed_layers": [], "layers": total}
-            continue
-        plan = plan_variant(total, spec, importance)
-        out_dir = run / "variants" / spec.name
-        info_probe = {"removed_layers": plan.get("removed_layers"), "base_model": cfg.model.name_or_path}
-        if _variant_plan_matches(out_dir, info_probe):
-            built[spec.name] = {"removed_layers": plan.get("removed_layers"), "skipped": True}
-            continue
-        variant, info = make_variant(copy.deepcopy(model), spec, importance)
-        info["base_model"] = cfg.model.name_or_path
-        save_variant(variant, out_dir, info, tokenizer=tokenizer, base_model=cfg.model.name_or_path)
-        built[spec.name] = {"removed_layers": info.get("removed_layers"), "layers": variant.config.num_hidden_layers}
-        del variant
+    with step("variants", total=len(cfg.variants), unit="variants") as bar:
+        for spec in cfg.variants:
+            bar.phase(spec.name)
+            if spec.kind == "original":
+                built[spec.name] = {"removed_layers": [], "layers": total}
+                continue
+            plan = plan_variant(total, spec, importance)
+            out_dir = run / "variants" / spec.name
+            info_probe = {"removed_layers": plan.get("removed_layers"), "base_model": cfg.model.name_or_path}
+            if _variant_plan_matches(out_dir, info_probe):
+                built[spec.name] = {"removed_layers": plan.get("removed_layers"), "skipped": True}
+                continue
+            variant, info = make_variant(copy.deepcopy(model), spec, importance)
+            info["base_model"] = cfg.model.name_or_path
+            save_variant(variant, out_dir, info, tokenizer=tokenizer, base_model=cfg.model.name_or_path)
+            built[spec.name] = {
+                "removed_layers": info.get("removed_layers"),
+                "layers": variant.config.num_hidden_layers,
+            }
+            del variant
     return {"params_total": params.get("total"), "variants": built}
 
 
@@ -242,8 +253,9 @@ def stage_train(cfg: Config, run: RunDir) -> dict[str, Any]:
 
     results = {}
     for spec in cfg.variants:
-        console.print(f"[bold]train[/] {spec.name} ({spec.kind}, {cfg.train.method})")
         result = train_variant(cfg, spec, run.path, resume=True)
+        if getattr(result, "skipped", False):
+            console.print(f"[dim]train {spec.name}: already trained, kept[/]")
         results[spec.name] = {
             "status": result.status,
             "skipped": getattr(result, "skipped", False),
@@ -257,9 +269,14 @@ def stage_evaluate(cfg: Config, run: RunDir) -> dict[str, Any]:
 
     names = (["base"] if cfg.evaluate.include_base else []) + [v.name for v in cfg.variants]
     done = {}
+    phases = None  # learnt from the first variant evaluated, for the others' ETA
     for name in names:
-        console.print(f"[bold]evaluate[/] {name}")
-        metrics = evaluate_variant(cfg.evaluate, run.path, name, config=cfg)
+        with step(f"evaluate {name}", total=phases, unit="metrics") as bar:
+            metrics = evaluate_variant(cfg.evaluate, run.path, name, config=cfg)
+            if bar.phases:
+                phases = len(bar.phases)
+            else:
+                bar.update(info="earlier metrics kept (same settings and source)")
         done[name] = _headline(metrics)
     return done
 
@@ -337,13 +354,9 @@ def run_pipeline(
                 raise PipelineError(f"stage {name} failed: {type(exc).__name__}: {exc}") from exc
             timings[name] = round(time.perf_counter() - t0, 1)
             run.update_manifest(pipeline_seconds=timings)
-            console.print(f"[green]✓ {name}[/] in {timings[name]:,.1f} s  {_brief(summary)}")
+            log.info("%s summary: %s", name, json.dumps(summary, default=str))
+            console.print(f"[green]✓ {name}[/] in {timings[name]:,.1f} s", soft_wrap=True)
     return run
-
-
-def _brief(summary: Any, limit: int = 160) -> str:
-    text = json.dumps(summary, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # -- CLI -----------------------------------------------------------------------------------
@@ -355,7 +368,7 @@ def repo_configs_dir() -> Path:
 
 
 def register(app: typer.Typer) -> None:
-    from presstune.cli import ConfigOpt, SetOpt, fail, load_cli_config
+    from presstune.cli_common import ConfigOpt, SetOpt, fail, load_cli_config
 
     @app.command("run")
     def run_cmd(
@@ -375,7 +388,10 @@ def register(app: typer.Typer) -> None:
         cfg = load_cli_config(config, set_)
         files = [str(p) for p in load_raw(config)[1]]
         try:
-            run = run_pipeline(cfg, config_files=files, from_stage=from_stage, until_stage=until_stage, run_dir=run_dir)
+            with run_logging(run_dir or cfg.run_dir(), "run"):
+                run = run_pipeline(
+                    cfg, config_files=files, from_stage=from_stage, until_stage=until_stage, run_dir=run_dir
+                )
         except PipelineError as exc:
             fail(str(exc), code=1)
             return
@@ -394,7 +410,8 @@ def register(app: typer.Typer) -> None:
         files = [str(p) for p in load_raw(config)[1]]
         t0 = time.perf_counter()
         try:
-            run = run_pipeline(cfg, config_files=files, run_dir=out)
+            with run_logging(out, "demo"):
+                run = run_pipeline(cfg, config_files=files, run_dir=out)
         except PipelineError as exc:
             fail(str(exc), code=1)
             return
@@ -405,6 +422,6 @@ def register(app: typer.Typer) -> None:
 def _print_outcome(run: RunDir) -> None:
     index = run / "report" / "index.html"
     if index.is_file():
-        print(f"report: {index.resolve()}")
+        print_result(f"report: {index.resolve()}")
     else:
-        print(f"run directory: {run.path.resolve()}")
+        print_result(f"run directory: {run.path.resolve()}")

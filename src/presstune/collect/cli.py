@@ -9,7 +9,7 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add ``presstune collect`` to the root app."""
-    from presstune.cli import ConfigOpt, SetOpt
+    from presstune.cli_common import ConfigOpt, SetOpt
 
     @app.command("collect")
     def collect(
@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
         set_: SetOpt = None,
     ) -> None:
         """Discover and download press releases into RUN/articles.jsonl, RUN/pdfs/ and RUN/html/."""
-        from presstune.cli import fail, load_cli_config
+        from presstune.cli_common import fail, load_cli_config
 
         flags = {
             "base_url": base_url,

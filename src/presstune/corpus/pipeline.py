@@ -26,6 +26,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from presstune.console import phase as progress_phase
 from presstune.corpus import clean
 from presstune.corpus.config import CorpusConfig
 from presstune.corpus.extract import Line, PdfError, PdfText, extract_pdf
@@ -660,6 +661,7 @@ def build_corpus(
     summary: dict[str, Any] = {"phase": phase}
     with run.stage("corpus", phase=phase) as details:
         for step in PHASES[phase]:
+            progress_phase(step)
             t0 = time.perf_counter()
             if step == "extract":
                 summary[step] = phase_extract(run.path, records, cfg)
