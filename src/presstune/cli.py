@@ -17,6 +17,7 @@ from rich.markup import escape
 
 from presstune import __version__
 from presstune.config import Config, ConfigError, dump_config, load_config
+from presstune.runlock import RunLocked
 
 console = Console(stderr=True)
 
@@ -106,7 +107,7 @@ _register_stages()
 def main() -> None:
     try:
         app()
-    except ConfigError as exc:  # raised from inside a stage
+    except (ConfigError, RunLocked) as exc:  # raised from inside a stage
         console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
 

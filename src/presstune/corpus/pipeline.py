@@ -27,6 +27,7 @@ from presstune.corpus import clean as C
 from presstune.corpus.config import CorpusConfig
 from presstune.corpus.extract import Line, PdfError, PdfText, extract_pdf
 from presstune.rundir import RunDir, atomic_write_json, atomic_write_text, read_jsonl, write_jsonl
+from presstune.runlock import run_lock
 
 log = logging.getLogger(__name__)
 
@@ -651,7 +652,7 @@ def build_corpus(
     phase = phase or cfg.phase
     records = load_articles(run.path)
     summary: dict[str, Any] = {"phase": phase}
-    with run.stage("corpus", phase=phase) as details:
+    with run_lock(run.path, "corpus"), run.stage("corpus", phase=phase) as details:
         for step in PHASES[phase]:
             t0 = time.perf_counter()
             if step == "extract":
