@@ -14,6 +14,7 @@ import threading
 import time
 import tracemalloc
 import zlib
+from collections.abc import Awaitable, Callable
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,22 @@ def failures(run: Path) -> dict[str, str]:
     return {f["id"] or f["url"]: f["reason"] for f in report(run)["failures"]}
 
 
+def failing_fetch(cfg: CollectConfig, call: Callable[[Fetcher], Awaitable[Any]]) -> tuple[FetchError, int]:
+    """Run ``call(fetcher)``, which must raise FetchError; returns it and the peak traced memory."""
+
+    async def go() -> FetchError:
+        async with Fetcher(cfg) as f:
+            with pytest.raises(FetchError) as err:
+                await call(f)
+            return err.value
+
+    tracemalloc.start()
+    try:
+        return asyncio.run(go()), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 @pytest.fixture
 def srv() -> Any:
     server = Scripted({})
@@ -156,18 +173,9 @@ def test_gzip_bomb_page_is_cut_at_the_cap_in_bounded_memory(srv: Scripted, tmp_p
     bomb_page = lambda h, n: send(h, 200, bomb(), "text/html", headers={"Content-Encoding": "gzip"})  # noqa: E731
     serve_site(srv, {1: page_html(1), 2: bomb_page})
 
-    async def fetch() -> FetchError:
-        async with Fetcher(conf(srv, max_page_bytes=MiB)) as f:
-            with pytest.raises(FetchError) as err:
-                await f.get(f"{srv.url}/global/article/detail/{tid(2)}/a")
-            return err.value
-
-    tracemalloc.start()
-    try:
-        error = asyncio.run(fetch())
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    error, peak = failing_fetch(
+        conf(srv, max_page_bytes=MiB), lambda f: f.get(f"{srv.url}/global/article/detail/{tid(2)}/a")
+    )
     assert error.reason.startswith("too large: more than 1048576 bytes (decoded") and not error.retryable
     assert peak < 12 * MiB, peak  # httpx's own decoder would have inflated a whole 64 KiB chunk: ~64 MiB
     summary = run_collect(conf(srv, max_page_bytes=MiB, max_failure_share=1.0), tmp_path / "run")
@@ -181,18 +189,9 @@ def test_gzip_bomb_pdf_is_cut_at_the_cap_in_bounded_memory(srv: Scripted, tmp_pa
     srv.routes["/robots.txt"] = lambda h, n: send(h, 404)
     srv.routes["/a.pdf"] = lambda h, n: send(h, 200, pdf_bomb, "application/pdf", headers={"Content-Encoding": "gzip"})
 
-    async def fetch() -> FetchError:
-        async with Fetcher(conf(srv)) as f:
-            with pytest.raises(FetchError) as err:
-                await f.download(srv.url + "/a.pdf", tmp_path / "a.part", max_bytes=2 * MiB)
-            return err.value
-
-    tracemalloc.start()
-    try:
-        error = asyncio.run(fetch())
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    error, peak = failing_fetch(
+        conf(srv), lambda f: f.download(srv.url + "/a.pdf", tmp_path / "a.part", max_bytes=2 * MiB)
+    )
     assert error.reason.startswith("too large: more than 2097152 bytes") and not (tmp_path / "a.part").exists()
     assert peak < 12 * MiB, peak
 
@@ -249,13 +248,9 @@ def test_a_dribbling_server_fails_at_the_deadline(srv: Scripted) -> None:
 
     srv.routes.update({"/robots.txt": lambda h, n: send(h, 404), "/slow": dribble})
 
-    async def fetch() -> FetchError:
-        async with Fetcher(conf(srv, timeout=5.0, request_deadline=1.0, max_retries=0)) as f:
-            with pytest.raises(FetchError) as err:
-                await f.get(srv.url + "/slow")
-            return err.value
-
-    error = asyncio.run(fetch())
+    error, _ = failing_fetch(
+        conf(srv, timeout=5.0, request_deadline=1.0, max_retries=0), lambda f: f.get(srv.url + "/slow")
+    )
     assert error.reason.startswith("deadline: no complete response within request_deadline 1s"), error.reason
 
 

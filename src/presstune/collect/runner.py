@@ -1,5 +1,11 @@
 """The collect stage: discovery -> selection -> pages -> PDFs -> articles.jsonl + report.
 
+Laid out like Scrapy: this module is the engine (scheduling articles and attachments, the target
+cut, conditional requests, what failed); :mod:`~presstune.collect.client` is the downloader
+(politeness, retries, deadlines, size caps); :mod:`~presstune.collect.discovery` finds and selects
+candidates; :mod:`~presstune.collect.store` is the item pipeline, the only writer of the files.
+One process at a time writes a run directory (:mod:`presstune.runlock`).
+
 Files in the run directory (all written atomically or appended line-wise):
 
     articles.jsonl          one ArticleRecord per article (a re-collected article is appended
