@@ -404,6 +404,8 @@ class Collector:
             self.progress.start(self.summary.selected)
             try:
                 await self._work(candidates)
+            except Exception as exc:  # not an item's failure (those are caught per item): still report
+                self.summary.message = f"aborted: {_unexpected(exc).reason}"
             finally:
                 self.progress.stop()
                 self.store.close()
