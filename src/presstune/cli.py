@@ -19,6 +19,7 @@ from presstune import console as console_module
 from presstune.cli_common import ConfigOpt, SetOpt, fail, load_cli_config
 from presstune.config import ConfigError, dump_config
 from presstune.console import console, error
+from presstune.runlock import RunLocked
 
 app = typer.Typer(
     name="presstune",
@@ -102,7 +103,7 @@ def main() -> None:
     args = _hoist_global_flags(sys.argv[1:])
     try:
         app(args=args)
-    except ConfigError as exc:  # raised from inside a stage
+    except (ConfigError, RunLocked) as exc:  # raised from inside a stage
         error(str(exc))
         sys.exit(2)
     except Exception as exc:  # anything a stage did not turn into a clear message

@@ -28,6 +28,7 @@ import typer
 from presstune.config import Config, dump_config, load_raw
 from presstune.console import console, log, print_result, run_logging, step
 from presstune.rundir import RunDir, atomic_write_json
+from presstune.runlock import run_lock
 
 STAGES = ("collect", "corpus", "models", "train", "evaluate", "report")
 REPLICA = "replica"
@@ -326,7 +327,7 @@ def run_pipeline(
     run.record_config(dump_config(cfg), config_files)
     timings: dict[str, float] = dict(run.read_manifest().get("pipeline_seconds", {}))
     t_start = time.perf_counter()
-    with replica_if_needed(cfg, run):
+    with run_lock(run.path, "pipeline"), replica_if_needed(cfg, run):
         if cfg.model.name_or_path == DEMO_BASE:
             t0 = time.perf_counter()
             resolve_demo_base(cfg, run)

@@ -80,12 +80,14 @@ def register(app: typer.Typer) -> None:
         from presstune.collect.runner import run_collect
         from presstune.config import dump_config
         from presstune.rundir import RunDir
+        from presstune.runlock import RunLocked, run_lock
 
         run_dir = RunDir(run if run is not None else cfg.run_dir()).create()
-        run_dir.record_config(dump_config(cfg), [str(config)] if config else [])
         try:
-            summary = run_collect(cfg, run_dir)
-        except ValueError as exc:
+            with run_lock(run_dir.path, "collect"):  # before run.json is touched
+                run_dir.record_config(dump_config(cfg), [str(config)] if config else [])
+                summary = run_collect(cfg, run_dir)
+        except (ValueError, RunLocked) as exc:
             fail(str(exc))
             return
         s = summary

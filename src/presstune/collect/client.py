@@ -462,26 +462,28 @@ class Fetcher:
                 error = f"connection broken: {exc}"[:200]
             except httpx.TransportError as exc:
                 error = f"connection error: {type(exc).__name__}: {exc}"[:200]
-            # error: decide whether and how long to wait
-            if attempt > self.cfg.max_retries:
+            await self._wait_before_retry(error or "error", wait, attempt, host)
+
+    async def _wait_before_retry(self, error: str, wait: float | None, attempt: int, host: str) -> None:
+        """After a failed attempt: raise FetchError when no retry is left (or Retry-After is too
+        long), else wait (Retry-After host-wide or for this request; backoff otherwise)."""
+        if attempt > self.cfg.max_retries:
+            raise FetchError(f"{error} (gave up after {attempt} attempts)", attempts=attempt, status=_status_of(error))
+        if wait is not None:
+            if wait > self.cfg.max_retry_after:
                 raise FetchError(
-                    f"{error} (gave up after {attempt} attempts)", attempts=attempt, status=_status_of(error)
+                    f"{error}: Retry-After {wait:.0f}s exceeds max_retry_after",
+                    attempts=attempt,
+                    status=_status_of(error),
                 )
-            if wait is not None:
-                if wait > self.cfg.max_retry_after:
-                    raise FetchError(
-                        f"{error}: Retry-After {wait:.0f}s exceeds max_retry_after",
-                        attempts=attempt,
-                        status=_status_of(error),
-                    )
-                self.stats.retry_after_waits.append(wait)
-                if self.cfg.retry_after_scope == "host":
-                    self.slots.pause(host, wait)  # the host asked everybody to wait
-                else:
-                    await asyncio.sleep(wait)
+            self.stats.retry_after_waits.append(wait)
+            if self.cfg.retry_after_scope == "host":
+                self.slots.pause(host, wait)  # the host asked everybody to wait
             else:
-                await asyncio.sleep(self._backoff(attempt))
-            self.stats.retries += 1
+                await asyncio.sleep(wait)
+        else:
+            await asyncio.sleep(self._backoff(attempt))
+        self.stats.retries += 1
 
 
 def _status_of(error: str | None) -> int | None:

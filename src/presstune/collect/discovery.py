@@ -51,6 +51,7 @@ class Discovery:
         self.skipped = skipped
         self.fail = fail
         self.method = ""  # "sitemap" | "listing"
+        self._urls_left = cfg.max_sitemap_urls  # sitemap URL entries still to be read
 
     async def discover(self) -> list[Candidate]:
         base = self.cfg.base_url.rstrip("/")
@@ -72,7 +73,7 @@ class Discovery:
         cfg = self.cfg
         seen: set[str] = set()
         duplicates = 0
-        self._urls_left = cfg.max_sitemap_urls
+        stopped_early: dict[str, str] = {}
         wave = [(url, 0) for url in urls]
         while wave:
             todo: list[tuple[str, int]] = []
@@ -96,7 +97,7 @@ class Discovery:
                     continue
                 kind, entries, stopped = result
                 if stopped:
-                    self.info.setdefault("sitemaps_stopped_early", {})[url] = stopped
+                    stopped_early[url] = stopped
                 if kind == "index":
                     if depth >= cfg.max_sitemap_depth:
                         self._limit(
@@ -123,6 +124,9 @@ class Discovery:
                     found[article_id] = Candidate(article_id, entry.loc, lastmod=entry.lastmod, source=url)
         self.info["sitemaps_read"] = len(seen)
         self.info["sitemap_duplicates"] = duplicates
+        self.info.pop("sitemaps_stopped_early", None)  # this run's, not an earlier one's
+        if stopped_early:
+            self.info["sitemaps_stopped_early"] = stopped_early
 
     def _limit(self, url: str, reason: str) -> None:
         self.skipped.append({"url": url, "kind": "sitemap", "reason": reason})

@@ -1,5 +1,11 @@
 """The collect stage: discovery -> selection -> pages -> PDFs -> articles.jsonl + report.
 
+Laid out like Scrapy: this module is the engine (scheduling articles and attachments, the target
+cut, conditional requests, what failed); :mod:`~presstune.collect.client` is the downloader
+(politeness, retries, deadlines, size caps); :mod:`~presstune.collect.discovery` finds and selects
+candidates; :mod:`~presstune.collect.store` is the item pipeline, the only writer of the files.
+One process at a time writes a run directory (:mod:`presstune.runlock`).
+
 Files in the run directory (all written atomically or appended line-wise):
 
     articles.jsonl          one ArticleRecord per article (a re-collected article is appended
@@ -34,6 +40,7 @@ from presstune.collect.records import ArticleRecord, Attachment
 from presstune.collect.state import now_iso
 from presstune.collect.store import ARTICLES, REPORT, RunStore
 from presstune.rundir import RunDir
+from presstune.runlock import run_lock
 
 __all__ = ["ARTICLES", "REPORT", "Candidate", "CollectSummary", "Collector", "run_collect"]
 
@@ -397,6 +404,8 @@ class Collector:
             self.progress.start(self.summary.selected)
             try:
                 await self._work(candidates)
+            except Exception as exc:  # not an item's failure (those are caught per item): still report
+                self.summary.message = f"aborted: {_unexpected(exc).reason}"
             finally:
                 self.progress.stop()
                 self.store.close()
@@ -535,11 +544,12 @@ def _decode(content: bytes, content_type: str) -> str:
 
 def run_collect(settings: Any, run_dir: str | Path | RunDir, *, transport: Any = None) -> CollectSummary:
     """Collect into ``run_dir`` (records the 'collect' stage in run.json); ``settings`` is a
-    :class:`CollectConfig` or a whole :class:`presstune.config.Config`."""
+    :class:`CollectConfig` or a whole :class:`presstune.config.Config`. Raises
+    :class:`presstune.runlock.RunLocked` when another process writes into ``run_dir``."""
     cfg: CollectConfig = settings.collect if hasattr(settings, "collect") else settings
     run = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
     run.create()
-    with run.stage("collect", base_url=cfg.base_url) as details:
+    with run_lock(run.path, "collect"), run.stage("collect", base_url=cfg.base_url) as details:
         summary = asyncio.run(Collector(cfg, run.path, transport=transport).run())
         details.update({k: v for k, v in summary.brief().items() if k not in ("base_url",)})
     return summary

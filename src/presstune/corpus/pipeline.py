@@ -31,6 +31,7 @@ from presstune.corpus import clean
 from presstune.corpus.config import CorpusConfig
 from presstune.corpus.extract import Line, PdfError, PdfText, extract_pdf
 from presstune.rundir import RunDir, atomic_write_json, atomic_write_text, read_jsonl
+from presstune.runlock import run_lock
 
 log = logging.getLogger(__name__)
 
@@ -659,7 +660,7 @@ def build_corpus(
     phase = phase or cfg.phase
     records = load_articles(run.path)
     summary: dict[str, Any] = {"phase": phase}
-    with run.stage("corpus", phase=phase) as details:
+    with run_lock(run.path, "corpus"), run.stage("corpus", phase=phase) as details:
         for step in PHASES[phase]:
             progress_phase(step)
             t0 = time.perf_counter()

@@ -78,6 +78,7 @@ def register(app: typer.Typer) -> None:
         from presstune.cli_common import fail
         from presstune.evaluate.runner import EvaluateError, evaluate_variant
         from presstune.rundir import RunDir
+        from presstune.runlock import run_lock
 
         if not run.is_dir():
             fail(f"run directory not found: {run}")
@@ -102,7 +103,7 @@ def register(app: typer.Typer) -> None:
         failed = []
         for job_name, source in jobs:
             try:
-                with rd.stage(f"evaluate.{job_name}") as details:
+                with run_lock(rd.path, "evaluate"), rd.stage(f"evaluate.{job_name}") as details:
                     doc = evaluate_variant(cfg.evaluate, run, job_name, config=cfg, source=source, force=force)
                     details["metrics"] = str(Path("metrics") / f"{job_name}.json")
                     details["errors"] = doc["errors"]

@@ -84,6 +84,7 @@ def importance(
     from presstune.models.importance import compute_importance, load_calibration_texts, write_importance
     from presstune.models.surgery import num_layers
     from presstune.rundir import RunDir
+    from presstune.runlock import run_lock
 
     model_cfg = _model_cfg(model, dtype, device, random_init, tokenizer)
     dataset_dir = data if data.is_dir() else data.parent
@@ -121,7 +122,7 @@ def importance(
         return res
 
     if record_stage:
-        with run.stage("importance", model=model) as details:
+        with run_lock(run.path, "models"), run.stage("importance", model=model) as details:
             result = work()
             details.update(samples=result["samples"], tokens=result["tokens"], recommendation=result["recommendation"])
     else:

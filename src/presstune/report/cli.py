@@ -20,10 +20,11 @@ def register(app: typer.Typer) -> None:
         from presstune.cli_common import fail
         from presstune.report.build import build_report
         from presstune.rundir import RunDir
+        from presstune.runlock import run_lock
 
         if not run.is_dir():
             fail(f"run directory not found: {run}")
-        with RunDir(run).stage("report") as details:
+        with run_lock(run, "report"), RunDir(run).stage("report") as details:
             paths = build_report(run, title)
             details["files"] = sorted(str(p.relative_to(run)) for p in paths.values())
         for p in paths.values():

@@ -28,6 +28,7 @@ def register(app: typer.Typer) -> None:
         """
         from presstune.cli_common import console, fail, load_cli_config
         from presstune.rundir import RunDir
+        from presstune.runlock import run_lock
 
         cfg = load_cli_config(config, set_)
         run_dir = RunDir(run if run is not None else cfg.run_dir())
@@ -50,7 +51,8 @@ def register(app: typer.Typer) -> None:
         for spec in specs:
             try:
                 if is_main:
-                    with run_dir.stage(f"train:{spec.name}", method=cfg.train.method) as details:
+                    lock = run_lock(run_dir.path, "train")
+                    with lock, run_dir.stage(f"train:{spec.name}", method=cfg.train.method) as details:
                         result = train_variant(cfg, spec, run_dir.path, resume=resume)
                         details.update(
                             best_eval_loss=result.best_eval_loss, global_step=result.global_step, skipped=result.skipped
