@@ -21,10 +21,10 @@ def html_body(article) -> str:
     from presstune.replica import text
 
     lang = article.lang2
-    parts = list(article.body_paragraphs)
+    parts = article.teaser_repeat + article.page_paragraphs
     if article.co2:
         parts.append(article.co2)
-    parts += text.contact_lines(article.contacts, lang)
+    parts += article.contact_paragraphs
     parts += text.BOILERPLATE[lang]
     return "\n\n".join(parts)
 

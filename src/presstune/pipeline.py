@@ -363,9 +363,7 @@ def register(app: typer.Typer) -> None:
         set_: SetOpt = None,
         from_stage: Annotated[str | None, typer.Option("--from", help=f"First stage: {', '.join(STAGES)}.")] = None,
         until_stage: Annotated[str | None, typer.Option("--until", help="Last stage.")] = None,
-        run_dir: Annotated[
-            Path | None, typer.Option("--run", help="Run directory (default runs/<run.name>).")
-        ] = None,
+        run_dir: Annotated[Path | None, typer.Option("--run", help="Run directory (default runs/<run.name>).")] = None,
     ) -> None:
         """Run the whole pipeline (or --from/--until a part) in one run directory; re-running resumes."""
         if config is None:

@@ -72,7 +72,7 @@ HEADER_LINES = [
 CONTACT_START = re.compile(
     r"^(?:(?:if\s+you\s+have|in\s+case\s+of|in\s+the\s+event\s+of|for|with)\s+(?:any\s+)?(?:further\s+|more\s+)?"
     r"(?:media\s+|press\s+)?(?:questions?|quer(?:y|ies)|enquir(?:y|ies)|inquir(?:y|ies)|information|details)\b"
-    r".{0,60}\bcontact\b.{0,40}$|"
+    r"(?:.{0,60}\bcontact\b.{0,40}$|.{0,60}\bcontact\s*:)|"
     r"media\s+contacts?\b|press\s+contacts?\b|contact\s+for\s+(?:the\s+)?(?:media|press)|contacts?\s*[.:]?$|"
     r"(?:bmw\s+(?:group\s+)?)?corporate\s+communications\.?$|"
     r"bitte\s+wenden\s+sie\s+sich\s+bei\s+rückfragen|(?:bei|für)\s+(?:weitere\s+)?rückfragen\b.{0,80}$|"
@@ -85,8 +85,9 @@ _PHONE = re.compile(r"(?:tel\.?|telephone|telefon|phone|mobile|mobil|handy|cell|
 _WEB_FIELD = re.compile(r"^(?:media\s+website|website|internet|web|pressclub)\s*:\s*\S+", _I)
 #: "You will find press material on ... in the BMW Group PressClub at www..." (and German).
 PRESSCLUB_POINTER = re.compile(
-    r"\b(?:you\s+will\s+find|you\s+can\s+find|are\s+available)\b.{0,120}\bpress\s*club\b.{0,40}"
+    r"\b(?:find|found|available|download(?:ed)?)\b.{0,120}\bpress\s*club\b.{0,40}"
     r"(?:\bat\b|\bunder\b|:)\s*(?:https?://)?www\.|"
+    r"\bpress\s*club\b.{0,40}(?:\bat\b|\bunder\b|:)\s*(?:https?://)?www\.\S+\s+(?:you\s+will\s+find|offers)\b|"
     r"\bpressematerial\b.{0,120}\bpressclub\b.{0,40}\b(?:unter|auf)\b\s*(?:https?://)?www\.",
     _I,
 )
@@ -153,7 +154,8 @@ DISCLAIMER_PARAGRAPH = [
 SOCIAL_LINE = [
     re.compile(r"^(?:https?://|www\.)\S+$", _I),
     re.compile(
-        r"^(?:linkedin|facebook|youtube|instagram|x|twitter|tiktok|xing|threads|newsroom|internet|web)\s*:\s*\S+$", _I
+        r"^(?:(?:linkedin|facebook|youtube|instagram|x|twitter|tiktok|xing|threads|newsroom|internet|web)\s*:\s*\S+\s*)+$",
+        _I,
     ),
     re.compile(r"^↗"),
     re.compile(r"\bon\s+the\s+(?:web|internet)\.?$|\bim\s+internet\.?$|\bin\s+social\s+media\.?$", _I),
@@ -185,6 +187,17 @@ def is_social(text: str) -> bool:
     if not lines:
         return False
     return all(any(rx.search(ln) for rx in SOCIAL_LINE) for ln in lines) and len(text) < 400
+
+
+#: A contact entry without its opener (the opener was a print header, or the layout split it
+#: off): a short paragraph with a labelled phone number or an "E-mail: x@y" field.
+_CONTACT_FIELD = re.compile(
+    r"\b(?:tel\.?|telephone|telefon|phone|mobile|mobil|fax)\s*[:.]\s*\+?\(?\d|\be-?mail\s*:\s*\S+@", _I
+)
+
+
+def is_contact_entry(par: str) -> bool:
+    return len(par) <= 300 and bool(_CONTACT_FIELD.search(par))
 
 
 def _contact_like(par: str) -> bool:
@@ -229,7 +242,9 @@ def is_disclaimer(par: str) -> bool:
         # A figure list, not prose that happens to mention a range: most of it is the figures.
         sentences = [s for s in re.split(r"(?<=[.!?])\s+", par) if s]
         figure_sentences = [s for s in sentences if _CONSUMPTION.search(s) or _UNIT.search(s)]
-        return len(figure_sentences) >= max(1, len(sentences) // 2)
+        # Only a paragraph that is all figures goes whole; prose around figure sentences stays
+        # (strip_figures removes just those sentences).
+        return len(figure_sentences) == len(sentences)
     return False
 
 
@@ -322,6 +337,10 @@ def remove_boilerplate(
         if PRESSCLUB_POINTER.search(p) and len(p) < 400:
             removed["contact"] += 1
             continue
+        if is_contact_entry(p):
+            in_contact, in_company = True, False
+            removed["contact"] += 1
+            continue
         if in_contact and not (COMPANY_HEADING.match(p) or is_company_paragraph(p) or ABOUT_HEADING.match(p)):
             if _contact_like(p) or _WEB_FIELD.match(p) or is_social(p):
                 removed["contact"] += 1
@@ -336,14 +355,14 @@ def remove_boilerplate(
             removed["company"] += 1
             continue
         in_company = False
-        if is_disclaimer(p):
-            removed["disclaimer"] += 1
-            continue
+        # Figures first (inline parentheses, figure-list sentences), so that a news sentence
+        # holding figures is judged without them; a paragraph of figures only is left empty.
         p, n_figures = strip_figures(p)
         if n_figures:
             removed["figures"] += n_figures
-            if not p.strip():
-                continue
+        if not p.strip() or is_disclaimer(p):
+            removed["disclaimer"] += 1
+            continue
         if is_social(p):
             removed["social"] += 1
             continue

@@ -133,7 +133,7 @@ def _is_subhead(p: str) -> bool:
 
 def body_html(article: GeneratedArticle) -> str:
     rng = random.Random(f"{article.site.seed}:{article.id}:markup")
-    paras = article.body_paragraphs
+    paras = article.teaser_repeat + article.page_paragraphs
     model = article.facts.get("model", "")
     lang = article.lang2
     style = article.markup
@@ -172,7 +172,10 @@ def body_html(article: GeneratedArticle) -> str:
                 inner = f"<strong>{inner}</strong>"
             parts.append(f"<p>{inner}</p>")
     # Boilerplate that the real site keeps inside the body.
-    if rng.random() < 0.35 and paras:
+    if rng.random() < 0.35 and paras and article.site.hard_cases:
+        for block in article.contact_paragraphs:
+            parts.append("<p>" + "<br/>".join(_inline(rng, line, "") for line in block.split("\n")) + "</p>")
+    elif rng.random() < 0.35 and paras:
         people = article.contacts
         parts.append(f"<p>{_e(text.CONTACT_INTRO[lang])}</p>")
         for c in people:

@@ -114,7 +114,7 @@ class GeneratedArticle:
     tags: list[str]
     facts: dict[str, Any]
     internal_id: int
-    origin: str  # "original" | "twin" | "regional" | "near_duplicate"
+    origin: str  # "original" | "twin" | "regional" | "near_duplicate" | "regional_edit"
     source_id: str | None  # the article this one was derived from
     is_near_duplicate_of: str | None
     media_only: bool
@@ -140,10 +140,85 @@ class GeneratedArticle:
     def _rng(self, what: str) -> random.Random:
         return random.Random(f"{self.site.seed}:{self.id}:{what}")
 
+    @property
+    def region(self) -> str:
+        """ "gb" / "us" for the UK and US PressClubs' republications, else ""."""
+        return {"en_gb": "gb", "en_us": "us"}.get(self.language, "")
+
+    @cached_property
+    def quirks(self) -> dict[str, Any]:
+        """Which of the real pages' hard cases this article shows (PRESSCLUB.md §1.9); drawn
+        from their own random stream, so the plain articles stay what they were."""
+        if not self.site.hard_cases or self.media_only:
+            return {}
+        rng = self._rng("quirks")
+        f = self.facts
+        q: dict[str, Any] = {
+            "teaser_repeat": rng.random() < (0.9 if self.region == "us" else 0.2) and self.lang2 == "en",
+            "inline_figures": rng.choice(["paren", "sentence"]) if "consumption" in f and rng.random() < 0.35 else None,
+            "lookalike": rng.random() < (0.6 if f["kind"] in ("corporate", "production") else 0.08),
+            "table": rng.random() < 0.5 and self.pdf_kind in (None, "scanned"),
+            "uk_trailer": self.region == "gb" or (self.lang2 == "en" and rng.random() < 0.08),
+            "huge_pdf": rng.random() < 0.004 and self.pdf_kind == "text",
+        }
+        return q
+
     @cached_property
     def body_paragraphs(self) -> list[str]:
+        """The ground truth: the release's prose (see the module docstring)."""
+        paras = self._base_paragraphs()
+        if self.origin not in ("original", "twin") or not paras:
+            return paras
+        rng = self._rng("hard-body")
+        if self.quirks.get("lookalike"):  # news that opens like the company paragraph
+            paras.insert(1, text.company_lookalike(rng, self.facts, self.lang2))
+        if self.quirks.get("table"):  # a table, one paragraph a cell, as real page bodies hold them
+            paras[min(3, len(paras)) : min(3, len(paras))] = text.cell_table(rng, self.facts, self.lang2)
+        return paras
+
+    @cached_property
+    def page_paragraphs(self) -> list[str]:
+        """The body as the page and the PDF print it: the truth plus consumption figures inline."""
+        paras = list(self.body_paragraphs)
+        how = self.quirks.get("inline_figures")
+        model = self.facts.get("model", "")
+        at = next((i for i, p in enumerate(paras) if model and model in p and "\n" not in p), None)
+        if how and at is not None:
+            rng = self._rng("figures")
+            if how == "paren":
+                mark = model + "*" if model + "*" in paras[at] else model
+                paras[at] = paras[at].replace(mark, mark + text.inline_figures(rng, self.facts, self.lang2), 1)
+            else:
+                paras[at] = paras[at] + " " + text.figure_sentence(rng, self.facts, self.lang2)
+        return paras
+
+    @cached_property
+    def teaser_repeat(self) -> list[str]:
+        """The teaser again as the page body's first paragraph (some regions), maybe behind a dateline."""
+        if not self.quirks.get("teaser_repeat"):
+            return []
+        if self.region == "us":
+            return [
+                f"Woodcliff Lake, NJ – {text.MONTHS[self.date.month - 1]} {self.date.day}, {self.date.year} – "
+                f"{self.subtitle}"
+            ]
+        return [self.subtitle]
+
+    @cached_property
+    def contact_paragraphs(self) -> list[str]:
+        """The press-contact block after the body (and a UK release's "Ends"/"About ..." trailer)."""
+        if not self.site.hard_cases:
+            return text.contact_lines(self.contacts, self.lang2)
+        rng = self._rng("contact-block")
+        block = text.contact_block(rng, self.lang2, self.region)
+        return (text.uk_trailer(rng) + block) if self.quirks.get("uk_trailer") else block
+
+    def _base_paragraphs(self) -> list[str]:
         if self.media_only:
             return []
+        if self.origin == "regional_edit" and self.source_id:
+            src = self.site.article(self.source_id)
+            return text.regional_edit(self._rng("regional"), src.body_paragraphs, self.facts, self.region, src.dateline)
         if self.origin in ("regional", "near_duplicate") and self.source_id:
             src = self.site.article(self.source_id).body_paragraphs
             paras = list(src)
@@ -231,11 +306,15 @@ def _time_of_day(rng: random.Random) -> dt.time:
 class Site:
     """A deterministic generated PressClub with ``articles`` items (see module docstring)."""
 
-    def __init__(self, articles: int = 200, seed: int = 0) -> None:
+    def __init__(self, articles: int = 200, seed: int = 0, hard_cases: bool = True) -> None:
         if articles < 1:
             raise ValueError(f"articles must be >= 1, got {articles}")
         self.n = articles
         self.seed = seed
+        #: The real pages' hard cases (contact wordings, teaser repeats, regional edits, inline
+        #: figures, lookalike news, cell tables, huge attachments); False = the replica as of
+        #: 2026-12-01, for before/after comparisons.
+        self.hard_cases = hard_cases
         self._by_id: dict[str, GeneratedArticle] = {}
         self._ordered: list[GeneratedArticle] = []
         self._blob_cache: dict[tuple[str, int], bytes] = {}
@@ -383,12 +462,52 @@ class Site:
                 media_only=False,
                 dateline=src.dateline,
             )
+        if self.hard_cases:
+            self._plan_regional_edits(rng, next_att, eligible, used, max(1, int(n * 0.03)) if n >= 12 else 0)
         self._ordered = sorted(self._by_id.values(), key=lambda a: (a.date, a.id), reverse=True)
         self._families: dict[str, list[GeneratedArticle]] = {}
         for a in self._ordered:
             self._families.setdefault(a.family_id, []).append(a)
         for i, a in enumerate(self._ordered):
             a.internal_id = 550000 + (len(self._ordered) - i) * 3
+
+    def _plan_regional_edits(self, rng, next_att, eligible: list, used: set[int], count: int) -> None:
+        """Regional republications as real PressClubs make them: a new number with an EN_GB /
+        EN_US suffix, the same or nearly the same headline, dated 0-3 days later, an edited body
+        (below the near-duplicate threshold). Their own random stream: the rest of the plan stays."""
+        pick = random.Random(f"{self.seed}:regional-edits")
+        for src in pick.sample([a for a in eligible if a.lang2 == "en"], min(count, len(eligible))):
+            num = src.number + pick.randint(1, 80)
+            while num in used:
+                num += 1
+            used.add(num)
+            suffix = pick.choice(["EN_GB", "EN_US"])
+            region = "UK" if suffix == "EN_GB" else "US"
+            title = pick.choice(
+                [
+                    src.title,
+                    src.title.replace("’", "'").replace("–", "-").rstrip("."),
+                    f"{src.title.rstrip('.')} ({region}).",
+                ]
+            )
+            self._make(
+                rng,
+                next_att,
+                id=f"T{num:07d}{suffix}",
+                number=num,
+                language=suffix.lower(),
+                family_id=src.family_id,
+                title=title,
+                subtitle=src.subtitle,
+                date=min(SITE_END, src.date + dt.timedelta(days=pick.randint(0, 3), minutes=pick.randint(5, 600))),
+                tags=list(src.tags),
+                facts=src.facts,
+                origin="regional_edit",
+                source_id=src.id,
+                is_near_duplicate_of=None,
+                media_only=False,
+                dateline=None,
+            )
 
     @staticmethod
     def _at(day: dt.datetime, rng: random.Random) -> dt.datetime:
