@@ -70,9 +70,11 @@ HEADER_LINES = [
 #: please contact:", "For media inquiries, contact:", "Bei Rückfragen wenden Sie sich bitte
 #: an:"): the rule is "a short line about questions/enquiries ... contact", not a list of phrases.
 CONTACT_START = re.compile(
-    r"^(?:(?:if\s+you\s+have|in\s+case\s+of|in\s+the\s+event\s+of|for|with)\s+(?:any\s+)?(?:further\s+|more\s+)?"
+    r"^(?:(?:if\s+you\s+have|should\s+you\s+have|in\s+case\s+of|in\s+the\s+event\s+of|for|with)\s+"
+    r"(?:any\s+)?(?:further\s+|more\s+)?"
     r"(?:media\s+|press\s+)?(?:questions?|quer(?:y|ies)|enquir(?:y|ies)|inquir(?:y|ies)|information|details)\b"
     r"(?:.{0,60}\bcontact\b.{0,40}$|.{0,60}\bcontact\s*:)|"
+    r"[^.!?]{0,80}\bcontact(?:\s+us)?\s*:$|[^.!?]{0,80}\bwenden\s+sie\s+sich(?:\s+bitte)?\s+an\s*:$|"
     r"media\s+contacts?\b|press\s+contacts?\b|contact\s+for\s+(?:the\s+)?(?:media|press)|contacts?\s*[.:]?$|"
     r"(?:bmw\s+(?:group\s+)?)?corporate\s+communications\.?$|"
     r"bitte\s+wenden\s+sie\s+sich\s+bei\s+rückfragen|(?:bei|für)\s+(?:weitere\s+)?rückfragen\b.{0,80}$|"
