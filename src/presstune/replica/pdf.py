@@ -192,7 +192,7 @@ def _blocks(article: GeneratedArticle, lang: str, kind: str) -> list[tuple[str, 
 
 
 #: Pages of filler text a "huge" printable version carries after the release (a spec book).
-HUGE_APPENDIX_PARAGRAPHS = 600
+HUGE_APPENDIX_PARAGRAPHS = 1500
 
 
 def appendix_blocks(article: GeneratedArticle, lang: str, paragraphs: int = HUGE_APPENDIX_PARAGRAPHS) -> list:

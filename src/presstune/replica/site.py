@@ -332,7 +332,9 @@ class Site:
         n_dup = int(n * 0.03)
         if n >= 12:
             n_de, n_reg, n_dup = max(n_de, 1), max(n_reg, 1), max(n_dup, 1)
-        n_orig = n - n_de - n_reg - n_dup
+        # Regional republications with edited bodies (hard cases only), within the N articles.
+        n_edit = (max(1, int(n * 0.03)) if n >= 12 else 0) if self.hard_cases else 0
+        n_orig = n - n_de - n_reg - n_dup - n_edit
         used: set[int] = set()
         number = 446000 + rng.randint(0, 900)
         att_no = 600000 + rng.randint(0, 9000)
@@ -462,8 +464,8 @@ class Site:
                 media_only=False,
                 dateline=src.dateline,
             )
-        if self.hard_cases:
-            self._plan_regional_edits(rng, next_att, eligible, used, max(1, int(n * 0.03)) if n >= 12 else 0)
+        if n_edit:
+            self._plan_regional_edits(rng, next_att, eligible, used, n_edit)
         self._ordered = sorted(self._by_id.values(), key=lambda a: (a.date, a.id), reverse=True)
         self._families: dict[str, list[GeneratedArticle]] = {}
         for a in self._ordered:
