@@ -38,8 +38,10 @@ BOTTOM = 95.0
 FONT, BOLD = "Helvetica", "Helvetica-Bold"
 SIZE, LEAD = 10.0, 14.0
 COMPANY_LINE = {
-    "en": "Company Bayerische Motoren Werke Aktiengesellschaft · Postal address BMW AG, 80788 München · Telephone +49 89 382-0 · Internet www.bmwgroup.com",
-    "de": "Firma Bayerische Motoren Werke Aktiengesellschaft · Postanschrift BMW AG, 80788 München · Telefon +49 89 382-0 · Internet www.bmwgroup.com",
+    "en": "Company Bayerische Motoren Werke Aktiengesellschaft · Postal address BMW AG, 80788 München · "
+    "Telephone +49 89 382-0 · Internet www.bmwgroup.com",
+    "de": "Firma Bayerische Motoren Werke Aktiengesellschaft · Postanschrift BMW AG, 80788 München · "
+    "Telefon +49 89 382-0 · Internet www.bmwgroup.com",
 }
 LABELS = {
     "en": {

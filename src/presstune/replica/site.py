@@ -530,7 +530,7 @@ class Site:
             printable_lang = "DE" if (lang_code == "EN" and rng.random() < 0.03) else lang_code
             attachments.append(Attachment(next_att(), "Printable version", "pdf", printable_lang, pdf_kind))
             extra = rng.choices([0, 1, 2, 3, 5], weights=[80, 13, 4, 2, 1])[0]
-            for j in range(extra):
+            for _ in range(extra):
                 label = rng.choice(["Technical data", "Fact sheet", "Media guide", "Specifications"])
                 fname = None
                 if rng.random() < 0.3:

@@ -344,9 +344,11 @@ def title_subtitle(rng: random.Random, facts: dict[str, Any], lang: str) -> tupl
             ],
         }
         sub = {
-            "launch": f"+++ {f['power_kw']} kW Leistung +++ Preis ab {fmt_price(f['price_eur'], 'de')} +++ Marktstart {fmt_day(f['event_date'], 'de')} +++",
+            "launch": f"+++ {f['power_kw']} kW Leistung +++ Preis ab {fmt_price(f['price_eur'], 'de')} +++ "
+            f"Marktstart {fmt_day(f['event_date'], 'de')} +++",
             "production": f"+++ {PLANT_DE[f['plant']]} +++ {p} über die nächste Generation +++",
-            "people": f"+++ {p} folgt auf eigenen Wunsch neuer Aufgabe +++ Wechsel zum {fmt_day(f['event_date'], 'de')} +++",
+            "people": f"+++ {p} folgt auf eigenen Wunsch neuer Aufgabe +++ "
+            f"Wechsel zum {fmt_day(f['event_date'], 'de')} +++",
             "motorsport": f"+++ {m} +++ {ev} +++ {p}: „Ein starkes Ergebnis für das ganze Team.“ +++",
             "corporate": f"+++ {fmt_int_de(f['deliveries'])} Auslieferungen +++ {p} zur Strategie +++",
         }[k]
@@ -381,11 +383,14 @@ def title_subtitle(rng: random.Random, facts: dict[str, Any], lang: str) -> tupl
         ],
     }
     subs = {
-        "launch": f"+++ {f['power_kw']} kW of power +++ Priced from {fmt_price(f['price_eur'], 'en')} +++ Market launch on {fmt_day(f['event_date'], 'en')} +++",
+        "launch": f"+++ {f['power_kw']} kW of power +++ Priced from {fmt_price(f['price_eur'], 'en')} +++ "
+        f"Market launch on {fmt_day(f['event_date'], 'en')} +++",
         "production": f'+++ {f["plant"]} prepares for the next generation +++ {p}: "A milestone for our team" +++',
-        "people": f"+++ {p} to take over on {fmt_day(f['event_date'], 'en')} +++ Focus on transformation and talent +++",
+        "people": f"+++ {p} to take over on {fmt_day(f['event_date'], 'en')} +++ "
+        "Focus on transformation and talent +++",
         "motorsport": f"+++ {m} +++ {ev} +++ {p}: “A strong result for the whole team.” +++",
-        "corporate": f"+++ {fmt_int_en(f['deliveries'])} deliveries +++ Electrified share rises +++ {p} on the outlook +++",
+        "corporate": f"+++ {fmt_int_en(f['deliveries'])} deliveries +++ Electrified share rises +++ "
+        f"{p} on the outlook +++",
     }
     return rng.choice(titles[k]), subs[k]
 
@@ -519,7 +524,8 @@ def _quote(rng: random.Random, f: dict[str, Any], lang: str) -> str:
     )
     if rng.random() < 0.5:
         return f"“{q[:-1]},” said {f['person']}, {f['role']}."
-    return f'"{q} {rng.choice(["Everyone involved", "The whole team", "Our partners"])} can be proud of it," says {f["person"]}, {f["role"]}.'
+    who = rng.choice(["Everyone involved", "The whole team", "Our partners"])
+    return f'"{q} {who} can be proud of it," says {f["person"]}, {f["role"]}.'
 
 
 def body_paragraphs(rng: random.Random, f: dict[str, Any], lang: str, dateline: str | None) -> list[str]:
@@ -783,7 +789,11 @@ def co2_summary(rng: random.Random, f: dict[str, Any], lang: str) -> str | None:
         kind = "Energieverbrauch" if f["drive"] == "bev" else "Kraftstoffverbrauch"
         return f"{f['model']}: {kind} kombiniert: {f['consumption']} (WLTP); CO₂-Emissionen kombiniert: {co2} g/km"
     kind = "energy consumption" if f["drive"] == "bev" else "fuel consumption"
-    return f"{f['model']}: WLTP {kind} combined: {f['consumption']}; CO2 emissions combined: {co2} g/km; CO2 class: {'A' if co2 == 0 else rng.choice('BCDEFG')}"
+    co2_class = "A" if co2 == 0 else rng.choice("BCDEFG")
+    return (
+        f"{f['model']}: WLTP {kind} combined: {f['consumption']}; CO2 emissions combined: {co2} g/km; "
+        f"CO2 class: {co2_class}"
+    )
 
 
 # --------------------------------------------------------------------------- hard cases
@@ -861,7 +871,8 @@ def contact_block(rng: random.Random, lang: str, region: str = "") -> list[str]:
         out.append(
             rng.choice(
                 [
-                    "You will find press material on BMW Motorrad in the BMW Group PressClub at www.press.bmwgroup.com.",
+                    "You will find press material on BMW Motorrad in the BMW Group PressClub at "
+                    "www.press.bmwgroup.com.",
                     "Press material on this release can be found in the BMW Group PressClub at www.press.bmwgroup.com.",
                 ]
                 if lang == "en"
