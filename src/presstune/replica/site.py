@@ -325,6 +325,8 @@ class Site:
     # ------------------------------------------------------------------ planning
 
     def _plan(self) -> None:
+        """The population (shares of N): originals, German twins, regional copies, updates and
+        (hard cases) regional edits, each drawn by its own method from the shared streams."""
         rng = random.Random(f"{self.seed}:plan")
         n = self.n
         n_de = int(n * 0.08)
@@ -339,13 +341,30 @@ class Site:
         number = 446000 + rng.randint(0, 900)
         att_no = 600000 + rng.randint(0, 9000)
         start = SITE_END - dt.timedelta(days=SPAN_DAYS)
-        originals: list[GeneratedArticle] = []
 
         def next_att() -> int:
             nonlocal att_no
             att_no += rng.randint(1, 40)
             return att_no
 
+        originals = self._plan_originals(rng, next_att, n_orig, number, start, used)
+        eligible = [a for a in originals if not a.media_only]
+        pick = random.Random(f"{self.seed}:pick")
+        self._plan_twins(rng, next_att, pick, eligible, n_de)
+        self._plan_regional(rng, next_att, pick, eligible, used, n_reg)
+        self._plan_updates(rng, next_att, pick, eligible, used, n_dup)
+        if n_edit:
+            self._plan_regional_edits(rng, next_att, eligible, used, n_edit)
+        self._ordered = sorted(self._by_id.values(), key=lambda a: (a.date, a.id), reverse=True)
+        self._families: dict[str, list[GeneratedArticle]] = {}
+        for a in self._ordered:
+            self._families.setdefault(a.family_id, []).append(a)
+        for i, a in enumerate(self._ordered):
+            a.internal_id = 550000 + (len(self._ordered) - i) * 3
+
+    def _plan_originals(self, rng, next_att, n_orig: int, number: int, start: dt.datetime, used: set[int]) -> list:
+        """EN originals spread over the span, with evergreen items and media-only pages."""
+        originals: list[GeneratedArticle] = []
         for i in range(n_orig):
             number += rng.randint(1, 25)
             num = number
@@ -392,9 +411,11 @@ class Site:
             )
             originals.append(art)
 
-        eligible = [a for a in originals if not a.media_only]
-        pick = random.Random(f"{self.seed}:pick")
-        twins_src = pick.sample(eligible, min(n_de, len(eligible)))
+        return originals
+
+    def _plan_twins(self, rng, next_att, pick: random.Random, eligible: list, count: int) -> None:
+        """German twins: the same 7-digit number and facts, the text written in German."""
+        twins_src = pick.sample(eligible, min(count, len(eligible)))
         for src in twins_src:
             frng = random.Random(f"{self.seed}:{src.family_id}:de")
             title, subtitle = text.title_subtitle(frng, src.facts, "de")
@@ -416,7 +437,10 @@ class Site:
                 media_only=False,
                 dateline=src.dateline,
             )
-        for src in pick.sample(eligible, min(n_reg, len(eligible))):
+
+    def _plan_regional(self, rng, next_att, pick: random.Random, eligible: list, used: set[int], count: int) -> None:
+        """EN_US/EN_GB copies under a new number in the same family (only the dateline differs)."""
+        for src in pick.sample(eligible, min(count, len(eligible))):
             num = src.number + pick.randint(1, 60)
             while num in used:
                 num += 1
@@ -440,7 +464,10 @@ class Site:
                 media_only=False,
                 dateline="Woodcliff Lake, NJ" if suffix == "EN_US" else "Farnborough",
             )
-        for src in pick.sample(eligible, min(n_dup, len(eligible))):
+
+    def _plan_updates(self, rng, next_att, pick: random.Random, eligible: list, used: set[int], count: int) -> None:
+        """Near-duplicate updates: a new number and family, the text with an edit."""
+        for src in pick.sample(eligible, min(count, len(eligible))):
             num = src.number + pick.randint(1, 400)
             while num in used:
                 num += 1
@@ -464,14 +491,6 @@ class Site:
                 media_only=False,
                 dateline=src.dateline,
             )
-        if n_edit:
-            self._plan_regional_edits(rng, next_att, eligible, used, n_edit)
-        self._ordered = sorted(self._by_id.values(), key=lambda a: (a.date, a.id), reverse=True)
-        self._families: dict[str, list[GeneratedArticle]] = {}
-        for a in self._ordered:
-            self._families.setdefault(a.family_id, []).append(a)
-        for i, a in enumerate(self._ordered):
-            a.internal_id = 550000 + (len(self._ordered) - i) * 3
 
     def _plan_regional_edits(self, rng, next_att, eligible: list, used: set[int], count: int) -> None:
         """Regional republications as real PressClubs make them: a new number with an EN_GB /
