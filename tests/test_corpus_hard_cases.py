@@ -251,3 +251,28 @@ def test_one_document_cannot_outweigh_the_corpus(tmp_path):
     kept = steps.run_steps(docs, [steps.LengthFilter()], ctx)
     assert [d["id"] for d in kept] == ["B"]
     assert ctx.exclusions.items[0]["reason"] == "too_long"
+
+
+def test_pdf_leftovers_of_a_contact_block_whose_fields_went_with_the_page_furniture():
+    # The opener ("Corporate Communications") and the phone/e-mail lines at the page foot were
+    # removed as print furniture; the name and job-title lines remain, sometimes run together.
+    for tail in (
+        ["Ida Sommerfeld", "Head of Communications BMW M"],
+        ["Ida Sommerfeld Head of Communications BMW M", "Piet Korsgaard", "Pressereferent"],
+        ["Ida Sommerfeld", "Press Spokesperson MINI", "E-mail: ida.sommerfeld@mini.example"],
+    ):
+        assert _clean([*BODY, *tail]) == BODY
+
+
+def test_a_title_line_with_a_job_title_is_not_a_contact_entry():
+    title = "Ida Sommerfeld appointed Head of Communications BMW M."
+    kept = _clean(["Ida Sommerfeld appointed Head of", "Communications BMW M.", *BODY], title=title)
+    assert kept == BODY  # removed as the title repeat, not as contact lines
+
+
+def test_trailer_and_heading_glued_to_the_line_above_in_a_pdf():
+    assert _clean([*BODY, "ENDS About BMW UK", "BMW UK sells cars through 150 retailers."]) == BODY
+    assert _clean([*BODY, "LinkedIn: https://www.linkedin.com/company/bmw-group/ The BMW Group", *COMPANY]) == BODY
+    # ... while a sentence that ends with the company's name stays
+    news = "The new plant was opened by the board of the BMW Group."
+    assert _clean([*BODY, news]) == [*BODY, news]

@@ -94,13 +94,13 @@ PRESSCLUB_POINTER = re.compile(
     _I,
 )
 #: "Ends" / "- ENDS -" closes a UK release: what follows is notes to editors, "About ...", contacts.
-ENDS_LINE = re.compile(r"^[-–—\s]*ends[-–—\s.]*$", _I)
+ENDS_LINE = re.compile(r"^[-–—\s]*ends[-–—\s.]*(?:$|(?=about\s+(?:the\s+)?(?:bmw|mini|rolls-royce)\b))", _I)
 #: "About BMW Group UK", "About MINI": a trailer heading (short, no sentence).
 ABOUT_HEADING = re.compile(r"^about\s+(?:the\s+)?(?:bmw|mini|rolls-royce)\b[^.!?]{0,40}:?$", _I)
 _EMAIL = re.compile(r"\S+@\S+\.\w+|send an e-?mail|e-?mail\s*:", _I)
 _ROLE = re.compile(
     r"\b(?:spokesperson|spokesman|spokeswoman|press officer|head of|communications?|pressesprecher(?:in)?|"
-    r"leiter(?:in)?|kommunikation|sprecher(?:in)?|media relations|public relations)\b",
+    r"leiter(?:in)?|kommunikation|sprecher(?:in)?|pressereferent(?:in)?|media relations|public relations)\b",
     _I,
 )
 
@@ -198,8 +198,18 @@ _CONTACT_FIELD = re.compile(
 )
 
 
+def _name_or_title(par: str) -> bool:
+    """ "Ida Sommerfeld", "Head of Communications BMW M": short, no sentence, no digits."""
+    return len(par) <= 60 and len(par.split()) <= 6 and not re.search(r"[\d.!?:;,]$|\d", par)
+
+
 def is_contact_entry(par: str) -> bool:
-    return len(par) <= 300 and bool(_CONTACT_FIELD.search(par))
+    """A contact entry: a phone/e-mail field, or a job-title line ("Ida Sommerfeld Head of
+    Communications BMW M") -- in PDFs the phone and e-mail lines at the foot of a page can go
+    with the page furniture, leaving the name and title."""
+    if len(par) <= 300 and _CONTACT_FIELD.search(par):
+        return True
+    return len(par) <= 80 and len(par.split()) >= 2 and not re.search(r"\d|[.!?:;,]$", par) and bool(_ROLE.search(par))
 
 
 def _contact_like(par: str) -> bool:
@@ -291,7 +301,9 @@ class CleanResult:
 _SIGNATURES = re.compile(
     r"(?:(?:the|die)\s+bmw\s+group\s+)?(?:with its four brands|die bmw group ist mit ihren vier marken)|"
     r"if you have any questions,?\s+please contact|bitte wenden sie sich bei rückfragen|"
-    r"media contact\.|pressekontakt\.|the information on fuel consumption|die angaben zu kraftstoffverbrauch",
+    r"media contact\.|pressekontakt\.|the information on fuel consumption|die angaben zu kraftstoffverbrauch|"
+    # a heading glued to the end of a short line above it ("LinkedIn: https://... The BMW Group")
+    r"(?<=\s)(?<!about\s)(?<!über\s)(?:the|die)\s+bmw\s+group$",
     _I,
 )
 
@@ -339,7 +351,11 @@ def remove_boilerplate(
         if PRESSCLUB_POINTER.search(p) and len(p) < 400:
             removed["contact"] += 1
             continue
-        if is_contact_entry(p):
+        if is_contact_entry(p) and (len(kept) >= 2 or _CONTACT_FIELD.search(p)):  # not a title line
+            if not in_contact:  # the opener was lost (a print header): its name/title lines too
+                while kept and _name_or_title(kept[-1]) and len(kept) > 1:
+                    kept.pop()
+                    removed["contact"] += 1
             in_contact, in_company = True, False
             removed["contact"] += 1
             continue
@@ -352,7 +368,9 @@ def remove_boilerplate(
             in_company = True
             removed["company"] += 1
             continue
-        if is_company_paragraph(p) or (in_company and company_topics(p) >= 3):
+        # ... and its pieces where a two-column print broke it ("-Motorrädern und bietet").
+        fragment = len(p) < 40 and not p.endswith((".", "!", "?"))
+        if is_company_paragraph(p) or (in_company and (company_topics(p) >= 3 or fragment)):
             in_company = True
             removed["company"] += 1
             continue
@@ -372,8 +390,14 @@ def remove_boilerplate(
             removed["header_rule"] += 1
             continue
         kept.append(p)
-    # The title (and the teaser) repeated at the start of the body; in a PDF the two can run
-    # into one paragraph when the print layout leaves no gap between them.
+    _drop_title_repeats(kept, title, subtitle, removed)
+    return kept, removed
+
+
+def _drop_title_repeats(kept: list[str], title: str | None, subtitle: str | None, removed: Counter) -> None:
+    """The title (and the teaser) repeated at the start of the body; in a PDF the two can run
+    into one paragraph when the print layout leaves no gap between them. The teaser itself is
+    kept once, outside the body (the cleaned document's ``teaser``)."""
     if title and subtitle and kept:
         key = _alnum(f"{title} {subtitle}")
         for n in (1, 2, 3, 4):
@@ -397,7 +421,6 @@ def remove_boilerplate(
             if what == "subtitle" and key and first.endswith(key) and len(first) - len(key) <= 50:
                 del kept[0]
                 removed[what] += 1
-    return kept, removed
 
 
 def _alnum(text: str) -> str:
