@@ -584,6 +584,7 @@ def pdf_paragraphs(pages: list[list[Line]], keep_tables: bool = False) -> tuple[
 
     Table rows (runs far apart on one baseline) are dropped unless ``keep_tables`` (then they
     become "key value" lines of one paragraph); a short heading right before a table goes too.
+    One pass over the lines keeps the paragraph-break decision (the heart of it) in one place.
     """
     removed: Counter = Counter()
     all_lines = [l for p in pages for l in p]

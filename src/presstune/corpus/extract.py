@@ -338,7 +338,10 @@ def _split_line(tp: _TextPage, raw: str, start: int, char_h: float) -> list[Line
 
 
 def _pdfium_object_lines(page, textpage, width: float, char_h: float) -> list[Line]:
-    """Two-column pages: rows rebuilt from text objects, read column by column."""
+    """Two-column pages: rows rebuilt from text objects, read column by column.
+
+    One function on purpose: it is the hot loop over PDFium's C calls with reused ctypes
+    buffers (see the module docstring); split, the buffers would travel through arguments."""
     import ctypes
     from codecs import decode
 

@@ -253,7 +253,11 @@ def detail_page(
     changed_layout: bool = False,
     sizes: dict[int, int] | None = None,
 ) -> str:
-    """The article page. ``sizes`` maps attachment number -> byte size for the labels."""
+    """The article page. ``sizes`` maps attachment number -> byte size for the labels.
+
+    Long because it is the page's template, top to bottom like the page it writes (the
+    redesigned layout first, then the portal's own); split up, the markup would be read in
+    pieces."""
     sizes = sizes or {}
     site = article.site
     canonical = f"{article.url_path}?language=en"

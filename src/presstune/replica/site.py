@@ -28,6 +28,17 @@ facts.jsonl schema (one JSON object per article, served at ``/_replica/facts.jso
 Ground-truth body: the press-release prose only. The contact block, "The BMW Group"
 paragraph, CO2 summary and WLTP disclaimer that the HTML/PDF add are *not* part of it.
 A bullet list is one paragraph whose items are separated by single newlines.
+
+Hard cases (``hard_cases=True``, the default; PRESSCLUB.md §1.9), each from its own random
+stream: contact blocks in many wordings with UK "Ends"/"About ..." trailers
+(``contact_paragraphs``, never in the truth); the teaser repeated as the page body's first
+paragraph (``teaser_repeat``, not in the truth: the teaser is kept once, as the subtitle);
+consumption figures inline in prose (``page_paragraphs`` = the truth plus the figures);
+news that opens like the company paragraph and tables one paragraph a cell (in the truth);
+regional republications with edited bodies (origin ``regional_edit``, their own truth);
+printable versions with a 150-page appendix (``quirks["huge_pdf"]``; the page body is the
+truth). People, phone numbers and e-mail addresses are invented (fiction number ranges,
+``.example`` domains).
 """
 
 from __future__ import annotations

@@ -531,6 +531,8 @@ def _quote(rng: random.Random, f: dict[str, Any], lang: str) -> str:
 def body_paragraphs(rng: random.Random, f: dict[str, Any], lang: str, dateline: str | None) -> list[str]:
     """The ground-truth body: dateline + paragraphs that state every fact of ``f``.
 
+    One template per kind of release, side by side, so the kinds read as one text.
+
     A paragraph that is a bullet list holds its items separated by a single newline; a
     subheading is a short paragraph without a final full stop.
     """
