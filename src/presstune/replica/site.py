@@ -314,6 +314,14 @@ def _time_of_day(rng: random.Random) -> dt.time:
     return dt.time(rng.randint(7, 19), rng.randint(0, 59), rng.randint(0, 59))
 
 
+def _free_number(num: int, used: set[int]) -> int:
+    """The first release number from ``num`` on that no article has yet (now taken)."""
+    while num in used:
+        num += 1
+    used.add(num)
+    return num
+
+
 class Site:
     """A deterministic generated PressClub with ``articles`` items (see module docstring)."""
 
@@ -452,55 +460,35 @@ class Site:
     def _plan_regional(self, rng, next_att, pick: random.Random, eligible: list, used: set[int], count: int) -> None:
         """EN_US/EN_GB copies under a new number in the same family (only the dateline differs)."""
         for src in pick.sample(eligible, min(count, len(eligible))):
-            num = src.number + pick.randint(1, 60)
-            while num in used:
-                num += 1
-            used.add(num)
+            num = _free_number(src.number + pick.randint(1, 60), used)
             suffix = pick.choice(["EN_US", "EN_GB"])
-            self._make(
+            self._derive(
                 rng,
                 next_att,
-                id=f"T{num:07d}{suffix}",
-                number=num,
-                language=suffix.lower(),
-                family_id=src.family_id,
-                title=src.title,
-                subtitle=src.subtitle,
+                src,
+                num,
+                suffix,
                 date=min(SITE_END, src.date + dt.timedelta(days=pick.randint(0, 3), minutes=pick.randint(5, 90))),
-                tags=list(src.tags),
-                facts=src.facts,
                 origin="regional",
-                source_id=src.id,
-                is_near_duplicate_of=None,
-                media_only=False,
                 dateline="Woodcliff Lake, NJ" if suffix == "EN_US" else "Farnborough",
             )
 
     def _plan_updates(self, rng, next_att, pick: random.Random, eligible: list, used: set[int], count: int) -> None:
         """Near-duplicate updates: a new number and family, the text with an edit."""
         for src in pick.sample(eligible, min(count, len(eligible))):
-            num = src.number + pick.randint(1, 400)
-            while num in used:
-                num += 1
-            used.add(num)
+            num = _free_number(src.number + pick.randint(1, 400), used)
             title = pick.choice([src.title, "Update: " + src.title, src.title.rstrip(".") + " (updated)."])
-            self._make(
+            self._derive(
                 rng,
                 next_att,
-                id=f"T{num:07d}EN",
-                number=num,
-                language="en",
+                src,
+                num,
+                "EN",
                 family_id=f"{num:07d}",
                 title=title,
-                subtitle=src.subtitle,
                 date=min(SITE_END, src.date + dt.timedelta(days=pick.randint(1, 30), minutes=pick.randint(0, 600))),
-                tags=list(src.tags),
-                facts=src.facts,
                 origin="near_duplicate",
-                source_id=src.id,
                 is_near_duplicate_of=src.id,
-                media_only=False,
-                dateline=src.dateline,
             )
 
     def _plan_regional_edits(self, rng, next_att, eligible: list, used: set[int], count: int) -> None:
@@ -509,10 +497,7 @@ class Site:
         (below the near-duplicate threshold). Their own random stream: the rest of the plan stays."""
         pick = random.Random(f"{self.seed}:regional-edits")
         for src in pick.sample([a for a in eligible if a.lang2 == "en"], min(count, len(eligible))):
-            num = src.number + pick.randint(1, 80)
-            while num in used:
-                num += 1
-            used.add(num)
+            num = _free_number(src.number + pick.randint(1, 80), used)
             suffix = pick.choice(["EN_GB", "EN_US"])
             region = "UK" if suffix == "EN_GB" else "US"
             title = pick.choice(
@@ -522,24 +507,36 @@ class Site:
                     f"{src.title.rstrip('.')} ({region}).",
                 ]
             )
-            self._make(
+            self._derive(
                 rng,
                 next_att,
-                id=f"T{num:07d}{suffix}",
-                number=num,
-                language=suffix.lower(),
-                family_id=src.family_id,
+                src,
+                num,
+                suffix,
                 title=title,
-                subtitle=src.subtitle,
                 date=min(SITE_END, src.date + dt.timedelta(days=pick.randint(0, 3), minutes=pick.randint(5, 600))),
-                tags=list(src.tags),
-                facts=src.facts,
                 origin="regional_edit",
-                source_id=src.id,
-                is_near_duplicate_of=None,
-                media_only=False,
                 dateline=None,
             )
+
+    def _derive(self, rng, next_att, src: GeneratedArticle, num: int, suffix: str, **changes: Any) -> None:
+        """An article derived from ``src`` under release number ``num`` ("EN", "EN_GB" ...):
+        ``src``'s fields except ``changes``."""
+        fields: dict[str, Any] = {
+            "id": f"T{num:07d}{suffix}",
+            "number": num,
+            "language": suffix.lower(),
+            "family_id": src.family_id,
+            "title": src.title,
+            "subtitle": src.subtitle,
+            "tags": list(src.tags),
+            "facts": src.facts,
+            "source_id": src.id,
+            "is_near_duplicate_of": None,
+            "media_only": False,
+            "dateline": src.dateline,
+        }
+        self._make(rng, next_att, **{**fields, **changes})
 
     @staticmethod
     def _at(day: dt.datetime, rng: random.Random) -> dt.datetime:
