@@ -70,9 +70,11 @@ HEADER_LINES = [
 #: please contact:", "For media inquiries, contact:", "Bei Rückfragen wenden Sie sich bitte
 #: an:"): the rule is "a short line about questions/enquiries ... contact", not a list of phrases.
 CONTACT_START = re.compile(
-    r"^(?:(?:if\s+you\s+have|in\s+case\s+of|in\s+the\s+event\s+of|for|with)\s+(?:any\s+)?(?:further\s+|more\s+)?"
+    r"^(?:(?:if\s+you\s+have|should\s+you\s+have|in\s+case\s+of|in\s+the\s+event\s+of|for|with)\s+"
+    r"(?:any\s+)?(?:further\s+|more\s+)?"
     r"(?:media\s+|press\s+)?(?:questions?|quer(?:y|ies)|enquir(?:y|ies)|inquir(?:y|ies)|information|details)\b"
-    r".{0,60}\bcontact\b.{0,40}$|"
+    r"(?:.{0,60}\bcontact\b.{0,40}$|.{0,60}\bcontact\s*:)|"
+    r"[^.!?]{0,80}\bcontact(?:\s+us)?\s*:$|[^.!?]{0,80}\bwenden\s+sie\s+sich(?:\s+bitte)?\s+an\s*:$|"
     r"media\s+contacts?\b|press\s+contacts?\b|contact\s+for\s+(?:the\s+)?(?:media|press)|contacts?\s*[.:]?$|"
     r"(?:bmw\s+(?:group\s+)?)?corporate\s+communications\.?$|"
     r"bitte\s+wenden\s+sie\s+sich\s+bei\s+rückfragen|(?:bei|für)\s+(?:weitere\s+)?rückfragen\b.{0,80}$|"
@@ -85,19 +87,20 @@ _PHONE = re.compile(r"(?:tel\.?|telephone|telefon|phone|mobile|mobil|handy|cell|
 _WEB_FIELD = re.compile(r"^(?:media\s+website|website|internet|web|pressclub)\s*:\s*\S+", _I)
 #: "You will find press material on ... in the BMW Group PressClub at www..." (and German).
 PRESSCLUB_POINTER = re.compile(
-    r"\b(?:you\s+will\s+find|you\s+can\s+find|are\s+available)\b.{0,120}\bpress\s*club\b.{0,40}"
+    r"\b(?:find|found|available|download(?:ed)?)\b.{0,120}\bpress\s*club\b.{0,40}"
     r"(?:\bat\b|\bunder\b|:)\s*(?:https?://)?www\.|"
+    r"\bpress\s*club\b.{0,40}(?:\bat\b|\bunder\b|:)\s*(?:https?://)?www\.\S+\s+(?:you\s+will\s+find|offers)\b|"
     r"\bpressematerial\b.{0,120}\bpressclub\b.{0,40}\b(?:unter|auf)\b\s*(?:https?://)?www\.",
     _I,
 )
 #: "Ends" / "- ENDS -" closes a UK release: what follows is notes to editors, "About ...", contacts.
-ENDS_LINE = re.compile(r"^[-–—\s]*ends[-–—\s.]*$", _I)
+ENDS_LINE = re.compile(r"^[-–—\s]*ends[-–—\s.]*(?:$|(?=about\s+(?:the\s+)?(?:bmw|mini|rolls-royce)\b))", _I)
 #: "About BMW Group UK", "About MINI": a trailer heading (short, no sentence).
 ABOUT_HEADING = re.compile(r"^about\s+(?:the\s+)?(?:bmw|mini|rolls-royce)\b[^.!?]{0,40}:?$", _I)
 _EMAIL = re.compile(r"\S+@\S+\.\w+|send an e-?mail|e-?mail\s*:", _I)
 _ROLE = re.compile(
     r"\b(?:spokesperson|spokesman|spokeswoman|press officer|head of|communications?|pressesprecher(?:in)?|"
-    r"leiter(?:in)?|kommunikation|sprecher(?:in)?|media relations|public relations)\b",
+    r"leiter(?:in)?|kommunikation|sprecher(?:in)?|pressereferent(?:in)?|media relations|public relations)\b",
     _I,
 )
 
@@ -153,7 +156,8 @@ DISCLAIMER_PARAGRAPH = [
 SOCIAL_LINE = [
     re.compile(r"^(?:https?://|www\.)\S+$", _I),
     re.compile(
-        r"^(?:linkedin|facebook|youtube|instagram|x|twitter|tiktok|xing|threads|newsroom|internet|web)\s*:\s*\S+$", _I
+        r"^(?:(?:linkedin|facebook|youtube|instagram|x|twitter|tiktok|xing|threads|newsroom|internet|web)\s*:\s*\S+\s*)+$",
+        _I,
     ),
     re.compile(r"^↗"),
     re.compile(r"\bon\s+the\s+(?:web|internet)\.?$|\bim\s+internet\.?$|\bin\s+social\s+media\.?$", _I),
@@ -185,6 +189,27 @@ def is_social(text: str) -> bool:
     if not lines:
         return False
     return all(any(rx.search(ln) for rx in SOCIAL_LINE) for ln in lines) and len(text) < 400
+
+
+#: A contact entry without its opener (the opener was a print header, or the layout split it
+#: off): a short paragraph with a labelled phone number or an "E-mail: x@y" field.
+_CONTACT_FIELD = re.compile(
+    r"\b(?:tel\.?|telephone|telefon|phone|mobile|mobil|fax)\s*[:.]\s*\+?\(?\d|\be-?mail\s*:\s*\S+@", _I
+)
+
+
+def _name_or_title(par: str) -> bool:
+    """ "Ida Sommerfeld", "Head of Communications BMW M": short, no sentence, no digits."""
+    return len(par) <= 60 and len(par.split()) <= 6 and not re.search(r"[\d.!?:;,]$|\d", par)
+
+
+def is_contact_entry(par: str) -> bool:
+    """A contact entry: a phone/e-mail field, or a job-title line ("Ida Sommerfeld Head of
+    Communications BMW M") -- in PDFs the phone and e-mail lines at the foot of a page can go
+    with the page furniture, leaving the name and title."""
+    if len(par) <= 300 and _CONTACT_FIELD.search(par):
+        return True
+    return len(par) <= 80 and len(par.split()) >= 2 and not re.search(r"\d|[.!?:;,]$", par) and bool(_ROLE.search(par))
 
 
 def _contact_like(par: str) -> bool:
@@ -229,7 +254,9 @@ def is_disclaimer(par: str) -> bool:
         # A figure list, not prose that happens to mention a range: most of it is the figures.
         sentences = [s for s in re.split(r"(?<=[.!?])\s+", par) if s]
         figure_sentences = [s for s in sentences if _CONSUMPTION.search(s) or _UNIT.search(s)]
-        return len(figure_sentences) >= max(1, len(sentences) // 2)
+        # Only a paragraph that is all figures goes whole; prose around figure sentences stays
+        # (strip_figures removes just those sentences).
+        return len(figure_sentences) == len(sentences)
     return False
 
 
@@ -274,7 +301,9 @@ class CleanResult:
 _SIGNATURES = re.compile(
     r"(?:(?:the|die)\s+bmw\s+group\s+)?(?:with its four brands|die bmw group ist mit ihren vier marken)|"
     r"if you have any questions,?\s+please contact|bitte wenden sie sich bei rückfragen|"
-    r"media contact\.|pressekontakt\.|the information on fuel consumption|die angaben zu kraftstoffverbrauch",
+    r"media contact\.|pressekontakt\.|the information on fuel consumption|die angaben zu kraftstoffverbrauch|"
+    # a heading glued to the end of a short line above it ("LinkedIn: https://... The BMW Group")
+    r"(?<=\s)(?<!about\s)(?<!über\s)(?:the|die)\s+bmw\s+group$",
     _I,
 )
 
@@ -322,6 +351,14 @@ def remove_boilerplate(
         if PRESSCLUB_POINTER.search(p) and len(p) < 400:
             removed["contact"] += 1
             continue
+        if is_contact_entry(p) and (len(kept) >= 2 or _CONTACT_FIELD.search(p)):  # not a title line
+            if not in_contact:  # the opener was lost (a print header): its name/title lines too
+                while kept and _name_or_title(kept[-1]) and len(kept) > 1:
+                    kept.pop()
+                    removed["contact"] += 1
+            in_contact, in_company = True, False
+            removed["contact"] += 1
+            continue
         if in_contact and not (COMPANY_HEADING.match(p) or is_company_paragraph(p) or ABOUT_HEADING.match(p)):
             if _contact_like(p) or _WEB_FIELD.match(p) or is_social(p):
                 removed["contact"] += 1
@@ -331,19 +368,21 @@ def remove_boilerplate(
             in_company = True
             removed["company"] += 1
             continue
-        if is_company_paragraph(p) or (in_company and company_topics(p) >= 3):
+        # ... and its pieces where a two-column print broke it ("-Motorrädern und bietet").
+        fragment = len(p) < 40 and not p.endswith((".", "!", "?"))
+        if is_company_paragraph(p) or (in_company and (company_topics(p) >= 3 or fragment)):
             in_company = True
             removed["company"] += 1
             continue
         in_company = False
-        if is_disclaimer(p):
-            removed["disclaimer"] += 1
-            continue
+        # Figures first (inline parentheses, figure-list sentences), so that a news sentence
+        # holding figures is judged without them; a paragraph of figures only is left empty.
         p, n_figures = strip_figures(p)
         if n_figures:
             removed["figures"] += n_figures
-            if not p.strip():
-                continue
+        if not p.strip() or is_disclaimer(p):
+            removed["disclaimer"] += 1
+            continue
         if is_social(p):
             removed["social"] += 1
             continue
@@ -351,8 +390,14 @@ def remove_boilerplate(
             removed["header_rule"] += 1
             continue
         kept.append(p)
-    # The title (and the teaser) repeated at the start of the body; in a PDF the two can run
-    # into one paragraph when the print layout leaves no gap between them.
+    _drop_title_repeats(kept, title, subtitle, removed)
+    return kept, removed
+
+
+def _drop_title_repeats(kept: list[str], title: str | None, subtitle: str | None, removed: Counter) -> None:
+    """The title (and the teaser) repeated at the start of the body; in a PDF the two can run
+    into one paragraph when the print layout leaves no gap between them. The teaser itself is
+    kept once, outside the body (the cleaned document's ``teaser``)."""
     if title and subtitle and kept:
         key = _alnum(f"{title} {subtitle}")
         for n in (1, 2, 3, 4):
@@ -376,7 +421,6 @@ def remove_boilerplate(
             if what == "subtitle" and key and first.endswith(key) and len(first) - len(key) <= 50:
                 del kept[0]
                 removed[what] += 1
-    return kept, removed
 
 
 def _alnum(text: str) -> str:
@@ -540,6 +584,7 @@ def pdf_paragraphs(pages: list[list[Line]], keep_tables: bool = False) -> tuple[
 
     Table rows (runs far apart on one baseline) are dropped unless ``keep_tables`` (then they
     become "key value" lines of one paragraph); a short heading right before a table goes too.
+    One pass over the lines keeps the paragraph-break decision (the heart of it) in one place.
     """
     removed: Counter = Counter()
     all_lines = [l for p in pages for l in p]

@@ -7,7 +7,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``presstune corpus`` to the root app."""
+    """Add ``presstune corpus`` to the root app (one command; its options are most of it)."""
     from presstune.cli_common import ConfigOpt, SetOpt
 
     @app.command("corpus")

@@ -95,8 +95,10 @@ class CorpusConfig(Strict):
     headline_window_days: float = Field(7.0, ge=0)
     headline_similarity: float = Field(0.9, gt=0, le=1)
     #: Independent leak check (train x eval pairs re-tested directly): a pair leaks when its
-    #: headlines match within the window or its bodies' word-shingle Jaccard is at least this.
-    leak_jaccard: float = Field(0.3, gt=0, le=1)
+    #: headlines match within the window or its bodies' word-shingle Jaccard is at least this
+    #: (republications seen on the real portal: 0.4-0.7; unrelated templated releases of the
+    #: replica reach 0.35).
+    leak_jaccard: float = Field(0.4, gt=0, le=1)
 
     # -- privacy --------------------------------------------------------------------------
     #: Replace phone numbers and e-mail addresses in every row and document before writing.

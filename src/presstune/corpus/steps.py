@@ -218,7 +218,12 @@ class HeadlineLinks(Step):
         for a, b in ctx.links:
             before.union(a, b)
         ctx.stats["headline_pairs"] = pairs
-        ctx.stats["families_joined_by_headline"] = sum(1 for a, b, _ in pairs if before.find(a) != before.find(b))
+        joined = 0
+        for a, b, _ in pairs:  # merges the headline pairs make (three republications: two)
+            if before.find(a) != before.find(b):
+                before.union(a, b)
+                joined += 1
+        ctx.stats["families_joined_by_headline"] = joined
         ctx.links += [(a, b) for a, b, _ in pairs]
         yield from docs
 
