@@ -126,6 +126,7 @@ def test_run_json_records_every_stage(two_runs: dict) -> None:
             entry = stages[name]
             assert entry["status"] == "done" and entry["started"] <= entry["ended"], name
             assert entry["seconds"] >= 0, name
+        assert "moved_to_stale" not in stages["report"]  # a full run leaves nothing stale to move
     first = two_runs["m1"]["stages"]
     assert first["train"]["original"]["reason"] == "not trained yet"
     assert first["evaluate"]["base"]["reason"] == "not evaluated yet"
