@@ -1,7 +1,7 @@
-"""Stage outputs keyed by their inputs, on a tiny demo-scale run (replica, demo base, two variants).
+"""Stage outputs keyed by their inputs, on a tiny demo-scale run (replica, demo base, a dropped variant).
 
-Changing ``train.learning_rate`` retrains and re-evaluates exactly what depends on it (both
-variants), and reuses the rest byte for byte (importance, the dropped variant's weights, the base
+Changing ``train.learning_rate`` retrains and re-evaluates exactly what depends on it (the
+variant), and reuses the rest byte for byte (importance, the dropped variant's weights, the base
 model's metrics); run.json records every stage with what it reused and why; a partial run with a
 new setting moves the numbers the new config did not produce out of the run (to stale/).
 """
@@ -22,7 +22,7 @@ TINY = {
     "replica": {"articles": 40, "faults": "none"},
     "demo_base": {"vocab_size": 1024, "epochs": 0.3, "seq_len": 64, "batch_size": 8, "time_budget_s": 5},
     "importance": {"samples": 4, "max_length": 64, "batch_size": 4},
-    "variants": [{"name": "original", "kind": "original"}, {"name": "dropped", "kind": "dropped"}],
+    "variants": [{"name": "dropped", "kind": "dropped"}],
     "train": {
         "max_steps": 2,
         "save_steps": 2,
@@ -67,10 +67,8 @@ def _snapshot(run: Path) -> dict[str, bytes]:
     files = [
         "models/importance.json",
         "variants/dropped/model.safetensors",
-        "checkpoints/original/train_result.json",
         "checkpoints/dropped/train_result.json",
         "metrics/base.json",
-        "metrics/original.json",
         "metrics/dropped.json",
     ]
     return {name: (run / name).read_bytes() for name in files if (run / name).is_file()}
@@ -96,11 +94,11 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def test_a_new_learning_rate_retrains_and_reevaluates_exactly_what_depends_on_it(two_runs: dict) -> None:
     first, second = two_runs["first"], two_runs["second"]
-    assert len(first) == len(second) == 7
+    assert len(first) == len(second) == 5
     unchanged = {"models/importance.json", "variants/dropped/model.safetensors", "metrics/base.json"}
     for name in first:
         assert (first[name] == second[name]) == (name in unchanged), name
-    for variant in ("original", "dropped"):
+    for variant in ("dropped",):
         result = json.loads(second[f"checkpoints/{variant}/train_result.json"])
         assert result["settings"]["learning_rate"] == pytest.approx(1e-3)
         metrics = json.loads(second[f"metrics/{variant}.json"])
@@ -111,7 +109,7 @@ def test_a_new_learning_rate_retrains_and_reevaluates_exactly_what_depends_on_it
     stages = two_runs["m2"]["stages"]
     assert stages["models"]["importance"]["reused"] is True
     assert stages["models"]["variants"]["dropped"]["reused"] is True
-    for variant in ("original", "dropped"):
+    for variant in ("dropped",):
         assert stages["train"][variant]["action"] == "train"
         assert "train.learning_rate 0.0005 -> 0.001" in stages["train"][variant]["reason"]
         assert stages["evaluate"][variant]["reused"] is False
@@ -128,7 +126,7 @@ def test_run_json_records_every_stage(two_runs: dict) -> None:
             assert entry["seconds"] >= 0, name
         assert "moved_to_stale" not in stages["report"]  # a full run leaves nothing stale to move
     first = two_runs["m1"]["stages"]
-    assert first["train"]["original"]["reason"] == "not trained yet"
+    assert first["train"]["dropped"]["reason"] == "not trained yet"
     assert first["evaluate"]["base"]["reason"] == "not evaluated yet"
     assert first["report"]["reason"].startswith("always rebuilt")
 
@@ -141,10 +139,11 @@ def test_a_partial_run_with_a_new_setting_leaves_no_numbers_it_did_not_produce(t
     manifest = json.loads((run / "run.json").read_text())
     assert manifest["config"]["train"]["learning_rate"] == pytest.approx(2e-3)
     assert (run / "metrics" / "base.json").read_bytes() == two_runs["second"]["metrics/base.json"]
-    assert not (run / "metrics" / "original.json").exists() and not (run / "metrics" / "dropped.json").exists()
-    assert not (run / "checkpoints" / "original").exists() and not (run / "report").exists()
+    assert not (run / "metrics" / "dropped.json").exists()
+    assert not (run / "checkpoints" / "dropped").exists() and not (run / "report").exists()
     moved = {item["output"] for item in manifest["invalidated"]}
-    assert {"checkpoints/original", "checkpoints/dropped", "report"} <= moved
+    assert {"checkpoints/dropped", "report"} <= moved
+    assert "metrics/dropped.json" in {path for item in manifest["invalidated"] for path in item["moved"]}
     assert all(
         "train.learning_rate 0.001 -> 0.002" in item["reason"]
         for item in manifest["invalidated"]
