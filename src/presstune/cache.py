@@ -114,18 +114,11 @@ def write_record(path: Path, inputs: dict[str, Any]) -> str:
     return key
 
 
-def _leaves(obj: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(obj, dict):
-        out: dict[str, Any] = {}
-        for k, v in obj.items():
-            out.update(_leaves(v, f"{prefix}.{k}" if prefix else str(k)))
-        return out
-    return {prefix: obj}
-
-
 def changes(old: dict[str, Any], new: dict[str, Any], limit: int = 4) -> str:
     """``'train.learning_rate 0.0002 -> 0.001, dataset.train.jsonl ...'``: the inputs that differ."""
-    a, b = _leaves(old), _leaves(new)
+    from presstune.train.compare import _flatten  # the dotted key paths train-diff compares
+
+    a, b = _flatten(old), _flatten(new)
     diff = [k for k in sorted({*a, *b}) if a.get(k, "<unset>") != b.get(k, "<unset>")]
     shown = [
         f"{k} {json.dumps(a.get(k, '<unset>'), default=str)} -> {json.dumps(b.get(k, '<unset>'), default=str)}"
