@@ -37,7 +37,7 @@ TINY = {
     "evaluate": {
         "window": 128,
         "stride": 64,
-        "max_documents": 2,
+        "max_eval_items": 2,
         "bootstrap_samples": 20,
         "generation_prompts": 1,
         "max_new_tokens": 2,

@@ -26,17 +26,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from presstune.cache import invalidate_stale
 from presstune.config import Config, dump_config, load_raw
+from presstune.console import console, log, print_result, run_logging, step
 from presstune.rundir import RunDir, atomic_write_json
 
 STAGES = ("collect", "corpus", "models", "train", "evaluate", "report")
 REPLICA = "replica"
 DEMO_BASE = "demo-base"
-
-console = Console(stderr=True)
 
 
 class PipelineError(RuntimeError):
@@ -101,10 +99,15 @@ def resolve_demo_base(cfg: Config, run: RunDir) -> dict[str, Any] | None:
     texts = demo_pretraining_texts(site, cutoff)
     t0 = time.perf_counter()
     settings = cfg.demo_base.model_dump(exclude={"pretrain_fraction"})
-    console.print(
-        f"[bold]demo base[/]: {len(texts)} articles before {cutoff.date()} (cached under {default_cache_root()})"
-    )
-    path = cached_demo_base(texts, **settings)
+    log.info("demo base: %d articles before %s (cached under %s)", len(texts), cutoff.date(), default_cache_root())
+    with step(f"demo base: pretraining on {len(texts)} articles before {cutoff.date()}", unit="steps") as bar:
+
+        def progress(done: int, total: int, loss: float) -> None:
+            bar.update(completed=done, total=total, info=f"loss {loss:.3f}")
+
+        path = cached_demo_base(texts, progress=progress, **settings)
+        if not bar.completed:
+            bar.update(info=f"cached ({path})")
     info = {
         "path": str(path),
         "cutoff": cutoff.isoformat(),
@@ -171,9 +174,10 @@ def stage_collect(cfg: Config, run: RunDir, force: bool = False) -> dict[str, An
 
 
 def stage_corpus(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
-    from presstune.corpus.pipeline import build_corpus
+    from presstune.corpus.pipeline import PHASES, build_corpus
 
-    return build_corpus(cfg.corpus, run.path)
+    with step("corpus phases", total=len(PHASES[cfg.corpus.phase]), unit="phases"):
+        return build_corpus(cfg.corpus, run.path)
 
 
 def stage_models(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
@@ -215,21 +219,23 @@ def stage_models(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any
     _log_decision("models/importance.json", decision)
     if not decision.reuse:
         model, tokenizer = base()
-        texts, errors = load_calibration_texts(run / "dataset", tokenizer, samples=cfg.importance.samples)
-        for line in errors:
-            console.print(f"[yellow]calibration:[/] {line}")
-        result = compute_importance(
-            model,
-            tokenizer,
-            texts,
-            max_length=cfg.importance.max_length,
-            batch_size=cfg.importance.batch_size,
-            block_size=cfg.importance.block_size,
-            allow_last=cfg.importance.allow_last,
-            model_name=cfg.model.name_or_path,
-        )
-        write_importance(result, out)
-        cache.write_record(record_path, inputs)
+        with step("importance", unit="texts") as bar:
+            texts, errors = load_calibration_texts(run / "dataset", tokenizer, samples=cfg.importance.samples)
+            for line in errors:
+                console.print(f"[yellow]calibration:[/] {line}")
+            result = compute_importance(
+                model,
+                tokenizer,
+                texts,
+                max_length=cfg.importance.max_length,
+                batch_size=cfg.importance.batch_size,
+                block_size=cfg.importance.block_size,
+                allow_last=cfg.importance.allow_last,
+                model_name=cfg.model.name_or_path,
+            )
+            write_importance(result, out)
+            cache.write_record(record_path, inputs)
+            bar.update(completed=len(texts), total=len(texts))
     importance = json.loads(importance_path.read_text(encoding="utf-8"))
 
     built: dict[str, Any] = {}
@@ -258,18 +264,18 @@ def stage_models(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any
             console.print(f"[dim]  moved to stale/: {', '.join(moved)}[/]")
             built[spec.name]["moved_to_stale"] = moved
         model, tokenizer = base()
-        variant, info = make_variant(copy.deepcopy(model), spec, importance)
-        info["base_model"] = cfg.model.name_or_path
-        save_variant(variant, out_dir, info, tokenizer=tokenizer, base_model=cfg.model.name_or_path)
-        cache.write_record(out_dir / cache.RECORD, inputs)  # last: a variant without it is rebuilt
+        with step(f"variant {spec.name}", unit="variants"):
+            variant, info = make_variant(copy.deepcopy(model), spec, importance)
+            info["base_model"] = cfg.model.name_or_path
+            save_variant(variant, out_dir, info, tokenizer=tokenizer, base_model=cfg.model.name_or_path)
+            cache.write_record(out_dir / cache.RECORD, inputs)  # last: a variant without it is rebuilt
         built[spec.name]["layers"] = variant.config.num_hidden_layers
         del variant
     return {"params_total": params.get("total"), "importance": outcome["importance"], "variants": built}
 
 
 def _log_decision(what: str, decision: Any) -> None:
-    verb = "[green]reused[/]" if decision.reuse else "[yellow]recomputing[/]"
-    console.print(f"  {what}: {verb} ({decision.reason})")
+    console.print(f"[dim]{what}: {'kept' if decision.reuse else 'recomputing'} ({decision.reason})[/]")
 
 
 def stage_train(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
@@ -279,10 +285,8 @@ def stage_train(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]
     results = {}
     for spec in cfg.variants:
         plan = prepare_training(cfg, spec, run, force)
-        verb = {"reuse": "[green]reused[/]", "resume": "[yellow]resuming[/]", "train": "[yellow]training[/]"}
-        console.print(
-            f"[bold]train[/] {spec.name} ({spec.kind}, {cfg.train.method}): {verb[plan['action']]} ({plan['reason']})"
-        )
+        verb = {"reuse": "kept", "resume": "resuming", "train": "training"}[plan["action"]]
+        console.print(f"[dim]train {spec.name} ({spec.kind}, {cfg.train.method}): {verb} ({plan['reason']})[/]")
         result = train_variant(cfg, spec, run.path, resume=True)
         results[spec.name] = {
             **plan,
@@ -298,11 +302,17 @@ def stage_evaluate(cfg: Config, run: RunDir, force: bool = False) -> dict[str, A
 
     names = (["base"] if cfg.evaluate.include_base else []) + [v.name for v in cfg.variants]
     done = {}
+    phases = None  # learnt from the first variant evaluated, for the others' ETA
     for name in names:
-        metrics = evaluate_variant(cfg.evaluate, run.path, name, config=cfg, force=force)
-        decision = metrics.get("cache", {})
-        verb = "[green]reused[/]" if decision.get("reused") else "[yellow]evaluated[/]"
-        console.print(f"[bold]evaluate[/] {name}: {verb} ({decision.get('reason')})")
+        with step(f"evaluate {name}", total=phases, unit="metrics") as bar:
+            metrics = evaluate_variant(cfg.evaluate, run.path, name, config=cfg, force=force)
+            decision = metrics.get("cache", {})
+            if bar.phases:
+                phases = len(bar.phases)
+            else:
+                bar.update(info=f"earlier metrics kept ({decision.get('reason')})")
+        if not decision.get("reused"):
+            console.print(f"[dim]evaluate {name}: evaluated ({decision.get('reason')})[/]")
         done[name] = {**decision, **_headline(metrics)}
     return done
 
@@ -401,7 +411,8 @@ def run_pipeline(
             finally:
                 timings[name] = round(time.perf_counter() - t0, 1)
                 run.update_manifest(pipeline_seconds=timings)
-            console.print(f"[green]✓ {name}[/] in {timings[name]:,.1f} s  {_brief(summary)}")
+            log.info("%s summary: %s", name, json.dumps(summary, default=str))
+            console.print(f"[green]✓ {name}[/] in {timings[name]:,.1f} s", soft_wrap=True)
         if "report" not in stages:
             # A partial run (e.g. --until models with a new learning rate): what the new config
             # no longer produces must not stay next to it in run.json.
@@ -449,11 +460,6 @@ def force_corpus(run: RunDir) -> list[str]:
     return move_aside(run, [run / "extracted", run / "cleaned", *per_doc, run / "dataset"])
 
 
-def _brief(summary: Any, limit: int = 160) -> str:
-    text = json.dumps(summary, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 # -- CLI -----------------------------------------------------------------------------------
 
 
@@ -463,7 +469,7 @@ def repo_configs_dir() -> Path:
 
 
 def register(app: typer.Typer) -> None:
-    from presstune.cli import ConfigOpt, SetOpt, fail, load_cli_config
+    from presstune.cli_common import ConfigOpt, SetOpt, fail, load_cli_config
 
     @app.command("run")
     def run_cmd(
@@ -488,14 +494,15 @@ def register(app: typer.Typer) -> None:
         cfg = load_cli_config(config, set_)
         files = [str(p) for p in load_raw(config)[1]]
         try:
-            run = run_pipeline(
-                cfg,
-                config_files=files,
-                from_stage=from_stage,
-                until_stage=until_stage,
-                run_dir=run_dir,
-                force=force or (),
-            )
+            with run_logging(run_dir or cfg.run_dir(), "run"):
+                run = run_pipeline(
+                    cfg,
+                    config_files=files,
+                    from_stage=from_stage,
+                    until_stage=until_stage,
+                    run_dir=run_dir,
+                    force=force or (),
+                )
         except PipelineError as exc:
             fail(str(exc), code=1)
             return
@@ -514,7 +521,8 @@ def register(app: typer.Typer) -> None:
         files = [str(p) for p in load_raw(config)[1]]
         t0 = time.perf_counter()
         try:
-            run = run_pipeline(cfg, config_files=files, run_dir=out)
+            with run_logging(out, "demo"):
+                run = run_pipeline(cfg, config_files=files, run_dir=out)
         except PipelineError as exc:
             fail(str(exc), code=1)
             return
@@ -525,6 +533,6 @@ def register(app: typer.Typer) -> None:
 def _print_outcome(run: RunDir) -> None:
     index = run / "report" / "index.html"
     if index.is_file():
-        print(f"report: {index.resolve()}")
+        print_result(f"report: {index.resolve()}")
     else:
-        print(f"run directory: {run.path.resolve()}")
+        print_result(f"run directory: {run.path.resolve()}")

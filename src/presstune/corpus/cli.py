@@ -8,7 +8,7 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add ``presstune corpus`` to the root app."""
-    from presstune.cli import ConfigOpt, SetOpt
+    from presstune.cli_common import ConfigOpt, SetOpt
 
     @app.command("corpus")
     def corpus(
@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
         set_: SetOpt = None,
     ) -> None:
         """Build the training corpus: extract, clean, [LLM], filter, split, format (phases re-runnable)."""
-        from presstune.cli import fail, load_cli_config
+        from presstune.cli_common import fail, load_cli_config
 
         sets = list(set_ or [])
         for key, value in (

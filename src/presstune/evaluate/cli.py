@@ -9,7 +9,7 @@ import typer
 def run_config(run_dir: Path, config_path: Path | None, sets: list[str] | None):
     """--config (and --set) if given, else the config recorded in the run's run.json (as the
     pipeline resolved it: demo base path, tokenizer, facts file), else defaults."""
-    from presstune.cli import fail, load_cli_config
+    from presstune.cli_common import fail, load_cli_config
     from presstune.config import ConfigError, apply_override, validate
     from presstune.rundir import RunDir
 
@@ -46,7 +46,7 @@ def list_variants(run_dir: Path, config) -> list[str]:
 
 
 def register(app: typer.Typer) -> None:
-    from presstune.cli import ConfigOpt, SetOpt
+    from presstune.cli_common import ConfigOpt, SetOpt
 
     @app.command("evaluate")
     def evaluate(
@@ -75,7 +75,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Perplexity (assistant tokens / whole text, bits per byte), semantic entropy, closed-book QA
         (held-out and train-split knowledge), generations and cost of variants -> <run>/metrics/<variant>.json."""
-        from presstune.cli import fail
+        from presstune.cli_common import fail
         from presstune.evaluate.runner import EvaluateError, evaluate_variant
         from presstune.rundir import RunDir
 

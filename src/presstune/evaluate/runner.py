@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from presstune.console import phase as progress_phase
 from presstune.evaluate.config import EvaluateConfig
 from presstune.evaluate.perplexity import (
     EvalDataError,
@@ -552,6 +553,7 @@ def evaluate_variant(
     decision = decide(record if record and record["key"] else None, inputs, force)
     if previous is not None and decision.reuse:
         return {**previous, "cache": decision.to_dict()}
+    progress_phase("load")
     t_start = time.perf_counter()
     if model is None:
         from presstune.models.loading import release_memory
@@ -561,7 +563,7 @@ def evaluate_variant(
     if tokenizer is None:
         raise EvaluateError("a tokenizer is required with an in-memory model")
     torch.manual_seed(eval_cfg.seed)
-    data = load_eval_data(run, eval_cfg.max_documents)
+    data = load_eval_data(run, eval_cfg.max_eval_items)
     system_prompt = getattr(getattr(config, "corpus", None), "system_prompt", None) or DEFAULT_SYSTEM_PROMPT
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     eot = end_of_turn_id(tokenizer)
@@ -577,6 +579,7 @@ def evaluate_variant(
         pad_id=pad_id,
     )
 
+    progress_phase("cost")
     # -- cost (first: speed and peak memory of the freshly loaded model, before the other
     # measurements leave anything in the allocator, so every variant is measured the same way) --
     t = time.perf_counter()
@@ -617,6 +620,7 @@ def evaluate_variant(
     metrics.update(speed)
     seconds["cost"] = time.perf_counter() - t
 
+    progress_phase("perplexity")
     # -- perplexity -------------------------------------------------------------------------
     t = time.perf_counter()
     chat_docs = []
@@ -664,6 +668,7 @@ def evaluate_variant(
         )
     seconds["perplexity"] = time.perf_counter() - t
 
+    progress_phase("held-out QA")
     # -- closed-book QA: held-out (generalisation / leak check) and knowledge (train split) ---
     t = time.perf_counter()
     sets = qa_sets(run, eval_cfg, config, data)
@@ -675,6 +680,7 @@ def evaluate_variant(
         errors.append(f"closed-book QA (held-out): no questions ({qa_source})")
     write_jsonl(run / "metrics" / "qa" / f"{variant_name}.jsonl", qa_rows)
     seconds["qa"] = time.perf_counter() - t
+    progress_phase("knowledge QA")
     t = time.perf_counter()
     train_rows = _qa_rows(model, tokenizer, sets["train"]["items"], eval_cfg, system_prompt, pad_id)
     if train_rows:
@@ -684,6 +690,7 @@ def evaluate_variant(
     write_jsonl(run / "metrics" / "qa_train" / f"{variant_name}.jsonl", train_rows)
     seconds["qa_train"] = time.perf_counter() - t
 
+    progress_phase("semantic entropy")
     # -- semantic entropy -------------------------------------------------------------------
     t = time.perf_counter()
     se_rows: list[dict[str, Any]] = []
@@ -739,6 +746,7 @@ def evaluate_variant(
     write_jsonl(run / "metrics" / "semantic_entropy" / f"{variant_name}.jsonl", se_rows)
     seconds["semantic_entropy"] = time.perf_counter() - t
 
+    progress_phase("generations")
     # -- generations ------------------------------------------------------------------------
     t = time.perf_counter()
     gen_prompts = generation_prompts(data, eval_cfg.generation_prompts, system_prompt)

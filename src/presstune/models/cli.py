@@ -17,7 +17,7 @@ TokenizerOpt = Annotated[str | None, typer.Option("--tokenizer", help="Tokenizer
 def _model_cfg(model: str, dtype: str, device: str, random_init: bool, tokenizer: str | None):
     from pydantic import ValidationError
 
-    from presstune.cli import fail
+    from presstune.cli_common import fail
     from presstune.models.config import ModelConfig
 
     try:
@@ -28,7 +28,7 @@ def _model_cfg(model: str, dtype: str, device: str, random_init: bool, tokenizer
 
 
 def _load(model_cfg, need_tokenizer: bool):
-    from presstune.cli import fail
+    from presstune.cli_common import fail
     from presstune.models.loading import load_base_model, load_tokenizer
 
     try:
@@ -48,7 +48,7 @@ def params(
     ] = None,
 ) -> None:
     """Exact parameter counts from the config alone (meta device: no weights, no download for Qwen3)."""
-    from presstune.cli import fail
+    from presstune.cli_common import fail
     from presstune.models.params import count_params, format_report, report_json, resolve_config
 
     try:
@@ -80,7 +80,7 @@ def importance(
     tokenizer: TokenizerOpt = None,
 ) -> None:
     """Layer importance on calibration text: Block Influence per layer and block angular distances."""
-    from presstune.cli import fail
+    from presstune.cli_common import fail
     from presstune.models.importance import compute_importance, load_calibration_texts, write_importance
     from presstune.models.surgery import num_layers
     from presstune.rundir import RunDir
@@ -165,7 +165,7 @@ def variant(
     """Make a variant (original, one layer dropped, or pruned to N layers) and save a plain HF checkpoint."""
     from pydantic import ValidationError
 
-    from presstune.cli import fail
+    from presstune.cli_common import fail
     from presstune.models.config import VariantSpec
     from presstune.models.importance import read_importance
     from presstune.models.surgery import SurgeryError, make_variant, save_variant

@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Write <run>/report/index.html (self-contained) and <run>/report/README.md."""
-        from presstune.cli import fail
+        from presstune.cli_common import fail
         from presstune.report.build import build_report
         from presstune.rundir import RunDir
 

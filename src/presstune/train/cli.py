@@ -7,7 +7,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from presstune.cli import ConfigOpt, SetOpt
+    from presstune.cli_common import ConfigOpt, SetOpt
 
     @app.command("train")
     def train(
@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
 
         Several GPUs: accelerate launch --config_file configs/accelerate/ddp.yaml -m presstune.cli train ...
         """
-        from presstune.cli import console, fail, load_cli_config
+        from presstune.cli_common import console, fail, load_cli_config
         from presstune.rundir import RunDir
 
         cfg = load_cli_config(config, set_)
@@ -81,7 +81,7 @@ def register(app: typer.Typer) -> None:
         b: Annotated[Path, typer.Argument(help="Second config file.")],
     ) -> None:
         """List every difference between two resolved configs (proves variants are trained alike)."""
-        from presstune.cli import load_cli_config
+        from presstune.cli_common import load_cli_config
         from presstune.train.compare import diff_configs, format_diff
 
         print(format_diff(diff_configs(load_cli_config(a, None), load_cli_config(b, None)), str(a), str(b)))

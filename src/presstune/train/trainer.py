@@ -471,6 +471,10 @@ def train_variant(
         callbacks=all_callbacks,
         **extra,
     )
+    if progress:  # RichProgressCallback logs the dicts PrinterCallback would print on the console
+        from transformers.trainer_callback import PrinterCallback
+
+        trainer.remove_callback(PrinterCallback)
 
     resume_from = str(previous) if (resume and previous is not None) else None
     started = time.perf_counter()
