@@ -409,3 +409,19 @@ def test_adapter_of_a_reduced_variant_is_not_merged_onto_the_full_base(tmp_path,
     adapter("odd", 3)
     with pytest.raises(EvaluateError, match="trained on 3 layers, its base .* has 4"):
         resolve_variant(tmp_path, "odd", cfg)
+
+
+def test_adapter_trained_on_another_plan_is_not_merged_onto_the_rebuilt_variant(tmp_path, tiny_tokenizer, tiny_qwen3):
+    """variants/<v> rebuilt with other layers removed after checkpoints/<v> was trained: the
+    recorded inputs disagree and resolve_variant refuses instead of merging."""
+    from presstune.cache import RECORD, write_record
+    from presstune.evaluate.runner import EvaluateError, resolve_variant
+
+    run, cfg = make_tiny_run(tmp_path, tiny_tokenizer, tiny_qwen3)
+    model = {"config": {"name_or_path": "base"}}
+    write_record(run / "variants" / "small" / RECORD, {"model": model, "removed_layers": [1]})
+    write_record(run / "checkpoints" / "small" / RECORD, {"model": model, "removed_layers": [1], "train": {}})
+    assert resolve_variant(run, "small", cfg)["model"].endswith("variants/small")
+    write_record(run / "variants" / "small" / RECORD, {"model": model, "removed_layers": [2]})
+    with pytest.raises(EvaluateError, match=r"trained on removed_layers \[1\], but .*variants/small now has \[2\]"):
+        resolve_variant(run, "small", cfg)

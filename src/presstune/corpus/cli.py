@@ -31,6 +31,9 @@ def register(app: typer.Typer) -> None:
         workers: Annotated[
             int | None, typer.Option(help="Extract phase: processes (default: the usable CPUs; 1 = in-process).")
         ] = None,
+        force: Annotated[
+            bool, typer.Option("--force", help="Recompute every phase (per-document outputs go to <run>/stale/).")
+        ] = False,
         config: ConfigOpt = None,
         set_: SetOpt = None,
     ) -> None:
@@ -55,6 +58,11 @@ def register(app: typer.Typer) -> None:
         cfg = load_cli_config(config, sets)
         from presstune.corpus.pipeline import build_corpus
 
+        if force:
+            from presstune.pipeline import force_corpus
+            from presstune.rundir import RunDir
+
+            print(f"--force: moved {', '.join(force_corpus(RunDir(run))) or 'nothing'} to stale/")
         try:
             summary = build_corpus(cfg.corpus, run)
         except (FileNotFoundError, RuntimeError, ValueError) as exc:

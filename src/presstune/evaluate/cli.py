@@ -105,6 +105,7 @@ def register(app: typer.Typer) -> None:
                     doc = evaluate_variant(cfg.evaluate, run, job_name, config=cfg, source=source, force=force)
                     details["metrics"] = str(Path("metrics") / f"{job_name}.json")
                     details["errors"] = doc["errors"]
+                    details.update(doc.get("cache", {}))
             except (EvaluateError, OSError, ValueError) as exc:
                 failed.append(job_name)
                 typer.echo(f"error: {job_name}: {exc}", err=True)
@@ -122,6 +123,8 @@ def register(app: typer.Typer) -> None:
                 )
                 if k in m
             }
+            reuse = doc.get("cache", {})
+            typer.echo(f"{job_name}: {'reused' if reuse.get('reused') else 'evaluated'} ({reuse.get('reason')})")
             typer.echo(
                 f"{job_name}: "
                 + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in show.items())

@@ -127,6 +127,23 @@ def _refuse_reduced_adapter_on_full_base(variant: str, ckpt_root: Path, final: P
         )
 
 
+def _refuse_adapter_of_another_plan(variant: str, ckpt_root: Path, variant_dir: Path) -> None:
+    """The adapter was trained on a variant that removed other layers (or on another base) than
+    the one now in variants/<v> (rebuilt since): merging them would be silently wrong."""
+    from presstune.cache import RECORD, read_record
+
+    trained, built = read_record(ckpt_root / RECORD), read_record(variant_dir / RECORD)
+    if trained is None or built is None:
+        return  # outputs of an older presstune, or built by hand: nothing recorded to compare
+    for key in ("removed_layers", "model"):
+        was, now = trained["inputs"].get(key), built["inputs"].get(key)
+        if was != now:
+            raise EvaluateError(
+                f"variant {variant!r}: {ckpt_root} was trained on {key} {was}, but {variant_dir} now has {now}: "
+                "retrain it (presstune run --from train) instead of merging it onto the rebuilt variant"
+            )
+
+
 def resolve_variant(run_dir: str | Path, variant: str, config: Any = None) -> dict[str, Any]:
     run = Path(run_dir)
     if variant == "base":
@@ -143,6 +160,8 @@ def resolve_variant(run_dir: str | Path, variant: str, config: Any = None) -> di
     final = _final_dir(ckpt_root) if ckpt_root.is_dir() else None
     if final is not None and _has(final, "adapter_config.json"):
         base = variant_dir if _has(variant_dir, "config.json") else None
+        if base is not None:
+            _refuse_adapter_of_another_plan(variant, ckpt_root, variant_dir)
         if base is None:
             adapter_cfg = json.loads((final / "adapter_config.json").read_text(encoding="utf-8"))
             base = adapter_cfg.get("base_model_name_or_path")
@@ -505,8 +524,10 @@ def evaluate_variant(
 
     ``model``/``tokenizer``: an already loaded model (else resolved from the run, see
     :func:`resolve_variant`, or from ``source={"model": path_or_hub_id, "adapter": path}``).
-    ``judge``: a semantic-entropy clusterer (else built from ``eval_cfg``). A valid earlier
-    result with the same settings and source is kept unless ``force``.
+    ``judge``: a semantic-entropy clusterer (else built from ``eval_cfg``). An earlier result
+    with the same inputs (:func:`presstune.cache.eval_inputs`: settings, source, the records of
+    the checkpoint/variant it came from, dataset, facts) is kept unless ``force``; the returned
+    document's ``cache`` says which and why (it is not written to the file).
     """
     import torch
 
@@ -519,13 +540,19 @@ def evaluate_variant(
     if source is None and model is None:
         source = resolve_variant(run.path, variant_name, config)
     source = source or {"kind": "in-memory", "model": None, "adapter": None}
-    if out_path.is_file() and not force:
+    from presstune.cache import decide, digest, eval_inputs
+
+    inputs = eval_inputs(run, variant_name, settings, source, config)
+    previous = None
+    if out_path.is_file():
         try:
             previous = json.loads(out_path.read_text(encoding="utf-8"))
-            if previous.get("settings") == settings and previous.get("source") == source:
-                return previous
         except json.JSONDecodeError:
             pass
+    record = {"key": previous.get("inputs_key"), "inputs": previous.get("inputs")} if previous else None
+    decision = decide(record if record and record["key"] else None, inputs, force)
+    if previous is not None and decision.reuse:
+        return {**previous, "cache": decision.to_dict()}
     progress_phase("load")
     t_start = time.perf_counter()
     if model is None:
@@ -750,13 +777,16 @@ def evaluate_variant(
         "device": device_name,
         "dtype": str(next(model.parameters()).dtype).replace("torch.", ""),
         "settings": settings,
+        "inputs": inputs,
+        "inputs_key": digest(inputs),
         "metrics": metrics,
         "errors": errors,
         "seconds": {k: round(v, 3) for k, v in {**seconds, "total": time.perf_counter() - t_start}.items()},
         "hardware": hardware(),
     }
     atomic_write_json(out_path, _finite(doc))
-    return doc
+    reason = decision.reason if previous is not None else "not evaluated yet"
+    return {**doc, "cache": {"reused": False, "reason": reason}}
 
 
 def _finite(obj: Any) -> Any:

@@ -18,6 +18,9 @@ def register(app: typer.Typer) -> None:
             typer.Option("--variant", help="Variant name(s) to train (default: all in the config)."),
         ] = None,
         resume: Annotated[bool, typer.Option("--resume", help="Continue from the newest checkpoint exactly.")] = False,
+        force: Annotated[
+            bool, typer.Option("--force", help="Retrain even if checkpoints/<v> was trained on the same inputs.")
+        ] = False,
         set_: SetOpt = None,
     ) -> None:
         """Fine-tune variants (LoRA / QLoRA / full) on <run>/dataset/ with TRL; see configs/train-base.yaml.
@@ -46,15 +49,22 @@ def register(app: typer.Typer) -> None:
         if is_main:
             run_dir.create()
             run_dir.record_config(dump_config(cfg), [str(config)] if config else [])
+        from presstune.cache import prepare_training
+
         for spec in specs:
             try:
                 if is_main:
-                    lock = run_lock(run_dir.path, "train")
-                    with lock, run_dir.stage(f"train:{spec.name}", method=cfg.train.method) as details:
-                        result = train_variant(cfg, spec, run_dir.path, resume=resume)
-                        details.update(
-                            best_eval_loss=result.best_eval_loss, global_step=result.global_step, skipped=result.skipped
-                        )
+                    with run_lock(run_dir.path, "train"):
+                        # Outputs trained on other inputs (config, variant plan, dataset) go to stale/ first.
+                        plan = prepare_training(cfg, spec, run_dir, force)
+                        console.print(f"{spec.name}: {plan['action']} ({plan['reason']})")
+                        with run_dir.stage(f"train:{spec.name}", method=cfg.train.method, **plan) as details:
+                            result = train_variant(cfg, spec, run_dir.path, resume=resume)
+                            details.update(
+                                best_eval_loss=result.best_eval_loss,
+                                global_step=result.global_step,
+                                skipped=result.skipped,
+                            )
                 else:
                     result = train_variant(cfg, spec, run_dir.path, resume=resume)
             except (TrainError, TrainSetupError) as exc:
