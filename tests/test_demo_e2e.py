@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -228,3 +229,62 @@ def test_evaluate_rerun_alone_on_the_demo_run_reuses_its_results(demo_run: dict)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     assert set(before) >= {"base.json", "original.json", "dropped.json", "pruned.json"}
     assert {p.name: p.read_bytes() for p in (out / "metrics").glob("*.json")} == before
+
+
+# -- using the tuned variants: ask, chat, export (on the same demo run) ------------------------
+
+
+def _cli(args: list[str], stdin: str | None = None):
+    from typer.testing import CliRunner
+
+    from presstune.cli import app
+
+    return CliRunner().invoke(app, args, input=stdin)
+
+
+def test_ask_answers_and_names_a_missing_variant(demo_run: dict) -> None:
+    out = str(demo_run["out"])
+    result = _cli(
+        ["ask", "--run", out, "--variant", "original", "--max-new-tokens", "8", "Which plant builds the iX3?"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip(), "no answer printed"
+    assert "Loading weights" not in result.output  # library bars went to logs/ask.log
+    assert "Loading weights" in (demo_run["out"] / "logs" / "ask.log").read_text(encoding="utf-8")
+    missing = _cli(["ask", "--run", out, "--variant", "nope", "hello"])
+    assert missing.exit_code == 1
+    assert "'nope'" in missing.stderr and "variants here: base, dropped, original, pruned" in missing.stderr
+
+
+def test_chat_with_piped_input_switches_variants(demo_run: dict) -> None:
+    script = "Hello\n/variant pruned\nWhat is new?\n/variant nope\nAnd now?\n/quit\nnever read\n"
+    result = _cli(["chat", "--run", str(demo_run["out"]), "--rag", "--max-new-tokens", "6"], stdin=script)
+    assert result.exit_code == 0, result.output
+    speakers = re.findall(r"^(original|pruned|dropped|base)> ", result.stdout, re.MULTILINE)
+    assert speakers == ["original", "pruned", "pruned"], result.stdout
+    assert "cannot load variant 'nope'" in result.stderr  # named; the chat goes on with pruned
+
+
+def test_export_is_a_plain_checkpoint_with_the_same_logits(demo_run: dict, tmp_path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from presstune.evaluate.cli import run_config
+    from presstune.evaluate.runner import load_model, resolve_variant
+
+    run, dest = demo_run["out"], tmp_path / "exported"
+    result = _cli(["export", "--run", str(run), "--variant", "pruned", "--out", str(dest)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(dest)
+    model = AutoModelForCausalLM.from_pretrained(dest)  # plain transformers, nothing of presstune
+    tokenizer = AutoTokenizer.from_pretrained(dest)
+    assert tokenizer.chat_template and model.config.num_hidden_layers == 6
+    config = run_config(run, None, None)
+    reference, _ = load_model(resolve_variant(run, "pruned", config), config.evaluate, config)
+    ids = tokenizer("Munich. The BMW Group presents", return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        assert torch.allclose(model(ids).logits, reference(ids).logits, atol=1e-5)
+    card = (dest / "README.md").read_text(encoding="utf-8")
+    assert "| PPL text |" in card and "Demo scale" in card
+    again = _cli(["export", "--run", str(run), "--variant", "pruned", "--out", str(dest)])
+    assert again.exit_code == 1 and "not empty" in again.stderr  # never over an existing checkpoint

@@ -99,9 +99,14 @@ def log_path() -> Path | None:
     return _state.log_path
 
 
+def stdout() -> IO[str]:
+    """The real stdout, for results (an answer streamed token by token), also inside run_logging."""
+    return _state.real_stdout or sys.stdout
+
+
 def print_result(text: str) -> None:
     """A result line for stdout (a path, an answer), never the log file, never rich markup."""
-    stream = _state.real_stdout or sys.stdout
+    stream = stdout()
     stream.write(text + "\n")
     stream.flush()
 
