@@ -119,8 +119,8 @@ def error(message: str, item: str | None = None) -> None:
     exc = sys.exc_info()[1]
     if exc is not None and _state.real_stderr is not None:  # the log file is open: the traceback goes there
         log.error("%s", message, exc_info=exc)
-        if _state.debug:
-            console.print(escape("".join(traceback.format_exception(exc))), soft_wrap=True)
+    if exc is not None and _state.debug:
+        console.print(escape("".join(traceback.format_exception(exc))), soft_wrap=True)
     console.print(text, soft_wrap=True)
     if _state.log_path is not None:
         hint = "" if _state.debug else "; --debug prints the traceback"
