@@ -13,6 +13,7 @@ import datetime as _dt
 import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from presstune.rundir import RunDir, read_jsonl
@@ -301,6 +302,14 @@ def _sample(found: list[dict[str, Any]]) -> str:
     return sample
 
 
+def read_json(path: Path) -> Any:
+    """A JSON file's content; None when it is missing or not valid JSON (reported as missing)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
 def _checkpoint_step(path: str) -> int | None:
     try:
         return int(str(path).rstrip("/").rsplit("-", 1)[-1])
@@ -312,12 +321,8 @@ def training_rows(run: RunDir, names: list[str]) -> list[dict[str, Any]]:
     """One row per trained variant from ``checkpoints/<v>/train_result.json`` (written last)."""
     rows = []
     for name in names:
-        path = run / "checkpoints" / name / "train_result.json"
-        if not path.is_file():
-            continue
-        try:
-            res = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
+        res = read_json(run / "checkpoints" / name / "train_result.json")
+        if not isinstance(res, dict):
             continue
         resumed = res.get("resumed_from")
         rows.append(
@@ -375,13 +380,7 @@ def settings_differences(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]
 def loss_curves(run: RunDir, names: list[str]) -> dict[str, list[dict[str, Any]]]:
     curves = {}
     for name in sorted({*names, *(p.name for p in (run / "checkpoints").glob("*") if p.is_dir())}):
-        path = run / "checkpoints" / name / "loss_curve.json"
-        if not path.is_file():
-            continue
-        try:
-            rows = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
-            continue
+        rows = read_json(run / "checkpoints" / name / "loss_curve.json")
         if isinstance(rows, list):
             curves[name] = [r for r in rows if isinstance(r, dict)]
     return curves
@@ -390,13 +389,8 @@ def loss_curves(run: RunDir, names: list[str]) -> dict[str, list[dict[str, Any]]
 def importance_scores(run: RunDir) -> list[float] | None:
     """``block_influence`` of ``models/importance.json`` (one score per layer, documented in
     models/importance.py); None when the file or the list is missing."""
-    path = run / "models" / "importance.json"
-    if not path.is_file():
-        return None
-    try:
-        values = json.loads(path.read_text(encoding="utf-8")).get("block_influence")
-    except (json.JSONDecodeError, AttributeError):
-        return None
+    doc = read_json(run / "models" / "importance.json")
+    values = doc.get("block_influence") if isinstance(doc, dict) else None
     if isinstance(values, list) and values and all(_number(x) is not None for x in values):
         return [float(x) for x in values]
     return None

@@ -4,7 +4,6 @@ vLLM) load without presstune."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -18,10 +17,10 @@ class ExportError(RuntimeError):
 
 
 def _json(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}
+    from presstune.report.data import read_json
+
+    doc = read_json(path)
+    return doc if isinstance(doc, dict) else {}
 
 
 def model_card(run_dir: Path, variant: str, source: dict[str, Any], config: Any) -> str:
