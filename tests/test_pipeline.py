@@ -29,3 +29,16 @@ def test_run_needs_a_config_and_names_a_bad_key(tmp_path) -> None:
     (tmp_path / "demo.yaml").write_text("run:\n  name: x\n")
     out = subprocess.run([sys.executable, "-m", "presstune.cli", "run", "-c", str(bad)], capture_output=True, text=True)
     assert out.returncode == 2 and "train.learnin_rate: unknown key" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_run_from_an_unknown_stage_is_a_usage_error(tmp_path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(f"run:\n  root: {tmp_path}\n  name: r\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "presstune.cli", "run", "-c", str(config), "--from", "bogus"],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "unknown stage 'bogus'; stages are collect, corpus, models, train, evaluate, report" in out.stderr
+    assert not (tmp_path / "r").exists()

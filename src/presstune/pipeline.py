@@ -381,6 +381,10 @@ def register(app: typer.Typer) -> None:
         """Run the whole pipeline (or --from/--until a part) in one run directory; re-running resumes."""
         if config is None:
             fail("--config is required, e.g. presstune run --config configs/qwen3-8b.yaml")
+        try:
+            select_stages(from_stage, until_stage)  # a usage error: before anything is loaded or run
+        except PipelineError as exc:
+            fail(str(exc), code=2)
         cfg = load_cli_config(config, set_)
         files = [str(p) for p in load_raw(config)[1]]
         try:

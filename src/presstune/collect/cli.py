@@ -29,12 +29,8 @@ def register(app: typer.Typer) -> None:
         variants: Annotated[
             bool | None, typer.Option("--variants/--no-variants", help="Count EN_GB/EN_US ids as English.")
         ] = None,
-        since: Annotated[
-            str | None, typer.Option("--since", help="Only articles dated on/after YYYY-MM-DD.")
-        ] = None,
-        until: Annotated[
-            str | None, typer.Option("--until", help="Only articles dated on/before YYYY-MM-DD.")
-        ] = None,
+        since: Annotated[str | None, typer.Option("--since", help="Only articles dated on/after YYYY-MM-DD.")] = None,
+        until: Annotated[str | None, typer.Option("--until", help="Only articles dated on/before YYYY-MM-DD.")] = None,
         concurrency: Annotated[
             int | None, typer.Option("--concurrency", help="Requests in flight per host (default 4).")
         ] = None,

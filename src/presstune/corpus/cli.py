@@ -17,9 +17,7 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="regex | llm | format | all | no-llm (default: config, no-llm).")
         ] = None,
         style: Annotated[str | None, typer.Option(help="instruct | article | qa.")] = None,
-        train_ratio: Annotated[
-            float | None, typer.Option("--train-ratio", help="Share of documents in train.")
-        ] = None,
+        train_ratio: Annotated[float | None, typer.Option("--train-ratio", help="Share of documents in train.")] = None,
         split: Annotated[str | None, typer.Option(help="family | date (newest families to eval).")] = None,
         tokenizer: Annotated[
             str | None, typer.Option(help="Tokenizer path or hub id ('tinybase' = demo tokenizer).")

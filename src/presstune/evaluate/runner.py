@@ -69,6 +69,64 @@ def _same_base(base: str, name_or_path: str) -> bool:
     return packaged is not None and Path(base).resolve() == Path(packaged).resolve()
 
 
+def _adapter_layers(adapter_dir: Path) -> int | None:
+    """Decoder layers an adapter holds weights for (highest ``layers.N.`` index + 1), from the
+    safetensors header only (no tensor is read)."""
+    import re
+
+    path = adapter_dir / "adapter_model.safetensors"
+    if not path.is_file():
+        return None
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as handle:
+        found = [int(m.group(1)) for k in handle.keys() if (m := re.search(r"\.layers\.(\d+)\.", k))]
+    return max(found) + 1 if found else None
+
+
+def _base_layers(base: str) -> int | None:
+    """``num_hidden_layers`` of the adapter's base (its config.json only); None when unreadable."""
+    from transformers import AutoConfig
+
+    try:
+        return int(AutoConfig.from_pretrained(base).num_hidden_layers)
+    except (OSError, ValueError, AttributeError, TypeError):
+        return None
+
+
+def _refuse_reduced_adapter_on_full_base(variant: str, ckpt_root: Path, final: Path, base: str, config: Any) -> None:
+    """``variants/<v>`` is missing and the adapter would go onto its recorded base model: refuse
+    when the variant had layers removed or the layer counts differ (PEFT would only warn and
+    merge a 24-layer adapter onto the first 24 of 36 layers)."""
+    where = f"variant {variant!r}: "
+    fix = f"rebuild it (presstune run --from models) or delete {ckpt_root}"
+    info: dict[str, Any] = {}
+    for path in (ckpt_root / "variant.json", ckpt_root / "train_result.json"):
+        if path.is_file():
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+            except json.JSONDecodeError:
+                continue
+            info = doc.get("variant_info", doc) if path.name == "train_result.json" else doc
+            break
+    spec = next((v for v in getattr(config, "variants", None) or [] if v.name == variant), None)
+    removed = info.get("removed_layers") or (spec is not None and spec.kind != "original")
+    variant_dir = ckpt_root.parent.parent / "variants" / variant
+    if removed:
+        detail = f" (removed layers {info['removed_layers']})" if info.get("removed_layers") else f" ({spec.kind})"
+        raise EvaluateError(
+            f"{where}the adapter in {final} was trained on a reduced model{detail}, but {variant_dir} is missing; "
+            f"it cannot be merged onto the full base {base}: {fix}"
+        )
+    trained = info.get("num_layers") or _adapter_layers(final)
+    full = _base_layers(base)
+    if trained is not None and full is not None and int(trained) != full:
+        raise EvaluateError(
+            f"{where}the adapter in {final} was trained on {trained} layers, its base {base} has {full}, and "
+            f"{variant_dir} is missing: {fix}"
+        )
+
+
 def resolve_variant(run_dir: str | Path, variant: str, config: Any = None) -> dict[str, Any]:
     run = Path(run_dir)
     if variant == "base":
@@ -90,6 +148,7 @@ def resolve_variant(run_dir: str | Path, variant: str, config: Any = None) -> di
             base = adapter_cfg.get("base_model_name_or_path")
             if not base:
                 raise EvaluateError(f"{final}/adapter_config.json names no base model and {variant_dir} has none")
+            _refuse_reduced_adapter_on_full_base(variant, ckpt_root, final, str(base), config)
         # An adapter trained on a random_init base (benchmarks): rebuild that same seeded base.
         random_init = (
             config is not None
@@ -477,7 +536,7 @@ def evaluate_variant(
     if tokenizer is None:
         raise EvaluateError("a tokenizer is required with an in-memory model")
     torch.manual_seed(eval_cfg.seed)
-    data = load_eval_data(run, eval_cfg.max_documents)
+    data = load_eval_data(run, eval_cfg.max_eval_items)
     system_prompt = getattr(getattr(config, "corpus", None), "system_prompt", None) or DEFAULT_SYSTEM_PROMPT
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     eot = end_of_turn_id(tokenizer)
@@ -506,21 +565,19 @@ def evaluate_variant(
         if source.get("model") and Path(str(source["model"])).is_dir() and not source.get("random_init")
         else None
     )
+    # Two sizes, never mixed in one key: what the checkpoint takes on disk (only for a model in
+    # a local folder) and what the loaded parameters take in memory (always).
     adapter_bytes = weights_bytes(source.get("adapter"))
     if model_dir is not None:
-        metrics["checkpoint_bytes"] = {
+        metrics["disk_bytes"] = {
             "value": weights_bytes(model_dir) + adapter_bytes,
             "adapter_bytes": adapter_bytes,
-            "definition": "weight files on disk: model folder + adapter",
+            "definition": "weight files on disk: model folder + adapter (the adapter is merged for evaluation)",
         }
-    else:
-        param_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
-        metrics["checkpoint_bytes"] = {
-            "value": int(param_bytes),
-            "adapter_bytes": adapter_bytes,
-            "estimated": True,
-            "definition": "parameter bytes in memory (model not in a local folder)",
-        }
+    metrics["memory_bytes"] = {
+        "value": int(sum(p.numel() * p.element_size() for p in model.parameters())),
+        "definition": "bytes of the loaded model's parameters in memory (adapters merged, evaluation dtype)",
+    }
     vocab = min(int(model.config.vocab_size), len(tokenizer))
     speed = measure_speed(
         model,
@@ -649,7 +706,8 @@ def evaluate_variant(
         metrics["se_low_temperature_accuracy"] = {
             "value": float(np.mean(correct)),
             "questions": n,
-            "definition": f"share of low-temperature (T={eval_cfg.se_low_temperature}) answers containing the gold answer",
+            "definition": f"share of low-temperature (T={eval_cfg.se_low_temperature}) answers "
+            "containing the gold answer",
         }
         auroc = _auroc(ses, [not c for c in correct])
         metrics["se_auroc"] = {
