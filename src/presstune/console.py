@@ -99,9 +99,14 @@ def log_path() -> Path | None:
     return _state.log_path
 
 
+def stdout() -> IO[str]:
+    """The real stdout, for results (an answer streamed token by token), also inside run_logging."""
+    return _state.real_stdout or sys.stdout
+
+
 def print_result(text: str) -> None:
     """A result line for stdout (a path, an answer), never the log file, never rich markup."""
-    stream = _state.real_stdout or sys.stdout
+    stream = stdout()
     stream.write(text + "\n")
     stream.flush()
 
@@ -114,8 +119,8 @@ def error(message: str, item: str | None = None) -> None:
     exc = sys.exc_info()[1]
     if exc is not None and _state.real_stderr is not None:  # the log file is open: the traceback goes there
         log.error("%s", message, exc_info=exc)
-        if _state.debug:
-            console.print(escape("".join(traceback.format_exception(exc))), soft_wrap=True)
+    if exc is not None and _state.debug:
+        console.print(escape("".join(traceback.format_exception(exc))), soft_wrap=True)
     console.print(text, soft_wrap=True)
     if _state.log_path is not None:
         hint = "" if _state.debug else "; --debug prints the traceback"
