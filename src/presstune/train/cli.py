@@ -12,9 +12,7 @@ def register(app: typer.Typer) -> None:
     @app.command("train")
     def train(
         config: ConfigOpt = None,
-        run: Annotated[
-            Path | None, typer.Option("--run", help="Run directory (default: run.root/run.name).")
-        ] = None,
+        run: Annotated[Path | None, typer.Option("--run", help="Run directory (default: run.root/run.name).")] = None,
         variant: Annotated[
             list[str] | None,
             typer.Option("--variant", help="Variant name(s) to train (default: all in the config)."),
