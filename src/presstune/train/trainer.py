@@ -495,7 +495,7 @@ def train_variant(
         all_callbacks.append(RichProgressCallback(f"train {variant_spec.name} ({t.method})"))
     if has_eval and t.early_stopping_patience is not None and t.load_best_model_at_end:
         all_callbacks.append(EarlyStoppingCallback(t.early_stopping_patience, t.early_stopping_threshold))
-    all_callbacks.extend(speed_callbacks(t))
+    all_callbacks.extend(speed_callbacks(t, log_file=logs_dir / "train.log"))
     all_callbacks.extend(callbacks or [])
 
     if "wandb" in t.report_to:
