@@ -813,6 +813,13 @@ def main() -> None:
                 overrides={"gradient_checkpointing_memory_gib": baseline_peak()},
             )(),
         ),
+        (
+            "packed_mem_unsloth",
+            row(
+                "presstune defaults, packed rows, memory target 16.7 GiB (Unsloth's peak on 2026-12-02)",
+                overrides={"gradient_checkpointing_memory_gib": 16.7},
+            ),
+        ),
         ("single", row("presstune defaults, single 4,096-token rows", data=None)),
         ("qlora", row("presstune defaults, packed rows, QLoRA NF4", qlora=True)),
         (
