@@ -43,7 +43,7 @@ BACKENDS = {
 #: What ``auto`` tries on a CUDA GPU, fastest first (measured on an H200 on packed rows of the
 #: replica corpus, 2026-12-02: benchmarks/RESULTS_train.md). On CPU ``auto`` is sdpa: flex
 #: attention would compile a CPU kernel and varlen does not run there.
-AUTO_ORDER = ("flex_attention", "varlen", "sdpa")
+AUTO_ORDER = ("varlen", "flex_attention", "sdpa")
 
 
 def unavailable_reason(name: str, device: str) -> str | None:

@@ -78,7 +78,7 @@ class TrainConfig(Strict):
     #: Weights and activations: ``auto`` = bf16 on a CUDA GPU that supports it, else fp32.
     precision: Literal["auto", "bf16", "fp16", "fp32"] = "auto"
     #: Attention kernel (presstune.train.attention). ``auto``: the fastest present backend that
-    #: keeps packed documents apart (flex_attention, then varlen, then sdpa on CUDA; sdpa on CPU).
+    #: keeps packed documents apart (varlen, then flex_attention, then sdpa on CUDA; sdpa on CPU).
     attn_implementation: Literal[
         "auto", "sdpa", "eager", "flex_attention", "varlen", "flash_attention_2", "flash_attention_3"
     ] = "auto"
