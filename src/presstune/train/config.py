@@ -77,8 +77,17 @@ class TrainConfig(Strict):
     report_to: list[str] = ["tensorboard"]
     #: Weights and activations: ``auto`` = bf16 on a CUDA GPU that supports it, else fp32.
     precision: Literal["auto", "bf16", "fp16", "fp32"] = "auto"
-    attn_implementation: Literal["sdpa", "eager", "flash_attention_2", "flash_attention_3"] = "sdpa"
-    gradient_checkpointing: bool = True
+    #: Attention kernel (presstune.train.attention). ``auto``: the fastest present backend that
+    #: keeps packed documents apart (varlen, then flex_attention, then sdpa on CUDA; sdpa on CPU).
+    attn_implementation: Literal[
+        "auto", "sdpa", "eager", "flex_attention", "varlen", "flash_attention_2", "flash_attention_3"
+    ] = "auto"
+    #: ``auto``: checkpoint as few layers as the GPU memory allows (the number of layers left
+    #: un-checkpointed is estimated from the free memory and ``gradient_checkpointing_memory_gib``,
+    #: and stated in the train log); ``true`` uses ``gradient_checkpointing_skip_layers``.
+    gradient_checkpointing: bool | Literal["auto"] = True
+    #: The peak GPU memory ``gradient_checkpointing: auto`` plans for (GiB; None: 90 % of the GPU).
+    gradient_checkpointing_memory_gib: float | None = Field(None, gt=0)
     #: With gradient_checkpointing: run the last N decoder layers WITHOUT checkpointing
     #: (selective checkpointing). Same numbers, less recompute: each skipped layer saves about
     #: 1/3 of its training compute and keeps its activations (~0.49 GiB per layer for Qwen3-8B
@@ -99,6 +108,9 @@ class TrainConfig(Strict):
     #: Use at most this many eval rows (None: all); eval cost grows with every evaluation.
     eval_max_rows: int | None = None
     distill: DistillConfig = Field(default_factory=DistillConfig)
+    #: Further TRL ``SFTConfig`` fields, passed verbatim (checked against SFTConfig's fields when
+    #: the trainer is built); a field presstune sets itself must be set through its own key.
+    trl: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod

@@ -133,7 +133,7 @@ def build_sft_config(config: Any, output_dir: Path, has_eval: bool, is_chat: boo
             metric_for_best_model="eval_loss",
             greater_is_better=False,
         )
-    return SFTConfig(
+    kwargs = dict(
         output_dir=str(output_dir),
         run_name=f"{config.run.name}-{output_dir.name}",
         seed=seed,
@@ -150,8 +150,7 @@ def build_sft_config(config: Any, output_dir: Path, has_eval: bool, is_chat: boo
         optim=t.optim,
         bf16=precision == "bf16",
         fp16=precision == "fp16",
-        gradient_checkpointing=t.gradient_checkpointing,
-        gradient_checkpointing_kwargs={"use_reentrant": False} if t.gradient_checkpointing else None,
+        **_checkpointing_args(SFTConfig, bool(t.gradient_checkpointing)),
         use_liger_kernel=use_liger(t),
         torch_compile=t.torch_compile,
         logging_steps=t.logging_steps,
@@ -173,6 +172,35 @@ def build_sft_config(config: Any, output_dir: Path, has_eval: bool, is_chat: boo
         dataloader_pin_memory=_cuda_available(),
         **eval_kwargs,
     )
+    return SFTConfig(**kwargs, **_trl_passthrough(SFTConfig, t.trl, set(kwargs)))
+
+
+def _checkpointing_args(config_cls: Any, enabled: bool) -> dict[str, Any]:
+    """Activation checkpointing under the argument name this transformers has.
+
+    transformers renamed ``gradient_checkpointing`` to ``activation_checkpointing`` (the old name
+    warns on every run); presstune supports versions on both sides of the rename.
+    """
+    names = {f.name for f in dataclasses.fields(config_cls)}
+    name = "activation_checkpointing" if "activation_checkpointing" in names else "gradient_checkpointing"
+    return {name: enabled, f"{name}_kwargs": {"use_reentrant": False} if enabled else None}
+
+
+def _trl_passthrough(config_cls: Any, extra: dict[str, Any], managed: set[str]) -> dict[str, Any]:
+    """``train.trl``: further SFTConfig fields, checked against SFTConfig's own fields."""
+    names = {f.name for f in dataclasses.fields(config_cls) if f.init}
+    unknown = sorted(set(extra) - names)
+    if unknown:
+        raise TrainError(
+            f"train.trl: {', '.join(unknown)} {'is not a' if len(unknown) == 1 else 'are not'} TRL SFTConfig field(s)"
+        )
+    clash = sorted(set(extra) & managed)
+    if clash:
+        raise TrainError(
+            f"train.trl: {', '.join(clash)} is set by presstune from its own train settings; set it there "
+            "(presstune train-diff and train_result.json then show it)"
+        )
+    return dict(extra)
 
 
 def use_liger(train_cfg: Any) -> bool:
@@ -195,12 +223,25 @@ def _cuda_available() -> bool:
     return torch.cuda.is_available()
 
 
-def speed_callbacks(train_cfg: Any) -> list[Any]:
-    """Callbacks that only change speed/memory, never the result (shared with the GPU benchmark)."""
+def speed_callbacks(train_cfg: Any, log_file: str | Path | None = None) -> list[Any]:
+    """Callbacks that only change speed/memory, never the result (shared with the GPU benchmark).
+
+    ``log_file``: where ``gradient_checkpointing: auto`` states what it chose.
+    """
     from presstune.train.callbacks import LoraAutocastInputCallback, SelectiveCheckpointCallback
 
     found: list[Any] = []
-    if train_cfg.gradient_checkpointing and train_cfg.gradient_checkpointing_skip_layers > 0:
+    if train_cfg.gradient_checkpointing == "auto":
+        found.append(
+            SelectiveCheckpointCallback(
+                "auto",
+                target_gib=train_cfg.gradient_checkpointing_memory_gib,
+                tokens=train_cfg.per_device_batch_size * train_cfg.max_seq_length,
+                fused_loss=use_liger(train_cfg),
+                log_file=log_file,
+            )
+        )
+    elif train_cfg.gradient_checkpointing and train_cfg.gradient_checkpointing_skip_layers > 0:
         found.append(SelectiveCheckpointCallback(train_cfg.gradient_checkpointing_skip_layers))
     if train_cfg.method in ("lora", "qlora") and train_cfg.lora_autocast_inputs:
         found.append(LoraAutocastInputCallback())  # a no-op unless the Trainer runs bf16/fp16 autocast
@@ -220,7 +261,7 @@ def prepare_4bit_for_training(model: Any, train_cfg: Any, precision: str) -> Any
     if precision != "bf16":
         from peft import prepare_model_for_kbit_training
 
-        return prepare_model_for_kbit_training(model, use_gradient_checkpointing=train_cfg.gradient_checkpointing)
+        return prepare_model_for_kbit_training(model, use_gradient_checkpointing=bool(train_cfg.gradient_checkpointing))
     for param in model.parameters():  # LoRA adds the trainable parameters afterwards
         param.requires_grad_(False)
     # No enable_input_require_grads(): presstune checkpoints non-reentrantly, which needs none.
@@ -454,7 +495,7 @@ def train_variant(
         all_callbacks.append(RichProgressCallback(f"train {variant_spec.name} ({t.method})"))
     if has_eval and t.early_stopping_patience is not None and t.load_best_model_at_end:
         all_callbacks.append(EarlyStoppingCallback(t.early_stopping_patience, t.early_stopping_threshold))
-    all_callbacks.extend(speed_callbacks(t))
+    all_callbacks.extend(speed_callbacks(t, log_file=logs_dir / "train.log"))
     all_callbacks.extend(callbacks or [])
 
     if "wandb" in t.report_to:

@@ -70,9 +70,12 @@ def load_base_for_training(config: Any, train_cfg: TrainConfig, *, quantize_4bit
     """The base causal LM, ready to train: training dtype, attention kernel, this rank's device."""
     import torch
 
+    from presstune.train.attention import resolve_attention
+
     precision = resolve_precision(train_cfg)
     dtype = weight_dtype(train_cfg, precision)
     device = training_device()
+    attention = resolve_attention(train_cfg.attn_implementation, device)
     if train_cfg.method == "full" and os.environ.get("ACCELERATE_USE_FSDP", "").lower() in ("1", "true"):
         device = "cpu"  # FSDP shards from CPU; a full copy per GPU would not fit for 8B
     if quantize_4bit:
@@ -97,13 +100,13 @@ def load_base_for_training(config: Any, train_cfg: TrainConfig, *, quantize_4bit
             quantization_config=bnb,
             dtype=dtype,
             device_map={"": device},
-            attn_implementation=train_cfg.attn_implementation,
+            attn_implementation=attention,
         )
     from presstune.models.loading import load_base_model
 
     dtype_name = {torch.float32: "float32", torch.bfloat16: "bfloat16", torch.float16: "float16"}[dtype]
     model_cfg = config.model.model_copy(
-        update={"dtype": dtype_name, "device": device, "attn_implementation": train_cfg.attn_implementation}
+        update={"dtype": dtype_name, "device": device, "attn_implementation": attention}
     )
     return load_base_model(model_cfg)
 
