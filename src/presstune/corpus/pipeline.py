@@ -533,7 +533,6 @@ def phase_format(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, to
     from presstune.corpus import dedup
     from presstune.corpus import format as F
 
-    rec_by_id = {r["id"]: r for r in records}
     docs = cleaned_docs(run, records)
     if not docs:
         raise RuntimeError(
@@ -573,6 +572,16 @@ def phase_format(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, to
             rows[side].append(row)
             tokens[side].append(n)
     out = run / "dataset"
+    # Knowledge augmentation + the training mixes (presstune.corpus.augment): train.jsonl is the
+    # default mix, train.<name>.jsonl each named one; the article rows above are one kind of it.
+    from presstune.corpus import augment as A
+
+    train_docs = [d for d in kept if split[d["id"]] == "train"]
+    mixes, augment_stats = A.build_mixes(run, cfg, train_docs, rows["train"], lambda d: F.meta(d, cfg.style))
+    rows["train"] = mixes.pop("default")
+    tokens["train"] = [F.token_length(r, tokenizer) for r in rows["train"]]
+    for name, mix_rows in mixes.items():
+        write_jsonl(out / f"train.{name}.jsonl", mix_rows)
     write_jsonl(out / "train.jsonl", rows["train"])
     write_jsonl(out / "eval.jsonl", rows["eval"])
     write_jsonl(
@@ -622,7 +631,8 @@ def phase_format(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, to
         "leaks": len(leaks),
         "pdf_failures": cleaned_report.get("pdf_failures", {}),
     }
-    atomic_write_text(out / "README.md", F.card(stats))
+    stats["augment"] = augment_stats
+    atomic_write_text(out / "README.md", F.card(stats) + "\n".join(A.card_section(augment_stats)))
     atomic_write_json(
         out / "stats.json",
         {

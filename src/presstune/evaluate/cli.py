@@ -61,9 +61,7 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--model", help="Evaluate this model (local path or hub id) instead of a run variant."),
         ] = None,
-        adapter: Annotated[
-            Path | None, typer.Option("--adapter", help="LoRA adapter to merge into --model.")
-        ] = None,
+        adapter: Annotated[Path | None, typer.Option("--adapter", help="LoRA adapter to merge into --model.")] = None,
         name: Annotated[
             str | None, typer.Option("--name", help="Metrics name for --model (default: its folder name).")
         ] = None,
