@@ -101,6 +101,23 @@ def test_endpoint_backend_output_goes_through_the_same_guard(tmp_path: Path):
     assert counts == {"generated": 1} and counts_again == {"reused": 1} and again["X1"] == out
 
 
+def test_tiny_local_model_study_data_is_rejected_by_the_guard(tmp_path: Path, tiny_tokenizer, tiny_qwen3):
+    """The transformers backend (the base writing its own study data): a tiny random model's
+    output is no supported QA pair and no faithful restatement, and each rejection is named."""
+    from presstune.corpus.llm import TransformersBackend
+
+    backend = TransformersBackend(tiny_qwen3(), tiny_tokenizer, batch_size=2)
+    cfg = A.AugmentConfig(backend="transformers", paraphrases=1, llm=A.AugmentLLM(max_new_tokens=24))
+    generated, _ = A.augment_documents(
+        [{"id": "X1", "title": "Leipzig invests", "body": REAL_STYLE}], cfg, tmp_path, backend
+    )
+    out = generated["X1"]
+    assert out["qa"] == [] and out["paraphrase"] == []
+    reasons = {r["reason"] for r in out["rejected"]}
+    assert reasons and reasons <= {"unparsable_line", "truncated", "answer_not_in_text", "invented_number", "too_short"}
+    assert out["backend"].startswith("transformers:")
+
+
 @pytest.fixture(scope="module")
 def augmented_run(tmp_path_factory, tiny_tokenizer):
     """A corpus built from 40 replica articles with the rules augmentation, plus its fact sheets."""

@@ -170,6 +170,9 @@ def stage_collect(cfg: Config, run: RunDir) -> dict[str, Any]:
 def stage_corpus(cfg: Config, run: RunDir) -> dict[str, Any]:
     from presstune.corpus.pipeline import build_corpus
 
+    augment = cfg.corpus.augment
+    if augment.backend == "transformers" and augment.llm.model == "base":  # self-generated study data
+        augment.llm.model = cfg.model.name_or_path
     return build_corpus(cfg.corpus, run.path)
 
 
@@ -363,9 +366,7 @@ def register(app: typer.Typer) -> None:
         set_: SetOpt = None,
         from_stage: Annotated[str | None, typer.Option("--from", help=f"First stage: {', '.join(STAGES)}.")] = None,
         until_stage: Annotated[str | None, typer.Option("--until", help="Last stage.")] = None,
-        run_dir: Annotated[
-            Path | None, typer.Option("--run", help="Run directory (default runs/<run.name>).")
-        ] = None,
+        run_dir: Annotated[Path | None, typer.Option("--run", help="Run directory (default runs/<run.name>).")] = None,
     ) -> None:
         """Run the whole pipeline (or --from/--until a part) in one run directory; re-running resumes."""
         if config is None:

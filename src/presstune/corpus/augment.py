@@ -52,8 +52,9 @@ DEFAULT_QA_INSTRUCTION = "Answer the following question in a single brief but co
 class AugmentLLM(Strict):
     """The model backends' settings (the client is the LLM cleaning phase's)."""
 
-    #: Hub id or local path (transformers), or the model name sent to the endpoint (openai).
-    model: str = "Qwen/Qwen3-8B"
+    #: Hub id or local path (transformers), or the model name sent to the endpoint (openai);
+    #: "base" (transformers): the run's base model writes its own study data (Active Reading).
+    model: str = "base"
     url: str | None = None
     api_key_env: str = "OPENAI_API_KEY"
     batch_size: int = Field(4, ge=1)
@@ -523,15 +524,6 @@ def make_backend(cfg: AugmentConfig, backend=None):
 # -- the step: cache, probe split, rows, mix ---------------------------------------------------
 
 
-def _hash(*parts: Any) -> str:
-    blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:32]
-
-
-def _safe_name(doc_id: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in doc_id)
-
-
 def probe_ids(ids: list[str], share: float, seed: int) -> set[str]:
     """A seeded share of ``ids`` (lowest ranks of a hash: stable when other ids come and go)."""
     n = int(round(share * len(ids)))
@@ -543,6 +535,7 @@ def augment_documents(
     docs: list[dict[str, Any]], cfg: AugmentConfig, cache_dir: Path, backend=None
 ) -> tuple[dict[str, dict[str, Any]], Counter]:
     """Generated rows per document id (cached per article); counts of reused/generated."""
+    from presstune.corpus.pipeline import _hash, _safe_name
     from presstune.rundir import atomic_write_json
 
     out: dict[str, dict[str, Any]] = {}
