@@ -425,3 +425,41 @@ def test_adapter_trained_on_another_plan_is_not_merged_onto_the_rebuilt_variant(
     write_record(run / "variants" / "small" / RECORD, {"model": model, "removed_layers": [2]})
     with pytest.raises(EvaluateError, match=r"trained on removed_layers \[1\], but .*variants/small now has \[2\]"):
         resolve_variant(run, "small", cfg)
+
+
+def test_knowledge_keys_probe_rag_retention_and_paired_comparison(tmp_path, tiny_tokenizer, tiny_qwen3):
+    """The knowledge keys of HELPERS.md: probe articles leave knowledge QA for qa_probe_*, RAG
+    retrieves passages of the train articles, Wilson intervals, McNemar counts against the base."""
+    from presstune.evaluate import evaluate_variant
+    from presstune.evaluate.qa import wilson_interval
+
+    run, cfg = make_tiny_run(tmp_path, tiny_tokenizer, tiny_qwen3, with_adapter=False)
+    (run / "dataset" / "probe.json").write_text(json.dumps({"articles": ["T0000010EN"]}))
+    eval_cfg = cfg.evaluate.model_copy(update={"se_clustering": "none", "rag_top_k": 2, "retention_texts": 2})
+    base = evaluate_variant(eval_cfg, run, "base", config=cfg)["metrics"]
+    small = evaluate_variant(eval_cfg, run, "small", config=cfg)["metrics"]
+    for m in (base, small):
+        assert {r["article_id"] for r in read_jsonl(run / "metrics" / "qa_train" / "base.jsonl")} == {"T0000009EN"}
+        assert m["qa_probe_contains"]["questions"] == 2 and m["qa_probe_contains"]["qa_set"] == "probe"
+        assert m["qa_train_contains"]["questions"] == 2
+        for key in ("qa_train_contains", "qa_probe_contains", "qa_contains", "rag_qa_train_contains"):
+            n, value = m[key]["questions"], m[key]["value"]
+            assert m[key]["ci95"] == pytest.approx(wilson_interval(round(value * n), n))
+            assert m[key]["leaked_questions"] == 0 or key == "rag_qa_train_contains"
+        assert m["rag_qa_train_contains"]["retriever"] == "BM25 (bm25s), top 2"
+        assert 0 <= m["rag_qa_train_contains"]["retrieval_hit_rate"] <= 1
+        assert m["retention_contains"]["questions"] == 30 and m["retention_perplexity"]["documents"] == 2
+    rag_rows = read_jsonl(run / "metrics" / "rag_qa_train" / "small.jsonl")
+    assert all(len(r["retrieved_articles"]) == 2 for r in rag_rows)
+    assert all(set(r["retrieved_articles"]) <= set(TRAIN_BODIES) for r in rag_rows)  # train articles only
+    row = read_jsonl(run / "metrics" / "qa_train" / "small.jsonl")[0]
+    assert row["gold"] in ("343 kW", "Debrecen")  # the fact sheet of T0000009EN (4th article: 340 + 3)
+    assert row["answer"] == row["prediction"]
+    # paired with the base, question by question
+    base_rows = {r["qid"]: r["contains_answer"] for r in read_jsonl(run / "metrics" / "qa_train" / "base.jsonl")}
+    small_rows = read_jsonl(run / "metrics" / "qa_train" / "small.jsonl")
+    b = sum(1 for r in small_rows if base_rows[r["qid"]] and not r["contains_answer"])
+    c = sum(1 for r in small_rows if not base_rows[r["qid"]] and r["contains_answer"])
+    paired = small["qa_train_contains_vs_base"]
+    assert (paired["b"], paired["c"], paired["questions"]) == (b, c, 2)
+    assert "qa_train_contains_vs_base" not in base

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
 from presstune.collect.config import CollectConfig
 from presstune.corpus.config import CorpusConfig
@@ -69,6 +69,14 @@ class Config(Strict):
 
     def run_dir(self) -> Path:
         return Path(self.run.root) / self.run.name
+
+    @model_validator(mode="after")
+    def _variant_mixes_exist(self) -> Config:
+        for spec in self.variants:
+            if spec.mix is not None and spec.mix not in self.corpus.mixes:
+                known = ", ".join(sorted(self.corpus.mixes)) or "none"
+                raise ValueError(f"variant {spec.name!r}: mix {spec.mix!r} is not in corpus.mixes ({known})")
+        return self
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

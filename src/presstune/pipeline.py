@@ -177,6 +177,10 @@ def stage_collect(cfg: Config, run: RunDir, force: bool = False) -> dict[str, An
 def stage_corpus(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
     from presstune.corpus.pipeline import PHASES, build_corpus
 
+    augment = cfg.corpus.augment
+    if augment.backend == "transformers" and augment.llm.model == "base":  # self-generated study data
+        augment.llm.model = cfg.model.name_or_path
+
     with step("corpus phases", total=len(PHASES[cfg.corpus.phase]), unit="phases"):
         return build_corpus(cfg.corpus, run.path)
 

@@ -1,7 +1,9 @@
+import re
 from typing import Literal
 
 from pydantic import Field, field_validator
 
+from presstune.corpus.augment import KNOWLEDGE_MIX, SEED_MIX, AugmentConfig, MixWeights
 from presstune.schema import Strict
 
 
@@ -118,6 +120,22 @@ class CorpusConfig(Strict):
     format_steps: list[str] | None = None
 
     llm: LLMConfig = Field(default_factory=LLMConfig)
+
+    # -- knowledge augmentation and the training mix (presstune.corpus.augment) --------------
+    augment: AugmentConfig = Field(default_factory=AugmentConfig)
+    #: The mix every variant trains on (dataset/train.jsonl).
+    mix: MixWeights = Field(default_factory=lambda: KNOWLEDGE_MIX.model_copy())
+    #: Further named mixes, written as dataset/train.<name>.jsonl for variants that name one
+    #: (``variants[].mix``); "seed" = the seed recipe (the release only), for the ablation.
+    mixes: dict[str, MixWeights] = Field(default_factory=lambda: {"seed": SEED_MIX.model_copy()})
+
+    @field_validator("mixes")
+    @classmethod
+    def _mix_names(cls, value: dict[str, MixWeights]) -> dict[str, MixWeights]:
+        for name in value:
+            if name == "default" or not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+                raise ValueError(f"mix name {name!r}: letters, digits, '-' and '_' only, and not 'default'")
+        return value
 
     @field_validator("format_steps")
     @classmethod

@@ -624,7 +624,13 @@ def _write_card(run: Path, cfg: CorpusConfig, ctx, kept: list[dict[str, Any]], n
         "teaser": _teaser_counts(kept, cleaned_report),
         "pdf_failures": cleaned_report.get("pdf_failures", {}),
     }
-    atomic_write_text(out / "README.md", formatting.card(stats))
+    from presstune.corpus.augment import card_section
+
+    card = formatting.card(stats)
+    if ctx.stats.get("augment"):
+        stats["augment"] = ctx.stats["augment"]
+        card += "\n".join(card_section(stats["augment"]))
+    atomic_write_text(out / "README.md", card)
     atomic_write_json(
         out / "stats.json",
         {

@@ -77,6 +77,10 @@ class Context:
     #: (id_a, id_b) pairs that must end up in one family (release numbers, near duplicates ...).
     links: list[tuple[str, str]] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
+    #: Named training mixes (``corpus.mixes``) -> rows, written as ``train.<name>.jsonl``.
+    mixes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: Train rows of the default mix that belong to no document (general replay).
+    extra_train_rows: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Step:
@@ -308,6 +312,36 @@ class FormatRows(Step):
             yield doc
 
 
+class Augment(Step):
+    """Knowledge augmentation of the train documents and the training mixes
+    (:mod:`presstune.corpus.augment`): each train document's rows become its share of the
+    default mix (``corpus.mix``: article rows, generated QA, restatements, fact lists; probe
+    articles' QA withheld); the named mixes (``corpus.mixes``) go to ``ctx.mixes``."""
+
+    name = "augment"
+
+    def run(self, docs: Iterable[Doc], ctx: Context) -> Iterator[Doc]:
+        from presstune.corpus.augment import build_mixes
+        from presstune.corpus.format import meta
+
+        cfg = ctx.cfg
+        docs = sorted(docs, key=lambda d: d["id"])
+        train_docs = [d for d in docs if d["split"] == "train"]
+        article_rows = [r for d in train_docs for r in d["rows"]]
+        mixes, ctx.stats["augment"] = build_mixes(ctx.run, cfg, train_docs, article_rows, lambda d: meta(d, cfg.style))
+        by_doc: dict[str, list[dict[str, Any]]] = {}
+        train_ids = {d["id"] for d in train_docs}
+        for row in mixes.pop("default"):
+            if row.get("id") in train_ids and row.get("kind") != "replay":
+                by_doc.setdefault(row["id"], []).append(row)
+            else:
+                ctx.extra_train_rows.append(row)
+        for doc in train_docs:
+            doc["rows"] = by_doc.get(doc["id"], [])
+        ctx.mixes = mixes
+        yield from docs
+
+
 class MeasureTokens(Step):
     """Token length of every row through the chat template; rows over ``corpus.max_tokens``
     are dropped (counted as ``rows_over_max_tokens``)."""
@@ -320,17 +354,25 @@ class MeasureTokens(Step):
         limit = ctx.cfg.max_tokens
         tokens: dict[str, list[int]] = ctx.stats.setdefault("tokens", {"train": [], "eval": []})
         too_long = 0
-        for doc in docs:
+
+        def within(rows: list[dict[str, Any]], split: str | None) -> list[dict[str, Any]]:
+            nonlocal too_long
             kept = []
-            for row in doc["rows"]:
+            for row in rows:
                 n = token_length(row, ctx.tokenizer)
                 if limit and n > limit:
-                    too_long += 1
+                    too_long += 1 if split else 0  # named mixes repeat the default mix's rows
                     continue
                 kept.append(row)
-                tokens[doc["split"]].append(n)
-            doc["rows"] = kept
+                if split:
+                    tokens[split].append(n)
+            return kept
+
+        for doc in docs:
+            doc["rows"] = within(doc["rows"], doc["split"])
             yield doc
+        ctx.extra_train_rows = within(ctx.extra_train_rows, "train")
+        ctx.mixes = {name: within(rows, None) for name, rows in ctx.mixes.items()}
         ctx.stats["rows_over_max_tokens"] = too_long
 
 
@@ -354,6 +396,12 @@ class ScrubPii(Step):
                 for row in doc["rows"]:
                     _scrub_row(row, counts)
             yield doc
+        if enabled:  # rows that belong to no document, and the named mixes (same rows are scrubbed once)
+            seen: set[int] = set()
+            for row in ctx.extra_train_rows + [r for rows in ctx.mixes.values() for r in rows]:
+                if id(row) not in seen:
+                    seen.add(id(row))
+                    _scrub_row(row, counts)
 
 
 def _scrub_row(row: dict[str, Any], counts: Counter) -> None:
@@ -378,6 +426,9 @@ class WriteDataset(Step):
         rows: dict[str, list[dict[str, Any]]] = {"train": [], "eval": []}
         for doc in docs:
             rows[doc["split"]] += doc["rows"]
+        rows["train"] += ctx.extra_train_rows
+        for name, mix_rows in ctx.mixes.items():
+            write_jsonl(out / f"train.{name}.jsonl", mix_rows)
         write_jsonl(out / "train.jsonl", rows["train"])
         write_jsonl(out / "eval.jsonl", rows["eval"])
         write_jsonl(out / "documents.jsonl", [_document_record(d) for d in sorted(docs, key=lambda d: d["id"])])
@@ -415,6 +466,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         Split,
         LeakCheck,
         FormatRows,
+        Augment,
         ScrubPii,
         MeasureTokens,
         WriteDataset,
@@ -433,6 +485,7 @@ DEFAULT_STEPS: tuple[str, ...] = (
     "split",
     "leak_check",
     "format_rows",
+    "augment",
     "scrub_pii",
     "measure_tokens",
     "write_dataset",

@@ -59,6 +59,20 @@ class EvaluateConfig(Strict):
     #: Knowledge QA (train-split articles: did fine-tuning put the news into the weights?):
     #: a deterministic subsample of N questions (seeded hash of the question id); 0 = off.
     qa_train_questions: int = Field(100, ge=0)
+    #: Probe QA (train articles whose generated QA rows were withheld from training, listed in
+    #: dataset/probe.json): a deterministic subsample of N questions; 0 = off.
+    qa_probe_questions: int = Field(100, ge=0)
+
+    # -- retrieval-augmented QA (rag_qa_train_*) and retention ------------------------------
+    #: Retriever over the train articles' passages: "bm25" (bm25s), "embedding" (the embedder
+    #: of embedding_model), "none" = no RAG metrics.
+    rag_retriever: Literal["bm25", "embedding", "none"] = "bm25"
+    rag_top_k: int = Field(3, ge=1)
+    rag_passage_words: int = Field(120, ge=10)
+    #: Retention: perplexity over up to N texts the base handles (the demo base's own
+    #: pretraining articles, else the packaged general texts) and the packaged general questions.
+    retention_texts: int = Field(20, ge=0)
+    retention: bool = True
 
     # -- cost -----------------------------------------------------------------------------
     speed_prompt_tokens: int = Field(512, ge=1)

@@ -34,6 +34,7 @@ from presstune.evaluate.perplexity import (
     summarize,
     text_doc,
 )
+from presstune.evaluate.qa import mcnemar, wilson_interval
 from presstune.rundir import RunDir, atomic_write_json, hardware, read_jsonl, write_jsonl
 
 DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant that knows the company's press releases."
@@ -317,13 +318,16 @@ def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, 
     from presstune.evaluate.qa import ambiguous_questions, facts_questions, subsample, template_questions
 
     train_ids, eval_ids = split_ids(data)
+    probe_ids = load_probe_ids(run) & train_ids
+    qa_trained_ids = train_ids - probe_ids
     source = None
     if eval_cfg.qa_source in ("auto", "facts"):
         records = _fact_records(run, eval_cfg, config)
         if records is not None:
             source = "facts"
             held_pool = facts_questions(records, eval_ids)
-            train_pool = facts_questions(records, train_ids) if eval_cfg.qa_train_questions else []
+            train_pool = facts_questions(records, qa_trained_ids) if eval_cfg.qa_train_questions else []
+            probe_pool = facts_questions(records, probe_ids) if eval_cfg.qa_probe_questions else []
         elif eval_cfg.qa_source == "facts":
             raise EvaluateError("qa_source=facts but no fact sheets (facts.jsonl) were found")
     if source is None:
@@ -335,11 +339,20 @@ def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, 
         ]
         held_pool = template_questions(docs)
         train_docs = data.get("train_documents") or _row_docs(data.get("train_rows") or [])
-        train_docs = [d for d in train_docs if str(d.get("id")) in train_ids]
+        probe_docs = [d for d in train_docs if str(d.get("id")) in probe_ids]
+        train_docs = [d for d in train_docs if str(d.get("id")) in qa_trained_ids]
         train_pool = template_questions(train_docs) if eval_cfg.qa_train_questions else []
+        probe_pool = template_questions(probe_docs) if eval_cfg.qa_probe_questions else []
     held = held_pool[: eval_cfg.qa_questions]
     train = subsample(train_pool, eval_cfg.qa_train_questions, eval_cfg.seed)
+    probe = subsample(probe_pool, eval_cfg.qa_probe_questions, eval_cfg.seed)
     return {
+        "probe": {
+            "items": probe,
+            "source": source,
+            "pool": len(probe_pool),
+            "ambiguous": ambiguous_questions(probe, probe_pool),
+        },
         "heldout": {
             "items": held,
             "source": source,
@@ -355,6 +368,33 @@ def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, 
     }
 
 
+def load_probe_ids(run: RunDir) -> set[str]:
+    """The probe articles of the corpus stage (dataset/probe.json; none without augmentation)."""
+    path = run / "dataset" / "probe.json"
+    if not path.is_file():
+        return set()
+    try:
+        return {str(i) for i in json.loads(path.read_text(encoding="utf-8")).get("articles", [])}
+    except json.JSONDecodeError:
+        return set()
+
+
+def training_texts(run: RunDir) -> list[str]:
+    """Every training row's text (all mixes: dataset/train*.jsonl), for the leak check."""
+    from presstune.corpus.augment import row_text
+
+    texts = []
+    for path in sorted((run / "dataset").glob("train*.jsonl")):
+        texts.extend(row_text(r) for r in read_jsonl(path))
+    return texts
+
+
+def leaked_questions(items, train_texts: list[str]) -> int:
+    """How many question strings occur verbatim in a training row (0 by construction)."""
+    blob = "\n".join(train_texts)
+    return sum(1 for it in items if it.question in blob)
+
+
 def qa_items(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, Any]):
     """The held-out QA set: (items, source)."""
     held = qa_sets(run, eval_cfg, config, data)["heldout"]
@@ -364,20 +404,33 @@ def qa_items(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str,
 #: What each QA set measures (metric definitions and the report say it in these words).
 QA_SET_LABELS = {
     "heldout": "held-out QA (generalisation / leak check: eval-split articles no variant was trained on)",
-    "train": "knowledge QA (knowledge injection: train-split articles the variants were fine-tuned on)",
+    "train": "knowledge QA (knowledge injection: train-split articles the variants were fine-tuned on, their "
+    "generated QA rows included when the mix has them)",
+    "probe": "probe QA (strict extraction: train-split articles whose generated QA rows were withheld from training; "
+    "their text, restatements and fact lists were trained)",
+    "rag_train": "knowledge QA with retrieval (the knowledge-QA questions with the top passages of the train "
+    "articles in the prompt)",
 }
 
 
 def _qa_rows(
-    model, tokenizer, items, eval_cfg: EvaluateConfig, system_prompt: str, pad_id: int
+    model,
+    tokenizer,
+    items,
+    eval_cfg: EvaluateConfig,
+    system_prompt: str,
+    pad_id: int,
+    questions: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Greedy answer + teacher-forced gold-answer log-likelihood per question."""
+    """Greedy answer + teacher-forced gold-answer log-likelihood per question (``questions``:
+    the question texts to ask instead of the items', e.g. with retrieved passages)."""
     from presstune.evaluate.generation import generate_chat, prompt_ids
     from presstune.evaluate.qa import contains_answer, exact_match
 
     if not items:
         return []
-    prompts = [_messages(system_prompt, f"{eval_cfg.qa_instruction} {it.question}") for it in items]
+    asked = questions if questions is not None else [it.question for it in items]
+    prompts = [_messages(system_prompt, f"{eval_cfg.qa_instruction} {q}") for q in asked]
     answers = generate_chat(
         model, tokenizer, prompts, max_new_tokens=eval_cfg.se_max_new_tokens, batch_size=eval_cfg.gen_batch_size
     )
@@ -389,6 +442,8 @@ def _qa_rows(
     return [
         {
             **it.to_dict(),
+            "gold": it.answer,
+            "answer": gen[0].text,
             "prediction": gen[0].text,
             "exact_match": exact_match(gen[0].text, it.answer),
             "contains_answer": contains_answer(gen[0].text, it.answer),
@@ -411,7 +466,8 @@ def _qa_metrics(
     else:
         what = (
             f"cloze questions templated from {split}-split documents (a number+unit span blanked; the span "
-            "is the answer)"
+            "is the answer) -- a different method from the training-data generator (corpus.augment writes "
+            "questions, never cloze sentences)"
         )
     if which == "heldout":
         what += f"; the first {eval_cfg.qa_questions} of {qa['pool']}"
@@ -420,8 +476,11 @@ def _qa_metrics(
             f"; a deterministic subsample of {n} of {qa['pool']} (seeded hash of the question id, "
             f"seed {eval_cfg.seed}); the base model is asked the same questions"
         )
+    if which == "rag_train":
+        what += f"; retriever {qa.get('retriever')}"
     label = QA_SET_LABELS[which]
     common = {
+        **{k: qa[k] for k in ("retriever", "retrieval_hit_rate", "leaked_questions") if k in qa},
         "questions": n,
         "articles": len({r["article_id"] for r in rows}),
         "source": source,
@@ -436,16 +495,17 @@ def _qa_metrics(
     return {
         f"{prefix}exact_match": {
             "value": float(np.mean(em)),
-            "ci95": _mean_ci(em, eval_cfg.bootstrap_samples, eval_cfg.seed),
+            "ci95": wilson_interval(sum(em), n),
             **common,
-            "definition": f"{label}: share of greedy answers equal to the gold answer after normalisation; {what}",
+            "definition": f"{label}: share of greedy answers equal to the gold answer after normalisation; {what}; "
+            "ci95 = Wilson score interval",
         },
         f"{prefix}contains": {
             "value": float(np.mean(ca)),
-            "ci95": _mean_ci(ca, eval_cfg.bootstrap_samples, eval_cfg.seed),
+            "ci95": wilson_interval(sum(ca), n),
             **common,
-            "definition": f"{label}: share of greedy answers containing the normalised gold answer as whole words; "
-            "ci95 = bootstrap over questions",
+            "definition": f"{label}: share of greedy answers containing the normalised gold answer as whole words "
+            '(normaliser: "340kW" = "340 kW", "€ 68,900" = "68,900 euros"); ci95 = Wilson score interval',
         },
         f"{prefix}answer_logprob_per_token": {
             "value": float(sum(r["answer_logprob"] for r in rows) / max(total_tokens, 1)),
@@ -468,6 +528,117 @@ def _qa_metrics(
             "(nats per answer); ci95 = bootstrap over questions",
         },
     }
+
+
+def _rag_rows(model, tokenizer, items, data, eval_cfg: EvaluateConfig, system_prompt: str, pad_id: int):
+    """The knowledge questions asked with the top-k retrieved passages of the train articles."""
+    from presstune.evaluate.rag import Retriever, chunk_documents, rag_question
+
+    docs = data.get("train_documents") or _row_docs(data.get("train_rows") or [])
+    retriever = Retriever(
+        chunk_documents(docs, eval_cfg.rag_passage_words),
+        eval_cfg.rag_retriever,
+        eval_cfg.embedding_model,
+        _device(eval_cfg),
+    )
+    hits = retriever.search([it.question for it in items], eval_cfg.rag_top_k)
+    rows = _qa_rows(
+        model,
+        tokenizer,
+        items,
+        eval_cfg,
+        system_prompt,
+        pad_id,
+        questions=[rag_question(it.question, ps) for it, ps in zip(items, hits)],
+    )
+    for row, ps in zip(rows, hits):
+        row["retrieved_articles"] = [p.article_id for p in ps]
+        row["retrieved_right_article"] = row["article_id"] in row["retrieved_articles"]
+    hit_rate = float(np.mean([r["retrieved_right_article"] for r in rows])) if rows else 0.0
+    return rows, {"retriever": f"{retriever.name}, top {eval_cfg.rag_top_k}", "retrieval_hit_rate": hit_rate}
+
+
+def _paired_vs_base(run: RunDir, rows_by_set: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Per-question comparison with the base model on the same questions (McNemar counts)."""
+    out: dict[str, Any] = {}
+    for name, rows in rows_by_set.items():
+        base_rows = read_jsonl(run / "metrics" / name / "base.jsonl")
+        if not rows or not base_rows:
+            continue
+        base_by_q = {(r.get("qid"), r.get("question")): bool(r.get("contains_answer")) for r in base_rows}
+        pairs = [
+            (base_by_q[(r.get("qid"), r.get("question"))], bool(r["contains_answer"]))
+            for r in rows
+            if (r.get("qid"), r.get("question")) in base_by_q
+        ]
+        if not pairs:
+            continue
+        test = mcnemar([a for a, _ in pairs], [b for _, b in pairs])
+        out[f"{name}_contains_vs_base"] = {
+            "value": (test["c"] - test["b"]) / len(pairs),
+            "ci95": None,
+            "questions": len(pairs),
+            **test,
+            "definition": f"paired with the base on the same {name} questions (contains-answer): value = (c - b) / n, "
+            "b = right for the base and wrong here, c = wrong for the base and right here; p_value = McNemar's "
+            "exact two-sided test",
+        }
+    return out
+
+
+def _retention_metrics(
+    model,
+    tokenizer,
+    run: RunDir,
+    config: Any,
+    eval_cfg: EvaluateConfig,
+    system_prompt: str,
+    pad_id: int,
+    start_id: int | None,
+    score_kw: dict[str, Any],
+    variant_name: str,
+) -> dict[str, Any]:
+    from presstune.evaluate.generation import generate_chat
+    from presstune.evaluate.qa import contains_answer
+    from presstune.evaluate.retention import GENERAL_QUESTIONS, retention_texts
+
+    out: dict[str, Any] = {}
+    texts, source = retention_texts(run.read_manifest(), config, eval_cfg.retention_texts)
+    docs = [text_doc(tokenizer, t["id"], t["text"], start_id) for t in texts]
+    if docs:
+        nll, count = score_documents(model, docs, **score_kw)
+        ppl = summarize(
+            "retention",
+            nll,
+            count,
+            np.array([d.n_bytes for d in docs]),
+            eval_cfg.bootstrap_samples,
+            eval_cfg.seed,
+            f"retention: exp(token NLL) over {source}, whole text scored (texts the base handles; a rise against "
+            "the base is forgetting); ci95 = bootstrap over texts",
+        )
+        out.update({k.replace("perplexity_retention", "retention_perplexity"): v for k, v in ppl.items()})
+    prompts = [_messages(system_prompt, f"{eval_cfg.qa_instruction} {q}") for q, _ in GENERAL_QUESTIONS]
+    answers = generate_chat(
+        model, tokenizer, prompts, max_new_tokens=eval_cfg.se_max_new_tokens, batch_size=eval_cfg.gen_batch_size
+    )
+    correct = [contains_answer(g[0].text, gold) for g, (_, gold) in zip(answers, GENERAL_QUESTIONS)]
+    out["retention_contains"] = {
+        "value": float(np.mean(correct)),
+        "ci95": wilson_interval(sum(correct), len(correct)),
+        "questions": len(correct),
+        "definition": "retention: share of greedy answers containing the gold answer over the packaged general "
+        "questions (presstune.evaluate.retention.GENERAL_QUESTIONS; one-word answers); compare with the base: "
+        "a drop is knowledge lost to fine-tuning; ci95 = Wilson score interval",
+    }
+    write_jsonl(
+        run / "metrics" / "retention" / f"{variant_name}.jsonl",
+        [
+            {"question": q, "gold": gold, "answer": g[0].text, "contains_answer": c}
+            for (q, gold), g, c in zip(GENERAL_QUESTIONS, answers, correct)
+        ],
+    )
+    return out
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -672,6 +843,9 @@ def evaluate_variant(
     # -- closed-book QA: held-out (generalisation / leak check) and knowledge (train split) ---
     t = time.perf_counter()
     sets = qa_sets(run, eval_cfg, config, data)
+    train_texts = training_texts(run)
+    for which in ("heldout", "train", "probe"):
+        sets[which]["leaked_questions"] = leaked_questions(sets[which]["items"], train_texts)
     items, qa_source = sets["heldout"]["items"], sets["heldout"]["source"]
     qa_rows = _qa_rows(model, tokenizer, items, eval_cfg, system_prompt, pad_id)
     if qa_rows:
@@ -689,6 +863,39 @@ def evaluate_variant(
         errors.append(f"knowledge QA (train split): no questions ({sets['train']['source']})")
     write_jsonl(run / "metrics" / "qa_train" / f"{variant_name}.jsonl", train_rows)
     seconds["qa_train"] = time.perf_counter() - t
+    t = time.perf_counter()
+    probe_rows = _qa_rows(model, tokenizer, sets["probe"]["items"], eval_cfg, system_prompt, pad_id)
+    if probe_rows:
+        metrics.update(_qa_metrics("qa_probe_", "probe", probe_rows, sets["probe"], eval_cfg))
+    write_jsonl(run / "metrics" / "qa_probe" / f"{variant_name}.jsonl", probe_rows)
+    seconds["qa_probe"] = time.perf_counter() - t
+    t = time.perf_counter()
+    rag_rows: list[dict[str, Any]] = []
+    if eval_cfg.rag_retriever != "none" and sets["train"]["items"]:
+        try:
+            rag_rows, rag_info = _rag_rows(
+                model, tokenizer, sets["train"]["items"], data, eval_cfg, system_prompt, pad_id
+            )
+            metrics.update(_qa_metrics("rag_qa_train_", "rag_train", rag_rows, {**sets["train"], **rag_info}, eval_cfg))
+        except (ImportError, ValueError, RuntimeError) as exc:  # no retriever must not lose the other metrics
+            errors.append(f"RAG QA: {type(exc).__name__}: {exc}")
+    write_jsonl(run / "metrics" / "rag_qa_train" / f"{variant_name}.jsonl", rag_rows)
+    seconds["rag_qa_train"] = time.perf_counter() - t
+    if variant_name != "base":
+        metrics.update(
+            _paired_vs_base(
+                run,
+                {"qa_train": train_rows, "qa_probe": probe_rows, "qa": qa_rows, "rag_qa_train": rag_rows},
+            )
+        )
+    t = time.perf_counter()
+    if eval_cfg.retention:
+        metrics.update(
+            _retention_metrics(
+                model, tokenizer, run, config, eval_cfg, system_prompt, pad_id, start_id, score_kw, variant_name
+            )
+        )
+    seconds["retention"] = time.perf_counter() - t
 
     progress_phase("semantic entropy")
     # -- semantic entropy -------------------------------------------------------------------

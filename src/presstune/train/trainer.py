@@ -418,7 +418,8 @@ def train_variant(
 
     dataset_dir = run_dir / "dataset"
     try:
-        train_split = load_split(dataset_dir / "train.jsonl")
+        mix = getattr(variant_spec, "mix", None)
+        train_split = load_split(dataset_dir / (f"train.{mix}.jsonl" if mix else "train.jsonl"))
         eval_split = (
             load_split(dataset_dir / "eval.jsonl", t.eval_max_rows) if (dataset_dir / "eval.jsonl").is_file() else None
         )
