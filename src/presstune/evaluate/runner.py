@@ -119,7 +119,8 @@ def _device(eval_cfg: EvaluateConfig) -> str:
 def load_model(source: dict[str, Any], eval_cfg: EvaluateConfig, config: Any = None):
     """(model in eval mode with any adapter merged, tokenizer)."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from presstune.models.loading import pretrained_model, pretrained_tokenizer
 
     device = _device(eval_cfg)
     dtype: Any = "auto" if eval_cfg.dtype == "auto" else getattr(torch, eval_cfg.dtype)
@@ -131,7 +132,7 @@ def load_model(source: dict[str, Any], eval_cfg: EvaluateConfig, config: Any = N
             model = model.to(dtype)
         model = model.to(device)
     else:
-        model = AutoModelForCausalLM.from_pretrained(source["model"], dtype=dtype, device_map=device)
+        model = pretrained_model(source["model"], dtype=dtype, device_map=device)
     if source.get("adapter"):
         from peft import PeftModel
 
@@ -147,7 +148,7 @@ def load_model(source: dict[str, Any], eval_cfg: EvaluateConfig, config: Any = N
         if not src:
             continue
         try:
-            return model, AutoTokenizer.from_pretrained(src)
+            return model, pretrained_tokenizer(src)
         except (OSError, ValueError, TypeError):
             continue
     raise EvaluateError(f"no tokenizer found in {', '.join(str(s) for s in tok_sources if s)}")
@@ -642,7 +643,9 @@ def evaluate_variant(
         metrics["se_low_temperature_accuracy"] = {
             "value": float(np.mean(correct)),
             "questions": n,
-            "definition": f"share of low-temperature (T={eval_cfg.se_low_temperature}) answers containing the gold answer",
+            "definition": (
+                f"share of low-temperature (T={eval_cfg.se_low_temperature}) answers containing the gold answer"
+            ),
         }
         auroc = _auroc(ses, [not c for c in correct])
         metrics["se_auroc"] = {

@@ -554,7 +554,7 @@ def cached_demo_base(texts: Sequence[str], cache_root: str | os.PathLike | None 
     if (entry / "base_info.json").is_file():
         return entry
     base.mkdir(parents=True, exist_ok=True)
-    _remove_dead_temp_dirs(base, key)
+    remove_dead_temp_dirs(base, key)
     tmp = base / f".tmp-{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
         build_demo_base(texts, tmp, **settings)
@@ -570,11 +570,11 @@ def cached_demo_base(texts: Sequence[str], cache_root: str | os.PathLike | None 
     return entry
 
 
-def _remove_dead_temp_dirs(base: Path, key: str) -> None:
-    """Delete ``.tmp-<key>-<pid>-*`` dirs whose build process is gone (killed mid-build)."""
+def remove_dead_temp_dirs(base: Path, key: str) -> None:
+    """Delete ``.tmp-<key>-<pid>-<random>`` dirs whose build process is gone (killed mid-build)."""
     for path in base.glob(f".tmp-{key}-*"):
         try:
-            pid = int(path.name.split("-")[2])
+            pid = int(path.name.rsplit("-", 2)[1])
             os.kill(pid, 0)
         except ProcessLookupError:
             shutil.rmtree(path, ignore_errors=True)
