@@ -14,10 +14,10 @@ Hub ids pass through unchanged; when one cannot be loaded (offline, not cached),
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import shutil
-import uuid
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,7 +110,7 @@ def _package_version(model: NamedModel) -> str:
 
 def cache_entry(model: NamedModel, cache_root: str | os.PathLike | None = None) -> Path:
     """Where the converted checkpoint lives: one entry per (package version, file size, converter)."""
-    from presstune.models.tinybase import default_cache_root
+    from presstune.models.cache import default_cache_root
 
     root = Path(cache_root) if cache_root is not None else default_cache_root()
     size = gguf_path(model).stat().st_size
@@ -223,30 +223,44 @@ not the original bf16 weights of {model.hub_id}; quality is somewhat below the o
 def converted_model(name: str, cache_root: str | os.PathLike | None = None) -> Path:
     """The converted checkpoint folder of the named model, converting on first use.
 
-    Converted into a private temporary folder and renamed into place when complete, so an entry
-    that exists is whole; when two conversions race the first rename wins.
+    Converted into a temporary folder and renamed into place when complete (see models.cache).
     """
-    from presstune.models.tinybase import remove_dead_temp_dirs
+    from presstune.models.cache import cached_build
 
     model = named_model(name)
     if model is None:
         raise KeyError(f"{name!r} is not a named offline model ({', '.join(NAMED_MODELS)})")
     entry = cache_entry(model, cache_root)
-    if (entry / "presstune_model.json").is_file():
-        return entry
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    remove_dead_temp_dirs(entry.parent, entry.name)
-    tmp = entry.parent / f".tmp-{entry.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+    def convert(tmp: Path) -> None:
+        print(f"{model.name}: converting {model.gguf_file} once into {entry} (~45 s on 2 cores)", file=sys.stderr)
+        with _no_progress_bars():
+            convert_gguf(model, tmp)
+
+    return cached_build(entry, "presstune_model.json", convert)
+
+
+@contextlib.contextmanager
+def _no_progress_bars():
+    """transformers' progress bars off during the conversion (one message instead of 272-tensor bars).
+
+    The GGUF loader uses tqdm directly, not transformers' switch, so its tqdm is swapped for a
+    disabled one for the duration.
+    """
+    import functools
+    from unittest import mock
+
+    from transformers import modeling_gguf_pytorch_utils as gguf_utils
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
     try:
-        convert_gguf(model, tmp)
-        try:
-            os.rename(tmp, entry)
-        except OSError:
-            if not (entry / "presstune_model.json").is_file():
-                raise
+        with mock.patch.object(gguf_utils, "tqdm", functools.partial(gguf_utils.tqdm, disable=True)):
+            yield
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return entry
+        if was_enabled:
+            hf_logging.enable_progress_bar()
 
 
 def resolve_pretrained(name_or_path: str, cache_root: str | os.PathLike | None = None) -> str:

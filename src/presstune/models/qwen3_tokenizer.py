@@ -22,8 +22,6 @@ import hashlib
 import logging
 import os
 import re
-import shutil
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -195,7 +193,7 @@ def qwen3_tokenizer(name: str = "Qwen/Qwen3-8B", cache_root: str | os.PathLike |
     """
     from transformers import AutoTokenizer
 
-    from presstune.models.tinybase import default_cache_root, remove_dead_temp_dirs
+    from presstune.models.cache import cached_build, default_cache_root
 
     base_model = str(name).lower().endswith("-base")
     root = Path(cache_root) if cache_root is not None else default_cache_root()
@@ -204,20 +202,12 @@ def qwen3_tokenizer(name: str = "Qwen/Qwen3-8B", cache_root: str | os.PathLike |
         f"{BUILD_VERSION}|{base_model}|{QWEN3_CHAT_TEMPLATE}|".encode() + ranks.read_bytes()
     ).hexdigest()[:16]
     entry = root / "tokenizers" / f"qwen3{'-base' if base_model else ''}-{key}"
-    if not (entry / "tokenizer_config.json").is_file():
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        remove_dead_temp_dirs(entry.parent, entry.name)
-        tmp = entry.parent / f".tmp-{entry.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        try:
-            build_qwen3_tokenizer(base_model).save_pretrained(str(tmp))
-            (tmp / "README.md").write_text(_card(name), encoding="utf-8")
-            try:
-                os.rename(tmp, entry)
-            except OSError:
-                if not (entry / "tokenizer_config.json").is_file():
-                    raise
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+
+    def build(tmp: Path) -> None:
+        build_qwen3_tokenizer(base_model).save_pretrained(str(tmp))
+        (tmp / "README.md").write_text(_card(name), encoding="utf-8")
+
+    cached_build(entry, "README.md", build)
     tokenizer = AutoTokenizer.from_pretrained(str(entry))
     tokenizer.name_or_path = str(entry)
     return tokenizer
