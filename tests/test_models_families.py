@@ -16,14 +16,8 @@ from presstune.models.config import VariantSpec
 from presstune.models.importance import compute_importance
 from presstune.models.params import count_params
 from presstune.models.surgery import LAYER_INDEX_ATTRS, check_consistency, make_variant, save_variant
+from test_models_surgery import TEXTS, greedy, one_thread  # noqa: F401 (one_thread: an autouse fixture)
 
-TEXTS = [
-    "The BMW Group presents the new BMW iX3 with 340 kW.",
-    "Production begins in Debrecen in March 2026, the price starts at 68,900 euros.",
-    "Oliver Zipse said: this is a milestone for the Neue Klasse.",
-    "The range is 805 km (WLTP) and the plant in Leipzig builds the batteries.",
-]
-NEW_TOKENS = 48
 LAYERS = 6
 
 
@@ -55,14 +49,6 @@ def family_config(family: str, vocab_size: int, **overrides):
 FAMILIES = ["llama", "mistral", "qwen2", "qwen3"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def make_model(family, tokenizer, seed=0, **overrides):
     from transformers import AutoModelForCausalLM
 
@@ -71,17 +57,6 @@ def make_model(family, tokenizer, seed=0, **overrides):
     config.pad_token_id = tokenizer.pad_token_id
     config.eos_token_id = tokenizer.eos_token_id
     return AutoModelForCausalLM.from_config(config).eval()
-
-
-def greedy(model, prompt, use_cache):
-    return model.generate(
-        prompt,
-        attention_mask=torch.ones_like(prompt),
-        max_new_tokens=NEW_TOKENS,
-        min_new_tokens=NEW_TOKENS,
-        do_sample=False,
-        use_cache=use_cache,
-    )
 
 
 def layer_indices(model):
