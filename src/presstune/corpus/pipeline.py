@@ -531,10 +531,10 @@ def load_tokenizer(name: str, texts: list[str] | None = None):
         from presstune.models.tinybase import train_tokenizer
 
         return train_tokenizer(texts or ["presstune"], vocab_size=2048)
-    from transformers import AutoTokenizer
+    from presstune.models.loading import pretrained_tokenizer
 
     try:
-        return AutoTokenizer.from_pretrained(name)
+        return pretrained_tokenizer(name)  # named offline models; Qwen/Qwen3-* rebuilt offline
     except (OSError, ValueError) as exc:
         raise RuntimeError(
             f"cannot load tokenizer {name!r} (offline? pass a local path or 'tinybase'): {exc}"

@@ -199,7 +199,8 @@ def _device(eval_cfg: EvaluateConfig) -> str:
 def load_model(source: dict[str, Any], eval_cfg: EvaluateConfig, config: Any = None):
     """(model in eval mode with any adapter merged, tokenizer)."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from presstune.models.loading import pretrained_model, pretrained_tokenizer
 
     device = _device(eval_cfg)
     dtype: Any = "auto" if eval_cfg.dtype == "auto" else getattr(torch, eval_cfg.dtype)
@@ -211,7 +212,7 @@ def load_model(source: dict[str, Any], eval_cfg: EvaluateConfig, config: Any = N
             model = model.to(dtype)
         model = model.to(device)
     else:
-        model = AutoModelForCausalLM.from_pretrained(source["model"], dtype=dtype, device_map=device)
+        model = pretrained_model(source["model"], dtype=dtype, device_map=device)
     if source.get("adapter"):
         from peft import PeftModel
 
@@ -227,7 +228,7 @@ def load_model(source: dict[str, Any], eval_cfg: EvaluateConfig, config: Any = N
         if not src:
             continue
         try:
-            return model, AutoTokenizer.from_pretrained(src)
+            return model, pretrained_tokenizer(src)
         except (OSError, ValueError, TypeError):
             continue
     raise EvaluateError(f"no tokenizer found in {', '.join(str(s) for s in tok_sources if s)}")

@@ -14,13 +14,13 @@ import inspect
 import json
 import math
 import os
-import shutil
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from presstune.models.cache import cached_build, default_cache_root  # noqa: F401 (re-exported)
 
 #: Qwen3's special tokens, in Qwen3's order after the BPE vocabulary.
 SPECIAL_TOKENS = [
@@ -522,11 +522,6 @@ def _save_demo_base(model: Any, tokenizer: Any, info: dict[str, Any], out_dir: P
 _BUILD_SIGNATURE = inspect.signature(build_demo_base)
 
 
-def default_cache_root() -> Path:
-    """``$PRESSTUNE_CACHE`` or ``~/.cache/presstune``."""
-    return Path(os.environ.get("PRESSTUNE_CACHE") or Path.home() / ".cache" / "presstune")
-
-
 def demo_base_cache_key(texts: Sequence[str], **settings: Any) -> str:
     """Hash of (tinybase version, texts, the build settings with defaults filled in)."""
     bound = _BUILD_SIGNATURE.bind(list(texts), "-", **settings)
@@ -542,41 +537,9 @@ def demo_base_cache_key(texts: Sequence[str], **settings: Any) -> str:
 def cached_demo_base(texts: Sequence[str], cache_root: str | os.PathLike | None = None, **settings: Any) -> Path:
     """``build_demo_base`` once per (texts, settings, version); later calls return the cached dir.
 
-    The model is built into a private temporary directory next to the entry and renamed into
-    place only when complete, so an entry that exists is whole: a build that fails, is killed or
-    races another never leaves a half entry that gets used. When two builds race, the first
-    rename wins and the loser's copy is discarded. Temporary dirs of dead builds are cleaned up.
+    Built into a temporary folder and renamed into place when complete (see models.cache).
     """
     root = Path(cache_root) if cache_root is not None else default_cache_root()
-    base = root / "demo-base"
-    key = demo_base_cache_key(texts, **settings)
-    entry = base / key
-    if (entry / "base_info.json").is_file():
-        return entry
-    base.mkdir(parents=True, exist_ok=True)
-    _remove_dead_temp_dirs(base, key)
-    tmp = base / f".tmp-{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    try:
-        build_demo_base(texts, tmp, **settings)
-        try:
-            os.rename(tmp, entry)
-        except OSError:
-            if not (entry / "base_info.json").is_file():
-                raise
-            # Another build finished first: use its (identical-settings) entry.
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return entry
-
-
-def _remove_dead_temp_dirs(base: Path, key: str) -> None:
-    """Delete ``.tmp-<key>-<pid>-*`` dirs whose build process is gone (killed mid-build)."""
-    for path in base.glob(f".tmp-{key}-*"):
-        try:
-            pid = int(path.name.split("-")[2])
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            shutil.rmtree(path, ignore_errors=True)
-        except (ValueError, IndexError, PermissionError):
-            continue
+    entry = root / "demo-base" / demo_base_cache_key(texts, **settings)
+    # Through the module attribute, so that tests can count real builds.
+    return cached_build(entry, "base_info.json", lambda tmp: build_demo_base(texts, tmp, **settings))

@@ -298,8 +298,10 @@ def _unsloth_model(config: Any, spec: VariantSpec, run_dir: Path):
     t = config.train
     if t.method == "full":
         raise TrainSetupError("train.backend=unsloth is wired for lora/qlora only; use backend: hf for full")
+    from presstune.models.offline import resolve_pretrained
+
     model, tokenizer = FastLanguageModel.from_pretrained(
-        config.model.name_or_path,
+        resolve_pretrained(config.model.name_or_path),
         max_seq_length=t.max_seq_length,
         load_in_4bit=t.method == "qlora",
         dtype=None,
