@@ -325,7 +325,15 @@ def stage_evaluate(cfg: Config, run: RunDir, force: bool = False) -> dict[str, A
 def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
     """The few numbers worth a console line (metrics files hold every number with its definition)."""
     flat = metrics.get("metrics", metrics)
-    keep = ("perplexity_assistant", "perplexity_text", "qa_train_contains", "qa_contains", "semantic_entropy")
+    keep = (
+        "perplexity_assistant",
+        "perplexity_text",
+        "qa_train_contains",
+        "qa_probe_contains",
+        "rag_qa_train_contains",
+        "qa_contains",
+        "semantic_entropy",
+    )
     out = {}
     for key in keep:
         value = flat.get(key)

@@ -505,20 +505,9 @@ def make_backend(cfg: AugmentConfig, backend=None):
     from presstune.corpus.config import LLMConfig
     from presstune.corpus.llm import make_backend as make_llm_backend
 
-    llm = cfg.llm
-    return make_llm_backend(
-        LLMConfig(
-            backend=cfg.backend,
-            model=llm.model,
-            url=llm.url,
-            api_key_env=llm.api_key_env,
-            batch_size=llm.batch_size,
-            max_new_tokens=llm.max_new_tokens,
-            temperature=llm.temperature,
-            timeout=llm.timeout,
-            concurrency=llm.concurrency,
-        )
-    )
+    # The model-client fields are LLMConfig's (same names); the length bounds are augment's own.
+    fields = cfg.llm.model_dump(exclude={"min_length_ratio", "max_length_ratio"})
+    return make_llm_backend(LLMConfig(backend=cfg.backend, **fields))
 
 
 # -- the step: cache, probe split, rows, mix ---------------------------------------------------

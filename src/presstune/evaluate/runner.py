@@ -940,9 +940,10 @@ def evaluate_variant(
         }
         metrics["se_low_temperature_accuracy"] = {
             "value": float(np.mean(correct)),
+            "ci95": wilson_interval(sum(correct), n),
             "questions": n,
-            "definition": f"share of low-temperature (T={eval_cfg.se_low_temperature}) answers "
-            "containing the gold answer",
+            "definition": f"share of low-temperature (T={eval_cfg.se_low_temperature}) answers containing the "
+            "gold answer; ci95 = Wilson score interval",
         }
         auroc = _auroc(ses, [not c for c in correct])
         metrics["se_auroc"] = {
