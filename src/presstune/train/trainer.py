@@ -357,14 +357,23 @@ def _save_final(trainer: Any, tokenizer: Any, output_dir: Path) -> None:
     """Save the final adapter/weights + tokenizer into ``output_dir`` without half-written files.
 
     Files are written to a temporary folder first and then renamed into place one by one;
-    ``train_result.json`` (written after this) is the marker that the set is complete.
+    ``train_result.json`` (written after this) is the marker that the set is complete. Under
+    FSDP the full state dict is gathered on rank 0 (a collective: every rank takes part) and
+    saved as a plain HF checkpoint, whatever ``fsdp_state_dict_type`` the trainer checkpoints
+    use, so ``presstune evaluate`` and ``from_pretrained`` read it like any other.
     """
+    state_dict = None
+    if getattr(trainer, "is_fsdp_enabled", False):
+        state_dict = trainer.accelerator.get_state_dict(trainer.model)  # full, on rank 0's CPU
     if not trainer.is_world_process_zero():
-        trainer.save_model(str(output_dir))  # FSDP: every rank must take part in gathering the state dict
         return
     tmp = Path(tempfile.mkdtemp(prefix=".final-", dir=output_dir))
     try:
-        trainer.save_model(str(tmp))
+        if state_dict is not None:
+            model = trainer.accelerator.unwrap_model(trainer.model)
+            model.save_pretrained(str(tmp), state_dict=state_dict, safe_serialization=True)
+        else:
+            trainer.save_model(str(tmp))
         tokenizer.save_pretrained(str(tmp))
         for path in tmp.iterdir():
             if path.is_file() and path.name != "training_args.bin":
