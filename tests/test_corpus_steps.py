@@ -109,3 +109,19 @@ def test_the_default_format_steps_keep_republications_on_one_side(tmp_path: Path
     side = {d["id"]: d["split"] for d in kept}
     assert side["T0450001EN"] == side["T0450077EN_GB"] == side["T0450090EN_US"]
     assert ctx.stats["leaks"] == []
+
+
+def test_near_duplicate_pairs_are_measured_exactly_not_estimated():
+    from presstune.corpus.dedup import jaccard, near_duplicate_pairs, shingles
+
+    words = [f"w{i}" for i in range(400)]
+    base = " ".join(words)
+    docs = [{"id": "A", "body": base}]
+    for n, cut in enumerate((60, 80, 100, 140)):  # true Jaccard from ~0.85 down to ~0.64
+        docs.append({"id": f"B{n}", "body": " ".join(words[:cut] + ["x"] * 3 + words[cut + 40 :])})
+    pairs = {(a, b): j for a, b, j in near_duplicate_pairs(docs, 0.7, 5, 128)}
+    for d in docs[1:]:
+        exact = jaccard(shingles(base, 5), shingles(d["body"], 5))
+        assert (("A", d["id"]) in pairs) == (exact >= 0.7), (d["id"], exact)
+        if exact >= 0.7:
+            assert pairs[("A", d["id"])] == round(exact, 3)

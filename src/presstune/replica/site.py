@@ -264,6 +264,12 @@ class GeneratedArticle:
     def ground_truth_body(self) -> str:
         return "\n\n".join(self.body_paragraphs)
 
+    @property
+    def page_body(self) -> str:
+        """The body text as the page prints it before its boilerplate (what a parser must
+        return first): the teaser repeat, if any, and the truth with its inline figures."""
+        return "\n\n".join(self.teaser_repeat + self.page_paragraphs)
+
     @cached_property
     def qa(self) -> list[dict[str, str]]:
         return text.qa_pairs(self.facts, self.lang2, self.title, self.ground_truth_body)
