@@ -476,6 +476,10 @@ def force_corpus(run: RunDir) -> list[str]:
 # -- CLI -----------------------------------------------------------------------------------
 
 
+#: ``presstune demo --base NAME``: (full, --quick) config files of each real-model profile.
+DEMO_PROFILES = {"smollm2-135m-instruct": ("demo-smollm2.yaml", "demo-smollm2-quick.yaml")}
+
+
 def repo_configs_dir() -> Path:
     """``configs/`` of the source checkout (the demo config lives there)."""
     return Path(__file__).resolve().parents[2] / "configs"
@@ -524,11 +528,22 @@ def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo_cmd(
         quick: Annotated[bool, typer.Option("--quick", help="Smoke-test size (about 2 minutes).")] = False,
-        out: Annotated[Path, typer.Option("--out", help="Run directory.")] = Path("runs/demo"),
+        base: Annotated[
+            str | None,
+            typer.Option(
+                "--base",
+                help=f"Base model profile: {', '.join(DEMO_PROFILES)} (a real pretrained model, LoRA). "
+                "Default: the demo-scale Qwen3 built here.",
+            ),
+        ] = None,
+        out: Annotated[Path | None, typer.Option("--out", help="Run directory (default runs/demo[-BASE]).")] = None,
         set_: SetOpt = None,
     ) -> None:
         """The offline demo: replica + demo-scale Qwen3 on CPU, end to end, to a report."""
-        name = "demo-quick.yaml" if quick else "demo.yaml"
+        if base is not None and base not in DEMO_PROFILES:
+            fail(f"--base {base!r}: profiles are {', '.join(DEMO_PROFILES)} (leave it out for the demo-scale Qwen3)")
+        name = DEMO_PROFILES.get(base, ("demo.yaml", "demo-quick.yaml"))[quick]
+        out = out or Path("runs") / (f"demo-{base}" if base else "demo")
         config = repo_configs_dir() / name
         cfg = load_cli_config(config, set_)
         files = [str(p) for p in load_raw(config)[1]]
