@@ -72,6 +72,8 @@ class EvaluateConfig(Strict):
     #: Retention: perplexity over up to N texts the base handles (the demo base's own
     #: pretraining articles, else the packaged general texts) and the packaged general questions.
     retention_texts: int = Field(20, ge=0)
+    #: ... and the first N packaged general questions (0 = no retention_contains).
+    retention_questions: int = Field(30, ge=0)
     retention: bool = True
 
     # -- cost -----------------------------------------------------------------------------

@@ -619,11 +619,14 @@ def _retention_metrics(
             "the base is forgetting); ci95 = bootstrap over texts",
         )
         out.update({k.replace("perplexity_retention", "retention_perplexity"): v for k, v in ppl.items()})
-    prompts = [_messages(system_prompt, f"{eval_cfg.qa_instruction} {q}") for q, _ in GENERAL_QUESTIONS]
+    general = GENERAL_QUESTIONS[: eval_cfg.retention_questions]
+    if not general:
+        return out
+    prompts = [_messages(system_prompt, f"{eval_cfg.qa_instruction} {q}") for q, _ in general]
     answers = generate_chat(
         model, tokenizer, prompts, max_new_tokens=eval_cfg.se_max_new_tokens, batch_size=eval_cfg.gen_batch_size
     )
-    correct = [contains_answer(g[0].text, gold) for g, (_, gold) in zip(answers, GENERAL_QUESTIONS)]
+    correct = [contains_answer(g[0].text, gold) for g, (_, gold) in zip(answers, general)]
     out["retention_contains"] = {
         "value": float(np.mean(correct)),
         "ci95": wilson_interval(sum(correct), len(correct)),
@@ -636,7 +639,7 @@ def _retention_metrics(
         run / "metrics" / "retention" / f"{variant_name}.jsonl",
         [
             {"question": q, "gold": gold, "answer": g[0].text, "contains_answer": c}
-            for (q, gold), g, c in zip(GENERAL_QUESTIONS, answers, correct)
+            for (q, gold), g, c in zip(general, answers, correct)
         ],
     )
     return out
