@@ -130,7 +130,7 @@ def make_lengths(out: Path) -> None:
 # ----------------------------------------------------------------------------- models
 
 
-def build_model(tiny: bool, layers_kept: list[int] | None = None, dtype: str = "bfloat16"):
+def build_model(tiny: bool, layers_kept: list[int] | None = None, dtype: str = "bfloat16", device: str | None = None):
     from presstune.models.config import ModelConfig
     from presstune.models.loading import load_base_model
     from presstune.train.variant import training_device  # this rank's GPU under accelerate launch
@@ -151,15 +151,15 @@ def build_model(tiny: bool, layers_kept: list[int] | None = None, dtype: str = "
             attn_implementation="sdpa",
         )
         model = Qwen3ForCausalLM(cfg)
-        if torch.cuda.is_available():
-            model = model.to(training_device(), getattr(torch, dtype))
+        if torch.cuda.is_available() or device:
+            model = model.to(device or training_device(), getattr(torch, dtype))
     else:
         model = load_base_model(
             ModelConfig(
                 name_or_path="Qwen/Qwen3-8B",
                 random_init=True,
                 dtype=dtype,
-                device=training_device(),
+                device=device or training_device(),
                 attn_implementation="sdpa",
             )
         )
@@ -309,6 +309,7 @@ def run_presstune(
     layers_kept: list[int] | None = None,
     overrides: dict | None = None,
     qlora: bool = False,
+    full: bool = False,
 ) -> dict:
     from datasets import Dataset
     from trl import SFTTrainer
@@ -336,7 +337,12 @@ def run_presstune(
     for key, value in (overrides or {}).items():
         setattr(t, key, value)
 
-    model = build_model(tiny, layers_kept)
+    if full:  # fp32 master weights (presstune's weight_dtype); under FSDP loaded on the CPU, then sharded
+        t.method = "full"
+        fsdp = os.environ.get("ACCELERATE_USE_FSDP", "").lower() in ("1", "true")
+        model = build_model(tiny, layers_kept, dtype="float32", device="cpu" if fsdp else None)
+    else:
+        model = build_model(tiny, layers_kept)
     n_params = sum(p.numel() for p in model.parameters())
     device = str(next(model.parameters()).device)
     attention = resolve_attention(t.attn_implementation, device)
@@ -356,7 +362,7 @@ def run_presstune(
             args=args,
             train_dataset=Dataset.from_dict({"input_ids": rows}),
             processing_class=tokenizer,
-            peft_config=_peft_config(t),
+            peft_config=None if full else _peft_config(t),
             callbacks=[*callbacks, timer],
         )
         reset_memory()
@@ -374,8 +380,10 @@ def run_presstune(
     )
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world > 1:
-        desc += f", DDP x{world} (tokens/s over all GPUs, peak per GPU)"
-    row = summarise(desc, timer.times, [n * world for n in timer.tokens], warmup, alloc, reserved, n_params)
+        how = "FSDP2" if os.environ.get("ACCELERATE_USE_FSDP", "").lower() in ("1", "true") else "DDP"
+        desc += f", {how} x{world} (tokens/s over all GPUs, peak per GPU)"
+    # num_input_tokens_seen is already summed over all ranks by Trainer
+    row = summarise(desc, timer.times, timer.tokens, warmup, alloc, reserved, n_params, flops_factor=6 if full else 4)
     row["train_log"] = log_lines
     return row
 
@@ -723,7 +731,9 @@ def summarise(
     alloc: float,
     reserved: float,
     n_params: int,
+    flops_factor: int = 4,
 ) -> dict:
+    """One table row; MFU with ``flops_factor`` x N FLOPs a token (4: LoRA, 6: full fine-tuning)."""
     timed, timed_tokens = times[warmup:] or times, tokens[warmup:] or tokens
     tok_s = sum(timed_tokens) / sum(timed)
     return {
@@ -732,6 +742,8 @@ def summarise(
         "tokens_per_step": statistics.mean(timed_tokens),
         "tokens_per_s": tok_s,
         "mfu_4n": tok_s * 4 * n_params / PEAK_FLOPS,
+        "mfu": tok_s * flops_factor * n_params / PEAK_FLOPS,
+        "mfu_flops_per_token": f"{flops_factor}N",
         "params": n_params,
         "peak_alloc_gib": alloc,
         "peak_reserved_gib": reserved,
@@ -744,8 +756,7 @@ def summarise(
 def table(rows: list[dict]) -> str:
     base = next((r for r in rows if r.get("key") == "baseline" and "error" not in r), None)
     lines = [
-        "| rows | step (s) | real tokens/step | tokens/s | vs plain loop | MFU (4N) | peak alloc GiB "
-        "| peak reserved GiB |",
+        "| rows | step (s) | real tokens/step | tokens/s | vs plain loop | MFU | peak alloc GiB | peak reserved GiB |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
@@ -753,9 +764,10 @@ def table(rows: list[dict]) -> str:
             lines.append(f"| {r['name']} | failed: {r['error']} | | | | | | |")
             continue
         ratio = f"{r['tokens_per_s'] / base['tokens_per_s']:.2f}x" if base else "-"
+        mfu = f"{100 * r.get('mfu', r['mfu_4n']):.1f}% ({r.get('mfu_flops_per_token', '4N')})"
         lines.append(
             f"| {r['name']} | {r['step_s']:.3f} | {r['tokens_per_step']:,.0f} | {r['tokens_per_s']:,.0f} | {ratio} | "
-            f"{100 * r['mfu_4n']:.1f}% | {r['peak_alloc_gib']:.1f} | {r['peak_reserved_gib']:.1f} |"
+            f"{mfu} | {r['peak_alloc_gib']:.1f} | {r['peak_reserved_gib']:.1f} |"
         )
     return "\n".join(lines)
 
@@ -835,6 +847,14 @@ def main() -> None:
             row(
                 "presstune, packed rows, checkpointing all but last 12 (the fixed default before)",
                 overrides={"gradient_checkpointing": True, "gradient_checkpointing_skip_layers": min(12, n_layers)},
+            ),
+        ),
+        (
+            "full_fsdp",
+            row(
+                "presstune full fine-tuning, packed rows (launch with configs/accelerate/fsdp2.yaml)",
+                full=True,
+                overrides={"optim": "adamw_torch_fused"},
             ),
         ),
         ("unsloth", lambda: run_unsloth(args.tiny, seq, args.steps, args.warmup, args.unsloth_site)),
