@@ -72,7 +72,9 @@ def check_politeness(log: list[dict[str, Any]], limit: int = 4) -> None:
 
 
 def test_faults_collect_the_same_set(tmp_path: Path) -> None:
-    site = Site(articles=30, seed=5)
+    # The population of 2026-12-01: the fault plan (a function of the paths) hits an
+    # attachment this 30-article crawl fetches; the hard cases' regional edits shift it.
+    site = Site(articles=30, seed=5, hard_cases=False)
     faults = FaultConfig(
         error_5xx=0.1,
         rate_limit_429=0.04,
