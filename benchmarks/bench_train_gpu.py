@@ -1,21 +1,33 @@
 """Training-step throughput on the Qwen3-8B architecture: a plain baseline vs presstune's trainer.
 
-    python benchmarks/bench_train_gpu.py --out $OUT            # one CUDA GPU, bf16
-    python benchmarks/bench_train_gpu.py --tiny --out /tmp/b   # CPU smoke run of this script
+    python benchmarks/bench_train_gpu.py --out $OUT              # one CUDA GPU, bf16: every row
+    python benchmarks/bench_train_gpu.py --out $OUT --attention  # the attention kernels alone
+    python benchmarks/bench_train_gpu.py --tiny --out /tmp/b     # smoke run of this script (CPU or GPU)
 
-Both sides train LoRA r=16 (alpha 32, dropout 0.05) on all linear layers of a model with random
-weights built from the packaged Qwen3-8B config, on batches of 1 x 4096 random tokens:
+Both sides train LoRA r=16 (alpha 32) on all linear layers of a model with random weights built
+from the packaged Qwen3-8B config:
 
-* baseline: plain transformers + peft, SDPA, gradient checkpointing, a hand loop
-  (forward with labels -> HF loss over the full [4096, 151936] logits, backward, fused AdamW);
+* baseline: plain transformers + peft, SDPA, gradient checkpointing, a hand loop (forward with
+  labels -> HF loss over the full [4096, 151936] logits, backward, fused AdamW) on rows of 4,096
+  random tokens, one document each;
 * presstune: the real training path -- TRL's SFTTrainer built by ``presstune.train.trainer``
-  (``build_sft_config`` and ``_peft_config``) from ``configs/train-base.yaml``, i.e. whatever
-  presstune does by default on a GPU (Liger kernels when installed, packing, ...).
+  (``build_sft_config``, ``_peft_config``, ``speed_callbacks``, the attention backend that
+  ``resolve_attention`` picks) from ``configs/train-base.yaml``.
+
+"packed" rows are what a real run trains on: the replica corpus's documents at their real Qwen3
+token lengths (``benchmarks/data/replica_qwen3_lengths.json``, random token ids of those lengths),
+packed by TRL's own BFD packing into padding-free rows of <= 4,096 tokens whose position ids
+restart per document. tokens/s counts the real tokens of the timed steps (the trainer's
+non-padding token count). "single" rows are one 4,096-token document each (the earlier runs'
+rows). MFU = tokens/s x 4 N / 790 TFLOP/s (N = the model's parameters; forward + activation-gradient
+backward of a LoRA step; attention FLOPs and recompute not counted; 790 = the H200's measured
+bf16 matmul rate).
 
 Step times are taken with CUDA synchronisation around each optimizer step; the first
-``--warmup`` steps are dropped and the median of the rest is reported. Peak memory is
-``torch.cuda.max_memory_allocated`` (and ``max_memory_reserved``) over the whole training call.
-Every row is measured in this one run, on this one GPU.
+``--warmup`` steps are dropped. Peak memory is ``torch.cuda.max_memory_allocated`` (and
+``max_memory_reserved``) over the whole training call. Every row is measured in this one run, on
+this one GPU; the Unsloth row runs in a child process of the same run (Unsloth must be imported
+before transformers, and it pins older trl/datasets, installed in their own folder).
 """
 
 from __future__ import annotations
@@ -27,17 +39,28 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-import torch
-
 ROOT = Path(__file__).resolve().parents[1]
+LENGTHS = ROOT / "benchmarks" / "data" / "replica_qwen3_lengths.json"
+#: bf16 dense matmul rate measured on the H200 (device notes: 769-798 TFLOP/s).
+PEAK_FLOPS = 790e12
+LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+
+
+def _torch():
+    import torch
+
+    return torch
 
 
 def machine() -> str:
     import peft
+    import torch
     import transformers
 
     gpu = (
@@ -45,39 +68,98 @@ def machine() -> str:
         if torch.cuda.is_available()
         else f"CPU ({platform.processor() or platform.machine()})"
     )
+    extra = ""
+    try:
+        import trl
+
+        extra = f", trl {trl.__version__}"
+    except ImportError:
+        pass
     return (
-        f"{gpu}; torch {torch.__version__}, transformers {transformers.__version__}, peft {peft.__version__}; "
+        f"{gpu}; torch {torch.__version__}, transformers {transformers.__version__}, peft {peft.__version__}{extra}; "
         f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
     )
 
 
-def build_model(tiny: bool, layers_kept: list[int] | None = None, dtype: str = "bfloat16"):
+# ----------------------------------------------------------------------------- data
+
+
+def document_lengths(path: Path = LENGTHS) -> tuple[list[int], str]:
+    """Real document lengths (replica corpus, Qwen3 tokenizer), else the issue's lognormal stand-in."""
+    if path.is_file():
+        data = json.loads(path.read_text())
+        return data["lengths"], data["source"]
+    import random
+
+    rng = random.Random(0)
+    lengths = [min(3900, max(150, round(rng.lognormvariate(7.09, 0.6)))) for _ in range(400)]
+    return lengths, "lognormal stand-in (median ~1,200 tokens, 150-3,900; seed 0)"
+
+
+def documents(lengths: list[int], vocab: int, repeat: int = 1) -> list[list[int]]:
+    """Random token ids (seeded) at the given lengths; ``repeat`` passes over the corpus."""
+    torch = _torch()
+    g = torch.Generator().manual_seed(0)
+    return [torch.randint(0, vocab, (n,), generator=g).tolist() for _ in range(repeat) for n in lengths]
+
+
+def batches(vocab: int, seq: int, n: int) -> list[list[int]]:
+    torch = _torch()
+    g = torch.Generator().manual_seed(0)
+    return [torch.randint(0, vocab, (seq,), generator=g).tolist() for _ in range(n)]
+
+
+def make_lengths(out: Path) -> None:
+    """Tokenize the replica corpus with the offline Qwen3 tokenizer and write its document lengths."""
+    from presstune.models.qwen3_tokenizer import qwen3_tokenizer
+
+    from presstune.replica.site import Site
+
+    tok = qwen3_tokenizer("Qwen/Qwen3-8B")
+    lengths = []
+    for article in Site(articles=300, seed=0).articles():
+        text = "\n\n".join([article.title, article.subtitle, *article.body_paragraphs])
+        lengths.append(len(tok(text)["input_ids"]) + 1)  # + the eos TRL appends
+    source = (
+        "replica Site(articles=300, seed=0): title, subtitle, body paragraphs joined by blank lines, "
+        "tokenized with the offline Qwen3 tokenizer + 1 eos"
+    )
+    out.write_text(json.dumps({"source": source, "lengths": lengths}))
+
+
+# ----------------------------------------------------------------------------- models
+
+
+def build_model(tiny: bool, layers_kept: list[int] | None = None, dtype: str = "bfloat16", device: str | None = None):
     from presstune.models.config import ModelConfig
     from presstune.models.loading import load_base_model
     from presstune.train.variant import training_device  # this rank's GPU under accelerate launch
 
+    torch = _torch()
     if tiny:
         from transformers import Qwen3Config, Qwen3ForCausalLM
 
         torch.manual_seed(0)
         cfg = Qwen3Config(
             vocab_size=2048,
-            hidden_size=64,
-            intermediate_size=128,
+            hidden_size=256,
+            intermediate_size=512,
             num_hidden_layers=4,
-            num_attention_heads=4,
+            num_attention_heads=8,
             num_key_value_heads=2,
-            head_dim=16,
+            head_dim=32,
             attn_implementation="sdpa",
         )
         model = Qwen3ForCausalLM(cfg)
+        if torch.cuda.is_available() or device:
+            model = model.to(device or training_device(), getattr(torch, dtype))
     else:
         model = load_base_model(
             ModelConfig(
                 name_or_path="Qwen/Qwen3-8B",
                 random_init=True,
                 dtype=dtype,
-                device=training_device(),
+                device=device or training_device(),
                 attn_implementation="sdpa",
             )
         )
@@ -88,25 +170,16 @@ def build_model(tiny: bool, layers_kept: list[int] | None = None, dtype: str = "
     return model
 
 
-def lora_config():
+def lora_config(dropout: float = 0.05):
     from peft import LoraConfig
 
     return LoraConfig(
-        r=16,
-        lora_alpha=32,
-        lora_dropout=0.05,
-        bias="none",
-        task_type="CAUSAL_LM",
-        target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+        r=16, lora_alpha=32, lora_dropout=dropout, bias="none", task_type="CAUSAL_LM", target_modules=LORA_TARGETS
     )
 
 
-def batches(vocab: int, seq: int, n: int) -> list[list[int]]:
-    g = torch.Generator().manual_seed(0)
-    return [torch.randint(0, vocab, (seq,), generator=g).tolist() for _ in range(n)]
-
-
 def reset_memory() -> None:
+    torch = _torch()
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
@@ -114,12 +187,14 @@ def reset_memory() -> None:
 
 
 def peak() -> tuple[float, float]:
+    torch = _torch()
     if not torch.cuda.is_available():
         return float("nan"), float("nan")
     return torch.cuda.max_memory_allocated() / 2**30, torch.cuda.max_memory_reserved() / 2**30
 
 
 def sync() -> None:
+    torch = _torch()
     if torch.cuda.is_available():
         torch.cuda.synchronize()
 
@@ -127,7 +202,9 @@ def sync() -> None:
 def run_baseline(tiny: bool, seq: int, steps: int, warmup: int) -> dict:
     from peft import get_peft_model
 
+    torch = _torch()
     model = build_model(tiny)
+    n_params = sum(p.numel() for p in model.parameters())
     model.config.use_cache = False
     model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     model.enable_input_require_grads()
@@ -144,7 +221,8 @@ def run_baseline(tiny: bool, seq: int, steps: int, warmup: int) -> dict:
         x = torch.tensor([ids], device=device)
         sync()
         t0 = time.perf_counter()
-        loss = model(input_ids=x, labels=x).loss
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+            loss = model(input_ids=x, labels=x).loss
         loss.backward()
         opt.step()
         opt.zero_grad(set_to_none=True)
@@ -154,7 +232,13 @@ def run_baseline(tiny: bool, seq: int, steps: int, warmup: int) -> dict:
     del model, opt
     reset_memory()
     return summarise(
-        "baseline: transformers + peft, SDPA, grad. checkpointing, hand loop", times, warmup, seq, alloc, reserved
+        "baseline: plain transformers + peft loop, single 4,096-token rows, SDPA, grad. checkpointing",
+        times,
+        [seq] * len(times),
+        warmup,
+        alloc,
+        reserved,
+        n_params,
     )
 
 
@@ -166,6 +250,7 @@ def quantize_4bit(model):
     """
     import bitsandbytes as bnb
 
+    torch = _torch()
     for layer in model.model.layers:
         for name, mod in list(layer.named_modules()):
             if type(mod) is not torch.nn.Linear:
@@ -190,25 +275,48 @@ def quantize_4bit(model):
     return model
 
 
+class _StepTimer:
+    """TrainerCallback timing each optimizer step and counting its real (non-padding) tokens."""
+
+    def __new__(cls):
+        from transformers import TrainerCallback
+
+        class StepTimer(TrainerCallback):
+            def __init__(self) -> None:
+                self.times: list[float] = []
+                self.tokens: list[int] = []
+
+            def on_step_begin(self, args, state, control, **kw):
+                sync()
+                self.t0 = time.perf_counter()
+                self.seen = state.num_input_tokens_seen
+
+            def on_step_end(self, args, state, control, **kw):
+                sync()
+                self.times.append(time.perf_counter() - self.t0)
+                self.tokens.append(int(state.num_input_tokens_seen - self.seen))
+
+        return StepTimer()
+
+
 def run_presstune(
     label: str,
     tiny: bool,
     seq: int,
     steps: int,
     warmup: int,
+    data: list[list[int]] | None = None,
     layers_kept: list[int] | None = None,
     overrides: dict | None = None,
     qlora: bool = False,
-    peft_prepare: bool = False,
+    full: bool = False,
 ) -> dict:
-    import tempfile
-
     from datasets import Dataset
-    from transformers import TrainerCallback
     from trl import SFTTrainer
 
     from presstune.config import load_config
     from presstune.models.tinybase import train_tokenizer
+    from presstune.train.attention import resolve_attention
     from presstune.train.trainer import (
         _peft_config,
         build_sft_config,
@@ -217,195 +325,569 @@ def run_presstune(
         use_liger,
     )
 
+    torch = _torch()
     cfg = load_config(ROOT / "configs" / "train-base.yaml")
     t = cfg.train
     t.max_seq_length, t.max_steps, t.per_device_batch_size = seq, steps + warmup, 1
     t.effective_batch_tokens, t.gradient_accumulation_steps = None, 1
     t.eval_steps = t.save_steps = 10**6
     t.report_to = []
-    if tiny:
+    if not torch.cuda.is_available():
         t.precision, t.optim = "fp32", "adamw_torch"
     for key, value in (overrides or {}).items():
         setattr(t, key, value)
 
-    class StepTimer(TrainerCallback):
-        def __init__(self) -> None:
-            self.times: list[float] = []
-
-        def on_step_begin(self, args, state, control, **kw):
-            sync()
-            self.t0 = time.perf_counter()
-
-        def on_step_end(self, args, state, control, **kw):
-            sync()
-            self.times.append(time.perf_counter() - self.t0)
-
-    model = build_model(tiny, layers_kept)
+    if full:  # fp32 master weights (presstune's weight_dtype); under FSDP loaded on the CPU, then sharded
+        t.method = "full"
+        fsdp = os.environ.get("ACCELERATE_USE_FSDP", "").lower() in ("1", "true")
+        model = build_model(tiny, layers_kept, dtype="float32", device="cpu" if fsdp else None)
+    else:
+        model = build_model(tiny, layers_kept)
+    n_params = sum(p.numel() for p in model.parameters())
+    device = str(next(model.parameters()).device)
+    attention = resolve_attention(t.attn_implementation, device)
+    model.set_attn_implementation(attention)
     if qlora:
         t.method = "qlora"
-        model = quantize_4bit(model)
-        if peft_prepare:  # PEFT's own preparation (fp32 embeddings, norms and LM head), for comparison
-            from peft import prepare_model_for_kbit_training
-
-            model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=t.gradient_checkpointing)
-        else:
-            model = prepare_4bit_for_training(model, t, "bf16")
+        model = prepare_4bit_for_training(quantize_4bit(model), t, "bf16")
     tokenizer = train_tokenizer(["presstune benchmark text"], vocab_size=300)
-    data = Dataset.from_dict({"input_ids": batches(model.config.vocab_size, seq, steps + warmup)})
-    timer = StepTimer()
+    rows = data if data is not None else batches(model.config.vocab_size, seq, steps + warmup)
+    timer = _StepTimer()
     with tempfile.TemporaryDirectory() as tmp:
         args = build_sft_config(cfg, Path(tmp), has_eval=False, is_chat=False)
         args.save_strategy = "no"
+        callbacks = speed_callbacks(t, log_file=Path(tmp) / "train.log")
         trainer = SFTTrainer(
             model=model,
             args=args,
-            train_dataset=data,
+            train_dataset=Dataset.from_dict({"input_ids": rows}),
             processing_class=tokenizer,
-            peft_config=_peft_config(t),
-            callbacks=[*speed_callbacks(t), timer],
+            peft_config=None if full else _peft_config(t),
+            callbacks=[*callbacks, timer],
         )
         reset_memory()
         trainer.train()
         alloc, reserved = peak()
+        log_lines = (Path(tmp) / "train.log").read_text().strip() if (Path(tmp) / "train.log").is_file() else ""
     layers = trainer.model.config.num_hidden_layers
     liger = use_liger(t)
+    ckpt = checkpoint_note(t, callbacks)
     del trainer, model
     reset_memory()
-    ckpt = (
-        "off"
-        if not t.gradient_checkpointing
-        else (
-            f"all but last {t.gradient_checkpointing_skip_layers}"
-            if t.gradient_checkpointing_skip_layers
-            else "all layers"
-        )
-    )
     desc = (
-        f"{label}: {t.method}, {layers} layers, liger={'on' if liger else 'off'}, "
-        f"lora_dropout={t.lora_dropout:g}, LoRA inputs cast by {'autocast' if t.lora_autocast_inputs else 'PEFT'}, "
-        f"checkpointing={ckpt}, optim={t.optim}" + (", torch.compile" if t.torch_compile else "")
+        f"{label}: {t.method}, {layers} layers, attention {t.attn_implementation} -> {attention}, "
+        f"checkpointing {ckpt}, liger {'on' if liger else 'off'}"
     )
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world > 1:
-        desc += f", DDP x{world} (tokens/s over all GPUs, peak per GPU)"
-    return summarise(desc, timer.times, warmup, seq * world, alloc, reserved)
+        how = "FSDP2" if os.environ.get("ACCELERATE_USE_FSDP", "").lower() in ("1", "true") else "DDP"
+        desc += f", {how} x{world} (tokens/s over all GPUs, peak per GPU)"
+    # num_input_tokens_seen is already summed over all ranks by Trainer
+    row = summarise(desc, timer.times, timer.tokens, warmup, alloc, reserved, n_params, flops_factor=6 if full else 4)
+    row["train_log"] = log_lines
+    return row
 
 
-def summarise(name: str, times: list[float], warmup: int, seq: int, alloc: float, reserved: float) -> dict:
-    timed = times[warmup:] or times
-    step = statistics.median(timed)
+def checkpoint_note(t, callbacks) -> str:
+    if not t.gradient_checkpointing:
+        return "off"
+    for cb in callbacks:
+        plan = getattr(cb, "plan", None)
+        if plan is not None:
+            return (
+                f"auto ({plan.skip_layers} of {plan.layers} layers un-checkpointed, target {plan.target_gib:.1f} GiB)"
+            )
+        if getattr(cb, "skipped", 0):
+            return f"all but last {cb.skipped}"
+    return "auto (not on a GPU)" if t.gradient_checkpointing == "auto" else "all layers"
+
+
+# ----------------------------------------------------------------------------- Unsloth (child process)
+
+
+def run_unsloth_child(tiny: bool, seq: int, steps: int, warmup: int, out: Path) -> None:
+    """Unsloth's own path on the same packed rows and LoRA settings; writes one JSON row to ``out``."""
+    started = time.perf_counter()
+    import unsloth  # noqa: F401  (must come before transformers / trl / peft)
+    from unsloth import FastLanguageModel
+
+    torch = _torch()
+    from datasets import Dataset
+    from trl import SFTConfig, SFTTrainer
+
+    from presstune.models.tinybase import train_tokenizer
+
+    with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
+        base = build_model(tiny)  # the same random Qwen3-8B, saved so that Unsloth loads it its own way
+        n_params = sum(p.numel() for p in base.parameters())
+        vocab = base.config.vocab_size
+        base.save_pretrained(tmp)
+        del base
+        reset_memory()
+        train_tokenizer(["presstune benchmark text"], vocab_size=300).save_pretrained(tmp)
+        model, tok = FastLanguageModel.from_pretrained(
+            tmp, max_seq_length=seq, dtype=torch.bfloat16, load_in_4bit=False
+        )
+        model = FastLanguageModel.get_peft_model(
+            model,
+            r=16,
+            lora_alpha=32,
+            lora_dropout=0.0,
+            target_modules=LORA_TARGETS,
+            bias="none",
+            use_gradient_checkpointing="unsloth",
+            random_state=0,
+        )
+        lengths, _ = document_lengths()
+        rows = documents(lengths, vocab, repeat=2 if tiny else 1)
+        timer = _StepTimer()
+        args = SFTConfig(
+            output_dir=str(Path(tmp) / "out"),
+            max_steps=steps + warmup,
+            per_device_train_batch_size=1,
+            gradient_accumulation_steps=1,
+            learning_rate=2e-4,
+            lr_scheduler_type="cosine",
+            warmup_steps=0.03,
+            bf16=True,
+            optim="adamw_torch_fused",
+            max_length=seq,
+            packing=True,
+            packing_strategy="bfd_split",
+            logging_steps=1,
+            save_strategy="no",
+            report_to="none",
+            include_num_input_tokens_seen="non_padding",
+            dataset_num_proc=None,
+            seed=0,
+        )
+        trainer = SFTTrainer(
+            model=model,
+            args=args,
+            train_dataset=Dataset.from_dict({"input_ids": rows}),
+            processing_class=tok,
+            callbacks=[timer],
+        )
+        reset_memory()
+        trainer.train()
+        alloc, reserved = peak()
+    import trl
+
+    row = summarise(
+        f"unsloth {unsloth.__version__} (trl {trl.__version__}), packed rows: FastLanguageModel, lora r16, "
+        "gradient checkpointing 'unsloth'",
+        timer.times,
+        timer.tokens,
+        warmup,
+        alloc,
+        reserved,
+        n_params,
+    )
+    row["child_seconds"] = round(time.perf_counter() - started, 1)
+    out.write_text(json.dumps(row))
+
+
+def run_unsloth(tiny: bool, seq: int, steps: int, warmup: int, site: str) -> dict:
+    """Run :func:`run_unsloth_child` in a child process with Unsloth's packages first on the path."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([site, str(ROOT / "src"), env.get("PYTHONPATH", "")])
+    # Offline machine: no statistics pings or hub look-ups from Unsloth
+    env.update(UNSLOTH_DISABLE_STATISTICS="1", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "row.json"
+        cmd = [sys.executable, __file__, "--unsloth-child", str(out), "--seq", str(seq)]
+        cmd += ["--steps", str(steps), "--warmup", str(warmup)] + (["--tiny"] if tiny else [])
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240 if tiny else 300)
+        if proc.returncode != 0 or not out.is_file():
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-15:]
+            raise RuntimeError(f"unsloth child failed (rc {proc.returncode}): " + " | ".join(tail))
+        return json.loads(out.read_text())
+
+
+# ----------------------------------------------------------------------------- attention kernels alone
+
+
+def attention_bench(tiny: bool, out: Path) -> list[dict]:
+    """One attention call (forward + backward), Qwen3-8B shape, on the first packed row of the corpus.
+
+    Correct = equal (bf16 tolerance) to SDPA run on each document alone; the dense causal row is
+    the speed of a row holding a single document (not correct for packed rows).
+    """
+    torch = _torch()
+    import torch.nn.functional as F
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    from presstune.train.attention import unavailable_reason
+
+    dev = "cuda"
+    heads, kv_heads, dim = (8, 2, 32) if tiny else (32, 8, 128)
+    lengths, source = document_lengths()
+    row, used = [], 0
+    for n in sorted(lengths, reverse=True):  # one BFD-like row: longest first until 4,096 is full
+        if used + n <= 4096:
+            row.append(n)
+            used += n
+    seq = used
+    cu = torch.tensor([0, *torch.tensor(row).cumsum(0).tolist()], dtype=torch.int32, device=dev)
+    doc = torch.repeat_interleave(torch.arange(len(row), device=dev), torch.tensor(row, device=dev))
+    g = torch.Generator(device=dev).manual_seed(0)
+    q0 = torch.randn(1, heads, seq, dim, device=dev, dtype=torch.bfloat16, generator=g)
+    k0 = torch.randn(1, kv_heads, seq, dim, device=dev, dtype=torch.bfloat16, generator=g)
+    v0 = torch.randn(1, kv_heads, seq, dim, device=dev, dtype=torch.bfloat16, generator=g)
+    grad = torch.randn(1, heads, seq, dim, device=dev, dtype=torch.bfloat16, generator=g)
+    rep = heads // kv_heads
+    mask = (doc[:, None] == doc[None, :]) & torch.ones(seq, seq, dtype=torch.bool, device=dev).tril()
+
+    def per_doc(q, k, v):
+        outs = []
+        for a, b in zip(cu[:-1].tolist(), cu[1:].tolist()):
+            outs.append(
+                F.scaled_dot_product_attention(
+                    q[:, :, a:b], k[:, :, a:b], v[:, :, a:b], is_causal=True, enable_gqa=True
+                )
+            )
+        return torch.cat(outs, dim=2)
+
+    def sdpa_mask(backend):
+        def fn(q, k, v):
+            with sdpa_kernel([backend]) if backend is not None else _nullcontext():
+                return F.scaled_dot_product_attention(
+                    q, k.repeat_interleave(rep, 1), v.repeat_interleave(rep, 1), attn_mask=mask
+                )
+
+        return fn
+
+    def dense(q, k, v):
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
+
+    candidates = {
+        "SDPA, dense causal (a single-document row; not document-correct)": dense,
+        "SDPA, block-diagonal boolean mask (default kernel choice)": sdpa_mask(None),
+        "SDPA, block-diagonal mask, cuDNN backend": sdpa_mask(SDPBackend.CUDNN_ATTENTION),
+        "SDPA, block-diagonal mask, memory-efficient backend": sdpa_mask(SDPBackend.EFFICIENT_ATTENTION),
+        "SDPA, one call per document": per_doc,
+    }
+    if unavailable_reason("flex_attention", dev) is None:
+        from torch.nn.attention.flex_attention import create_block_mask, flex_attention
+
+        flex = torch.compile(flex_attention)
+
+        def doc_causal(b, h, qi, ki):
+            return (doc[qi] == doc[ki]) & (qi >= ki)
+
+        block = create_block_mask(doc_causal, None, None, seq, seq, device=dev, _compile=True)
+        candidates["flex_attention (compiled), document block mask"] = lambda q, k, v: flex(
+            q, k, v, block_mask=block, enable_gqa=True
+        )
+    if unavailable_reason("varlen", dev) is None:
+        from presstune.train.attention import varlen_attention_forward
+
+        class _M:
+            is_causal = True
+
+        candidates["torch.nn.attention.varlen (presstune_varlen)"] = lambda q, k, v: varlen_attention_forward(
+            _M(), q, k, v, None, cu_seq_lens_q=cu, max_length_q=max(row)
+        )[0].transpose(1, 2)
+
+    reference = per_doc(q0.float(), k0.float(), v0.float())
+    results = []
+    for name, fn in candidates.items():
+        try:
+            q, k, v = (x.clone().requires_grad_() for x in (q0, k0, v0))
+            outp = fn(q, k, v)
+            err = (outp.float() - reference).abs().max().item()
+            times = []
+            for i in range(23):
+                q.grad = k.grad = v.grad = None
+                start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                start.record()
+                fn(q, k, v).backward(grad)
+                end.record()
+                torch.cuda.synchronize()
+                if i >= 3:
+                    times.append(start.elapsed_time(end))
+            results.append(
+                {
+                    "backend": name,
+                    "ms": statistics.median(times),
+                    "max_abs_err_vs_per_document": err,
+                    "correct": err < 2e-2,
+                }
+            )
+        except Exception as exc:  # a backend that cannot run here is reported, not fatal
+            results.append({"backend": name, "error": f"{type(exc).__name__}: {str(exc)[:300]}"})
+        print(json.dumps(results[-1]), flush=True)
+    meta = {"machine": machine(), "row_documents": row, "tokens": seq, "lengths_source": source, "results": results}
+    (out / "bench_attention.json").write_text(json.dumps(meta, indent=2))
+    lines = [
+        f"Machine: {meta['machine']}",
+        "",
+        f"One attention call, forward + backward, bf16, {heads} q / {kv_heads} kv heads, head dim {dim}; "
+        f"one packed row of {seq} tokens in {len(row)} documents ({source}); median of 20 after 3 warm-up.",
+        "",
+        "| backend | ms | max abs err vs per-document SDPA (fp32) | document-correct |",
+        "|---|---:|---:|---|",
+    ]
+    for r in results:
+        if "error" in r:
+            lines.append(f"| {r['backend']} | failed: {r['error'][:160]} | | |")
+        else:
+            ok = "yes" if r["correct"] else "no"
+            lines.append(f"| {r['backend']} | {r['ms']:.3f} | {r['max_abs_err_vs_per_document']:.4f} | {ok} |")
+    (out / "bench_attention.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return results
+
+
+class _nullcontext:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def model_check(out: Path) -> list[dict]:
+    """Packed loss equals the documents run one by one, per backend, through a small Qwen3 on this GPU (fp32)."""
+    torch = _torch()
+    from transformers import Qwen3Config, Qwen3ForCausalLM
+
+    from presstune.train.attention import AUTO_ORDER, resolve_attention, unavailable_reason
+
+    dev = "cuda" if torch.cuda.is_available() else "cpu"
+    torch.manual_seed(0)
+    cfg = Qwen3Config(
+        vocab_size=512,
+        hidden_size=256,
+        intermediate_size=512,
+        num_hidden_layers=2,
+        num_attention_heads=8,
+        num_key_value_heads=2,
+        head_dim=32,
+    )
+    model = Qwen3ForCausalLM(cfg).to(dev).eval()
+    lens = [37, 120, 5, 200, 90]
+    ids = torch.randint(0, 512, (1, sum(lens)), device=dev)
+    pos = torch.cat([torch.arange(n) for n in lens])[None].to(dev)
+    cu = torch.tensor([0, *torch.tensor(lens).cumsum(0).tolist()], dtype=torch.int32, device=dev)
+    results = []
+    with torch.no_grad():  # reference: each document alone through SDPA
+        model.set_attn_implementation("sdpa")
+        alone = torch.cat([model(input_ids=ids[:, a:b], use_cache=False).logits[0] for a, b in zip(cu[:-1], cu[1:])])
+    for dtype in (torch.float32, torch.bfloat16):
+        model.to(dtype)
+        with torch.no_grad():
+            model.set_attn_implementation("sdpa")
+            ref = torch.cat(
+                [model(input_ids=ids[:, a:b], use_cache=False).logits[0] for a, b in zip(cu[:-1], cu[1:])]
+            ).float()
+        for name in ("sdpa", "eager", "flex_attention", "varlen"):
+            reason = unavailable_reason(name, dev)
+            if reason or (name == "varlen" and dtype == torch.float32):
+                results.append(
+                    {"backend": name, "dtype": str(dtype), "skipped": reason or "flash kernels: bf16/fp16 only"}
+                )
+                continue
+            try:
+                model.set_attn_implementation(resolve_attention(name, dev))
+                with torch.no_grad():
+                    packed = model(
+                        input_ids=ids,
+                        position_ids=pos,
+                        use_cache=False,
+                        cu_seq_lens_q=cu,
+                        cu_seq_lens_k=cu,
+                        max_length_q=max(lens),
+                        max_length_k=max(lens),
+                    ).logits[0]
+                err = (packed.float() - ref).abs().max().item()
+                tol = 1e-3 if dtype == torch.float32 else 0.1
+                results.append({"backend": name, "dtype": str(dtype), "max_abs_logit_err": err, "correct": err < tol})
+            except Exception as exc:
+                results.append(
+                    {"backend": name, "dtype": str(dtype), "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
+                )
+        model.set_attn_implementation("sdpa")
+        with torch.no_grad():  # control: one causal sequence over all documents (what a leak looks like)
+            leak = (model(input_ids=ids, use_cache=False).logits[0].float() - ref).abs().max().item()
+        results.append(
+            {"backend": "control: sdpa, no document boundaries", "dtype": str(dtype), "max_abs_logit_err": leak}
+        )
+    del alone
+    results.append({"auto_order": list(AUTO_ORDER), "auto_resolves_to": resolve_attention("auto", dev)})
+    (out / "bench_attention_model_check.json").write_text(json.dumps(results, indent=2))
+    print(json.dumps(results), flush=True)
+    return results
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def summarise(
+    name: str,
+    times: list[float],
+    tokens: list[int],
+    warmup: int,
+    alloc: float,
+    reserved: float,
+    n_params: int,
+    flops_factor: int = 4,
+) -> dict:
+    """One table row; MFU with ``flops_factor`` x N FLOPs a token (4: LoRA, 6: full fine-tuning)."""
+    timed, timed_tokens = times[warmup:] or times, tokens[warmup:] or tokens
+    tok_s = sum(timed_tokens) / sum(timed)
     return {
         "name": name,
-        "step_s": step,
-        "tokens_per_s": seq / step,
+        "step_s": statistics.median(timed),
+        "tokens_per_step": statistics.mean(timed_tokens),
+        "tokens_per_s": tok_s,
+        "mfu_4n": tok_s * 4 * n_params / PEAK_FLOPS,
+        "mfu": tok_s * flops_factor * n_params / PEAK_FLOPS,
+        "mfu_flops_per_token": f"{flops_factor}N",
+        "params": n_params,
         "peak_alloc_gib": alloc,
         "peak_reserved_gib": reserved,
         "steps_timed": len(timed),
+        "step_times": times,
+        "step_tokens": tokens,
     }
 
 
 def table(rows: list[dict]) -> str:
-    base = rows[0]
+    base = next((r for r in rows if r.get("key") == "baseline" and "error" not in r), None)
     lines = [
-        "| configuration | step (s) | tokens/s | vs baseline | peak alloc GiB | peak reserved GiB |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| rows | step (s) | real tokens/step | tokens/s | vs plain loop | MFU | peak alloc GiB | peak reserved GiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['name']} | failed: {r['error']} | | | | |")
+            lines.append(f"| {r['name']} | failed: {r['error']} | | | | | | |")
             continue
+        ratio = f"{r['tokens_per_s'] / base['tokens_per_s']:.2f}x" if base else "-"
+        mfu = f"{100 * r.get('mfu', r['mfu_4n']):.1f}% ({r.get('mfu_flops_per_token', '4N')})"
         lines.append(
-            f"| {r['name']} | {r['step_s']:.3f} | {r['tokens_per_s']:,.0f} | "
-            f"{r['tokens_per_s'] / base['tokens_per_s']:.2f}x | {r['peak_alloc_gib']:.1f} | {r['peak_reserved_gib']:.1f} |"
+            f"| {r['name']} | {r['step_s']:.3f} | {r['tokens_per_step']:,.0f} | {r['tokens_per_s']:,.0f} | {ratio} | "
+            f"{mfu} | {r['peak_alloc_gib']:.1f} | {r['peak_reserved_gib']:.1f} |"
         )
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=Path)
     parser.add_argument("--tiny", action="store_true")
-    parser.add_argument("--tag", default="", help="suffix of the output file names (e.g. -ddp2)")
+    parser.add_argument("--tag", default="", help="suffix of the output file names (e.g. _ddp2)")
     parser.add_argument("--seq", type=int, default=None)
     parser.add_argument("--steps", type=int, default=6)
-    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--only", default="", help="comma list of row keys (see plans in main())")
+    parser.add_argument("--attention", action="store_true", help="the attention kernels alone, then exit")
+    parser.add_argument("--unsloth-site", default="", help="folder with Unsloth and its pinned trl/datasets")
+    parser.add_argument("--unsloth-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--make-lengths", type=Path, help="write the replica corpus's Qwen3 lengths here, then exit")
     args = parser.parse_args()
-    seq = args.seq or (128 if args.tiny else 4096)
+    seq = args.seq or (256 if args.tiny else 4096)
+    if args.make_lengths:
+        return make_lengths(args.make_lengths)
+    if args.unsloth_child:
+        return run_unsloth_child(args.tiny, seq, args.steps, args.warmup, args.unsloth_child)
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.attention:
+        model_check(args.out)
+        attention_bench(args.tiny, args.out)
+        return None
     only = set(filter(None, args.only.split(",")))
-    want = lambda name: not only or name in only  # noqa: E731
-    rows = []
     n_layers = 4 if args.tiny else 36
-    # the defaults of the previous benchmark run (2026-11-24): PEFT casts every LoRA input itself
-    before = {
-        "lora_dropout": 0.0,
-        "gradient_checkpointing_skip_layers": 1 if args.tiny else 10,
-        "lora_autocast_inputs": False,
-    }
+    lengths, source = document_lengths()
+    vocab = 2048 if args.tiny else 151936
+    packed = documents(lengths, vocab, repeat=2 if args.tiny else 1)
+    if args.tiny:  # shrink the documents to the tiny row length
+        packed = [d[: max(8, len(d) * seq // 4096)] for d in packed]
+    rows: list[dict] = []
 
-    def skip(n: int) -> dict:  # LoRA inputs left to autocast, the last n layers not checkpointed
-        return {"lora_autocast_inputs": True, "gradient_checkpointing_skip_layers": min(n, n_layers)}
+    def row(label: str, data=packed, **kw):
+        return lambda: run_presstune(label, args.tiny, seq, args.steps, args.warmup, data=data, **kw)
 
-    def row(label: str, **kw):
-        return lambda: run_presstune(label, args.tiny, seq, args.steps, args.warmup, **kw)
+    def baseline_peak() -> float:
+        base = next((r for r in rows if r.get("key") == "baseline" and "error" not in r), None)
+        return round(base["peak_alloc_gib"], 1) if base and base["peak_alloc_gib"] == base["peak_alloc_gib"] else 24.0
 
     plans = [  # most important first: a run cut off by its time limit keeps the rows done so far
         ("baseline", lambda: run_baseline(args.tiny, seq, args.steps, args.warmup)),
-        ("presstune", row("presstune (defaults, configs/train-base.yaml)")),
-        ("before", row("presstune defaults of 2026-11-24", overrides=before)),
-        ("ac0", row("autocast LoRA inputs, every layer checkpointed", overrides=skip(0))),
+        ("packed", row("presstune defaults, packed rows")),
+        ("packed_sdpa", row("presstune, packed rows, SDPA", overrides={"attn_implementation": "sdpa"})),
+        ("packed_flex", row("presstune, packed rows, flex", overrides={"attn_implementation": "flex_attention"})),
+        ("packed_varlen", row("presstune, packed rows, varlen", overrides={"attn_implementation": "varlen"})),
         (
-            "acnockpt",
+            "packed_mem",
+            lambda: row(
+                f"presstune defaults, packed rows, memory target = the plain loop's peak ({baseline_peak():.1f} GiB)",
+                overrides={"gradient_checkpointing_memory_gib": baseline_peak()},
+            )(),
+        ),
+        (
+            "packed_mem_unsloth",
             row(
-                "autocast LoRA inputs, no checkpointing",
-                overrides={"lora_autocast_inputs": True, "gradient_checkpointing": False},
+                "presstune defaults, packed rows, memory target 16.7 GiB (Unsloth's peak on 2026-12-02)",
+                overrides={"gradient_checkpointing_memory_gib": 16.7},
             ),
         ),
-        ("ac10", row("autocast LoRA inputs", overrides=skip(10))),
-        ("ac14", row("autocast LoRA inputs", overrides=skip(14))),
-        ("ac18", row("autocast LoRA inputs", overrides=skip(18))),
-        ("ac22", row("autocast LoRA inputs", overrides=skip(22))),
-        ("ac13", row("autocast LoRA inputs", overrides=skip(13))),
+        ("single", row("presstune defaults, single 4,096-token rows", data=None)),
+        ("qlora", row("presstune defaults, packed rows, QLoRA NF4", qlora=True)),
         (
             "dropped",
             row(
-                "presstune defaults, dropped", layers_kept=[i for i in range(n_layers) if i != (1 if args.tiny else 16)]
+                "presstune defaults, packed rows, dropped",
+                layers_kept=[i for i in range(n_layers) if i != (1 if args.tiny else 16)],
             ),
         ),
-        ("pruned", row("presstune defaults, pruned", layers_kept=list(range(3 if args.tiny else 24)))),
-        ("qlora", row("presstune defaults, QLoRA NF4", qlora=True)),
+        ("pruned", row("presstune defaults, packed rows, pruned", layers_kept=list(range(3 if args.tiny else 24)))),
         (
-            "qlora_peft",
+            "packed_skip12",
             row(
-                "QLoRA NF4 with peft.prepare_model_for_kbit_training (fp32 embeddings/head)",
-                qlora=True,
-                peft_prepare=True,
+                "presstune, packed rows, checkpointing all but last 12 (the fixed default before)",
+                overrides={"gradient_checkpointing": True, "gradient_checkpointing_skip_layers": min(12, n_layers)},
             ),
         ),
-        ("compile", row("presstune defaults + torch.compile", overrides={"torch_compile": True})),
+        (
+            "full_fsdp",
+            row(
+                "presstune full fine-tuning, packed rows (launch with configs/accelerate/fsdp2.yaml)",
+                full=True,
+                overrides={"optim": "adamw_torch_fused"},
+            ),
+        ),
+        ("unsloth", lambda: run_unsloth(args.tiny, seq, args.steps, args.warmup, args.unsloth_site)),
     ]
     rank0 = int(os.environ.get("RANK", "0")) == 0
-    args.out.mkdir(parents=True, exist_ok=True)
+    header = (
+        f"Machine: {machine()}\n\nLoRA r=16 (alpha 32) on all linear layers, batch 1 x <= {seq} tokens per step, "
+        f"{args.steps} steps timed after {args.warmup} warm-up steps. Packed rows: {source}, "
+        f"{len(packed)} documents, {sum(len(d) for d in packed):,} tokens, packed by TRL (BFD).\n\n"
+    )
+    text = header
     for key, fn in plans:
-        if not want(key):
+        if only and key not in only:
             continue
         print(f"== {key}", flush=True)
+        started = time.perf_counter()
         try:
-            rows.append(fn())
+            result = fn()
         except Exception as exc:  # one failed configuration must not hide the others
-            rows.append({"name": key, "error": f"{type(exc).__name__}: {str(exc)[:200]}"})
+            result = {"name": key, "error": f"{type(exc).__name__}: {str(exc)[:600]}"}
             reset_memory()
-        print(json.dumps(rows[-1]), flush=True)
+        result["key"] = key
+        result["row_seconds"] = round(time.perf_counter() - started, 1)
+        rows.append(result)
+        print(json.dumps({k: v for k, v in result.items() if k not in ("step_times", "step_tokens")}), flush=True)
         # Rewritten after every row: a run cut off by a time limit still leaves its table.
-        text = (
-            f"Machine: {machine()}\n\nLoRA r=16 (alpha 32) on all linear layers, 1 x {seq} tokens per step, "
-            f"median of {args.steps} steps after {args.warmup} warm-up steps.\n\n{table(rows)}\n"
-        )
+        text = header + table(rows) + "\n"
         if rank0:
             (args.out / f"bench_train{args.tag}.md").write_text(text)
             (args.out / f"bench_train{args.tag}.json").write_text(json.dumps(rows, indent=2))
     if rank0:
         print(text)
+    return None
 
 
 if __name__ == "__main__":

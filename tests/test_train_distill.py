@@ -52,7 +52,7 @@ def test_identical_teacher_gives_zero_kl(tiny_qwen3, tiny_tokenizer):
     batch = _batch(trainer)
     loss = trainer.compute_loss(student, dict(batch))
     assert abs(loss.item()) < 1e-6
-    assert trainer._metrics["train"]["distill_kl"][-1] < 1e-6
+    assert trainer.distill_metrics["distill_kl"][-1] < 1e-6
 
 
 def test_loss_mixes_ce_and_kl_of_a_different_teacher(tiny_qwen3, tiny_tokenizer):
@@ -104,11 +104,30 @@ def test_distilled_training_run(tmp_path, tiny_qwen3, tiny_tokenizer):
     student, _ = make_variant(tiny_qwen3(seed=0), spec)
     config = small_config(max_steps=3, save_steps=3, eval_steps=3)
     config.train.distill.teacher = "original"
+    from transformers import TrainerCallback
+
+    class Logs(TrainerCallback):
+        seen: list[dict] = []
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            self.seen.append(dict(logs or {}))
+
     result = train_variant(
-        config, spec, tmp_path, model=student, tokenizer=tiny_tokenizer, teacher=tiny_qwen3(seed=0), progress=False
+        config,
+        spec,
+        tmp_path,
+        model=student,
+        tokenizer=tiny_tokenizer,
+        teacher=tiny_qwen3(seed=0),
+        progress=False,
+        callbacks=[Logs()],
     )
     assert result.settings["distill"]["teacher"] == "original" and result.global_step == 3
     assert result.best_eval_loss is not None
+    # The distillation terms reach the training logs through Trainer.log, not TRL's private _metrics.
+    train_logs = [entry for entry in Logs.seen if "loss" in entry]
+    assert train_logs and all("distill_kl" in e and "distill_ce" in e for e in train_logs)
+    assert all("distill_kl" not in e for e in Logs.seen if "eval_loss" in e)
 
 
 @pytest.mark.parametrize("kind", ["original"])

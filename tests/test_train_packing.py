@@ -1,4 +1,4 @@
-"""Packing without cross-document attention, proven on the CPU attention paths (sdpa, eager).
+"""Packing without cross-document attention, proven for every attention backend that runs on CPU.
 
 The packed batch goes through the real training path (TRL's packing + padding-free collator +
 ``SFTTrainer.compute_loss``); the reference runs every document alone. Equal losses (float64)
@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from presstune.train.attention import resolve_attention
 from presstune.train.data import LoadedSplit, to_dataset
 from presstune.train.trainer import build_sft_config
+from presstune.train.variant import TrainSetupError
 from test_train_support import chat_rows, small_config, text_rows
 
 
@@ -43,7 +45,7 @@ def _documents(batch):
 
 def _one_by_one_loss(model, docs):
     """Token-weighted mean NLL of the documents, each run alone (no packing at all)."""
-    total, count = torch.zeros((), dtype=torch.float64), 0
+    total, count = torch.zeros((), dtype=torch.float64, device=docs[0][0].device), 0
     with torch.no_grad():
         for ids, labels in docs:
             logits = model(input_ids=ids[None], use_cache=False).logits[0, :-1].double()
@@ -54,31 +56,68 @@ def _one_by_one_loss(model, docs):
     return total / count
 
 
-@pytest.mark.parametrize("attn", ["sdpa", "eager"])
-@pytest.mark.parametrize("style", ["article", "chat"])
-def test_packed_loss_equals_documents_one_by_one(tiny_qwen3, tiny_tokenizer, attn, style):
-    model = tiny_qwen3(attn_implementation=attn).double()
-    rows, fmt = (text_rows(8), "text") if style == "article" else (chat_rows(8), "chat")
-    trainer = _trainer(model, tiny_tokenizer, rows, fmt, attn_implementation=attn)
+#: Backends that run on CPU, with the dtype they run in there: flex_attention has no float64
+#: CPU kernel and no CPU backward, so it is checked in float32 on the forward pass the loss uses.
+CPU_BACKENDS = {"sdpa": torch.float64, "eager": torch.float64, "flex_attention": torch.float32}
+
+
+def _check_packed_equals_documents(model, tokenizer, rows, fmt, attn, dtype):
+    model = model.to(dtype)
+    trainer = _trainer(model, tokenizer, rows, fmt, attn_implementation="sdpa")
+    model.set_attn_implementation(attn)
     model.eval()
     batch = _packed_batch(trainer)
     docs = _documents(batch)
     assert len(docs) >= 3, "the batch must pack several documents into one row"
     assert "attention_mask" not in batch  # padding-free: the mask comes from position_ids
     reference = _one_by_one_loss(model, docs)
-    # 1) The backbone in float64: the packed row's logits give exactly the documents' losses.
+    tol = 1e-10 if dtype == torch.float64 else 2e-5
+    # 1) The backbone: the packed row's logits give exactly the documents' losses.
     with torch.no_grad():
         forward = {k: v for k, v in batch.items() if k != "labels"}
         logits = model(**forward, use_cache=False).logits[0, :-1]
-    assert logits.dtype == torch.float64
+    assert logits.dtype == dtype
     target = batch["labels"][0, 1:]
     keep = target != -100
-    packed64 = torch.nn.functional.cross_entropy(logits[keep], target[keep], reduction="sum") / keep.sum()
-    torch.testing.assert_close(packed64, reference, rtol=1e-10, atol=1e-10)
+    packed = torch.nn.functional.cross_entropy(logits[keep].double(), target[keep], reduction="sum") / keep.sum()
+    torch.testing.assert_close(packed, reference, rtol=tol, atol=tol)
     # 2) The trainer's own loss (TRL's chunked LM head computes in float32): float32 tolerance.
     with torch.no_grad():
-        packed = trainer.compute_loss(model, dict(batch))
-    torch.testing.assert_close(packed.double(), reference, rtol=2e-6, atol=2e-6)
+        loss = trainer.compute_loss(model, dict(batch))
+    torch.testing.assert_close(loss.double(), reference, rtol=max(tol, 2e-6), atol=max(tol, 2e-6))
+
+
+@pytest.mark.parametrize("attn", sorted(CPU_BACKENDS))
+@pytest.mark.parametrize("style", ["article", "chat"])
+def test_packed_loss_equals_documents_one_by_one(tiny_qwen3, tiny_tokenizer, attn, style):
+    if attn == "flex_attention" and style == "chat":
+        pytest.skip("flex_attention compiles a CPU kernel (~30 s): one style is enough on CPU")
+    rows, fmt = (text_rows(8), "text") if style == "article" else (chat_rows(8), "chat")
+    _check_packed_equals_documents(tiny_qwen3(), tiny_tokenizer, rows, fmt, attn, CPU_BACKENDS[attn])
+
+
+def test_auto_attention_on_cpu_is_a_correct_backend(tiny_qwen3, tiny_tokenizer):
+    attn = resolve_attention("auto", "cpu")
+    assert attn in CPU_BACKENDS
+    _check_packed_equals_documents(tiny_qwen3(), tiny_tokenizer, text_rows(8), "text", attn, CPU_BACKENDS[attn])
+
+
+def test_gpu_only_backends_are_refused_on_cpu_with_the_reason():
+    with pytest.raises(TrainSetupError, match="varlen runs on CUDA only"):
+        resolve_attention("varlen", "cpu")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="torch.nn.attention.varlen runs on CUDA only")
+def test_varlen_packed_loss_equals_documents_one_by_one(tiny_qwen3, tiny_tokenizer):
+    attn = resolve_attention("varlen", "cuda")
+    model = tiny_qwen3().to("cuda")
+    trainer = _trainer(model, tiny_tokenizer, text_rows(8), "text")
+    model.set_attn_implementation(attn)
+    batch = {k: (v.to("cuda") if isinstance(v, torch.Tensor) else v) for k, v in _packed_batch(trainer).items()}
+    reference = _one_by_one_loss(model, [(i.cuda(), l.cuda()) for i, l in _documents(batch)])
+    with torch.no_grad():
+        loss = trainer.compute_loss(model, dict(batch))
+    torch.testing.assert_close(loss.double(), reference.double().to(loss.device), rtol=1e-3, atol=1e-3)
 
 
 @pytest.mark.parametrize("attn", ["sdpa", "eager"])

@@ -20,8 +20,8 @@ class EvaluateConfig(Strict):
     #: Positions per lm_head chunk: the NLL is computed from hidden states chunk by chunk so the
     #: full [tokens, vocab] float32 logits tensor is never materialised.
     logits_chunk: int = Field(1024, ge=1)
-    #: Limit the eval documents / chat rows scored (None = all).
-    max_documents: int | None = None
+    #: Score at most this many eval chat rows and, apart, this many eval documents (None = all).
+    max_eval_items: int | None = None
     bootstrap_samples: int = Field(1000, ge=0)
     seed: int = 0
 
@@ -78,7 +78,8 @@ class EvaluateConfig(Strict):
 
     # -- cost -----------------------------------------------------------------------------
     speed_prompt_tokens: int = Field(512, ge=1)
-    speed_new_tokens: int = Field(64, ge=1)
+    #: Forced new tokens per speed run; >= 2: the prefill yields the first, decode steps the rest.
+    speed_new_tokens: int = Field(64, ge=2)
     speed_batch_size: int = Field(1, ge=1)
     speed_warmup: int = Field(1, ge=0)
     speed_repeats: int = Field(3, ge=1)

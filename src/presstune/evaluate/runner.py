@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from presstune.console import phase as progress_phase
 from presstune.evaluate.config import EvaluateConfig
 from presstune.evaluate.perplexity import (
     EvalDataError,
@@ -69,6 +70,81 @@ def _same_base(base: str, name_or_path: str) -> bool:
     return packaged is not None and Path(base).resolve() == Path(packaged).resolve()
 
 
+def _adapter_layers(adapter_dir: Path) -> int | None:
+    """Decoder layers an adapter holds weights for (highest ``layers.N.`` index + 1), from the
+    safetensors header only (no tensor is read)."""
+    import re
+
+    path = adapter_dir / "adapter_model.safetensors"
+    if not path.is_file():
+        return None
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as handle:
+        found = [int(m.group(1)) for k in handle.keys() if (m := re.search(r"\.layers\.(\d+)\.", k))]
+    return max(found) + 1 if found else None
+
+
+def _base_layers(base: str) -> int | None:
+    """``num_hidden_layers`` of the adapter's base (its config.json only); None when unreadable."""
+    from transformers import AutoConfig
+
+    try:
+        return int(AutoConfig.from_pretrained(base).num_hidden_layers)
+    except (OSError, ValueError, AttributeError, TypeError):
+        return None
+
+
+def _refuse_reduced_adapter_on_full_base(variant: str, ckpt_root: Path, final: Path, base: str, config: Any) -> None:
+    """``variants/<v>`` is missing and the adapter would go onto its recorded base model: refuse
+    when the variant had layers removed or the layer counts differ (PEFT would only warn and
+    merge a 24-layer adapter onto the first 24 of 36 layers)."""
+    where = f"variant {variant!r}: "
+    fix = f"rebuild it (presstune run --from models) or delete {ckpt_root}"
+    info: dict[str, Any] = {}
+    for path in (ckpt_root / "variant.json", ckpt_root / "train_result.json"):
+        if path.is_file():
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+            except json.JSONDecodeError:
+                continue
+            info = doc.get("variant_info", doc) if path.name == "train_result.json" else doc
+            break
+    spec = next((v for v in getattr(config, "variants", None) or [] if v.name == variant), None)
+    removed = info.get("removed_layers") or (spec is not None and spec.kind != "original")
+    variant_dir = ckpt_root.parent.parent / "variants" / variant
+    if removed:
+        detail = f" (removed layers {info['removed_layers']})" if info.get("removed_layers") else f" ({spec.kind})"
+        raise EvaluateError(
+            f"{where}the adapter in {final} was trained on a reduced model{detail}, but {variant_dir} is missing; "
+            f"it cannot be merged onto the full base {base}: {fix}"
+        )
+    trained = info.get("num_layers") or _adapter_layers(final)
+    full = _base_layers(base)
+    if trained is not None and full is not None and int(trained) != full:
+        raise EvaluateError(
+            f"{where}the adapter in {final} was trained on {trained} layers, its base {base} has {full}, and "
+            f"{variant_dir} is missing: {fix}"
+        )
+
+
+def _refuse_adapter_of_another_plan(variant: str, ckpt_root: Path, variant_dir: Path) -> None:
+    """The adapter was trained on a variant that removed other layers (or on another base) than
+    the one now in variants/<v> (rebuilt since): merging them would be silently wrong."""
+    from presstune.cache import RECORD, read_record
+
+    trained, built = read_record(ckpt_root / RECORD), read_record(variant_dir / RECORD)
+    if trained is None or built is None:
+        return  # outputs of an older presstune, or built by hand: nothing recorded to compare
+    for key in ("removed_layers", "model"):
+        was, now = trained["inputs"].get(key), built["inputs"].get(key)
+        if was != now:
+            raise EvaluateError(
+                f"variant {variant!r}: {ckpt_root} was trained on {key} {was}, but {variant_dir} now has {now}: "
+                "retrain it (presstune run --from train) instead of merging it onto the rebuilt variant"
+            )
+
+
 def resolve_variant(run_dir: str | Path, variant: str, config: Any = None) -> dict[str, Any]:
     run = Path(run_dir)
     if variant == "base":
@@ -85,11 +161,14 @@ def resolve_variant(run_dir: str | Path, variant: str, config: Any = None) -> di
     final = _final_dir(ckpt_root) if ckpt_root.is_dir() else None
     if final is not None and _has(final, "adapter_config.json"):
         base = variant_dir if _has(variant_dir, "config.json") else None
+        if base is not None:
+            _refuse_adapter_of_another_plan(variant, ckpt_root, variant_dir)
         if base is None:
             adapter_cfg = json.loads((final / "adapter_config.json").read_text(encoding="utf-8"))
             base = adapter_cfg.get("base_model_name_or_path")
             if not base:
                 raise EvaluateError(f"{final}/adapter_config.json names no base model and {variant_dir} has none")
+            _refuse_reduced_adapter_on_full_base(variant, ckpt_root, final, str(base), config)
         # An adapter trained on a random_init base (benchmarks): rebuild that same seeded base.
         random_init = (
             config is not None
@@ -120,7 +199,8 @@ def _device(eval_cfg: EvaluateConfig) -> str:
 def load_model(source: dict[str, Any], eval_cfg: EvaluateConfig, config: Any = None):
     """(model in eval mode with any adapter merged, tokenizer)."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from presstune.models.loading import pretrained_model, pretrained_tokenizer
 
     device = _device(eval_cfg)
     dtype: Any = "auto" if eval_cfg.dtype == "auto" else getattr(torch, eval_cfg.dtype)
@@ -132,7 +212,7 @@ def load_model(source: dict[str, Any], eval_cfg: EvaluateConfig, config: Any = N
             model = model.to(dtype)
         model = model.to(device)
     else:
-        model = AutoModelForCausalLM.from_pretrained(source["model"], dtype=dtype, device_map=device)
+        model = pretrained_model(source["model"], dtype=dtype, device_map=device)
     if source.get("adapter"):
         from peft import PeftModel
 
@@ -148,7 +228,7 @@ def load_model(source: dict[str, Any], eval_cfg: EvaluateConfig, config: Any = N
         if not src:
             continue
         try:
-            return model, AutoTokenizer.from_pretrained(src)
+            return model, pretrained_tokenizer(src)
         except (OSError, ValueError, TypeError):
             continue
     raise EvaluateError(f"no tokenizer found in {', '.join(str(s) for s in tok_sources if s)}")
@@ -619,8 +699,10 @@ def evaluate_variant(
 
     ``model``/``tokenizer``: an already loaded model (else resolved from the run, see
     :func:`resolve_variant`, or from ``source={"model": path_or_hub_id, "adapter": path}``).
-    ``judge``: a semantic-entropy clusterer (else built from ``eval_cfg``). A valid earlier
-    result with the same settings and source is kept unless ``force``.
+    ``judge``: a semantic-entropy clusterer (else built from ``eval_cfg``). An earlier result
+    with the same inputs (:func:`presstune.cache.eval_inputs`: settings, source, the records of
+    the checkpoint/variant it came from, dataset, facts) is kept unless ``force``; the returned
+    document's ``cache`` says which and why (it is not written to the file).
     """
     import torch
 
@@ -633,13 +715,20 @@ def evaluate_variant(
     if source is None and model is None:
         source = resolve_variant(run.path, variant_name, config)
     source = source or {"kind": "in-memory", "model": None, "adapter": None}
-    if out_path.is_file() and not force:
+    from presstune.cache import decide, digest, eval_inputs
+
+    inputs = eval_inputs(run, variant_name, settings, source, config)
+    previous = None
+    if out_path.is_file():
         try:
             previous = json.loads(out_path.read_text(encoding="utf-8"))
-            if previous.get("settings") == settings and previous.get("source") == source:
-                return previous
         except json.JSONDecodeError:
             pass
+    record = {"key": previous.get("inputs_key"), "inputs": previous.get("inputs")} if previous else None
+    decision = decide(record if record and record["key"] else None, inputs, force)
+    if previous is not None and decision.reuse:
+        return {**previous, "cache": decision.to_dict()}
+    progress_phase("load")
     t_start = time.perf_counter()
     if model is None:
         from presstune.models.loading import release_memory
@@ -649,7 +738,7 @@ def evaluate_variant(
     if tokenizer is None:
         raise EvaluateError("a tokenizer is required with an in-memory model")
     torch.manual_seed(eval_cfg.seed)
-    data = load_eval_data(run, eval_cfg.max_documents)
+    data = load_eval_data(run, eval_cfg.max_eval_items)
     system_prompt = getattr(getattr(config, "corpus", None), "system_prompt", None) or DEFAULT_SYSTEM_PROMPT
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     eot = end_of_turn_id(tokenizer)
@@ -665,6 +754,7 @@ def evaluate_variant(
         pad_id=pad_id,
     )
 
+    progress_phase("cost")
     # -- cost (first: speed and peak memory of the freshly loaded model, before the other
     # measurements leave anything in the allocator, so every variant is measured the same way) --
     t = time.perf_counter()
@@ -677,21 +767,19 @@ def evaluate_variant(
         if source.get("model") and Path(str(source["model"])).is_dir() and not source.get("random_init")
         else None
     )
+    # Two sizes, never mixed in one key: what the checkpoint takes on disk (only for a model in
+    # a local folder) and what the loaded parameters take in memory (always).
     adapter_bytes = weights_bytes(source.get("adapter"))
     if model_dir is not None:
-        metrics["checkpoint_bytes"] = {
+        metrics["disk_bytes"] = {
             "value": weights_bytes(model_dir) + adapter_bytes,
             "adapter_bytes": adapter_bytes,
-            "definition": "weight files on disk: model folder + adapter",
+            "definition": "weight files on disk: model folder + adapter (the adapter is merged for evaluation)",
         }
-    else:
-        param_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
-        metrics["checkpoint_bytes"] = {
-            "value": int(param_bytes),
-            "adapter_bytes": adapter_bytes,
-            "estimated": True,
-            "definition": "parameter bytes in memory (model not in a local folder)",
-        }
+    metrics["memory_bytes"] = {
+        "value": int(sum(p.numel() * p.element_size() for p in model.parameters())),
+        "definition": "bytes of the loaded model's parameters in memory (adapters merged, evaluation dtype)",
+    }
     vocab = min(int(model.config.vocab_size), len(tokenizer))
     speed = measure_speed(
         model,
@@ -707,6 +795,7 @@ def evaluate_variant(
     metrics.update(speed)
     seconds["cost"] = time.perf_counter() - t
 
+    progress_phase("perplexity")
     # -- perplexity -------------------------------------------------------------------------
     t = time.perf_counter()
     chat_docs = []
@@ -754,6 +843,7 @@ def evaluate_variant(
         )
     seconds["perplexity"] = time.perf_counter() - t
 
+    progress_phase("held-out QA")
     # -- closed-book QA: held-out (generalisation / leak check) and knowledge (train split) ---
     t = time.perf_counter()
     sets = qa_sets(run, eval_cfg, config, data)
@@ -768,6 +858,7 @@ def evaluate_variant(
         errors.append(f"closed-book QA (held-out): no questions ({qa_source})")
     write_jsonl(run / "metrics" / "qa" / f"{variant_name}.jsonl", qa_rows)
     seconds["qa"] = time.perf_counter() - t
+    progress_phase("knowledge QA")
     t = time.perf_counter()
     train_rows = _qa_rows(model, tokenizer, sets["train"]["items"], eval_cfg, system_prompt, pad_id)
     if train_rows:
@@ -810,6 +901,7 @@ def evaluate_variant(
         )
     seconds["retention"] = time.perf_counter() - t
 
+    progress_phase("semantic entropy")
     # -- semantic entropy -------------------------------------------------------------------
     t = time.perf_counter()
     se_rows: list[dict[str, Any]] = []
@@ -866,6 +958,7 @@ def evaluate_variant(
     write_jsonl(run / "metrics" / "semantic_entropy" / f"{variant_name}.jsonl", se_rows)
     seconds["semantic_entropy"] = time.perf_counter() - t
 
+    progress_phase("generations")
     # -- generations ------------------------------------------------------------------------
     t = time.perf_counter()
     gen_prompts = generation_prompts(data, eval_cfg.generation_prompts, system_prompt)
@@ -896,13 +989,16 @@ def evaluate_variant(
         "device": device_name,
         "dtype": str(next(model.parameters()).dtype).replace("torch.", ""),
         "settings": settings,
+        "inputs": inputs,
+        "inputs_key": digest(inputs),
         "metrics": metrics,
         "errors": errors,
         "seconds": {k: round(v, 3) for k, v in {**seconds, "total": time.perf_counter() - t_start}.items()},
         "hardware": hardware(),
     }
     atomic_write_json(out_path, _finite(doc))
-    return doc
+    reason = decision.reason if previous is not None else "not evaluated yet"
+    return {**doc, "cache": {"reused": False, "reason": reason}}
 
 
 def _finite(obj: Any) -> Any:

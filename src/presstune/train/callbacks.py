@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,8 @@ from transformers import TrainerCallback
 from transformers.integrations import TensorBoardCallback
 
 from presstune.rundir import atomic_write_json, atomic_write_text
+
+log = logging.getLogger(__name__)
 
 CURVE_FIELDS = ("step", "epoch", "train_loss", "eval_loss", "learning_rate", "grad_norm", "num_input_tokens_seen")
 
@@ -80,62 +84,118 @@ class RunTensorBoardCallback(TensorBoardCallback):
 
 
 class RichProgressCallback(TrainerCallback):
-    """A rich progress bar with the latest train/eval loss (replaces the tqdm bars)."""
+    """One progress line per training run with the latest train/eval loss (replaces the tqdm bars),
+    and each log dict into the run's log file (replaces transformers' PrinterCallback)."""
 
     def __init__(self, description: str = "train"):
         self.description = description
-        self.progress = None
-        self.task = None
+        self.step_context = None
+        self.bar = None
         self.last: dict[str, str] = {}
 
     def on_train_begin(self, args, state, control, **kwargs):
         if not state.is_world_process_zero:
             return
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
+        from presstune.console import step
 
-        self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            TextColumn("{task.fields[info]}"),
-            console=Console(stderr=True),
-            transient=False,
-        )
-        self.progress.start()
-        self.task = self.progress.add_task(
-            self.description, total=state.max_steps, completed=state.global_step, info=""
-        )
+        self.step_context = step(self.description, total=state.max_steps, unit="steps", completed=state.global_step)
+        self.bar = self.step_context.__enter__()
 
     def on_step_end(self, args, state, control, **kwargs):
-        if self.progress is not None:
-            self.progress.update(self.task, completed=state.global_step)
+        if self.bar is not None:
+            self.bar.update(completed=state.global_step)
 
     def on_log(self, args, state, control, logs=None, **kwargs):
-        if self.progress is None or not logs:
+        if not state.is_world_process_zero or not logs:
             return
+        from presstune.console import log
+
+        log.info("%s step %s: %s", self.description, state.global_step, logs)
         if "loss" in logs:
             self.last["loss"] = f"loss {logs['loss']:.4f}"
         if "eval_loss" in logs:
-            self.last["eval"] = f"eval {logs['eval_loss']:.4f}"
-        if "learning_rate" in logs:
-            self.last["lr"] = f"lr {logs['learning_rate']:.2e}"
-        self.progress.update(self.task, info="  ".join(self.last.values()))
+            self.last["eval"] = f"eval loss {logs['eval_loss']:.4f}"
+        if self.bar is not None:
+            self.bar.update(info="  ".join(self.last.values()))
 
     def on_train_end(self, args, state, control, **kwargs):
-        if self.progress is not None:
-            self.progress.update(self.task, completed=state.global_step)
-            self.progress.stop()
-            self.progress = None
+        self.close(state.global_step)
+
+    def close(self, completed: int | None = None, error: BaseException | None = None) -> None:
+        """End the line (``train_variant`` calls this with the error when training raised)."""
+        if self.bar is None:
+            return
+        if completed is not None:
+            self.bar.update(completed=completed)
+        context, self.step_context, self.bar = self.step_context, None, None
+        if error is None:
+            context.__exit__(None, None, None)
+        else:
+            context.__exit__(type(error), error, error.__traceback__)
+
+
+#: Activation bytes per token that one un-checkpointed decoder layer keeps, per element of
+#: (hidden + intermediate) size: 4 bf16 copies. Calibrated on the measured 0.49 GiB per layer of
+#: Qwen3-8B LoRA at 4,096 tokens (4 x 16,384 x 2 B x 4,096 = 0.50 GiB; benchmarks/RESULTS_train.md).
+ACTIVATION_COPIES_PER_LAYER = 4
+#: Kept free for allocator fragmentation and transient buffers (GiB).
+CHECKPOINT_MARGIN_GIB = 1.0
+
+
+@dataclass
+class CheckpointPlan:
+    """How many decoder layers run un-checkpointed under ``gradient_checkpointing: auto``, and why."""
+
+    skip_layers: int
+    layers: int
+    target_gib: float
+    allocated_gib: float
+    planned_peak_gib: float
+    per_layer_gib: float
+
+    def describe(self) -> str:
+        return (
+            f"gradient checkpointing auto: {self.skip_layers} of {self.layers} layers un-checkpointed "
+            f"(~{self.per_layer_gib:.2f} GiB each), planned peak {self.planned_peak_gib:.1f} GiB of a "
+            f"{self.target_gib:.1f} GiB target ({self.allocated_gib:.1f} GiB in use at the start)"
+        )
+
+
+def plan_checkpointing(
+    *,
+    layers: int,
+    hidden: int,
+    intermediate: int,
+    vocab: int,
+    tokens: int,
+    activation_bytes: int,
+    trainable_params: int,
+    trainable_param_bytes: int,
+    allocated_bytes: int,
+    target_bytes: int,
+    fused_loss: bool,
+) -> CheckpointPlan:
+    """Layers to leave un-checkpointed so that the planned peak stays within ``target_bytes``.
+
+    Planned peak = what is allocated now (weights, adapters) + gradients and AdamW state of the
+    trainable parameters (allocated at the first step) + the checkpointed layers' inputs + one
+    layer recomputed in backward + the loss's logits + a margin + ``skip`` un-checkpointed layers.
+    """
+    gib = 2**30
+    per_layer = ACTIVATION_COPIES_PER_LAYER * (hidden + intermediate) * activation_bytes * tokens
+    optimizer = trainable_params * (trainable_param_bytes + 8)  # gradient + two fp32 moments
+    inputs = layers * tokens * hidden * activation_bytes
+    logits = (tokens * vocab * 4 * 2) if not fused_loss else 0  # fp32 logits and their gradient
+    fixed = allocated_bytes + optimizer + inputs + per_layer + logits + int(CHECKPOINT_MARGIN_GIB * gib)
+    skip = max(0, min(layers, (target_bytes - fixed) // per_layer)) if per_layer > 0 else layers
+    return CheckpointPlan(
+        skip_layers=int(skip),
+        layers=layers,
+        target_gib=target_bytes / gib,
+        allocated_gib=allocated_bytes / gib,
+        planned_peak_gib=(fixed + skip * per_layer) / gib,
+        per_layer_gib=per_layer / gib,
+    )
 
 
 class SelectiveCheckpointCallback(TrainerCallback):
@@ -144,22 +204,79 @@ class SelectiveCheckpointCallback(TrainerCallback):
     ``Trainer`` enables checkpointing on every layer just before ``on_train_begin``; no
     transformers/TRL option checkpoints only some layers, so this flips the per-layer flag of
     transformers' ``GradientCheckpointingLayer``. Results are identical; only the
-    recompute-vs-memory trade changes.
+    recompute-vs-memory trade changes. ``skip_layers="auto"`` plans the number from the GPU's
+    memory (:func:`plan_checkpointing`) when training starts, once the model sits on the GPU.
     """
 
-    def __init__(self, skip_layers: int):
+    def __init__(
+        self,
+        skip_layers: int | str,
+        *,
+        target_gib: float | None = None,
+        tokens: int = 0,
+        fused_loss: bool = False,
+        log_file: str | Path | None = None,
+    ):
         self.skip_layers = skip_layers
+        self.target_gib = target_gib
+        self.tokens = tokens
+        self.fused_loss = fused_loss
+        self.log_file = Path(log_file) if log_file is not None else None
         self.skipped = 0
+        self.plan: CheckpointPlan | None = None
 
     def on_train_begin(self, args, state, control, model=None, **kwargs):
         from transformers.modeling_layers import GradientCheckpointingLayer
 
-        if model is None or self.skip_layers <= 0:
+        if model is None:
             return
         layers = [m for m in model.modules() if isinstance(m, GradientCheckpointingLayer) and m.gradient_checkpointing]
-        for layer in layers[len(layers) - min(self.skip_layers, len(layers)) :]:
+        skip = self.skip_layers
+        if skip == "auto":
+            skip = self._auto(model, len(layers), mixed_precision=bool(args.bf16 or args.fp16))
+        skip = min(int(skip), len(layers))
+        if skip <= 0:
+            return
+        for layer in layers[len(layers) - skip :]:
             layer.gradient_checkpointing = False
-        self.skipped = min(self.skip_layers, len(layers))
+        self.skipped = skip
+
+    def _auto(self, model: Any, n_layers: int, mixed_precision: bool) -> int:
+        import torch
+
+        param = next(model.parameters())
+        if param.device.type != "cuda":
+            log.info("gradient checkpointing auto: not on a CUDA GPU, so no layer is checkpointed")
+            self._note("gradient checkpointing auto: not on a CUDA GPU; no layer checkpointed")
+            return n_layers
+        device = param.device
+        free, total = torch.cuda.mem_get_info(device)
+        usable = free + torch.cuda.memory_reserved(device)
+        target = min(usable, int((self.target_gib or 0.9 * total / 2**30) * 2**30))
+        cfg = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
+        trainable = [p for p in model.parameters() if p.requires_grad]
+        self.plan = plan_checkpointing(
+            layers=n_layers,
+            hidden=cfg.hidden_size,
+            intermediate=getattr(cfg, "intermediate_size", 4 * cfg.hidden_size),
+            vocab=cfg.vocab_size,
+            tokens=self.tokens,
+            activation_bytes=2 if mixed_precision or param.dtype != torch.float32 else 4,
+            trainable_params=sum(p.numel() for p in trainable),
+            trainable_param_bytes=trainable[0].element_size() if trainable else 4,
+            allocated_bytes=torch.cuda.memory_allocated(device),
+            target_bytes=target,
+            fused_loss=self.fused_loss,
+        )
+        log.info(self.plan.describe())
+        self._note(self.plan.describe())
+        return self.plan.skip_layers
+
+    def _note(self, line: str) -> None:
+        if self.log_file is not None:
+            self.log_file.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.log_file, "a", encoding="utf-8") as handle:
+                handle.write(line + "\n")
 
 
 class LoraAutocastInputCallback(TrainerCallback):
@@ -168,7 +285,8 @@ class LoraAutocastInputCallback(TrainerCallback):
     PEFT keeps LoRA weights in fp32 on a bf16 base and casts every input ``x`` to fp32 before
     ``lora_A``; under autocast that fp32 copy is cast back to bf16 for the matmul, and backward
     keeps this second copy of ``x`` (one per adapted Linear; measured on Qwen3-8B at 4,096 tokens:
-    0.60 -> 0.49 GiB per un-checkpointed layer, benchmarks/RESULTS_train.md). Without PEFT's cast, autocast gets ``x`` itself (already bf16, so no copy)
+    0.60 -> 0.49 GiB per un-checkpointed layer, benchmarks/RESULTS_train.md). Without PEFT's cast,
+    autocast gets ``x`` itself (already bf16, so no copy)
     and the fp32 weights cast once per step (autocast's weight cache). bf16 -> fp32 -> bf16 is
     exact, so loss and gradients are bit-identical. Only used when the Trainer autocasts
     (bf16/fp16 mixed precision): without autocast, an fp32 adapter needs fp32 inputs.

@@ -36,12 +36,12 @@ class TrainConfig(Strict):
     #: ``hf``: TRL SFTTrainer + PEFT (default, tested). ``unsloth``: optional, needs CUDA + unsloth.
     backend: Literal["hf", "unsloth"] = "hf"
     #: 2e-4 for lora/qlora and 2e-5 for full unless set explicitly.
-    learning_rate: float = 2e-4
-    epochs: float = 3.0
+    learning_rate: float = Field(2e-4, gt=0)
+    epochs: float = Field(3.0, gt=0)
     #: > 0 overrides epochs (smoke tests, benchmarks).
     max_steps: int = -1
-    per_device_batch_size: int = 4
-    gradient_accumulation_steps: int = 4
+    per_device_batch_size: int = Field(4, ge=1)
+    gradient_accumulation_steps: int = Field(4, ge=1)
     #: If set, gradient_accumulation_steps is derived so that one optimizer step sees about this
     #: many tokens over all devices (packed sequences are max_seq_length long).
     effective_batch_tokens: int | None = None
@@ -57,7 +57,7 @@ class TrainConfig(Strict):
     weight_decay: float = 0.0
     max_grad_norm: float = 1.0
     optim: str = "adamw_torch"
-    lora_r: int = 16
+    lora_r: int = Field(16, ge=1)
     lora_alpha: int = 32
     lora_dropout: float = 0.05
     lora_target_modules: list[str] = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -66,8 +66,8 @@ class TrainConfig(Strict):
     completion_only_loss: bool = True
     #: Render chats with Qwen3's thinking switched off, the way evaluation generates.
     enable_thinking: bool = False
-    save_steps: int = 100
-    eval_steps: int = 100
+    save_steps: int = Field(100, ge=1)
+    eval_steps: int = Field(100, ge=1)
     logging_steps: int = 10
     save_total_limit: int = 3
     #: Stop after this many evaluations without improvement of eval loss (None: never).
@@ -77,8 +77,17 @@ class TrainConfig(Strict):
     report_to: list[str] = ["tensorboard"]
     #: Weights and activations: ``auto`` = bf16 on a CUDA GPU that supports it, else fp32.
     precision: Literal["auto", "bf16", "fp16", "fp32"] = "auto"
-    attn_implementation: Literal["sdpa", "eager", "flash_attention_2", "flash_attention_3"] = "sdpa"
-    gradient_checkpointing: bool = True
+    #: Attention kernel (presstune.train.attention). ``auto``: the fastest present backend that
+    #: keeps packed documents apart (varlen, then flex_attention, then sdpa on CUDA; sdpa on CPU).
+    attn_implementation: Literal[
+        "auto", "sdpa", "eager", "flex_attention", "varlen", "flash_attention_2", "flash_attention_3"
+    ] = "auto"
+    #: ``auto``: checkpoint as few layers as the GPU memory allows (the number of layers left
+    #: un-checkpointed is estimated from the free memory and ``gradient_checkpointing_memory_gib``,
+    #: and stated in the train log); ``true`` uses ``gradient_checkpointing_skip_layers``.
+    gradient_checkpointing: bool | Literal["auto"] = True
+    #: The peak GPU memory ``gradient_checkpointing: auto`` plans for (GiB; None: 90 % of the GPU).
+    gradient_checkpointing_memory_gib: float | None = Field(None, gt=0)
     #: With gradient_checkpointing: run the last N decoder layers WITHOUT checkpointing
     #: (selective checkpointing). Same numbers, less recompute: each skipped layer saves about
     #: 1/3 of its training compute and keeps its activations (~0.49 GiB per layer for Qwen3-8B
@@ -99,6 +108,9 @@ class TrainConfig(Strict):
     #: Use at most this many eval rows (None: all); eval cost grows with every evaluation.
     eval_max_rows: int | None = None
     distill: DistillConfig = Field(default_factory=DistillConfig)
+    #: Further TRL ``SFTConfig`` fields, passed verbatim (checked against SFTConfig's fields when
+    #: the trainer is built); a field presstune sets itself must be set through its own key.
+    trl: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod

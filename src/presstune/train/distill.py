@@ -70,13 +70,17 @@ class DistillSFTTrainer(SFTTrainer):
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
-        self.teacher = teacher.to(self.args.device)
-        self.teacher.eval()
-        for param in self.teacher.parameters():
+        teacher.eval()
+        for param in teacher.parameters():
             param.requires_grad_(False)
+        # Prepared by accelerate, not moved by hand: placed on this rank's device, and sharded
+        # like the student under FSDP (evaluation_mode: no DDP wrapper, no gradient sync).
+        self.teacher = self.accelerator.prepare_model(teacher, evaluation_mode=True)
         self.alpha = alpha
         self.temperature = temperature
         self.chunk_tokens = chunk_tokens
+        #: Per-micro-step CE and KL means since the last log, logged as distill_ce / distill_kl.
+        self.distill_metrics: dict[str, list[float]] = {"distill_ce": [], "distill_kl": []}
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if not model.training or return_outputs:
@@ -105,11 +109,15 @@ class DistillSFTTrainer(SFTTrainer):
         if self.args.average_tokens_across_devices and num_items_in_batch is not None:
             loss = loss * self.accelerator.num_processes  # Trainer's convention: DDP averages the gradients
         n_local = keep.sum().clamp(min=1)
-        self._metrics["train"]["distill_ce"].append((ce_sum.detach() / n_local).item())
-        self._metrics["train"]["distill_kl"].append((kl_sum.detach() / n_local).item())
-        if "position_ids" in inputs and "attention_mask" not in inputs:
-            self._total_train_tokens += int(inputs["position_ids"].size(1)) * self.accelerator.num_processes
-        elif "attention_mask" in inputs:
-            self._total_train_tokens += int(inputs["attention_mask"].sum()) * self.accelerator.num_processes
-        self._metrics["train"]["num_tokens"] = [self._total_train_tokens]
+        self.distill_metrics["distill_ce"].append((ce_sum.detach() / n_local).item())
+        self.distill_metrics["distill_kl"].append((kl_sum.detach() / n_local).item())
         return loss
+
+    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+        """Add the mean distillation terms since the last log to a training log entry."""
+        if "loss" in logs:  # a training log (evaluation keeps the plain SFT loss)
+            for key, values in self.distill_metrics.items():
+                if values:
+                    logs[key] = sum(values) / len(values)
+                values.clear()
+        super().log(logs, start_time)

@@ -133,7 +133,7 @@ def build_sft_config(config: Any, output_dir: Path, has_eval: bool, is_chat: boo
             metric_for_best_model="eval_loss",
             greater_is_better=False,
         )
-    return SFTConfig(
+    kwargs = dict(
         output_dir=str(output_dir),
         run_name=f"{config.run.name}-{output_dir.name}",
         seed=seed,
@@ -150,8 +150,7 @@ def build_sft_config(config: Any, output_dir: Path, has_eval: bool, is_chat: boo
         optim=t.optim,
         bf16=precision == "bf16",
         fp16=precision == "fp16",
-        gradient_checkpointing=t.gradient_checkpointing,
-        gradient_checkpointing_kwargs={"use_reentrant": False} if t.gradient_checkpointing else None,
+        **_checkpointing_args(SFTConfig, bool(t.gradient_checkpointing)),
         use_liger_kernel=use_liger(t),
         torch_compile=t.torch_compile,
         logging_steps=t.logging_steps,
@@ -173,6 +172,35 @@ def build_sft_config(config: Any, output_dir: Path, has_eval: bool, is_chat: boo
         dataloader_pin_memory=_cuda_available(),
         **eval_kwargs,
     )
+    return SFTConfig(**kwargs, **_trl_passthrough(SFTConfig, t.trl, set(kwargs)))
+
+
+def _checkpointing_args(config_cls: Any, enabled: bool) -> dict[str, Any]:
+    """Activation checkpointing under the argument name this transformers has.
+
+    transformers renamed ``gradient_checkpointing`` to ``activation_checkpointing`` (the old name
+    warns on every run); presstune supports versions on both sides of the rename.
+    """
+    names = {f.name for f in dataclasses.fields(config_cls)}
+    name = "activation_checkpointing" if "activation_checkpointing" in names else "gradient_checkpointing"
+    return {name: enabled, f"{name}_kwargs": {"use_reentrant": False} if enabled else None}
+
+
+def _trl_passthrough(config_cls: Any, extra: dict[str, Any], managed: set[str]) -> dict[str, Any]:
+    """``train.trl``: further SFTConfig fields, checked against SFTConfig's own fields."""
+    names = {f.name for f in dataclasses.fields(config_cls) if f.init}
+    unknown = sorted(set(extra) - names)
+    if unknown:
+        raise TrainError(
+            f"train.trl: {', '.join(unknown)} {'is not a' if len(unknown) == 1 else 'are not'} TRL SFTConfig field(s)"
+        )
+    clash = sorted(set(extra) & managed)
+    if clash:
+        raise TrainError(
+            f"train.trl: {', '.join(clash)} is set by presstune from its own train settings; set it there "
+            "(presstune train-diff and train_result.json then show it)"
+        )
+    return dict(extra)
 
 
 def use_liger(train_cfg: Any) -> bool:
@@ -195,12 +223,25 @@ def _cuda_available() -> bool:
     return torch.cuda.is_available()
 
 
-def speed_callbacks(train_cfg: Any) -> list[Any]:
-    """Callbacks that only change speed/memory, never the result (shared with the GPU benchmark)."""
+def speed_callbacks(train_cfg: Any, log_file: str | Path | None = None) -> list[Any]:
+    """Callbacks that only change speed/memory, never the result (shared with the GPU benchmark).
+
+    ``log_file``: where ``gradient_checkpointing: auto`` states what it chose.
+    """
     from presstune.train.callbacks import LoraAutocastInputCallback, SelectiveCheckpointCallback
 
     found: list[Any] = []
-    if train_cfg.gradient_checkpointing and train_cfg.gradient_checkpointing_skip_layers > 0:
+    if train_cfg.gradient_checkpointing == "auto":
+        found.append(
+            SelectiveCheckpointCallback(
+                "auto",
+                target_gib=train_cfg.gradient_checkpointing_memory_gib,
+                tokens=train_cfg.per_device_batch_size * train_cfg.max_seq_length,
+                fused_loss=use_liger(train_cfg),
+                log_file=log_file,
+            )
+        )
+    elif train_cfg.gradient_checkpointing and train_cfg.gradient_checkpointing_skip_layers > 0:
         found.append(SelectiveCheckpointCallback(train_cfg.gradient_checkpointing_skip_layers))
     if train_cfg.method in ("lora", "qlora") and train_cfg.lora_autocast_inputs:
         found.append(LoraAutocastInputCallback())  # a no-op unless the Trainer runs bf16/fp16 autocast
@@ -220,7 +261,7 @@ def prepare_4bit_for_training(model: Any, train_cfg: Any, precision: str) -> Any
     if precision != "bf16":
         from peft import prepare_model_for_kbit_training
 
-        return prepare_model_for_kbit_training(model, use_gradient_checkpointing=train_cfg.gradient_checkpointing)
+        return prepare_model_for_kbit_training(model, use_gradient_checkpointing=bool(train_cfg.gradient_checkpointing))
     for param in model.parameters():  # LoRA adds the trainable parameters afterwards
         param.requires_grad_(False)
     # No enable_input_require_grads(): presstune checkpoints non-reentrantly, which needs none.
@@ -257,8 +298,10 @@ def _unsloth_model(config: Any, spec: VariantSpec, run_dir: Path):
     t = config.train
     if t.method == "full":
         raise TrainSetupError("train.backend=unsloth is wired for lora/qlora only; use backend: hf for full")
+    from presstune.models.offline import resolve_pretrained
+
     model, tokenizer = FastLanguageModel.from_pretrained(
-        config.model.name_or_path,
+        resolve_pretrained(config.model.name_or_path),
         max_seq_length=t.max_seq_length,
         load_in_4bit=t.method == "qlora",
         dtype=None,
@@ -314,14 +357,23 @@ def _save_final(trainer: Any, tokenizer: Any, output_dir: Path) -> None:
     """Save the final adapter/weights + tokenizer into ``output_dir`` without half-written files.
 
     Files are written to a temporary folder first and then renamed into place one by one;
-    ``train_result.json`` (written after this) is the marker that the set is complete.
+    ``train_result.json`` (written after this) is the marker that the set is complete. Under
+    FSDP the full state dict is gathered on rank 0 (a collective: every rank takes part) and
+    saved as a plain HF checkpoint, whatever ``fsdp_state_dict_type`` the trainer checkpoints
+    use, so ``presstune evaluate`` and ``from_pretrained`` read it like any other.
     """
+    state_dict = None
+    if getattr(trainer, "is_fsdp_enabled", False):
+        state_dict = trainer.accelerator.get_state_dict(trainer.model)  # full, on rank 0's CPU
     if not trainer.is_world_process_zero():
-        trainer.save_model(str(output_dir))  # FSDP: every rank must take part in gathering the state dict
         return
     tmp = Path(tempfile.mkdtemp(prefix=".final-", dir=output_dir))
     try:
-        trainer.save_model(str(tmp))
+        if state_dict is not None:
+            model = trainer.accelerator.unwrap_model(trainer.model)
+            model.save_pretrained(str(tmp), state_dict=state_dict, safe_serialization=True)
+        else:
+            trainer.save_model(str(tmp))
         tokenizer.save_pretrained(str(tmp))
         for path in tmp.iterdir():
             if path.is_file() and path.name != "training_args.bin":
@@ -350,16 +402,9 @@ def train_variant(
     ``resume=True`` continues from the newest checkpoint exactly (optimizer, scheduler, RNG
     and data position are restored by ``Trainer``); a finished variant is skipped.
     """
-    import torch
-    from transformers import EarlyStoppingCallback, set_seed
+    from transformers import set_seed
 
-    from presstune.train.callbacks import (
-        LossCurveCallback,
-        RichProgressCallback,
-        RunTensorBoardCallback,
-        write_loss_curve,
-    )
-    from presstune.train.data import DatasetError, load_split, to_dataset
+    from presstune.train.data import to_dataset
 
     t = config.train
     run_dir = Path(run_dir)
@@ -374,10 +419,74 @@ def train_variant(
             f"{output_dir} already holds {previous.name} from an unfinished run: pass --resume to continue it, "
             "or delete the folder to start over"
         )
+    train_split, eval_split = _load_splits(run_dir / "dataset", t, getattr(variant_spec, "mix", None))
+    is_chat = train_split.format == "chat"
 
-    dataset_dir = run_dir / "dataset"
+    seed = t.seed if t.seed is not None else config.run.seed
+    set_seed(seed)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    logs_dir.mkdir(parents=True, exist_ok=True)
+
+    model, tokenizer, variant_info, peft_config = _prepare_model(config, variant_spec, run_dir, model, tokenizer)
+    has_eval = eval_split is not None
+    args = build_sft_config(config, output_dir, has_eval, is_chat)
+    trainer_cls, extra, distill = _trainer_class(config, variant_spec, teacher)
+    if "wandb" in t.report_to:
+        os.environ.setdefault("WANDB_DIR", str(logs_dir))
+        os.environ.setdefault("WANDB_PROJECT", "presstune")
+
+    trainer = trainer_cls(
+        model=model,
+        args=args,
+        train_dataset=to_dataset(train_split, t.enable_thinking),
+        eval_dataset=to_dataset(eval_split, t.enable_thinking) if has_eval else None,
+        processing_class=tokenizer,
+        peft_config=peft_config,
+        callbacks=_callbacks(t, variant_spec, output_dir, logs_dir, has_eval, progress, callbacks),
+        **extra,
+    )
+    if progress:  # RichProgressCallback logs the dicts PrinterCallback would print on the console
+        from transformers.trainer_callback import PrinterCallback
+
+        trainer.remove_callback(PrinterCallback)
+
+    resume_from = str(previous) if (resume and previous is not None) else None
+    started = time.perf_counter()
+    train_output = trainer.train(resume_from_checkpoint=resume_from)
+    seconds = time.perf_counter() - started
+
+    _save_final(trainer, tokenizer, output_dir)
+    if not trainer.is_world_process_zero():
+        return TrainResult(variant=variant_spec.name, method=t.method, output_dir=str(output_dir), status="worker")
+    result = _train_result(
+        config,
+        variant_spec,
+        trainer,
+        train_output,
+        seconds,
+        output_dir,
+        dict(
+            seed=seed,
+            resume_from=resume_from,
+            train_split=train_split,
+            eval_split=eval_split,
+            is_chat=is_chat,
+            distill=distill,
+            variant_info=variant_info,
+        ),
+    )
+    atomic_write_json(output_dir / "variant.json", variant_info)
+    atomic_write_text(output_dir / "README.md", _card(result, config.model.name_or_path))
+    atomic_write_json(output_dir / RESULT_FILE, result.to_json())
+    return result
+
+
+def _load_splits(dataset_dir: Path, t: Any, mix: str | None = None) -> tuple[Any, Any]:
+    """``train.jsonl`` (``train.<mix>.jsonl`` for a variant trained on a named mix) and (when
+    present) ``eval.jsonl``, checked to share one format."""
+    from presstune.train.data import DatasetError, load_split
+
     try:
-        mix = getattr(variant_spec, "mix", None)
         train_split = load_split(dataset_dir / (f"train.{mix}.jsonl" if mix else "train.jsonl"))
         eval_split = (
             load_split(dataset_dir / "eval.jsonl", t.eval_max_rows) if (dataset_dir / "eval.jsonl").is_file() else None
@@ -386,13 +495,14 @@ def train_variant(
         raise TrainError(str(exc)) from None
     if eval_split is not None and eval_split.format != train_split.format:
         raise TrainError(f"{dataset_dir}: train.jsonl is {train_split.format} but eval.jsonl is {eval_split.format}")
-    is_chat = train_split.format == "chat"
+    return train_split, eval_split
 
-    seed = t.seed if t.seed is not None else config.run.seed
-    set_seed(seed)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    logs_dir.mkdir(parents=True, exist_ok=True)
 
+def _prepare_model(
+    config: Any, variant_spec: VariantSpec, run_dir: Path, model: Any, tokenizer: Any
+) -> tuple[Any, Any, dict[str, Any], Any]:
+    """(model, tokenizer, variant_info, peft_config): the variant built or taken from the caller."""
+    t = config.train
     variant_info: dict[str, Any] = {}
     if t.backend == "unsloth" and model is None:
         model, tokenizer, variant_info = _unsloth_model(config, variant_spec, run_dir)
@@ -427,71 +537,78 @@ def train_variant(
     if hasattr(model.config, "use_cache"):
         model.config.use_cache = False  # a KV cache during training would also disable the packed mask
     model.train()
+    return model, tokenizer, variant_info, peft_config
 
-    has_eval = eval_split is not None
-    args = build_sft_config(config, output_dir, has_eval, is_chat)
 
-    trainer_cls: Any
-    extra: dict[str, Any] = {}
+def _trainer_class(config: Any, variant_spec: VariantSpec, teacher: Any) -> tuple[Any, dict[str, Any], bool]:
+    """(trainer class, its extra arguments, whether it distills): distillation for reduced variants."""
+    t = config.train
     distill = t.distill.teacher is not None and variant_spec.kind != "original"
-    if distill:
-        from presstune.train.distill import DistillSFTTrainer
-        from presstune.train.variant import build_teacher
-
-        trainer_cls = DistillSFTTrainer
-        extra = dict(
-            teacher=teacher if teacher is not None else build_teacher(config),
-            alpha=t.distill.alpha,
-            temperature=t.distill.temperature,
-            chunk_tokens=t.distill.chunk_tokens,
-        )
-    else:
+    if not distill:
         from trl import SFTTrainer
 
-        trainer_cls = SFTTrainer
+        return SFTTrainer, {}, False
+    from presstune.train.distill import DistillSFTTrainer
+    from presstune.train.variant import build_teacher
 
-    all_callbacks = [LossCurveCallback(output_dir), RunTensorBoardCallback(logs_dir)]
-    if progress:
-        all_callbacks.append(RichProgressCallback(f"train {variant_spec.name} ({t.method})"))
-    if has_eval and t.early_stopping_patience is not None and t.load_best_model_at_end:
-        all_callbacks.append(EarlyStoppingCallback(t.early_stopping_patience, t.early_stopping_threshold))
-    all_callbacks.extend(speed_callbacks(t))
-    all_callbacks.extend(callbacks or [])
-
-    if "wandb" in t.report_to:
-        os.environ.setdefault("WANDB_DIR", str(logs_dir))
-        os.environ.setdefault("WANDB_PROJECT", "presstune")
-
-    trainer = trainer_cls(
-        model=model,
-        args=args,
-        train_dataset=to_dataset(train_split, t.enable_thinking),
-        eval_dataset=to_dataset(eval_split, t.enable_thinking) if has_eval else None,
-        processing_class=tokenizer,
-        peft_config=peft_config,
-        callbacks=all_callbacks,
-        **extra,
+    extra = dict(
+        teacher=teacher if teacher is not None else build_teacher(config),
+        alpha=t.distill.alpha,
+        temperature=t.distill.temperature,
+        chunk_tokens=t.distill.chunk_tokens,
     )
+    return DistillSFTTrainer, extra, True
 
-    resume_from = str(previous) if (resume and previous is not None) else None
-    started = time.perf_counter()
-    train_output = trainer.train(resume_from_checkpoint=resume_from)
-    seconds = time.perf_counter() - started
+
+def _callbacks(
+    t: Any,
+    variant_spec: VariantSpec,
+    output_dir: Path,
+    logs_dir: Path,
+    has_eval: bool,
+    progress: bool,
+    extra: list[Any] | None,
+) -> list[Any]:
+    from transformers import EarlyStoppingCallback
+
+    from presstune.train.callbacks import LossCurveCallback, RichProgressCallback, RunTensorBoardCallback
+
+    found = [LossCurveCallback(output_dir), RunTensorBoardCallback(logs_dir)]
+    if progress:
+        found.append(RichProgressCallback(f"train {variant_spec.name} ({t.method})"))
+    if has_eval and t.early_stopping_patience is not None and t.load_best_model_at_end:
+        found.append(EarlyStoppingCallback(t.early_stopping_patience, t.early_stopping_threshold))
+    found.extend(speed_callbacks(t, log_file=logs_dir / "train.log"))
+    found.extend(extra or [])
+    return found
+
+
+def _train_result(
+    config: Any,
+    variant_spec: VariantSpec,
+    trainer: Any,
+    train_output: Any,
+    seconds: float,
+    output_dir: Path,
+    run: dict[str, Any],
+) -> TrainResult:
+    """The finished run's TrainResult (settings, tokens, losses); writes the loss curve."""
+    import torch
+
+    from presstune.train.callbacks import write_loss_curve
+
+    t = config.train
     state = trainer.state
-
-    _save_final(trainer, tokenizer, output_dir)
-    if not trainer.is_world_process_zero():
-        return TrainResult(variant=variant_spec.name, method=t.method, output_dir=str(output_dir), status="worker")
-
+    train_split, eval_split, is_chat = run["train_split"], run["eval_split"], run["is_chat"]
     curve = write_loss_curve(state.log_history, output_dir)
     train_losses = [r["train_loss"] for r in curve if r["train_loss"] is not None]
     trained = trainer.model
     total_params = sum(p.numel() for p in trained.parameters())
     trainable = sum(p.numel() for p in trained.parameters() if p.requires_grad)
-    accum = args.gradient_accumulation_steps
+    accum = trainer.args.gradient_accumulation_steps
     settings = {
         **t.model_dump(mode="json"),
-        "seed": seed,
+        "seed": run["seed"],
         "gradient_accumulation_steps": accum,
         "effective_batch_sequences": t.per_device_batch_size * accum * int(os.environ.get("WORLD_SIZE", "1")),
         "precision": resolve_precision(t),
@@ -500,13 +617,13 @@ def train_variant(
         "train_rows": len(train_split.rows),
         "eval_rows": len(eval_split.rows) if eval_split else 0,
         "skipped_rows": train_split.skipped + (eval_split.skipped if eval_split else []),
-        "distill": t.distill.model_dump(mode="json") if distill else None,
+        "distill": t.distill.model_dump(mode="json") if run["distill"] else None,
         "world_size": int(os.environ.get("WORLD_SIZE", "1")),
         "torch": torch.__version__,
     }
     stopped_early = state.max_steps > 0 and state.global_step < state.max_steps
     best_metric = state.best_metric
-    result = TrainResult(
+    return TrainResult(
         variant=variant_spec.name,
         method=t.method,
         output_dir=str(output_dir),
@@ -518,13 +635,9 @@ def train_variant(
         best_eval_loss=None if best_metric is None or not math.isfinite(best_metric) else float(best_metric),
         best_checkpoint=state.best_model_checkpoint,
         stopped_early=stopped_early,
-        resumed_from=resume_from,
+        resumed_from=run["resume_from"],
         trainable_params=trainable,
         total_params=total_params,
         settings=settings,
-        variant_info=variant_info,
+        variant_info=run["variant_info"],
     )
-    atomic_write_json(output_dir / "variant.json", variant_info)
-    atomic_write_text(output_dir / "README.md", _card(result, config.model.name_or_path))
-    atomic_write_json(output_dir / RESULT_FILE, result.to_json())
-    return result

@@ -70,9 +70,12 @@ def load_base_for_training(config: Any, train_cfg: TrainConfig, *, quantize_4bit
     """The base causal LM, ready to train: training dtype, attention kernel, this rank's device."""
     import torch
 
+    from presstune.train.attention import resolve_attention
+
     precision = resolve_precision(train_cfg)
     dtype = weight_dtype(train_cfg, precision)
     device = training_device()
+    attention = resolve_attention(train_cfg.attn_implementation, device)
     if train_cfg.method == "full" and os.environ.get("ACCELERATE_USE_FSDP", "").lower() in ("1", "true"):
         device = "cpu"  # FSDP shards from CPU; a full copy per GPU would not fit for 8B
     if quantize_4bit:
@@ -84,7 +87,9 @@ def load_base_for_training(config: Any, train_cfg: TrainConfig, *, quantize_4bit
             raise TrainSetupError("train.method=qlora needs bitsandbytes: pip install 'presstune[gpu]'") from None
         if config.model.random_init:
             raise TrainSetupError("train.method=qlora cannot quantize a random_init model; use lora")
-        from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+        from transformers import BitsAndBytesConfig
+
+        from presstune.models.loading import pretrained_model
 
         bnb = BitsAndBytesConfig(
             load_in_4bit=True,
@@ -92,18 +97,18 @@ def load_base_for_training(config: Any, train_cfg: TrainConfig, *, quantize_4bit
             bnb_4bit_use_double_quant=True,
             bnb_4bit_compute_dtype=torch.bfloat16 if precision != "fp16" else torch.float16,
         )
-        return AutoModelForCausalLM.from_pretrained(
+        return pretrained_model(
             config.model.name_or_path,
             quantization_config=bnb,
             dtype=dtype,
             device_map={"": device},
-            attn_implementation=train_cfg.attn_implementation,
+            attn_implementation=attention,
         )
     from presstune.models.loading import load_base_model
 
     dtype_name = {torch.float32: "float32", torch.bfloat16: "bfloat16", torch.float16: "float16"}[dtype]
     model_cfg = config.model.model_copy(
-        update={"dtype": dtype_name, "device": device, "attn_implementation": train_cfg.attn_implementation}
+        update={"dtype": dtype_name, "device": device, "attn_implementation": attention}
     )
     return load_base_model(model_cfg)
 

@@ -1,0 +1,191 @@
+"""Attention for packed training rows: documents kept apart, at flash-kernel speed where the GPU allows.
+
+TRL packs several documents into one padding-free row whose ``position_ids`` restart at 0 for
+each document (and its collator adds ``cu_seq_lens_q``/``max_length_q``). What each backend does
+with such a row:
+
+* ``sdpa`` / ``eager``: transformers builds a dense block-diagonal ``[S, S]`` mask; correct, but
+  SDPA leaves its flash kernel for the slower masked one (packed rows then trained slower than
+  a plain loop on an H200: benchmarks/RESULTS_train.md).
+* ``flex_attention``: the same mask as a compiled ``BlockMask``; blocks across documents are
+  skipped, so it can beat dense causal attention.
+* ``varlen``: PyTorch's own variable-length flash attention (``torch.nn.attention.varlen``, CUDA
+  only) over the documents' cumulative lengths; registered here as a transformers attention
+  function because transformers has no binding for it. No mask is built at all.
+
+``auto`` takes the first backend of :data:`AUTO_ORDER` that is present on the training device;
+the order is the measured one (fastest first; benchmarks/RESULTS_train.md). Every backend that
+runs on CPU is proven equal to running the documents one by one in
+``tests/test_train_packing.py``; the GPU-only ones are checked the same way in the benchmark.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: The name under which the varlen function is registered in transformers' AttentionInterface.
+VARLEN = "presstune_varlen"
+
+#: ``train.attn_implementation`` value -> transformers' ``attn_implementation`` name.
+BACKENDS = {
+    "sdpa": "sdpa",
+    "eager": "eager",
+    "flex_attention": "flex_attention",
+    "varlen": VARLEN,
+    "flash_attention_2": "flash_attention_2",
+    "flash_attention_3": "flash_attention_3",
+}
+
+#: What ``auto`` tries on a CUDA GPU, fastest first (measured on an H200 on packed rows of the
+#: replica corpus, 2026-12-02: benchmarks/RESULTS_train.md). On CPU ``auto`` is sdpa: flex
+#: attention would compile a CPU kernel and varlen does not run there.
+AUTO_ORDER = ("varlen", "flex_attention", "sdpa")
+
+
+def unavailable_reason(name: str, device: str) -> str | None:
+    """Why backend ``name`` cannot run on ``device`` (``cpu`` / ``cuda[:n]``), or None if it can."""
+    import importlib.util
+
+    import torch
+
+    cuda = str(device).startswith("cuda")
+    if name in ("sdpa", "eager"):
+        return None
+    if name == "flex_attention":
+        if importlib.util.find_spec("torch.nn.attention.flex_attention") is None:
+            return f"torch {torch.__version__} has no flex_attention"
+        if cuda and torch.cuda.get_device_capability(torch.device(device))[0] < 8:
+            return "flex_attention's Triton kernels need compute capability >= 8.0"
+        return None
+    if name == "varlen":
+        if importlib.util.find_spec("torch.nn.attention.varlen") is None:
+            return f"torch {torch.__version__} has no torch.nn.attention.varlen"
+        if not cuda:
+            return "torch.nn.attention.varlen runs on CUDA only"
+        if torch.cuda.get_device_capability(torch.device(device))[0] < 8:
+            return "varlen flash attention needs compute capability >= 8.0"
+        return None
+    if name in ("flash_attention_2", "flash_attention_3"):
+        package = "flash_attn" if name == "flash_attention_2" else "flash_attn_interface"
+        if importlib.util.find_spec(package) is None:
+            return f"{name} needs the {package} package"
+        return None if cuda else f"{name} runs on CUDA only"
+    return f"unknown attention backend {name!r}"
+
+
+def resolve_attention(requested: str, device: str) -> str:
+    """The transformers ``attn_implementation`` for ``train.attn_implementation`` on ``device``.
+
+    ``auto``: the first present backend of :data:`AUTO_ORDER` on CUDA, sdpa elsewhere. An
+    explicit backend that cannot run here is an error naming why, not a silent fallback.
+    """
+    if requested == "auto":
+        if not str(device).startswith("cuda"):
+            return "sdpa"
+        for name in AUTO_ORDER:
+            if unavailable_reason(name, device) is None:
+                return _transformers_name(name)
+        return "sdpa"
+    reason = unavailable_reason(requested, device)
+    if reason is not None:
+        from presstune.train.variant import TrainSetupError
+
+        raise TrainSetupError(f"train.attn_implementation={requested}: {reason}")
+    return _transformers_name(requested)
+
+
+def _transformers_name(name: str) -> str:
+    if name == "varlen":
+        register_varlen()
+    return BACKENDS[name]
+
+
+def register_varlen() -> None:
+    """Register :func:`varlen_attention_forward` (and its mask function) with transformers; idempotent."""
+    from transformers import AttentionInterface
+    from transformers.masking_utils import AttentionMaskInterface, flash_attention_mask
+
+    AttentionInterface.register(VARLEN, varlen_attention_forward)
+    # Like flash attention: no mask for unpadded rows, the 2D padding mask when a row is padded.
+    AttentionMaskInterface.register(VARLEN, flash_attention_mask)
+
+
+def _varlen_kwargs() -> set[str]:
+    from torch.nn.attention.varlen import varlen_attn
+
+    return set(inspect.signature(varlen_attn).parameters)
+
+
+def varlen_attention_forward(
+    module: Any,
+    query: Any,
+    key: Any,
+    value: Any,
+    attention_mask: Any,
+    dropout: float = 0.0,
+    scaling: float | None = None,
+    **kwargs: Any,
+) -> tuple[Any, None]:
+    """transformers attention function over ``torch.nn.attention.varlen.varlen_attn``.
+
+    ``query`` is ``[B, H, S, D]``, ``key``/``value`` ``[B, Hkv, S, D]``. Documents come from the
+    collator's ``cu_seq_lens_q`` when given, else from restarting ``position_ids``, else every
+    batch row is one document; a 2D padding mask (unpacked, padded batches) drops the pad
+    tokens first. Returns ``[B, S, H, D]`` like transformers' sdpa function.
+    """
+    import torch
+    from torch.nn.attention.varlen import varlen_attn
+
+    if dropout:
+        raise ValueError("varlen attention has no dropout; set the model's attention_dropout to 0")
+    batch, heads, q_len, head_dim = query.shape
+    kv_heads, kv_len = key.shape[1], key.shape[2]
+    if q_len != kv_len:
+        raise ValueError("varlen attention is a training kernel (no KV cache); generate with sdpa")
+    q = query.transpose(1, 2).reshape(batch * q_len, heads, head_dim)
+    k = key.transpose(1, 2).reshape(batch * q_len, kv_heads, head_dim)
+    v = value.transpose(1, 2).reshape(batch * q_len, kv_heads, head_dim)
+
+    keep = None
+    if attention_mask is not None:  # [B, S] bool, True = real token
+        keep = attention_mask.reshape(-1).nonzero().flatten()
+        lengths = attention_mask.sum(dim=1, dtype=torch.int32)
+        cu = torch.nn.functional.pad(lengths.cumsum(0, dtype=torch.int32), (1, 0))
+        max_len = int(lengths.max())
+        q, k, v = q[keep], k[keep], v[keep]
+    elif kwargs.get("cu_seq_lens_q") is not None and batch == 1:
+        cu = kwargs["cu_seq_lens_q"].to(device=q.device, dtype=torch.int32)
+        max_len = int(kwargs.get("max_length_q") or int(cu.diff().max()))
+    elif kwargs.get("position_ids") is not None:
+        from transformers.modeling_flash_attention_utils import prepare_fa_kwargs_from_position_ids
+
+        position_ids = kwargs["position_ids"].expand(batch, -1)
+        (cu, _), (max_len, _) = prepare_fa_kwargs_from_position_ids(position_ids)
+        max_len = int(max_len)
+    else:
+        cu = torch.arange(0, (batch + 1) * q_len, q_len, device=q.device, dtype=torch.int32)
+        max_len = q_len
+
+    accepted = _varlen_kwargs()
+    extra: dict[str, Any] = {"window_size": (-1, 0)}  # causal
+    if kv_heads != heads:
+        if "enable_gqa" in accepted:
+            extra["enable_gqa"] = True
+        else:  # older torch: one key/value head per query head
+            k = k.repeat_interleave(heads // kv_heads, dim=1)
+            v = v.repeat_interleave(heads // kv_heads, dim=1)
+    if scaling is not None:
+        if "scale" in accepted:
+            extra["scale"] = scaling
+        elif abs(scaling - head_dim**-0.5) > 1e-9:
+            raise ValueError("this torch's varlen_attn has no scale argument and the model needs a non-default one")
+    out = varlen_attn(q, k, v, cu, cu, max_len, max_len, **extra)
+    if keep is not None:
+        full = out.new_zeros(batch * q_len, heads, head_dim)
+        full[keep] = out
+        out = full
+    return out.reshape(batch, q_len, heads, head_dim), None
