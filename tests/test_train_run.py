@@ -182,3 +182,27 @@ def test_training_frees_its_model_on_return(tmp_path, tiny_qwen3, tiny_tokenizer
     train_variant(config, VariantSpec(name="original", kind="original"), tmp_path, callbacks=[Watch()], progress=False)
     assert Watch.weight is not None
     assert Watch.weight() is None, "the trained model is kept alive by the trainer's reference cycles"
+
+
+def test_a_variant_with_a_mix_trains_on_that_mix_file(tmp_path, tiny_qwen3, tiny_tokenizer):
+    """variants[].mix: the ablation variant reads dataset/train.<mix>.jsonl, the others train.jsonl."""
+    write_dataset(tmp_path, chat_rows(12), chat_rows(4))
+    (tmp_path / "dataset" / "train.seed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in chat_rows(5)))
+    config = small_config(method="full", learning_rate=1e-3, max_steps=1, save_steps=1, eval_steps=1)
+    seeded = train_variant(
+        config,
+        VariantSpec(name="original_seed", kind="original", mix="seed"),
+        tmp_path,
+        model=tiny_qwen3(seed=0),
+        tokenizer=tiny_tokenizer,
+        progress=False,
+    )
+    default = train_variant(
+        config,
+        VariantSpec(name="original", kind="original"),
+        tmp_path,
+        model=tiny_qwen3(seed=0),
+        tokenizer=tiny_tokenizer,
+        progress=False,
+    )
+    assert seeded.settings["train_rows"] == 5 and default.settings["train_rows"] == 12
