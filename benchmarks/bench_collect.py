@@ -138,6 +138,11 @@ def _child(target: Any, *args: Any) -> dict[str, Any]:
     return result
 
 
+def _row(*cells: object) -> str:
+    """One Markdown table row."""
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--articles", type=int, default=1000)
@@ -173,17 +178,45 @@ def main() -> None:
         "# Collect benchmark",
         "",
         f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine}.",
-        f"Replica: {args.articles} articles, fixed latency {args.latency * 1000:.0f} ms per request, own process, PDFs pre-built.",
-        "Both clients measured side by side in this one run; throughput = (articles + PDFs) / wall seconds, discovery included.",
+        f"Replica: {args.articles} articles, fixed latency {args.latency * 1000:.0f} ms per request, "
+        "own process, PDFs pre-built.",
+        "Both clients measured side by side in this one run; throughput = (articles + PDFs) / wall seconds, "
+        "discovery included.",
         "",
         "| client | articles | PDFs | requests | seconds | items/s | peak RSS MB |",
         "|---|---:|---:|---:|---:|---:|---:|",
-        f"| presstune (4 per host, min_delay 0, Crawl-delay capped to 0) | {pt['articles']} | {pt['pdfs']} | {pt['requests']} | {pt['seconds']:.1f} | {rate(pt):.1f} | {pt['maxrss_mb']:.0f} |",
-        f"| seed-style sequential, pauses x{args.pause_scale:g} (0.03 s/article, 0.01 s/PDF) | {sd['articles']} | {sd['pdfs']} | {sd['requests']} | {sd['seconds']:.1f} | {rate(sd):.2f} | {sd['maxrss_mb']:.0f} |",
-        f"| seed-style with the seed's real pauses (1.5 s/article, 0.5 s/PDF), computed from the measured request time | {sd['articles']} | {sd['pdfs']} | - | {seed_real_s:.1f} | {seed_real_rate:.2f} | - |",
+        _row(
+            "presstune (4 per host, min_delay 0, Crawl-delay capped to 0)",
+            pt["articles"],
+            pt["pdfs"],
+            pt["requests"],
+            f"{pt['seconds']:.1f}",
+            f"{rate(pt):.1f}",
+            f"{pt['maxrss_mb']:.0f}",
+        ),
+        _row(
+            f"seed-style sequential, pauses x{args.pause_scale:g} (0.03 s/article, 0.01 s/PDF)",
+            sd["articles"],
+            sd["pdfs"],
+            sd["requests"],
+            f"{sd['seconds']:.1f}",
+            f"{rate(sd):.2f}",
+            f"{sd['maxrss_mb']:.0f}",
+        ),
+        _row(
+            "seed-style with the seed's real pauses (1.5 s/article, 0.5 s/PDF), "
+            "computed from the measured request time",
+            sd["articles"],
+            sd["pdfs"],
+            "-",
+            f"{seed_real_s:.1f}",
+            f"{seed_real_rate:.2f}",
+            "-",
+        ),
         "",
         f"**Ratio presstune / seed-style (scaled pauses, measured): {rate(pt) / rate(sd):.1f}x.**",
-        f"**Ratio presstune / seed-style with the real 1.5 s pause (computed): {rate(pt) / seed_real_rate:.0f}x** (goal: >= 50x).",
+        f"**Ratio presstune / seed-style with the real 1.5 s pause (computed): {rate(pt) / seed_real_rate:.0f}x** "
+        "(goal: >= 50x).",
         "",
         f"presstune failures: {pt['failed']}. The seed-style client handled the first {sd['articles']} articles "
         "(a rate, so a subset suffices); at 4 requests in flight and "

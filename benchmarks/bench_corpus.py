@@ -12,7 +12,8 @@ One process, one run, in this order:
    pypdfium2 path over a process pool of N = usable CPUs (``os.sched_getaffinity``; bytes sent
    to the workers and ``PdfText`` results sent back are part of its time, as is the pool's
    start-up). Pages/s of ``extract_pdf`` only, best of ``--repeat`` interleaved passes each (the
-   machine is shared); CPU seconds include the pool's workers. The pool's output must equal the in-process output exactly. Each engine's text then
+   machine is shared); CPU seconds include the pool's workers. The pool's output must equal the
+   in-process output exactly. Each engine's text then
    goes through the same ``clean_pdf`` and is scored against the generator's ground-truth body
    (text PDFs in the article's language).
 3. The extract phase alone with ``corpus.workers=1`` (then its output is put aside), and
@@ -73,14 +74,38 @@ def leftovers(article: Any, body: str) -> list[str]:
     ]
     for c in article.contacts:
         snippets += [c["phone"], c["email"], f"{c['name']}, {c['role']}"]
+    if article.site.hard_cases:  # the hard cases' page-only text: contact block lines, trailers, figures
+        snippets = [x for x in snippets if x not in (T.CONTACT_INTRO[lang], "Media Contact.", "Pressekontakt.")]
+        snippets += [ln for block in article.contact_paragraphs for ln in block.split("\n") if len(ln) >= 6]
+        page, truth_paras = article.page_paragraphs, article.body_paragraphs
+        snippets += [figures for figures in _page_only(page, truth_paras)]
     if article.co2:
         snippets.append(article.co2[:50])
     found = [s for s in snippets if s and s in body and s not in truth]
     # Running fields of later pages: "Subject <first words of the title>", "Page N" / "Seite N".
-    for rx in (rf"\b{L['subject']} \S", rf"(?:^|\s){L['page']} \d+(?:\s|$)"):
+    for rx in (rf"\b{L['subject']} \S", rf"(?:^|\s){L['page']} \d+(?:\s|$)", r"(?m)^[-\s]*(?:Ends|ENDS)[-\s]*$"):
         if re.search(rx, body) and not re.search(rx, truth):
             found.append(rx)
     return found
+
+
+def _page_only(page: list[str], truth: list[str]) -> list[str]:
+    """Text the page prints in a body paragraph that the truth does not have (inline figures)."""
+    import difflib
+
+    out = []
+    for p, t in zip(page, truth):
+        if p != t:
+            sm = difflib.SequenceMatcher(None, t, p, autojunk=False)
+            out += [p[j1:j2].strip() for op, _, _, j1, j2 in sm.get_opcodes() if op in ("insert", "replace")]
+    return [x for x in out if len(x) > 8]
+
+
+#: A number with its unit (or currency) as the releases state facts: "345 kW", "€68,900", "14.5 kWh/100 km".
+FACT = re.compile(
+    r"[€£$]\s?\d[\d,.]*\d|\d[\d,.]*\s?(?:kWh/100 km|l/100 km|g/km|km/h|kW|hp|km|miles|mm|kg|litres|seconds|"
+    r"minutes|percent|Prozent|%|million|Millionen|Euro|Fahrzeuge|vehicles|employees|suppliers|countries)\b"
+)
 
 
 def _printable(run: Path, rec: dict[str, Any]) -> str | None:
@@ -248,10 +273,30 @@ def _raw_speed(blobs: list[bytes]) -> dict[str, float]:
     return res
 
 
+def _rows_text(run: Path) -> dict[str, str]:
+    """id -> every row's text of that document, as written (train + eval + documents.jsonl)."""
+    texts: dict[str, list[str]] = {}
+    for name in ("train.jsonl", "eval.jsonl", "documents.jsonl"):
+        for line in (run / "dataset" / name).read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            parts = [row.get("text") or "", row.get("body") or "", row.get("teaser") or ""]
+            parts += [m["content"] for m in row.get("prompt", []) + row.get("completion", [])]
+            texts.setdefault(row["id"], []).append("\n".join(parts))
+    return {k: "\n".join(v) for k, v in texts.items()}
+
+
 def fidelity(site: Any, run: Path) -> dict[str, Any]:
     from rapidfuzz import fuzz
 
-    scores, per_source, dirty, worst = [], {}, [], []
+    from presstune.corpus.pii import EMAIL, PHONE
+    from presstune.replica.pdf import pdf_safe
+
+    scores, per_source, per_class, dirty, worst = [], {}, {}, [], []
+    left_by_class: dict[str, int] = {}
+    facts_total = facts_kept = leads_total = leads_kept = 0
+    missing_facts: list[tuple[str, str]] = []
+    rows = _rows_text(run)
+    docs = {json.loads(l)["id"]: json.loads(l) for l in (run / "dataset" / "documents.jsonl").read_text().splitlines()}
     for a in site.articles():
         doc = json.loads((run / "cleaned" / f"{a.id}.json").read_text())
         if doc["status"] != "ok" or not a.body_paragraphs:
@@ -259,19 +304,64 @@ def fidelity(site: Any, run: Path) -> dict[str, Any]:
         r = fuzz.ratio(doc["body"], a.ground_truth_body) / 100
         scores.append(r)
         per_source.setdefault(doc["source"], []).append(r)
+        classes = [k for k, v in a.quirks.items() if v] + (["regional_edit"] if a.origin == "regional_edit" else [])
+        for k in classes or ["plain"]:
+            per_class.setdefault(k, []).append(r)
         left = leftovers(a, doc["body"])
         if left:
             dirty.append((a.id, left))
+            for k in classes or ["plain"]:
+                left_by_class[k] = left_by_class.get(k, 0) + 1
         worst.append((r, a.id, doc["source"], a.pdf_kind))
+        out = f"{doc.get('teaser', '')}\n\n{doc['body']}"
+        for fact in FACT.findall(a.ground_truth_body):
+            facts_total += 1
+            if fact in out:
+                facts_kept += 1
+            else:
+                missing_facts.append((a.id, fact))
+        leads_total += 1
+        # A PDF prints what its font has ("Dvořák" -> "Dvorák", pdf.pdf_safe): compare with that.
+        lead = pdf_safe(a.body_paragraphs[0]) if doc["source"] == "pdf" else a.body_paragraphs[0]
+        leads_kept += lead in out
     worst.sort()
+    # Personal data in any written row: the replica's contact phones/e-mails, and anything shaped like one.
+    personal = {line for a in site.articles() for b in a.contact_paragraphs for line in _contact_values(b)}
+    pii_rows = sorted({i for i, t in rows.items() if any(v in t for v in personal)})
+    pii_shaped = sorted({i for i, t in rows.items() if EMAIL.search(t) or _phone_in(PHONE, t)})
+    # Cross-split republications: generator-related pairs (language twins, regional copies and
+    # edits, updates) whose two documents were both kept and landed on different sides.
+    related = [(a.id, a.source_id) for a in site.articles() if a.source_id]
+    kept_pairs = [(x, y) for x, y in related if x in docs and y in docs]
+    cross = [(x, y) for x, y in kept_pairs if docs[x]["split"] != docs[y]["split"]]
     return {
         "all": _dist(scores),
         "by_source": {k: _dist(v) for k, v in per_source.items()},
+        "by_class": {k: _dist(v) for k, v in sorted(per_class.items())},
         "leftover_docs": len(dirty),
         "leftover_share": len(dirty) / len(scores),
+        "leftovers_by_class": left_by_class,
         "leftover_examples": dirty[:5],
         "worst": worst[:8],
+        "facts": (facts_kept, facts_total),
+        "missing_facts": missing_facts[:8],
+        "leads": (leads_kept, leads_total),
+        "pii_rows": pii_rows,
+        "pii_shaped_rows": pii_shaped,
+        "related_pairs": len(kept_pairs),
+        "cross_split": cross,
     }
+
+
+def _contact_values(block: str) -> list[str]:
+    """The phone numbers and e-mail addresses of a generated contact block."""
+    vals = re.findall(r"[\w.+-]+@[\w.-]+\.\w+", block)
+    vals += [m.strip() for m in re.findall(r"\+[\d ()./-]{8,}\d", block)]
+    return vals
+
+
+def _phone_in(rx: Any, text: str) -> bool:
+    return any(sum(ch.isdigit() for ch in m.group(0)) >= 8 for m in rx.finditer(text))
 
 
 def main() -> None:
@@ -280,6 +370,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS_corpus.md"))
     ap.add_argument("--repeat", type=int, default=3, help="passes per engine/mode (interleaved); the fastest counts")
+    ap.add_argument(
+        "--plain", action="store_true", help="the replica without the hard cases (as of 2026-12-01), for comparison"
+    )
     args = ap.parse_args()
     import logging
 
@@ -297,7 +390,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench_corpus_") as tmp:
         run = Path(tmp)
         t0 = time.perf_counter()
-        site = Site(articles=args.articles, seed=args.seed)
+        site = Site(articles=args.articles, seed=args.seed, hard_cases=not args.plain)
         _write_run(site, run)
         gen_s = time.perf_counter() - t0
         records = [json.loads(l) for l in (run / "articles.jsonl").read_text().splitlines()]
@@ -314,7 +407,6 @@ def main() -> None:
         summary = build_corpus(cfg, run, phase="no-llm")
         build_s = time.perf_counter() - t0
         assert _tree(run / "extracted") == extracted_1, "extract phase output differs between 1 and N workers"
-        fid = fidelity(site, run)
         load_after = os.getloadavg()
         fid = fidelity(site, run)
         stats = json.loads((run / "dataset" / "stats.json").read_text())
@@ -332,7 +424,8 @@ def main() -> None:
         "",
         f"Command: `{cmd.strip()}` (from the repository root, venv active).",
         f"Run {started:%Y-%m-%d %H:%M} UTC on {machine}.",
-        f"Replica: {args.articles} planned articles, seed {args.seed} ({len(site.articles())} items incl. twins/copies); "
+        f"Replica: {args.articles} planned articles, seed {args.seed} ({len(site.articles())} items incl. "
+        f"twins/copies; {'without' if args.plain else 'with'} the hard cases); "
         f"run written from the generator in {gen_s:.1f} s (not counted below).",
         "",
         "## Fidelity of the pipeline output (cleaned body vs the generator's ground truth)",
@@ -358,10 +451,45 @@ def main() -> None:
     ]
     if fid["leftover_examples"]:
         lines += ["Leftover examples: " + "; ".join(f"{i}: {l}" for i, l in fid["leftover_examples"]), ""]
+    fk, ft = fid["facts"]
+    lk, lt = fid["leads"]
+    lines += [
+        "### By class (documents showing each of the real pages' hard cases; a document can show several)",
+        "",
+        "| class | docs | median | p10 | min | docs with leftovers |",
+        "|---|---:|---:|---:|---:|---:|",
+        *[
+            f"| {k} | {d['n']} | {d['median']:.4f} | {d['p10']:.4f} | {d['min']:.4f} | "
+            f"{fid['leftovers_by_class'].get(k, 0)} |"
+            for k, d in fid["by_class"].items()
+        ],
+        "",
+        f"Facts kept (every number+unit or price in the ground-truth body found in the cleaned teaser+body): "
+        f"**{fk} of {ft} ({fk / max(1, ft):.2%})** (goal >= 99.5%)."
+        + (
+            " Missing, first ones: " + "; ".join(f"{i} {f!r}" for i, f in fid["missing_facts"])
+            if fid["missing_facts"]
+            else ""
+        ),
+        "",
+        f"Lead paragraph kept (the ground truth's first paragraph verbatim in the output): "
+        f"**{lk} of {lt} ({lk / max(1, lt):.2%})** (goal >= 99%).",
+        "",
+        f"Personal phone numbers / e-mail addresses of the generated contact blocks in any written row "
+        f"(train, eval, documents): **{len(fid['pii_rows'])} documents**; anything phone- or e-mail-shaped: "
+        f"{len(fid['pii_shaped_rows'])} (goal 0). Scrubbed by the PII step: {stats.get('pii_scrubbed')}.",
+        "",
+        f"Cross-split republications (generator-related pairs, both kept, on different sides): "
+        f"**{len(fid['cross_split'])} of {fid['related_pairs']}** (goal 0)"
+        + (f": {fid['cross_split'][:5]}" if fid["cross_split"] else "")
+        + ".",
+        "",
+    ]
     lines += [
         f"## PDF engines side by side (same PDFs, same run, extraction only, best of {args.repeat} interleaved passes)",
         "",
-        "| engine | processes | PDFs | pages | seconds | pages/s | vs pypdf | CPU s | pages/CPU-s | failures | fidelity median | p10 | leftovers |",
+        "| engine | processes | PDFs | pages | seconds | pages/s | vs pypdf | CPU s | pages/CPU-s | failures "
+        "| fidelity median | p10 | leftovers |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|",
     ]
     for name, e in (

@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 
-from presstune.collect.client import Fetcher, FetchError, HostGuard, HostNotAllowed, parse_retry_after
+from presstune.collect.client import (
+    Fetcher,
+    FetchError,
+    HostGuard,
+    HostNotAllowed,
+    allowed_origins,
+    parse_retry_after,
+)
 from presstune.collect.config import CollectConfig
 
 Route = Callable[[BaseHTTPRequestHandler, int], None]  # (handler, attempt number of this path)
@@ -103,9 +110,17 @@ def run(coro: Any) -> Any:
 
 
 def test_guard_refuses_other_hosts_everywhere(server: Scripted) -> None:
-    guard = HostGuard(["127.0.0.1"])
+    guard = HostGuard(allowed_origins(["127.0.0.1"], "http://127.0.0.1:9/global"))
     guard.check("http://127.0.0.1:9/x")
-    for bad in ("http://other.invalid/x", "ftp://127.0.0.1/x", "http://127.0.0.1.other.invalid/", "file:///etc/passwd"):
+    for bad in (
+        "http://other.invalid/x",
+        "ftp://127.0.0.1/x",
+        "http://127.0.0.1.other.invalid/",
+        "file:///etc/passwd",
+        "http://127.0.0.1:10/x",  # another port is another server
+        "https://127.0.0.1:9/x",
+        "http://127.0.0.1/x",
+    ):
         with pytest.raises(HostNotAllowed):
             guard.check(bad)
     server.routes["/global/away"] = lambda h, n: send(h, 302, headers={"Location": "http://other.invalid/steal"})

@@ -367,3 +367,65 @@ def test_changed_page_rechecks_its_pdfs_conditionally(tmp_path: Path) -> None:
         p.name: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest()) for p in (run / "pdfs").iterdir()
     }
     assert after == before
+
+
+def test_harsh_faults_sigkill_and_resume_end_with_the_fault_free_corpus(tmp_path: Path) -> None:
+    """Issue 16's done-when: a collect under the replica's ``harsh`` faults, killed with SIGKILL twice
+    and resumed, ends with the articles, pages and PDFs of a fault-free run (the corpus stage's
+    whole input), except the replica's permanent faults, which are named."""
+    site = Site(articles=24, seed=11)
+    with ReplicaServer(site, faults="none") as clean:
+        run_collect(conf(clean, max_pdf_bytes=2_000_000), tmp_path / "clean")
+    run = tmp_path / "harsh"
+    # Retry-After waits per request instead of host-wide: the same faults, a shorter test
+    extra = ["--set", "collect.max_pdf_bytes=2000000", "--set", 'collect.retry_after_scope="request"']
+    with ReplicaServer(site, faults="harsh", latency=0.01) as srv:
+        permanent = srv.permanent_faults
+        for threshold in (3, 8):
+            proc = subprocess.Popen(_cli(srv, run, *extra), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and len(read_jsonl(run / "articles.jsonl")) < threshold:
+                time.sleep(0.005)
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        killed_at = len(records(run))
+        done = subprocess.run(_cli(srv, run, *extra), capture_output=True, text=True, timeout=180)
+        log = srv.request_log_snapshot()
+    assert done.returncode == 0, done.stderr
+    a, b = records(tmp_path / "clean"), records(run)
+    assert 3 <= killed_at < len(a), "the kills should land mid-run"
+    assert {e["fault"] for e in log} & {"5xx", "429", "reset", "slow", "truncated"}, "harsh faults were met"
+    broken_pages = set(permanent["changed_layout"]) & set(a)
+    assert set(b) == set(a) - broken_pages
+    broken_files = set(permanent["html_instead_of_pdf"] + permanent["oversized"])
+    for article_id, rec in b.items():
+        assert comparable({**rec, "attachments": None, "etag": None}) == comparable(
+            {**a[article_id], "attachments": None, "etag": None}
+        )
+        for att_b, att_a in zip(rec["attachments"], a[article_id]["attachments"], strict=True):
+            if "/" + att_b["url"].split("127.0.0.1", 1)[1].split("/", 1)[1] in broken_files:
+                assert att_b["status"] == "failed" and att_b["error"].startswith(("not a PDF", "too large")), att_b
+            else:
+                assert (att_b["status"], att_b["path"], att_b["sha256"]) == (
+                    att_a["status"],
+                    att_a["path"],
+                    att_a["sha256"],
+                )
+    clean_pdfs = files(tmp_path / "clean", "pdfs")
+    assert all(clean_pdfs[name] == digest for name, digest in files(run, "pdfs").items())
+    assert {p for p in clean_pdfs if p not in files(run, "pdfs")} == {
+        Path(att["path"]).name
+        for rec in a.values()
+        for att in rec["attachments"]
+        if att["path"]
+        and (
+            rec["id"] in broken_pages
+            or att["url"].split("127.0.0.1", 1)[1].split("/", 1)[1] in {f[1:] for f in broken_files}
+        )
+    }
+    clean_html = files(tmp_path / "clean", "html")
+    harsh_html = {k: v for k, v in files(run, "html").items() if k[: -len(".html")] not in broken_pages}
+    assert harsh_html == {k: v for k, v in clean_html.items() if k[: -len(".html")] in b}  # broken: kept as served
+    report = json.loads((run / "collect_report.json").read_text())
+    assert {f["id"] for f in report["failures"] if f["kind"] == "page"} == broken_pages
+    assert not leftovers(run) and len(read_jsonl(run / "articles.jsonl")) == len(b)

@@ -110,6 +110,9 @@ CLI_CASES = {
     "wrong type": ("wrongtype.yaml", "train:\n  epochs: many\n", "train.epochs"),
     "missing file": ("absent.yaml", None, None),
     "missing extends": ("child.yaml", "extends: gone.yaml\n", "extends"),
+    "invalid date": ("date.yaml", "collect:\n  date_from: 2025-13-45\n", "collect.date_from"),
+    "binary file": ("binary.yaml", bytes(range(256)) * 4, None),
+    "zero learning rate": ("lr.yaml", "train:\n  learning_rate: 0\n", "train.learning_rate"),
 }
 
 
@@ -129,7 +132,9 @@ def test_cli_config_errors_are_one_line_naming_key_and_file(case, command, tmp_p
     name, text, key = CLI_CASES[case]
     path = tmp_path / "a long folder name that rich would otherwise wrap at eighty columns" / name
     path.parent.mkdir()
-    if text is not None:
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    elif text is not None:
         write(path, text)
     if command == "config validate":
         args = ["config", "validate", str(path)]
@@ -168,3 +173,34 @@ def test_cli_error_keeps_square_brackets_in_paths(tmp_path):
         timeout=60,
     )
     assert str(path) in _one_error_line(proc)
+
+
+BOUNDED = [
+    ("collect.target", 0),
+    ("collect.max_pdf_bytes", 0),
+    ("collect.max_crawl_delay", -1),
+    ("collect.max_retry_after", 0),
+    ("train.learning_rate", 0),
+    ("train.learning_rate", -1e-4),
+    ("train.per_device_batch_size", 0),
+    ("train.gradient_accumulation_steps", 0),
+    ("train.epochs", 0),
+    ("train.lora_r", 0),
+    ("train.save_steps", 0),
+    ("train.eval_steps", -5),
+    ("corpus.min_chars", 0),
+    ("corpus.min_chars", -1),
+    ("evaluate.speed_new_tokens", 1),
+]
+
+
+@pytest.mark.parametrize(("key", "value"), BOUNDED)
+def test_values_that_would_fail_late_are_config_errors(key, value):
+    with pytest.raises(ConfigError, match=rf"{key.replace('.', r'[.]')}: Input should be greater than"):
+        load_config(None, [f"{key}={value}"])
+
+
+def test_a_bad_date_in_set_is_a_config_error_naming_the_key():
+    with pytest.raises(ConfigError, match="collect.date_from"):
+        load_config(None, ["collect.date_from=2025-13-45"])
+    assert load_config(None, ["collect.date_from=2025-12-05"]).collect.date_from == "2025-12-05"

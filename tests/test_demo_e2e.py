@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -68,7 +69,33 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     )
     again = subprocess.run(_demo_cmd(out), env=_env(tmp), capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-4000:]
-    return {"out": out, "killed_at": killed_at, "stdout": again.stdout, "tmp": tmp}
+    return {
+        "out": out,
+        "killed_at": killed_at,
+        "stdout": again.stdout,
+        "stderr": again.stderr,
+        "first_console": (tmp / "first.log").read_text(),
+        "tmp": tmp,
+    }
+
+
+LIBRARY_NOISE = ("Loading weights", "Writing model shards", "{'loss'", "FutureWarning")
+
+
+def test_console_is_quiet_and_the_log_holds_library_output(demo_run: dict) -> None:
+    """Non-TTY demo runs (both the killed and the resumed one) print only presstune's own plain
+    lines; the library progress bars, trainer dicts and warnings are in logs/demo.log."""
+    second = demo_run["stdout"] + demo_run["stderr"]
+    for console in (demo_run["first_console"], second):
+        assert len(console.splitlines()) <= 60, console
+        for noise in LIBRARY_NOISE:
+            assert noise not in console, (noise, console)
+        assert "\x1b[" not in console and "\r" not in console  # no cursor codes, no bar redraws
+    assert "✓ train original (full): " in second and "✓ evaluate base: " in second
+    assert "demo base: pretraining" in demo_run["first_console"]
+    log = (demo_run["out"] / "logs" / "demo.log").read_text(encoding="utf-8")
+    for noise in LIBRARY_NOISE:
+        assert noise in log, noise
 
 
 def test_demo_finishes_with_a_report_after_a_kill(demo_run: dict) -> None:
@@ -109,6 +136,19 @@ def test_training_resumed_from_the_checkpoint(demo_run: dict) -> None:
     )
 
 
+#: Loads the report in a 1400 x 900 frame and writes where its summary table and plot are.
+FIRST_SCREEN_PROBE = """<!DOCTYPE html><html><body style="margin:0">
+<iframe id="f" src="REPORT" style="width:1400px;height:900px;border:0"></iframe><pre id="out">null</pre>
+<script>
+document.getElementById('f').addEventListener('load', () => {
+  const doc = document.getElementById('f').contentDocument;
+  const box = id => { const e = doc.getElementById(id); if (!e) return null; const r = e.getBoundingClientRect();
+    return {top: r.top, bottom: r.bottom, height: r.height, loaded: e.tagName === 'IMG' ? e.naturalWidth > 0 : null}; };
+  document.getElementById('out').textContent = JSON.stringify({summary: box('summary'), plot: box('quality-size')});
+});
+</script></body></html>"""
+
+
 def _chromium() -> str | None:
     return next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
 
@@ -141,7 +181,22 @@ def test_report_renders_in_headless_chromium(demo_run: dict) -> None:
     dom = subprocess.run([*common, "--dump-dom", index.as_uri()], capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0, dom.stderr[-2000:]
     rendered = dom.stdout
-    assert '<table id="variants">' in rendered and rendered.count("<tr>") >= 5
+    assert '<table id="summary">' in rendered and rendered.count("<tr>") >= 5
+    # The first screen (1400 x 900) holds the summary table and the quality/size plot, loaded.
+    probe = demo_run["tmp"] / "first_screen.html"
+    probe.write_text(FIRST_SCREEN_PROBE.replace("REPORT", index.as_uri()), encoding="utf-8")
+    dom = subprocess.run(
+        [*common, "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    boxes = json.loads(dom.stdout.split('<pre id="out">')[1].split("</pre>")[0])
+    for name in ("summary", "plot"):
+        box = boxes[name]
+        assert box is not None and box["height"] > 50 and 0 <= box["top"] and box["bottom"] <= 900, boxes
+    assert boxes["plot"]["loaded"] is True, boxes
     subprocess.run(
         [*common, f"--screenshot={shot}", "--window-size=1400,1800", "--hide-scrollbars", index.as_uri()],
         capture_output=True,
@@ -153,6 +208,9 @@ def test_report_renders_in_headless_chromium(demo_run: dict) -> None:
     assert image.size == (1400, 1800)
     dark = sum(image.histogram()[:128])  # pixels darker than mid-grey: text, table rules, plots
     assert dark > 0.005 * image.size[0] * image.size[1], "the screenshot is (nearly) blank"
+    for name in ("summary", "plot"):  # and the first screen's table and plot are drawn where the DOM says
+        crop = image.crop((0, int(boxes[name]["top"]), 1400, int(boxes[name]["bottom"])))
+        assert sum(crop.histogram()[:128]) > 0.01 * crop.size[0] * crop.size[1], f"{name} area is blank"
 
 
 def test_evaluate_rerun_alone_on_the_demo_run_reuses_its_results(demo_run: dict) -> None:
@@ -171,3 +229,62 @@ def test_evaluate_rerun_alone_on_the_demo_run_reuses_its_results(demo_run: dict)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     assert set(before) >= {"base.json", "original.json", "dropped.json", "pruned.json"}
     assert {p.name: p.read_bytes() for p in (out / "metrics").glob("*.json")} == before
+
+
+# -- using the tuned variants: ask, chat, export (on the same demo run) ------------------------
+
+
+def _cli(args: list[str], stdin: str | None = None):
+    from typer.testing import CliRunner
+
+    from presstune.cli import app
+
+    return CliRunner().invoke(app, args, input=stdin)
+
+
+def test_ask_answers_and_names_a_missing_variant(demo_run: dict) -> None:
+    out = str(demo_run["out"])
+    result = _cli(
+        ["ask", "--run", out, "--variant", "original", "--max-new-tokens", "8", "Which plant builds the iX3?"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip(), "no answer printed"
+    assert "Loading weights" not in result.output  # library bars went to logs/ask.log
+    assert "Loading weights" in (demo_run["out"] / "logs" / "ask.log").read_text(encoding="utf-8")
+    missing = _cli(["ask", "--run", out, "--variant", "nope", "hello"])
+    assert missing.exit_code == 1
+    assert "'nope'" in missing.stderr and "variants here: base, dropped, original, pruned" in missing.stderr
+
+
+def test_chat_with_piped_input_switches_variants(demo_run: dict) -> None:
+    script = "Hello\n/variant pruned\nWhat is new?\n/variant nope\nAnd now?\n/quit\nnever read\n"
+    result = _cli(["chat", "--run", str(demo_run["out"]), "--rag", "--max-new-tokens", "6"], stdin=script)
+    assert result.exit_code == 0, result.output
+    speakers = re.findall(r"^(original|pruned|dropped|base)> ", result.stdout, re.MULTILINE)
+    assert speakers == ["original", "pruned", "pruned"], result.stdout
+    assert "cannot load variant 'nope'" in result.stderr  # named; the chat goes on with pruned
+
+
+def test_export_is_a_plain_checkpoint_with_the_same_logits(demo_run: dict, tmp_path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from presstune.evaluate.cli import run_config
+    from presstune.evaluate.runner import load_model, resolve_variant
+
+    run, dest = demo_run["out"], tmp_path / "exported"
+    result = _cli(["export", "--run", str(run), "--variant", "pruned", "--out", str(dest)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(dest)
+    model = AutoModelForCausalLM.from_pretrained(dest)  # plain transformers, nothing of presstune
+    tokenizer = AutoTokenizer.from_pretrained(dest)
+    assert tokenizer.chat_template and model.config.num_hidden_layers == 6
+    config = run_config(run, None, None)
+    reference, _ = load_model(resolve_variant(run, "pruned", config), config.evaluate, config)
+    ids = tokenizer("Munich. The BMW Group presents", return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        assert torch.allclose(model(ids).logits, reference(ids).logits, atol=1e-5)
+    card = (dest / "README.md").read_text(encoding="utf-8")
+    assert "| PPL text |" in card and "Demo scale" in card
+    again = _cli(["export", "--run", str(run), "--variant", "pruned", "--out", str(dest)])
+    assert again.exit_code == 1 and "not empty" in again.stderr  # never over an existing checkpoint

@@ -59,6 +59,7 @@ def test_plan_windows_scores_each_position_once():
             for begin, end, first in plan_windows(length, window, stride):
                 assert end - begin <= window
                 assert first - begin >= min(window - stride, first) or begin == 0
+                assert first > begin  # every scored token has a position in its window to predict it
                 seen.extend(range(first, end))
             assert seen == list(range(1, length)), (length, window, stride)
 
@@ -97,6 +98,35 @@ def test_long_document_sliding_window_equals_reference(tiny_qwen3, tiny_tokenize
     # and windowing really changes the number (context is cut), so the test can tell them apart
     full = _ref_full_nll(model, doc.ids, list(range(1, len(doc.ids))))
     assert abs(full - ref) / full > 1e-4
+
+
+def _ref_adjacent_windows_nll(model, ids: list[int], window: int) -> tuple[float, int]:
+    """Reference for stride == window: windows of ``window`` tokens, each later one starting one
+    token before the previous one ended, so its first new token is predicted from the token
+    before it (no context beyond that); float64, one window at a time."""
+    total, n, begin, first = 0.0, 0, 0, 1
+    while True:
+        end = min(begin + window, len(ids))
+        with torch.no_grad():
+            logp = torch.log_softmax(model(torch.tensor([ids[begin:end]])).logits[0].double(), dim=-1)
+        for p in range(first, end):
+            total -= float(logp[p - 1 - begin, ids[p]])
+            n += 1
+        if end == len(ids):
+            return total, n
+        begin, first = end - 1, end
+
+
+def test_stride_equal_to_window_predicts_each_window_start_from_context(tiny_qwen3, tiny_tokenizer):
+    model = tiny_qwen3(seed=4)
+    docs = [text_doc(tiny_tokenizer, "a", " ".join(TEXTS)), text_doc(tiny_tokenizer, "b", TEXTS[2])]
+    window = 16
+    assert len(docs[0].ids) > 3 * window
+    nll, count = score_documents(model, docs, window=window, stride=window, batch_size=2)
+    for doc, got, got_n in zip(docs, nll, count):
+        ref, ref_n = _ref_adjacent_windows_nll(model, doc.ids, window)
+        assert got_n == ref_n == len(doc.ids) - 1
+        assert got == pytest.approx(ref, rel=1e-5)
 
 
 def test_batch_size_and_padding_do_not_change_ppl(tiny_qwen3, tiny_tokenizer):

@@ -29,3 +29,39 @@ def test_run_needs_a_config_and_names_a_bad_key(tmp_path) -> None:
     (tmp_path / "demo.yaml").write_text("run:\n  name: x\n")
     out = subprocess.run([sys.executable, "-m", "presstune.cli", "run", "-c", str(bad)], capture_output=True, text=True)
     assert out.returncode == 2 and "train.learnin_rate: unknown key" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_run_from_an_unknown_stage_is_a_usage_error(tmp_path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(f"run:\n  root: {tmp_path}\n  name: r\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "presstune.cli", "run", "-c", str(config), "--from", "bogus"],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "unknown stage 'bogus'; stages are collect, corpus, models, train, evaluate, report" in out.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_force_corpus_moves_the_phase_outputs_aside_and_keeps_the_llm_response_cache(tmp_path) -> None:
+    from presstune.pipeline import force_corpus
+    from presstune.rundir import RunDir
+
+    for rel in ("extracted/A.json", "cleaned/A.json", "llm/A.json", "llm/cache/x.json", "dataset/train.jsonl"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("{}")
+    moved = force_corpus(RunDir(tmp_path))
+    assert sorted(moved) == ["cleaned", "dataset", "extracted", "llm/A.json"]
+    assert (tmp_path / "llm" / "cache" / "x.json").is_file() and not (tmp_path / "extracted").exists()
+    assert len(list((tmp_path / "stale").glob("extracted.*/A.json"))) == 1  # renamed, not deleted
+
+
+def test_force_names_must_be_stages() -> None:
+    from presstune.pipeline import select_forced
+
+    assert select_forced(["all"], ["collect", "corpus", "train"]) == {"corpus", "train"}
+    with pytest.raises(PipelineError, match="--force 'trian': not a stage"):
+        select_forced(["trian"], list(STAGES))
+    with pytest.raises(PipelineError, match="collect has no force"):
+        select_forced(["collect"], list(STAGES))

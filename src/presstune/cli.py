@@ -2,6 +2,7 @@
 
 Stage modules register their own commands (``presstune/<stage>/cli.py::register``) and
 import heavy libraries (torch, transformers) inside the command bodies, so ``--help`` is fast.
+Their shared helpers live in :mod:`presstune.cli_common`, so no stage imports this module back.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from typing import Annotated
 
 import typer
 import yaml
-from rich.console import Console
-from rich.markup import escape
 
 from presstune import __version__
-from presstune.config import Config, ConfigError, dump_config, load_config
-
-console = Console(stderr=True)
+from presstune import console as console_module
+from presstune.cli_common import ConfigOpt, SetOpt, fail, load_cli_config
+from presstune.config import ConfigError, dump_config
+from presstune.console import console, error
+from presstune.runlock import RunLocked
 
 app = typer.Typer(
     name="presstune",
@@ -28,25 +29,11 @@ app = typer.Typer(
     add_completion=False,
 )
 
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file (may 'extends:' another).")]
-SetOpt = Annotated[
-    list[str] | None,
-    typer.Option("--set", help="Override a config key, e.g. --set train.learning_rate=1e-4 (repeatable)."),
-]
+#: Re-exported for stage code written against the old location.
+__all__ = ["ConfigOpt", "SetOpt", "app", "console", "fail", "load_cli_config", "main"]
 
-
-def fail(message: str, code: int = 2) -> None:
-    """Print one clear line and exit (no traceback)."""
-    console.print(f"[bold red]error:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def load_cli_config(config: Path | None, sets: list[str] | None) -> Config:
-    try:
-        return load_config(config, sets or [])
-    except ConfigError as exc:
-        fail(str(exc))
-        raise  # unreachable, keeps type checkers happy
+#: Root options accepted anywhere on the command line (``presstune demo --quick -v``).
+GLOBAL_FLAGS = ("-v", "--verbose", "--debug")
 
 
 def _version_callback(value: bool) -> None:
@@ -60,8 +47,13 @@ def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version.")
     ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also show library output (progress bars, warnings) on the console.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Print full tracebacks on failure.")] = False,
 ) -> None:
-    """presstune command line."""
+    """presstune command line. Library output goes to the run's logs/*.log (on the console with -v)."""
+    console_module.configure(verbose=verbose, debug=debug)
 
 
 config_app = typer.Typer(help="Inspect and validate configuration files.", no_args_is_help=True)
@@ -83,6 +75,7 @@ def config_validate(config: Annotated[Path, typer.Argument(help="YAML config fil
 
 
 def _register_stages() -> None:
+    from presstune import pipeline
     from presstune.collect import cli as collect_cli
     from presstune.corpus import cli as corpus_cli
     from presstune.evaluate import cli as evaluate_cli
@@ -90,25 +83,34 @@ def _register_stages() -> None:
     from presstune.replica import cli as replica_cli
     from presstune.report import cli as report_cli
     from presstune.train import cli as train_cli
+    from presstune.use import cli as use_cli
 
-    for module in (replica_cli, collect_cli, corpus_cli, models_cli, train_cli, evaluate_cli, report_cli):
+    for module in (replica_cli, collect_cli, corpus_cli, models_cli, train_cli, evaluate_cli, report_cli, pipeline):
         module.register(app)
-    try:
-        from presstune import pipeline
-    except ImportError:  # the pipeline module arrives with the end-to-end issue
-        return
-    pipeline.register(app)
+    use_cli.register(app)
 
 
 _register_stages()
 
 
+def _hoist_global_flags(argv: list[str]) -> list[str]:
+    """Move -v/--verbose/--debug in front of the subcommand: typer only reads root options there."""
+    flags = [a for a in argv if a in GLOBAL_FLAGS]
+    return flags + [a for a in argv if a not in GLOBAL_FLAGS]
+
+
 def main() -> None:
+    args = _hoist_global_flags(sys.argv[1:])
     try:
-        app()
-    except ConfigError as exc:  # raised from inside a stage
-        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        app(args=args)
+    except (ConfigError, RunLocked) as exc:  # raised from inside a stage
+        error(str(exc))
         sys.exit(2)
+    except Exception as exc:  # anything a stage did not turn into a clear message
+        if console_module.debug_enabled():
+            raise
+        error(f"{type(exc).__name__}: {exc}")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
 from presstune.collect.config import CollectConfig
 from presstune.corpus.config import CorpusConfig
@@ -70,6 +70,14 @@ class Config(Strict):
     def run_dir(self) -> Path:
         return Path(self.run.root) / self.run.name
 
+    @model_validator(mode="after")
+    def _variant_mixes_exist(self) -> Config:
+        for spec in self.variants:
+            if spec.mix is not None and spec.mix not in self.corpus.mixes:
+                known = ", ".join(sorted(self.corpus.mixes)) or "none"
+                raise ValueError(f"variant {spec.name!r}: mix {spec.mix!r} is not in corpus.mixes ({known})")
+        return self
+
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """Merge ``override`` into a copy of ``base``: dicts recurse, everything else replaces."""
@@ -82,15 +90,65 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose bad dates (``2025-13-45``) are YAML errors with a position, not a bare
+    ValueError from deep inside the constructor."""
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"invalid date {node.value!r} ({exc})", node.start_mark
+            ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
+def _key_at(text: str, mark: Any) -> str | None:
+    """The dotted key path of the value at ``mark`` (composed without constructing values)."""
+
+    def walk(node: yaml.Node, path: list[str]) -> list[str] | None:
+        if node.start_mark.index == mark.index and not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            return path
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                found = walk(value, [*path, str(key.value)])
+                if found is not None:
+                    return found
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                found = walk(item, [*path, str(i)])
+                if found is not None:
+                    return found
+        return None
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    found = walk(root, []) if root is not None else None
+    return ".".join(found) if found else None
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not a UTF-8 text file (byte {exc.start}: {exc.reason}); expected YAML") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        data = yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
+        key = _key_at(text, mark) if mark is not None else None
         where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise ConfigError(f"{path}{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+        what = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise ConfigError(f"{path}{where}: {key + ': ' if key else ''}invalid YAML: {what}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -133,7 +191,7 @@ def apply_override(data: dict[str, Any], assignment: str) -> dict[str, Any]:
     if not parts:
         raise ConfigError(f"--set {assignment!r}: empty key")
     try:
-        value = yaml.safe_load(raw_value) if raw_value.strip() else ""
+        value = yaml.load(raw_value, Loader=_Loader) if raw_value.strip() else ""  # _Loader is a SafeLoader
     except yaml.YAMLError:
         value = raw_value
     out = copy.deepcopy(data)

@@ -1,9 +1,11 @@
 """The main job: collect -> corpus -> models -> train -> evaluate -> report in one run directory.
 
-Every stage skips what is already done and valid (collect skips complete items, corpus skips
-documents by content hash, variants are only rebuilt when their plan changed, training
-resumes from its newest checkpoint, evaluation keeps metrics whose settings and source are
-unchanged), so the same command resumes a killed run.
+Every stage reuses what is already done and computed from the same inputs (collect revalidates
+items by ETag / Last-Modified / lastmod, corpus skips documents by content hash; importance,
+variants, training and metrics are keyed by their config section and their inputs' content, see
+presstune/cache.py), says in the log what it reused or recomputed and why, and moves outputs
+built from a changed input to ``<run>/stale/``; so the same command resumes a killed run, and a
+changed setting recomputes exactly what depends on it. ``--force STAGE`` recomputes a stage.
 
 Two special values make the offline demo self-contained:
 
@@ -19,21 +21,21 @@ import contextlib
 import copy
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
+from presstune.cache import invalidate_stale
 from presstune.config import Config, dump_config, load_raw
+from presstune.console import console, log, print_result, run_logging, step
 from presstune.rundir import RunDir, atomic_write_json
+from presstune.runlock import run_lock
 
 STAGES = ("collect", "corpus", "models", "train", "evaluate", "report")
 REPLICA = "replica"
 DEMO_BASE = "demo-base"
-
-console = Console(stderr=True)
 
 
 class PipelineError(RuntimeError):
@@ -98,10 +100,15 @@ def resolve_demo_base(cfg: Config, run: RunDir) -> dict[str, Any] | None:
     texts = demo_pretraining_texts(site, cutoff)
     t0 = time.perf_counter()
     settings = cfg.demo_base.model_dump(exclude={"pretrain_fraction"})
-    console.print(
-        f"[bold]demo base[/]: {len(texts)} articles before {cutoff.date()} (cached under {default_cache_root()})"
-    )
-    path = cached_demo_base(texts, **settings)
+    log.info("demo base: %d articles before %s (cached under %s)", len(texts), cutoff.date(), default_cache_root())
+    with step(f"demo base: pretraining on {len(texts)} articles before {cutoff.date()}", unit="steps") as bar:
+
+        def progress(done: int, total: int, loss: float) -> None:
+            bar.update(completed=done, total=total, info=f"loss {loss:.3f}")
+
+        path = cached_demo_base(texts, progress=progress, **settings)
+        if not bar.completed:
+            bar.update(info=f"cached ({path})")
     info = {
         "path": str(path),
         "cutoff": cutoff.isoformat(),
@@ -157,7 +164,7 @@ def resolve_benchmark_tokenizer(cfg: Config, run: RunDir) -> str | None:
 # -- stages ----------------------------------------------------------------------------------
 
 
-def stage_collect(cfg: Config, run: RunDir) -> dict[str, Any]:
+def stage_collect(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
     from presstune.collect.runner import run_collect
 
     summary = run_collect(cfg.collect, run)
@@ -167,84 +174,127 @@ def stage_collect(cfg: Config, run: RunDir) -> dict[str, Any]:
     return brief
 
 
-def stage_corpus(cfg: Config, run: RunDir) -> dict[str, Any]:
-    from presstune.corpus.pipeline import build_corpus
+def stage_corpus(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
+    from presstune.corpus.pipeline import PHASES, build_corpus
 
-    return build_corpus(cfg.corpus, run.path)
+    augment = cfg.corpus.augment
+    if augment.backend == "transformers" and augment.llm.model == "base":  # self-generated study data
+        augment.llm.model = cfg.model.name_or_path
 
-
-def _variant_plan_matches(out_dir: Path, info: dict[str, Any]) -> bool:
-    existing = out_dir / "variant.json"
-    if not (existing.is_file() and (out_dir / "config.json").is_file()):
-        return False
-    try:
-        old = json.loads(existing.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
-        return False
-    return old.get("removed_layers") == info.get("removed_layers") and old.get("base_model") == info.get("base_model")
+    with step("corpus phases", total=len(PHASES[cfg.corpus.phase]), unit="phases"):
+        return build_corpus(cfg.corpus, run.path)
 
 
-def stage_models(cfg: Config, run: RunDir) -> dict[str, Any]:
-    """Parameter report, layer importance on the corpus, and the variants as HF checkpoints."""
+def stage_models(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
+    """Parameter report, layer importance on the corpus, and the variants as HF checkpoints.
+
+    The base model is loaded only when importance or a variant has to be (re)computed."""
+    from presstune import cache
     from presstune.models.importance import compute_importance, load_calibration_texts, write_importance
     from presstune.models.loading import load_base_model, load_tokenizer
-    from presstune.models.params import count_params, default_keep
+    from presstune.models.params import count_params, default_keep, resolve_config
     from presstune.models.surgery import make_variant, plan_variant, save_variant
 
     out = run / "models"
-    model = load_base_model(cfg.model)
-    tokenizer = load_tokenizer(cfg.model, required=True)
-    report = count_params(model.config, model=cfg.model.name_or_path)
+    loaded: dict[str, Any] = {}
+
+    def base() -> tuple[Any, Any]:
+        if not loaded:
+            loaded["model"] = load_base_model(cfg.model)
+            loaded["tokenizer"] = load_tokenizer(cfg.model, required=True)
+        return loaded["model"], loaded["tokenizer"]
+
+    try:
+        model_config = resolve_config(cfg.model.name_or_path)[0]
+    except (OSError, ValueError):
+        model_config = base()[0].config
+    report = count_params(model_config, model=cfg.model.name_or_path)
     keep = next((v.keep_layers for v in cfg.variants if v.kind == "pruned" and v.keep_layers), None)
-    params = report.to_dict(keep=keep or default_keep(model.config.num_hidden_layers))
+    total = model_config.num_hidden_layers
+    params = report.to_dict(keep=keep or default_keep(total))
     atomic_write_json(out / "params.json", params)
 
     importance_path = out / "importance.json"
+    record_path = out / cache.IMPORTANCE_RECORD
+    inputs = cache.importance_inputs(cfg, run)
+    decision = cache.decide(cache.read_record(record_path), inputs, force)
     if not importance_path.is_file():
-        texts, errors = load_calibration_texts(run / "dataset", tokenizer, samples=cfg.importance.samples)
-        for line in errors:
-            console.print(f"[yellow]calibration:[/] {line}")
-        result = compute_importance(
-            model,
-            tokenizer,
-            texts,
-            max_length=cfg.importance.max_length,
-            batch_size=cfg.importance.batch_size,
-            block_size=cfg.importance.block_size,
-            allow_last=cfg.importance.allow_last,
-            model_name=cfg.model.name_or_path,
-        )
-        write_importance(result, out)
+        decision = cache.Decision(False, "not computed yet")
+    outcome: dict[str, Any] = {"importance": decision.to_dict()}
+    _log_decision("models/importance.json", decision)
+    if not decision.reuse:
+        model, tokenizer = base()
+        with step("importance", unit="texts") as bar:
+            texts, errors = load_calibration_texts(run / "dataset", tokenizer, samples=cfg.importance.samples)
+            for line in errors:
+                console.print(f"[yellow]calibration:[/] {line}")
+            result = compute_importance(
+                model,
+                tokenizer,
+                texts,
+                max_length=cfg.importance.max_length,
+                batch_size=cfg.importance.batch_size,
+                block_size=cfg.importance.block_size,
+                allow_last=cfg.importance.allow_last,
+                model_name=cfg.model.name_or_path,
+            )
+            write_importance(result, out)
+            cache.write_record(record_path, inputs)
+            bar.update(completed=len(texts), total=len(texts))
     importance = json.loads(importance_path.read_text(encoding="utf-8"))
 
-    built = {}
-    total = model.config.num_hidden_layers
+    built: dict[str, Any] = {}
     for spec in cfg.variants:
         if spec.kind == "original":
-            built[spec.name] = {"removed_layers": [], "layers": total}
+            built[spec.name] = {"removed_layers": [], "layers": total, "reused": True, "reason": "the base model"}
             continue
         plan = plan_variant(total, spec, importance)
         out_dir = run / "variants" / spec.name
-        info_probe = {"removed_layers": plan.get("removed_layers"), "base_model": cfg.model.name_or_path}
-        if _variant_plan_matches(out_dir, info_probe):
-            built[spec.name] = {"removed_layers": plan.get("removed_layers"), "skipped": True}
+        inputs = cache.variant_inputs(cfg, plan.get("removed_layers"))
+        decision = cache.decide(cache.read_record(out_dir / cache.RECORD), inputs, force)
+        if not (out_dir / "config.json").is_file():
+            decision = cache.Decision(False, "not built yet")
+        _log_decision(f"variants/{spec.name}", decision)
+        built[spec.name] = {"removed_layers": plan.get("removed_layers"), **decision.to_dict()}
+        if decision.reuse:
             continue
-        variant, info = make_variant(copy.deepcopy(model), spec, importance)
-        info["base_model"] = cfg.model.name_or_path
-        save_variant(variant, out_dir, info, tokenizer=tokenizer, base_model=cfg.model.name_or_path)
-        built[spec.name] = {"removed_layers": info.get("removed_layers"), "layers": variant.config.num_hidden_layers}
+        # What was trained or evaluated on the old variant goes with it (train/evaluate redo it).
+        trained = cache.read_record(run / "checkpoints" / spec.name / cache.RECORD)
+        same_plan = trained is not None and all(
+            trained["inputs"].get(k) == inputs[k] for k in ("removed_layers", "model")
+        )
+        stale = [] if same_plan else [run / "checkpoints" / spec.name, run / "logs" / spec.name]
+        moved = cache.move_aside(run, [*stale, *cache.metrics_paths(run, spec.name)])
+        if moved:
+            console.print(f"[dim]  moved to stale/: {', '.join(moved)}[/]")
+            built[spec.name]["moved_to_stale"] = moved
+        model, tokenizer = base()
+        with step(f"variant {spec.name}", unit="variants"):
+            variant, info = make_variant(copy.deepcopy(model), spec, importance)
+            info["base_model"] = cfg.model.name_or_path
+            save_variant(variant, out_dir, info, tokenizer=tokenizer, base_model=cfg.model.name_or_path)
+            cache.write_record(out_dir / cache.RECORD, inputs)  # last: a variant without it is rebuilt
+        built[spec.name]["layers"] = variant.config.num_hidden_layers
         del variant
-    return {"params_total": params.get("total"), "variants": built}
+    return {"params_total": params.get("total"), "importance": outcome["importance"], "variants": built}
 
 
-def stage_train(cfg: Config, run: RunDir) -> dict[str, Any]:
+def _log_decision(what: str, decision: Any) -> None:
+    console.print(f"[dim]{what}: {'kept' if decision.reuse else 'recomputing'} ({decision.reason})[/]")
+
+
+def stage_train(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
+    from presstune.cache import prepare_training
     from presstune.train.trainer import train_variant
 
     results = {}
     for spec in cfg.variants:
-        console.print(f"[bold]train[/] {spec.name} ({spec.kind}, {cfg.train.method})")
+        plan = prepare_training(cfg, spec, run, force)
+        verb = {"reuse": "kept", "resume": "resuming", "train": "training"}[plan["action"]]
+        console.print(f"[dim]train {spec.name} ({spec.kind}, {cfg.train.method}): {verb} ({plan['reason']})[/]")
         result = train_variant(cfg, spec, run.path, resume=True)
         results[spec.name] = {
+            **plan,
             "status": result.status,
             "skipped": getattr(result, "skipped", False),
             "best_eval_loss": getattr(result, "best_eval_loss", None),
@@ -252,22 +302,38 @@ def stage_train(cfg: Config, run: RunDir) -> dict[str, Any]:
     return results
 
 
-def stage_evaluate(cfg: Config, run: RunDir) -> dict[str, Any]:
+def stage_evaluate(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
     from presstune.evaluate.runner import evaluate_variant
 
     names = (["base"] if cfg.evaluate.include_base else []) + [v.name for v in cfg.variants]
     done = {}
+    phases = None  # learnt from the first variant evaluated, for the others' ETA
     for name in names:
-        console.print(f"[bold]evaluate[/] {name}")
-        metrics = evaluate_variant(cfg.evaluate, run.path, name, config=cfg)
-        done[name] = _headline(metrics)
+        with step(f"evaluate {name}", total=phases, unit="metrics") as bar:
+            metrics = evaluate_variant(cfg.evaluate, run.path, name, config=cfg, force=force)
+            decision = metrics.get("cache", {})
+            if bar.phases:
+                phases = len(bar.phases)
+            else:
+                bar.update(info=f"earlier metrics kept ({decision.get('reason')})")
+        if not decision.get("reused"):
+            console.print(f"[dim]evaluate {name}: evaluated ({decision.get('reason')})[/]")
+        done[name] = {**decision, **_headline(metrics)}
     return done
 
 
 def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
     """The few numbers worth a console line (metrics files hold every number with its definition)."""
     flat = metrics.get("metrics", metrics)
-    keep = ("perplexity_assistant", "perplexity_text", "qa_train_contains", "qa_contains", "semantic_entropy")
+    keep = (
+        "perplexity_assistant",
+        "perplexity_text",
+        "qa_train_contains",
+        "qa_probe_contains",
+        "rag_qa_train_contains",
+        "qa_contains",
+        "semantic_entropy",
+    )
     out = {}
     for key in keep:
         value = flat.get(key)
@@ -277,11 +343,26 @@ def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def stage_report(cfg: Config, run: RunDir) -> dict[str, Any]:
+def stage_report(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
+    """Always rebuilt (it only reads files); stale training outputs and metrics are moved out of
+    the way first, so the page never shows numbers that the recorded config did not produce."""
+    from presstune.cache import invalidate_stale
     from presstune.report.build import build_report
 
+    moved = _report_invalidated(invalidate_stale(cfg, run))
     paths = build_report(run.path, title=cfg.report.title)
-    return {k: str(v) for k, v in paths.items()}
+    return {
+        "reused": False,
+        "reason": "always rebuilt (reads only files)",
+        **({"moved_to_stale": moved} if moved else {}),
+        **{k: str(v) for k, v in paths.items()},
+    }
+
+
+def _report_invalidated(moved: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for item in moved:
+        console.print(f"[yellow]stale[/] {item['reason']}: moved {', '.join(item['moved'])} to stale/")
+    return moved
 
 
 STAGE_FUNCTIONS = {
@@ -301,15 +382,20 @@ def run_pipeline(
     from_stage: str | None = None,
     until_stage: str | None = None,
     run_dir: str | Path | None = None,
+    force: Iterable[str] = (),
 ) -> RunDir:
-    """Run the selected stages in order; returns the run directory."""
+    """Run the selected stages in order; returns the run directory.
+
+    ``force``: stages whose outputs are recomputed even when their recorded inputs are unchanged
+    (``all`` = every selected stage but collect, which revalidates every item by itself)."""
     stages = select_stages(from_stage, until_stage)
+    forced = select_forced(force, stages)
     cfg = cfg.model_copy(deep=True)
     run = RunDir(run_dir or cfg.run_dir()).create()
     run.record_config(dump_config(cfg), config_files)
     timings: dict[str, float] = dict(run.read_manifest().get("pipeline_seconds", {}))
     t_start = time.perf_counter()
-    with replica_if_needed(cfg, run):
+    with run_lock(run.path, "pipeline"), replica_if_needed(cfg, run):
         if cfg.model.name_or_path == DEMO_BASE:
             t0 = time.perf_counter()
             resolve_demo_base(cfg, run)
@@ -330,20 +416,61 @@ def run_pipeline(
             console.rule(f"[bold]{index}/{len(stages)} {name}[/]  (elapsed {elapsed:,.0f} s)")
             t0 = time.perf_counter()
             try:
-                summary = STAGE_FUNCTIONS[name](cfg, run)
+                summary = _run_stage(name, cfg, run, name in forced)
             except PipelineError:
                 raise
             except Exception as exc:
                 raise PipelineError(f"stage {name} failed: {type(exc).__name__}: {exc}") from exc
-            timings[name] = round(time.perf_counter() - t0, 1)
-            run.update_manifest(pipeline_seconds=timings)
-            console.print(f"[green]✓ {name}[/] in {timings[name]:,.1f} s  {_brief(summary)}")
+            finally:
+                timings[name] = round(time.perf_counter() - t0, 1)
+                run.update_manifest(pipeline_seconds=timings)
+            log.info("%s summary: %s", name, json.dumps(summary, default=str))
+            console.print(f"[green]✓ {name}[/] in {timings[name]:,.1f} s", soft_wrap=True)
+        if "report" not in stages:
+            # A partial run (e.g. --until models with a new learning rate): what the new config
+            # no longer produces must not stay next to it in run.json.
+            moved = _report_invalidated(invalidate_stale(cfg, run))
+            if moved:
+                run.update_manifest(invalidated=moved)
     return run
 
 
-def _brief(summary: Any, limit: int = 160) -> str:
-    text = json.dumps(summary, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _run_stage(name: str, cfg: Config, run: RunDir, force: bool) -> dict[str, Any]:
+    """collect and corpus record themselves in run.json (``stages.<name>``); the others here."""
+    if name == "collect":
+        return stage_collect(cfg, run)
+    if name == "corpus":
+        if force:
+            moved = force_corpus(run)
+            console.print(f"[yellow]corpus --force[/]: moved {', '.join(moved) or 'nothing'} to stale/")
+        return stage_corpus(cfg, run)
+    with run.stage(name, forced=force) as details:
+        summary = STAGE_FUNCTIONS[name](cfg, run, force)
+        details.update(summary)
+    return summary
+
+
+def select_forced(force: Iterable[str], stages: list[str]) -> set[str]:
+    names = set(force)
+    unknown = names - {*STAGES, "all"}
+    if unknown:
+        raise PipelineError(f"--force {sorted(unknown)[0]!r}: not a stage; stages are {', '.join(STAGES)} (or all)")
+    if "collect" in names:
+        raise PipelineError(
+            "--force collect: collect has no force; it revalidates every item (ETag, Last-Modified, sitemap lastmod) "
+            "on each run"
+        )
+    return {s for s in stages if s != "collect"} if "all" in names else names
+
+
+def force_corpus(run: RunDir) -> list[str]:
+    """Move the per-document outputs of the corpus phases to stale/ so every phase recomputes
+    (the LLM phase's response cache ``llm/cache/`` stays: same prompt, same answer)."""
+    from presstune.cache import move_aside
+
+    llm = run / "llm"
+    per_doc = [p for p in llm.iterdir() if p.name != "cache"] if llm.is_dir() else []
+    return move_aside(run, [run / "extracted", run / "cleaned", *per_doc, run / "dataset"])
 
 
 # -- CLI -----------------------------------------------------------------------------------
@@ -355,7 +482,7 @@ def repo_configs_dir() -> Path:
 
 
 def register(app: typer.Typer) -> None:
-    from presstune.cli import ConfigOpt, SetOpt, fail, load_cli_config
+    from presstune.cli_common import ConfigOpt, SetOpt, fail, load_cli_config
 
     @app.command("run")
     def run_cmd(
@@ -363,17 +490,32 @@ def register(app: typer.Typer) -> None:
         set_: SetOpt = None,
         from_stage: Annotated[str | None, typer.Option("--from", help=f"First stage: {', '.join(STAGES)}.")] = None,
         until_stage: Annotated[str | None, typer.Option("--until", help="Last stage.")] = None,
-        run_dir: Annotated[
-            Path | None, typer.Option("--run", help="Run directory (default runs/<run.name>).")
+        run_dir: Annotated[Path | None, typer.Option("--run", help="Run directory (default runs/<run.name>).")] = None,
+        force: Annotated[
+            list[str] | None,
+            typer.Option("--force", help="Recompute this stage's outputs even if its inputs are unchanged (or all)."),
         ] = None,
     ) -> None:
-        """Run the whole pipeline (or --from/--until a part) in one run directory; re-running resumes."""
+        """Run the whole pipeline (or --from/--until a part) in one run directory; re-running resumes
+        and reuses every output whose recorded inputs (config section + upstream content) are unchanged."""
         if config is None:
             fail("--config is required, e.g. presstune run --config configs/qwen3-8b.yaml")
+        try:  # usage errors: before anything is loaded or run
+            select_forced(force or (), select_stages(from_stage, until_stage))
+        except PipelineError as exc:
+            fail(str(exc), code=2)
         cfg = load_cli_config(config, set_)
         files = [str(p) for p in load_raw(config)[1]]
         try:
-            run = run_pipeline(cfg, config_files=files, from_stage=from_stage, until_stage=until_stage, run_dir=run_dir)
+            with run_logging(run_dir or cfg.run_dir(), "run"):
+                run = run_pipeline(
+                    cfg,
+                    config_files=files,
+                    from_stage=from_stage,
+                    until_stage=until_stage,
+                    run_dir=run_dir,
+                    force=force or (),
+                )
         except PipelineError as exc:
             fail(str(exc), code=1)
             return
@@ -392,7 +534,8 @@ def register(app: typer.Typer) -> None:
         files = [str(p) for p in load_raw(config)[1]]
         t0 = time.perf_counter()
         try:
-            run = run_pipeline(cfg, config_files=files, run_dir=out)
+            with run_logging(out, "demo"):
+                run = run_pipeline(cfg, config_files=files, run_dir=out)
         except PipelineError as exc:
             fail(str(exc), code=1)
             return
@@ -403,6 +546,6 @@ def register(app: typer.Typer) -> None:
 def _print_outcome(run: RunDir) -> None:
     index = run / "report" / "index.html"
     if index.is_file():
-        print(f"report: {index.resolve()}")
+        print_result(f"report: {index.resolve()}")
     else:
-        print(f"run directory: {run.path.resolve()}")
+        print_result(f"run directory: {run.path.resolve()}")

@@ -103,19 +103,22 @@ def append_jsonl(path: str | Path, record: dict[str, Any]) -> None:
 
 
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
-    """Read a JSONL file, skipping blank and torn (unparseable) lines."""
+    """Read a JSONL file, skipping blank and torn (unparseable) lines.
+
+    Read as bytes and decoded per line: a line torn inside a multi-byte character is skipped
+    like any other torn line instead of failing the whole file."""
     path = Path(path)
     if not path.exists():
         return []
     records = []
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            line = line.strip()
+    with open(path, "rb") as handle:
+        for raw in handle:
+            line = raw.strip()
             if not line:
                 continue
             try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
+                records.append(json.loads(line.decode("utf-8")))
+            except ValueError:  # JSONDecodeError and UnicodeDecodeError
                 continue
     return records
 

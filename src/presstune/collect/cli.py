@@ -9,7 +9,7 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add ``presstune collect`` to the root app."""
-    from presstune.cli import ConfigOpt, SetOpt
+    from presstune.cli_common import ConfigOpt, SetOpt
 
     @app.command("collect")
     def collect(
@@ -29,12 +29,8 @@ def register(app: typer.Typer) -> None:
         variants: Annotated[
             bool | None, typer.Option("--variants/--no-variants", help="Count EN_GB/EN_US ids as English.")
         ] = None,
-        since: Annotated[
-            str | None, typer.Option("--since", help="Only articles dated on/after YYYY-MM-DD.")
-        ] = None,
-        until: Annotated[
-            str | None, typer.Option("--until", help="Only articles dated on/before YYYY-MM-DD.")
-        ] = None,
+        since: Annotated[str | None, typer.Option("--since", help="Only articles dated on/after YYYY-MM-DD.")] = None,
+        until: Annotated[str | None, typer.Option("--until", help="Only articles dated on/before YYYY-MM-DD.")] = None,
         concurrency: Annotated[
             int | None, typer.Option("--concurrency", help="Requests in flight per host (default 4).")
         ] = None,
@@ -60,7 +56,7 @@ def register(app: typer.Typer) -> None:
         set_: SetOpt = None,
     ) -> None:
         """Discover and download press releases into RUN/articles.jsonl, RUN/pdfs/ and RUN/html/."""
-        from presstune.cli import fail, load_cli_config
+        from presstune.cli_common import fail, load_cli_config
 
         flags = {
             "base_url": base_url,
@@ -84,12 +80,14 @@ def register(app: typer.Typer) -> None:
         from presstune.collect.runner import run_collect
         from presstune.config import dump_config
         from presstune.rundir import RunDir
+        from presstune.runlock import RunLocked, run_lock
 
         run_dir = RunDir(run if run is not None else cfg.run_dir()).create()
-        run_dir.record_config(dump_config(cfg), [str(config)] if config else [])
         try:
-            summary = run_collect(cfg, run_dir)
-        except ValueError as exc:
+            with run_lock(run_dir.path, "collect"):  # before run.json is touched
+                run_dir.record_config(dump_config(cfg), [str(config)] if config else [])
+                summary = run_collect(cfg, run_dir)
+        except (ValueError, RunLocked) as exc:
             fail(str(exc))
             return
         s = summary

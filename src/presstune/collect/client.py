@@ -1,8 +1,11 @@
-"""The polite HTTP layer: one guard for hosts, robots.txt, per-host slots, retries, downloads.
+"""The polite HTTP layer (the downloader): one guard for origins, robots.txt, per-host slots,
+retries, a deadline per request, size caps, downloads.
 
-httpx does the HTTP (async, HTTP/1.1 keep-alive). What no library does for us, and is written
-here: the per-host concurrency + minimum start spacing (a semaphore and a clock), backoff with
-full jitter that honours ``Retry-After`` host-wide, and verified streaming PDF downloads.
+httpx does the HTTP (async, HTTP/1.1 keep-alive) and protego reads robots.txt (RFC 9309:
+wildcards, longest match, Crawl-delay). What no library does for us, and is written here: the
+per-host concurrency + minimum start spacing (a semaphore and a clock), backoff with full jitter
+that honours ``Retry-After`` host-wide, a cap on *decoded* bytes for every response
+(:mod:`presstune.collect.limits`), and verified streaming PDF downloads.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ import email.utils
 import os
 import random
 import time
-import urllib.robotparser
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +24,11 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+from protego import Protego
 
 from presstune import __version__
 from presstune.collect.config import CollectConfig
+from presstune.collect.limits import CappedInflater, TooLarge
 
 RETRY_STATUSES = {429, 500, 502, 503, 504, 520, 521, 522, 523, 524}
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
@@ -59,19 +63,63 @@ def user_agent(template: str) -> str:
     return template.replace("{version}", __version__)
 
 
+Origin = tuple[str, str, int]  # (scheme, host, port)
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str | httpx.URL) -> Origin | None:
+    parts = urlsplit(str(url))
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    try:
+        port = parts.port or DEFAULT_PORTS[parts.scheme]
+    except ValueError:  # a port out of range
+        return None
+    return parts.scheme, parts.hostname.lower(), port
+
+
+def allowed_origins(entries: list[str], base_url: str) -> list[Origin]:
+    """``allowed_hosts`` entries as origins: ``scheme://host[:port]`` as written; a bare host
+    name means the base URL's scheme, and the base URL's port when it is the base URL's host."""
+    base = origin_of(base_url)
+    if base is None:
+        raise ValueError(f"collect.base_url must be an http(s) URL, got {base_url!r}")
+    if not entries:
+        return [base]
+    out = []
+    for entry in entries:
+        if "://" in entry:
+            origin = origin_of(entry)
+            if origin is None:
+                raise ValueError(f"collect.allowed_hosts: {entry!r} is not an http(s) origin")
+        else:
+            host = entry.strip().lower()
+            port = base[2] if host == base[1] else DEFAULT_PORTS[base[0]]
+            origin = (base[0], host, port)
+        out.append(origin)
+    return list(dict.fromkeys(out))
+
+
+def _show(origin: Origin) -> str:
+    scheme, host, port = origin
+    return f"{scheme}://{host}" + ("" if DEFAULT_PORTS[scheme] == port else f":{port}")
+
+
 class HostGuard:
     """The single place that decides whether a URL may be requested (installed as an httpx hook,
-    so redirects and every other request pass through it too)."""
+    so redirects and every other request pass through it too). It allows origins (scheme, host,
+    port), not host names: another port on an allowed host is another server."""
 
-    def __init__(self, hosts: list[str]):
-        self.hosts = {h.lower() for h in hosts}
+    def __init__(self, origins: list[Origin]):
+        self.origins = set(origins)
 
     def check(self, url: str | httpx.URL) -> None:
-        parts = urlsplit(str(url))
-        host = (parts.hostname or "").lower()
-        if parts.scheme not in ("http", "https") or host not in self.hosts:
+        origin = origin_of(url)
+        if origin not in self.origins:
+            shown = _show(origin) if origin else repr(str(url)[:80])
             raise HostNotAllowed(
-                f"refusing to request {str(url)[:200]!r}: host {host!r} is not in allowed hosts {sorted(self.hosts)}"
+                f"refusing to request {str(url)[:200]!r}: origin {shown} is not in allowed hosts "
+                f"{sorted(_show(o) for o in self.origins)}"
             )
 
     def allows(self, url: str) -> bool:
@@ -127,38 +175,8 @@ class HostSlots:
 
 
 def crawl_delay(robots_txt: str, ua: str) -> float | None:
-    """Crawl-delay of the group that applies to ``ua`` (its own group, else ``*``).
-
-    Written by hand because urllib.robotparser accepts only integer delays ("0.5" is dropped).
-    """
-    token = ua.split("/")[0].strip().lower()
-    groups: list[tuple[list[str], float | None]] = []
-    agents: list[str] = []
-    delay: float | None = None
-    in_rules = False
-    for raw in robots_txt.splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if ":" not in line:
-            continue
-        key, value = (part.strip() for part in line.split(":", 1))
-        key = key.lower()
-        if key == "user-agent":
-            if in_rules:
-                groups.append((agents, delay))
-                agents, delay, in_rules = [], None, False
-            agents.append(value.lower())
-        elif agents:
-            in_rules = True
-            if key == "crawl-delay":
-                with contextlib.suppress(ValueError):
-                    delay = max(0.0, float(value))
-    if agents:
-        groups.append((agents, delay))
-    own = [d for a, d in groups if any(x != "*" and x in token for x in a)]
-    if own:
-        return own[0]
-    star = [d for a, d in groups if "*" in a]
-    return star[0] if star else None
+    """Crawl-delay of the group that applies to ``ua`` (its own group, else ``*``)."""
+    return Protego.parse(robots_txt).crawl_delay(ua)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -185,13 +203,15 @@ class Fetched:
     headers: httpx.Headers
     content: bytes = b""
     attempts: int = 1
+    #: what a custom ``consume`` function returned (streamed bodies)
+    result: Any = None
 
 
 @dataclass
 class Stats:
     requests: int = 0
     retries: int = 0
-    bytes: int = 0
+    bytes: int = 0  # as received (before Content-Encoding is decoded)
     status_counts: dict[int, int] = field(default_factory=dict)
     retry_after_waits: list[float] = field(default_factory=list)
     robots_disallowed: int = 0
@@ -202,14 +222,11 @@ class Fetcher:
 
     def __init__(self, cfg: CollectConfig, *, transport: httpx.AsyncBaseTransport | None = None):
         self.cfg = cfg
-        base = urlsplit(cfg.base_url)
-        if base.scheme not in ("http", "https") or not base.hostname:
-            raise ValueError(f"collect.base_url must be an http(s) URL, got {cfg.base_url!r}")
-        self.guard = HostGuard(cfg.allowed_hosts or [base.hostname])
+        self.guard = HostGuard(allowed_origins(cfg.allowed_hosts, cfg.base_url))
         self.guard.check(cfg.base_url)
         self.ua = user_agent(cfg.user_agent)
         self.slots = HostSlots(cfg.concurrency_per_host, cfg.min_delay)
-        self.robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self.robots: dict[str, Protego | None] = {}
         self._robots_lock = asyncio.Lock()
         self.stats = Stats()
         self._rng = random.Random()
@@ -217,7 +234,7 @@ class Fetcher:
         self.client: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> Fetcher:
-        n = self.cfg.concurrency_per_host * max(1, len(self.guard.hosts))
+        n = self.cfg.concurrency_per_host * max(1, len(self.guard.origins))
         self.client = httpx.AsyncClient(
             http1=True,
             http2=False,
@@ -226,6 +243,8 @@ class Fetcher:
             limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
             headers={
                 "User-Agent": self.ua,
+                # only what CappedInflater decodes (httpx would also offer br/zstd when installed)
+                "Accept-Encoding": "gzip, deflate",
                 **({"Accept-Language": self.cfg.accept_language} if self.cfg.accept_language else {}),
             },
             event_hooks={"request": [self.guard.hook]},
@@ -239,7 +258,7 @@ class Fetcher:
             await self.client.aclose()
 
     # -- robots.txt ----------------------------------------------------------------------
-    async def load_robots(self, url: str) -> urllib.robotparser.RobotFileParser | None:
+    async def load_robots(self, url: str) -> Protego | None:
         """Fetch and parse robots.txt of ``url``'s host once (RFC 9309: 4xx = allow all,
         5xx/unreachable after retries = the run cannot go on politely -> FetchError)."""
         host = host_key(url)
@@ -249,30 +268,60 @@ class Fetcher:
             if not self.cfg.respect_robots:
                 self.robots[host] = None
                 return None
-            robots_url = host + "/robots.txt"
-            got = await self._request("GET", robots_url, {}, check_robots=False, ok_statuses=range(200, 500))
+            got = await self._get(
+                host + "/robots.txt", {}, range(200, 500), self.cfg.max_robots_bytes, check_robots=False
+            )
             if got.status >= 400:
                 self.robots[host] = None
                 return None
-            parser = urllib.robotparser.RobotFileParser(robots_url)
-            parser.parse(got.content.decode("utf-8", "replace").splitlines())
-            delay = crawl_delay(got.content.decode("utf-8", "replace"), self.ua)
+            parser = Protego.parse(got.content.decode("utf-8", "replace"))
+            delay = parser.crawl_delay(self.ua)
             if delay is not None:
-                self.slots.set_delay(host, min(float(delay), self.cfg.max_crawl_delay))
+                self.slots.set_delay(host, min(max(0.0, float(delay)), self.cfg.max_crawl_delay))
             self.robots[host] = parser
             return parser
 
     def sitemaps_from_robots(self, url: str) -> list[str]:
         parser = self.robots.get(host_key(url))
-        return list(parser.site_maps() or []) if parser else []
+        return list(parser.sitemaps) if parser else []
 
     def allowed_by_robots(self, url: str) -> bool:
         parser = self.robots.get(host_key(url))
-        return True if parser is None else parser.can_fetch(self.ua, url)
+        return True if parser is None else parser.can_fetch(url, self.ua)
 
     # -- requests ------------------------------------------------------------------------
-    async def get(self, url: str, headers: dict[str, str] | None = None, ok_statuses: Any = (200, 304)) -> Fetched:
-        return await self._request("GET", url, headers or {}, ok_statuses=ok_statuses)
+    async def get(
+        self,
+        url: str,
+        headers: dict[str, str] | None = None,
+        ok_statuses: Any = (200, 304),
+        *,
+        max_bytes: int | None = None,
+        consume: Callable[[AsyncIterator[bytes]], Awaitable[Any]] | None = None,
+    ) -> Fetched:
+        """GET ``url`` with at most ``max_bytes`` decoded bytes (default: ``max_page_bytes``).
+        The body is ``content``; or, with ``consume``, the streamed pieces are handed to it (once
+        per attempt) and its return value is ``result`` (it may stop reading early)."""
+        cap = self.cfg.max_page_bytes if max_bytes is None else max_bytes
+        return await self._get(url, headers or {}, ok_statuses, cap, consume=consume)
+
+    async def _get(
+        self,
+        url: str,
+        headers: dict[str, str],
+        ok_statuses: Any,
+        max_bytes: int,
+        *,
+        check_robots: bool = True,
+        consume: Callable[[AsyncIterator[bytes]], Awaitable[Any]] | None = None,
+    ) -> Fetched:
+        async def sink(resp: httpx.Response) -> Any:
+            body = _body(resp, max_bytes)
+            if consume is not None:
+                return await consume(body)
+            return b"".join([piece async for piece in body])
+
+        return await self._content_retries(url, headers, sink, ok_statuses, check_robots=check_robots)
 
     async def download(
         self,
@@ -282,26 +331,49 @@ class Fetcher:
         *,
         max_bytes: int,
         expect_pdf: bool = True,
-        content_attempts: int | None = None,
     ) -> Fetched:
         """Stream ``url`` into ``part_path`` and verify it; 304 leaves no file. Content errors
-        that a retry may cure (truncation) are retried up to ``content_attempts`` times."""
+        that a retry may cure (truncation) are retried; a failed download leaves no file."""
 
-        async def sink(resp: httpx.Response) -> bytes:
-            return await _stream_to_file(resp, part_path, max_bytes, expect_pdf)
+        async def sink(resp: httpx.Response) -> None:
+            await _stream_to_file(resp, part_path, max_bytes, expect_pdf)
 
+        def cleanup() -> None:
+            with contextlib.suppress(FileNotFoundError):
+                part_path.unlink()
+
+        try:
+            return await self._content_retries(url, headers or {}, sink, (200, 304), cleanup=cleanup)
+        except BaseException:
+            cleanup()
+            raise
+
+    async def _content_retries(
+        self,
+        url: str,
+        headers: dict[str, str],
+        sink: Callable[[httpx.Response], Awaitable[Any]],
+        ok_statuses: Any,
+        *,
+        check_robots: bool = True,
+        cleanup: Callable[[], None] | None = None,
+    ) -> Fetched:
+        """:meth:`_request`, retrying body errors a retry may cure (truncation) up to
+        ``max_retries`` times; a permanent one (too large, not a PDF) fails at once."""
         last: ContentError | None = None
         attempts = 0
-        for _ in range(max(1, content_attempts if content_attempts is not None else self.cfg.max_retries + 1)):
+        for _ in range(self.cfg.max_retries + 1):
             try:
-                got = await self._request("GET", url, headers or {}, sink=sink, ok_statuses=(200, 304))
+                got = await self._request(
+                    "GET", url, headers, sink=sink, ok_statuses=ok_statuses, check_robots=check_robots
+                )
                 got.attempts += attempts
                 return got
             except ContentError as exc:
                 attempts += 1
                 last = exc
-                with contextlib.suppress(FileNotFoundError):
-                    part_path.unlink()
+                if cleanup is not None:
+                    cleanup()
                 if not exc.retryable:
                     raise FetchError(exc.reason, attempts=attempts, retryable=False) from None
                 self.stats.retries += 1
@@ -320,7 +392,7 @@ class Fetcher:
         headers: dict[str, str],
         *,
         check_robots: bool = True,
-        sink: Callable[[httpx.Response], Awaitable[bytes]] | None = None,
+        sink: Callable[[httpx.Response], Awaitable[Any]],
         ok_statuses: Any = (200,),
         max_redirects: int = 5,
     ) -> Fetched:
@@ -339,7 +411,9 @@ class Fetcher:
             error: str | None = None
             wait: float | None = None
             try:
-                async with self.slots.slot(host):
+                # The deadline bounds the whole exchange, body included: httpx's timeout is per
+                # read, so a server sending a byte a second would hold the request forever.
+                async with self.slots.slot(host), asyncio.timeout(self.cfg.request_deadline):
                     self.stats.requests += 1
                     request = self.client.build_request(method, url, headers=headers)
                     response = await self.client.send(request, stream=True)
@@ -354,14 +428,17 @@ class Fetcher:
                                 raise FetchError(
                                     f"too many redirects at {url}", attempts=attempt, status=status, retryable=False
                                 )
-                            self.guard.check(location)  # raises: a redirect off-site is never followed
+                            self.guard.check(location)  # raises: a redirect to another origin is never followed
                             url = location
                             attempt -= 1  # a redirect is not a failed attempt
                             continue
                         if status in ok_statuses and status != 304:
-                            content = await (sink(response) if sink else response.aread())
-                            self.stats.bytes += len(content) if not sink else int(response.num_bytes_downloaded)
-                            return Fetched(url, status, response.headers, content if not sink else b"", attempt)
+                            try:
+                                result = await sink(response)
+                            finally:
+                                self.stats.bytes += int(response.num_bytes_downloaded)
+                            content = result if isinstance(result, bytes) else b""
+                            return Fetched(url, status, response.headers, content, attempt, result)
                         if status == 304 and status in ok_statuses:
                             return Fetched(url, status, response.headers, b"", attempt)
                         if status in RETRY_STATUSES:
@@ -377,32 +454,36 @@ class Fetcher:
                             )
                     finally:
                         await response.aclose()
+            except TimeoutError:
+                error = f"deadline: no complete response within request_deadline {self.cfg.request_deadline:g}s"
             except httpx.TimeoutException as exc:
                 error = f"timeout ({type(exc).__name__})"
             except httpx.RemoteProtocolError as exc:
                 error = f"connection broken: {exc}"[:200]
             except httpx.TransportError as exc:
                 error = f"connection error: {type(exc).__name__}: {exc}"[:200]
-            # error: decide whether and how long to wait
-            if attempt > self.cfg.max_retries:
+            await self._wait_before_retry(error or "error", wait, attempt, host)
+
+    async def _wait_before_retry(self, error: str, wait: float | None, attempt: int, host: str) -> None:
+        """After a failed attempt: raise FetchError when no retry is left (or Retry-After is too
+        long), else wait (Retry-After host-wide or for this request; backoff otherwise)."""
+        if attempt > self.cfg.max_retries:
+            raise FetchError(f"{error} (gave up after {attempt} attempts)", attempts=attempt, status=_status_of(error))
+        if wait is not None:
+            if wait > self.cfg.max_retry_after:
                 raise FetchError(
-                    f"{error} (gave up after {attempt} attempts)", attempts=attempt, status=_status_of(error)
+                    f"{error}: Retry-After {wait:.0f}s exceeds max_retry_after",
+                    attempts=attempt,
+                    status=_status_of(error),
                 )
-            if wait is not None:
-                if wait > self.cfg.max_retry_after:
-                    raise FetchError(
-                        f"{error}: Retry-After {wait:.0f}s exceeds max_retry_after",
-                        attempts=attempt,
-                        status=_status_of(error),
-                    )
-                self.stats.retry_after_waits.append(wait)
-                if self.cfg.retry_after_scope == "host":
-                    self.slots.pause(host, wait)  # the host asked everybody to wait
-                else:
-                    await asyncio.sleep(wait)
+            self.stats.retry_after_waits.append(wait)
+            if self.cfg.retry_after_scope == "host":
+                self.slots.pause(host, wait)  # the host asked everybody to wait
             else:
-                await asyncio.sleep(self._backoff(attempt))
-            self.stats.retries += 1
+                await asyncio.sleep(wait)
+        else:
+            await asyncio.sleep(self._backoff(attempt))
+        self.stats.retries += 1
 
 
 def _status_of(error: str | None) -> int | None:
@@ -412,13 +493,43 @@ def _status_of(error: str | None) -> int | None:
     return None
 
 
-async def _stream_to_file(resp: httpx.Response, part_path: Path, max_bytes: int, expect_pdf: bool) -> bytes:
-    """Write the body to ``part_path`` (fsync'd), enforcing the cap while streaming; verify
-    Content-Length, content type, ``%PDF-`` magic and the ``%%EOF`` trailer."""
+async def _body(resp: httpx.Response, max_bytes: int) -> AsyncIterator[bytes]:
+    """The decoded body in pieces, stopped with a permanent :class:`ContentError` past
+    ``max_bytes`` decoded bytes; at the end, the bytes received are checked against
+    Content-Length (which counts the encoded body)."""
+    encoding = resp.headers.get("content-encoding", "").strip().lower()
+    inflater: CappedInflater | None = None
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        inflater = CappedInflater("deflate" if encoding == "deflate" else "gzip", max_bytes)
+    elif encoding not in ("", "identity"):
+        raise ContentError(f"unsupported Content-Encoding {encoding!r}", retryable=False)
+    too_large = f"too large: more than {max_bytes} bytes (decoded; stream aborted)"
+    decoded = 0
+    async for raw in resp.aiter_raw():
+        try:
+            piece = inflater.feed(raw) if inflater is not None else raw
+        except TooLarge:
+            raise ContentError(too_large, retryable=False) from None
+        except Exception as exc:  # zlib.error: a corrupt stream may be a broken transfer
+            raise ContentError(f"undecodable {encoding} body: {exc}", retryable=True) from None
+        decoded += len(piece)
+        if decoded > max_bytes:
+            raise ContentError(too_large, retryable=False)
+        if piece:
+            yield piece
+    declared = resp.headers.get("content-length")
+    if declared is not None and declared.isdigit() and resp.num_bytes_downloaded != int(declared):
+        raise ContentError(f"truncated: got {resp.num_bytes_downloaded} of {declared} bytes", retryable=True)
+
+
+async def _stream_to_file(resp: httpx.Response, part_path: Path, max_bytes: int, expect_pdf: bool) -> None:
+    """Write the decoded body to ``part_path`` (fsync'd), enforcing the cap while streaming;
+    verify Content-Length (of the encoded body), content type, ``%PDF-`` magic and ``%%EOF``."""
     declared = resp.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
         raise ContentError(f"too large: Content-Length {int(declared)} > cap {max_bytes}", retryable=False)
     ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = _body(resp, max_bytes)
     if (
         expect_pdf
         and ctype
@@ -426,10 +537,11 @@ async def _stream_to_file(resp: httpx.Response, part_path: Path, max_bytes: int,
     ):
         # Read a little to say what it is, then give up: an HTML page is not a PDF.
         head = b""
-        async for chunk in resp.aiter_bytes():
-            head += chunk
-            if len(head) >= 64:
-                break
+        with contextlib.suppress(ContentError, httpx.HTTPError):
+            async for chunk in body:
+                head += chunk
+                if len(head) >= 64:
+                    break
         raise ContentError(f"not a PDF: content-type {ctype!r}, starts with {head[:20]!r}", retryable=False)
     part_path.parent.mkdir(parents=True, exist_ok=True)
     written = 0
@@ -437,10 +549,8 @@ async def _stream_to_file(resp: httpx.Response, part_path: Path, max_bytes: int,
     tail = b""
     try:
         with open(part_path, "wb") as handle:
-            async for chunk in resp.aiter_bytes():
+            async for chunk in body:
                 written += len(chunk)
-                if written > max_bytes:
-                    raise ContentError(f"too large: more than {max_bytes} bytes (stream aborted)", retryable=False)
                 if len(head) < 8:
                     head += chunk[:8]
                     if expect_pdf and len(head) >= 5 and not head.startswith(b"%PDF-"):
@@ -453,11 +563,8 @@ async def _stream_to_file(resp: httpx.Response, part_path: Path, max_bytes: int,
         raise ContentError(
             f"truncated: connection broke after {written} bytes ({type(exc).__name__})", retryable=True
         ) from None
-    if declared is not None and declared.isdigit() and written != int(declared):
-        raise ContentError(f"truncated: got {written} of {declared} bytes", retryable=True)
     if expect_pdf:
         if not head.startswith(b"%PDF-"):
             raise ContentError(f"not a PDF: starts with {head[:20]!r}", retryable=False)
         if b"%%EOF" not in tail:
             raise ContentError(f"truncated PDF: no %%EOF trailer in the last bytes ({written} bytes)", retryable=True)
-    return b""

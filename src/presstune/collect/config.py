@@ -34,14 +34,16 @@ class CollectConfig(Strict):
     """Where and how politely to collect press releases."""
 
     base_url: str = "https://www.press.bmwgroup.com/global"
-    #: Hosts that may be requested (default: the base URL's host only). Enforced by one guard.
+    #: Origins that may be requested (default: the base URL's origin only), enforced by one guard
+    #: on every request and redirect. ``https://host[:port]`` as written; a bare host name means
+    #: the base URL's scheme, and the base URL's port when it is the base URL's host.
     allowed_hosts: list[str] = []
     #: Language from the id suffix (T0454343EN -> "en"). Regional variants (EN_GB, EN_US) are
     #: separate republications under other ids; they count only when include_variants is on.
     language: str = "en"
     include_variants: bool = False
     #: Collect only the newest N articles (after filters); None = all.
-    target: int | None = None
+    target: int | None = Field(None, ge=1)
     #: Inclusive date range, ISO dates (YYYY-MM-DD).
     date_from: str | None = None
     date_to: str | None = None
@@ -51,29 +53,49 @@ class CollectConfig(Strict):
     sitemap_include: list[str] = []
     #: Extra sitemap URLs to read when robots.txt names none.
     sitemaps: list[str] = []
+    #: Discovery limits (the real site: 13 text sitemaps under one index, ~1,254 URLs). Index
+    #: levels followed below the sitemaps named by robots.txt/``sitemaps`` (0 = no index is
+    #: followed); sitemap files read in all; URL entries read in all (the rest is not read and
+    #: the report says so); decoded bytes per sitemap file (.xml.gz inflated).
+    max_sitemap_depth: int = Field(3, ge=0)
+    max_sitemap_files: int = Field(200, ge=1)
+    max_sitemap_urls: int = Field(500_000, ge=1)
+    max_sitemap_bytes: int = Field(50 * 1024 * 1024, ge=1)
+    #: "newest_first": each sitemap lists its URLs newest first, so with ``target`` set a sitemap
+    #: is read only until ``target`` candidates passed the filters (then the download stops).
+    #: "any" (default; the real site's order is unknown): every sitemap is read whole.
+    sitemap_order: Literal["any", "newest_first"] = "any"
     #: Listing fallback: path (relative to base_url) with ?page=N, stop after this many pages.
     listing_path: str = "article"
     max_listing_pages: int = 500
     concurrency_per_host: int = Field(4, ge=1, le=64)
     #: Minimum seconds between two request starts on one host (robots Crawl-delay raises it).
     min_delay: float = Field(0.25, ge=0)
-    #: Ignore a Crawl-delay above this (seconds); the run would otherwise take days.
-    max_crawl_delay: float = 10.0
+    #: Cap a robots Crawl-delay at this (seconds); the run would otherwise take days. 0
+    #: caps every Crawl-delay at 0 (local replica tests); min_delay still applies.
+    max_crawl_delay: float = Field(10.0, ge=0)
     respect_robots: bool = True
+    #: Seconds per read/connect (httpx); ``request_deadline`` bounds a whole exchange, body
+    #: included (a server sending a byte a second never trips a per-read timeout).
     timeout: float = Field(30.0, gt=0)
+    request_deadline: float = Field(600.0, gt=0)
     max_retries: int = Field(5, ge=0)
     #: Backoff: full jitter, sleep U(0, min(backoff_max, backoff_base * 2**attempt)).
     backoff_base: float = Field(0.5, ge=0)
     backoff_max: float = Field(30.0, ge=0)
     #: Longest Retry-After honoured; longer = the item fails (to be retried by a re-run).
-    max_retry_after: float = 120.0
+    max_retry_after: float = Field(120.0, gt=0)
     user_agent: str = "presstune/{version} (+https://github.com/presstune/presstune; research crawler)"
     #: Sent as Accept-Language when not empty. Off by default: the portal then writes dates as
     #: "Fri Dec 05 08:34:40 CET 2025" (with time and zone) instead of "05.12.2025".
     accept_language: str = ""
     #: Retry-After pauses the whole host ("host", polite) or only the request that got it.
     retry_after_scope: Literal["host", "request"] = "host"
-    max_pdf_bytes: int = 50 * 1024 * 1024
+    #: Caps on decoded bytes (after Content-Encoding): larger responses are aborted while
+    #: streaming and named in the report. Real pages are ~100-300 KB; PDFs up to tens of MB.
+    max_pdf_bytes: int = Field(50 * 1024 * 1024, gt=0)
+    max_page_bytes: int = Field(10 * 1024 * 1024, ge=1)
+    max_robots_bytes: int = Field(512 * 1024, ge=1)  # RFC 9309: parse at least 500 KiB
     download_pdfs: bool = True
     #: Keep raw article HTML under html/<ID>.html (also lets a resumed run skip the refetch).
     cache_html: bool = True

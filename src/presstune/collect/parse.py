@@ -1,6 +1,7 @@
 """Parsing: article pages (selectolax), listing pages, sitemaps, dates, ids, safe file names.
 
-Body text is rendered by a small hand-written walker because no library renders the portal's
+Body text is rendered by a small hand-written (iterative: a page nested 10,000 deep must not
+exhaust the stack) walker because no library renders the portal's
 irregular markup the way we need: HTML whitespace collapsing (unwraps hard-wrapped, indented
 source lines), ``<br><br>`` as paragraph breaks inside a single ``<p>``, ``ul/li`` as lines,
 and a separator where an inline tag edge would glue two words ("foundedThe").
@@ -9,7 +10,6 @@ and a separator where an inline tag edge would glue two words ("foundedThe").
 from __future__ import annotations
 
 import datetime as _dt
-import gzip
 import hashlib
 import re
 import unicodedata
@@ -20,10 +20,12 @@ from zoneinfo import ZoneInfo
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from presstune.collect.config import Selectors
+from presstune.collect.limits import CappedInflater, TooLarge
 from presstune.collect.records import ArticleRecord, Attachment
 
 BERLIN = ZoneInfo("Europe/Berlin")
-TID_RE = re.compile(r"^T\d{5,10}([A-Z]{2}(?:_[A-Z]{2})?)$")
+#: Used with fullmatch only ("$" would accept a trailing newline: "T0000002EN\n").
+TID_RE = re.compile(r"T\d{5,10}([A-Z]{2}(?:_[A-Z]{2})?)")
 _TZ_OFFSETS = {
     "CET": 1,
     "CEST": 2,
@@ -67,7 +69,7 @@ class ParseError(Exception):
 # -- ids and names ---------------------------------------------------------------------------
 def language_of(article_id: str) -> str | None:
     """'T0454343EN' -> 'en', 'T0448891EN_US' -> 'en_us'; None for an id of another shape."""
-    m = TID_RE.match(article_id)
+    m = TID_RE.fullmatch(article_id)
     return m.group(1).lower() if m else None
 
 
@@ -82,7 +84,7 @@ def safe_name(article_id: str, max_len: int = 80) -> str:
     """A file-name stem derived from an id only: well-formed ids stay as they are; anything
     else (``../../etc/passwd``, 300 emoji, NUL bytes) becomes ``[A-Za-z0-9_-]`` plus a hash
     of the original, so two odd ids never collide and no name escapes its folder."""
-    if TID_RE.match(article_id):
+    if TID_RE.fullmatch(article_id):
         return article_id
     ascii_id = unicodedata.normalize("NFKD", article_id).encode("ascii", "ignore").decode()
     cleaned = re.sub(r"[^A-Za-z0-9_-]+", "_", ascii_id).strip("_-")[:max_len] or "id"
@@ -202,37 +204,49 @@ _LINE, _PARA, _EDGE = "\x00", "\x01", "\x02"
 _WS = re.compile(r"[ \t\r\n\f]+")  # HTML whitespace; \xa0 is not collapsed by HTML either
 
 
-def _walk(node: LexborNode, out: list[str]) -> None:
-    child = node.child
-    while child is not None:
-        tag = child.tag
+def _walk(root: LexborNode, out: list[str]) -> None:
+    """Append the text pieces and break markers of ``root``'s subtree, in document order.
+
+    An explicit stack instead of recursion: each element pushes its closing marker (if any)
+    and then its children, so the markers come out after the subtree."""
+    stack: list[LexborNode | str] = []
+    _push_children(root, stack)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        tag = item.tag
         if tag == "-text":
-            text = child.text_content or ""
+            text = item.text_content or ""
             if text:
                 out.append(_WS.sub(" ", text))
-        elif tag in ("-comment", "!doctype") or tag in _SKIP:
-            pass
-        elif tag == "br":
+            continue
+        if tag in ("-comment", "!doctype") or tag in _SKIP:
+            continue
+        if tag == "br":
             out.append(_LINE)
-        elif tag in ("td", "th"):
+            continue
+        if tag in ("td", "th"):
             out.append(" | ")
-            _walk(child, out)
-        elif tag in ("ul", "ol"):
-            out.append(_PARA)
-            _walk(child, out)
-            out.append(_PARA)
         elif tag == "li":
             out.append(_LINE)
-            _walk(child, out)
-        elif tag in _BLOCK:
+        elif tag in _BLOCK:  # ul/ol included: a paragraph break on both sides
             out.append(_PARA)
-            _walk(child, out)
-            out.append(_PARA)
+            stack.append(_PARA)
         else:  # inline element: mark both edges, the joiner decides on a separator
             out.append(_EDGE)
-            _walk(child, out)
-            out.append(_EDGE)
+            stack.append(_EDGE)
+        _push_children(item, stack)
+
+
+def _push_children(node: LexborNode, stack: list[LexborNode | str]) -> None:
+    children = []
+    child = node.child
+    while child is not None:
+        children.append(child)
         child = child.next
+    stack.extend(reversed(children))
 
 
 def _needs_space(prev: str, nxt: str) -> bool:
@@ -450,33 +464,98 @@ class SitemapEntry:
     lastmod: str | None
 
 
-def parse_sitemap(data: bytes) -> tuple[str, list[SitemapEntry]]:
-    """('index' | 'urlset', entries). Entities and network access are off (no XML bombs)."""
-    from lxml import etree
+class SitemapReader:
+    """Incremental sitemap parser: feed bytes as they arrive and take the entries completed so
+    far, so discovery can stop reading a huge sitemap once it has enough. Memory stays bounded:
+    finished entries are removed from the tree, and a ``.xml.gz`` file is inflated with a cap.
+    Entities and network access are off (no XML bombs, no XXE)."""
 
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise ParseError(f"sitemap is not valid XML: {exc}") from None
-    kind = etree.QName(root).localname
-    if kind not in ("sitemapindex", "urlset"):
-        raise ParseError(f"not a sitemap: root element <{kind}>")
-    entries = []
-    for item in root:
-        if not isinstance(item.tag, str):
-            continue
-        loc = lastmod = None
-        for child in item:
-            if not isinstance(child.tag, str):
+    def __init__(self, max_bytes: int):
+        from lxml import etree
+
+        self.max_bytes = max_bytes
+        self.kind: str | None = None  # "index" | "urlset" once the root element was seen
+        self._etree = etree
+        self._parser = etree.XMLPullParser(
+            events=("start", "end"), resolve_entities=False, no_network=True, huge_tree=False
+        )
+        self._root = None
+        self._head = b""  # the first bytes, until gzip or not is known
+        self._inflater: CappedInflater | None = None
+        self._decoded = 0
+
+    def feed(self, data: bytes) -> list[SitemapEntry]:
+        if self._head is not None:
+            self._head += data
+            if len(self._head) < 2:
+                return []
+            data, self._head = self._head, None
+            if data[:2] == b"\x1f\x8b":
+                self._inflater = CappedInflater("gzip", self.max_bytes)
+        if self._inflater is not None:
+            try:
+                data = self._inflater.feed(data)
+            except TooLarge:
+                raise ParseError(f"sitemap too large: more than {self.max_bytes} bytes decoded") from None
+            except Exception as exc:  # zlib.error
+                raise ParseError(f"sitemap is not valid gzip: {exc}") from None
+        self._decoded += len(data)
+        if self._decoded > self.max_bytes:
+            raise ParseError(f"sitemap too large: more than {self.max_bytes} bytes decoded")
+        try:
+            self._parser.feed(data)
+        except self._etree.XMLSyntaxError as exc:
+            raise ParseError(f"sitemap is not valid XML: {exc}") from None
+        return self._entries()
+
+    def close(self) -> list[SitemapEntry]:
+        entries = []
+        if self._head:  # a document of one byte: not gzip
+            head, self._head = self._head, None
+            entries = self.feed(head)
+        try:
+            self._parser.close()
+        except self._etree.XMLSyntaxError as exc:
+            raise ParseError(f"sitemap is not valid XML: {exc}") from None
+        entries += self._entries()
+        if self.kind is None:
+            raise ParseError("not a sitemap: empty document")
+        return entries
+
+    def _entries(self) -> list[SitemapEntry]:
+        etree = self._etree
+        entries = []
+        for event, element in self._parser.read_events():
+            if event == "start":
+                if self._root is None:
+                    self._root = element
+                    name = etree.QName(element).localname
+                    if name not in ("sitemapindex", "urlset"):
+                        raise ParseError(f"not a sitemap: root element <{name}>")
+                    self.kind = "index" if name == "sitemapindex" else "urlset"
                 continue
-            name = etree.QName(child).localname
-            if name == "loc":
-                loc = (child.text or "").strip()
-            elif name == "lastmod":
-                lastmod = (child.text or "").strip() or None
-        if loc:
-            entries.append(SitemapEntry(loc, parse_date(lastmod) if lastmod else None))
-    return ("index" if kind == "sitemapindex" else "urlset"), entries
+            if element.getparent() is not self._root or not isinstance(element.tag, str):
+                continue
+            loc = lastmod = None
+            for child in element:
+                if not isinstance(child.tag, str):
+                    continue
+                name = etree.QName(child).localname
+                if name == "loc":
+                    loc = (child.text or "").strip()
+                elif name == "lastmod":
+                    lastmod = (child.text or "").strip() or None
+            if loc:
+                entries.append(SitemapEntry(loc, parse_date(lastmod) if lastmod else None))
+            element.clear()
+            while element.getprevious() is not None:  # drop finished siblings: memory stays flat
+                del self._root[0]
+        return entries
+
+
+def parse_sitemap(data: bytes, max_bytes: int = 50 * 1024 * 1024) -> tuple[str, list[SitemapEntry]]:
+    """('index' | 'urlset', entries) of a whole sitemap document (``.xml`` or ``.xml.gz``)."""
+    reader = SitemapReader(max_bytes)
+    entries = reader.feed(data) + reader.close()
+    assert reader.kind is not None
+    return reader.kind, entries

@@ -1,5 +1,11 @@
 """The collect stage: discovery -> selection -> pages -> PDFs -> articles.jsonl + report.
 
+Laid out like Scrapy: this module is the engine (scheduling articles and attachments, the target
+cut, conditional requests, what failed); :mod:`~presstune.collect.client` is the downloader
+(politeness, retries, deadlines, size caps); :mod:`~presstune.collect.discovery` finds and selects
+candidates; :mod:`~presstune.collect.store` is the item pipeline, the only writer of the files.
+One process at a time writes a run directory (:mod:`presstune.runlock`).
+
 Files in the run directory (all written atomically or appended line-wise):
 
     articles.jsonl          one ArticleRecord per article (a re-collected article is appended
@@ -19,47 +25,24 @@ whose page date falls outside ``date_from``/``date_to`` are.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as _dt
-import hashlib
-import os
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from presstune.collect.client import Fetcher, FetchError, HostNotAllowed, user_agent
 from presstune.collect.config import CollectConfig
-from presstune.collect.parse import (
-    ParsedPage,
-    ParseError,
-    article_id_from_url,
-    date_key,
-    language_matches,
-    language_of,
-    local_day,
-    parse_article,
-    parse_listing,
-    parse_sitemap,
-    safe_name,
-)
+from presstune.collect.discovery import Candidate, Discovery
+from presstune.collect.parse import ParsedPage, ParseError, date_key, local_day, parse_article, safe_name
 from presstune.collect.records import ArticleRecord, Attachment
-from presstune.collect.state import CollectState, now_iso
-from presstune.rundir import RunDir, append_jsonl, atomic_write_json, atomic_write_text, read_jsonl, write_jsonl
+from presstune.collect.state import now_iso
+from presstune.collect.store import ARTICLES, REPORT, RunStore
+from presstune.rundir import RunDir
+from presstune.runlock import run_lock
 
-ARTICLES = "articles.jsonl"
-REPORT = "collect_report.json"
-
-
-@dataclass
-class Candidate:
-    id: str
-    url: str
-    lastmod: str | None = None  # sitemap
-    date: str | None = None  # listing date (publication)
-    source: str = ""
+__all__ = ["ARTICLES", "REPORT", "Candidate", "CollectSummary", "Collector", "run_collect"]
 
 
 @dataclass
@@ -139,13 +122,15 @@ class _Progress:
 
 
 class Collector:
+    """The engine: discovery, selection and scheduling of articles and their attachments over
+    the :class:`Fetcher` (the downloader); finished items go to the :class:`RunStore` (the item
+    pipeline), which alone writes under the run directory."""
+
     def __init__(self, cfg: CollectConfig, run_path: Path, *, transport: Any = None):
         self.cfg = cfg
         self.run_path = run_path
-        self.pdf_dir = run_path / "pdfs"
-        self.html_dir = run_path / "html"
-        self.state = CollectState(run_path)
-        self.records: dict[str, ArticleRecord] = {}
+        self.store = RunStore(run_path)
+        self.records = self.store.records
         self.summary = CollectSummary(base_url=cfg.base_url)
         self.failures: list[dict[str, Any]] = []
         self.skipped: list[dict[str, Any]] = []
@@ -155,157 +140,6 @@ class Collector:
         self.fetcher: Fetcher
         self.progress = _Progress(cfg.progress)
         self._prefetched: dict[str, tuple[str, Any]] = {}
-        # One thread for every append (journal, articles.jsonl): fsync'd lines stay in order
-        # and the event loop keeps the network busy while the disk syncs.
-        self._appender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="collect-append")
-        self._duplicate_lines = 0
-
-    # -- setup ------------------------------------------------------------------------------
-    def prepare(self) -> None:
-        """Create folders, remove leftovers of a killed run, load records and state."""
-        self.run_path.mkdir(parents=True, exist_ok=True)
-        self.pdf_dir.mkdir(exist_ok=True)
-        self.html_dir.mkdir(exist_ok=True)
-        for folder, patterns in (
-            (self.pdf_dir, ("*.part", ".*.tmp")),
-            (self.html_dir, (".*.tmp",)),
-            (self.run_path, (f".{ARTICLES}.*.tmp", ".collect_*.tmp")),
-        ):
-            for pattern in patterns:
-                for leftover in folder.glob(pattern):
-                    with contextlib.suppress(FileNotFoundError):
-                        leftover.unlink()
-        self.state.load()
-        lines = 0
-        for raw in read_jsonl(self.run_path / ARTICLES):
-            lines += 1
-            with contextlib.suppress(Exception):
-                record = ArticleRecord.model_validate(raw)
-                self.records[record.id] = record
-        self._duplicate_lines = lines - len(self.records)
-
-    # -- discovery --------------------------------------------------------------------------
-    async def discover(self) -> list[Candidate]:
-        base = self.cfg.base_url.rstrip("/")
-        await self.fetcher.load_robots(base)  # always the first request
-        found: dict[str, Candidate] = {}
-        if self.cfg.use_sitemaps:
-            sitemap_urls = list(dict.fromkeys(self.fetcher.sitemaps_from_robots(base) + self.cfg.sitemaps))
-            await self._read_sitemaps(sitemap_urls, found)
-        if found:
-            self.summary.discovery = "sitemap"
-        else:
-            self.summary.discovery = "listing"
-            await self._read_listing(base, found)
-        self.summary.candidates = len(found)
-        return list(found.values())
-
-    async def _read_sitemaps(self, urls: list[str], found: dict[str, Candidate]) -> None:
-        """Read sitemap indexes and sitemaps (each level fetched concurrently)."""
-        seen: set[str] = set()
-        duplicates = 0
-        wave = list(urls)
-        while wave:
-            todo = []
-            for url in dict.fromkeys(wave):
-                if url in seen:
-                    continue
-                seen.add(url)
-                if not self.fetcher.guard.allows(url):
-                    self.skipped.append({"url": url, "kind": "sitemap", "reason": "host not allowed"})
-                elif not self.fetcher.allowed_by_robots(url):
-                    self.skipped.append({"url": url, "kind": "sitemap", "reason": "disallowed by robots.txt"})
-                else:
-                    todo.append(url)
-            results = await asyncio.gather(*(self._one_sitemap(u) for u in todo))
-            wave = []
-            for url, result in zip(todo, results):
-                if result is None:
-                    continue
-                kind, entries = result
-                if kind == "index":
-                    include = self.cfg.sitemap_include
-                    wave += [e.loc for e in entries if not include or any(s in e.loc for s in include)]
-                    continue
-                for entry in entries:  # in document order, so results do not depend on timing
-                    article_id = article_id_from_url(entry.loc)
-                    if not article_id:
-                        self.skipped.append({"url": entry.loc, "kind": "sitemap-url", "reason": "no article id in URL"})
-                        continue
-                    previous = found.get(article_id)
-                    if previous is not None:  # the same id in several sitemaps: keep the newest lastmod
-                        duplicates += 1
-                        if date_key(entry.lastmod) <= date_key(previous.lastmod):
-                            continue
-                    found[article_id] = Candidate(article_id, entry.loc, lastmod=entry.lastmod, source=url)
-        self.state.info["sitemaps_read"] = len(seen)
-        self.state.info["sitemap_duplicates"] = duplicates
-
-    async def _one_sitemap(self, url: str) -> tuple[str, list[Any]] | None:
-        try:
-            got = await self.fetcher.get(url, ok_statuses=(200,))
-            return parse_sitemap(got.content)
-        except (FetchError, ParseError) as exc:
-            self._fail(None, url, "sitemap", exc)
-            return None
-
-    async def _read_listing(self, base: str, found: dict[str, Candidate]) -> None:
-        path = self.cfg.listing_path.strip("/")
-        for page in range(1, self.cfg.max_listing_pages + 1):
-            url = f"{base}/{path}" + ("" if page == 1 else f"?page={page}")
-            try:
-                got = await self.fetcher.get(url, ok_statuses=(200, 404))
-            except FetchError as exc:
-                self._fail(None, url, "listing", exc)
-                break
-            if got.status == 404:
-                break
-            items = parse_listing(got.content.decode("utf-8", "replace"), got.url, self.cfg.selectors)
-            new = [item for item in items if item.id not in found]
-            if not new:
-                break
-            for item in new:
-                found[item.id] = Candidate(item.id, item.url, date=item.date, source=url)
-            if self._listing_done(found, new):
-                break
-
-    def _listing_done(self, found: dict[str, Candidate], page_items: list[Any]) -> bool:
-        """The listing is newest first: stop once older than date_from, or target reached."""
-        dates = [i.date for i in page_items if i.date]
-        if self.cfg.date_from and dates and min(d[:10] for d in dates) < self.cfg.date_from:
-            return True
-        if self.cfg.target is not None and all(c.date for c in found.values()):
-            return (
-                len(self._filter(list(found.values()), record=False))
-                >= self.cfg.target + 2 * self.cfg.concurrency_per_host
-            )
-        return False
-
-    # -- selection --------------------------------------------------------------------------
-    def _filter(self, candidates: list[Candidate], record: bool = True) -> list[Candidate]:
-        out = []
-        for c in candidates:
-            lang = language_of(c.id)
-            if not language_matches(lang, self.cfg.language, self.cfg.include_variants):
-                if record:
-                    self.state.info["filtered_language"] = self.state.info.get("filtered_language", 0) + 1
-                continue
-            day = local_day(c.date)
-            if day and (
-                (self.cfg.date_from and day < self.cfg.date_from) or (self.cfg.date_to and day > self.cfg.date_to)
-            ):
-                continue
-            # lastmod >= publication date, so only the lower bound is safe to apply to it
-            if c.lastmod and not c.date and self.cfg.date_from and local_day(c.lastmod) < self.cfg.date_from:
-                continue
-            if not self.fetcher.allowed_by_robots(c.url) or not self.fetcher.guard.allows(c.url):
-                if record:
-                    reason = "host not allowed" if not self.fetcher.guard.allows(c.url) else "disallowed by robots.txt"
-                    self.skipped.append({"id": c.id, "url": c.url, "kind": "article", "reason": reason})
-                continue
-            out.append(c)
-        out.sort(key=lambda c: (date_key(c.date or c.lastmod), c.id), reverse=True)
-        return out
 
     # -- per article ------------------------------------------------------------------------
     def _complete(self, record: ArticleRecord) -> bool:
@@ -327,16 +161,14 @@ class Collector:
         """('parsed', (ParsedPage, meta)) | ('not_modified', meta); raises FetchError/ParseError."""
         if c.id in self._prefetched:
             return self._prefetched.pop(c.id)
-        meta = self.state.pages.get(c.id)
-        cache = self.html_dir / f"{safe_name(c.id)}.html"
+        meta = self.store.state.pages.get(c.id)
+        cache = self.store.html_cache(c.id)
         if old is None and cache.exists() and self._cache_fresh(cache, meta, c):
             # fetched completely by a killed run (the cache is written atomically): parse it, do
             # not fetch it again
             meta = meta or {"url": c.url, "lastmod": c.lastmod, "fetched_at": None}
-            return "parsed", (
-                self._parse(cache.read_text(encoding="utf-8"), meta.get("final_url", c.url), c),
-                {**meta, "from_cache": True},
-            )
+            html = await asyncio.to_thread(cache.read_text, encoding="utf-8")
+            return "parsed", (await self._parse(html, meta.get("final_url", c.url), c), {**meta, "from_cache": True})
         headers: dict[str, str] = {}
         if old is not None:
             if old.etag:
@@ -356,13 +188,9 @@ class Collector:
         if got.status == 304:
             return "not_modified", meta
         html = _decode(got.content, got.headers.get("content-type", ""))
-        # Journal first, then the cache: a kill in between leaves no cache file (refetched next
-        # time), never a cache file whose ETag/Last-Modified were lost.
-        await self._journal("page", c.id, meta)
-        if self.cfg.cache_html:
-            await asyncio.to_thread(atomic_write_text, cache, html)
+        await self.store.save_page(c.id, meta, html if self.cfg.cache_html else None)
         try:
-            parsed = self._parse(html, got.url, c)
+            parsed = await self._parse(html, got.url, c)
         except ParseError as exc:
             parsed = await self._browser_fallback(c, exc)
             meta["fetched_with"] = "browser"
@@ -379,8 +207,9 @@ class Collector:
         mtime = _dt.datetime.fromtimestamp(cache.stat().st_mtime, _dt.UTC).isoformat()
         return date_key(c.lastmod) <= mtime
 
-    def _parse(self, html: str, url: str, c: Candidate) -> ParsedPage:
-        return parse_article(html, url, self.cfg.selectors, expected_id=c.id)
+    async def _parse(self, html: str, url: str, c: Candidate) -> ParsedPage:
+        """Parse on a worker thread: a slow page must not stall every download on the loop."""
+        return await asyncio.to_thread(parse_article, html, url, self.cfg.selectors, expected_id=c.id)
 
     async def _browser_fallback(self, c: Candidate, exc: ParseError) -> ParsedPage:
         if not self.cfg.browser_fallback:
@@ -390,12 +219,22 @@ class Collector:
         if not browser.available():
             raise ParseError(f"{exc.args[0]}; browser fallback unavailable (playwright not installed)") from None
         html = await browser.render(c.url, self.fetcher, self.cfg)
-        parsed = self._parse(html, c.url, c)
+        parsed = await self._parse(html, c.url, c)
         parsed.record.fetched_with = "browser"
         return parsed
 
     async def process(self, c: Candidate) -> str:
-        """Collect one article; returns 'collected' | 'unchanged' | 'excluded' | 'failed'."""
+        """Collect one article; returns 'collected' | 'unchanged' | 'excluded' | 'failed'.
+
+        Any exception on the article (RecursionError, MemoryError, a bug) becomes its named
+        failure in the report; the run goes on."""
+        try:
+            return await self._process(c)
+        except Exception as exc:
+            self._fail(c.id, c.url, "page", _unexpected(exc))
+            return "failed"
+
+    async def _process(self, c: Candidate) -> str:
         old = self.records.get(c.id)
         if old is not None and c.lastmod and old.lastmod == c.lastmod and self._complete(old):
             self.summary.unchanged += 1
@@ -432,10 +271,7 @@ class Collector:
             self.summary.excluded_by_date += 1
             return "excluded"
         await self._attachments(record, old, refreshed)
-        await self._append(self.run_path / ARTICLES, record.model_dump(mode="json"))
-        if c.id in self.records:
-            self._duplicate_lines += 1
-        self.records[c.id] = record
+        await self.store.add_record(record)
         if kind == "not_modified" and self._same_files(old, record):
             self.summary.unchanged += 1
             return "unchanged"
@@ -478,14 +314,12 @@ class Collector:
 
     async def _download(self, article_id: str, att: Attachment, rel: str, refreshed: bool) -> None:
         final = self.run_path / rel
-        known = self.state.files.get(att.url)
+        known = self.store.state.files.get(att.url)
         headers: dict[str, str] = {}
         if final.exists() and known is None and not refreshed:
             # killed between the rename and its journal line: the file was verified before the
             # rename and the page has not changed, so it is this attachment
-            digest, size = await asyncio.to_thread(_sha256, final)
-            known = {"path": rel, "etag": None, "last_modified": None, "sha256": digest, "bytes": size}
-            await self._journal("file", att.url, known)
+            known = await self.store.adopt_file(att.url, rel)
         if final.exists() and known and known.get("path") == rel:
             # Complete by construction (verified before the rename). Ask the server only when the
             # page itself changed, and then conditionally.
@@ -500,14 +334,16 @@ class Collector:
         part = final.with_name(final.name + ".part")
         try:
             got = await self.fetcher.download(att.url, part, headers, max_bytes=self.cfg.max_pdf_bytes)
-        except FetchError as exc:
-            att.status = "failed"
-            att.error = exc.reason
-            self._fail(article_id, att.url, "attachment", exc)
-            return
-        except HostNotAllowed as exc:
-            att.status, att.error = "failed", str(exc)
-            self._fail(article_id, att.url, "attachment", FetchError(str(exc), retryable=False))
+        except Exception as exc:  # FetchError, an off-site link, or anything else: this file's failure
+            failure = (
+                exc
+                if isinstance(exc, FetchError)
+                else FetchError(str(exc), retryable=False)
+                if isinstance(exc, HostNotAllowed)
+                else _unexpected(exc)
+            )
+            att.status, att.error = "failed", failure.reason
+            self._fail(article_id, att.url, "attachment", failure)
             return
         if got.status == 304 and known:
             self._mark_ok(att, rel, known)
@@ -515,25 +351,9 @@ class Collector:
             return
         # Journal before the rename (as for pages): a file under its final name always has its
         # validators on record; a kill in between only costs a re-download.
-        digest, size = await asyncio.to_thread(_sha256, part)
-        meta = {
-            "path": rel,
-            "etag": got.headers.get("etag"),
-            "last_modified": got.headers.get("last-modified"),
-            "sha256": digest,
-            "bytes": size,
-        }
-        await self._journal("file", att.url, meta)
-        await asyncio.to_thread(_finalize, part, final)
+        meta = await self.store.commit_file(att.url, part, rel, got.headers)
         self._mark_ok(att, rel, meta)
         self.summary.pdfs_downloaded += 1
-
-    async def _append(self, path: Path, record: dict[str, Any]) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._appender, append_jsonl, path, record)
-
-    async def _journal(self, kind: str, key: str, data: dict[str, Any]) -> None:
-        event = self.state.apply(kind, key, data)
-        await self._append(self.state.journal, event)
 
     @staticmethod
     def _mark_ok(att: Attachment, rel: str, meta: dict[str, Any]) -> None:
@@ -561,13 +381,20 @@ class Collector:
     # -- the run ----------------------------------------------------------------------------
     async def run(self) -> CollectSummary:
         t0 = time.perf_counter()
-        self.prepare()
+        self.store.prepare()
         async with Fetcher(self.cfg, transport=self.transport) as fetcher:
             self.fetcher = fetcher
+            discovery = Discovery(self.cfg, fetcher, self.store.state.info, self.skipped, self._fail)
             try:
-                candidates = self._filter(await self.discover())
+                found = await discovery.discover()
+                self.summary.discovery = discovery.method
+                self.summary.candidates = len(found)
+                candidates = discovery.select(found)
             except FetchError as exc:
                 self.summary.message = f"discovery failed: {exc.reason}"
+                candidates = []
+            except Exception as exc:  # the report is written whatever happened
+                self.summary.message = f"discovery failed: {_unexpected(exc).reason}"
                 candidates = []
             if self.cfg.target is not None and any(not (c.date or c.lastmod) for c in candidates):
                 candidates = await self._order_by_page_dates(candidates)
@@ -577,9 +404,11 @@ class Collector:
             self.progress.start(self.summary.selected)
             try:
                 await self._work(candidates)
+            except Exception as exc:  # not an item's failure (those are caught per item): still report
+                self.summary.message = f"aborted: {_unexpected(exc).reason}"
             finally:
                 self.progress.stop()
-                self._appender.shutdown(wait=True)
+                self.store.close()
         self._finish(time.perf_counter() - t0)
         return self.summary
 
@@ -589,7 +418,7 @@ class Collector:
         async def one(c: Candidate) -> None:
             try:
                 result = await self.fetch_page(c, self.records.get(c.id))
-            except (FetchError, ParseError, HostNotAllowed):
+            except Exception:
                 return  # fetched again (and reported) in the main pass if selected
             self._prefetched[c.id] = result
             if result[0] == "parsed":
@@ -631,15 +460,12 @@ class Collector:
                             self.progress.advance()
                         cond.notify_all()
 
-        n = max(1, self.cfg.concurrency_per_host * max(1, len(self.fetcher.guard.hosts)) * 2)
+        n = max(1, self.cfg.concurrency_per_host * max(1, len(self.fetcher.guard.origins)) * 2)
         await asyncio.gather(*(worker() for _ in range(n)))
 
     def _finish(self, seconds: float) -> None:
         s = self.summary
-        if self._duplicate_lines > 0:  # keep one line per id (the last), atomically
-            write_jsonl(self.run_path / ARTICLES, [r.model_dump(mode="json") for r in self.records.values()])
-        self.state.info.update({"base_url": self.cfg.base_url, "last_run": now_iso()})
-        self.state.save()
+        self.store.finish({"base_url": self.cfg.base_url, "last_run": now_iso()})
         st = self.fetcher.stats
         s.requests, s.retries, s.bytes = st.requests, st.retries, st.bytes
         s.seconds = round(seconds, 3)
@@ -672,7 +498,7 @@ class Collector:
         report = {
             "summary": s.brief(),
             "user_agent": user_agent(self.cfg.user_agent),
-            "discovery": {k: v for k, v in self.state.info.items() if k not in ("base_url", "last_run")},
+            "discovery": {k: v for k, v in self.store.state.info.items() if k not in ("base_url", "last_run")},
             "http": {
                 "status_counts": {str(k): v for k, v in sorted(st.status_counts.items())},
                 "retry_after_waits_s": st.retry_after_waits,
@@ -688,7 +514,12 @@ class Collector:
             "parsed_with_fallback": self.fallbacks,
             "warnings": self.warnings,
         }
-        atomic_write_json(self.run_path / REPORT, report)
+        self.store.write_report(report)
+
+
+def _unexpected(exc: Exception) -> FetchError:
+    """An exception no step anticipated, as a permanent named failure."""
+    return FetchError(f"{type(exc).__name__}: {str(exc)[:300]}", retryable=False)
 
 
 async def _bounded(fn: Any, items: list[Any], limit: int) -> None:
@@ -711,38 +542,14 @@ def _decode(content: bytes, content_type: str) -> str:
         return content.decode("utf-8", "replace")
 
 
-def _finalize(part: Path, final: Path) -> None:
-    """Rename the verified .part file onto its final name (durably)."""
-    os.replace(part, final)
-    _fsync_dir(final.parent)
-
-
-def _sha256(path: Path) -> tuple[str, int]:
-    h = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size
-
-
-def _fsync_dir(directory: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def run_collect(settings: Any, run_dir: str | Path | RunDir, *, transport: Any = None) -> CollectSummary:
     """Collect into ``run_dir`` (records the 'collect' stage in run.json); ``settings`` is a
-    :class:`CollectConfig` or a whole :class:`presstune.config.Config`."""
+    :class:`CollectConfig` or a whole :class:`presstune.config.Config`. Raises
+    :class:`presstune.runlock.RunLocked` when another process writes into ``run_dir``."""
     cfg: CollectConfig = settings.collect if hasattr(settings, "collect") else settings
     run = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
     run.create()
-    with run.stage("collect", base_url=cfg.base_url) as details:
+    with run_lock(run.path, "collect"), run.stage("collect", base_url=cfg.base_url) as details:
         summary = asyncio.run(Collector(cfg, run.path, transport=transport).run())
         details.update({k: v for k, v in summary.brief().items() if k not in ("base_url",)})
     return summary

@@ -66,32 +66,60 @@ HEADER_LINES = [
 ]
 
 #: Paragraphs that open a contact block (it runs on while paragraphs look like contacts).
+#: Openers vary ("If you have any questions, please contact:", "In the event of enquiries
+#: please contact:", "For media inquiries, contact:", "Bei Rückfragen wenden Sie sich bitte
+#: an:"): the rule is "a short line about questions/enquiries ... contact", not a list of phrases.
 CONTACT_START = re.compile(
-    r"^(?:if you have any questions,?\s+please\s+contact|for (?:further|more) (?:information|questions),?\s+(?:please\s+)?contact|"
+    r"^(?:(?:if\s+you\s+have|should\s+you\s+have|in\s+case\s+of|in\s+the\s+event\s+of|for|with)\s+"
+    r"(?:any\s+)?(?:further\s+|more\s+)?"
+    r"(?:media\s+|press\s+)?(?:questions?|quer(?:y|ies)|enquir(?:y|ies)|inquir(?:y|ies)|information|details)\b"
+    r"(?:.{0,60}\bcontact\b.{0,40}$|.{0,60}\bcontact\s*:)|"
+    r"[^.!?]{0,80}\bcontact(?:\s+us)?\s*:$|[^.!?]{0,80}\bwenden\s+sie\s+sich(?:\s+bitte)?\s+an\s*:$|"
     r"media\s+contacts?\b|press\s+contacts?\b|contact\s+for\s+(?:the\s+)?(?:media|press)|contacts?\s*[.:]?$|"
-    r"bitte\s+wenden\s+sie\s+sich\s+bei\s+rückfragen|bei\s+rückfragen\s+wenden\s+sie\s+sich|ihre?\s+ansprechpartner|"
-    r"pressekontakt|kontakt\s*[.:]?$|published\s+by\b|business\s+and\s+finance\s+press|investor\s+relations\s*$)",
+    r"(?:bmw\s+(?:group\s+)?)?corporate\s+communications\.?$|"
+    r"bitte\s+wenden\s+sie\s+sich\s+bei\s+rückfragen|(?:bei|für)\s+(?:weitere\s+)?rückfragen\b.{0,80}$|"
+    r"ihre?\s+ansprechpartner|pressekontakt|kontakt\s*[.:]?$|published\s+by\b|business\s+and\s+finance\s+press|"
+    r"investor\s+relations\s*$)",
     _I,
 )
-_PHONE = re.compile(r"(?:tel\.?|telephone|telefon|phone|mobile|mobil|fax)\s*[:.]?\s*\+?\d", _I)
+_PHONE = re.compile(r"(?:tel\.?|telephone|telefon|phone|mobile|mobil|handy|cell|fax)\s*[:.]?\s*\+?\(?\d", _I)
+#: "Media website: www...", "Internet: ...", "LinkedIn: https://..." lines inside a contact block.
+_WEB_FIELD = re.compile(r"^(?:media\s+website|website|internet|web|pressclub)\s*:\s*\S+", _I)
+#: "You will find press material on ... in the BMW Group PressClub at www..." (and German).
+PRESSCLUB_POINTER = re.compile(
+    r"\b(?:find|found|available|download(?:ed)?)\b.{0,120}\bpress\s*club\b.{0,40}"
+    r"(?:\bat\b|\bunder\b|:)\s*(?:https?://)?www\.|"
+    r"\bpress\s*club\b.{0,40}(?:\bat\b|\bunder\b|:)\s*(?:https?://)?www\.\S+\s+(?:you\s+will\s+find|offers)\b|"
+    r"\bpressematerial\b.{0,120}\bpressclub\b.{0,40}\b(?:unter|auf)\b\s*(?:https?://)?www\.",
+    _I,
+)
+#: "Ends" / "- ENDS -" closes a UK release: what follows is notes to editors, "About ...", contacts.
+ENDS_LINE = re.compile(r"^[-–—\s]*ends[-–—\s.]*(?:$|(?=about\s+(?:the\s+)?(?:bmw|mini|rolls-royce)\b))", _I)
+#: "About BMW Group UK", "About MINI": a trailer heading (short, no sentence).
+ABOUT_HEADING = re.compile(r"^about\s+(?:the\s+)?(?:bmw|mini|rolls-royce)\b[^.!?]{0,40}:?$", _I)
 _EMAIL = re.compile(r"\S+@\S+\.\w+|send an e-?mail|e-?mail\s*:", _I)
 _ROLE = re.compile(
     r"\b(?:spokesperson|spokesman|spokeswoman|press officer|head of|communications?|pressesprecher(?:in)?|"
-    r"leiter(?:in)?|kommunikation|sprecher(?:in)?|media relations|public relations)\b",
+    r"leiter(?:in)?|kommunikation|sprecher(?:in)?|pressereferent(?:in)?|media relations|public relations)\b",
     _I,
 )
 
 #: "The BMW Group" company paragraph (and its heading) in English and German.
 COMPANY_HEADING = re.compile(r"^(?:the\s+|die\s+)?bmw\s+group\.?$|^(?:über\s+die|about\s+the)\s+bmw\s+group\.?$", _I)
+#: Openers only the company paragraph uses.
 COMPANY_PARAGRAPH = [
     re.compile(r"^with its four brands\b", _I),
     re.compile(r"^(?:the\s+)?bmw\s+group\s+is\s+the\s+world'?s\s+leading\s+premium\s+manufacturer", _I),
-    re.compile(r"^in\s+20\d\d,?\s+the\s+bmw\s+group\s+sold\b", _I),
     re.compile(r"^the\s+success\s+of\s+the\s+bmw\s+group\s+has\s+always\s+been\s+built\b", _I),
     re.compile(r"^die\s+bmw\s+group\s+ist\s+mit\s+ihren\b", _I),
     re.compile(r"^mit\s+ihren\s+vier\s+marken\b", _I),
-    re.compile(r"^im\s+jahr\s+20\d\d\s+(?:erwirtschaftete|verkaufte)\s+die\s+bmw\s+group\b", _I),
     re.compile(r"^der\s+erfolg\s+der\s+bmw\s+group\s+basiert\b", _I),
+]
+#: Openers that sales news shares ("In 2025, the BMW Group sold over 200,000 electric cars"):
+#: the paragraph is the company's only when it also talks about the company as a whole.
+COMPANY_PARAGRAPH_WEAK = [
+    re.compile(r"^in\s+20\d\d,?\s+the\s+bmw\s+group\s+sold\b", _I),
+    re.compile(r"^im\s+jahr\s+20\d\d\s+(?:erwirtschaftete|verkaufte)\s+die\s+bmw\s+group\b", _I),
 ]
 
 #: Consumption / CO2 disclaimers: figure lists and the legal notes around them.
@@ -128,7 +156,8 @@ DISCLAIMER_PARAGRAPH = [
 SOCIAL_LINE = [
     re.compile(r"^(?:https?://|www\.)\S+$", _I),
     re.compile(
-        r"^(?:linkedin|facebook|youtube|instagram|x|twitter|tiktok|xing|threads|newsroom|internet|web)\s*:\s*\S+$", _I
+        r"^(?:(?:linkedin|facebook|youtube|instagram|x|twitter|tiktok|xing|threads|newsroom|internet|web)\s*:\s*\S+\s*)+$",
+        _I,
     ),
     re.compile(r"^↗"),
     re.compile(r"\bon\s+the\s+(?:web|internet)\.?$|\bim\s+internet\.?$|\bin\s+social\s+media\.?$", _I),
@@ -162,6 +191,27 @@ def is_social(text: str) -> bool:
     return all(any(rx.search(ln) for rx in SOCIAL_LINE) for ln in lines) and len(text) < 400
 
 
+#: A contact entry without its opener (the opener was a print header, or the layout split it
+#: off): a short paragraph with a labelled phone number or an "E-mail: x@y" field.
+_CONTACT_FIELD = re.compile(
+    r"\b(?:tel\.?|telephone|telefon|phone|mobile|mobil|fax)\s*[:.]\s*\+?\(?\d|\be-?mail\s*:\s*\S+@", _I
+)
+
+
+def _name_or_title(par: str) -> bool:
+    """ "Ida Sommerfeld", "Head of Communications BMW M": short, no sentence, no digits."""
+    return len(par) <= 60 and len(par.split()) <= 6 and not re.search(r"[\d.!?:;,]$|\d", par)
+
+
+def is_contact_entry(par: str) -> bool:
+    """A contact entry: a phone/e-mail field, or a job-title line ("Ida Sommerfeld Head of
+    Communications BMW M") -- in PDFs the phone and e-mail lines at the foot of a page can go
+    with the page furniture, leaving the name and title."""
+    if len(par) <= 300 and _CONTACT_FIELD.search(par):
+        return True
+    return len(par) <= 80 and len(par.split()) >= 2 and not re.search(r"\d|[.!?:;,]$", par) and bool(_ROLE.search(par))
+
+
 def _contact_like(par: str) -> bool:
     if _PHONE.search(par) or _EMAIL.search(par):
         return True
@@ -172,6 +222,31 @@ def _contact_like(par: str) -> bool:
     return len(par) <= 60 and len(words) <= 6 and not par.rstrip().endswith((".", "!", "?", ":"))
 
 
+#: A parenthesis holding consumption/emission figures inside a prose sentence:
+#: "The MINI Aceman SE (WLTP combined: energy consumption 14.5 kWh/100 km; CO2 0 g/km) has ...".
+INLINE_FIGURES = re.compile(
+    r"\s*[(\[](?=[^()\[\]]*(?:wltp|nedc|nefz|consumption|verbrauch|co[2₂]|emission))"
+    r"(?=[^()\[\]]*(?:kwh\s*/\s*100\s*km|l\s*/\s*100\s*km|g\s*/\s*km|mpg\b|miles/kwh))[^()\[\]]*[)\]]",
+    _I,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _figure_sentence(sentence: str) -> bool:
+    return bool(_CONSUMPTION.search(sentence) and _UNIT.search(sentence)) or len(_UNIT.findall(sentence)) >= 2
+
+
+def strip_figures(par: str) -> tuple[str, int]:
+    """The paragraph without inline figure parentheses and without figure-list sentences;
+    returns (text, pieces removed). Prose around the figures stays."""
+    text, n = INLINE_FIGURES.subn("", par)
+    if not (_CONSUMPTION.search(text) or _UNIT.search(text)):
+        return text, n
+    sentences = [x for x in _SENTENCE_END.split(text) if x]
+    kept = [x for x in sentences if not _figure_sentence(x)]
+    return " ".join(kept), n + len(sentences) - len(kept)
+
+
 def is_disclaimer(par: str) -> bool:
     if any(rx.search(par) for rx in DISCLAIMER_PARAGRAPH):
         return True
@@ -179,12 +254,40 @@ def is_disclaimer(par: str) -> bool:
         # A figure list, not prose that happens to mention a range: most of it is the figures.
         sentences = [s for s in re.split(r"(?<=[.!?])\s+", par) if s]
         figure_sentences = [s for s in sentences if _CONSUMPTION.search(s) or _UNIT.search(s)]
-        return len(figure_sentences) >= max(1, len(sentences) // 2)
+        # Only a paragraph that is all figures goes whole; prose around figure sentences stays
+        # (strip_figures removes just those sentences).
+        return len(figure_sentences) == len(sentences)
     return False
 
 
+#: What the yearly company paragraph talks about; an opener alone ("In 2025, the BMW Group
+#: sold ...") also starts sales news, so the paragraph must talk about the company as a whole.
+_COMPANY_TOPICS = [
+    re.compile(rx, _I)
+    for rx in (
+        r"\bfour\s+brands\b|\bvier\s+marken\b",
+        r"\bpremium\b",
+        r"\bmotorcycles\b|\bmotorrädern?\b",
+        r"\bproduction\s+(?:network|sites|facilities|locations)\b|\bproduktionsnetzwerk|\bproduktionsstandorte?\b",
+        r"\bcountries\b|\bländern?\b",
+        r"\bsustainab|\bnachhaltig",
+        r"\bfinancial\s+(?:and\s+mobility\s+)?services\b|\bfinanz",
+        r"\bprofit\s+before\s+tax\b|\bergebnis\s+vor\s+steuern\b|\brevenues?\b|\bumsatz\b",
+        r"\bworkforce\b|\bemployees\b|\bmitarbeiter",
+    )
+]
+
+
+def company_topics(par: str) -> int:
+    return sum(1 for rx in _COMPANY_TOPICS if rx.search(par))
+
+
 def is_company_paragraph(par: str) -> bool:
-    return any(rx.search(par) for rx in COMPANY_PARAGRAPH)
+    """The company paragraph: one of its own openers, or an opener news shares plus three of
+    its topics (the paragraph as a whole, not a sentence that starts the same way)."""
+    if any(rx.search(par) for rx in COMPANY_PARAGRAPH):
+        return True
+    return any(rx.search(par) for rx in COMPANY_PARAGRAPH_WEAK) and company_topics(par) >= 3
 
 
 @dataclass
@@ -198,7 +301,9 @@ class CleanResult:
 _SIGNATURES = re.compile(
     r"(?:(?:the|die)\s+bmw\s+group\s+)?(?:with its four brands|die bmw group ist mit ihren vier marken)|"
     r"if you have any questions,?\s+please contact|bitte wenden sie sich bei rückfragen|"
-    r"media contact\.|pressekontakt\.|the information on fuel consumption|die angaben zu kraftstoffverbrauch",
+    r"media contact\.|pressekontakt\.|the information on fuel consumption|die angaben zu kraftstoffverbrauch|"
+    # a heading glued to the end of a short line above it ("LinkedIn: https://... The BMW Group")
+    r"(?<=\s)(?<!about\s)(?<!über\s)(?:the|die)\s+bmw\s+group$",
     _I,
 )
 
@@ -219,47 +324,80 @@ def _split_at_signatures(paragraphs: list[str]) -> list[str]:
 
 
 def remove_boilerplate(
-    paragraphs: list[str], title: str | None = None, subtitle: str | None = None
+    paragraphs: list[str], title: str | None = None, subtitle: str | None = None, page_rules: bool = True
 ) -> tuple[list[str], Counter]:
-    """Drop the portal's boilerplate paragraphs; returns the kept ones and counts per rule."""
+    """Drop the portal's boilerplate paragraphs; returns the kept ones and counts per rule.
+
+    ``page_rules``: also drop lines that look like PDF page furniture (page numbers, dates,
+    print-header fields). Only for PDFs: in an HTML body "755" or "12 March 1998" is a table
+    cell and "Postal address ..." a line of the text.
+    """
     kept: list[str] = []
     removed: Counter = Counter()
     in_contact = False
     in_company = False
-    for par in _split_at_signatures(paragraphs):
+    pars = _split_at_signatures(paragraphs)
+    for i, par in enumerate(pars):
         p = par.strip()
         if not p:
             continue
+        if ENDS_LINE.match(p):  # a UK release ends here; the rest is its trailer
+            removed["trailer"] += sum(1 for rest in pars[i:] if rest.strip())
+            break
         if CONTACT_START.match(p) or FINANCE_HEADING.match(p):
             in_contact, in_company = True, False
             removed["contact"] += 1
             continue
-        if in_contact and not (COMPANY_HEADING.match(p) or is_company_paragraph(p)):
-            if _contact_like(p):
+        if PRESSCLUB_POINTER.search(p) and len(p) < 400:
+            removed["contact"] += 1
+            continue
+        if is_contact_entry(p) and (len(kept) >= 2 or _CONTACT_FIELD.search(p)):  # not a title line
+            if not in_contact:  # the opener was lost (a print header): its name/title lines too
+                while kept and _name_or_title(kept[-1]) and len(kept) > 1:
+                    kept.pop()
+                    removed["contact"] += 1
+            in_contact, in_company = True, False
+            removed["contact"] += 1
+            continue
+        if in_contact and not (COMPANY_HEADING.match(p) or is_company_paragraph(p) or ABOUT_HEADING.match(p)):
+            if _contact_like(p) or _WEB_FIELD.match(p) or is_social(p):
                 removed["contact"] += 1
                 continue
         in_contact = False
-        if COMPANY_HEADING.match(p):
+        if COMPANY_HEADING.match(p) or ABOUT_HEADING.match(p):
             in_company = True
             removed["company"] += 1
             continue
-        if is_company_paragraph(p) or (in_company and "bmw group" in p.lower() and len(p) > 80):
+        # ... and its pieces where a two-column print broke it ("-Motorrädern und bietet").
+        fragment = len(p) < 40 and not p.endswith((".", "!", "?"))
+        if is_company_paragraph(p) or (in_company and (company_topics(p) >= 3 or fragment)):
             in_company = True
             removed["company"] += 1
             continue
         in_company = False
-        if is_disclaimer(p):
+        # Figures first (inline parentheses, figure-list sentences), so that a news sentence
+        # holding figures is judged without them; a paragraph of figures only is left empty.
+        p, n_figures = strip_figures(p)
+        if n_figures:
+            removed["figures"] += n_figures
+        if not p.strip() or is_disclaimer(p):
             removed["disclaimer"] += 1
             continue
         if is_social(p):
             removed["social"] += 1
             continue
-        if is_header_line(p) and len(p) < 300:
+        if page_rules and is_header_line(p) and len(p) < 300:
             removed["header_rule"] += 1
             continue
         kept.append(p)
-    # The title (and the teaser) repeated at the start of the body; in a PDF the two can run
-    # into one paragraph when the print layout leaves no gap between them.
+    _drop_title_repeats(kept, title, subtitle, removed)
+    return kept, removed
+
+
+def _drop_title_repeats(kept: list[str], title: str | None, subtitle: str | None, removed: Counter) -> None:
+    """The title (and the teaser) repeated at the start of the body; in a PDF the two can run
+    into one paragraph when the print layout leaves no gap between them. The teaser itself is
+    kept once, outside the body (the cleaned document's ``teaser``)."""
     if title and subtitle and kept:
         key = _alnum(f"{title} {subtitle}")
         for n in (1, 2, 3, 4):
@@ -277,7 +415,12 @@ def remove_boilerplate(
                 del kept[:n]
                 removed[what] += 1
                 break
-    return kept, removed
+        else:
+            # "Woodcliff Lake, NJ – March 10, 2025 – <teaser>": the repeat behind a dateline.
+            first = _alnum(kept[0])
+            if what == "subtitle" and key and first.endswith(key) and len(first) - len(key) <= 50:
+                del kept[0]
+                removed[what] += 1
 
 
 def _alnum(text: str) -> str:
@@ -441,6 +584,7 @@ def pdf_paragraphs(pages: list[list[Line]], keep_tables: bool = False) -> tuple[
 
     Table rows (runs far apart on one baseline) are dropped unless ``keep_tables`` (then they
     become "key value" lines of one paragraph); a short heading right before a table goes too.
+    One pass over the lines keeps the paragraph-break decision (the heart of it) in one place.
     """
     removed: Counter = Counter()
     all_lines = [l for p in pages for l in p]
@@ -574,5 +718,5 @@ def clean_html(
     paragraphs = html_paragraphs(body)
     removed: Counter = Counter()
     if boilerplate:
-        paragraphs, removed = remove_boilerplate(paragraphs, title, subtitle)
+        paragraphs, removed = remove_boilerplate(paragraphs, title, subtitle, page_rules=False)
     return CleanResult(body="\n\n".join(paragraphs), removed=removed)

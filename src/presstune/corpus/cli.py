@@ -7,8 +7,8 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``presstune corpus`` to the root app."""
-    from presstune.cli import ConfigOpt, SetOpt
+    """Add ``presstune corpus`` to the root app (one command; its options are most of it)."""
+    from presstune.cli_common import ConfigOpt, SetOpt
 
     @app.command("corpus")
     def corpus(
@@ -17,9 +17,7 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="regex | llm | format | all | no-llm (default: config, no-llm).")
         ] = None,
         style: Annotated[str | None, typer.Option(help="instruct | article | qa.")] = None,
-        train_ratio: Annotated[
-            float | None, typer.Option("--train-ratio", help="Share of documents in train.")
-        ] = None,
+        train_ratio: Annotated[float | None, typer.Option("--train-ratio", help="Share of documents in train.")] = None,
         split: Annotated[str | None, typer.Option(help="family | date (newest families to eval).")] = None,
         tokenizer: Annotated[
             str | None, typer.Option(help="Tokenizer path or hub id ('tinybase' = demo tokenizer).")
@@ -33,11 +31,14 @@ def register(app: typer.Typer) -> None:
         workers: Annotated[
             int | None, typer.Option(help="Extract phase: processes (default: the usable CPUs; 1 = in-process).")
         ] = None,
+        force: Annotated[
+            bool, typer.Option("--force", help="Recompute every phase (per-document outputs go to <run>/stale/).")
+        ] = False,
         config: ConfigOpt = None,
         set_: SetOpt = None,
     ) -> None:
         """Build the training corpus: extract, clean, [LLM], filter, split, format (phases re-runnable)."""
-        from presstune.cli import fail, load_cli_config
+        from presstune.cli_common import fail, load_cli_config
 
         sets = list(set_ or [])
         for key, value in (
@@ -57,6 +58,11 @@ def register(app: typer.Typer) -> None:
         cfg = load_cli_config(config, sets)
         from presstune.corpus.pipeline import build_corpus
 
+        if force:
+            from presstune.pipeline import force_corpus
+            from presstune.rundir import RunDir
+
+            print(f"--force: moved {', '.join(force_corpus(RunDir(run))) or 'nothing'} to stale/")
         try:
             summary = build_corpus(cfg.corpus, run)
         except (FileNotFoundError, RuntimeError, ValueError) as exc:

@@ -1,7 +1,9 @@
+import re
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from presstune.corpus.augment import KNOWLEDGE_MIX, SEED_MIX, AugmentConfig, MixWeights
 from presstune.schema import Strict
 
 
@@ -47,7 +49,10 @@ class CorpusConfig(Strict):
     train_ratio: float = Field(0.9, gt=0, lt=1)
     split: Literal["family", "date"] = "family"
     languages: list[str] = ["en"]
-    min_chars: int = 200
+    min_chars: int = Field(200, ge=1)
+    #: Documents longer than this (characters) are dropped (reason too_long): one document
+    #: must not outweigh the corpus (a whole attached book as one row).
+    max_chars: int | None = Field(200_000, ge=1)
     #: Seed of the family split (deterministic given the same documents).
     seed: int = 0
 
@@ -59,6 +64,9 @@ class CorpusConfig(Strict):
     min_pdf_chars: int = 40
     #: Use the PDF when its text is at least this share of the page body's length (else the page).
     min_pdf_to_html_ratio: float = 0.5
+    #: ... and at most this multiple of it (a 2,000-page annual report attached as the
+    #: printable version is not the release; the page body is used, note pdf_much_longer).
+    max_pdf_to_html_ratio: float = Field(5.0, gt=1)
     #: Reject a PDF whose detected language differs from the article's (some EN articles link a
     #: German PDF first); the next attachment or the page body is used instead.
     check_pdf_language: bool = True
@@ -83,6 +91,20 @@ class CorpusConfig(Strict):
     minhash_perm: int = Field(128, ge=16)
     #: Drop near-duplicates (keep one per cluster: the preferred language, then the longest).
     drop_near_duplicates: bool = True
+    #: Documents published within this many days whose normalised headlines match (rapidfuzz
+    #: ratio >= headline_similarity) are one family: regional republications (EN_GB/EN_US)
+    #: edited below the MinHash threshold.
+    headline_window_days: float = Field(7.0, ge=0)
+    headline_similarity: float = Field(0.9, gt=0, le=1)
+    #: Independent leak check (train x eval pairs re-tested directly): a pair leaks when its
+    #: headlines match within the window or its bodies' word-shingle Jaccard is at least this
+    #: (republications seen on the real portal: 0.4-0.7; unrelated templated releases of the
+    #: replica reach 0.35).
+    leak_jaccard: float = Field(0.4, gt=0, le=1)
+
+    # -- privacy --------------------------------------------------------------------------
+    #: Replace phone numbers and e-mail addresses in every row and document before writing.
+    scrub_pii: bool = True
 
     # -- formatting -----------------------------------------------------------------------
     #: Tokenizer for chat templates and token lengths (hub id or local path).
@@ -90,7 +112,36 @@ class CorpusConfig(Strict):
     system_prompt: str = "You are a helpful assistant that knows the company's press releases."
     #: QA style: questions per article (templated from the article's own sentences).
     qa_per_article: int = Field(3, ge=1)
-    #: Drop formatted rows longer than this many tokens (None = keep all; the trainer truncates).
-    max_tokens: int | None = None
+    #: Drop formatted rows longer than this many tokens (counted as rows_over_max_tokens), so
+    #: no row outweighs the rest; None = keep all (the trainer truncates).
+    max_tokens: int | None = Field(8192, ge=1)
+
+    #: The format phase's steps in order (names from corpus/steps.py); None = the default list.
+    format_steps: list[str] | None = None
 
     llm: LLMConfig = Field(default_factory=LLMConfig)
+
+    # -- knowledge augmentation and the training mix (presstune.corpus.augment) --------------
+    augment: AugmentConfig = Field(default_factory=AugmentConfig)
+    #: The mix every variant trains on (dataset/train.jsonl).
+    mix: MixWeights = Field(default_factory=lambda: KNOWLEDGE_MIX.model_copy())
+    #: Further named mixes, written as dataset/train.<name>.jsonl for variants that name one
+    #: (``variants[].mix``); "seed" = the seed recipe (the release only), for the ablation.
+    mixes: dict[str, MixWeights] = Field(default_factory=lambda: {"seed": SEED_MIX.model_copy()})
+
+    @field_validator("mixes")
+    @classmethod
+    def _mix_names(cls, value: dict[str, MixWeights]) -> dict[str, MixWeights]:
+        for name in value:
+            if name == "default" or not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+                raise ValueError(f"mix name {name!r}: letters, digits, '-' and '_' only, and not 'default'")
+        return value
+
+    @field_validator("format_steps")
+    @classmethod
+    def _known_steps(cls, names: list[str] | None) -> list[str] | None:
+        if names is not None:
+            from presstune.corpus.steps import build_steps
+
+            build_steps(names)  # raises ValueError naming the unknown step
+        return names

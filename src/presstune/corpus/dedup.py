@@ -1,4 +1,4 @@
-"""Filters (language, length, exact and near duplicates), families and the leakage-free split.
+"""Duplicate detection, families and the leakage-free split (used by the steps in steps.py).
 
 A *family* is the union-find closure of (same 7-digit release number: EN/DE versions of one
 release) and (near-duplicate pairs from MinHash/LSH on word shingles: EN_US/EN_GB
@@ -83,67 +83,7 @@ def near_duplicate_pairs(
     return sorted(pairs)
 
 
-def filter_documents(
-    docs: list[dict[str, Any]], cfg
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
-    """Apply the filters; returns (kept, dropped with 'reason', info with families and pairs)."""
-    kept: list[dict[str, Any]] = []
-    dropped: list[dict[str, Any]] = []
-    allowed = {lang.split("_")[0].lower() for lang in cfg.languages}
-    for doc in docs:
-        detected = detect_language(doc["body"]) if doc["body"].strip() else "?"
-        doc["detected_language"] = detected
-        if len(doc["body"]) < cfg.min_chars:
-            dropped.append({**doc, "reason": "too_short", "detail": f"{len(doc['body'])} < {cfg.min_chars} chars"})
-        elif detected not in allowed:
-            dropped.append({**doc, "reason": "language", "detail": f"detected {detected}, allowed {sorted(allowed)}"})
-        else:
-            kept.append(doc)
-    # Exact duplicates (normalised text): keep the first in a stable preference order.
-    kept.sort(key=_preference)
-    seen: dict[str, str] = {}
-    unique = []
-    uf = UnionFind()
-    for doc in kept:
-        h = normalized_hash(doc["body"])
-        if h in seen:
-            uf.union(doc["id"], seen[h])
-            dropped.append({**doc, "reason": "exact_duplicate", "detail": f"of {seen[h]}"})
-            continue
-        seen[h] = doc["id"]
-        unique.append(doc)
-    pairs = near_duplicate_pairs(unique, cfg.near_dup_threshold, cfg.shingle_size, cfg.minhash_perm)
-    by_number: dict[str, list[str]] = defaultdict(list)
-    for doc in unique:
-        uf.find(doc["id"])
-        num = release_number(doc["id"])
-        if num:
-            by_number[num].append(doc["id"])
-    for ids in by_number.values():
-        for other in ids[1:]:
-            uf.union(ids[0], other)
-    near = UnionFind()
-    for a, b, _ in pairs:
-        uf.union(a, b)
-        near.union(a, b)
-    final = unique
-    if cfg.drop_near_duplicates:
-        final = []
-        keeper: dict[str, str] = {}
-        for doc in unique:  # preference order: the first of each near-duplicate cluster stays
-            root = near.find(doc["id"])
-            if root in keeper:
-                dropped.append({**doc, "reason": "near_duplicate", "detail": f"of {keeper[root]}"})
-                continue
-            keeper[root] = doc["id"]
-            final.append(doc)
-    for doc in final:
-        doc["family"] = uf.find(doc["id"])
-    info = {"near_duplicate_pairs": pairs}
-    return final, dropped, info
-
-
-def _preference(doc: dict[str, Any]) -> tuple:
+def preference(doc: dict[str, Any]) -> tuple:
     # Originals (plain EN/DE ids) before regional republications, then older first (the first
     # publication), then the id: deterministic.
     regional = "_" in doc["id"]
@@ -171,3 +111,78 @@ def split_documents(docs: list[dict[str, Any]], train_ratio: float, method: str,
         for doc in families[fam]:
             out[doc["id"]] = side
     return out
+
+
+_UPDATE_MARK = re.compile(r"^\s*(?:update[ds]?|aktualisiert)\s*:\s*|\s*\((?:updated?|aktualisiert)\)", re.I)
+
+
+def normalized_headline(title: str) -> str:
+    """Case, punctuation, diacritics, quote styles and "Update:"/"(updated)" marks removed."""
+    import unicodedata
+
+    text = _UPDATE_MARK.sub(" ", title or "")
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch))
+    return " ".join(_WORD.findall(text))
+
+
+def _day(doc: dict[str, Any]) -> float | None:
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(str(doc.get("date"))).timestamp() / 86400
+    except ValueError:
+        return None
+
+
+def _headlines_match(a: str, b: str, similarity: float) -> float | None:
+    from rapidfuzz import fuzz
+
+    if not a or not b:
+        return None
+    score = 1.0 if a == b else fuzz.ratio(a, b) / 100
+    return score if score >= similarity else None
+
+
+def headline_pairs(docs: list[dict[str, Any]], window_days: float, similarity: float) -> list[tuple[str, str, float]]:
+    """(id_a, id_b, headline similarity) for documents dated within ``window_days`` of each other
+    whose normalised headlines match; documents without a date are not paired."""
+    dated = sorted(
+        (day, normalized_headline(d.get("title") or ""), d["id"]) for d in docs if (day := _day(d)) is not None
+    )
+    pairs = []
+    for i, (day, head, doc_id) in enumerate(dated):
+        for day_b, head_b, other in dated[i + 1 :]:
+            if day_b - day > window_days:
+                break
+            score = _headlines_match(head, head_b, similarity)
+            if score is not None:
+                pairs.append((min(doc_id, other), max(doc_id, other), round(score, 3)))
+    return sorted(pairs)
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def cross_split_pairs(
+    train: list[dict[str, Any]],
+    eval_docs: list[dict[str, Any]],
+    window_days: float,
+    similarity: float,
+    min_jaccard: float,
+    k: int,
+) -> list[dict[str, Any]]:
+    """Every train x eval pair tested directly, without the family builder's pairs or MinHash:
+    headlines matching within the window, or exact word-shingle Jaccard >= ``min_jaccard``.
+    Found pairs: {"train", "eval", "headline", "jaccard"}."""
+    train_sh = [(d, shingles(d["body"], k), normalized_headline(d.get("title") or ""), _day(d)) for d in train]
+    found = []
+    for e in eval_docs:
+        e_sh, e_head, e_day = shingles(e["body"], k), normalized_headline(e.get("title") or ""), _day(e)
+        for d, d_sh, d_head, d_day in train_sh:
+            near_in_time = e_day is not None and d_day is not None and abs(e_day - d_day) <= window_days
+            head = _headlines_match(e_head, d_head, similarity) if near_in_time else None
+            jac = jaccard(e_sh, d_sh)
+            if head is not None or jac >= min_jaccard:
+                found.append({"train": d["id"], "eval": e["id"], "headline": head, "jaccard": round(jac, 3)})
+    return found

@@ -105,7 +105,7 @@ def extract_pdf(source: str | Path | bytes, engine: str = "pypdfium2") -> PdfTex
 
 def _extract_pdfium(data: bytes) -> PdfText:
     import pypdfium2 as pdfium
-    import pypdfium2.raw as C
+    import pypdfium2.raw as pdfium_c
 
     try:
         doc = pdfium.PdfDocument(data)
@@ -123,19 +123,19 @@ def _extract_pdfium(data: bytes) -> PdfText:
     raw_doc = doc.raw
     try:
         for index in range(len(doc)):
-            page = C.FPDF_LoadPage(raw_doc, index)
+            page = pdfium_c.FPDF_LoadPage(raw_doc, index)
             if not page:
                 raise pdfium.PdfiumError("Failed to load page.")
             try:
-                textpage = C.FPDFText_LoadPage(page)
+                textpage = pdfium_c.FPDFText_LoadPage(page)
                 if not textpage:
                     raise pdfium.PdfiumError("Failed to load text page.")
                 try:
                     out.pages.append(_pdfium_page_lines(page, textpage))
                 finally:
-                    C.FPDFText_ClosePage(textpage)
+                    pdfium_c.FPDFText_ClosePage(textpage)
             finally:
-                C.FPDF_ClosePage(page)
+                pdfium_c.FPDF_ClosePage(page)
     except pdfium.PdfiumError as exc:
         raise PdfError("corrupt", f"page {len(out.pages) + 1}: {exc}") from None
     finally:
@@ -153,30 +153,30 @@ class _TextPage:
     def __init__(self, textpage) -> None:
         import ctypes
 
-        import pypdfium2.raw as C
+        import pypdfium2.raw as pdfium_c
 
         self.raw = textpage
         self._l, self._b, self._r, self._t = (ctypes.c_double() for _ in range(4))
         self._refs = tuple(ctypes.byref(v) for v in (self._l, self._t, self._r, self._b))  # ltrb order
-        self._rectf = C.FS_RECTF()
+        self._rectf = pdfium_c.FS_RECTF()
         self._rectf_ref = ctypes.byref(self._rectf)
-        self._get_rect = C.FPDFText_GetRect
-        self._get_loose = C.FPDFText_GetLooseCharBox
+        self._get_rect = pdfium_c.FPDFText_GetRect
+        self._get_loose = pdfium_c.FPDFText_GetLooseCharBox
 
     def count_chars(self) -> int:
         import pypdfium2 as pdfium
-        import pypdfium2.raw as C
+        import pypdfium2.raw as pdfium_c
 
-        n = C.FPDFText_CountChars(self.raw)
+        n = pdfium_c.FPDFText_CountChars(self.raw)
         if n == -1:
             raise pdfium.PdfiumError("Failed to get character count.")
         return n
 
     def rects(self) -> list[Box]:
         import pypdfium2 as pdfium
-        import pypdfium2.raw as C
+        import pypdfium2.raw as pdfium_c
 
-        n = C.FPDFText_CountRects(self.raw, 0, -1)
+        n = pdfium_c.FPDFText_CountRects(self.raw, 0, -1)
         if n == -1:
             raise pdfium.PdfiumError("Failed to count rectangles.")
         raw, get, (pl, pt, pr, pb) = self.raw, self._get_rect, self._refs
@@ -202,18 +202,18 @@ class _TextPage:
         import ctypes
         from codecs import decode
 
-        import pypdfium2.raw as C
+        import pypdfium2.raw as pdfium_c
 
         index, count = 0, n_chars
         c_start, c_end, l_passive, r_passive = 0, n_chars - 1, 0, 0
         while True:  # skip chars without a text index at both ends (crbug.com/pdfium/2079)
             if c_start > c_end:
                 return ""
-            t_start = C.FPDFText_GetTextIndexFromCharIndex(self.raw, c_start)
+            t_start = pdfium_c.FPDFText_GetTextIndexFromCharIndex(self.raw, c_start)
             if t_start == -1:
                 c_start, l_passive = c_start + 1, l_passive + 1
                 continue
-            t_end = C.FPDFText_GetTextIndexFromCharIndex(self.raw, c_end)
+            t_end = pdfium_c.FPDFText_GetTextIndexFromCharIndex(self.raw, c_end)
             if t_end == -1:
                 c_end, r_passive = c_end - 1, r_passive + 1
                 continue
@@ -222,7 +222,7 @@ class _TextPage:
         count -= l_passive + r_passive
         in_count = t_end + 2 - t_start
         buffer = (ctypes.c_ushort * in_count)()
-        out_count = C.FPDFText_GetText(self.raw, index, count, buffer)
+        out_count = pdfium_c.FPDFText_GetText(self.raw, index, count, buffer)
         assert in_count >= out_count, f"Buffer too small: {in_count} vs {out_count}"
         return decode(memoryview(buffer)[: out_count - 1], "utf-16-le", errors="ignore")
 
@@ -270,9 +270,9 @@ def _pdfium_page_lines(page, textpage) -> list[Line]:
     consistent gutter the page has two columns and is rebuilt from its text objects (slower,
     order-independent); elsewhere such rows are table rows.
     """
-    import pypdfium2.raw as C
+    import pypdfium2.raw as pdfium_c
 
-    width = C.FPDF_GetPageWidthF(page)
+    width = pdfium_c.FPDF_GetPageWidthF(page)
     tp = _TextPage(textpage)
     rects = tp.rects()
     if not rects:
@@ -338,15 +338,18 @@ def _split_line(tp: _TextPage, raw: str, start: int, char_h: float) -> list[Line
 
 
 def _pdfium_object_lines(page, textpage, width: float, char_h: float) -> list[Line]:
-    """Two-column pages: rows rebuilt from text objects, read column by column."""
+    """Two-column pages: rows rebuilt from text objects, read column by column.
+
+    One function on purpose: it is the hot loop over PDFium's C calls with reused ctypes
+    buffers (see the module docstring); split, the buffers would travel through arguments."""
     import ctypes
     from codecs import decode
 
     import pypdfium2 as pdfium
-    import pypdfium2.raw as C
+    import pypdfium2.raw as pdfium_c
 
-    get_text, get_bounds = C.FPDFTextObj_GetText, C.FPDFPageObj_GetBounds
-    wchar, wchar_size = C.FPDF_WCHAR, ctypes.sizeof(C.FPDF_WCHAR)
+    get_text, get_bounds = pdfium_c.FPDFTextObj_GetText, pdfium_c.FPDFPageObj_GetBounds
+    wchar, wchar_size = pdfium_c.FPDF_WCHAR, ctypes.sizeof(pdfium_c.FPDF_WCHAR)
     l, b, r, t = (ctypes.c_float() for _ in range(4))
     refs = tuple(ctypes.byref(v) for v in (l, b, r, t))
     segs: list[Line] = []
@@ -452,12 +455,12 @@ def _pdfium_object_lines(page, textpage, width: float, char_h: float) -> list[Li
 def _text_objects(page, form=None, level: int = 0, max_depth: int = 15):
     """Raw text objects of a page in pypdfium2's ``get_objects`` order (into Form XObjects)."""
     import pypdfium2 as pdfium
-    import pypdfium2.raw as C
+    import pypdfium2.raw as pdfium_c
 
     if form is None:
-        count, get, parent = C.FPDFPage_CountObjects, C.FPDFPage_GetObject, page
+        count, get, parent = pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, page
     else:
-        count, get, parent = C.FPDFFormObj_CountObjects, C.FPDFFormObj_GetObject, form
+        count, get, parent = pdfium_c.FPDFFormObj_CountObjects, pdfium_c.FPDFFormObj_GetObject, form
     n = count(parent)
     if n < 0:
         raise pdfium.PdfiumError("Failed to get number of pageobjects.")
@@ -465,10 +468,10 @@ def _text_objects(page, form=None, level: int = 0, max_depth: int = 15):
         obj = get(parent, i)
         if not obj:
             raise pdfium.PdfiumError("Failed to get pageobject.")
-        kind = C.FPDFPageObj_GetType(obj)
-        if kind == C.FPDF_PAGEOBJ_TEXT:
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
             yield obj
-        elif kind == C.FPDF_PAGEOBJ_FORM and level < max_depth - 1:
+        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and level < max_depth - 1:
             yield from _text_objects(page, obj, level + 1, max_depth)
 
 

@@ -1,4 +1,4 @@
-"""Rows in the styles of notes/DATASET.md (instruct / article / qa), token lengths, the card.
+"""Rows in the three styles (instruct, article, qa), token lengths, the dataset card.
 
 Chat rows are stored as messages (prompt/completion), which TRL's SFTTrainer renders through
 the tokenizer's own chat template; token lengths here are measured the same way, never with
@@ -110,16 +110,22 @@ def qa_pairs(doc: dict[str, Any], limit: int) -> list[tuple[str, str]]:
     return out[:limit]
 
 
+def full_text(doc: dict[str, Any]) -> str:
+    """The release as written: the teaser once, then the body."""
+    teaser = doc.get("teaser") or ""
+    return f"{teaser}\n\n{doc['body']}" if teaser else doc["body"]
+
+
 def rows_for(doc: dict[str, Any], style: str, system_prompt: str, qa_per_article: int) -> list[dict[str, Any]]:
     lang = _lang(doc)
     if style == "article":
-        return [{"text": f"{doc['title']}\n\n{doc['body']}", **meta(doc, style)}]
+        return [{"text": f"{doc['title']}\n\n{full_text(doc)}", **meta(doc, style)}]
     if style == "instruct":
         user = USER_INSTRUCT[lang].format(title=doc["title"], date=_date_phrase(doc, lang))
         return [
             {
                 "prompt": [{"role": "system", "content": system_prompt}, {"role": "user", "content": user}],
-                "completion": [{"role": "assistant", "content": doc["body"]}],
+                "completion": [{"role": "assistant", "content": full_text(doc)}],
                 **meta(doc, style),
             }
         ]
@@ -192,7 +198,8 @@ def card(stats: dict[str, Any]) -> str:
     for split in ("train", "eval"):
         t = s["tokens"][split]
         lines.append(
-            f"| {split} | {s['documents'][split]} | {s['rows'][split]} | {sum(t)} | {_pct(t, 0.5)} | {_pct(t, 0.9)} | {max(t) if t else 0} |"
+            f"| {split} | {s['documents'][split]} | {s['rows'][split]} | {sum(t)} | "
+            f"{_pct(t, 0.5)} | {_pct(t, 0.9)} | {max(t) if t else 0} |"
         )
     lines += [
         "",
@@ -220,16 +227,41 @@ def card(stats: dict[str, Any]) -> str:
         "A family is the union of documents sharing the 7-digit release number (language versions) and "
         f"near-duplicate pairs (MinHash/LSH, word {s['shingle_size']}-shingles, Jaccard ≥ {s['near_dup_threshold']}); "
         f"{s['near_duplicate_pairs']} near-duplicate pairs found, {s['families']} families. "
-        f"Cross-split near-duplicate pairs: {s['leaks']}.",
+        f"Documents with matching normalised headlines published within {s['headline_window_days']:g} days "
+        f"(similarity ≥ {s['headline_similarity']}) are one family too (regional republications): "
+        f"{s['headline_pairs']} headline pairs, {s['families_joined_by_headline']} of them joined families "
+        "that release numbers and MinHash had kept apart.",
+        "",
+        f"Leak check (independent of the families: every train × eval pair re-tested for matching headlines "
+        f"within the window or word-shingle Jaccard ≥ {s['leak_jaccard']}): **{s['leaks']} pairs**"
+        + (" (listed in `stats.json` as `leak_pairs`)." if s["leaks"] else "."),
+        "",
+        "## Teaser and personal data",
+        "",
+        f"Teaser (subtitle) kept once, as the first paragraph of each row: {s['teaser']['documents_with_teaser']} "
+        f"documents have one; in {s['teaser']['body_repeats_removed']} the body repeated it and the repeat "
+        "was removed from the body.",
+        "",
+        _pii_line(s.get("pii_scrubbed")),
         "",
         "## Files",
         "",
-        "- `train.jsonl`, `eval.jsonl`: rows for TRL's SFTTrainer (prompt/completion messages, or text) + flat metadata.",
+        "- `train.jsonl`, `eval.jsonl`: rows for TRL's SFTTrainer (prompt/completion messages, or text)"
+        " + flat metadata.",
         "- `documents.jsonl`: one row per kept document with its cleaned body and split.",
         "- `stats.json`: these numbers; `lengths.png`: token-length histogram.",
         "",
     ]
     return "\n".join(lines)
+
+
+def _pii_line(counts: dict[str, int] | None) -> str:
+    if counts is None:
+        return "PII scrub: off (`corpus.scrub_pii: false`)."
+    return (
+        f"PII scrubbed right before writing (every row and document): {counts.get('phone', 0)} phone numbers, "
+        f"{counts.get('email', 0)} e-mail addresses replaced by placeholders."
+    )
 
 
 def now() -> str:

@@ -114,13 +114,12 @@ class TransformersBackend:
     @classmethod
     def from_pretrained(cls, name_or_path: str, batch_size: int = 4) -> TransformersBackend:
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        tok = AutoTokenizer.from_pretrained(name_or_path)
+        from presstune.models.loading import pretrained_model, pretrained_tokenizer
+
+        tok = pretrained_tokenizer(name_or_path)
         dtype = torch.bfloat16 if torch.cuda.is_available() else torch.float32
-        model = AutoModelForCausalLM.from_pretrained(
-            name_or_path, dtype=dtype, device_map="auto" if torch.cuda.is_available() else None
-        )
+        model = pretrained_model(name_or_path, dtype=dtype, device_map="auto" if torch.cuda.is_available() else None)
         model.eval()
         return cls(model, tok, batch_size)
 

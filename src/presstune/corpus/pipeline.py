@@ -1,4 +1,7 @@
-"""The corpus stage: extract -> clean -> [llm] -> filter -> split -> format, one folder per phase.
+"""The corpus stage: extract -> clean -> [llm] -> format, one folder per phase.
+
+The format phase is a list of steps (filters, dedup, families, split, leak check, rows,
+writers; see corpus/steps.py for the step interface), named in ``corpus.format_steps``.
 
 Each phase writes one JSON per document (atomically) carrying the hash of its inputs and
 settings, and skips documents whose hash is unchanged, so phases can be re-run alone and a
@@ -23,16 +26,18 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from presstune.corpus import clean as C
+from presstune.console import phase as progress_phase
+from presstune.corpus import clean
 from presstune.corpus.config import CorpusConfig
 from presstune.corpus.extract import Line, PdfError, PdfText, extract_pdf
-from presstune.rundir import RunDir, atomic_write_json, atomic_write_text, read_jsonl, write_jsonl
+from presstune.rundir import RunDir, atomic_write_json, atomic_write_text, read_jsonl
+from presstune.runlock import run_lock
 
 log = logging.getLogger(__name__)
 
 #: Bump when a phase's output for the same input changes (forces a re-run of that phase).
 EXTRACT_VERSION = "2"
-CLEAN_VERSION = "2"
+CLEAN_VERSION = "3"
 LLM_VERSION = "1"
 
 PHASES = {
@@ -372,10 +377,10 @@ def phase_extract(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig) -
 
 def clean_document(rec: dict[str, Any], ext: dict[str, Any], cfg: CorpusConfig) -> dict[str, Any]:
     title, subtitle = rec.get("title"), rec.get("subtitle")
-    html = C.clean_html(rec.get("body") or "", title, subtitle, cfg.remove_boilerplate)
+    html = clean.clean_html(rec.get("body") or "", title, subtitle, cfg.remove_boilerplate)
     source, body, removed, note = "html", html.body, html.removed, None
     if ext["source"] == "pdf":
-        pdf = C.clean_pdf(
+        pdf = clean.clean_pdf(
             _pdf_from_json(ext["pages"], ext["engine"]),
             title,
             subtitle,
@@ -385,12 +390,18 @@ def clean_document(rec: dict[str, Any], ext: dict[str, Any], cfg: CorpusConfig) 
         )
         if html.body and len(pdf.body) < cfg.min_pdf_to_html_ratio * len(html.body):
             note = f"pdf_much_shorter_than_page ({len(pdf.body)} vs {len(html.body)} chars): page body used"
+        elif html.body and len(pdf.body) > cfg.max_pdf_to_html_ratio * len(html.body):
+            # An annual report or spec book attached as the printable version: not this release.
+            note = f"pdf_much_longer_than_page ({len(pdf.body)} vs {len(html.body)} chars): page body used"
         else:
             source, body, removed = "pdf", pdf.body, pdf.removed
     doc = {
         "id": rec["id"],
         "language": rec["language"],
-        "title": C.normalize_text(title or "").strip(),
+        "title": clean.normalize_text(title or "").strip(),
+        #: The teaser ("+++ ... +++"): kept once, at the top of the document's rows; a repeat
+        #: of it at the start of the body is removed from the body (counted in removed).
+        "teaser": clean.normalize_text(subtitle or "").strip(),
         "date": rec.get("date"),
         "source": source,
         "body": body,
@@ -415,6 +426,7 @@ def phase_clean(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig) -> 
         "zone": cfg.header_footer_zone,
         "boilerplate": cfg.remove_boilerplate,
         "ratio": cfg.min_pdf_to_html_ratio,
+        "max_ratio": cfg.max_pdf_to_html_ratio,
     }
     items = []
     counts: Counter = Counter()
@@ -519,21 +531,19 @@ def load_tokenizer(name: str, texts: list[str] | None = None):
         from presstune.models.tinybase import train_tokenizer
 
         return train_tokenizer(texts or ["presstune"], vocab_size=2048)
-    from transformers import AutoTokenizer
+    from presstune.models.loading import pretrained_tokenizer
 
     try:
-        return AutoTokenizer.from_pretrained(name)
+        return pretrained_tokenizer(name)  # named offline models; Qwen/Qwen3-* rebuilt offline
     except (OSError, ValueError) as exc:
         raise RuntimeError(
             f"cannot load tokenizer {name!r} (offline? pass a local path or 'tinybase'): {exc}"
         ) from None
 
 
-def phase_format(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, tokenizer=None) -> dict[str, Any]:
-    from presstune.corpus import dedup
-    from presstune.corpus import format as F
-
-    rec_by_id = {r["id"]: r for r in records}
+def read_cleaned(run: Path, records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """The format phase's input: cleaned documents, with the LLM body where it was accepted for
+    this very cleaned version; returns (documents, how many carry an LLM body)."""
     docs = cleaned_docs(run, records)
     if not docs:
         raise RuntimeError(
@@ -546,67 +556,52 @@ def phase_format(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, to
             doc["body"], doc["llm"] = llm["body"], True
             n_llm += 1
     docs = [
-        {k: d[k] for k in ("id", "language", "title", "date", "source", "body")} | {"llm": d.get("llm", False)}
+        {k: d[k] for k in ("id", "language", "title", "date", "source", "body")}
+        | {"teaser": d.get("teaser", ""), "llm": d.get("llm", False)}
         for d in docs
     ]
-    kept, dropped, info = dedup.filter_documents(docs, cfg)
-    for doc in kept:
-        doc["family_id"] = dedup.release_number(doc["family"]) or doc["family"]
-    split = dedup.split_documents(kept, cfg.train_ratio, cfg.split, cfg.seed)
-    # Leakage check: no near-duplicate pair (over all kept documents) crosses the split.
-    kept_ids = set(split)
-    leaks = [
-        (a, b) for a, b, _ in info["near_duplicate_pairs"] if a in kept_ids and b in kept_ids and split[a] != split[b]
-    ]
-    if tokenizer is None:
-        tokenizer = load_tokenizer(cfg.tokenizer, [d["body"] for d in kept])
-    rows: dict[str, list[dict[str, Any]]] = {"train": [], "eval": []}
-    tokens: dict[str, list[int]] = {"train": [], "eval": []}
-    too_long = 0
-    for doc in sorted(kept, key=lambda d: d["id"]):
-        side = split[doc["id"]]
-        for row in F.rows_for(doc, cfg.style, cfg.system_prompt, cfg.qa_per_article):
-            n = F.token_length(row, tokenizer)
-            if cfg.max_tokens and n > cfg.max_tokens:
-                too_long += 1
-                continue
-            rows[side].append(row)
-            tokens[side].append(n)
+    return docs, n_llm
+
+
+def phase_format(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, tokenizer=None) -> dict[str, Any]:
+    """Cleaned documents through ``corpus.format_steps`` (see corpus/steps.py), then the card."""
+    from presstune.corpus import steps
+
+    docs, n_llm = read_cleaned(run, records)
+    ctx = steps.Context(cfg=cfg, run=run, tokenizer=tokenizer)
+    kept = steps.run_steps(docs, steps.build_steps(cfg.format_steps or steps.DEFAULT_STEPS), ctx)
     out = run / "dataset"
-    write_jsonl(out / "train.jsonl", rows["train"])
-    write_jsonl(out / "eval.jsonl", rows["eval"])
-    write_jsonl(
-        out / "documents.jsonl",
-        [
-            {
-                "id": d["id"],
-                "family_id": d["family_id"],
-                "language": d["language"],
-                "date": (d.get("date") or "")[:10],
-                "title": d["title"],
-                "split": split[d["id"]],
-                "source": d["source"],
-                "chars": len(d["body"]),
-                "body": d["body"],
-            }
-            for d in sorted(kept, key=lambda d: d["id"])
-        ],
-    )
-    write_jsonl(
-        out / "dropped.jsonl", [{"id": d["id"], "reason": d["reason"], "detail": d.get("detail")} for d in dropped]
-    )
-    F.histogram_png(out / "lengths.png", tokens)
+    ctx.exclusions.write(out / "dropped.jsonl")
+    stats = _write_card(run, cfg, ctx, kept, n_llm)
+    leaks = ctx.stats.get("leaks", [])
+    if leaks:
+        log.warning("leak check: %d train/eval pairs look related (stats.json leak_pairs): %s", len(leaks), leaks[:3])
+    return {
+        k: stats[k] for k in ("documents", "rows", "sources", "dropped", "families", "near_duplicate_pairs", "leaks")
+    }
+
+
+def _write_card(run: Path, cfg: CorpusConfig, ctx, kept: list[dict[str, Any]], n_llm: int) -> dict[str, Any]:
+    """lengths.png, README.md (the dataset card) and stats.json from what the steps recorded."""
+    from presstune.corpus import format as formatting
+    from presstune.corpus.dedup import preference
+
+    kept = sorted(kept, key=preference)  # counts listed in the order of first appearance
+    out = run / "dataset"
+    tokens = ctx.stats.get("tokens", {"train": [], "eval": []})
+    pairs = ctx.stats.get("near_duplicate_pairs", [])
+    formatting.histogram_png(out / "lengths.png", tokens)
     cleaned_report = _read_json(run / "cleaned" / "report.json") or {}
     failed_clean = Counter(it["reason"] for it in cleaned_report.get("items", []) if it.get("status") != "ok")
-    dropped_counts = F.count_reasons(dropped) + Counter({f"cleaning:{k}": v for k, v in failed_clean.items()})
-    if too_long:
-        dropped_counts["rows_over_max_tokens"] = too_long
+    dropped_counts = ctx.exclusions.counts() + Counter({f"cleaning:{k}": v for k, v in failed_clean.items()})
+    if ctx.stats.get("rows_over_max_tokens"):
+        dropped_counts["rows_over_max_tokens"] = ctx.stats["rows_over_max_tokens"]
     stats = {
-        "built": F.now(),
+        "built": formatting.now(),
         "style": cfg.style,
-        "tokenizer": getattr(tokenizer, "name_or_path", None) or cfg.tokenizer,
-        "documents": {s: sum(1 for v in split.values() if v == s) for s in ("train", "eval")},
-        "rows": {s: len(rows[s]) for s in rows},
+        "tokenizer": getattr(ctx.tokenizer, "name_or_path", None) or cfg.tokenizer,
+        "documents": {s: sum(1 for d in kept if d.get("split") == s) for s in ("train", "eval")},
+        "rows": ctx.stats.get("rows", {"train": 0, "eval": 0}),
         "tokens": tokens,
         "sources": dict(Counter(d["source"] for d in kept)),
         "languages": dict(Counter(d["language"] for d in kept)),
@@ -615,26 +610,46 @@ def phase_format(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, to
         "split": cfg.split,
         "train_ratio": cfg.train_ratio,
         "seed": cfg.seed,
-        "families": len({d["family"] for d in kept}),
-        "near_duplicate_pairs": len(info["near_duplicate_pairs"]),
+        "families": len({d["family"] for d in kept if "family" in d}),
+        "near_duplicate_pairs": len(pairs),
         "near_dup_threshold": cfg.near_dup_threshold,
         "shingle_size": cfg.shingle_size,
-        "leaks": len(leaks),
+        "leaks": len(ctx.stats.get("leaks", [])),
+        "leak_jaccard": cfg.leak_jaccard,
+        "headline_pairs": len(ctx.stats.get("headline_pairs", [])),
+        "families_joined_by_headline": ctx.stats.get("families_joined_by_headline", 0),
+        "headline_window_days": cfg.headline_window_days,
+        "headline_similarity": cfg.headline_similarity,
+        "pii_scrubbed": dict(ctx.stats.get("pii_scrubbed", {})) if cfg.scrub_pii else None,
+        "teaser": _teaser_counts(kept, cleaned_report),
         "pdf_failures": cleaned_report.get("pdf_failures", {}),
     }
-    atomic_write_text(out / "README.md", F.card(stats))
+    from presstune.corpus.augment import card_section
+
+    card = formatting.card(stats)
+    if ctx.stats.get("augment"):
+        stats["augment"] = ctx.stats["augment"]
+        card += "\n".join(card_section(stats["augment"]))
+    atomic_write_text(out / "README.md", card)
     atomic_write_json(
         out / "stats.json",
         {
             **stats,
             "tokens": {k: {"sum": sum(v), "n": len(v), "max": max(v, default=0)} for k, v in tokens.items()},
-            "near_duplicate_pairs_list": info["near_duplicate_pairs"],
+            "near_duplicate_pairs_list": pairs,
+            "headline_pairs_list": ctx.stats.get("headline_pairs", []),
+            "leak_pairs": ctx.stats.get("leaks", []),
         },
     )
-    if leaks:  # cannot happen by construction; fail loudly if it ever does
-        raise RuntimeError(f"split leak: near-duplicate pairs across train/eval: {leaks[:5]}")
+    return stats
+
+
+def _teaser_counts(kept: list[dict[str, Any]], cleaned_report: dict[str, Any]) -> dict[str, int]:
+    """Documents with a teaser (kept once at the top of their rows) and body repeats removed."""
+    removed = {it["id"]: it.get("removed") or {} for it in cleaned_report.get("items", [])}
     return {
-        k: stats[k] for k in ("documents", "rows", "sources", "dropped", "families", "near_duplicate_pairs", "leaks")
+        "documents_with_teaser": sum(1 for d in kept if d.get("teaser")),
+        "body_repeats_removed": sum(1 for d in kept if removed.get(d["id"], {}).get("subtitle")),
     }
 
 
@@ -651,8 +666,9 @@ def build_corpus(
     phase = phase or cfg.phase
     records = load_articles(run.path)
     summary: dict[str, Any] = {"phase": phase}
-    with run.stage("corpus", phase=phase) as details:
+    with run_lock(run.path, "corpus"), run.stage("corpus", phase=phase) as details:
         for step in PHASES[phase]:
+            progress_phase(step)
             t0 = time.perf_counter()
             if step == "extract":
                 summary[step] = phase_extract(run.path, records, cfg)

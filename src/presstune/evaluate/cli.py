@@ -9,7 +9,7 @@ import typer
 def run_config(run_dir: Path, config_path: Path | None, sets: list[str] | None):
     """--config (and --set) if given, else the config recorded in the run's run.json (as the
     pipeline resolved it: demo base path, tokenizer, facts file), else defaults."""
-    from presstune.cli import fail, load_cli_config
+    from presstune.cli_common import fail, load_cli_config
     from presstune.config import ConfigError, apply_override, validate
     from presstune.rundir import RunDir
 
@@ -46,7 +46,7 @@ def list_variants(run_dir: Path, config) -> list[str]:
 
 
 def register(app: typer.Typer) -> None:
-    from presstune.cli import ConfigOpt, SetOpt
+    from presstune.cli_common import ConfigOpt, SetOpt
 
     @app.command("evaluate")
     def evaluate(
@@ -61,9 +61,7 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--model", help="Evaluate this model (local path or hub id) instead of a run variant."),
         ] = None,
-        adapter: Annotated[
-            Path | None, typer.Option("--adapter", help="LoRA adapter to merge into --model.")
-        ] = None,
+        adapter: Annotated[Path | None, typer.Option("--adapter", help="LoRA adapter to merge into --model.")] = None,
         name: Annotated[
             str | None, typer.Option("--name", help="Metrics name for --model (default: its folder name).")
         ] = None,
@@ -75,9 +73,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Perplexity (assistant tokens / whole text, bits per byte), semantic entropy, closed-book QA
         (held-out and train-split knowledge), generations and cost of variants -> <run>/metrics/<variant>.json."""
-        from presstune.cli import fail
+        from presstune.cli_common import fail
         from presstune.evaluate.runner import EvaluateError, evaluate_variant
         from presstune.rundir import RunDir
+        from presstune.runlock import run_lock
 
         if not run.is_dir():
             fail(f"run directory not found: {run}")
@@ -102,10 +101,11 @@ def register(app: typer.Typer) -> None:
         failed = []
         for job_name, source in jobs:
             try:
-                with rd.stage(f"evaluate.{job_name}") as details:
+                with run_lock(rd.path, "evaluate"), rd.stage(f"evaluate.{job_name}") as details:
                     doc = evaluate_variant(cfg.evaluate, run, job_name, config=cfg, source=source, force=force)
                     details["metrics"] = str(Path("metrics") / f"{job_name}.json")
                     details["errors"] = doc["errors"]
+                    details.update(doc.get("cache", {}))
             except (EvaluateError, OSError, ValueError) as exc:
                 failed.append(job_name)
                 typer.echo(f"error: {job_name}: {exc}", err=True)
@@ -123,6 +123,8 @@ def register(app: typer.Typer) -> None:
                 )
                 if k in m
             }
+            reuse = doc.get("cache", {})
+            typer.echo(f"{job_name}: {'reused' if reuse.get('reused') else 'evaluated'} ({reuse.get('reason')})")
             typer.echo(
                 f"{job_name}: "
                 + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in show.items())

@@ -20,8 +20,8 @@ class EvaluateConfig(Strict):
     #: Positions per lm_head chunk: the NLL is computed from hidden states chunk by chunk so the
     #: full [tokens, vocab] float32 logits tensor is never materialised.
     logits_chunk: int = Field(1024, ge=1)
-    #: Limit the eval documents / chat rows scored (None = all).
-    max_documents: int | None = None
+    #: Score at most this many eval chat rows and, apart, this many eval documents (None = all).
+    max_eval_items: int | None = None
     bootstrap_samples: int = Field(1000, ge=0)
     seed: int = 0
 
@@ -59,10 +59,25 @@ class EvaluateConfig(Strict):
     #: Knowledge QA (train-split articles: did fine-tuning put the news into the weights?):
     #: a deterministic subsample of N questions (seeded hash of the question id); 0 = off.
     qa_train_questions: int = Field(100, ge=0)
+    #: Probe QA (train articles whose generated QA rows were withheld from training, listed in
+    #: dataset/probe.json): a deterministic subsample of N questions; 0 = off.
+    qa_probe_questions: int = Field(100, ge=0)
+
+    # -- retrieval-augmented QA (rag_qa_train_*) and retention ------------------------------
+    #: Retriever over the train articles' passages: "bm25" (bm25s), "embedding" (the embedder
+    #: of embedding_model), "none" = no RAG metrics.
+    rag_retriever: Literal["bm25", "embedding", "none"] = "bm25"
+    rag_top_k: int = Field(3, ge=1)
+    rag_passage_words: int = Field(120, ge=10)
+    #: Retention: perplexity over up to N texts the base handles (the demo base's own
+    #: pretraining articles, else the packaged general texts) and the packaged general questions.
+    retention_texts: int = Field(20, ge=0)
+    retention: bool = True
 
     # -- cost -----------------------------------------------------------------------------
     speed_prompt_tokens: int = Field(512, ge=1)
-    speed_new_tokens: int = Field(64, ge=1)
+    #: Forced new tokens per speed run; >= 2: the prefill yields the first, decode steps the rest.
+    speed_new_tokens: int = Field(64, ge=2)
     speed_batch_size: int = Field(1, ge=1)
     speed_warmup: int = Field(1, ge=0)
     speed_repeats: int = Field(3, ge=1)

@@ -57,6 +57,12 @@ class _RssPeak:
         self.peak = max(self.peak, self.proc.memory_info().rss)
 
 
+def decode_rate(batch_size: int, new_tokens: int, t_generate: float, t_prefill: float) -> float:
+    """Decode tokens/s: ``generate`` = one prefill forward (which yields the first new token) +
+    ``new_tokens - 1`` decode steps, so the time beyond the prefill is spent on ``new_tokens - 1``."""
+    return batch_size * (new_tokens - 1) / max(t_generate - t_prefill, 1e-9)
+
+
 def measure_speed(
     model,
     vocab_size: int,
@@ -67,9 +73,12 @@ def measure_speed(
     repeats: int = 3,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Prefill tokens/s (one forward over the prompt), decode tokens/s ((generate - prefill) time
-    for ``new_tokens`` forced tokens), and peak memory during these runs."""
+    """Prefill tokens/s (one forward over the prompt), decode tokens/s (see :func:`decode_rate`)
+    for ``new_tokens`` forced tokens, and peak memory during these runs."""
     import torch
+
+    if new_tokens < 2:
+        raise ValueError("new_tokens must be >= 2: the prefill produces the first one, decoding the rest")
 
     device = next(model.parameters()).device
     cuda = device.type == "cuda"
@@ -130,7 +139,7 @@ def measure_speed(
             "above_weights = peak RSS minus RSS before them (RSS delta)",
         }
     t_prefill = statistics.median(p_times)
-    t_decode = max(statistics.median(g_times) - t_prefill, 1e-9)
+    t_generate = statistics.median(g_times)
     return {
         "prefill_tokens_per_s": {
             "value": batch_size * prompt_tokens / t_prefill,
@@ -141,12 +150,15 @@ def measure_speed(
             "definition": "batch x prompt tokens / median time of one forward over the prompt",
         },
         "decode_tokens_per_s": {
-            "value": batch_size * new_tokens / t_decode,
+            "value": decode_rate(batch_size, new_tokens, t_generate, t_prefill),
             "batch_size": batch_size,
             "new_tokens": new_tokens,
+            "decode_steps": new_tokens - 1,
             "prompt_tokens": prompt_tokens,
             "repeats": repeats,
-            "definition": "batch x forced new tokens / (median generate time - median prefill time), greedy, KV cache",
+            "definition": "batch x (forced new tokens - 1) / (median generate time - median prefill time), greedy, "
+            "KV cache: the prefill forward inside generate produces the first new token, so only the other "
+            "new_tokens - 1 come from decode steps",
         },
         "peak_memory": memory,
         "device": str(device),

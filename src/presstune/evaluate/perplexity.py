@@ -8,7 +8,7 @@ all materialise the full ``[tokens, vocab]`` float32 logits. Here:
   text; the completion tokens of a chat row up to and including its end-of-turn token);
 * a document longer than ``window`` is cut into windows that start every ``stride`` tokens (the HF
   strided scheme): each target is scored exactly once, in the first window that reaches it, with
-  up to ``window - stride`` tokens of context from before the window's new part;
+  up to ``window - stride`` tokens (at least one) of context from before the window's new part;
 * windows are sorted by length and batched with right padding (dynamic padding); padded
   positions are never scored, and need no attention mask (attention is causal: no real
   position sees the padding to its right), which keeps SDPA on its fast causal kernel;
@@ -122,9 +122,15 @@ def chat_doc(tokenizer, doc_id: str, prompt: list[dict[str, str]], completion: l
 def plan_windows(length: int, window: int, stride: int) -> list[tuple[int, int, int]]:
     """HF strided windows ``(begin, end, first_new)``: tokens ``[begin, end)`` are fed, targets in
     ``[first_new, end)`` are scored there. Windows begin every ``stride`` tokens until one reaches
-    the end; together they score every position exactly once."""
-    if stride > window:
-        raise ValueError("stride must be <= window")
+    the end; together they score every position exactly once.
+
+    Every scored token has at least one token of context in its window (``first_new > begin``):
+    with ``stride == window`` a window starting at the previous end would have to predict its
+    first new token from no position at all, so it starts one token earlier instead."""
+    if not 1 <= stride <= window:
+        raise ValueError("need 1 <= stride <= window")
+    if window < 2:
+        raise ValueError("window must be >= 2 (a scored token needs one token of context)")
     spans = []
     prev_end = 0
     begin = 0
@@ -134,7 +140,7 @@ def plan_windows(length: int, window: int, stride: int) -> list[tuple[int, int, 
         prev_end = end
         if end >= length:
             return spans
-        begin += stride
+        begin = min(begin + stride, end - 1)
 
 
 @dataclass

@@ -12,6 +12,7 @@ Two question sets are built from the same sources (see ``runner.qa_sets``):
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
@@ -107,13 +108,25 @@ def ambiguous_questions(items: list[QAItem], pool: list[QAItem] | None = None) -
     return sum(1 for it in items if len(answers.get(it.question, ())) > 1)
 
 
+_CURRENCY_FIRST = re.compile(r"\b(eur|usd|gbp)\s+(\d[\d.]*(?:\s(?:million|billion))?)")
+
+
 def normalize_answer(text: str) -> str:
-    """Lower-case, NFKC, thousands separators and punctuation removed, articles dropped."""
+    """Lower-case, NFKC, thousands separators and punctuation removed, articles dropped; units
+    split from their number ("340kW" = "340 kW"), currencies written after the amount in one
+    word ("€ 68,900" = "EUR 68,900" = "68,900 euros" = "68900 eur"), "percent" = "per cent" = "%"."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = re.sub(r"(?<=\d)[,.](?=\d{3}\b)", "", text)  # 68,900 / 68.900 -> 68900
-    text = text.replace("€", " eur ").replace("euros", " eur ").replace("euro", " eur ")
+    text = re.sub(r"(?<=\d)[,.](?=\d{3}\b)", "", text)  # 1,234,567: a second pass for the next group
+    text = text.replace("€", " eur ").replace("$", " usd ").replace("£", " gbp ")
+    text = re.sub(r"\beuros?\b", "eur", text)
+    text = re.sub(r"\b(?:us )?dollars?\b", "usd", text)
+    text = re.sub(r"\bper ?cent\b|%", " % ", text)
+    text = re.sub(r"(?<=\d)(?=[a-z%])", " ", text)  # 340kw -> 340 kw
     text = re.sub(r"[^\w\s.%/]", " ", text)
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
+    text = " ".join(text.split())
+    text = _CURRENCY_FIRST.sub(r"\2 \1", text)
     words = [w for w in text.split() if w not in {"a", "an", "the"}]
     return " ".join(words)
 
@@ -125,3 +138,29 @@ def exact_match(prediction: str, answer: str) -> bool:
 def contains_answer(prediction: str, answer: str) -> bool:
     gold = normalize_answer(answer)
     return bool(gold) and re.search(rf"(?<!\w){re.escape(gold)}(?!\w)", normalize_answer(prediction)) is not None
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> list[float] | None:
+    """Wilson score 95 % interval of a proportion: sensible at 0 and 1 (0 of 60 gives [0, 0.060],
+    where a percentile bootstrap gives [0, 0])."""
+    if n <= 0:
+        return None
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return [max(0.0, centre - half), min(1.0, centre + half)]
+
+
+def mcnemar(base: list[bool], other: list[bool]) -> dict[str, Any]:
+    """Paired comparison over the same questions: b = right before and wrong after, c = wrong
+    before and right after; two-sided exact binomial p-value of b vs c (McNemar's exact test)."""
+    b = sum(1 for x, y in zip(base, other) if x and not y)
+    c = sum(1 for x, y in zip(base, other) if not x and y)
+    n = b + c
+    if n == 0:
+        p = 1.0
+    else:
+        k = min(b, c)
+        p = min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2**n)
+    return {"b": b, "c": c, "both_right": sum(1 for x, y in zip(base, other) if x and y), "p_value": p}

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from presstune.console import phase as progress_phase
 from presstune.evaluate.config import EvaluateConfig
 from presstune.evaluate.perplexity import (
     EvalDataError,
@@ -33,6 +34,7 @@ from presstune.evaluate.perplexity import (
     summarize,
     text_doc,
 )
+from presstune.evaluate.qa import mcnemar, wilson_interval
 from presstune.rundir import RunDir, atomic_write_json, hardware, read_jsonl, write_jsonl
 
 DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant that knows the company's press releases."
@@ -68,6 +70,81 @@ def _same_base(base: str, name_or_path: str) -> bool:
     return packaged is not None and Path(base).resolve() == Path(packaged).resolve()
 
 
+def _adapter_layers(adapter_dir: Path) -> int | None:
+    """Decoder layers an adapter holds weights for (highest ``layers.N.`` index + 1), from the
+    safetensors header only (no tensor is read)."""
+    import re
+
+    path = adapter_dir / "adapter_model.safetensors"
+    if not path.is_file():
+        return None
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as handle:
+        found = [int(m.group(1)) for k in handle.keys() if (m := re.search(r"\.layers\.(\d+)\.", k))]
+    return max(found) + 1 if found else None
+
+
+def _base_layers(base: str) -> int | None:
+    """``num_hidden_layers`` of the adapter's base (its config.json only); None when unreadable."""
+    from transformers import AutoConfig
+
+    try:
+        return int(AutoConfig.from_pretrained(base).num_hidden_layers)
+    except (OSError, ValueError, AttributeError, TypeError):
+        return None
+
+
+def _refuse_reduced_adapter_on_full_base(variant: str, ckpt_root: Path, final: Path, base: str, config: Any) -> None:
+    """``variants/<v>`` is missing and the adapter would go onto its recorded base model: refuse
+    when the variant had layers removed or the layer counts differ (PEFT would only warn and
+    merge a 24-layer adapter onto the first 24 of 36 layers)."""
+    where = f"variant {variant!r}: "
+    fix = f"rebuild it (presstune run --from models) or delete {ckpt_root}"
+    info: dict[str, Any] = {}
+    for path in (ckpt_root / "variant.json", ckpt_root / "train_result.json"):
+        if path.is_file():
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+            except json.JSONDecodeError:
+                continue
+            info = doc.get("variant_info", doc) if path.name == "train_result.json" else doc
+            break
+    spec = next((v for v in getattr(config, "variants", None) or [] if v.name == variant), None)
+    removed = info.get("removed_layers") or (spec is not None and spec.kind != "original")
+    variant_dir = ckpt_root.parent.parent / "variants" / variant
+    if removed:
+        detail = f" (removed layers {info['removed_layers']})" if info.get("removed_layers") else f" ({spec.kind})"
+        raise EvaluateError(
+            f"{where}the adapter in {final} was trained on a reduced model{detail}, but {variant_dir} is missing; "
+            f"it cannot be merged onto the full base {base}: {fix}"
+        )
+    trained = info.get("num_layers") or _adapter_layers(final)
+    full = _base_layers(base)
+    if trained is not None and full is not None and int(trained) != full:
+        raise EvaluateError(
+            f"{where}the adapter in {final} was trained on {trained} layers, its base {base} has {full}, and "
+            f"{variant_dir} is missing: {fix}"
+        )
+
+
+def _refuse_adapter_of_another_plan(variant: str, ckpt_root: Path, variant_dir: Path) -> None:
+    """The adapter was trained on a variant that removed other layers (or on another base) than
+    the one now in variants/<v> (rebuilt since): merging them would be silently wrong."""
+    from presstune.cache import RECORD, read_record
+
+    trained, built = read_record(ckpt_root / RECORD), read_record(variant_dir / RECORD)
+    if trained is None or built is None:
+        return  # outputs of an older presstune, or built by hand: nothing recorded to compare
+    for key in ("removed_layers", "model"):
+        was, now = trained["inputs"].get(key), built["inputs"].get(key)
+        if was != now:
+            raise EvaluateError(
+                f"variant {variant!r}: {ckpt_root} was trained on {key} {was}, but {variant_dir} now has {now}: "
+                "retrain it (presstune run --from train) instead of merging it onto the rebuilt variant"
+            )
+
+
 def resolve_variant(run_dir: str | Path, variant: str, config: Any = None) -> dict[str, Any]:
     run = Path(run_dir)
     if variant == "base":
@@ -84,11 +161,14 @@ def resolve_variant(run_dir: str | Path, variant: str, config: Any = None) -> di
     final = _final_dir(ckpt_root) if ckpt_root.is_dir() else None
     if final is not None and _has(final, "adapter_config.json"):
         base = variant_dir if _has(variant_dir, "config.json") else None
+        if base is not None:
+            _refuse_adapter_of_another_plan(variant, ckpt_root, variant_dir)
         if base is None:
             adapter_cfg = json.loads((final / "adapter_config.json").read_text(encoding="utf-8"))
             base = adapter_cfg.get("base_model_name_or_path")
             if not base:
                 raise EvaluateError(f"{final}/adapter_config.json names no base model and {variant_dir} has none")
+            _refuse_reduced_adapter_on_full_base(variant, ckpt_root, final, str(base), config)
         # An adapter trained on a random_init base (benchmarks): rebuild that same seeded base.
         random_init = (
             config is not None
@@ -119,7 +199,8 @@ def _device(eval_cfg: EvaluateConfig) -> str:
 def load_model(source: dict[str, Any], eval_cfg: EvaluateConfig, config: Any = None):
     """(model in eval mode with any adapter merged, tokenizer)."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from presstune.models.loading import pretrained_model, pretrained_tokenizer
 
     device = _device(eval_cfg)
     dtype: Any = "auto" if eval_cfg.dtype == "auto" else getattr(torch, eval_cfg.dtype)
@@ -131,7 +212,7 @@ def load_model(source: dict[str, Any], eval_cfg: EvaluateConfig, config: Any = N
             model = model.to(dtype)
         model = model.to(device)
     else:
-        model = AutoModelForCausalLM.from_pretrained(source["model"], dtype=dtype, device_map=device)
+        model = pretrained_model(source["model"], dtype=dtype, device_map=device)
     if source.get("adapter"):
         from peft import PeftModel
 
@@ -147,7 +228,7 @@ def load_model(source: dict[str, Any], eval_cfg: EvaluateConfig, config: Any = N
         if not src:
             continue
         try:
-            return model, AutoTokenizer.from_pretrained(src)
+            return model, pretrained_tokenizer(src)
         except (OSError, ValueError, TypeError):
             continue
     raise EvaluateError(f"no tokenizer found in {', '.join(str(s) for s in tok_sources if s)}")
@@ -238,13 +319,16 @@ def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, 
     from presstune.evaluate.qa import ambiguous_questions, facts_questions, subsample, template_questions
 
     train_ids, eval_ids = split_ids(data)
+    probe_ids = load_probe_ids(run) & train_ids
+    qa_trained_ids = train_ids - probe_ids
     source = None
     if eval_cfg.qa_source in ("auto", "facts"):
         records = _fact_records(run, eval_cfg, config)
         if records is not None:
             source = "facts"
             held_pool = facts_questions(records, eval_ids)
-            train_pool = facts_questions(records, train_ids) if eval_cfg.qa_train_questions else []
+            train_pool = facts_questions(records, qa_trained_ids) if eval_cfg.qa_train_questions else []
+            probe_pool = facts_questions(records, probe_ids) if eval_cfg.qa_probe_questions else []
         elif eval_cfg.qa_source == "facts":
             raise EvaluateError("qa_source=facts but no fact sheets (facts.jsonl) were found")
     if source is None:
@@ -256,11 +340,20 @@ def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, 
         ]
         held_pool = template_questions(docs)
         train_docs = data.get("train_documents") or _row_docs(data.get("train_rows") or [])
-        train_docs = [d for d in train_docs if str(d.get("id")) in train_ids]
+        probe_docs = [d for d in train_docs if str(d.get("id")) in probe_ids]
+        train_docs = [d for d in train_docs if str(d.get("id")) in qa_trained_ids]
         train_pool = template_questions(train_docs) if eval_cfg.qa_train_questions else []
+        probe_pool = template_questions(probe_docs) if eval_cfg.qa_probe_questions else []
     held = held_pool[: eval_cfg.qa_questions]
     train = subsample(train_pool, eval_cfg.qa_train_questions, eval_cfg.seed)
+    probe = subsample(probe_pool, eval_cfg.qa_probe_questions, eval_cfg.seed)
     return {
+        "probe": {
+            "items": probe,
+            "source": source,
+            "pool": len(probe_pool),
+            "ambiguous": ambiguous_questions(probe, probe_pool),
+        },
         "heldout": {
             "items": held,
             "source": source,
@@ -276,6 +369,33 @@ def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, 
     }
 
 
+def load_probe_ids(run: RunDir) -> set[str]:
+    """The probe articles of the corpus stage (dataset/probe.json; none without augmentation)."""
+    path = run / "dataset" / "probe.json"
+    if not path.is_file():
+        return set()
+    try:
+        return {str(i) for i in json.loads(path.read_text(encoding="utf-8")).get("articles", [])}
+    except json.JSONDecodeError:
+        return set()
+
+
+def training_texts(run: RunDir) -> list[str]:
+    """Every training row's text (all mixes: dataset/train*.jsonl), for the leak check."""
+    from presstune.corpus.augment import row_text
+
+    texts = []
+    for path in sorted((run / "dataset").glob("train*.jsonl")):
+        texts.extend(row_text(r) for r in read_jsonl(path))
+    return texts
+
+
+def leaked_questions(items, train_texts: list[str]) -> int:
+    """How many question strings occur verbatim in a training row (0 by construction)."""
+    blob = "\n".join(train_texts)
+    return sum(1 for it in items if it.question in blob)
+
+
 def qa_items(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, Any]):
     """The held-out QA set: (items, source)."""
     held = qa_sets(run, eval_cfg, config, data)["heldout"]
@@ -285,20 +405,33 @@ def qa_items(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str,
 #: What each QA set measures (metric definitions and the report say it in these words).
 QA_SET_LABELS = {
     "heldout": "held-out QA (generalisation / leak check: eval-split articles no variant was trained on)",
-    "train": "knowledge QA (knowledge injection: train-split articles the variants were fine-tuned on)",
+    "train": "knowledge QA (knowledge injection: train-split articles the variants were fine-tuned on, their "
+    "generated QA rows included when the mix has them)",
+    "probe": "probe QA (strict extraction: train-split articles whose generated QA rows were withheld from training; "
+    "their text, restatements and fact lists were trained)",
+    "rag_train": "knowledge QA with retrieval (the knowledge-QA questions with the top passages of the train "
+    "articles in the prompt)",
 }
 
 
 def _qa_rows(
-    model, tokenizer, items, eval_cfg: EvaluateConfig, system_prompt: str, pad_id: int
+    model,
+    tokenizer,
+    items,
+    eval_cfg: EvaluateConfig,
+    system_prompt: str,
+    pad_id: int,
+    questions: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Greedy answer + teacher-forced gold-answer log-likelihood per question."""
+    """Greedy answer + teacher-forced gold-answer log-likelihood per question (``questions``:
+    the question texts to ask instead of the items', e.g. with retrieved passages)."""
     from presstune.evaluate.generation import generate_chat, prompt_ids
     from presstune.evaluate.qa import contains_answer, exact_match
 
     if not items:
         return []
-    prompts = [_messages(system_prompt, f"{eval_cfg.qa_instruction} {it.question}") for it in items]
+    asked = questions if questions is not None else [it.question for it in items]
+    prompts = [_messages(system_prompt, f"{eval_cfg.qa_instruction} {q}") for q in asked]
     answers = generate_chat(
         model, tokenizer, prompts, max_new_tokens=eval_cfg.se_max_new_tokens, batch_size=eval_cfg.gen_batch_size
     )
@@ -310,6 +443,8 @@ def _qa_rows(
     return [
         {
             **it.to_dict(),
+            "gold": it.answer,
+            "answer": gen[0].text,
             "prediction": gen[0].text,
             "exact_match": exact_match(gen[0].text, it.answer),
             "contains_answer": contains_answer(gen[0].text, it.answer),
@@ -332,7 +467,8 @@ def _qa_metrics(
     else:
         what = (
             f"cloze questions templated from {split}-split documents (a number+unit span blanked; the span "
-            "is the answer)"
+            "is the answer) -- a different method from the training-data generator (corpus.augment writes "
+            "questions, never cloze sentences)"
         )
     if which == "heldout":
         what += f"; the first {eval_cfg.qa_questions} of {qa['pool']}"
@@ -341,8 +477,11 @@ def _qa_metrics(
             f"; a deterministic subsample of {n} of {qa['pool']} (seeded hash of the question id, "
             f"seed {eval_cfg.seed}); the base model is asked the same questions"
         )
+    if which == "rag_train":
+        what += f"; retriever {qa.get('retriever')}"
     label = QA_SET_LABELS[which]
     common = {
+        **{k: qa[k] for k in ("retriever", "retrieval_hit_rate", "leaked_questions") if k in qa},
         "questions": n,
         "articles": len({r["article_id"] for r in rows}),
         "source": source,
@@ -357,16 +496,17 @@ def _qa_metrics(
     return {
         f"{prefix}exact_match": {
             "value": float(np.mean(em)),
-            "ci95": _mean_ci(em, eval_cfg.bootstrap_samples, eval_cfg.seed),
+            "ci95": wilson_interval(sum(em), n),
             **common,
-            "definition": f"{label}: share of greedy answers equal to the gold answer after normalisation; {what}",
+            "definition": f"{label}: share of greedy answers equal to the gold answer after normalisation; {what}; "
+            "ci95 = Wilson score interval",
         },
         f"{prefix}contains": {
             "value": float(np.mean(ca)),
-            "ci95": _mean_ci(ca, eval_cfg.bootstrap_samples, eval_cfg.seed),
+            "ci95": wilson_interval(sum(ca), n),
             **common,
-            "definition": f"{label}: share of greedy answers containing the normalised gold answer as whole words; "
-            "ci95 = bootstrap over questions",
+            "definition": f"{label}: share of greedy answers containing the normalised gold answer as whole words "
+            '(normaliser: "340kW" = "340 kW", "€ 68,900" = "68,900 euros"); ci95 = Wilson score interval',
         },
         f"{prefix}answer_logprob_per_token": {
             "value": float(sum(r["answer_logprob"] for r in rows) / max(total_tokens, 1)),
@@ -389,6 +529,117 @@ def _qa_metrics(
             "(nats per answer); ci95 = bootstrap over questions",
         },
     }
+
+
+def _rag_rows(model, tokenizer, items, data, eval_cfg: EvaluateConfig, system_prompt: str, pad_id: int):
+    """The knowledge questions asked with the top-k retrieved passages of the train articles."""
+    from presstune.evaluate.rag import Retriever, chunk_documents, rag_question
+
+    docs = data.get("train_documents") or _row_docs(data.get("train_rows") or [])
+    retriever = Retriever(
+        chunk_documents(docs, eval_cfg.rag_passage_words),
+        eval_cfg.rag_retriever,
+        eval_cfg.embedding_model,
+        _device(eval_cfg),
+    )
+    hits = retriever.search([it.question for it in items], eval_cfg.rag_top_k)
+    rows = _qa_rows(
+        model,
+        tokenizer,
+        items,
+        eval_cfg,
+        system_prompt,
+        pad_id,
+        questions=[rag_question(it.question, ps) for it, ps in zip(items, hits)],
+    )
+    for row, ps in zip(rows, hits):
+        row["retrieved_articles"] = [p.article_id for p in ps]
+        row["retrieved_right_article"] = row["article_id"] in row["retrieved_articles"]
+    hit_rate = float(np.mean([r["retrieved_right_article"] for r in rows])) if rows else 0.0
+    return rows, {"retriever": f"{retriever.name}, top {eval_cfg.rag_top_k}", "retrieval_hit_rate": hit_rate}
+
+
+def _paired_vs_base(run: RunDir, rows_by_set: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Per-question comparison with the base model on the same questions (McNemar counts)."""
+    out: dict[str, Any] = {}
+    for name, rows in rows_by_set.items():
+        base_rows = read_jsonl(run / "metrics" / name / "base.jsonl")
+        if not rows or not base_rows:
+            continue
+        base_by_q = {(r.get("qid"), r.get("question")): bool(r.get("contains_answer")) for r in base_rows}
+        pairs = [
+            (base_by_q[(r.get("qid"), r.get("question"))], bool(r["contains_answer"]))
+            for r in rows
+            if (r.get("qid"), r.get("question")) in base_by_q
+        ]
+        if not pairs:
+            continue
+        test = mcnemar([a for a, _ in pairs], [b for _, b in pairs])
+        out[f"{name}_contains_vs_base"] = {
+            "value": (test["c"] - test["b"]) / len(pairs),
+            "ci95": None,
+            "questions": len(pairs),
+            **test,
+            "definition": f"paired with the base on the same {name} questions (contains-answer): value = (c - b) / n, "
+            "b = right for the base and wrong here, c = wrong for the base and right here; p_value = McNemar's "
+            "exact two-sided test",
+        }
+    return out
+
+
+def _retention_metrics(
+    model,
+    tokenizer,
+    run: RunDir,
+    config: Any,
+    eval_cfg: EvaluateConfig,
+    system_prompt: str,
+    pad_id: int,
+    start_id: int | None,
+    score_kw: dict[str, Any],
+    variant_name: str,
+) -> dict[str, Any]:
+    from presstune.evaluate.generation import generate_chat
+    from presstune.evaluate.qa import contains_answer
+    from presstune.evaluate.retention import GENERAL_QUESTIONS, retention_texts
+
+    out: dict[str, Any] = {}
+    texts, source = retention_texts(run.read_manifest(), config, eval_cfg.retention_texts)
+    docs = [text_doc(tokenizer, t["id"], t["text"], start_id) for t in texts]
+    if docs:
+        nll, count = score_documents(model, docs, **score_kw)
+        ppl = summarize(
+            "retention",
+            nll,
+            count,
+            np.array([d.n_bytes for d in docs]),
+            eval_cfg.bootstrap_samples,
+            eval_cfg.seed,
+            f"retention: exp(token NLL) over {source}, whole text scored (texts the base handles; a rise against "
+            "the base is forgetting); ci95 = bootstrap over texts",
+        )
+        out.update({k.replace("perplexity_retention", "retention_perplexity"): v for k, v in ppl.items()})
+    prompts = [_messages(system_prompt, f"{eval_cfg.qa_instruction} {q}") for q, _ in GENERAL_QUESTIONS]
+    answers = generate_chat(
+        model, tokenizer, prompts, max_new_tokens=eval_cfg.se_max_new_tokens, batch_size=eval_cfg.gen_batch_size
+    )
+    correct = [contains_answer(g[0].text, gold) for g, (_, gold) in zip(answers, GENERAL_QUESTIONS)]
+    out["retention_contains"] = {
+        "value": float(np.mean(correct)),
+        "ci95": wilson_interval(sum(correct), len(correct)),
+        "questions": len(correct),
+        "definition": "retention: share of greedy answers containing the gold answer over the packaged general "
+        "questions (presstune.evaluate.retention.GENERAL_QUESTIONS; one-word answers); compare with the base: "
+        "a drop is knowledge lost to fine-tuning; ci95 = Wilson score interval",
+    }
+    write_jsonl(
+        run / "metrics" / "retention" / f"{variant_name}.jsonl",
+        [
+            {"question": q, "gold": gold, "answer": g[0].text, "contains_answer": c}
+            for (q, gold), g, c in zip(GENERAL_QUESTIONS, answers, correct)
+        ],
+    )
+    return out
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -445,8 +696,10 @@ def evaluate_variant(
 
     ``model``/``tokenizer``: an already loaded model (else resolved from the run, see
     :func:`resolve_variant`, or from ``source={"model": path_or_hub_id, "adapter": path}``).
-    ``judge``: a semantic-entropy clusterer (else built from ``eval_cfg``). A valid earlier
-    result with the same settings and source is kept unless ``force``.
+    ``judge``: a semantic-entropy clusterer (else built from ``eval_cfg``). An earlier result
+    with the same inputs (:func:`presstune.cache.eval_inputs`: settings, source, the records of
+    the checkpoint/variant it came from, dataset, facts) is kept unless ``force``; the returned
+    document's ``cache`` says which and why (it is not written to the file).
     """
     import torch
 
@@ -459,13 +712,20 @@ def evaluate_variant(
     if source is None and model is None:
         source = resolve_variant(run.path, variant_name, config)
     source = source or {"kind": "in-memory", "model": None, "adapter": None}
-    if out_path.is_file() and not force:
+    from presstune.cache import decide, digest, eval_inputs
+
+    inputs = eval_inputs(run, variant_name, settings, source, config)
+    previous = None
+    if out_path.is_file():
         try:
             previous = json.loads(out_path.read_text(encoding="utf-8"))
-            if previous.get("settings") == settings and previous.get("source") == source:
-                return previous
         except json.JSONDecodeError:
             pass
+    record = {"key": previous.get("inputs_key"), "inputs": previous.get("inputs")} if previous else None
+    decision = decide(record if record and record["key"] else None, inputs, force)
+    if previous is not None and decision.reuse:
+        return {**previous, "cache": decision.to_dict()}
+    progress_phase("load")
     t_start = time.perf_counter()
     if model is None:
         from presstune.models.loading import release_memory
@@ -475,7 +735,7 @@ def evaluate_variant(
     if tokenizer is None:
         raise EvaluateError("a tokenizer is required with an in-memory model")
     torch.manual_seed(eval_cfg.seed)
-    data = load_eval_data(run, eval_cfg.max_documents)
+    data = load_eval_data(run, eval_cfg.max_eval_items)
     system_prompt = getattr(getattr(config, "corpus", None), "system_prompt", None) or DEFAULT_SYSTEM_PROMPT
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     eot = end_of_turn_id(tokenizer)
@@ -491,6 +751,7 @@ def evaluate_variant(
         pad_id=pad_id,
     )
 
+    progress_phase("cost")
     # -- cost (first: speed and peak memory of the freshly loaded model, before the other
     # measurements leave anything in the allocator, so every variant is measured the same way) --
     t = time.perf_counter()
@@ -503,21 +764,19 @@ def evaluate_variant(
         if source.get("model") and Path(str(source["model"])).is_dir() and not source.get("random_init")
         else None
     )
+    # Two sizes, never mixed in one key: what the checkpoint takes on disk (only for a model in
+    # a local folder) and what the loaded parameters take in memory (always).
     adapter_bytes = weights_bytes(source.get("adapter"))
     if model_dir is not None:
-        metrics["checkpoint_bytes"] = {
+        metrics["disk_bytes"] = {
             "value": weights_bytes(model_dir) + adapter_bytes,
             "adapter_bytes": adapter_bytes,
-            "definition": "weight files on disk: model folder + adapter",
+            "definition": "weight files on disk: model folder + adapter (the adapter is merged for evaluation)",
         }
-    else:
-        param_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
-        metrics["checkpoint_bytes"] = {
-            "value": int(param_bytes),
-            "adapter_bytes": adapter_bytes,
-            "estimated": True,
-            "definition": "parameter bytes in memory (model not in a local folder)",
-        }
+    metrics["memory_bytes"] = {
+        "value": int(sum(p.numel() * p.element_size() for p in model.parameters())),
+        "definition": "bytes of the loaded model's parameters in memory (adapters merged, evaluation dtype)",
+    }
     vocab = min(int(model.config.vocab_size), len(tokenizer))
     speed = measure_speed(
         model,
@@ -533,6 +792,7 @@ def evaluate_variant(
     metrics.update(speed)
     seconds["cost"] = time.perf_counter() - t
 
+    progress_phase("perplexity")
     # -- perplexity -------------------------------------------------------------------------
     t = time.perf_counter()
     chat_docs = []
@@ -580,9 +840,13 @@ def evaluate_variant(
         )
     seconds["perplexity"] = time.perf_counter() - t
 
+    progress_phase("held-out QA")
     # -- closed-book QA: held-out (generalisation / leak check) and knowledge (train split) ---
     t = time.perf_counter()
     sets = qa_sets(run, eval_cfg, config, data)
+    train_texts = training_texts(run)
+    for which in ("heldout", "train", "probe"):
+        sets[which]["leaked_questions"] = leaked_questions(sets[which]["items"], train_texts)
     items, qa_source = sets["heldout"]["items"], sets["heldout"]["source"]
     qa_rows = _qa_rows(model, tokenizer, items, eval_cfg, system_prompt, pad_id)
     if qa_rows:
@@ -591,6 +855,7 @@ def evaluate_variant(
         errors.append(f"closed-book QA (held-out): no questions ({qa_source})")
     write_jsonl(run / "metrics" / "qa" / f"{variant_name}.jsonl", qa_rows)
     seconds["qa"] = time.perf_counter() - t
+    progress_phase("knowledge QA")
     t = time.perf_counter()
     train_rows = _qa_rows(model, tokenizer, sets["train"]["items"], eval_cfg, system_prompt, pad_id)
     if train_rows:
@@ -599,7 +864,41 @@ def evaluate_variant(
         errors.append(f"knowledge QA (train split): no questions ({sets['train']['source']})")
     write_jsonl(run / "metrics" / "qa_train" / f"{variant_name}.jsonl", train_rows)
     seconds["qa_train"] = time.perf_counter() - t
+    t = time.perf_counter()
+    probe_rows = _qa_rows(model, tokenizer, sets["probe"]["items"], eval_cfg, system_prompt, pad_id)
+    if probe_rows:
+        metrics.update(_qa_metrics("qa_probe_", "probe", probe_rows, sets["probe"], eval_cfg))
+    write_jsonl(run / "metrics" / "qa_probe" / f"{variant_name}.jsonl", probe_rows)
+    seconds["qa_probe"] = time.perf_counter() - t
+    t = time.perf_counter()
+    rag_rows: list[dict[str, Any]] = []
+    if eval_cfg.rag_retriever != "none" and sets["train"]["items"]:
+        try:
+            rag_rows, rag_info = _rag_rows(
+                model, tokenizer, sets["train"]["items"], data, eval_cfg, system_prompt, pad_id
+            )
+            metrics.update(_qa_metrics("rag_qa_train_", "rag_train", rag_rows, {**sets["train"], **rag_info}, eval_cfg))
+        except (ImportError, ValueError, RuntimeError) as exc:  # no retriever must not lose the other metrics
+            errors.append(f"RAG QA: {type(exc).__name__}: {exc}")
+    write_jsonl(run / "metrics" / "rag_qa_train" / f"{variant_name}.jsonl", rag_rows)
+    seconds["rag_qa_train"] = time.perf_counter() - t
+    if variant_name != "base":
+        metrics.update(
+            _paired_vs_base(
+                run,
+                {"qa_train": train_rows, "qa_probe": probe_rows, "qa": qa_rows, "rag_qa_train": rag_rows},
+            )
+        )
+    t = time.perf_counter()
+    if eval_cfg.retention:
+        metrics.update(
+            _retention_metrics(
+                model, tokenizer, run, config, eval_cfg, system_prompt, pad_id, start_id, score_kw, variant_name
+            )
+        )
+    seconds["retention"] = time.perf_counter() - t
 
+    progress_phase("semantic entropy")
     # -- semantic entropy -------------------------------------------------------------------
     t = time.perf_counter()
     se_rows: list[dict[str, Any]] = []
@@ -641,8 +940,10 @@ def evaluate_variant(
         }
         metrics["se_low_temperature_accuracy"] = {
             "value": float(np.mean(correct)),
+            "ci95": wilson_interval(sum(correct), n),
             "questions": n,
-            "definition": f"share of low-temperature (T={eval_cfg.se_low_temperature}) answers containing the gold answer",
+            "definition": f"share of low-temperature (T={eval_cfg.se_low_temperature}) answers containing the "
+            "gold answer; ci95 = Wilson score interval",
         }
         auroc = _auroc(ses, [not c for c in correct])
         metrics["se_auroc"] = {
@@ -654,6 +955,7 @@ def evaluate_variant(
     write_jsonl(run / "metrics" / "semantic_entropy" / f"{variant_name}.jsonl", se_rows)
     seconds["semantic_entropy"] = time.perf_counter() - t
 
+    progress_phase("generations")
     # -- generations ------------------------------------------------------------------------
     t = time.perf_counter()
     gen_prompts = generation_prompts(data, eval_cfg.generation_prompts, system_prompt)
@@ -684,13 +986,16 @@ def evaluate_variant(
         "device": device_name,
         "dtype": str(next(model.parameters()).dtype).replace("torch.", ""),
         "settings": settings,
+        "inputs": inputs,
+        "inputs_key": digest(inputs),
         "metrics": metrics,
         "errors": errors,
         "seconds": {k: round(v, 3) for k, v in {**seconds, "total": time.perf_counter() - t_start}.items()},
         "hardware": hardware(),
     }
     atomic_write_json(out_path, _finite(doc))
-    return doc
+    reason = decision.reason if previous is not None else "not evaluated yet"
+    return {**doc, "cache": {"reused": False, "reason": reason}}
 
 
 def _finite(obj: Any) -> Any:

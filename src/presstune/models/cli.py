@@ -1,11 +1,18 @@
-"""CLI commands of the models stage: params, importance, variant."""
+"""CLI commands of the models stage: params, importance, variant, tokenize."""
 
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-ModelOpt = Annotated[str, typer.Option("--model", "-m", help="Hub id (e.g. Qwen/Qwen3-8B) or local checkpoint folder.")]
+ModelOpt = Annotated[
+    str,
+    typer.Option(
+        "--model",
+        "-m",
+        help="Hub id (e.g. Qwen/Qwen3-8B), local checkpoint folder, or a named offline model (smollm2-135m-instruct).",
+    ),
+]
 DtypeOpt = Annotated[str, typer.Option("--dtype", help="auto, bfloat16, float16 or float32.")]
 DeviceOpt = Annotated[str, typer.Option("--device", help="auto (cuda if available), cpu, cuda, cuda:1 ...")]
 RandomOpt = Annotated[
@@ -17,7 +24,7 @@ TokenizerOpt = Annotated[str | None, typer.Option("--tokenizer", help="Tokenizer
 def _model_cfg(model: str, dtype: str, device: str, random_init: bool, tokenizer: str | None):
     from pydantic import ValidationError
 
-    from presstune.cli import fail
+    from presstune.cli_common import fail
     from presstune.models.config import ModelConfig
 
     try:
@@ -28,7 +35,7 @@ def _model_cfg(model: str, dtype: str, device: str, random_init: bool, tokenizer
 
 
 def _load(model_cfg, need_tokenizer: bool):
-    from presstune.cli import fail
+    from presstune.cli_common import fail
     from presstune.models.loading import load_base_model, load_tokenizer
 
     try:
@@ -48,7 +55,7 @@ def params(
     ] = None,
 ) -> None:
     """Exact parameter counts from the config alone (meta device: no weights, no download for Qwen3)."""
-    from presstune.cli import fail
+    from presstune.cli_common import fail
     from presstune.models.params import count_params, format_report, report_json, resolve_config
 
     try:
@@ -80,10 +87,11 @@ def importance(
     tokenizer: TokenizerOpt = None,
 ) -> None:
     """Layer importance on calibration text: Block Influence per layer and block angular distances."""
-    from presstune.cli import fail
+    from presstune.cli_common import fail
     from presstune.models.importance import compute_importance, load_calibration_texts, write_importance
     from presstune.models.surgery import num_layers
     from presstune.rundir import RunDir
+    from presstune.runlock import run_lock
 
     model_cfg = _model_cfg(model, dtype, device, random_init, tokenizer)
     dataset_dir = data if data.is_dir() else data.parent
@@ -121,7 +129,7 @@ def importance(
         return res
 
     if record_stage:
-        with run.stage("importance", model=model) as details:
+        with run_lock(run.path, "models"), run.stage("importance", model=model) as details:
             result = work()
             details.update(samples=result["samples"], tokens=result["tokens"], recommendation=result["recommendation"])
     else:
@@ -165,7 +173,7 @@ def variant(
     """Make a variant (original, one layer dropped, or pruned to N layers) and save a plain HF checkpoint."""
     from pydantic import ValidationError
 
-    from presstune.cli import fail
+    from presstune.cli_common import fail
     from presstune.models.config import VariantSpec
     from presstune.models.importance import read_importance
     from presstune.models.surgery import SurgeryError, make_variant, save_variant
@@ -193,8 +201,53 @@ def variant(
     print(f"saved {out}")
 
 
+def tokenize(
+    text: Annotated[str, typer.Argument(help="The text (with --chat: the user message).")],
+    model: ModelOpt = "Qwen/Qwen3-8B",
+    chat: Annotated[
+        bool, typer.Option("--chat", help="Render TEXT as a user turn with the chat template (generation prompt).")
+    ] = False,
+    system: Annotated[str | None, typer.Option("--system", help="--chat: a system message first.")] = None,
+    thinking: Annotated[
+        bool, typer.Option("--thinking/--no-thinking", help="--chat: Qwen3's enable_thinking (default off).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Print the token ids of TEXT (and with --chat the rendered template): count tokens, check a template."""
+    import json
+
+    from presstune.cli import fail
+    from presstune.models.loading import pretrained_tokenizer
+
+    try:
+        tok = pretrained_tokenizer(model)
+    except (OSError, ValueError, ImportError) as exc:
+        fail(f"no tokenizer for {model!r}: {str(exc).strip().splitlines()[0]}")
+    rendered = None
+    if chat:
+        if not getattr(tok, "chat_template", None):
+            fail(f"{model}: the tokenizer has no chat template")
+        messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": text}]
+        rendered = tok.apply_chat_template(
+            messages, tokenize=False, add_generation_prompt=True, enable_thinking=thinking
+        )
+        # The template already holds every special token it needs (no BOS added twice).
+        ids = tok(rendered, add_special_tokens=False)["input_ids"]
+    else:
+        ids = tok(text, add_special_tokens=False)["input_ids"]
+    if as_json:
+        print(json.dumps({"model": model, "tokens": len(ids), "ids": ids, "rendered": rendered}, ensure_ascii=False))
+        return
+    if rendered is not None:
+        print(rendered, end="" if rendered.endswith("\n") else "\n")
+        print("---")
+    print(ids)
+    print(f"{len(ids)} tokens")
+
+
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the root app."""
     app.command("params")(params)
     app.command("importance")(importance)
     app.command("variant")(variant)
+    app.command("tokenize")(tokenize)

@@ -39,3 +39,6 @@ class VariantSpec(Strict):
     #: pruned: how many layers to keep (None = two thirds of the layers, rounded: 24 of 36).
     keep_layers: int | None = None
     strategy: Literal["first", "block"] = "block"
+    #: The training mix (a ``corpus.mixes`` name, trained from dataset/train.<mix>.jsonl);
+    #: None = ``corpus.mix`` (dataset/train.jsonl), which every other variant trains on.
+    mix: str | None = None

@@ -132,10 +132,6 @@ def compute_importance(
     model_name: str = "",
 ) -> dict[str, Any]:
     """Measure Block Influence and angular distances of ``model`` on ``texts`` (strings or token ids)."""
-    import torch
-    import torch.nn.functional as F
-
-    from presstune.models.params import default_keep
     from presstune.models.surgery import decoder_layers
 
     t0 = time.perf_counter()
@@ -143,62 +139,110 @@ def compute_importance(
     L = len(layers)
     device = next(model.parameters()).device
     sequences = _tokenize(texts, tokenizer, max_length)
-    # Longest first: batches of similar length waste little on padding; stable for determinism.
-    order = sorted(range(len(sequences)), key=lambda i: -len(sequences[i]))
-
-    cos_sum = torch.zeros(L, dtype=torch.float64, device=device)
-    batch: dict[str, Any] = {}
-    last_states: list[list[Any]] = [[] for _ in range(L + 1)]
-
-    def make_hook(i: int):
-        def hook(module, args, kwargs, output):
-            x_in = args[0] if args else kwargs["hidden_states"]
-            x_out = output[0] if isinstance(output, tuple) else output
-            mask = batch["mask"]
-            cos = F.cosine_similarity(_wide(x_in), _wide(x_out), dim=-1)
-            cos_sum[i] += (cos.double() * mask).sum()
-            rows, last = batch["rows"], batch["last"]
-            last_states[i].append(_wide(x_in[rows, last]).cpu())
-            if i == L - 1:
-                last_states[L].append(_wide(x_out[rows, last]).cpu())
-
-        return hook
-
-    handles = [layer.register_forward_hook(make_hook(i), with_kwargs=True) for i, layer in enumerate(layers)]
+    recorder = _LayerRecorder(L, device)
+    handles = [layer.register_forward_hook(recorder.hook(i), with_kwargs=True) for i, layer in enumerate(layers)]
     was_training = model.training
     model.eval()
-    tokens = 0
     try:
-        with torch.inference_mode():
-            for start in range(0, len(order), batch_size):
-                chunk = [sequences[i] for i in order[start : start + batch_size]]
-                width = max(len(s) for s in chunk)
-                ids = torch.zeros((len(chunk), width), dtype=torch.long)
-                mask = torch.zeros((len(chunk), width), dtype=torch.long)
-                for r, seq in enumerate(chunk):  # right padding: real tokens never see pads
-                    ids[r, : len(seq)] = torch.tensor(seq)
-                    mask[r, : len(seq)] = 1
-                ids, mask = ids.to(device), mask.to(device)
-                batch.update(
-                    mask=mask.double(),
-                    rows=torch.arange(len(chunk), device=device),
-                    last=mask.sum(1) - 1,
-                )
-                tokens += int(mask.sum())
-                # The base model only: the lm_head's logits are not needed (151936 x tokens floats).
-                base(input_ids=ids, attention_mask=mask, use_cache=False)
+        _run_base(base, sequences, batch_size, device, recorder)
     finally:
         for h in handles:
             h.remove()
         model.train(was_training)
 
-    block_influence = (1.0 - cos_sum.cpu() / tokens).tolist()
+    block_influence = (1.0 - recorder.cos_sum.cpu() / recorder.tokens).tolist()
+    angular = _angular_distances(recorder.last_states, L)
+    return {
+        "model": model_name or getattr(model.config, "_name_or_path", ""),
+        "num_layers": L,
+        "samples": len(sequences),
+        "tokens": recorder.tokens,
+        "max_length": max_length,
+        "batch_size": batch_size,
+        "block_influence": block_influence,
+        "angular_distance": angular,
+        "recommendation": _recommendation(block_influence, angular, L, block_size, allow_last),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+
+
+class _LayerRecorder:
+    """Forward hooks' accumulator: per-layer cosine sums over real tokens and last-token states."""
+
+    def __init__(self, num_layers: int, device: Any):
+        import torch
+
+        self.num_layers = num_layers
+        self.cos_sum = torch.zeros(num_layers, dtype=torch.float64, device=device)
+        #: last_states[l]: the input of layer l at each sequence's last token; [L] is the last output.
+        self.last_states: list[list[Any]] = [[] for _ in range(num_layers + 1)]
+        self.tokens = 0
+        self.mask: Any = None
+        self.rows: Any = None
+        self.last: Any = None
+
+    def start_batch(self, mask: Any) -> None:
+        import torch
+
+        self.mask = mask.double()
+        self.rows = torch.arange(mask.shape[0], device=mask.device)
+        self.last = mask.sum(1) - 1
+        self.tokens += int(mask.sum())
+
+    def hook(self, i: int):
+        import torch.nn.functional as F
+
+        def record(module, args, kwargs, output):
+            x_in = args[0] if args else kwargs["hidden_states"]
+            x_out = output[0] if isinstance(output, tuple) else output
+            cos = F.cosine_similarity(_wide(x_in), _wide(x_out), dim=-1)
+            self.cos_sum[i] += (cos.double() * self.mask).sum()
+            self.last_states[i].append(_wide(x_in[self.rows, self.last]).cpu())
+            if i == self.num_layers - 1:
+                self.last_states[self.num_layers].append(_wide(x_out[self.rows, self.last]).cpu())
+
+        return record
+
+
+def _run_base(base: Any, sequences: list[list[int]], batch_size: int, device: Any, recorder: _LayerRecorder) -> None:
+    """Forward every sequence through the decoder (not the lm_head), right-padded, longest first."""
+    import torch
+
+    # Longest first: batches of similar length waste little on padding; stable for determinism.
+    order = sorted(range(len(sequences)), key=lambda i: -len(sequences[i]))
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            chunk = [sequences[i] for i in order[start : start + batch_size]]
+            width = max(len(s) for s in chunk)
+            ids = torch.zeros((len(chunk), width), dtype=torch.long)
+            mask = torch.zeros((len(chunk), width), dtype=torch.long)
+            for r, seq in enumerate(chunk):  # right padding: real tokens never see pads
+                ids[r, : len(seq)] = torch.tensor(seq)
+                mask[r, : len(seq)] = 1
+            ids, mask = ids.to(device), mask.to(device)
+            recorder.start_batch(mask)
+            # The base model only: the lm_head's logits are not needed (151936 x tokens floats).
+            base(input_ids=ids, attention_mask=mask, use_cache=False)
+
+
+def _angular_distances(last_states: list[list[Any]], L: int) -> dict[str, list[float]]:
+    """``d(l, n)`` for every block size n, keyed ``str(n)``, each a list over the start layer l."""
+    import torch
+    import torch.nn.functional as F
+
     x = torch.stack([torch.cat(chunks) for chunks in last_states], dim=1).double()  # [samples, L+1, H]
     x = F.normalize(x, dim=-1)
     angular: dict[str, list[float]] = {}
     for n in range(1, L + 1):
         cos = (x[:, : L + 1 - n] * x[:, n:]).sum(-1).clamp(-1.0, 1.0)
         angular[str(n)] = (torch.arccos(cos) / math.pi).mean(0).tolist()
+    return angular
+
+
+def _recommendation(
+    block_influence: list[float], angular: dict[str, list[float]], L: int, block_size: int | None, allow_last: bool
+) -> dict[str, Any]:
+    from presstune.models.params import default_keep
 
     n = block_size if block_size is not None else L - default_keep(L)
     recommendation: dict[str, Any] = {
@@ -209,18 +253,7 @@ def compute_importance(
     if 1 <= n <= L - 1:
         start, dist = best_block(angular, n, L)
         recommendation["block"] = {"n": n, "start": start, "end": start + n - 1, "angular_distance": dist}
-    return {
-        "model": model_name or getattr(model.config, "_name_or_path", ""),
-        "num_layers": L,
-        "samples": len(sequences),
-        "tokens": tokens,
-        "max_length": max_length,
-        "batch_size": batch_size,
-        "block_influence": block_influence,
-        "angular_distance": angular,
-        "recommendation": recommendation,
-        "seconds": round(time.perf_counter() - t0, 3),
-    }
+    return recommendation
 
 
 def recommend_drop(block_influence: Sequence[float], allow_last: bool = False) -> int:

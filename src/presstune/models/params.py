@@ -41,11 +41,15 @@ def packaged_config_dir(name_or_path: str) -> Path | None:
 
 
 def resolve_config(name_or_path: str) -> tuple[Any, str]:
-    """Load a model config: a local folder/file first, then the packaged Qwen3 configs, then the hub.
+    """Load a model config: a local folder/file, the packaged Qwen3 configs, a named offline model, the hub.
 
-    Returns ``(config, source)`` where source says where the config came from.
+    Returns ``(config, source)`` where source says where the config came from. A named offline
+    model's config comes from its converted checkpoint when cached, else from its GGUF header
+    (seconds; nothing is converted just to count parameters).
     """
     from transformers import AutoConfig
+
+    from presstune.models.offline import cache_entry, gguf_config, named_model, unavailable
 
     path = Path(name_or_path)
     if path.is_file() and path.name.endswith(".json"):
@@ -55,8 +59,16 @@ def resolve_config(name_or_path: str) -> tuple[Any, str]:
     packaged = packaged_config_dir(name_or_path)
     if packaged is not None:
         return AutoConfig.from_pretrained(str(packaged)), f"packaged {packaged.name}"
-    # Real code path for any other hub model; needs network (not exercised offline).
-    return AutoConfig.from_pretrained(name_or_path), f"hub {name_or_path}"
+    named = named_model(name_or_path)
+    if named is not None:
+        entry = cache_entry(named)
+        if (entry / "presstune_model.json").is_file():
+            return AutoConfig.from_pretrained(str(entry)), f"converted {entry}"
+        return gguf_config(named), f"{named.package} {named.gguf_file}"
+    try:
+        return AutoConfig.from_pretrained(name_or_path), f"hub {name_or_path}"
+    except OSError as exc:
+        raise unavailable(name_or_path, exc) from exc
 
 
 def meta_model(config: Any):

@@ -119,7 +119,8 @@ def _importance_for(importance: dict[str, Any] | None, total: int, what: str) ->
         )
     if importance.get("num_layers") != total:
         raise SurgeryError(
-            f"the importance analysis is for a {importance.get('num_layers')}-layer model, this model has {total} layers"
+            f"the importance analysis is for a {importance.get('num_layers')}-layer model, "
+            f"this model has {total} layers"
         )
     return importance
 

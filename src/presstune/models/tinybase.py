@@ -14,13 +14,13 @@ import inspect
 import json
 import math
 import os
-import shutil
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from presstune.models.cache import cached_build, default_cache_root  # noqa: F401 (re-exported)
 
 #: Qwen3's special tokens, in Qwen3's order after the BPE vocabulary.
 SPECIAL_TOKENS = [
@@ -246,6 +246,9 @@ def causal_lm_loss(model, tokenizer, texts: Sequence[str], seq_len: int = 256, b
 
 def _model_card(info: dict[str, Any]) -> str:
     arch = info["architecture"]
+    heads = f"{arch['num_attention_heads']} attention heads / {arch['num_key_value_heads']} KV heads"
+    budget_note = " — stopped by the time budget" if info["stopped_by_time_budget"] else ""
+    steps = f"{info['steps_done']} of {info['steps_planned']} planned ({info['epochs_done']:.2f} epochs){budget_note}"
     return f"""---
 library_name: transformers
 pipeline_tag: text-generation
@@ -256,7 +259,7 @@ tags: [presstune, demo, qwen3, tiny]
 
 This is a **demo-scale** model made by presstune's offline demo. It is a real `Qwen3ForCausalLM`
 architecture at toy size ({info["parameters"]:,} parameters: {arch["num_hidden_layers"]} layers,
-hidden size {arch["hidden_size"]}, {arch["num_attention_heads"]} attention heads / {arch["num_key_value_heads"]} KV heads,
+hidden size {arch["hidden_size"]}, {heads},
 vocabulary {info["vocab_size"]:,}) with a byte-level BPE tokenizer trained on the same text.
 
 It was pretrained from random weights for a few minutes on a CPU on **generated text**: the older
@@ -269,7 +272,7 @@ fine-tuning effects offline. The real pipeline uses Qwen/Qwen3-8B.
 |---|---|
 | training texts | {info["texts"]:,} articles, {info["characters"]:,} characters, {info["tokens"]:,} tokens |
 | sequence length × batch | {info["seq_len"]} × {info["batch_size"]} |
-| optimizer steps | {info["steps_done"]} of {info["steps_planned"]} planned ({info["epochs_done"]:.2f} epochs){" — stopped by the time budget" if info["stopped_by_time_budget"] else ""} |
+| optimizer steps | {steps} |
 | learning rate | {info["lr"]} (AdamW, linear warm-up, cosine decay) |
 | first / final training loss | {info["first_loss"]:.3f} / {info["final_loss"]:.3f} nats per token |
 | training time | {info["train_seconds"]:.1f} s on {info["threads"]} CPU threads |
@@ -308,13 +311,12 @@ def build_demo_base(
 
     A plain torch loop rather than HF Trainer: there is nothing to checkpoint or resume (the
     cached build is all-or-nothing and simply redone if killed), the time budget is one check per
-    step, and the loop stays deterministic and readable in ~30 lines without accelerate's
-    run-directory machinery.
+    step, and the loop stays deterministic and readable without accelerate's run-directory
+    machinery.
     """
     import random
 
     import torch
-    from transformers import GenerationConfig, Qwen3ForCausalLM, get_cosine_schedule_with_warmup
 
     texts = [t for t in texts if t and t.strip()]
     if not texts:
@@ -330,122 +332,194 @@ def build_demo_base(
         random.seed(seed)
         torch.manual_seed(seed)
         tokenizer = train_tokenizer(texts, vocab_size=vocab_size)
-        endoftext = tokenizer.convert_tokens_to_ids("<|endoftext|>")
-        fields = {**DEMO_BASE_ARCH, **(config_overrides or {})}
-        config = tiny_qwen3_config(len(tokenizer), **fields)
-        config.max_position_embeddings = max(config.max_position_embeddings, seq_len)
-        config.pad_token_id = tokenizer.pad_token_id
-        config.eos_token_id = tokenizer.eos_token_id
-        config.bos_token_id = None  # Qwen3 uses no BOS token
-        model = Qwen3ForCausalLM(config)
-        model.generation_config = GenerationConfig(
-            eos_token_id=[tokenizer.eos_token_id, endoftext],
-            pad_token_id=tokenizer.pad_token_id,
-            bos_token_id=None,
-            do_sample=False,
-        )
-        model.train()
-
+        model = _new_demo_model(tokenizer, seq_len, config_overrides)
         n_chunks = len(pack_token_chunks(tokenizer, texts, seq_len))
         if n_chunks == 0:
             raise ValueError("build_demo_base: the texts tokenize to fewer than 2 tokens")
         batches_per_epoch = max(1, math.ceil(n_chunks / batch_size))
         planned = steps if steps is not None else max(1, math.ceil(epochs * batches_per_epoch))
-        decay = [p for p in model.parameters() if p.ndim >= 2]
-        no_decay = [p for p in model.parameters() if p.ndim < 2]
-        optimizer = torch.optim.AdamW(
-            [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        run = _pretrain(
+            model,
+            _shuffled_batches(tokenizer, texts, seq_len, batch_size, seed),
+            planned,
             lr=lr,
-            betas=(0.9, 0.95),
-            eps=1e-8,
+            warmup_fraction=warmup_fraction,
+            weight_decay=weight_decay,
+            deadline=None if time_budget_s is None else started + time_budget_s,
+            progress=progress,
         )
-        scheduler = get_cosine_schedule_with_warmup(optimizer, max(1, round(warmup_fraction * planned)), planned)
-        generator = torch.Generator().manual_seed(seed)
-
-        def epoch_batches(epoch: int):
-            # Each epoch: other chunk boundaries (a seeded offset) and a seeded shuffle.
-            offset = 0 if epoch == 0 else int(torch.randint(0, seq_len, (1,), generator=generator))
-            chunks = pack_token_chunks(tokenizer, texts, seq_len, offset=offset)
-            order = torch.randperm(len(chunks), generator=generator).tolist()
-            for i in range(0, len(order), batch_size):
-                yield torch.tensor([chunks[j] for j in order[i : i + batch_size]])
-
-        losses: list[float] = []
-        tokens_seen, epoch, stopped_by_budget = 0, 0, False
-        train_started = time.monotonic()
-        batches = epoch_batches(0)
-        while len(losses) < planned:
-            batch = next(batches, None)
-            if batch is None:
-                epoch += 1
-                batches = epoch_batches(epoch)
-                continue
-            loss = model(input_ids=batch, labels=batch).loss
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            losses.append(loss.item())
-            tokens_seen += batch.numel()
-            if progress is not None:
-                progress(len(losses), planned, losses[-1])
-            if time_budget_s is not None and time.monotonic() - started > time_budget_s and len(losses) < planned:
-                stopped_by_budget = True
-                break
-        train_seconds = time.monotonic() - train_started
-
-        model.eval()
-        out_dir.mkdir(parents=True, exist_ok=True)
-        model.save_pretrained(out_dir)
-        tokenizer.save_pretrained(out_dir)
-        import transformers
-
-        tail = losses[-max(1, min(10, len(losses) // 10)) :]
-        info = {
-            "presstune_tinybase_version": TINYBASE_VERSION,
-            "kind": "demo-scale base model pretrained on generated replica text",
-            "architecture": {k: getattr(config, k) for k in DEMO_BASE_ARCH},
-            "parameters": sum(p.numel() for p in model.parameters()),
-            "vocab_size": len(tokenizer),
-            "texts": len(texts),
-            "characters": sum(len(t) for t in texts),
-            "tokens": sum(len(ids) + 1 for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]),
-            "chunks": n_chunks,
-            "seq_len": seq_len,
-            "batch_size": batch_size,
-            "lr": lr,
-            "warmup_fraction": warmup_fraction,
-            "weight_decay": weight_decay,
-            "seed": seed,
-            "steps_planned": planned,
-            "steps_done": len(losses),
-            "epochs_done": tokens_seen / max(1, n_chunks * seq_len),
-            "stopped_by_time_budget": stopped_by_budget,
-            "first_loss": losses[0],
-            "final_loss": sum(tail) / len(tail),
-            "losses": [round(x, 4) for x in losses],
-            "train_seconds": round(train_seconds, 2),
-            "total_seconds": round(time.monotonic() - started, 2),
-            "threads": threads,
-            "torch": torch.__version__,
-            "transformers": transformers.__version__,
-        }
-        (out_dir / "README.md").write_text(_model_card(info), encoding="utf-8")
-        # Written last: its presence marks a complete build.
-        (out_dir / "base_info.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        settings = dict(
+            seq_len=seq_len,
+            batch_size=batch_size,
+            lr=lr,
+            warmup_fraction=warmup_fraction,
+            weight_decay=weight_decay,
+            seed=seed,
+            threads=threads,
+        )
+        info = _build_info(model, tokenizer, texts, n_chunks, planned, run, settings)
+        info["total_seconds"] = round(time.monotonic() - started, 2)
+        _save_demo_base(model, tokenizer, info, out_dir)
         return out_dir
     finally:
         torch.set_num_threads(old_threads)
 
 
+def _new_demo_model(tokenizer: Any, seq_len: int, config_overrides: Mapping[str, Any] | None) -> Any:
+    """A freshly initialised demo-size Qwen3ForCausalLM (global torch RNG) in train mode."""
+    from transformers import GenerationConfig, Qwen3ForCausalLM
+
+    endoftext = tokenizer.convert_tokens_to_ids("<|endoftext|>")
+    fields = {**DEMO_BASE_ARCH, **(config_overrides or {})}
+    config = tiny_qwen3_config(len(tokenizer), **fields)
+    config.max_position_embeddings = max(config.max_position_embeddings, seq_len)
+    config.pad_token_id = tokenizer.pad_token_id
+    config.eos_token_id = tokenizer.eos_token_id
+    config.bos_token_id = None  # Qwen3 uses no BOS token
+    model = Qwen3ForCausalLM(config)
+    model.generation_config = GenerationConfig(
+        eos_token_id=[tokenizer.eos_token_id, endoftext],
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=None,
+        do_sample=False,
+    )
+    model.train()
+    return model
+
+
+def _shuffled_batches(tokenizer: Any, texts: Sequence[str], seq_len: int, batch_size: int, seed: int):
+    """Endless ``[batch, seq_len]`` token batches, epoch after epoch.
+
+    Each epoch after the first starts the packing at a seeded offset (other chunk boundaries)
+    and shuffles the chunks with the same seeded generator, so the stream is reproducible.
+    """
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    epoch = 0
+    while True:
+        offset = 0 if epoch == 0 else int(torch.randint(0, seq_len, (1,), generator=generator))
+        chunks = pack_token_chunks(tokenizer, texts, seq_len, offset=offset)
+        order = torch.randperm(len(chunks), generator=generator).tolist()
+        for i in range(0, len(order), batch_size):
+            yield torch.tensor([chunks[j] for j in order[i : i + batch_size]])
+        epoch += 1
+
+
+def _pretrain(
+    model: Any,
+    batches: Iterable[Any],
+    planned: int,
+    *,
+    lr: float,
+    warmup_fraction: float,
+    weight_decay: float,
+    deadline: float | None,
+    progress: Callable[[int, int, float], None] | None,
+) -> dict[str, Any]:
+    """AdamW (no decay on norms/biases), linear warm-up + cosine decay, clipped gradients.
+
+    Runs ``planned`` steps or until ``time.monotonic()`` passes ``deadline``; returns the losses,
+    the tokens seen, whether the deadline stopped it, and the training seconds.
+    """
+    import torch
+    from transformers import get_cosine_schedule_with_warmup
+
+    decay = [p for p in model.parameters() if p.ndim >= 2]
+    no_decay = [p for p in model.parameters() if p.ndim < 2]
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=lr,
+        betas=(0.9, 0.95),
+        eps=1e-8,
+    )
+    scheduler = get_cosine_schedule_with_warmup(optimizer, max(1, round(warmup_fraction * planned)), planned)
+    losses: list[float] = []
+    tokens_seen, stopped_by_budget = 0, False
+    train_started = time.monotonic()
+    for batch in batches:
+        loss = model(input_ids=batch, labels=batch).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+        losses.append(loss.item())
+        tokens_seen += batch.numel()
+        if progress is not None:
+            progress(len(losses), planned, losses[-1])
+        if len(losses) >= planned:
+            break
+        if deadline is not None and time.monotonic() > deadline:
+            stopped_by_budget = True
+            break
+    return {
+        "losses": losses,
+        "tokens_seen": tokens_seen,
+        "stopped_by_time_budget": stopped_by_budget,
+        "train_seconds": time.monotonic() - train_started,
+    }
+
+
+def _build_info(
+    model: Any,
+    tokenizer: Any,
+    texts: Sequence[str],
+    n_chunks: int,
+    planned: int,
+    run: dict[str, Any],
+    settings: dict[str, Any],
+) -> dict[str, Any]:
+    """``base_info.json``: what was built, from what, how the training went (README reads it too)."""
+    import torch
+    import transformers
+
+    losses = run["losses"]
+    tail = losses[-max(1, min(10, len(losses) // 10)) :]
+    seq_len = settings["seq_len"]
+    return {
+        "presstune_tinybase_version": TINYBASE_VERSION,
+        "kind": "demo-scale base model pretrained on generated replica text",
+        "architecture": {k: getattr(model.config, k) for k in DEMO_BASE_ARCH},
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "vocab_size": len(tokenizer),
+        "texts": len(texts),
+        "characters": sum(len(t) for t in texts),
+        "tokens": sum(len(ids) + 1 for ids in tokenizer(list(texts), add_special_tokens=False)["input_ids"]),
+        "chunks": n_chunks,
+        "seq_len": seq_len,
+        "batch_size": settings["batch_size"],
+        "lr": settings["lr"],
+        "warmup_fraction": settings["warmup_fraction"],
+        "weight_decay": settings["weight_decay"],
+        "seed": settings["seed"],
+        "steps_planned": planned,
+        "steps_done": len(losses),
+        "epochs_done": run["tokens_seen"] / max(1, n_chunks * seq_len),
+        "stopped_by_time_budget": run["stopped_by_time_budget"],
+        "first_loss": losses[0],
+        "final_loss": sum(tail) / len(tail),
+        "losses": [round(x, 4) for x in losses],
+        "train_seconds": round(run["train_seconds"], 2),
+        "total_seconds": None,  # filled in by the caller, after everything else
+        "threads": settings["threads"],
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+    }
+
+
+def _save_demo_base(model: Any, tokenizer: Any, info: dict[str, Any], out_dir: Path) -> None:
+    model.eval()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    (out_dir / "README.md").write_text(_model_card(info), encoding="utf-8")
+    # Written last: its presence marks a complete build.
+    (out_dir / "base_info.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+
+
 #: Taken once, so the cache key never depends on what ``build_demo_base`` is later bound to.
 _BUILD_SIGNATURE = inspect.signature(build_demo_base)
-
-
-def default_cache_root() -> Path:
-    """``$PRESSTUNE_CACHE`` or ``~/.cache/presstune``."""
-    return Path(os.environ.get("PRESSTUNE_CACHE") or Path.home() / ".cache" / "presstune")
 
 
 def demo_base_cache_key(texts: Sequence[str], **settings: Any) -> str:
@@ -463,41 +537,9 @@ def demo_base_cache_key(texts: Sequence[str], **settings: Any) -> str:
 def cached_demo_base(texts: Sequence[str], cache_root: str | os.PathLike | None = None, **settings: Any) -> Path:
     """``build_demo_base`` once per (texts, settings, version); later calls return the cached dir.
 
-    The model is built into a private temporary directory next to the entry and renamed into
-    place only when complete, so an entry that exists is whole: a build that fails, is killed or
-    races another never leaves a half entry that gets used. When two builds race, the first
-    rename wins and the loser's copy is discarded. Temporary dirs of dead builds are cleaned up.
+    Built into a temporary folder and renamed into place when complete (see models.cache).
     """
     root = Path(cache_root) if cache_root is not None else default_cache_root()
-    base = root / "demo-base"
-    key = demo_base_cache_key(texts, **settings)
-    entry = base / key
-    if (entry / "base_info.json").is_file():
-        return entry
-    base.mkdir(parents=True, exist_ok=True)
-    _remove_dead_temp_dirs(base, key)
-    tmp = base / f".tmp-{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    try:
-        build_demo_base(texts, tmp, **settings)
-        try:
-            os.rename(tmp, entry)
-        except OSError:
-            if not (entry / "base_info.json").is_file():
-                raise
-            # Another build finished first: use its (identical-settings) entry.
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return entry
-
-
-def _remove_dead_temp_dirs(base: Path, key: str) -> None:
-    """Delete ``.tmp-<key>-<pid>-*`` dirs whose build process is gone (killed mid-build)."""
-    for path in base.glob(f".tmp-{key}-*"):
-        try:
-            pid = int(path.name.split("-")[2])
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            shutil.rmtree(path, ignore_errors=True)
-        except (ValueError, IndexError, PermissionError):
-            continue
+    entry = root / "demo-base" / demo_base_cache_key(texts, **settings)
+    # Through the module attribute, so that tests can count real builds.
+    return cached_build(entry, "base_info.json", lambda tmp: build_demo_base(texts, tmp, **settings))

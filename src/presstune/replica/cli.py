@@ -25,7 +25,7 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the replica; the first line printed is ``serving http://127.0.0.1:<port>/global``."""
-    from presstune.cli import fail
+    from presstune.cli_common import fail
     from presstune.replica.faults import PRESETS
     from presstune.replica.server import ReplicaServer
 

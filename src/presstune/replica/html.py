@@ -59,7 +59,8 @@ def _double_escaped(s: str) -> str:
 
 def _head(title: str, canonical: str | None, description: str, body_class: str, lang: str = "en") -> str:
     canon = (
-        f'<link rel="canonical" href="{HOST}{_e(canonical)}"/>\n<meta property="og:url" content="{HOST}{_e(canonical)}">'
+        f'<link rel="canonical" href="{HOST}{_e(canonical)}"/>\n'
+        f'<meta property="og:url" content="{HOST}{_e(canonical)}">'
         if canonical
         else ""
     )
@@ -75,9 +76,11 @@ def _head(title: str, canonical: str | None, description: str, body_class: str, 
 <meta property="og:description" content="{_double_escaped(description)}">
 <meta property="og:type" content="article">
 {canon}
-<link href="/press-frontend/resources/css/desktop/press-desktop-style-press-pc-min.css?v3.33.1" rel="stylesheet" type="text/css"/>
+<link href="/press-frontend/resources/css/desktop/press-desktop-style-press-pc-min.css?v3.33.1" rel="stylesheet" \
+type="text/css"/>
 <!-- ePaaS -->
-<script src="https://www.bmw.com/etc/clientlibs/wcmp/consentcontroller.fallback/epaas.js" type="text/javascript"></script>
+<script src="https://www.bmw.com/etc/clientlibs/wcmp/consentcontroller.fallback/epaas.js" \
+type="text/javascript"></script>
 <script type="text/javascript">
 function epaasInit() {{
   try {{ epaas.api.initialize({{tenant: 'pressclub_bmwgroup_net', locale: 'en_EN'}}); }}
@@ -133,7 +136,7 @@ def _is_subhead(p: str) -> bool:
 
 def body_html(article: GeneratedArticle) -> str:
     rng = random.Random(f"{article.site.seed}:{article.id}:markup")
-    paras = article.body_paragraphs
+    paras = article.teaser_repeat + article.page_paragraphs
     model = article.facts.get("model", "")
     lang = article.lang2
     style = article.markup
@@ -172,7 +175,10 @@ def body_html(article: GeneratedArticle) -> str:
                 inner = f"<strong>{inner}</strong>"
             parts.append(f"<p>{inner}</p>")
     # Boilerplate that the real site keeps inside the body.
-    if rng.random() < 0.35 and paras:
+    if rng.random() < 0.35 and paras and article.site.hard_cases:
+        for block in article.contact_paragraphs:
+            parts.append("<p>" + "<br/>".join(_inline(rng, line, "") for line in block.split("\n")) + "</p>")
+    elif rng.random() < 0.35 and paras:
         people = article.contacts
         parts.append(f"<p>{_e(text.CONTACT_INTRO[lang])}</p>")
         for c in people:
@@ -213,8 +219,10 @@ def _attachment_li(article: GeneratedArticle, att: Attachment, size: int) -> str
     fmt = "PDF" if att.kind == "pdf" else "ZIP"
     url = att.url(article.id)
     return f"""<li class="clear-after">
-<div class="add-to-cart clickable" data-add-cart-url="/my/dcart/addTextAttachment/{att.no}/{article.id}" data-cart-key="attachment_{att.no}"><i class="bmw-ci-folder-plus"></i></div>
-<a class="download" data-detail-url="{_e(url)}" data-title="{_e(att.label)}{fmt}" href="{_e(url)}" rel="nofollow" title="{_e(att.label)}">
+<div class="add-to-cart clickable" data-add-cart-url="/my/dcart/addTextAttachment/{att.no}/{article.id}" \
+data-cart-key="attachment_{att.no}"><i class="bmw-ci-folder-plus"></i></div>
+<a class="download" data-detail-url="{_e(url)}" data-title="{_e(att.label)}{fmt}" href="{_e(url)}" rel="nofollow" \
+title="{_e(att.label)}">
 <div class="bmw-ci-download-sm"></div>
 <div class="text">
 <span class="text">{_e(att.label)}</span> <span class="details">{fmt}, {att.language}, {size_label(size)}</span>
@@ -233,7 +241,10 @@ def _sidebar(article: GeneratedArticle, date_style: str) -> str:
         f'<div class="clickable tag tag-searchable">{_e(a.tags[0]) if a.tags else ""}</div></div></div>'
         for a in others
     )
-    return f'<div class="teaser-box"><h2>Latest Facts &amp; Figures.</h2>{items}<a class="with-arrow" href="/global/article/search/category:11">Show all</a></div>'
+    return (
+        f'<div class="teaser-box"><h2>Latest Facts &amp; Figures.</h2>{items}'
+        '<a class="with-arrow" href="/global/article/search/category:11">Show all</a></div>'
+    )
 
 
 def detail_page(
@@ -242,7 +253,11 @@ def detail_page(
     changed_layout: bool = False,
     sizes: dict[int, int] | None = None,
 ) -> str:
-    """The article page. ``sizes`` maps attachment number -> byte size for the labels."""
+    """The article page. ``sizes`` maps attachment number -> byte size for the labels.
+
+    Long because it is the page's template, top to bottom like the page it writes (the
+    redesigned layout first, then the portal's own); split up, the markup would be read in
+    pieces."""
     sizes = sizes or {}
     site = article.site
     canonical = f"{article.url_path}?language=en"
@@ -254,7 +269,8 @@ def detail_page(
     total = sum(sizes.get(a.no, 0) for a in article.attachments)
     if changed_layout:
         atts = "".join(
-            f'<li><a class="file-link" href="{_e(a.url(article.id))}">{_e(a.label)} ({"PDF" if a.kind == "pdf" else "ZIP"}, {a.language})</a></li>'
+            f'<li><a class="file-link" href="{_e(a.url(article.id))}">{_e(a.label)} '
+            f"({'PDF' if a.kind == 'pdf' else 'ZIP'}, {a.language})</a></li>"
             for a in article.attachments
         )
         return (
@@ -264,7 +280,8 @@ def detail_page(
 <header class="press-release__header">
 <div class="press-release__title">{_e(article.title)}</div>
 <p class="press-release__standfirst">{_e(article.subtitle)}</p>
-<div class="press-release__meta"><time class="press-release__date" datetime="{article.date.isoformat()}">{_e(date)}</time></div>
+<div class="press-release__meta"><time class="press-release__date" \
+datetime="{article.date.isoformat()}">{_e(date)}</time></div>
 <ul class="press-release__topics">{"".join(f'<li class="topic">{_e(t)}</li>' for t in article.tags)}</ul>
 </header>
 <section class="article-body">
@@ -283,11 +300,15 @@ def detail_page(
     att_block = ""
     if article.attachments:
         lis = "\n".join(_attachment_li(article, a, sizes.get(a.no, 0)) for a in article.attachments)
-        att_block = f'<h4 class="media-material">Article Offline Attachments.</h4>\n<ul class="offline-article-list">\n{lis}\n</ul>'
+        att_block = (
+            '<h4 class="media-material">Article Offline Attachments.</h4>\n'
+            f'<ul class="offline-article-list">\n{lis}\n</ul>'
+        )
     downloads = ""
     if article.attachments:
         downloads = (
-            f'<h4>Downloads.</h4>\n<a class="clickable download" href="/global/oneclick/download/{article.id}/attachment" rel="nofollow">'
+            f'<h4>Downloads.</h4>\n<a class="clickable download" '
+            f'href="/global/oneclick/download/{article.id}/attachment" rel="nofollow">'
             f'<i class="icon ready bmw-ci-download-sm"> </i><span class="text">Attachments</span>'
             f'<span class="details right">({len(article.attachments)}x, {size_label(total)})</span></a>'
         )
@@ -304,7 +325,9 @@ def detail_page(
 <div class="article-info">
 <h5><span class="date">{_e(date)}</span> <span class="category">Press Release</span></h5>
 </div>
-<div class="sharing-icons"><div class="icons"><a href="mailto:?subject={_e(article.title)}&amp;body={HOST}{_e(canonical)}" rel="nofollow"><i class="bmw-ci-contact-med"> </i></a></div></div>
+<div class="sharing-icons"><div class="icons"><a \
+href="mailto:?subject={_e(article.title)}&amp;body={HOST}{_e(canonical)}" rel="nofollow"><i \
+class="bmw-ci-contact-med"> </i></a></div></div>
 <h2 class="teaser clear">{_e(article.subtitle)}</h2>
 <div class="tagging-info tags clear-after">{_tags_html(article)}</div>
 <div class="left">
@@ -330,13 +353,15 @@ def detail_page(
 <button class="readmore" type="button"><span>Show entire text</span><i class="bmw-ci-expand-sm"></i></button>
 {att_block}
 <h4 id="avMedia">Article Media Material.</h4>
-<div class="media-links clear-after"><div class="compilation clickable has-dropin" data-url="/global/photo/articleCompilation/{article.id}"></div></div>
+<div class="media-links clear-after"><div class="compilation clickable has-dropin" \
+data-url="/global/photo/articleCompilation/{article.id}"></div></div>
 </div>
 <div class="clear"></div>
 </div>
 </div>
 <div class="content-right hide-on-small">
-<div class="teaser-box"><h2>CO2 emission information.</h2><div class="co2-info-teaser">Consumption figures are determined according to WLTP.</div></div>
+<div class="teaser-box"><h2>CO2 emission information.</h2><div class="co2-info-teaser">Consumption figures are \
+determined according to WLTP.</div></div>
 {_sidebar(article, date_style)}
 </div>
 </div>
@@ -355,7 +380,8 @@ def newsfeed_item(article: GeneratedArticle, date_style: str) -> str:
     dl = ""
     if pdfs:
         dl = (
-            f'<div class="download-dropdown"><a class="clickable download " href="/global/oneclick/download/{article.id}/attachment" rel="nofollow">'
+            f'<div class="download-dropdown"><a class="clickable download " '
+            f'href="/global/oneclick/download/{article.id}/attachment" rel="nofollow">'
             f'<span class="text">Attachments</span><span class="details right">({len(pdfs)}x)</span></a></div>'
         )
     title = article.title
@@ -366,10 +392,12 @@ def newsfeed_item(article: GeneratedArticle, date_style: str) -> str:
             title = title[:i] + "\n" + title[i + 1 :]
     teaser = article.subtitle if len(article.subtitle) < 160 else article.subtitle[:157] + " ..."
     has_img = article.internal_id % 5 != 0
-    return f"""<article data-id="{article.internal_id}" data-category="1" class="newsfeed clear-after {"has-image" if has_img else ""} has-media ">
+    return f"""<article data-id="{article.internal_id}" data-category="1" class="newsfeed clear-after \
+{"has-image" if has_img else ""} has-media ">
 <div class="image">{'<div class="img thumb16-9">&nbsp;</div>' if has_img else ""}{dl}</div>
 <div class="text "><h3><a href="{_e(article.url_path)}">{_e(title)}</a></h3>
-<div class="info"><h4><span class="date">{_e(fmt_date(article.date, date_style))}</span><span class="category">Press Release</span></h4></div>
+<div class="info"><h4><span class="date">{_e(fmt_date(article.date, date_style))}</span><span \
+class="category">Press Release</span></h4></div>
 <p class="serif">{_e(teaser)}</p>
 <div class="tagging-info tags clear-after">{_tags_html(article)}</div></div></article>"""
 
@@ -406,7 +434,8 @@ def listing_page(site: Site, page: int, date_style: str, per_page: int = PER_PAG
 <div class="button" id="lazy-load-button" data-url="{url}" data-page="{page + 1}">Load more</div>
 <div class="pagination">{prev} {nxt}</div>
 <script type="text/javascript">
-if (window.lazyLoaderModule) {{ lazyLoaderModule.init({{url: '{url}', maxAjaxRequests: 100, tileView: false, page: {page + 1}}}); }}
+if (window.lazyLoaderModule) \
+{{ lazyLoaderModule.init({{url: '{url}', maxAjaxRequests: 100, tileView: false, page: {page + 1}}}); }}
 </script>
 </div></div></div>
 """

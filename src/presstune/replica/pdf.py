@@ -38,8 +38,10 @@ BOTTOM = 95.0
 FONT, BOLD = "Helvetica", "Helvetica-Bold"
 SIZE, LEAD = 10.0, 14.0
 COMPANY_LINE = {
-    "en": "Company Bayerische Motoren Werke Aktiengesellschaft · Postal address BMW AG, 80788 München · Telephone +49 89 382-0 · Internet www.bmwgroup.com",
-    "de": "Firma Bayerische Motoren Werke Aktiengesellschaft · Postanschrift BMW AG, 80788 München · Telefon +49 89 382-0 · Internet www.bmwgroup.com",
+    "en": "Company Bayerische Motoren Werke Aktiengesellschaft · Postal address BMW AG, 80788 München · "
+    "Telephone +49 89 382-0 · Internet www.bmwgroup.com",
+    "de": "Firma Bayerische Motoren Werke Aktiengesellschaft · Postanschrift BMW AG, 80788 München · "
+    "Telefon +49 89 382-0 · Internet www.bmwgroup.com",
 }
 LABELS = {
     "en": {
@@ -139,7 +141,7 @@ def _blocks(article: GeneratedArticle, lang: str, kind: str) -> list[tuple[str, 
     f = article.facts
     rng = random.Random(f"{article.site.seed}:{article.id}:pdf")
     if lang == article.lang2:
-        title, subtitle, body = article.title, article.subtitle, article.body_paragraphs
+        title, subtitle, body = article.title, article.subtitle, article.page_paragraphs
     else:  # a printable version in the other language, same facts
         title, subtitle = text.title_subtitle(random.Random(f"{article.site.seed}:{article.id}:pdfx"), f, lang)
         body = [] if article.media_only else text.body_paragraphs(rng, f, lang, article.dateline)
@@ -173,16 +175,37 @@ def _blocks(article: GeneratedArticle, lang: str, kind: str) -> list[tuple[str, 
             rows.append(("Consumption (WLTP)" if lang == "en" else "Verbrauch (WLTP)", f["consumption"]))
         rows.append(("Plant" if lang == "en" else "Werk", f["plant"] if lang == "en" else text.PLANT_DE[f["plant"]]))
         blocks.append(("table", rows))
+    if lang == article.lang2 and article.quirks.get("huge_pdf"):
+        blocks += appendix_blocks(article, lang)
     if article.co2:
         blocks.append(("small", article.co2))
     blocks.append(("small", text.DISCLAIMER[lang]))
-    blocks.append(("head", "Media Contact." if lang == "en" else "Pressekontakt."))
-    for line in text.contact_lines(article.contacts, lang):
-        blocks.append(("para", line))
+    if lang == article.lang2 and article.site.hard_cases:
+        for para in article.contact_paragraphs:
+            blocks.append(("para", para))
+    else:
+        blocks.append(("head", "Media Contact." if lang == "en" else "Pressekontakt."))
+        for line in text.contact_lines(article.contacts, lang):
+            blocks.append(("para", line))
     bp = text.BOILERPLATE[lang]
     blocks.append(("head", bp[0]))
     blocks.append(("para", bp[1]))
     return blocks
+
+
+#: Pages of filler text a "huge" printable version carries after the release (a spec book).
+HUGE_APPENDIX_PARAGRAPHS = 1500
+
+
+def appendix_blocks(article: GeneratedArticle, lang: str, paragraphs: int = HUGE_APPENDIX_PARAGRAPHS) -> list:
+    """A long technical appendix (a spec book / annual report attached as the printable version)."""
+    rng = random.Random(f"{article.site.seed}:{article.id}:appendix")
+    out: list[tuple[str, Any]] = [("head", "Technical appendix" if lang == "en" else "Technischer Anhang")]
+    for i in range(paragraphs):
+        if i % 12 == 0:
+            out.append(("head", f"Section {i // 12 + 1}"))
+        out.append(("para", text._filler(rng, 4)))
+    return out
 
 
 class _Writer:

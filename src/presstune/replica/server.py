@@ -186,6 +186,8 @@ class _Handler(BaseHTTPRequestHandler):
     # -------------------------------------------------------------- routing
 
     def _route(self, method: str) -> None:
+        """Dispatch one request: the URL table of the portal in the order the portal answers
+        (faults, robots, listings, articles, attachments, feeds); long because it is the table."""
         rep = self.server.replica
         site = rep.site
         split = urlsplit(self.path)

@@ -28,6 +28,17 @@ facts.jsonl schema (one JSON object per article, served at ``/_replica/facts.jso
 Ground-truth body: the press-release prose only. The contact block, "The BMW Group"
 paragraph, CO2 summary and WLTP disclaimer that the HTML/PDF add are *not* part of it.
 A bullet list is one paragraph whose items are separated by single newlines.
+
+Hard cases (``hard_cases=True``, the default; PRESSCLUB.md §1.9), each from its own random
+stream: contact blocks in many wordings with UK "Ends"/"About ..." trailers
+(``contact_paragraphs``, never in the truth); the teaser repeated as the page body's first
+paragraph (``teaser_repeat``, not in the truth: the teaser is kept once, as the subtitle);
+consumption figures inline in prose (``page_paragraphs`` = the truth plus the figures);
+news that opens like the company paragraph and tables one paragraph a cell (in the truth);
+regional republications with edited bodies (origin ``regional_edit``, their own truth);
+printable versions with a 150-page appendix (``quirks["huge_pdf"]``; the page body is the
+truth). People, phone numbers and e-mail addresses are invented (fiction number ranges,
+``.example`` domains).
 """
 
 from __future__ import annotations
@@ -114,7 +125,7 @@ class GeneratedArticle:
     tags: list[str]
     facts: dict[str, Any]
     internal_id: int
-    origin: str  # "original" | "twin" | "regional" | "near_duplicate"
+    origin: str  # "original" | "twin" | "regional" | "near_duplicate" | "regional_edit"
     source_id: str | None  # the article this one was derived from
     is_near_duplicate_of: str | None
     media_only: bool
@@ -140,10 +151,85 @@ class GeneratedArticle:
     def _rng(self, what: str) -> random.Random:
         return random.Random(f"{self.site.seed}:{self.id}:{what}")
 
+    @property
+    def region(self) -> str:
+        """ "gb" / "us" for the UK and US PressClubs' republications, else ""."""
+        return {"en_gb": "gb", "en_us": "us"}.get(self.language, "")
+
+    @cached_property
+    def quirks(self) -> dict[str, Any]:
+        """Which of the real pages' hard cases this article shows (PRESSCLUB.md §1.9); drawn
+        from their own random stream, so the plain articles stay what they were."""
+        if not self.site.hard_cases or self.media_only:
+            return {}
+        rng = self._rng("quirks")
+        f = self.facts
+        q: dict[str, Any] = {
+            "teaser_repeat": rng.random() < (0.9 if self.region == "us" else 0.2) and self.lang2 == "en",
+            "inline_figures": rng.choice(["paren", "sentence"]) if "consumption" in f and rng.random() < 0.35 else None,
+            "lookalike": rng.random() < (0.6 if f["kind"] in ("corporate", "production") else 0.08),
+            "table": rng.random() < 0.5 and self.pdf_kind in (None, "scanned"),
+            "uk_trailer": self.region == "gb" or (self.lang2 == "en" and rng.random() < 0.08),
+            "huge_pdf": rng.random() < 0.004 and self.pdf_kind == "text",
+        }
+        return q
+
     @cached_property
     def body_paragraphs(self) -> list[str]:
+        """The ground truth: the release's prose (see the module docstring)."""
+        paras = self._base_paragraphs()
+        if self.origin not in ("original", "twin") or not paras:
+            return paras
+        rng = self._rng("hard-body")
+        if self.quirks.get("lookalike"):  # news that opens like the company paragraph
+            paras.insert(1, text.company_lookalike(rng, self.facts, self.lang2))
+        if self.quirks.get("table"):  # a table, one paragraph a cell, as real page bodies hold them
+            paras[min(3, len(paras)) : min(3, len(paras))] = text.cell_table(rng, self.facts, self.lang2)
+        return paras
+
+    @cached_property
+    def page_paragraphs(self) -> list[str]:
+        """The body as the page and the PDF print it: the truth plus consumption figures inline."""
+        paras = list(self.body_paragraphs)
+        how = self.quirks.get("inline_figures")
+        model = self.facts.get("model", "")
+        at = next((i for i, p in enumerate(paras) if model and model in p and "\n" not in p), None)
+        if how and at is not None:
+            rng = self._rng("figures")
+            if how == "paren":
+                mark = model + "*" if model + "*" in paras[at] else model
+                paras[at] = paras[at].replace(mark, mark + text.inline_figures(rng, self.facts, self.lang2), 1)
+            else:
+                paras[at] = paras[at] + " " + text.figure_sentence(rng, self.facts, self.lang2)
+        return paras
+
+    @cached_property
+    def teaser_repeat(self) -> list[str]:
+        """The teaser again as the page body's first paragraph (some regions), maybe behind a dateline."""
+        if not self.quirks.get("teaser_repeat"):
+            return []
+        if self.region == "us":
+            return [
+                f"Woodcliff Lake, NJ – {text.MONTHS[self.date.month - 1]} {self.date.day}, {self.date.year} – "
+                f"{self.subtitle}"
+            ]
+        return [self.subtitle]
+
+    @cached_property
+    def contact_paragraphs(self) -> list[str]:
+        """The press-contact block after the body (and a UK release's "Ends"/"About ..." trailer)."""
+        if not self.site.hard_cases:
+            return text.contact_lines(self.contacts, self.lang2)
+        rng = self._rng("contact-block")
+        block = text.contact_block(rng, self.lang2, self.region)
+        return (text.uk_trailer(rng) + block) if self.quirks.get("uk_trailer") else block
+
+    def _base_paragraphs(self) -> list[str]:
         if self.media_only:
             return []
+        if self.origin == "regional_edit" and self.source_id:
+            src = self.site.article(self.source_id)
+            return text.regional_edit(self._rng("regional"), src.body_paragraphs, self.facts, self.region, src.dateline)
         if self.origin in ("regional", "near_duplicate") and self.source_id:
             src = self.site.article(self.source_id).body_paragraphs
             paras = list(src)
@@ -228,14 +314,26 @@ def _time_of_day(rng: random.Random) -> dt.time:
     return dt.time(rng.randint(7, 19), rng.randint(0, 59), rng.randint(0, 59))
 
 
+def _free_number(num: int, used: set[int]) -> int:
+    """The first release number from ``num`` on that no article has yet (now taken)."""
+    while num in used:
+        num += 1
+    used.add(num)
+    return num
+
+
 class Site:
     """A deterministic generated PressClub with ``articles`` items (see module docstring)."""
 
-    def __init__(self, articles: int = 200, seed: int = 0) -> None:
+    def __init__(self, articles: int = 200, seed: int = 0, hard_cases: bool = True) -> None:
         if articles < 1:
             raise ValueError(f"articles must be >= 1, got {articles}")
         self.n = articles
         self.seed = seed
+        #: The real pages' hard cases (contact wordings, teaser repeats, regional edits, inline
+        #: figures, lookalike news, cell tables, huge attachments); False = the replica as of
+        #: 2026-12-01, for before/after comparisons.
+        self.hard_cases = hard_cases
         self._by_id: dict[str, GeneratedArticle] = {}
         self._ordered: list[GeneratedArticle] = []
         self._blob_cache: dict[tuple[str, int], bytes] = {}
@@ -246,6 +344,8 @@ class Site:
     # ------------------------------------------------------------------ planning
 
     def _plan(self) -> None:
+        """The population (shares of N): originals, German twins, regional copies, updates and
+        (hard cases) regional edits, each drawn by its own method from the shared streams."""
         rng = random.Random(f"{self.seed}:plan")
         n = self.n
         n_de = int(n * 0.08)
@@ -253,18 +353,37 @@ class Site:
         n_dup = int(n * 0.03)
         if n >= 12:
             n_de, n_reg, n_dup = max(n_de, 1), max(n_reg, 1), max(n_dup, 1)
-        n_orig = n - n_de - n_reg - n_dup
+        # Regional republications with edited bodies (hard cases only), within the N articles.
+        n_edit = (max(1, int(n * 0.03)) if n >= 12 else 0) if self.hard_cases else 0
+        n_orig = n - n_de - n_reg - n_dup - n_edit
         used: set[int] = set()
         number = 446000 + rng.randint(0, 900)
         att_no = 600000 + rng.randint(0, 9000)
         start = SITE_END - dt.timedelta(days=SPAN_DAYS)
-        originals: list[GeneratedArticle] = []
 
         def next_att() -> int:
             nonlocal att_no
             att_no += rng.randint(1, 40)
             return att_no
 
+        originals = self._plan_originals(rng, next_att, n_orig, number, start, used)
+        eligible = [a for a in originals if not a.media_only]
+        pick = random.Random(f"{self.seed}:pick")
+        self._plan_twins(rng, next_att, pick, eligible, n_de)
+        self._plan_regional(rng, next_att, pick, eligible, used, n_reg)
+        self._plan_updates(rng, next_att, pick, eligible, used, n_dup)
+        if n_edit:
+            self._plan_regional_edits(rng, next_att, eligible, used, n_edit)
+        self._ordered = sorted(self._by_id.values(), key=lambda a: (a.date, a.id), reverse=True)
+        self._families: dict[str, list[GeneratedArticle]] = {}
+        for a in self._ordered:
+            self._families.setdefault(a.family_id, []).append(a)
+        for i, a in enumerate(self._ordered):
+            a.internal_id = 550000 + (len(self._ordered) - i) * 3
+
+    def _plan_originals(self, rng, next_att, n_orig: int, number: int, start: dt.datetime, used: set[int]) -> list:
+        """EN originals spread over the span, with evergreen items and media-only pages."""
+        originals: list[GeneratedArticle] = []
         for i in range(n_orig):
             number += rng.randint(1, 25)
             num = number
@@ -311,9 +430,11 @@ class Site:
             )
             originals.append(art)
 
-        eligible = [a for a in originals if not a.media_only]
-        pick = random.Random(f"{self.seed}:pick")
-        twins_src = pick.sample(eligible, min(n_de, len(eligible)))
+        return originals
+
+    def _plan_twins(self, rng, next_att, pick: random.Random, eligible: list, count: int) -> None:
+        """German twins: the same 7-digit number and facts, the text written in German."""
+        twins_src = pick.sample(eligible, min(count, len(eligible)))
         for src in twins_src:
             frng = random.Random(f"{self.seed}:{src.family_id}:de")
             title, subtitle = text.title_subtitle(frng, src.facts, "de")
@@ -335,60 +456,87 @@ class Site:
                 media_only=False,
                 dateline=src.dateline,
             )
-        for src in pick.sample(eligible, min(n_reg, len(eligible))):
-            num = src.number + pick.randint(1, 60)
-            while num in used:
-                num += 1
-            used.add(num)
+
+    def _plan_regional(self, rng, next_att, pick: random.Random, eligible: list, used: set[int], count: int) -> None:
+        """EN_US/EN_GB copies under a new number in the same family (only the dateline differs)."""
+        for src in pick.sample(eligible, min(count, len(eligible))):
+            num = _free_number(src.number + pick.randint(1, 60), used)
             suffix = pick.choice(["EN_US", "EN_GB"])
-            self._make(
+            self._derive(
                 rng,
                 next_att,
-                id=f"T{num:07d}{suffix}",
-                number=num,
-                language=suffix.lower(),
-                family_id=src.family_id,
-                title=src.title,
-                subtitle=src.subtitle,
+                src,
+                num,
+                suffix,
                 date=min(SITE_END, src.date + dt.timedelta(days=pick.randint(0, 3), minutes=pick.randint(5, 90))),
-                tags=list(src.tags),
-                facts=src.facts,
                 origin="regional",
-                source_id=src.id,
-                is_near_duplicate_of=None,
-                media_only=False,
                 dateline="Woodcliff Lake, NJ" if suffix == "EN_US" else "Farnborough",
             )
-        for src in pick.sample(eligible, min(n_dup, len(eligible))):
-            num = src.number + pick.randint(1, 400)
-            while num in used:
-                num += 1
-            used.add(num)
+
+    def _plan_updates(self, rng, next_att, pick: random.Random, eligible: list, used: set[int], count: int) -> None:
+        """Near-duplicate updates: a new number and family, the text with an edit."""
+        for src in pick.sample(eligible, min(count, len(eligible))):
+            num = _free_number(src.number + pick.randint(1, 400), used)
             title = pick.choice([src.title, "Update: " + src.title, src.title.rstrip(".") + " (updated)."])
-            self._make(
+            self._derive(
                 rng,
                 next_att,
-                id=f"T{num:07d}EN",
-                number=num,
-                language="en",
+                src,
+                num,
+                "EN",
                 family_id=f"{num:07d}",
                 title=title,
-                subtitle=src.subtitle,
                 date=min(SITE_END, src.date + dt.timedelta(days=pick.randint(1, 30), minutes=pick.randint(0, 600))),
-                tags=list(src.tags),
-                facts=src.facts,
                 origin="near_duplicate",
-                source_id=src.id,
                 is_near_duplicate_of=src.id,
-                media_only=False,
-                dateline=src.dateline,
             )
-        self._ordered = sorted(self._by_id.values(), key=lambda a: (a.date, a.id), reverse=True)
-        self._families: dict[str, list[GeneratedArticle]] = {}
-        for a in self._ordered:
-            self._families.setdefault(a.family_id, []).append(a)
-        for i, a in enumerate(self._ordered):
-            a.internal_id = 550000 + (len(self._ordered) - i) * 3
+
+    def _plan_regional_edits(self, rng, next_att, eligible: list, used: set[int], count: int) -> None:
+        """Regional republications as real PressClubs make them: a new number with an EN_GB /
+        EN_US suffix, the same or nearly the same headline, dated 0-3 days later, an edited body
+        (below the near-duplicate threshold). Their own random stream: the rest of the plan stays."""
+        pick = random.Random(f"{self.seed}:regional-edits")
+        for src in pick.sample([a for a in eligible if a.lang2 == "en"], min(count, len(eligible))):
+            num = _free_number(src.number + pick.randint(1, 80), used)
+            suffix = pick.choice(["EN_GB", "EN_US"])
+            region = "UK" if suffix == "EN_GB" else "US"
+            title = pick.choice(
+                [
+                    src.title,
+                    src.title.replace("’", "'").replace("–", "-").rstrip("."),
+                    f"{src.title.rstrip('.')} ({region}).",
+                ]
+            )
+            self._derive(
+                rng,
+                next_att,
+                src,
+                num,
+                suffix,
+                title=title,
+                date=min(SITE_END, src.date + dt.timedelta(days=pick.randint(0, 3), minutes=pick.randint(5, 600))),
+                origin="regional_edit",
+                dateline=None,
+            )
+
+    def _derive(self, rng, next_att, src: GeneratedArticle, num: int, suffix: str, **changes: Any) -> None:
+        """An article derived from ``src`` under release number ``num`` ("EN", "EN_GB" ...):
+        ``src``'s fields except ``changes``."""
+        fields: dict[str, Any] = {
+            "id": f"T{num:07d}{suffix}",
+            "number": num,
+            "language": suffix.lower(),
+            "family_id": src.family_id,
+            "title": src.title,
+            "subtitle": src.subtitle,
+            "tags": list(src.tags),
+            "facts": src.facts,
+            "source_id": src.id,
+            "is_near_duplicate_of": None,
+            "media_only": False,
+            "dateline": src.dateline,
+        }
+        self._make(rng, next_att, **{**fields, **changes})
 
     @staticmethod
     def _at(day: dt.datetime, rng: random.Random) -> dt.datetime:
@@ -409,7 +557,7 @@ class Site:
             printable_lang = "DE" if (lang_code == "EN" and rng.random() < 0.03) else lang_code
             attachments.append(Attachment(next_att(), "Printable version", "pdf", printable_lang, pdf_kind))
             extra = rng.choices([0, 1, 2, 3, 5], weights=[80, 13, 4, 2, 1])[0]
-            for j in range(extra):
+            for _ in range(extra):
                 label = rng.choice(["Technical data", "Fact sheet", "Media guide", "Specifications"])
                 fname = None
                 if rng.random() < 0.3:

@@ -17,14 +17,16 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Write <run>/report/index.html (self-contained) and <run>/report/README.md."""
-        from presstune.cli import fail
+        from presstune.cli_common import fail
+        from presstune.console import print_result, run_logging
         from presstune.report.build import build_report
         from presstune.rundir import RunDir
+        from presstune.runlock import run_lock
 
         if not run.is_dir():
             fail(f"run directory not found: {run}")
-        with RunDir(run).stage("report") as details:
+        with run_lock(run, "report"), run_logging(run, "report"), RunDir(run).stage("report") as details:
             paths = build_report(run, title)
             details["files"] = sorted(str(p.relative_to(run)) for p in paths.values())
         for p in paths.values():
-            typer.echo(str(p))
+            print_result(str(p))

@@ -84,62 +84,54 @@ class RunTensorBoardCallback(TensorBoardCallback):
 
 
 class RichProgressCallback(TrainerCallback):
-    """A rich progress bar with the latest train/eval loss (replaces the tqdm bars)."""
+    """One progress line per training run with the latest train/eval loss (replaces the tqdm bars),
+    and each log dict into the run's log file (replaces transformers' PrinterCallback)."""
 
     def __init__(self, description: str = "train"):
         self.description = description
-        self.progress = None
-        self.task = None
+        self.step_context = None
+        self.bar = None
         self.last: dict[str, str] = {}
 
     def on_train_begin(self, args, state, control, **kwargs):
         if not state.is_world_process_zero:
             return
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
+        from presstune.console import step
 
-        self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            TextColumn("{task.fields[info]}"),
-            console=Console(stderr=True),
-            transient=False,
-        )
-        self.progress.start()
-        self.task = self.progress.add_task(
-            self.description, total=state.max_steps, completed=state.global_step, info=""
-        )
+        self.step_context = step(self.description, total=state.max_steps, unit="steps", completed=state.global_step)
+        self.bar = self.step_context.__enter__()
 
     def on_step_end(self, args, state, control, **kwargs):
-        if self.progress is not None:
-            self.progress.update(self.task, completed=state.global_step)
+        if self.bar is not None:
+            self.bar.update(completed=state.global_step)
 
     def on_log(self, args, state, control, logs=None, **kwargs):
-        if self.progress is None or not logs:
+        if not state.is_world_process_zero or not logs:
             return
+        from presstune.console import log
+
+        log.info("%s step %s: %s", self.description, state.global_step, logs)
         if "loss" in logs:
             self.last["loss"] = f"loss {logs['loss']:.4f}"
         if "eval_loss" in logs:
-            self.last["eval"] = f"eval {logs['eval_loss']:.4f}"
-        if "learning_rate" in logs:
-            self.last["lr"] = f"lr {logs['learning_rate']:.2e}"
-        self.progress.update(self.task, info="  ".join(self.last.values()))
+            self.last["eval"] = f"eval loss {logs['eval_loss']:.4f}"
+        if self.bar is not None:
+            self.bar.update(info="  ".join(self.last.values()))
 
     def on_train_end(self, args, state, control, **kwargs):
-        if self.progress is not None:
-            self.progress.update(self.task, completed=state.global_step)
-            self.progress.stop()
-            self.progress = None
+        self.close(state.global_step)
+
+    def close(self, completed: int | None = None, error: BaseException | None = None) -> None:
+        """End the line (``train_variant`` calls this with the error when training raised)."""
+        if self.bar is None:
+            return
+        if completed is not None:
+            self.bar.update(completed=completed)
+        context, self.step_context, self.bar = self.step_context, None, None
+        if error is None:
+            context.__exit__(None, None, None)
+        else:
+            context.__exit__(type(error), error, error.__traceback__)
 
 
 #: Activation bytes per token that one un-checkpointed decoder layer keeps, per element of

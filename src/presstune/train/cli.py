@@ -7,7 +7,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from presstune.cli import ConfigOpt, SetOpt
+    from presstune.cli_common import ConfigOpt, SetOpt
 
     @app.command("train")
     def train(
@@ -18,14 +18,18 @@ def register(app: typer.Typer) -> None:
             typer.Option("--variant", help="Variant name(s) to train (default: all in the config)."),
         ] = None,
         resume: Annotated[bool, typer.Option("--resume", help="Continue from the newest checkpoint exactly.")] = False,
+        force: Annotated[
+            bool, typer.Option("--force", help="Retrain even if checkpoints/<v> was trained on the same inputs.")
+        ] = False,
         set_: SetOpt = None,
     ) -> None:
         """Fine-tune variants (LoRA / QLoRA / full) on <run>/dataset/ with TRL; see configs/train-base.yaml.
 
         Several GPUs: accelerate launch --config_file configs/accelerate/ddp.yaml -m presstune.cli train ...
         """
-        from presstune.cli import console, fail, load_cli_config
+        from presstune.cli_common import console, fail, load_cli_config
         from presstune.rundir import RunDir
+        from presstune.runlock import run_lock
 
         cfg = load_cli_config(config, set_)
         run_dir = RunDir(run if run is not None else cfg.run_dir())
@@ -45,14 +49,22 @@ def register(app: typer.Typer) -> None:
         if is_main:
             run_dir.create()
             run_dir.record_config(dump_config(cfg), [str(config)] if config else [])
+        from presstune.cache import prepare_training
+
         for spec in specs:
             try:
                 if is_main:
-                    with run_dir.stage(f"train:{spec.name}", method=cfg.train.method) as details:
-                        result = train_variant(cfg, spec, run_dir.path, resume=resume)
-                        details.update(
-                            best_eval_loss=result.best_eval_loss, global_step=result.global_step, skipped=result.skipped
-                        )
+                    with run_lock(run_dir.path, "train"):
+                        # Outputs trained on other inputs (config, variant plan, dataset) go to stale/ first.
+                        plan = prepare_training(cfg, spec, run_dir, force)
+                        console.print(f"{spec.name}: {plan['action']} ({plan['reason']})")
+                        with run_dir.stage(f"train:{spec.name}", method=cfg.train.method, **plan) as details:
+                            result = train_variant(cfg, spec, run_dir.path, resume=resume)
+                            details.update(
+                                best_eval_loss=result.best_eval_loss,
+                                global_step=result.global_step,
+                                skipped=result.skipped,
+                            )
                 else:
                     result = train_variant(cfg, spec, run_dir.path, resume=resume)
             except (TrainError, TrainSetupError) as exc:
@@ -73,7 +85,7 @@ def register(app: typer.Typer) -> None:
         b: Annotated[Path, typer.Argument(help="Second config file.")],
     ) -> None:
         """List every difference between two resolved configs (proves variants are trained alike)."""
-        from presstune.cli import load_cli_config
+        from presstune.cli_common import load_cli_config
         from presstune.train.compare import diff_configs, format_diff
 
         print(format_diff(diff_configs(load_cli_config(a, None), load_cli_config(b, None)), str(a), str(b)))

@@ -36,12 +36,12 @@ class TrainConfig(Strict):
     #: ``hf``: TRL SFTTrainer + PEFT (default, tested). ``unsloth``: optional, needs CUDA + unsloth.
     backend: Literal["hf", "unsloth"] = "hf"
     #: 2e-4 for lora/qlora and 2e-5 for full unless set explicitly.
-    learning_rate: float = 2e-4
-    epochs: float = 3.0
+    learning_rate: float = Field(2e-4, gt=0)
+    epochs: float = Field(3.0, gt=0)
     #: > 0 overrides epochs (smoke tests, benchmarks).
     max_steps: int = -1
-    per_device_batch_size: int = 4
-    gradient_accumulation_steps: int = 4
+    per_device_batch_size: int = Field(4, ge=1)
+    gradient_accumulation_steps: int = Field(4, ge=1)
     #: If set, gradient_accumulation_steps is derived so that one optimizer step sees about this
     #: many tokens over all devices (packed sequences are max_seq_length long).
     effective_batch_tokens: int | None = None
@@ -57,7 +57,7 @@ class TrainConfig(Strict):
     weight_decay: float = 0.0
     max_grad_norm: float = 1.0
     optim: str = "adamw_torch"
-    lora_r: int = 16
+    lora_r: int = Field(16, ge=1)
     lora_alpha: int = 32
     lora_dropout: float = 0.05
     lora_target_modules: list[str] = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -66,8 +66,8 @@ class TrainConfig(Strict):
     completion_only_loss: bool = True
     #: Render chats with Qwen3's thinking switched off, the way evaluation generates.
     enable_thinking: bool = False
-    save_steps: int = 100
-    eval_steps: int = 100
+    save_steps: int = Field(100, ge=1)
+    eval_steps: int = Field(100, ge=1)
     logging_steps: int = 10
     save_total_limit: int = 3
     #: Stop after this many evaluations without improvement of eval loss (None: never).

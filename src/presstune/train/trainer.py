@@ -298,8 +298,10 @@ def _unsloth_model(config: Any, spec: VariantSpec, run_dir: Path):
     t = config.train
     if t.method == "full":
         raise TrainSetupError("train.backend=unsloth is wired for lora/qlora only; use backend: hf for full")
+    from presstune.models.offline import resolve_pretrained
+
     model, tokenizer = FastLanguageModel.from_pretrained(
-        config.model.name_or_path,
+        resolve_pretrained(config.model.name_or_path),
         max_seq_length=t.max_seq_length,
         load_in_4bit=t.method == "qlora",
         dtype=None,
@@ -417,7 +419,7 @@ def train_variant(
             f"{output_dir} already holds {previous.name} from an unfinished run: pass --resume to continue it, "
             "or delete the folder to start over"
         )
-    train_split, eval_split = _load_splits(run_dir / "dataset", t)
+    train_split, eval_split = _load_splits(run_dir / "dataset", t, getattr(variant_spec, "mix", None))
     is_chat = train_split.format == "chat"
 
     seed = t.seed if t.seed is not None else config.run.seed
@@ -443,6 +445,10 @@ def train_variant(
         callbacks=_callbacks(t, variant_spec, output_dir, logs_dir, has_eval, progress, callbacks),
         **extra,
     )
+    if progress:  # RichProgressCallback logs the dicts PrinterCallback would print on the console
+        from transformers.trainer_callback import PrinterCallback
+
+        trainer.remove_callback(PrinterCallback)
 
     resume_from = str(previous) if (resume and previous is not None) else None
     started = time.perf_counter()
@@ -475,12 +481,12 @@ def train_variant(
     return result
 
 
-def _load_splits(dataset_dir: Path, t: Any) -> tuple[Any, Any]:
-    """``train.jsonl`` and (when present) ``eval.jsonl``, checked to share one format."""
+def _load_splits(dataset_dir: Path, t: Any, mix: str | None) -> tuple[Any, Any]:
+    """``train.jsonl`` (``train.<mix>.jsonl`` for a named mix) and, when present, ``eval.jsonl``."""
     from presstune.train.data import DatasetError, load_split
 
     try:
-        train_split = load_split(dataset_dir / "train.jsonl")
+        train_split = load_split(dataset_dir / (f"train.{mix}.jsonl" if mix else "train.jsonl"))
         eval_split = (
             load_split(dataset_dir / "eval.jsonl", t.eval_max_rows) if (dataset_dir / "eval.jsonl").is_file() else None
         )

@@ -87,7 +87,9 @@ def load_base_for_training(config: Any, train_cfg: TrainConfig, *, quantize_4bit
             raise TrainSetupError("train.method=qlora needs bitsandbytes: pip install 'presstune[gpu]'") from None
         if config.model.random_init:
             raise TrainSetupError("train.method=qlora cannot quantize a random_init model; use lora")
-        from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+        from transformers import BitsAndBytesConfig
+
+        from presstune.models.loading import pretrained_model
 
         bnb = BitsAndBytesConfig(
             load_in_4bit=True,
@@ -95,7 +97,7 @@ def load_base_for_training(config: Any, train_cfg: TrainConfig, *, quantize_4bit
             bnb_4bit_use_double_quant=True,
             bnb_4bit_compute_dtype=torch.bfloat16 if precision != "fp16" else torch.float16,
         )
-        return AutoModelForCausalLM.from_pretrained(
+        return pretrained_model(
             config.model.name_or_path,
             quantization_config=bnb,
             dtype=dtype,

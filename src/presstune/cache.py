@@ -1,0 +1,309 @@
+"""What each stage output was computed from, so that a re-run reuses it only when that is unchanged.
+
+Every output of the models, train and evaluate stages carries a record of its *inputs*: the
+config sections it reads and the digests of the upstream outputs it read. Its key is the hash
+of that record. A re-run recomputes an output whose recorded inputs differ from the current
+ones (and says which input changed), and moves the outputs built from the old one out of the
+way (to ``<run>/stale/``), so nothing downstream is reused or shown with it:
+
+    models/importance.inputs.json   importance.json  <- model, importance section, dataset digest
+    variants/<v>/inputs.json        variants/<v>/    <- model, the layers the plan removes
+    checkpoints/<v>/inputs.json     checkpoints/<v>/ <- train section, run seed, variant spec, model,
+                                                        removed layers, dataset digest
+    metrics/<v>.json ("inputs")     metrics/<v>.json <- evaluate settings, model source, the keys of
+                                                        checkpoints/<v> or variants/<v>, dataset, facts
+
+Hashing is cheap on purpose: the dataset files (megabytes) are hashed; model weights
+(gigabytes) are never read: an output built on them names the key of their record, and a local
+base-model folder is identified by the names, sizes and modification times of its files.
+Collect (ETag / Last-Modified / lastmod) and the corpus phases (a content hash per document)
+key their own outputs.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from presstune.rundir import RunDir, atomic_write_json
+
+RECORD = "inputs.json"
+IMPORTANCE_RECORD = "importance.inputs.json"
+DATASET_FILES = ("train.jsonl", "eval.jsonl", "documents.jsonl")
+#: Files that identify a local model folder (weights and what shapes them).
+MODEL_FILE_SUFFIXES = (".safetensors", ".bin", ".json", ".model", ".txt", ".gguf")
+
+
+def digest(obj: Any) -> str:
+    """Short sha256 of a JSON-able object (keys sorted: dict order never changes a key)."""
+    blob = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:20]
+
+
+_FILE_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def file_digest(path: Path) -> str | None:
+    """sha256 of a file's bytes (None if missing), memoised per (path, size, mtime) in-process."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    memo = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if memo not in _FILE_DIGESTS:
+        h = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                h.update(block)
+        _FILE_DIGESTS[memo] = h.hexdigest()[:20]
+    return _FILE_DIGESTS[memo]
+
+
+def dataset_digest(run: RunDir) -> dict[str, str | None]:
+    """The corpus stage's output as the later stages read it."""
+    return {name: file_digest(run / "dataset" / name) for name in DATASET_FILES}
+
+
+def model_identity(model_cfg: Any) -> dict[str, Any]:
+    """The base model: its config section (without the device) and, for a local folder, the
+    names/sizes/mtimes of its files (a rebuilt folder is a new model; no weight is read)."""
+    section = model_cfg.model_dump(mode="json", exclude={"device"})
+    folder = Path(model_cfg.name_or_path)
+    if not folder.is_dir() or model_cfg.random_init:
+        return {"config": section}
+    files = sorted(
+        (str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p.is_file() and p.name.endswith(MODEL_FILE_SUFFIXES)
+    )
+    return {"config": section, "files": digest(files)}
+
+
+# -- records ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Decision:
+    """Whether an output is reused, and the reason (logged and recorded in run.json)."""
+
+    reuse: bool
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"reused": self.reuse, "reason": self.reason}
+
+
+def read_record(path: Path) -> dict[str, Any] | None:
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    return record if isinstance(record, dict) and "key" in record else None
+
+
+def write_record(path: Path, inputs: dict[str, Any]) -> str:
+    key = digest(inputs)
+    now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    atomic_write_json(path, {"key": key, "inputs": inputs, "written": now})
+    return key
+
+
+def changes(old: dict[str, Any], new: dict[str, Any], limit: int = 4) -> str:
+    """``'train.learning_rate 0.0002 -> 0.001, dataset.train.jsonl ...'``: the inputs that differ."""
+    from presstune.train.compare import _flatten  # the dotted key paths train-diff compares
+
+    a, b = _flatten(old), _flatten(new)
+    diff = [k for k in sorted({*a, *b}) if a.get(k, "<unset>") != b.get(k, "<unset>")]
+    shown = [
+        f"{k} {json.dumps(a.get(k, '<unset>'), default=str)} -> {json.dumps(b.get(k, '<unset>'), default=str)}"
+        for k in diff[:limit]
+    ]
+    more = f" (+{len(diff) - limit} more)" if len(diff) > limit else ""
+    return ", ".join(shown) + more if shown else "inputs changed"
+
+
+def decide(record: dict[str, Any] | None, inputs: dict[str, Any], force: bool = False) -> Decision:
+    if force:
+        return Decision(False, "--force")
+    if record is None:
+        return Decision(False, "no record of the inputs it was computed from")
+    if record.get("key") != digest(inputs):
+        return Decision(False, "changed: " + changes(record.get("inputs") or {}, inputs))
+    return Decision(True, f"same inputs (key {record['key'][:8]})")
+
+
+def move_aside(run: RunDir, paths: Iterable[Path]) -> list[str]:
+    """Move stale outputs to ``<run>/stale/<relative path>.<UTC time>`` (a rename: nothing is
+    lost, nothing is copied); returns the moved paths relative to the run."""
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    moved = []
+    for path in paths:
+        if not path.exists():
+            continue
+        rel = path.relative_to(run.path)
+        target = run.path / "stale" / f"{rel}.{stamp}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+        moved.append(str(rel))
+    return moved
+
+
+def metrics_paths(run: RunDir, variant: str) -> list[Path]:
+    """``metrics/<v>.json`` and the per-item files ``metrics/<set>/<v>.jsonl``."""
+    root = run / "metrics"
+    items = sorted(root.glob(f"*/{variant}.jsonl")) if root.is_dir() else []
+    return [root / f"{variant}.json", *items]
+
+
+# -- the inputs of each output -----------------------------------------------------------------
+
+
+def importance_inputs(cfg: Any, run: RunDir) -> dict[str, Any]:
+    return {
+        "model": model_identity(cfg.model),
+        "importance": cfg.importance.model_dump(mode="json"),
+        "dataset": dataset_digest(run),
+    }
+
+
+def variant_inputs(cfg: Any, removed_layers: list[int] | None) -> dict[str, Any]:
+    """A variant's weights are the base model's minus the removed layers: nothing else."""
+    return {"model": model_identity(cfg.model), "removed_layers": list(removed_layers or [])}
+
+
+def planned_removed_layers(cfg: Any, spec: Any, run: RunDir) -> list[int] | None:
+    """The layers ``spec`` removes given the run's current models/importance.json (None: cannot
+    plan yet, e.g. a dropped variant before importance exists)."""
+    if spec.kind == "original":
+        return []
+    from presstune.models.surgery import SurgeryError, plan_variant
+
+    try:
+        importance = json.loads((run / "models" / "importance.json").read_text(encoding="utf-8"))
+        total = int(importance["num_layers"])
+    except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError):
+        return None
+    try:
+        return list(plan_variant(total, spec, importance).get("removed_layers") or [])
+    except (SurgeryError, KeyError, ValueError):
+        return None
+
+
+def train_inputs(cfg: Any, spec: Any, run: RunDir) -> dict[str, Any]:
+    """Training reads the train section, the seed, the base model reduced by the variant's plan
+    (it rebuilds the variant in memory, see train/variant.py) and the dataset."""
+    return {
+        "train": cfg.train.model_dump(mode="json"),
+        "run_seed": cfg.run.seed,
+        "variant": spec.model_dump(mode="json"),
+        "model": model_identity(cfg.model),
+        "removed_layers": planned_removed_layers(cfg, spec, run),
+        "dataset": dataset_digest(run),
+    }
+
+
+def eval_inputs(
+    run: RunDir, variant: str, settings: dict[str, Any], source: dict[str, Any], config: Any
+) -> dict[str, Any]:
+    """Evaluation reads its settings, the model source and whatever built it (the key of
+    checkpoints/<v> or variants/<v>, or the base model), the dataset and the fact sheets."""
+    inputs: dict[str, Any] = {"settings": settings, "source": source, "dataset": dataset_digest(run)}
+    used = [str(source.get(k)) for k in ("model", "adapter") if source.get(k)]
+    for sub in ("checkpoints", "variants"):
+        folder = str(run / sub / variant)
+        record = read_record(run / sub / variant / RECORD)
+        if record is not None and any(p == folder or p.startswith(folder + os.sep) for p in used):
+            inputs[sub] = record["key"]
+    if config is not None:
+        inputs["model"] = model_identity(config.model)
+        inputs["corpus"] = {
+            "system_prompt": getattr(config.corpus, "system_prompt", None),
+            "tokenizer": getattr(config.corpus, "tokenizer", None),
+        }
+    facts = settings.get("facts_file")
+    for path in [Path(facts)] if facts else [run / "facts.jsonl", run / "replica_facts.jsonl"]:
+        if path.is_file():
+            inputs["facts"] = file_digest(path)
+            break
+    return inputs
+
+
+# -- stage helpers ----------------------------------------------------------------------------
+
+
+def prepare_training(cfg: Any, spec: Any, run: RunDir, force: bool = False) -> dict[str, Any]:
+    """Before training ``spec``: keep checkpoints/<v> when it was trained (or, killed, is being
+    trained) on the current inputs; otherwise move it, its logs and its metrics to stale/ and
+    record the new inputs first, so a killed training resumes only under the same inputs."""
+    out = run / "checkpoints" / spec.name
+    inputs = train_inputs(cfg, spec, run)
+    decision = decide(read_record(out / RECORD), inputs, force)
+    if decision.reuse:
+        done = (out / "train_result.json").is_file()
+        return {"action": "reuse" if done else "resume", **decision.to_dict()}
+    if not out.exists() and not force:
+        decision = Decision(False, "not trained yet")
+    moved = move_aside(run, [out, run / "logs" / spec.name, *metrics_paths(run, spec.name)])
+    write_record(out / RECORD, inputs)
+    return {"action": "train", **decision.to_dict(), **({"moved_to_stale": moved} if moved else {})}
+
+
+def stale_outputs(cfg: Any, run: RunDir) -> list[tuple[Path, str]]:
+    """Training outputs and metrics that the current config and upstream outputs did not
+    produce (after a partial run, e.g. ``--until models`` with a new learning rate)."""
+    from presstune.evaluate.runner import EvaluateError, resolve_variant
+
+    found: list[tuple[Path, str]] = []
+    for spec in cfg.variants:
+        out = run / "checkpoints" / spec.name
+        if out.is_dir():
+            decision = decide(read_record(out / RECORD), train_inputs(cfg, spec, run))
+            if not decision.reuse:
+                found.append((out, f"checkpoints/{spec.name}: {decision.reason}"))
+    settings = cfg.evaluate.model_dump(mode="json")
+    for path in sorted((run / "metrics").glob("*.json")) if (run / "metrics").is_dir() else []:
+        name = path.stem
+        moving = any(p == run / "checkpoints" / name for p, _ in found)
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            if doc.get("source", {}).get("kind") == "external":
+                continue  # `presstune evaluate --model`: not built by this run's stages
+            source = resolve_variant(run.path, name, cfg)
+        except (OSError, json.JSONDecodeError, EvaluateError, AttributeError) as exc:
+            if name in {"base", *(v.name for v in cfg.variants)} or (run / "checkpoints" / name).exists():
+                found.append((path, f"metrics/{name}.json: {type(exc).__name__}: {exc}"))
+            continue
+        if moving:
+            found.append((path, f"metrics/{name}.json: its checkpoint is stale"))
+            continue
+        expected = digest(eval_inputs(run, name, settings, source, cfg))
+        if doc.get("inputs_key") != expected:
+            old = doc.get("inputs") or {}
+            why = changes(old, eval_inputs(run, name, settings, source, cfg)) if old else "no record of its inputs"
+            found.append((path, f"metrics/{name}.json: {why}"))
+    return found
+
+
+def invalidate_stale(cfg: Any, run: RunDir) -> list[dict[str, Any]]:
+    """Move every stale training output and metrics file (with its logs / per-item files) to
+    stale/; a report rendered from them goes too (it would show their numbers)."""
+    moved = []
+    for path, reason in stale_outputs(cfg, run):
+        if path.parent.name == "checkpoints":
+            paths = [path, run / "logs" / path.name, *metrics_paths(run, path.name)]
+        else:
+            paths = metrics_paths(run, path.stem)
+        done = move_aside(run, paths)
+        if done:
+            moved.append({"output": str(path.relative_to(run.path)), "reason": reason, "moved": done})
+    if moved:
+        report = move_aside(run, [run / "report"])
+        if report:
+            moved.append({"output": "report", "reason": "rendered from the outputs above", "moved": report})
+    return moved

@@ -1,0 +1,800 @@
+"""Knowledge augmentation (``corpus.augment``) and the training mix (``corpus.mix``).
+
+Raw press releases alone do not make their facts extractable (EntiGraph, PIT, Physics of LMs
+3.1); several wordings per fact and QA per atomic fact next to the documents do. For every
+*train* article this step generates, from the article text only (never the replica's fact
+sheets):
+
+* ``qa``: question/answer pairs per atomic fact (figures with units, prices, dates, plants and
+  places, people, roles, events, quotes); every answer is a span of the article text, else the
+  pair is rejected with a named reason;
+* ``paraphrase``: restatements of the article's fact sentences, in seeded permuted orders;
+* ``facts``: the article's facts as a list, in a permuted order.
+
+Backends: ``rules`` (offline templates that work on any press release), ``transformers`` (a
+local model, e.g. the base itself: self-generated study data) and ``openai`` (any
+OpenAI-compatible endpoint); the model backends reuse the LLM cleaning phase's clients
+(:mod:`presstune.corpus.llm`) and pass the same guards as the rules. Results are cached per
+article (``dataset/augment/<ID>.json``, keyed by a hash of the text and the settings).
+
+A seeded share of the train articles are *probe* articles: their QA rows are withheld from
+every mix (their text, paraphrases and fact lists are trained), so evaluation can measure
+whether facts learnt from documents alone can be extracted (``qa_probe_*``).
+
+The mix turns rows of each kind into the training file: weight w = w copies of every row of
+that kind (a fractional part is a seeded sample); ``replay`` is a share of general rows from
+``replay_file``. ``dataset/train.jsonl`` is ``corpus.mix``; each of ``corpus.mixes`` is also
+written as ``dataset/train.<name>.jsonl`` for variants that name it (``variants[].mix``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+
+from presstune.schema import Strict
+
+#: Bump when the generated rows for the same input change (re-generates every article).
+AUGMENT_VERSION = "1"
+KINDS = ("article", "qa", "paraphrase", "facts", "replay")
+
+DEFAULT_QA_INSTRUCTION = "Answer the following question in a single brief but complete sentence."
+
+
+class AugmentLLM(Strict):
+    """The model backends' settings (the client is the LLM cleaning phase's)."""
+
+    #: Hub id or local path (transformers), or the model name sent to the endpoint (openai);
+    #: "base" (transformers): the run's base model writes its own study data (Active Reading).
+    model: str = "base"
+    url: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    batch_size: int = Field(4, ge=1)
+    max_new_tokens: int = Field(768, ge=16)
+    temperature: float = 0.0
+    timeout: float = Field(300.0, gt=0)
+    concurrency: int = Field(4, ge=1)
+    #: A paraphrase shorter/longer than these shares of the source's fact sentences is rejected.
+    min_length_ratio: float = 0.3
+    max_length_ratio: float = 2.5
+
+
+class AugmentConfig(Strict):
+    """Generated training rows per train article (see presstune.corpus.augment)."""
+
+    #: "none": no generated rows (the seed recipe); "rules": offline templates.
+    backend: Literal["none", "rules", "transformers", "openai"] = "rules"
+    #: Question wordings per atomic fact (rules backend).
+    qa_phrasings: int = Field(2, ge=1, le=4)
+    #: At most this many facts per article get QA rows (in text order).
+    max_facts: int = Field(24, ge=1)
+    #: Restatements (fact sentences in a permuted order) per article.
+    paraphrases: int = Field(2, ge=0, le=8)
+    #: Fact lists (one fact per line, permuted order) per article.
+    fact_lists: int = Field(1, ge=0, le=8)
+    #: Share of train articles whose QA rows are withheld (probe set for qa_probe_*).
+    probe_share: float = Field(0.2, ge=0, lt=1)
+    seed: int = 0
+    #: Prefix of QA prompts, the way evaluation and `presstune ask` phrase a question (empty = none).
+    qa_instruction: str = DEFAULT_QA_INSTRUCTION
+    llm: AugmentLLM = Field(default_factory=AugmentLLM)
+
+
+class MixWeights(Strict):
+    """Copies per row of each kind in one epoch (0 = left out; 0.5 = a seeded half)."""
+
+    article: float = Field(1.0, ge=0)
+    qa: float = Field(0.0, ge=0)
+    paraphrase: float = Field(0.0, ge=0)
+    facts: float = Field(0.0, ge=0)
+    #: Share of the final mix taken from ``replay_file`` (general rows against forgetting).
+    replay: float = Field(0.0, ge=0, lt=1)
+    replay_file: str | None = None
+
+
+#: The seed's recipe: the release itself, nothing generated.
+SEED_MIX = MixWeights()
+#: The default knowledge recipe.
+KNOWLEDGE_MIX = MixWeights(article=1.0, qa=1.0, paraphrase=1.0, facts=1.0)
+
+
+# -- atomic facts ---------------------------------------------------------------------------
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?"
+_CAP = r"[A-ZÀ-ÖØ-Þ][^\s,.;:!?()\"“”]*"
+_NAME = rf"{_CAP}(?:\s(?:van|von|de|da|del|der|di|le|la)?\s?{_CAP}){{1,2}}"
+
+#: (kind, pattern of the answer span). Order matters: earlier kinds win overlapping spans.
+_SPANS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "money",
+        re.compile(
+            rf"(?:€|EUR|US\$|\$|£)\s?(?:{_NUM})(?:\s(?:million|billion|bn))?"
+            rf"|(?:{_NUM})(?:\s(?:million|billion))?\s(?:euros?|Euro|EUR|US dollars|dollars|USD)\b"
+        ),
+    ),
+    ("power", re.compile(rf"(?:{_NUM})\s?(?:kW|PS|hp|bhp)\b(?!h)")),
+    ("speed", re.compile(rf"(?:{_NUM})\s?(?:km/h|mph)")),
+    ("consumption", re.compile(rf"(?:{_NUM})\s?(?:kWh|l)/100\s?km")),
+    ("distance", re.compile(rf"(?:{_NUM})\s?(?:km|kilometres|kilometers|miles)\b(?!/)")),
+    ("percent", re.compile(rf"(?:{_NUM})\s?(?:%|percent|per cent)")),
+    ("date", re.compile(rf"\b\d{{1,2}}\.?\s(?:{_MONTHS})\s\d{{4}}|\b(?:{_MONTHS})\s\d{{1,2}},\s\d{{4}}")),
+    (
+        "count",
+        re.compile(
+            rf"\b(?:{_NUM})(?:\s(?:million|billion))?\s(?=(?:new\s)?(?:employees|vehicles|cars|units|suppliers|"
+            r"countries|markets|people|jobs|deliveries|motorcycles|customers|dealers|sites|plants|models)\b)"
+        ),
+    ),
+    ("plant", re.compile(rf"\b(?:Plant|Werk)\s{_CAP}(?:\s{_CAP})*")),
+]
+
+_UNIT_NOUN = re.compile(
+    r"\s(?:new\s)?(employees|vehicles|cars|units|suppliers|countries|markets|people|jobs|deliveries|motorcycles|"
+    r"customers|dealers|sites|plants|models)\b"
+)
+_QUOTE = re.compile(
+    r"[\"“„]([^\"“”„]{12,400}?)[,.!?]?[\"“”]\s*,?\s*(?:said|says|explained|explains|added|adds|stated|states)\s+"
+    rf"({_NAME})(?:,\s*([^.\"“”]{{4,140}}))?\."
+)
+_SAYS_BEFORE = re.compile(rf"({_NAME}),\s*([^.\"“”]{{4,140}}?),\s*(?:said|says|explained|added)\s*:?\s*[\"“„]")
+_APPOINTED = re.compile(rf"(?:appointed|named)\s({_NAME})\s(?:as|to be)\s([^,.]{{4,140}})")
+_RESULT = re.compile(rf"({_NAME})\s(?:finished|won|took|claimed|secured)\s(first|second|third|fourth|fifth|\w+th)\b")
+_EVENT = re.compile(rf"\b(?:at|during|for) the ((?:{_CAP}|\d+)(?:\s(?:(?:of|in|at|d’|de|for|and)\s)?(?:{_CAP}|\d+))*)")
+_DATELINE = re.compile(r"^([A-Z][^\s.,/]*(?:[ /][A-Z][^\s.,/]*){0,3}(?:,\s[A-Z]{2})?)\.\s(?=[A-Z0-9])")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“„])")
+
+
+@dataclass
+class Fact:
+    kind: str
+    answer: str
+    sentence: str
+    #: Words before the span in its sentence (tells apart two facts of one kind).
+    context: str = ""
+    #: Extra words a question needs (the noun of a count, the person of a role/quote).
+    detail: str = ""
+
+
+def sentences(body: str) -> list[str]:
+    out = []
+    for para in body.split("\n"):
+        for s in _SENTENCE.split(para.strip()):
+            s = " ".join(s.split())
+            if len(s) >= 12:
+                out.append(s)
+    return out
+
+
+def _context(sentence: str, start: int, words: int = 6) -> str:
+    before = re.sub(r"[\"“”„]", "", sentence[:start]).split()
+    return " ".join(before[-words:]).strip(" ,;:")
+
+
+def extract_facts(body: str) -> list[Fact]:
+    """Atomic facts stated in ``body``, in text order, each a literal span of it."""
+    facts: list[Fact] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(fact: Fact) -> None:
+        key = (fact.kind, fact.answer if fact.kind not in ("role", "quote") else fact.detail + fact.answer)
+        if fact.answer and key not in seen:
+            seen.add(key)
+            facts.append(fact)
+
+    first = body.lstrip()
+    m = _DATELINE.match(first)
+    if m and len(m.group(1)) <= 40:
+        add(Fact("place", m.group(1), sentences(first)[0] if sentences(first) else first[:200]))
+    for sent in sentences(body):
+        taken: list[tuple[int, int]] = []
+        for kind, rx in _SPANS:
+            for sm in rx.finditer(sent):
+                a, b = sm.span()
+                if any(a < y and x < b for x, y in taken):
+                    continue
+                taken.append((a, b))
+                detail = ""
+                if kind == "count":
+                    noun = _UNIT_NOUN.match(sent, b - 1) or _UNIT_NOUN.search(sent[b - 1 : b + 30])
+                    detail = noun.group(1) if noun else "items"
+                add(Fact(kind, sm.group(0).strip(), sent, _context(sent, a), detail))
+        for qm in _QUOTE.finditer(sent):
+            person, role = qm.group(2).strip(), (qm.group(3) or "").strip()
+            add(Fact("person", person, sent, "quoted", detail=""))
+            if role:
+                add(Fact("role", role, sent, detail=person))
+            add(Fact("quote", qm.group(1).strip(), sent, detail=person))
+        for rx, kind in ((_SAYS_BEFORE, "person"), (_APPOINTED, "person")):
+            for pm in rx.finditer(sent):
+                add(Fact(kind, pm.group(1).strip(), sent, "quoted" if rx is _SAYS_BEFORE else "appointed"))
+                add(Fact("role", pm.group(2).strip(), sent, detail=pm.group(1).strip()))
+        for rm in _RESULT.finditer(sent):
+            add(Fact("person", rm.group(1), sent, f"the one who finished {rm.group(2)}"))
+            add(Fact("position", rm.group(2), sent, detail=rm.group(1)))
+        for em in _EVENT.finditer(sent):
+            name = em.group(1).strip()
+            if len(name.split()) >= 2 and not name.startswith(("Plant ", "Werk ", "BMW Group", "BMW AG")):
+                add(Fact("event", name, sent, _context(sent, em.start())))
+    return facts
+
+
+# -- questions --------------------------------------------------------------------------------
+
+_QUESTIONS: dict[str, list[str]] = {
+    "money": [
+        'Which price or amount does the press release "{t}" state{ctx}?',
+        'In "{t}", how much money is named{ctx}?',
+        'What does it cost, according to the press release "{t}"{ctx}?',
+    ],
+    "power": [
+        'What power output is stated in the press release "{t}"{ctx}?',
+        'In "{t}", how many kilowatts or horsepower are given{ctx}?',
+        'What is the output according to "{t}"{ctx}?',
+    ],
+    "speed": [
+        'Which speed does the press release "{t}" give{ctx}?',
+        'In "{t}", what speed is mentioned{ctx}?',
+    ],
+    "consumption": [
+        'Which consumption figure does the press release "{t}" give{ctx}?',
+        'In "{t}", what is the stated consumption{ctx}?',
+    ],
+    "distance": [
+        'Which range or distance does the press release "{t}" state{ctx}?',
+        'In "{t}", how many kilometres are given{ctx}?',
+        'How far, according to "{t}"{ctx}?',
+    ],
+    "percent": [
+        'Which percentage does the press release "{t}" report{ctx}?',
+        'In "{t}", what share in percent is given{ctx}?',
+    ],
+    "date": [
+        'Which date does the press release "{t}" name{ctx}?',
+        'In "{t}", on what date{ctx}?',
+        'When, according to the press release "{t}"{ctx}?',
+    ],
+    "count": [
+        'How many {d} does the press release "{t}" mention{ctx}?',
+        'In "{t}", what is the number of {d}{ctx}?',
+    ],
+    "plant": [
+        'Which plant does the press release "{t}" refer to{ctx}?',
+        'In "{t}", which production site is named{ctx}?',
+        'Name the plant in the press release "{t}"{ctx}.',
+    ],
+    "place": [
+        'Where was the press release "{t}" issued?',
+        'From which city is the press release "{t}" datelined?',
+    ],
+    "person": [
+        'Who is {ctx} in the press release "{t}"?',
+        'In "{t}", which person is {ctx}?',
+        'Name the person {ctx} in "{t}".',
+    ],
+    "role": [
+        'What position does {d} hold according to the press release "{t}"?',
+        'In "{t}", what is the job title of {d}?',
+    ],
+    "quote": [
+        'What does {d} say in the press release "{t}"?',
+        'Quote {d} from "{t}".',
+    ],
+    "position": [
+        'In which position did {d} finish according to "{t}"?',
+        'Where did {d} place in the press release "{t}"?',
+    ],
+    "event": [
+        'Which event does the press release "{t}" mention{ctx}?',
+        'In "{t}", at which event{ctx}?',
+        'Name the event in the press release "{t}"{ctx}.',
+    ],
+}
+
+_LABELS = {
+    "money": "Price or amount",
+    "power": "Power",
+    "speed": "Speed",
+    "consumption": "Consumption",
+    "distance": "Range or distance",
+    "percent": "Percentage",
+    "date": "Date",
+    "count": "Number of {d}",
+    "plant": "Plant",
+    "place": "Dateline",
+    "person": "Person ({ctx})",
+    "role": "Role of {d}",
+    "quote": "Quote of {d}",
+    "position": "Result of {d}",
+    "event": "Event",
+}
+
+
+def questions_for(fact: Fact, title: str, ambiguous: bool, phrasings: int) -> list[str]:
+    """``phrasings`` wordings of a question about ``fact``; the article is named by its title.
+    ``ambiguous``: the article has several facts of this kind, so the words before the span say
+    which one is meant."""
+    ctx = f' (the one after "{fact.context}")' if ambiguous and fact.context and fact.kind not in ("person",) else ""
+    if fact.kind == "person":
+        ctx = fact.context or "named"
+    templates = _QUESTIONS.get(fact.kind, [])
+    # Which wordings: rotated by a hash of the fact, so one phrasing per fact still varies the
+    # wording across facts (more kinds of questions seen per trained token).
+    start = int(hashlib.sha256(f"{fact.kind}:{fact.answer}".encode()).hexdigest(), 16) % max(len(templates), 1)
+    chosen = [templates[(start + k) % len(templates)] for k in range(min(phrasings, len(templates)))]
+    return [template.format(t=title, ctx=ctx, d=fact.detail) for template in chosen]
+
+
+# -- the guard --------------------------------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[\"“”„’'`]", "'", text).casefold().split())
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.replace(",", "").rstrip(".") for n in re.findall(r"\d[\d,.]*", text)}
+
+
+def guard_qa(question: str, answer: str, body: str) -> str | None:
+    """None when the pair may be trained on; else the named reason it is rejected."""
+    a, q = answer.strip(), question.strip()
+    if not a:
+        return "empty_answer"
+    if len(q) < 12 or not q.rstrip().endswith(("?", ".")):
+        return "malformed_question"
+    if len(a) > 400:
+        return "answer_too_long"
+    if _norm(a) not in _norm(body):
+        return "answer_not_in_text"
+    if _norm(a) in _norm(q):
+        return "answer_in_question"
+    return None
+
+
+def guard_restatement(text: str, body: str, min_ratio: float, max_ratio: float, reference_chars: int) -> str | None:
+    """A restatement may reword, never add: every number in it is in the article, and its length
+    is within bounds of the fact sentences it restates."""
+    t = text.strip()
+    if not t:
+        return "empty"
+    if not _numbers(t) <= _numbers(body):
+        return "invented_number"
+    ratio = len(t) / max(reference_chars, 1)
+    if ratio < min_ratio:
+        return "too_short"
+    if ratio > max_ratio:
+        return "too_long"
+    return None
+
+
+# -- generators -------------------------------------------------------------------------------
+
+
+def _permuted(items: list[Any], rng: random.Random) -> list[Any]:
+    out = list(items)
+    rng.shuffle(out)
+    return out
+
+
+_RESTATE_PROMPTS = [
+    'Summarise the key facts of the press release "{t}".',
+    'What does the press release "{t}" report?',
+    'Restate the press release "{t}" in brief.',
+    'Give the main points of "{t}".',
+]
+_FACTS_PROMPTS = ['List the facts in the press release "{t}".', 'Which figures and names does "{t}" contain?']
+
+
+def rules_generate(doc: dict[str, Any], cfg: AugmentConfig) -> dict[str, Any]:
+    """QA pairs, restatements and fact lists from the article text by templates."""
+    title, body = str(doc.get("title") or "").strip(), str(doc.get("body") or "")
+    rng = random.Random(f"{cfg.seed}:{doc.get('id')}")
+    facts = extract_facts(body)[: cfg.max_facts]
+    kinds = Counter(f.kind for f in facts)
+    qa, rejected = [], []
+    for fact in facts:
+        for k, question in enumerate(questions_for(fact, title, kinds[fact.kind] > 1, cfg.qa_phrasings)):
+            reason = guard_qa(question, fact.answer, body)
+            item = {"question": question, "answer": fact.answer, "fact_kind": fact.kind, "phrasing": k}
+            if reason:
+                rejected.append({"kind": "qa", "reason": reason, **item})
+            else:
+                qa.append(item)
+    fact_sentences = list(dict.fromkeys(f.sentence for f in facts))
+    paraphrases = []
+    for k in range(cfg.paraphrases if fact_sentences else 0):
+        text = " ".join(_permuted(fact_sentences, rng))
+        prompt = _RESTATE_PROMPTS[k % len(_RESTATE_PROMPTS)].format(t=title)
+        reason = guard_restatement(text, body, 0.99, 1.01, len(" ".join(fact_sentences)))
+        (rejected if reason else paraphrases).append(
+            {"prompt": prompt, "text": text, **({"kind": "paraphrase", "reason": reason} if reason else {})}
+        )
+    fact_lists = []
+    lines = [
+        f"{_LABELS[f.kind].format(d=f.detail, ctx=f.context)}: {f.answer}"
+        for f in facts
+        if f.kind != "quote"  # quotes are long; they are in the restatements
+    ]
+    for k in range(cfg.fact_lists if lines else 0):
+        fact_lists.append(
+            {
+                "prompt": _FACTS_PROMPTS[k % len(_FACTS_PROMPTS)].format(t=title),
+                "text": "\n".join(_permuted(lines, rng)),
+            }
+        )
+    return {"qa": qa, "paraphrase": paraphrases, "facts": fact_lists, "rejected": rejected, "atomic_facts": len(facts)}
+
+
+_LLM_QA_PROMPT = (
+    "Write question-answer pairs about the facts of this press release: one pair per figure with its unit, "
+    "price, date, place, plant, person, role, event and quote. Each question names the press release by its "
+    "title. Each answer is a short phrase copied exactly from the text. One pair per line, formatted as\n"
+    "Q: <question> | A: <answer>\nWrite nothing else."
+)
+_LLM_PARAPHRASE_PROMPT = (
+    "Rewrite this press release in your own words, in a few sentences. Keep every figure, date, name and "
+    "place exactly as written; add nothing. Output the rewritten text only."
+)
+_QA_LINE = re.compile(r"^\s*(?:\d+[.)]\s*)?Q:\s*(.+?)\s*\|\s*A:\s*(.+?)\s*$")
+
+
+def llm_generate(doc: dict[str, Any], cfg: AugmentConfig, backend) -> dict[str, Any]:
+    """QA pairs and restatements written by a model (local or endpoint), through the same guards."""
+    from presstune.corpus.llm import strip_answer
+
+    title, body = str(doc.get("title") or "").strip(), str(doc.get("body") or "")
+    user = f"Title: {title}\n\n{body}"
+    convs = [
+        [{"role": "system", "content": _LLM_QA_PROMPT}, {"role": "user", "content": user}],
+        *[
+            [{"role": "system", "content": _LLM_PARAPHRASE_PROMPT}, {"role": "user", "content": user}]
+            for _ in range(cfg.paraphrases)
+        ],
+    ]
+    answers = backend.generate(convs, [cfg.llm.max_new_tokens] * len(convs))
+    qa, rejected, paraphrases = [], [], []
+    qa_answer = answers[0]
+    if qa_answer.finish_reason == "error":
+        rejected.append({"kind": "qa", "reason": "backend_error", "detail": qa_answer.error})
+    else:
+        lines = strip_answer(qa_answer.text).splitlines()
+        if qa_answer.finish_reason == "length" and lines:
+            rejected.append({"kind": "qa", "reason": "truncated", "line": lines.pop()})
+        for line in lines:
+            if not line.strip():
+                continue
+            m = _QA_LINE.match(line)
+            if not m:
+                rejected.append({"kind": "qa", "reason": "unparsable_line", "line": line[:200]})
+                continue
+            q, a = m.group(1).strip(), m.group(2).strip().rstrip(".")
+            reason = guard_qa(q, a, body)
+            item = {"question": q, "answer": a, "fact_kind": "generated", "phrasing": 0}
+            (rejected if reason else qa).append({"kind": "qa", "reason": reason, **item} if reason else item)
+    reference = len(" ".join(dict.fromkeys(f.sentence for f in extract_facts(body)))) or len(body)
+    for k, ans in enumerate(answers[1:]):
+        prompt = _RESTATE_PROMPTS[k % len(_RESTATE_PROMPTS)].format(t=title)
+        text = strip_answer(ans.text)
+        if ans.finish_reason == "error":
+            reason = "backend_error"
+        elif ans.finish_reason == "length":
+            reason = "truncated"
+        else:
+            reason = guard_restatement(text, body, cfg.llm.min_length_ratio, cfg.llm.max_length_ratio, reference)
+        if reason:
+            rejected.append({"kind": "paraphrase", "reason": reason, "prompt": prompt, "text": text[:400]})
+        else:
+            paraphrases.append({"prompt": prompt, "text": text})
+    return {"qa": qa, "paraphrase": paraphrases, "facts": [], "rejected": rejected, "atomic_facts": None}
+
+
+def make_backend(cfg: AugmentConfig, backend=None):
+    """The model client for the transformers/openai backends (None for rules/none)."""
+    if backend is not None or cfg.backend in ("none", "rules"):
+        return backend
+    from presstune.corpus.config import LLMConfig
+    from presstune.corpus.llm import make_backend as make_llm_backend
+
+    # The model-client fields are LLMConfig's (same names); the length bounds are augment's own.
+    fields = cfg.llm.model_dump(exclude={"min_length_ratio", "max_length_ratio"})
+    return make_llm_backend(LLMConfig(backend=cfg.backend, **fields))
+
+
+# -- the step: cache, probe split, rows, mix ---------------------------------------------------
+
+
+def probe_ids(ids: list[str], share: float, seed: int) -> set[str]:
+    """A seeded share of ``ids`` (lowest ranks of a hash: stable when other ids come and go)."""
+    n = int(round(share * len(ids)))
+    ranked = sorted(ids, key=lambda i: hashlib.sha256(f"probe:{seed}:{i}".encode()).hexdigest())
+    return set(ranked[:n])
+
+
+def augment_documents(
+    docs: list[dict[str, Any]], cfg: AugmentConfig, cache_dir: Path, backend=None
+) -> tuple[dict[str, dict[str, Any]], Counter]:
+    """Generated rows per document id (cached per article); counts of reused/generated."""
+    from presstune.corpus.pipeline import _hash, _safe_name
+    from presstune.rundir import atomic_write_json
+
+    out: dict[str, dict[str, Any]] = {}
+    counts: Counter = Counter()
+    if cfg.backend == "none":
+        return out, counts
+    backend = make_backend(cfg, backend)
+    backend_name = getattr(backend, "name", cfg.backend)
+    settings = {"v": AUGMENT_VERSION, "backend": backend_name, **cfg.model_dump(exclude={"probe_share", "llm"})}
+    if cfg.backend != "rules":
+        settings["llm"] = cfg.llm.model_dump(exclude={"api_key_env", "timeout", "concurrency", "batch_size"})
+    for doc in docs:
+        h = _hash(settings, doc.get("title"), doc.get("body"))
+        path = cache_dir / f"{_safe_name(str(doc['id']))}.json"
+        try:
+            old = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            old = None
+        if old and old.get("input_hash") == h:
+            out[doc["id"]] = old
+            counts["reused"] += 1
+            continue
+        if cfg.backend == "rules":
+            res = rules_generate(doc, cfg)
+        else:
+            res = llm_generate(doc, cfg, backend)
+        res = {"id": doc["id"], "input_hash": h, "backend": backend_name, **res}
+        atomic_write_json(path, res, indent=None)
+        out[doc["id"]] = res
+        counts["generated"] += 1
+    return out, counts
+
+
+def _chat_row(system_prompt: str, user: str, assistant: str, meta: dict[str, Any], kind: str) -> dict[str, Any]:
+    return {
+        "prompt": [{"role": "system", "content": system_prompt}, {"role": "user", "content": user}],
+        "completion": [{"role": "assistant", "content": assistant}],
+        **meta,
+        "kind": kind,
+    }
+
+
+def _as_text(row: dict[str, Any]) -> dict[str, Any]:
+    """A chat row as plain text (article-style corpora train on text rows only)."""
+    user = row["prompt"][-1]["content"]
+    answer = row["completion"][0]["content"]
+    rest = {k: v for k, v in row.items() if k not in ("prompt", "completion")}
+    return {"text": f"{user}\n\n{answer}", **rest}
+
+
+def generated_rows(
+    doc: dict[str, Any], generated: dict[str, Any], meta: dict[str, Any], cfg: AugmentConfig, system_prompt: str
+) -> dict[str, list[dict[str, Any]]]:
+    instruction = f"{cfg.qa_instruction} " if cfg.qa_instruction else ""
+    rows: dict[str, list[dict[str, Any]]] = {"qa": [], "paraphrase": [], "facts": []}
+    for item in generated.get("qa", []):
+        answer = item["answer"] if item["answer"].endswith((".", "!", "?", "”", '"')) else item["answer"] + "."
+        rows["qa"].append(_chat_row(system_prompt, instruction + item["question"], answer, meta, "qa"))
+    for kind in ("paraphrase", "facts"):
+        for item in generated.get(kind, []):
+            rows[kind].append(_chat_row(system_prompt, item["prompt"], item["text"], meta, kind))
+    return rows
+
+
+def apply_mix(rows: dict[str, list[dict[str, Any]]], weights: MixWeights, seed: int) -> list[dict[str, Any]]:
+    """Rows of each kind repeated ``weight`` times (the fractional part a seeded sample), plus
+    the replay share from ``weights.replay_file``."""
+    from presstune.rundir import read_jsonl
+
+    rng = random.Random(f"mix:{seed}")
+    out: list[dict[str, Any]] = []
+    for kind in ("article", "qa", "paraphrase", "facts"):
+        weight, kind_rows = getattr(weights, kind), rows.get(kind, [])
+        whole, frac = int(weight), weight - int(weight)
+        for _ in range(whole):
+            out.extend(kind_rows)
+        if frac > 0 and kind_rows:
+            out.extend(rng.sample(kind_rows, int(round(frac * len(kind_rows)))))
+    if weights.replay > 0:
+        if not weights.replay_file:
+            raise ValueError("corpus.mix.replay > 0 needs corpus.mix.replay_file (general rows, JSONL)")
+        pool = read_jsonl(Path(weights.replay_file))
+        if not pool:
+            raise ValueError(f"corpus.mix.replay_file {weights.replay_file}: no rows")
+        n = int(round(weights.replay * len(out) / (1 - weights.replay)))
+        out.extend({**r, "kind": "replay"} for r in (rng.choices(pool, k=n) if n > len(pool) else rng.sample(pool, n)))
+    return out
+
+
+def ngram_overlap(questions: list[str], rows: list[dict[str, Any]], n: int = 8) -> dict[str, Any]:
+    """How much of the evaluation questions' text the training rows hold: verbatim questions,
+    and the share of question word n-grams found in any training row."""
+    from presstune.corpus.llm import _ngrams
+
+    texts = [row_text(r) for r in rows]
+    have: set[tuple[str, ...]] = set()
+    for t in texts:
+        have.update(_ngrams(t, n))
+    blob = "\n".join(texts)
+    verbatim = sum(1 for q in questions if q in blob)
+    grams = [g for q in questions for g in _ngrams(q, n)]
+    shared = sum(1 for g in grams if g in have)
+    return {
+        "questions": len(questions),
+        "verbatim_in_training": verbatim,
+        "ngram": n,
+        "question_ngrams": len(grams),
+        "shared_share": round(shared / len(grams), 4) if grams else 0.0,
+    }
+
+
+def row_text(row: dict[str, Any]) -> str:
+    if "text" in row:
+        return str(row["text"])
+    return "\n".join(m.get("content", "") for m in [*row.get("prompt", []), *row.get("completion", [])])
+
+
+def audit_against_facts(run: Path, train_ids: set[str], rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Question/answer overlap of the training rows with the replica's ground-truth questions of
+    the train articles (the knowledge-QA pool). Only an audit: generation never reads these."""
+    from presstune.rundir import read_jsonl
+
+    for name in ("replica_facts.jsonl", "facts.jsonl"):
+        path = run / name
+        if path.is_file():
+            break
+    else:
+        return None
+    questions, answers = [], []
+    for rec in read_jsonl(path):
+        if str(rec.get("id") or rec.get("article_id")) in train_ids:
+            for qa in rec.get("qa") or []:
+                questions.append(str(qa.get("question", "")))
+                answers.append(str(qa.get("answer", "")))
+    result = ngram_overlap(questions, rows, 8)
+    result["question_4gram_shared_share"] = ngram_overlap(questions, rows, 4)["shared_share"]
+    blob = "\n".join(row_text(r) for r in rows if r.get("kind") == "qa")
+    result["answers"] = len(answers)
+    result["answers_in_qa_rows"] = sum(1 for a in answers if a and a in blob)
+    result["source"] = path.name
+    return result
+
+
+def build_mixes(
+    run: Path,
+    cfg: Any,
+    train_docs: list[dict[str, Any]],
+    article_rows: list[dict[str, Any]],
+    meta_for,
+    backend=None,
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
+    """The training rows of ``corpus.mix`` (key "default") and of each ``corpus.mixes`` entry,
+    and the augmentation's numbers for the card (``cfg`` is the CorpusConfig)."""
+    from presstune.rundir import atomic_write_json
+
+    aug: AugmentConfig = cfg.augment
+    out_dir = run / "dataset"
+    generated, reuse = augment_documents(train_docs, aug, out_dir / "augment", backend)
+    probes = probe_ids(sorted(d["id"] for d in train_docs), aug.probe_share, aug.seed) if generated else set()
+    rows: dict[str, list[dict[str, Any]]] = {
+        "article": [{**r, "kind": "article"} for r in article_rows],
+        "qa": [],
+        "paraphrase": [],
+        "facts": [],
+    }
+    kinds: Counter = Counter()
+    rejected: Counter = Counter()
+    withheld = 0
+    for doc in sorted(train_docs, key=lambda d: d["id"]):
+        gen = generated.get(doc["id"])
+        if not gen:
+            continue
+        for r in gen.get("rejected", []):
+            rejected[f"{r['kind']}:{r['reason']}"] += 1
+        per_kind = generated_rows(doc, gen, meta_for(doc), aug, cfg.system_prompt)
+        for kind, kind_rows in per_kind.items():
+            kinds[kind] += len(kind_rows)
+            if kind == "qa" and doc["id"] in probes:
+                withheld += len(kind_rows)  # probe articles: their QA never reaches training
+                continue
+            rows[kind].extend(kind_rows)
+    # Articles may share a title (hence question strings): a probe article's question is never
+    # trained, not even as another article's question with another answer.
+    probe_questions = {
+        row["prompt"][-1]["content"]
+        for doc in train_docs
+        if doc["id"] in probes and generated.get(doc["id"])
+        for row in generated_rows(doc, generated[doc["id"]], meta_for(doc), aug, cfg.system_prompt)["qa"]
+    }
+    shared = [r for r in rows["qa"] if r["prompt"][-1]["content"] in probe_questions]
+    if shared:
+        rows["qa"] = [r for r in rows["qa"] if r["prompt"][-1]["content"] not in probe_questions]
+        rejected["qa:question_of_a_probe_article"] += len(shared)
+    if cfg.style == "article":
+        rows = {k: [_as_text(r) if "prompt" in r else r for r in v] for k, v in rows.items()}
+    mixes = {"default": apply_mix(rows, cfg.mix, aug.seed)}
+    for name, weights in cfg.mixes.items():
+        mixes[name] = apply_mix(rows, weights, aug.seed)
+    atomic_write_json(
+        out_dir / "probe.json",
+        {
+            "articles": sorted(probes),
+            "share": aug.probe_share,
+            "seed": aug.seed,
+            "withheld_qa_rows": withheld,
+            "definition": "train-split articles whose generated QA rows are withheld from every training mix "
+            "(their text, restatements and fact lists are trained): qa_probe_* asks about them",
+        },
+    )
+    stats = {
+        "backend": aug.backend,
+        "articles": len(generated),
+        "cache": dict(reuse),
+        "atomic_facts": sum(g.get("atomic_facts") or 0 for g in generated.values()),
+        "generated": dict(kinds),
+        "rejected": dict(rejected),
+        "probe_articles": len(probes),
+        "withheld_qa_rows": withheld,
+        "mix": {"default": cfg.mix.model_dump(), **{n: w.model_dump() for n, w in cfg.mixes.items()}},
+        "mix_rows": {n: dict(Counter(r.get("kind", "article") for r in m)) for n, m in mixes.items()},
+        "audit": audit_against_facts(run, {d["id"] for d in train_docs}, [r for m in mixes.values() for r in m]),
+    }
+    return mixes, stats
+
+
+def card_section(stats: dict[str, Any]) -> list[str]:
+    """The dataset card's lines about augmentation, the mixes and the evaluation audit."""
+    lines = [
+        "## Knowledge augmentation",
+        "",
+        f"Backend **{stats['backend']}** over {stats['articles']} train articles "
+        f"(cache: {', '.join(f'{k} {v}' for k, v in sorted(stats['cache'].items())) or 'none'}); "
+        f"{stats['atomic_facts']} atomic facts found by the rules. The generator reads the article text only.",
+        "",
+        "| kind | generated rows |",
+        "|---|---|",
+        *[f"| {k} | {v} |" for k, v in sorted(stats["generated"].items())],
+        "",
+        "| rejected (kind:reason) | pairs |",
+        "|---|---|",
+        *([f"| {k} | {v} |" for k, v in sorted(stats["rejected"].items())] or ["| (none) | 0 |"]),
+        "",
+        f"Probe articles (QA withheld from every mix): {stats['probe_articles']}, "
+        f"{stats['withheld_qa_rows']} QA rows withheld (`probe.json`).",
+        "",
+        "## Training mixes",
+        "",
+        "Weight = copies of every row of that kind per epoch; `train.jsonl` is the default mix, `train.<name>.jsonl` "
+        "the others.",
+        "",
+        "| mix | article | qa | paraphrase | facts | replay | rows by kind |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, w in stats["mix"].items():
+        got = ", ".join(f"{k} {v}" for k, v in sorted(stats["mix_rows"].get(name, {}).items()))
+        lines.append(
+            f"| {name} | {w['article']} | {w['qa']} | {w['paraphrase']} | {w['facts']} | {w['replay']} | {got} |"
+        )
+    audit = stats.get("audit")
+    lines += ["", "## Audit against the evaluation questions", ""]
+    if audit:
+        lines += [
+            f"Ground-truth questions of the train articles ({audit['source']}, {audit['questions']} questions; "
+            "used only for this audit): "
+            f"**{audit['verbatim_in_training']}** occur verbatim in a training row; "
+            f"{audit['shared_share']:.1%} of their word 8-grams and {audit['question_4gram_shared_share']:.1%} of "
+            "their 4-grams occur in some training row (the titles the questions quote are in every row); "
+            f"{audit['answers_in_qa_rows']} of {audit['answers']} gold answers occur in generated QA rows "
+            "(answers are spans of the article, so a correct generator finds the same facts).",
+        ]
+    else:
+        lines.append("No ground-truth questions in this run (real corpus): nothing to audit.")
+    return [*lines, ""]

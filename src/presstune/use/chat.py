@@ -1,0 +1,95 @@
+"""Talk to a run's variant: load it (adapter merged), render the chat template with thinking
+off, stream the answer token by token (transformers' TextStreamer)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO, Any
+
+from presstune.use.retrieval import Retriever, with_passages
+
+
+class ChatError(RuntimeError):
+    """A variant or checkpoint that cannot be loaded; the message names it."""
+
+
+def available_variants(run_dir: Path) -> list[str]:
+    names = {
+        p.name for sub in ("checkpoints", "variants") if (run_dir / sub).is_dir() for p in (run_dir / sub).iterdir()
+    }
+    return [
+        "base",
+        *sorted(n for n in names if (run_dir / "checkpoints" / n).is_dir() or (run_dir / "variants" / n).is_dir()),
+    ]
+
+
+class Assistant:
+    """One loaded variant of a run, the chat history, and an optional retriever."""
+
+    def __init__(self, run_dir: Path, config: Any, retriever: Retriever | None = None, max_new_tokens: int = 256):
+        self.run_dir = Path(run_dir)
+        self.config = config
+        self.retriever = retriever
+        self.max_new_tokens = max_new_tokens
+        self.history: list[dict[str, str]] = []
+        self.variant: str | None = None
+        self.model = None
+        self.tokenizer = None
+
+    def load(self, variant: str) -> None:
+        from presstune.evaluate.runner import EvaluateError, load_model, resolve_variant
+
+        try:
+            source = resolve_variant(self.run_dir, variant, self.config)
+            model, tokenizer = load_model(source, self.config.evaluate, self.config)
+        except (EvaluateError, OSError, ValueError) as exc:
+            known = ", ".join(available_variants(self.run_dir))
+            raise ChatError(
+                f"cannot load variant {variant!r} of {self.run_dir}: {exc} (variants here: {known})"
+            ) from exc
+        self.model, self.tokenizer, self.variant = model, tokenizer, variant
+        self.history = []  # a new model starts a new conversation
+
+    def messages(self, question: str) -> list[dict[str, str]]:
+        from presstune.evaluate.runner import DEFAULT_SYSTEM_PROMPT
+
+        system = getattr(self.config.corpus, "system_prompt", None) or DEFAULT_SYSTEM_PROMPT
+        user = question
+        if self.retriever is not None:
+            user = with_passages(question, self.retriever.search(question))
+        return [{"role": "system", "content": system}, *self.history, {"role": "user", "content": user}]
+
+    def answer(self, question: str, out: IO[str]) -> str:
+        """Stream the answer to ``out``; the question and answer join the history."""
+        import torch
+        from transformers import TextStreamer
+
+        from presstune.evaluate.perplexity import end_of_turn_id, render_prompt
+
+        if self.model is None:
+            raise ChatError("no variant loaded")
+        tokenizer = self.tokenizer
+        prompt = render_prompt(tokenizer, self.messages(question))
+        ids = tokenizer(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
+        ids = ids.to(next(self.model.parameters()).device)
+        eot = end_of_turn_id(tokenizer)
+
+        class _Streamer(TextStreamer):
+            def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
+                out.write(text + ("\n" if stream_end else ""))
+                out.flush()
+
+        streamer = _Streamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
+        with torch.inference_mode():
+            generated = self.model.generate(
+                input_ids=ids,
+                attention_mask=torch.ones_like(ids),
+                max_new_tokens=self.max_new_tokens,
+                do_sample=False,
+                eos_token_id=eot,
+                pad_token_id=tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eot,
+                streamer=streamer,
+            )
+        text = tokenizer.decode(generated[0, ids.shape[1] :], skip_special_tokens=True).strip()
+        self.history += [{"role": "user", "content": question}, {"role": "assistant", "content": text}]
+        return text

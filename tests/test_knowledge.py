@@ -1,0 +1,209 @@
+"""Knowledge injection: augmentation guard, probe withholding, no eval question in training rows,
+RAG retrieval, and the scoring (normaliser, Wilson interval, McNemar)."""
+
+from __future__ import annotations
+
+import json
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from threading import Thread
+
+import pytest
+
+from presstune.corpus import augment as A
+from presstune.corpus.config import CorpusConfig
+from presstune.evaluate import qa
+from presstune.rundir import read_jsonl
+
+#: Written like a real press release (not the replica's templates): other units, a US date,
+#: a quote attributed before the speech, an amount with a space.
+REAL_STYLE = (
+    "Leipzig. The BMW Group will invest € 1.2 billion in its Leipzig site by 2027, creating 800 new jobs.\n"
+    "Production of the new electric model starts on March 3, 2026 at Plant Leipzig. The car delivers "
+    "250kW and covers up to 610 km on one charge.\n"
+    "Milan Nedeljković, Member of the Board of Management of BMW AG, Production, said: "
+    '"Leipzig shows how we transform our network." The share of renewable electricity rose to 71 percent.'
+)
+
+
+def test_rules_find_atomic_facts_in_a_real_style_release_and_every_answer_is_a_span():
+    facts = A.extract_facts(REAL_STYLE)
+    found = {(f.kind, f.answer) for f in facts}
+    assert {
+        ("place", "Leipzig"),
+        ("money", "€ 1.2 billion"),
+        ("count", "800"),
+        ("date", "March 3, 2026"),
+        ("plant", "Plant Leipzig"),
+        ("power", "250kW"),
+        ("distance", "610 km"),
+        ("percent", "71 percent"),
+        ("person", "Milan Nedeljković"),
+        ("role", "Member of the Board of Management of BMW AG, Production"),
+    } <= found, found
+    out = A.rules_generate({"id": "X1", "title": "Leipzig invests", "body": REAL_STYLE}, A.AugmentConfig())
+    assert out["qa"] and out["paraphrase"] and out["facts"]
+    for pair in out["qa"]:
+        assert A.guard_qa(pair["question"], pair["answer"], REAL_STYLE) is None
+        assert pair["answer"] in REAL_STYLE and "Leipzig invests" in pair["question"]
+
+
+def test_guard_rejects_unsupported_answers():
+    assert A.guard_qa('What power does "T" state?', "340 kW", REAL_STYLE) == "answer_not_in_text"
+    assert A.guard_qa('Which plant is "Plant Leipzig"?', "Plant Leipzig", REAL_STYLE) == "answer_in_question"
+    assert A.guard_qa('What power does "T" state?', "", REAL_STYLE) == "empty_answer"
+    assert A.guard_qa('What power does "T" state?', "250kW", REAL_STYLE) is None
+    # a restatement may reword but never add a number
+    assert A.guard_restatement("It delivers 260 kW.", REAL_STYLE, 0.0, 9.0, 20) == "invented_number"
+    assert A.guard_restatement("It delivers 250kW.", REAL_STYLE, 0.0, 9.0, 20) is None
+
+
+class _Endpoint(BaseHTTPRequestHandler):
+    """An OpenAI-compatible endpoint whose model invents one answer and one number."""
+
+    def do_POST(self):  # noqa: N802
+        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if "question-answer pairs" in request["messages"][0]["content"]:
+            text = (
+                'Q: Where does the BMW Group invest according to "Leipzig invests"? | A: its Leipzig site\n'
+                'Q: How much power does the car deliver in "Leipzig invests"? | A: 400 kW\n'
+                "this line is not a pair"
+            )
+        else:
+            text = "The BMW Group invests € 1.2 billion in Leipzig and creates 900 jobs."
+        body = json.dumps({"choices": [{"message": {"content": text}, "finish_reason": "stop"}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_endpoint_backend_output_goes_through_the_same_guard(tmp_path: Path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Endpoint)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        cfg = A.AugmentConfig(
+            backend="openai", paraphrases=1, llm=A.AugmentLLM(model="m", url=f"http://127.0.0.1:{server.server_port}")
+        )
+        doc = {"id": "X1", "title": "Leipzig invests", "body": REAL_STYLE}
+        generated, counts = A.augment_documents([doc], cfg, tmp_path / "cache")
+        again, counts_again = A.augment_documents([doc], cfg, tmp_path / "cache")
+    finally:
+        server.shutdown()
+    out = generated["X1"]
+    assert [p["answer"] for p in out["qa"]] == ["its Leipzig site"]
+    reasons = sorted(r["reason"] for r in out["rejected"])
+    assert reasons == ["answer_not_in_text", "invented_number", "unparsable_line"]
+    assert counts == {"generated": 1} and counts_again == {"reused": 1} and again["X1"] == out
+
+
+def test_tiny_local_model_study_data_is_rejected_by_the_guard(tmp_path: Path, tiny_tokenizer, tiny_qwen3):
+    """The transformers backend (the base writing its own study data): a tiny random model's
+    output is no supported QA pair and no faithful restatement, and each rejection is named."""
+    from presstune.corpus.llm import TransformersBackend
+
+    backend = TransformersBackend(tiny_qwen3(), tiny_tokenizer, batch_size=2)
+    cfg = A.AugmentConfig(backend="transformers", paraphrases=1, llm=A.AugmentLLM(max_new_tokens=24))
+    generated, _ = A.augment_documents(
+        [{"id": "X1", "title": "Leipzig invests", "body": REAL_STYLE}], cfg, tmp_path, backend
+    )
+    out = generated["X1"]
+    assert out["qa"] == [] and out["paraphrase"] == []
+    reasons = {r["reason"] for r in out["rejected"]}
+    assert reasons and reasons <= {"unparsable_line", "truncated", "answer_not_in_text", "invented_number", "too_short"}
+    assert out["backend"].startswith("transformers:")
+
+
+@pytest.fixture(scope="module")
+def augmented_run(tmp_path_factory, tiny_tokenizer):
+    """A corpus built from 40 replica articles with the rules augmentation, plus its fact sheets."""
+    from presstune.corpus.pipeline import build_corpus
+    from presstune.replica.site import Site
+    from test_corpus_replica import write_replica_run
+
+    site = Site(articles=40, seed=5)
+    run = tmp_path_factory.mktemp("knowledge_run")
+    write_replica_run(site, run)
+    (run / "replica_facts.jsonl").write_text(site.facts_jsonl(), encoding="utf-8")
+    cfg = CorpusConfig(train_ratio=0.8, augment=A.AugmentConfig(probe_share=0.3))
+    build_corpus(cfg, run, tokenizer=tiny_tokenizer, phase="no-llm")
+    return run, cfg
+
+
+def _facts_by_id(run: Path) -> dict[str, dict]:
+    return {r["id"]: r for r in read_jsonl(run / "replica_facts.jsonl")}
+
+
+def test_no_evaluation_question_occurs_in_any_training_row(augmented_run):
+    run, _ = augmented_run
+    rows = [r for p in sorted((run / "dataset").glob("train*.jsonl")) for r in read_jsonl(p)]
+    assert {r["kind"] for r in rows} >= {"article", "qa", "paraphrase", "facts"}
+    texts = "\n".join(A.row_text(r) for r in rows)
+    questions = [q["question"] for rec in read_jsonl(run / "replica_facts.jsonl") for q in rec.get("qa") or []]
+    assert questions and not [q for q in questions if q in texts]
+    # and the card reports the audit
+    card = (run / "dataset" / "README.md").read_text(encoding="utf-8")
+    assert "## Audit against the evaluation questions" in card and "**0** occur verbatim" in card
+    stats = json.loads((run / "dataset" / "stats.json").read_text())["augment"]
+    assert stats["audit"]["verbatim_in_training"] == 0 and stats["generated"]["qa"] > 0
+
+
+def test_probe_articles_qa_never_reaches_training(augmented_run):
+    run, _ = augmented_run
+    probe = json.loads((run / "dataset" / "probe.json").read_text())
+    probe_ids = set(probe["articles"])
+    assert probe_ids and probe["withheld_qa_rows"] > 0
+    rows = [r for p in sorted((run / "dataset").glob("train*.jsonl")) for r in read_jsonl(p)]
+    assert not [r for r in rows if r["kind"] == "qa" and r["id"] in probe_ids]
+    # their text and restatements are trained
+    assert {r["id"] for r in rows if r["kind"] in ("article", "paraphrase")} >= probe_ids
+    # no generated question of a probe article is in any row (the replica reuses titles, so
+    # another article's identical question is left out too)
+    texts = "\n".join(A.row_text(r) for r in rows)
+    for aid in probe_ids:
+        cached = json.loads((run / "dataset" / "augment" / f"{aid}.json").read_text())
+        assert cached["qa"] and not [p for p in cached["qa"] if p["question"] in texts]
+
+
+def test_seed_mix_is_the_release_only_and_default_mix_holds_all_kinds(augmented_run):
+    run, _ = augmented_run
+    seed = read_jsonl(run / "dataset" / "train.seed.jsonl")
+    docs = [d for d in read_jsonl(run / "dataset" / "documents.jsonl") if d["split"] == "train"]
+    assert {r["kind"] for r in seed} == {"article"} and len(seed) == len(docs)
+
+
+def test_rag_retrieves_the_right_article_for_a_question_about_it(augmented_run):
+    from presstune.evaluate.rag import Retriever, chunk_documents
+
+    run, _ = augmented_run
+    docs = [d for d in read_jsonl(run / "dataset" / "documents.jsonl") if d["split"] == "train"]
+    facts = _facts_by_id(run)
+    items = [(d["id"], q["question"]) for d in docs for q in facts[d["id"]]["qa"] if q["fact_key"] == "power_kw"]
+    assert len(items) >= 5
+    retriever = Retriever(chunk_documents(docs, 120), "bm25")
+    hits = retriever.search([q for _, q in items], 3)
+    right = sum(aid in {p.article_id for p in ps} for (aid, _), ps in zip(items, hits))
+    assert right / len(items) >= 0.9, (right, len(items))
+
+
+def test_normaliser_units_and_currencies():
+    assert qa.contains_answer("It has 340kW.", "340 kW")
+    assert qa.contains_answer("The price is € 68,900.", "68,900 euros")
+    assert qa.exact_match("EUR 68.900", "€68,900")
+    assert qa.contains_answer("It grew by 3.2%.", "3.2 percent")
+    assert not qa.contains_answer("It has 3400 kW.", "340 kW")
+    assert not qa.contains_answer("€ 68,900", "68,950 euros")
+
+
+def test_wilson_interval_and_mcnemar():
+    low, high = qa.wilson_interval(0, 60)
+    assert low == 0.0 and 0.05 < high < 0.07  # a percentile bootstrap would say [0, 0]
+    low, high = qa.wilson_interval(30, 60)
+    assert low == pytest.approx(0.3773, abs=1e-3) and high == pytest.approx(0.6227, abs=1e-3)
+    test = qa.mcnemar([True, False, False, False, True], [True, True, True, True, False])
+    assert (test["b"], test["c"], test["both_right"]) == (1, 3, 1)
+    assert test["p_value"] == pytest.approx(0.625)  # 2 * P(X <= 1), X ~ Bin(4, 1/2)

@@ -1,0 +1,39 @@
+"""--rag's retriever: paragraph passages of dataset/documents.jsonl, BM25, the prompt it builds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from presstune.use.retrieval import RetrievalError, Retriever, passages, with_passages
+
+DOCS = [
+    {"id": "A", "title": "BMW iX3 premiere", "body": "The BMW iX3 delivers 340 kW.\nIt is built in Debrecen."},
+    {"id": "B", "title": "MINI Countryman", "body": "The MINI Countryman starts at 40,000 euros."},
+    {"id": "C", "title": "Plant Leipzig", "body": "Plant Leipzig produces the BMW 1 Series.\n\n"},
+]
+
+
+def test_retrieves_the_passage_that_answers(tmp_path: Path) -> None:
+    (tmp_path / "dataset").mkdir()
+    (tmp_path / "dataset" / "documents.jsonl").write_text("".join(json.dumps(d) + "\n" for d in DOCS))
+    retriever = Retriever.from_run(tmp_path)
+    found = retriever.search("How much power does the iX3 have?", k=2)
+    assert found[0].doc_id == "A"
+    prompt = with_passages("How much power does the iX3 have?", found)
+    assert prompt.startswith("Answer using these press-release passages.") and "[1] BMW iX3 premiere" in prompt
+    assert prompt.endswith("Question: How much power does the iX3 have?")
+    assert with_passages("q", []) == "q"
+
+
+def test_passages_join_paragraphs_up_to_a_size() -> None:
+    body = "\n".join(f"paragraph {i} " + "word " * 50 for i in range(4))
+    parts = passages([{"id": "X", "title": "t", "body": body}], max_words=100)
+    assert len(parts) == 2 and parts[0].text.startswith("paragraph 0") and "paragraph 1" in parts[0].text
+
+
+def test_missing_corpus_is_named(tmp_path: Path) -> None:
+    with pytest.raises(RetrievalError, match="documents.jsonl is missing or empty"):
+        Retriever.from_run(tmp_path)
