@@ -88,7 +88,7 @@ def _launch(raw: dict, run: Path, gathered: Path, fsdp: bool, **env: str) -> sub
     return subprocess.run(cmd, env=full_env, capture_output=True, text=True, timeout=600)
 
 
-def _config(base: Path) -> dict:
+def _config(base: Path, fsdp: bool) -> dict:
     return {
         "run": {"name": "fsdp", "seed": 3},
         "model": {"name_or_path": str(base), "dtype": "float32"},
@@ -110,6 +110,9 @@ def _config(base: Path) -> dict:
             lr_scheduler="cosine",
             save_total_limit=10,
             attn_implementation="sdpa",
+            # On CPU accelerate runs several ranks as one data-parallel group only with use_cpu (through
+            # train.trl); without it every rank trains alone as process 0.
+            trl={} if fsdp else {"use_cpu": True},
         ),
     }
 
@@ -131,7 +134,7 @@ def test_two_process_resume_and_final_checkpoint(tmp_path, tiny_qwen3, tiny_toke
     base = tmp_path / "base"
     tiny_qwen3(seed=5).save_pretrained(base)
     tiny_tokenizer.save_pretrained(base)
-    raw = _config(base)
+    raw = _config(base, fsdp)
     interrupted, reference = tmp_path / "interrupted", tmp_path / "reference"
     for run in (interrupted, reference):
         write_dataset(run, text_rows(24), text_rows(4))
