@@ -112,7 +112,6 @@ def batches(vocab: int, seq: int, n: int) -> list[list[int]]:
 def make_lengths(out: Path) -> None:
     """Tokenize the replica corpus with the offline Qwen3 tokenizer and write its document lengths."""
     from presstune.models.qwen3_tokenizer import qwen3_tokenizer
-
     from presstune.replica.site import Site
 
     tok = qwen3_tokenizer("Qwen/Qwen3-8B")

@@ -95,7 +95,8 @@ def test_hyphenation_rule():
 
 
 EN_TAIL = [
-    "BMW iX3 50 xDrive: WLTP energy consumption combined: 17,9–15,1 kWh/100 km; CO2 emissions combined: 0 g/km; CO2 class: A",
+    "BMW iX3 50 xDrive: WLTP energy consumption combined: 17,9–15,1 kWh/100 km; "
+    "CO2 emissions combined: 0 g/km; CO2 class: A",
     "The information on fuel consumption, electric power consumption, CO2 emissions and electric range was "
     "determined according to the WLTP test procedure. Further details are available at www.bmw.de/wltp.",
     "Media Contact.",

@@ -140,8 +140,8 @@ def test_calibration_records_and_files(tmp_path, tiny_tokenizer, model):
     texts, errors = load_calibration_texts(dataset, tiny_tokenizer, samples=10)
     assert texts[0] == "Plain article text about the BMW iX3."
     assert (
-        texts[1]
-        == "<|im_start|>user\nWhat is new?<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nThe iX3.<|im_end|>\n"
+        texts[1] == "<|im_start|>user\nWhat is new?<|im_end|>\n<|im_start|>assistant\n"
+        "<think>\n\n</think>\n\nThe iX3.<|im_end|>\n"
     )
     assert texts[2].startswith("<|im_start|>user\nWhere?")
     assert len(errors) == 2 and errors[0].endswith(

@@ -15,8 +15,8 @@ def test_chat_template_matches_qwen3_shape(tiny_tokenizer):
     msgs = [{"role": "system", "content": "S"}, {"role": "user", "content": "U"}]
     prompt = tiny_tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True, enable_thinking=False)
     assert (
-        prompt
-        == "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n"
+        prompt == "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n"
+        "<|im_start|>assistant\n<think>\n\n</think>\n\n"
     )
     full = tiny_tokenizer.apply_chat_template(msgs + [{"role": "assistant", "content": "A"}], tokenize=False)
     assert full == prompt + "A<|im_end|>\n"
