@@ -94,7 +94,9 @@ def test_console_is_quiet_and_the_log_holds_library_output(demo_run: dict) -> No
     assert "✓ train original (full): " in second and "✓ evaluate base: " in second
     assert "demo base: pretraining" in demo_run["first_console"]
     log = (demo_run["out"] / "logs" / "demo.log").read_text(encoding="utf-8")
-    for noise in LIBRARY_NOISE:
+    # The demo no longer triggers a FutureWarning (training uses `activation_checkpointing`), so only
+    # the output it still produces must be in the log; warnings' routing is tested in test_console.py.
+    for noise in ("Loading weights", "Writing model shards", "{'loss'"):
         assert noise in log, noise
 
 
@@ -253,7 +255,8 @@ def test_ask_answers_and_names_a_missing_variant(demo_run: dict) -> None:
     assert "Loading weights" in (demo_run["out"] / "logs" / "ask.log").read_text(encoding="utf-8")
     missing = _cli(["ask", "--run", out, "--variant", "nope", "hello"])
     assert missing.exit_code == 1
-    assert "'nope'" in missing.stderr and "variants here: base, dropped, original, pruned" in missing.stderr
+    assert "'nope'" in missing.stderr
+    assert "variants here: base, dropped, original, original_seed, pruned" in missing.stderr
 
 
 def test_chat_with_piped_input_switches_variants(demo_run: dict) -> None:
