@@ -254,3 +254,50 @@ def test_split_rejects_naive_dates_and_too_few_articles():
         tinybase.demo_cutoff([{"id": "n1", "title": "t", "date": "2025-01-01T00:00:00"}] * 3)
     with pytest.raises(ValueError, match="at least 2 dated"):
         tinybase.demo_cutoff(_records(1))
+
+
+CHATS = [
+    [
+        {"role": "system", "content": "You answer questions about press releases."},
+        {"role": "user", "content": f"Which plant builds the BMW {model}?"},
+        {"role": "assistant", "content": f"Plant {plant}."},
+    ]
+    for model, _kw, plant, _month, _price in [
+        ("iX3", 340, "Debrecen", "March", 68),
+        ("i5", 250, "Dingolfing", "May", 70),
+        ("X5", 290, "Spartanburg", "June", 81),
+    ]
+] * 4
+
+
+def test_chats_are_trained_through_the_chat_template_and_counted(tmp_path):
+    """Conversations join the pretraining stream rendered by the base's own chat template, so the
+    base sees the format it is fine-tuned and asked in; the card and base_info count them."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    out = tinybase.build_demo_base(TEXTS, tmp_path / "m", chats=CHATS, **TINY)
+    info = json.loads((out / "base_info.json").read_text())
+    assert info["texts"] == len(TEXTS) and info["chats"] == len(CHATS) and info["chat_tokens"] > 0
+    assert f"{len(CHATS):,} conversations" in (out / "README.md").read_text()
+    tokenizer = AutoTokenizer.from_pretrained(out)
+    rendered = tinybase.render_chats(tokenizer, CHATS[:1])[0]
+    assert rendered.startswith("<|im_start|>system\n") and "<think>\n\n</think>\n\nPlant Debrecen.<|im_end|>" in rendered
+    # the chat template's markers are single special tokens in the stream, not spelled out
+    ids = tokenizer(rendered, add_special_tokens=False)["input_ids"]
+    assert ids.count(tokenizer.convert_tokens_to_ids("<|im_start|>")) == 3
+    # trained on: the chats' loss is lower than for a base built from the texts alone
+    plain = tinybase.build_demo_base(TEXTS, tmp_path / "plain", **TINY)
+    with_chats = tinybase.causal_lm_loss(AutoModelForCausalLM.from_pretrained(out), tokenizer, [rendered] * 4, 32)
+    without = tinybase.causal_lm_loss(
+        AutoModelForCausalLM.from_pretrained(plain), AutoTokenizer.from_pretrained(plain), [rendered] * 4, 32
+    )
+    assert with_chats < without
+
+
+def test_chats_are_part_of_the_cache_key():
+    key = tinybase.demo_base_cache_key(TEXTS, **TINY)
+    assert tinybase.demo_base_cache_key(TEXTS, chats=CHATS, **TINY) != key
+    assert tinybase.demo_base_cache_key(TEXTS, chats=CHATS[:-1], **TINY) != tinybase.demo_base_cache_key(
+        TEXTS, chats=CHATS, **TINY
+    )
+    assert tinybase.demo_base_cache_key(TEXTS, chats=[], **TINY) == key

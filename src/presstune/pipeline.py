@@ -98,21 +98,31 @@ def resolve_demo_base(cfg: Config, run: RunDir) -> dict[str, Any] | None:
     site = Site(articles=cfg.replica.articles, seed=cfg.replica.seed)
     cutoff = demo_cutoff(site, cfg.demo_base.pretrain_fraction)
     texts = demo_pretraining_texts(site, cutoff)
+    chats = demo_instruction_chats(site, cutoff, cfg) if cfg.demo_base.instruction_data else []
     t0 = time.perf_counter()
-    settings = cfg.demo_base.model_dump(exclude={"pretrain_fraction"})
-    log.info("demo base: %d articles before %s (cached under %s)", len(texts), cutoff.date(), default_cache_root())
+    settings = cfg.demo_base.model_dump(
+        exclude={"pretrain_fraction", "instruction_data", "instruction_qa_per_article", "reading_share"}
+    )
+    log.info(
+        "demo base: %d articles before %s and %d conversations about them (cached under %s)",
+        len(texts),
+        cutoff.date(),
+        len(chats),
+        default_cache_root(),
+    )
     with step(f"demo base: pretraining on {len(texts)} articles before {cutoff.date()}", unit="steps") as bar:
 
         def progress(done: int, total: int, loss: float) -> None:
             bar.update(completed=done, total=total, info=f"loss {loss:.3f}")
 
-        path = cached_demo_base(texts, progress=progress, **settings)
+        path = cached_demo_base(texts, chats=chats, progress=progress, **settings)
         if not bar.completed:
             bar.update(info=f"cached ({path})")
     info = {
         "path": str(path),
         "cutoff": cutoff.isoformat(),
         "pretraining_articles": len(texts),
+        "instruction_conversations": len(chats),
         "seconds": round(time.perf_counter() - t0, 1),
         "demo_scale": True,
     }
@@ -122,6 +132,71 @@ def resolve_demo_base(cfg: Config, run: RunDir) -> dict[str, Any] | None:
     cfg.collect.date_from = cutoff.date().isoformat()
     run.update_manifest(demo_base=info, demo_scale=True)
     return info
+
+
+def demo_instruction_chats(site: Any, cutoff: Any, cfg: Config) -> list[list[dict[str, str]]]:
+    """The demo base's instruction data: conversations about its own (older) articles only.
+
+    A real base such as Qwen3-8B or SmolLM2-Instruct has been instruction-tuned: it can answer a
+    question and read passages in its prompt, and lacks only the news. The demo's base gets the
+    same from the articles before its cutoff, written by the corpus stage's offline rules
+    (:func:`presstune.corpus.augment.rules_generate`: QA per atomic fact, fact lists; the article
+    text only, never the replica's fact sheets), in the prompts fine-tuning and evaluation use, and
+    for a seeded ``reading_share`` of the articles one question answered from the top-k BM25
+    passages of the older articles (the passage holding the answer put in if retrieval missed it).
+    No newer article, and no evaluation question, is in any of it.
+    """
+    import random
+
+    from presstune.corpus.augment import AugmentConfig, generated_rows, rules_generate
+    from presstune.evaluate.rag import Retriever, chunk_documents, rag_question
+    from presstune.models.tinybase import article_fields
+
+    docs = []
+    for item in site.articles():
+        title, _subtitle, paragraphs, date, ident = article_fields(item)
+        if date is not None and date < cutoff:
+            docs.append({"id": ident, "title": title, "body": "\n\n".join(paragraphs)})
+    docs.sort(key=lambda d: d["id"])
+    aug = AugmentConfig(
+        backend="rules",
+        qa_phrasings=1,
+        max_facts=cfg.corpus.augment.max_facts,
+        paraphrases=0,
+        fact_lists=1,
+        seed=cfg.run.seed,
+        qa_instruction=cfg.corpus.augment.qa_instruction,
+    )
+    system_prompt = cfg.corpus.system_prompt
+    rng = random.Random(f"demo-instruct:{cfg.run.seed}")
+    passages = chunk_documents(docs, cfg.evaluate.rag_passage_words)
+    retriever = Retriever(passages, "bm25") if passages and cfg.demo_base.reading_share > 0 else None
+    chats: list[list[dict[str, str]]] = []
+    for doc in docs:
+        generated = rules_generate(doc, aug)
+        rows = generated_rows(doc, generated, {}, aug, system_prompt)
+        qa_rows = rng.sample(rows["qa"], min(cfg.demo_base.instruction_qa_per_article, len(rows["qa"])))
+        chats.extend([*row["prompt"], *row["completion"]] for row in qa_rows + rows["facts"])
+        if retriever is None or not generated["qa"] or rng.random() >= cfg.demo_base.reading_share:
+            continue
+        item = rng.choice(generated["qa"])
+        hits = retriever.search([item["question"]], cfg.evaluate.rag_top_k)[0]
+        if not any(item["answer"] in p.text for p in hits):
+            gold = [p for p in passages if p.article_id == doc["id"] and item["answer"] in p.text]
+            if not gold:
+                continue
+            hits = [*hits[:-1], gold[0]]
+            rng.shuffle(hits)
+        answer = item["answer"] if item["answer"].endswith((".", "!", "?")) else item["answer"] + "."
+        question = f"{aug.qa_instruction} {rag_question(item['question'], hits)}".strip()
+        chats.append(
+            [
+                {"role": "system", "content": system_prompt},
+                {"role": "user", "content": question},
+                {"role": "assistant", "content": answer},
+            ]
+        )
+    return chats
 
 
 def resolve_benchmark_tokenizer(cfg: Config, run: RunDir) -> str | None:

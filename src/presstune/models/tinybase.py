@@ -122,7 +122,7 @@ def tiny_qwen3_config(vocab_size: int, **overrides):
 
 #: Bump when anything that changes the built model changes (training loop, packing, card...):
 #: it is part of the cache key, so old cache entries are simply no longer used.
-TINYBASE_VERSION = "2"  # 2: Qwen-style pre-tokenization
+TINYBASE_VERSION = "3"  # 2: Qwen-style pre-tokenization; 3: instruction data (chats)
 
 #: The demo base's architecture (a real Qwen3ForCausalLM, ~7M parameters with a 4096 vocab).
 #: Chosen by measurement on 2 CPU cores: see ``build_demo_base``'s docstring.
@@ -138,7 +138,7 @@ DEMO_BASE_ARCH: dict[str, Any] = dict(
 DEMO_PRETRAIN_FRACTION = 0.6
 
 
-def _article_fields(item: Any) -> tuple[str, str | None, list[str], datetime | None, str]:
+def article_fields(item: Any) -> tuple[str, str | None, list[str], datetime | None, str]:
     """(title, subtitle, body paragraphs, date, id) of a replica GeneratedArticle, an ArticleRecord or a dict."""
     get = item.get if isinstance(item, Mapping) else (lambda k, d=None: getattr(item, k, d))
     title = get("title") or ""
@@ -163,7 +163,7 @@ def _articles(site_or_records: Any) -> list[Any]:
 
 def article_text(item: Any) -> str:
     """The plain text an article contributes to pretraining: title, subtitle, body paragraphs."""
-    title, subtitle, paragraphs, _, _ = _article_fields(item)
+    title, subtitle, paragraphs, _, _ = article_fields(item)
     return "\n\n".join(part for part in [title, subtitle, *paragraphs] if part)
 
 
@@ -176,7 +176,7 @@ def demo_cutoff(site_or_records: Any, pretrain_fraction: float = DEMO_PRETRAIN_F
     """
     if not 0 < pretrain_fraction < 1:
         raise ValueError(f"pretrain_fraction must lie in (0, 1), got {pretrain_fraction}")
-    dates = sorted(d for *_, d, _ in map(_article_fields, _articles(site_or_records)) if d is not None)
+    dates = sorted(d for *_, d, _ in map(article_fields, _articles(site_or_records)) if d is not None)
     if len(dates) < 2:
         raise ValueError(f"need at least 2 dated articles to choose a cutoff, got {len(dates)}")
     index = min(max(1, round(len(dates) * pretrain_fraction)), len(dates) - 1)
@@ -196,7 +196,7 @@ def demo_pretraining_texts(site_or_records: Any, cutoff: datetime | str) -> list
         raise ValueError(f"cutoff {cutoff.isoformat()} has no timezone")
     older = []
     for item in _articles(site_or_records):
-        _, _, _, date, ident = _article_fields(item)
+        _, _, _, date, ident = article_fields(item)
         if date is not None and date < cutoff:
             older.append((date, ident, article_text(item)))
     return [text for _, _, text in sorted(older, key=lambda t: (t[0], t[1]))]
@@ -264,13 +264,17 @@ vocabulary {info["vocab_size"]:,}) with a byte-level BPE tokenizer trained on th
 
 It was pretrained from random weights for a few minutes on a CPU on **generated text**: the older
 articles of presstune's replica press portal (synthetic press releases), so its knowledge stops
-before the newer articles that the demo fine-tunes on. It knows nothing else, and its output is
+before the newer articles that the demo fine-tunes on. Like a real instruct model it has also seen
+instruction data, here conversations about those same older articles (questions and answers, fact
+lists, questions answered from passages in the prompt), so it knows how to answer a question but
+none of the news. It knows nothing else, and its output is
 not meant to be read as language-model quality; it exists so the demo can show real, measured
 fine-tuning effects offline. The real pipeline uses Qwen/Qwen3-8B.
 
 | | |
 |---|---|
 | training texts | {info["texts"]:,} articles, {info["characters"]:,} characters, {info["tokens"]:,} tokens |
+| instruction data | {info.get("chats", 0):,} conversations about those articles, {info.get("chat_tokens", 0):,} tokens |
 | sequence length × batch | {info["seq_len"]} × {info["batch_size"]} |
 | optimizer steps | {steps} |
 | learning rate | {info["lr"]} (AdamW, linear warm-up, cosine decay) |
@@ -287,6 +291,7 @@ def build_demo_base(
     texts: Sequence[str],
     out_dir: str | os.PathLike,
     *,
+    chats: Sequence[Sequence[Mapping[str, str]]] = (),
     vocab_size: int = 4096,
     config_overrides: Mapping[str, Any] | None = None,
     steps: int | None = None,
@@ -302,6 +307,10 @@ def build_demo_base(
     progress: Callable[[int, int, float], None] | None = None,
 ) -> Path:
     """Train a tokenizer and pretrain a tiny Qwen3ForCausalLM on ``texts``; save it to ``out_dir``.
+
+    ``chats`` (conversations: lists of ``{"role", "content"}`` messages) are rendered through the
+    tokenizer's chat template and pretrained on with the texts, as documents of the same stream:
+    the instruction data a real instruct model has seen (see ``pipeline.demo_instruction_chats``).
 
     ``out_dir`` gets ``model.safetensors`` + config + generation config, the tokenizer (with the
     Qwen3-style chat template), a README model card and ``base_info.json`` (sizes, losses, time).
@@ -331,16 +340,21 @@ def build_demo_base(
     try:
         random.seed(seed)
         torch.manual_seed(seed)
-        tokenizer = train_tokenizer(texts, vocab_size=vocab_size)
+        chat_words = ["\n".join(m["content"] for m in chat) for chat in chats]
+        tokenizer = train_tokenizer([*texts, *chat_words], vocab_size=vocab_size)
+        rendered = render_chats(tokenizer, chats)
+        documents = [*texts, *rendered]
+        if rendered:  # interleaved by a seeded shuffle, so that chunks mix articles and conversations
+            random.Random(seed).shuffle(documents)
         model = _new_demo_model(tokenizer, seq_len, config_overrides)
-        n_chunks = len(pack_token_chunks(tokenizer, texts, seq_len))
+        n_chunks = len(pack_token_chunks(tokenizer, documents, seq_len))
         if n_chunks == 0:
             raise ValueError("build_demo_base: the texts tokenize to fewer than 2 tokens")
         batches_per_epoch = max(1, math.ceil(n_chunks / batch_size))
         planned = steps if steps is not None else max(1, math.ceil(epochs * batches_per_epoch))
         run = _pretrain(
             model,
-            _shuffled_batches(tokenizer, texts, seq_len, batch_size, seed),
+            _shuffled_batches(tokenizer, documents, seq_len, batch_size, seed),
             planned,
             lr=lr,
             warmup_fraction=warmup_fraction,
@@ -357,7 +371,7 @@ def build_demo_base(
             seed=seed,
             threads=threads,
         )
-        info = _build_info(model, tokenizer, texts, n_chunks, planned, run, settings)
+        info = _build_info(model, tokenizer, texts, rendered, n_chunks, planned, run, settings)
         info["total_seconds"] = round(time.monotonic() - started, 2)
         _save_demo_base(model, tokenizer, info, out_dir)
         return out_dir
@@ -461,10 +475,24 @@ def _pretrain(
     }
 
 
+def _token_count(tokenizer: Any, texts: Sequence[str]) -> int:
+    """Tokens of ``texts`` as pretrained on (each ended by ``<|endoftext|>``)."""
+    if not texts:
+        return 0
+    return sum(len(ids) + 1 for ids in tokenizer(list(texts), add_special_tokens=False)["input_ids"])
+
+
+def render_chats(tokenizer: Any, chats: Sequence[Sequence[Mapping[str, str]]]) -> list[str]:
+    """Conversations as the text the model is trained on: the chat template with thinking off,
+    as fine-tuning and generation render them (Qwen3's empty think block in the answer turn)."""
+    return [tokenizer.apply_chat_template(list(chat), tokenize=False, enable_thinking=False) for chat in chats]
+
+
 def _build_info(
     model: Any,
     tokenizer: Any,
     texts: Sequence[str],
+    chats: Sequence[str],
     n_chunks: int,
     planned: int,
     run: dict[str, Any],
@@ -485,7 +513,9 @@ def _build_info(
         "vocab_size": len(tokenizer),
         "texts": len(texts),
         "characters": sum(len(t) for t in texts),
-        "tokens": sum(len(ids) + 1 for ids in tokenizer(list(texts), add_special_tokens=False)["input_ids"]),
+        "tokens": _token_count(tokenizer, texts),
+        "chats": len(chats),
+        "chat_tokens": _token_count(tokenizer, chats),
         "chunks": n_chunks,
         "seq_len": seq_len,
         "batch_size": settings["batch_size"],
@@ -526,11 +556,13 @@ def demo_base_cache_key(texts: Sequence[str], **settings: Any) -> str:
     """Hash of (tinybase version, texts, the build settings with defaults filled in)."""
     bound = _BUILD_SIGNATURE.bind(list(texts), "-", **settings)
     bound.apply_defaults()
-    args = {k: v for k, v in bound.arguments.items() if k not in ("texts", "out_dir", "progress", "threads")}
+    args = {k: v for k, v in bound.arguments.items() if k not in ("texts", "chats", "out_dir", "progress", "threads")}
     h = hashlib.sha256()
     h.update(json.dumps({"version": TINYBASE_VERSION, "settings": args}, sort_keys=True, default=str).encode())
     for text in texts:
         h.update(hashlib.sha256(text.encode("utf-8")).digest())
+    for chat in bound.arguments["chats"]:
+        h.update(hashlib.sha256(json.dumps(list(chat), sort_keys=True).encode("utf-8")).digest())
     return h.hexdigest()[:20]
 
 
