@@ -281,7 +281,8 @@ def test_chats_are_trained_through_the_chat_template_and_counted(tmp_path):
     assert f"{len(CHATS):,} conversations" in (out / "README.md").read_text()
     tokenizer = AutoTokenizer.from_pretrained(out)
     rendered = tinybase.render_chats(tokenizer, CHATS[:1])[0]
-    assert rendered.startswith("<|im_start|>system\n") and "<think>\n\n</think>\n\nPlant Debrecen.<|im_end|>" in rendered
+    assert rendered.startswith("<|im_start|>system\n")
+    assert "<think>\n\n</think>\n\nPlant Debrecen.<|im_end|>" in rendered
     # the chat template's markers are single special tokens in the stream, not spelled out
     ids = tokenizer(rendered, add_special_tokens=False)["input_ids"]
     assert ids.count(tokenizer.convert_tokens_to_ids("<|im_start|>")) == 3

@@ -274,7 +274,7 @@ fine-tuning effects offline. The real pipeline uses Qwen/Qwen3-8B.
 | | |
 |---|---|
 | training texts | {info["texts"]:,} articles, {info["characters"]:,} characters, {info["tokens"]:,} tokens |
-| instruction data | {info.get("chats", 0):,} conversations about those articles, {info.get("chat_tokens", 0):,} tokens |
+| instruction data | {info.get("chats", 0):,} conversations about those articles, {info.get("chat_tokens", 0):,} tok. |
 | sequence length × batch | {info["seq_len"]} × {info["batch_size"]} |
 | optimizer steps | {steps} |
 | learning rate | {info["lr"]} (AdamW, linear warm-up, cosine decay) |
