@@ -43,7 +43,7 @@ from pydantic import Field
 from presstune.schema import Strict
 
 #: Bump when the generated rows for the same input change (re-generates every article).
-AUGMENT_VERSION = "1"
+AUGMENT_VERSION = "2"  # 2: more wordings per fact kind, the article named in several ways
 KINDS = ("article", "qa", "paraphrase", "facts", "replay")
 
 DEFAULT_QA_INSTRUCTION = "Answer the following question in a single brief but complete sentence."
@@ -73,7 +73,7 @@ class AugmentConfig(Strict):
     #: "none": no generated rows (the seed recipe); "rules": offline templates.
     backend: Literal["none", "rules", "transformers", "openai"] = "rules"
     #: Question wordings per atomic fact (rules backend).
-    qa_phrasings: int = Field(2, ge=1, le=4)
+    qa_phrasings: int = Field(2, ge=1, le=5)
     #: At most this many facts per article get QA rows (in text order).
     max_facts: int = Field(24, ge=1)
     #: Restatements (fact sentences in a permuted order) per article.
@@ -230,75 +230,101 @@ def extract_facts(body: str) -> list[Fact]:
 
 # -- questions --------------------------------------------------------------------------------
 
+#: Question wordings per fact kind; ``{r}`` names the article (one of ``_REFS``), ``{ctx}`` says
+#: which of several facts of a kind is meant, ``{d}`` is the fact's detail (a person, a noun).
+#: Many wordings per fact are what make a fact answerable however it is asked (Physics of LMs
+#: 3.1: one wording per fact trains recall of that wording only).
 _QUESTIONS: dict[str, list[str]] = {
     "money": [
-        'Which price or amount does the press release "{t}" state{ctx}?',
-        'In "{t}", how much money is named{ctx}?',
-        'What does it cost, according to the press release "{t}"{ctx}?',
+        "Which price or amount does {r} state{ctx}?",
+        "How much money is named in {r}{ctx}?",
+        "What does it cost, according to {r}{ctx}?",
+        "What is the figure in euros given in {r}{ctx}?",
+        "Which sum appears in {r}{ctx}?",
     ],
     "power": [
-        'What power output is stated in the press release "{t}"{ctx}?',
-        'In "{t}", how many kilowatts or horsepower are given{ctx}?',
-        'What is the output according to "{t}"{ctx}?',
+        "What power output is stated in {r}{ctx}?",
+        "How many kilowatts or horsepower does {r} give{ctx}?",
+        "What is the output according to {r}{ctx}?",
+        "How powerful is the vehicle in {r}{ctx}?",
+        "Which power figure does {r} name{ctx}?",
     ],
     "speed": [
-        'Which speed does the press release "{t}" give{ctx}?',
-        'In "{t}", what speed is mentioned{ctx}?',
+        "Which speed does {r} give{ctx}?",
+        "What speed is mentioned in {r}{ctx}?",
+        "How fast, according to {r}{ctx}?",
     ],
     "consumption": [
-        'Which consumption figure does the press release "{t}" give{ctx}?',
-        'In "{t}", what is the stated consumption{ctx}?',
+        "Which consumption figure does {r} give{ctx}?",
+        "What is the stated consumption in {r}{ctx}?",
+        "How much energy or fuel per 100 km does {r} state{ctx}?",
     ],
     "distance": [
-        'Which range or distance does the press release "{t}" state{ctx}?',
-        'In "{t}", how many kilometres are given{ctx}?',
-        'How far, according to "{t}"{ctx}?',
+        "Which range or distance does {r} state{ctx}?",
+        "How many kilometres are given in {r}{ctx}?",
+        "How far, according to {r}{ctx}?",
+        "What range is named in {r}{ctx}?",
     ],
     "percent": [
-        'Which percentage does the press release "{t}" report{ctx}?',
-        'In "{t}", what share in percent is given{ctx}?',
+        "Which percentage does {r} report{ctx}?",
+        "What share in percent is given in {r}{ctx}?",
+        "How many per cent, according to {r}{ctx}?",
     ],
     "date": [
-        'Which date does the press release "{t}" name{ctx}?',
-        'In "{t}", on what date{ctx}?',
-        'When, according to the press release "{t}"{ctx}?',
+        "Which date does {r} name{ctx}?",
+        "On what date, according to {r}{ctx}?",
+        "When, according to {r}{ctx}?",
+        "What is the date given in {r}{ctx}?",
     ],
     "count": [
-        'How many {d} does the press release "{t}" mention{ctx}?',
-        'In "{t}", what is the number of {d}{ctx}?',
+        "How many {d} does {r} mention{ctx}?",
+        "What is the number of {d} in {r}{ctx}?",
+        "Which number of {d} is given in {r}{ctx}?",
     ],
     "plant": [
-        'Which plant does the press release "{t}" refer to{ctx}?',
-        'In "{t}", which production site is named{ctx}?',
-        'Name the plant in the press release "{t}"{ctx}.',
+        "Which plant does {r} refer to{ctx}?",
+        "Which production site is named in {r}{ctx}?",
+        "Name the plant in {r}{ctx}.",
+        "Where is it built, according to {r}{ctx}?",
+        "Which factory does {r} mention{ctx}?",
     ],
     "place": [
-        'Where was the press release "{t}" issued?',
-        'From which city is the press release "{t}" datelined?',
+        "Where was {r} issued?",
+        "From which city is {r} datelined?",
+        "In which city does {r} begin?",
     ],
     "person": [
-        'Who is {ctx} in the press release "{t}"?',
-        'In "{t}", which person is {ctx}?',
-        'Name the person {ctx} in "{t}".',
+        "Who is {ctx} in {r}?",
+        "Which person is {ctx} in {r}?",
+        "Name the person {ctx} in {r}.",
+        "Whose name is {ctx} in {r}?",
     ],
     "role": [
-        'What position does {d} hold according to the press release "{t}"?',
-        'In "{t}", what is the job title of {d}?',
+        "What position does {d} hold according to {r}?",
+        "What is the job title of {d} in {r}?",
+        "Which role does {r} give for {d}?",
+        "What is {d}'s function, according to {r}?",
     ],
     "quote": [
-        'What does {d} say in the press release "{t}"?',
-        'Quote {d} from "{t}".',
+        "What does {d} say in {r}?",
+        "Quote {d} from {r}.",
+        "Which statement by {d} does {r} contain?",
     ],
     "position": [
-        'In which position did {d} finish according to "{t}"?',
-        'Where did {d} place in the press release "{t}"?',
+        "In which position did {d} finish according to {r}?",
+        "Where did {d} place in {r}?",
+        "What result did {d} achieve, according to {r}?",
     ],
     "event": [
-        'Which event does the press release "{t}" mention{ctx}?',
-        'In "{t}", at which event{ctx}?',
-        'Name the event in the press release "{t}"{ctx}.',
+        "Which event does {r} mention{ctx}?",
+        "At which event, according to {r}{ctx}?",
+        "Name the event in {r}{ctx}.",
+        "Where is it presented, according to {r}{ctx}?",
     ],
 }
+
+#: How a question names its article: always by the full title, in several phrasings.
+_REFS = ('the press release "{t}"', '"{t}"', 'the release titled "{t}"', 'the BMW Group news "{t}"')
 
 _LABELS = {
     "money": "Price or amount",
@@ -328,10 +354,14 @@ def questions_for(fact: Fact, title: str, ambiguous: bool, phrasings: int) -> li
         ctx = fact.context or "named"
     templates = _QUESTIONS.get(fact.kind, [])
     # Which wordings: rotated by a hash of the fact, so one phrasing per fact still varies the
-    # wording across facts (more kinds of questions seen per trained token).
-    start = int(hashlib.sha256(f"{fact.kind}:{fact.answer}".encode()).hexdigest(), 16) % max(len(templates), 1)
-    chosen = [templates[(start + k) % len(templates)] for k in range(min(phrasings, len(templates)))]
-    return [template.format(t=title, ctx=ctx, d=fact.detail) for template in chosen]
+    # wording across facts (more kinds of questions seen per trained token); each next phrasing
+    # takes the next template and the next way of naming the article.
+    start = int(hashlib.sha256(f"{fact.kind}:{fact.answer}".encode()).hexdigest(), 16)
+    out = []
+    for k in range(min(phrasings, len(templates))):
+        ref = _REFS[(start + k) % len(_REFS)].format(t=title)
+        out.append(templates[(start + k) % len(templates)].format(r=ref, ctx=ctx, d=fact.detail))
+    return out
 
 
 # -- the guard --------------------------------------------------------------------------------
