@@ -356,6 +356,18 @@ def test_qa_sets_split_by_recorded_split(tmp_path, tiny_tokenizer, tiny_qwen3):
     )
     assert {it.article_id for it in rows_only["train"]["items"]} == set(TRAIN_BODIES)
 
+    # a question that holds its own answer (the model named in the title) is left out and counted
+    facts = read_jsonl(run / "facts.jsonl")
+    for rec in facts:
+        rec["qa"].append({"question": f"Which model is in 'The BMW iX3 at {rec['id']}'?", "answer": "BMW iX3"})
+    write_jsonl(run / "facts.jsonl", facts)
+    copied = qa_sets(RunDir(run), cfg.evaluate, cfg, data)
+    assert [it.qid for it in copied["train"]["items"]] == [it.qid for it in sets["train"]["items"]]
+    assert copied["train"]["answer_in_question_excluded"] == len(TRAIN_BODIES)
+    assert copied["heldout"]["answer_in_question_excluded"] == len(BODIES)
+    kept = qa_sets(RunDir(run), cfg.evaluate.model_copy(update={"qa_exclude_answer_in_question": False}), cfg, data)
+    assert kept["train"]["pool"] == 4 + len(TRAIN_BODIES) and kept["train"]["answer_in_question_excluded"] == 0
+
     off = qa_sets(RunDir(run), cfg.evaluate.model_copy(update={"qa_train_questions": 0}), cfg, data)
     assert off["train"]["items"] == [] and off["heldout"]["items"]
 

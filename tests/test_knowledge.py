@@ -207,3 +207,24 @@ def test_wilson_interval_and_mcnemar():
     test = qa.mcnemar([True, False, False, False, True], [True, True, True, True, False])
     assert (test["b"], test["c"], test["both_right"]) == (1, 3, 1)
     assert test["p_value"] == pytest.approx(0.625)  # 2 * P(X <= 1), X ~ Bin(4, 1/2)
+
+
+def test_questions_answerable_by_copying_are_left_out_and_counted():
+    """A question whose gold answer stands in it (the model name in the title) measures no
+    knowledge: the QA pools drop it, and say how many."""
+    from presstune.evaluate.qa import QAItem, answer_in_question
+
+    copyable = QAItem(
+        "a:0",
+        "a",
+        'Which model is at the centre of "The new BMW X3 20d: world premiere"?',
+        "BMW X3 20d",
+        "model",
+        "facts",
+    )
+    needs_knowledge = QAItem(
+        "a:1", "a", 'How much power does "The new BMW X3 20d" deliver?', "145 kW", "power_kw", "facts"
+    )
+    unit_only = QAItem("a:2", "a", 'How many kW does "The new BMW X3 20d" deliver?', "145 kW", "power_kw", "facts")
+    assert answer_in_question(copyable)
+    assert not answer_in_question(needs_knowledge) and not answer_in_question(unit_only)

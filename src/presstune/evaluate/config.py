@@ -54,6 +54,10 @@ class EvaluateConfig(Strict):
     #: facts.jsonl file is given/found), else templated questions from the eval text.
     qa_source: Literal["auto", "facts", "templates"] = "auto"
     facts_file: str | None = None
+    #: Leave out questions whose gold answer stands in the question itself (e.g. "Which model is
+    #: at the centre of 'The new BMW X3: ...'?"): any model that copies answers them, so they
+    #: measure no knowledge. Counted in every QA metric (``answer_in_question_excluded``).
+    qa_exclude_answer_in_question: bool = True
     #: Held-out QA (eval-split articles; generalisation / leak check): the first N questions.
     qa_questions: int = Field(100, ge=0)
     #: Knowledge QA (train-split articles: did fine-tuning put the news into the weights?):

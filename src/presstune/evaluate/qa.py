@@ -108,6 +108,13 @@ def ambiguous_questions(items: list[QAItem], pool: list[QAItem] | None = None) -
     return sum(1 for it in items if len(answers.get(it.question, ())) > 1)
 
 
+def answer_in_question(item: QAItem) -> bool:
+    """The gold answer stands in the question (after normalisation): answerable by copying, so
+    it measures no knowledge (the training generator rejects such pairs the same way)."""
+    gold = normalize_answer(item.answer)
+    return bool(gold) and re.search(rf"(?<!\w){re.escape(gold)}(?!\w)", normalize_answer(item.question)) is not None
+
+
 _CURRENCY_FIRST = re.compile(r"\b(eur|usd|gbp)\s+(\d[\d.]*(?:\s(?:million|billion))?)")
 
 

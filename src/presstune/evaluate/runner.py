@@ -314,9 +314,16 @@ def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, 
 
     Each: ``items``, ``source``, ``pool`` (all candidate questions of the split) and
     ``ambiguous`` (chosen questions asked word for word of another article of the split with a
-    different answer).
+    different answer), ``answer_in_question_excluded`` (questions left out of the pool because
+    their answer stands in the question, ``evaluate.qa_exclude_answer_in_question``).
     """
-    from presstune.evaluate.qa import ambiguous_questions, facts_questions, subsample, template_questions
+    from presstune.evaluate.qa import (
+        ambiguous_questions,
+        answer_in_question,
+        facts_questions,
+        subsample,
+        template_questions,
+    )
 
     train_ids, eval_ids = split_ids(data)
     probe_ids = load_probe_ids(run) & train_ids
@@ -344,6 +351,14 @@ def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, 
         train_docs = [d for d in train_docs if str(d.get("id")) in qa_trained_ids]
         train_pool = template_questions(train_docs) if eval_cfg.qa_train_questions else []
         probe_pool = template_questions(probe_docs) if eval_cfg.qa_probe_questions else []
+    pools = {"heldout": held_pool, "train": train_pool, "probe": probe_pool}
+    excluded = {name: 0 for name in pools}
+    if eval_cfg.qa_exclude_answer_in_question:
+        for name, pool in pools.items():
+            kept = [it for it in pool if not answer_in_question(it)]
+            excluded[name] = len(pool) - len(kept)
+            pools[name] = kept
+    held_pool, train_pool, probe_pool = pools["heldout"], pools["train"], pools["probe"]
     held = held_pool[: eval_cfg.qa_questions]
     train = subsample(train_pool, eval_cfg.qa_train_questions, eval_cfg.seed)
     probe = subsample(probe_pool, eval_cfg.qa_probe_questions, eval_cfg.seed)
@@ -353,18 +368,21 @@ def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, 
             "source": source,
             "pool": len(probe_pool),
             "ambiguous": ambiguous_questions(probe, probe_pool),
+            "answer_in_question_excluded": excluded["probe"],
         },
         "heldout": {
             "items": held,
             "source": source,
             "pool": len(held_pool),
             "ambiguous": ambiguous_questions(held, held_pool),
+            "answer_in_question_excluded": excluded["heldout"],
         },
         "train": {
             "items": train,
             "source": source,
             "pool": len(train_pool),
             "ambiguous": ambiguous_questions(train, train_pool),
+            "answer_in_question_excluded": excluded["train"],
         },
     }
 
@@ -477,6 +495,8 @@ def _qa_metrics(
             f"; a deterministic subsample of {n} of {qa['pool']} (seeded hash of the question id, "
             f"seed {eval_cfg.seed}); the base model is asked the same questions"
         )
+    if qa.get("answer_in_question_excluded"):
+        what += f" ({qa['answer_in_question_excluded']} questions whose answer stands in the question left out)"
     if which == "rag_train":
         what += f"; retriever {qa.get('retriever')}"
     label = QA_SET_LABELS[which]
@@ -489,6 +509,7 @@ def _qa_metrics(
         "split": split,
         "pool_questions": qa["pool"],
         "ambiguous_questions": qa["ambiguous"],
+        "answer_in_question_excluded": qa.get("answer_in_question_excluded", 0),
     }
     em = [r["exact_match"] for r in rows]
     ca = [r["contains_answer"] for r in rows]
