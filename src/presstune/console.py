@@ -322,7 +322,8 @@ def step(description: str, total: float | None = None, unit: str = "", completed
         ok = True
     finally:
         current._close_phase()
-        _state.steps.remove(current)
+        if current in _state.steps:  # _stop_progress may have cleared a step an exception left open
+            _state.steps.remove(current)
         line = f"{description}: {current.summary()}"
         log.info("%s: %s", "done" if ok else "failed", line)
         if interactive:
