@@ -673,14 +673,19 @@ class _Variant:
         self.seconds[step] = time.perf_counter() - t
 
 
-def _previous_result(out_path: Path) -> dict[str, Any] | None:
-    """The metrics document an earlier evaluation wrote (None if absent or unreadable)."""
+def _earlier_result(out_path: Path, inputs: dict[str, Any], force: bool):
+    """The metrics document an earlier evaluation wrote (None if absent or unreadable) and the
+    cache's decision whether it still stands for these inputs."""
+    from presstune.cache import decide
+
+    previous = None
     if out_path.is_file():
         try:
-            return json.loads(out_path.read_text(encoding="utf-8"))
+            previous = json.loads(out_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError:
             pass
-    return None
+    record = {"key": previous.get("inputs_key"), "inputs": previous.get("inputs")} if previous else None
+    return previous, decide(record if record and record["key"] else None, inputs, force)
 
 
 def _load_variant(
@@ -991,6 +996,28 @@ def _write_generations(v: _Variant) -> None:
     )
 
 
+def _result_document(
+    v: _Variant, source: dict[str, Any], device_name: str, settings: dict, inputs: dict, total_seconds: float
+) -> dict[str, Any]:
+    """``metrics/<variant>.json``: the metrics with what they were measured on and from."""
+    from presstune.cache import digest
+
+    return {
+        "variant": v.name,
+        "source": source,
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "device": device_name,
+        "dtype": str(next(v.model.parameters()).dtype).replace("torch.", ""),
+        "settings": settings,
+        "inputs": inputs,
+        "inputs_key": digest(inputs),
+        "metrics": v.metrics,
+        "errors": v.errors,
+        "seconds": {k: round(s, 3) for k, s in {**v.seconds, "total": total_seconds}.items()},
+        "hardware": hardware(),
+    }
+
+
 def evaluate_variant(
     eval_cfg: EvaluateConfig,
     run_dir: str | Path,
@@ -1011,7 +1038,7 @@ def evaluate_variant(
     the checkpoint/variant it came from, dataset, facts) is kept unless ``force``; the returned
     document's ``cache`` says which and why (it is not written to the file).
     """
-    from presstune.cache import decide, digest, eval_inputs
+    from presstune.cache import eval_inputs
 
     run = RunDir(run_dir)
     out_path = run / "metrics" / f"{variant_name}.json"
@@ -1020,9 +1047,7 @@ def evaluate_variant(
         source = resolve_variant(run.path, variant_name, config)
     source = source or {"kind": "in-memory", "model": None, "adapter": None}
     inputs = eval_inputs(run, variant_name, settings, source, config)
-    previous = _previous_result(out_path)
-    record = {"key": previous.get("inputs_key"), "inputs": previous.get("inputs")} if previous else None
-    decision = decide(record if record and record["key"] else None, inputs, force)
+    previous, decision = _earlier_result(out_path, inputs, force)
     if previous is not None and decision.reuse:
         return {**previous, "cache": decision.to_dict()}
 
@@ -1064,20 +1089,7 @@ def evaluate_variant(
     with v.timed("generations"):
         _write_generations(v)
 
-    doc = {
-        "variant": variant_name,
-        "source": source,
-        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "device": device_name,
-        "dtype": str(next(v.model.parameters()).dtype).replace("torch.", ""),
-        "settings": settings,
-        "inputs": inputs,
-        "inputs_key": digest(inputs),
-        "metrics": v.metrics,
-        "errors": v.errors,
-        "seconds": {k: round(s, 3) for k, s in {**v.seconds, "total": time.perf_counter() - t_start}.items()},
-        "hardware": hardware(),
-    }
+    doc = _result_document(v, source, device_name, settings, inputs, time.perf_counter() - t_start)
     atomic_write_json(out_path, _finite(doc))
     reason = decision.reason if previous is not None else "not evaluated yet"
     return {**doc, "cache": {"reused": False, "reason": reason}}
