@@ -2,7 +2,7 @@
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -56,8 +56,6 @@ def register(app: typer.Typer) -> None:
         set_: SetOpt = None,
     ) -> None:
         """Discover and download press releases into RUN/articles.jsonl, RUN/pdfs/ and RUN/html/."""
-        from presstune.cli_common import fail, load_cli_config
-
         flags = {
             "base_url": base_url,
             "target": target,
@@ -72,31 +70,43 @@ def register(app: typer.Typer) -> None:
             "max_failure_share": max_failure_share,
             "browser_fallback": browser_fallback,
         }
-        sets = list(set_ or [])
-        for key, value in flags.items():
-            if value is not None:
-                sets.append(f"collect.{key}={json.dumps(value)}")
-        cfg = load_cli_config(config, sets)
-        from presstune.collect.runner import run_collect
-        from presstune.config import dump_config
-        from presstune.rundir import RunDir
-        from presstune.runlock import RunLocked, run_lock
+        _collect(run, config, _flag_sets(set_, flags))
 
-        run_dir = RunDir(run if run is not None else cfg.run_dir()).create()
-        try:
-            with run_lock(run_dir.path, "collect"):  # before run.json is touched
-                run_dir.record_config(dump_config(cfg), [str(config)] if config else [])
-                summary = run_collect(cfg, run_dir)
-        except (ValueError, RunLocked) as exc:
-            fail(str(exc))
-            return
-        s = summary
-        typer.echo(
-            f"collect: {s.collected} collected, {s.unchanged} unchanged, {s.failed_articles} failed articles, "
-            f"{s.pdfs_downloaded} PDFs downloaded ({s.pdfs_unchanged} unchanged, {s.pdfs_failed} failed), "
-            f"{s.requests} requests in {s.seconds:.1f}s -> {run_dir.path}/collect_report.json",
-            err=True,
-        )
-        if s.exit_code:
-            typer.echo(f"collect: {s.message}", err=True)
-            raise typer.Exit(s.exit_code)
+
+def _flag_sets(set_: list[str] | None, flags: dict[str, Any]) -> list[str]:
+    """The ``--set`` overrides, then one ``collect.<key>=<JSON value>`` per flag that was given."""
+    sets = list(set_ or [])
+    for key, value in flags.items():
+        if value is not None:
+            sets.append(f"collect.{key}={json.dumps(value)}")
+    return sets
+
+
+def _collect(run: Path | None, config: Path | None, sets: list[str]) -> None:
+    """Run the collect stage into the run folder (locked, its config recorded) and report it."""
+    from presstune.cli_common import fail, load_cli_config
+
+    cfg = load_cli_config(config, sets)
+    from presstune.collect.runner import run_collect
+    from presstune.config import dump_config
+    from presstune.rundir import RunDir
+    from presstune.runlock import RunLocked, run_lock
+
+    run_dir = RunDir(run if run is not None else cfg.run_dir()).create()
+    try:
+        with run_lock(run_dir.path, "collect"):  # before run.json is touched
+            run_dir.record_config(dump_config(cfg), [str(config)] if config else [])
+            summary = run_collect(cfg, run_dir)
+    except (ValueError, RunLocked) as exc:
+        fail(str(exc))
+        return
+    s = summary
+    typer.echo(
+        f"collect: {s.collected} collected, {s.unchanged} unchanged, {s.failed_articles} failed articles, "
+        f"{s.pdfs_downloaded} PDFs downloaded ({s.pdfs_unchanged} unchanged, {s.pdfs_failed} failed), "
+        f"{s.requests} requests in {s.seconds:.1f}s -> {run_dir.path}/collect_report.json",
+        err=True,
+    )
+    if s.exit_code:
+        typer.echo(f"collect: {s.message}", err=True)
+        raise typer.Exit(s.exit_code)

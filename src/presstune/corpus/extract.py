@@ -338,7 +338,26 @@ def _split_line(tp: _TextPage, raw: str, start: int, char_h: float) -> list[Line
 
 
 def _pdfium_object_lines(page, textpage, width: float, char_h: float) -> list[Line]:
-    """Two-column pages: rows rebuilt from text objects, read column by column.
+    """Two-column pages: rows rebuilt from text objects, read column by column."""
+    segs = _object_segments(page, textpage)
+    if not segs:
+        return []
+    merged_rows = _merge_runs(_baseline_rows(segs), char_h)
+    gutter = _find_gutter(merged_rows, width)
+    if gutter is None:
+        ordered = []
+        for row in merged_rows:
+            line = _join_row(row)
+            line.table = len(row) > 1
+            ordered.append(line)
+    else:
+        ordered = _column_order(merged_rows, gutter)
+    _mark_gaps(ordered)
+    return ordered
+
+
+def _object_segments(page, textpage) -> list[Line]:
+    """Every text object of the page with its text and bounds.
 
     One function on purpose: it is the hot loop over PDFium's C calls with reused ctypes
     buffers (see the module docstring); split, the buffers would travel through arguments."""
@@ -378,8 +397,12 @@ def _pdfium_object_lines(page, textpage, width: float, char_h: float) -> list[Li
         if not get_bounds(obj, *refs):
             raise pdfium.PdfiumError("Failed to locate pageobject.")
         segs.append(Line(text=text, x0=l.value, x1=r.value, top=t.value, bottom=b.value))
-    if not segs:
-        return []
+    return segs
+
+
+def _baseline_rows(segs: list[Line]) -> list[list[Line]]:
+    """Segments grouped into rows, top to bottom: a segment joins the row above when its centre
+    lies within half that row's first segment's height."""
     segs.sort(key=lambda l: (-(l.top + l.bottom) / 2, l.x0))
     rows: list[list[Line]] = []
     for seg in segs:
@@ -390,6 +413,12 @@ def _pdfium_object_lines(page, textpage, width: float, char_h: float) -> list[Li
                 rows[-1].append(seg)
                 continue
         rows.append([seg])
+    return rows
+
+
+def _merge_runs(rows: list[list[Line]], char_h: float) -> list[list[Line]]:
+    """Each row left to right, neighbouring segments closer than 1.5 character heights joined
+    into one run of text (a wider gap separates columns or table cells)."""
     merged_rows: list[list[Line]] = []
     for row in rows:
         row.sort(key=lambda l: l.x0)
@@ -411,21 +440,18 @@ def _pdfium_object_lines(page, textpage, width: float, char_h: float) -> list[Li
         for part in parts:
             part.text = part.text.strip()
         merged_rows.append(parts)
-    gutter = _find_gutter(merged_rows, width)
-    if gutter is None:
-        ordered = []
-        for row in merged_rows:
-            line = _join_row(row)
-            line.table = len(row) > 1
-            ordered.append(line)
-        _mark_gaps(ordered)
-        return ordered
+    return merged_rows
 
-    # Reading order: everything above the first row that has text on both sides of the gutter
-    # (page-1 header block, title and teaser, even where a short title line fits in the left
-    # half), top to bottom; then the left column, the right column, and full-width blocks below
-    # (footers). Parts of a row are classified one by one, so a right column drawn beside a
-    # full-width title still reads after the left.
+
+def _column_order(merged_rows: list[list[Line]], gutter: float) -> list[Line]:
+    """Reading order of a two-column page.
+
+    Everything above the first row that has text on both sides of the gutter (page-1 header
+    block, title and teaser, even where a short title line fits in the left half), top to
+    bottom; then the left column, the right column, and full-width blocks below (footers).
+    Parts of a row are classified one by one, so a right column drawn beside a full-width title
+    still reads after the left."""
+
     def side(p: Line, left_edge: float = gutter + 1) -> str:
         return "right" if p.x0 >= gutter - 1 else "left" if p.x1 <= left_edge else "full"
 
@@ -447,9 +473,7 @@ def _pdfium_object_lines(page, textpage, width: float, char_h: float) -> list[Li
     after = [p for p in full if p.bottom < left_top - 1]
     if right:
         right[0].col_start = True
-    ordered = before + left + right + after
-    _mark_gaps(ordered)
-    return ordered
+    return before + left + right + after
 
 
 def _text_objects(page, form=None, level: int = 0, max_depth: int = 15):

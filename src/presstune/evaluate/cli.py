@@ -74,62 +74,75 @@ def register(app: typer.Typer) -> None:
         """Perplexity (assistant tokens / whole text, bits per byte), semantic entropy, closed-book QA
         (held-out and train-split knowledge), generations and cost of variants -> <run>/metrics/<variant>.json."""
         from presstune.cli_common import fail
-        from presstune.evaluate.runner import EvaluateError, evaluate_variant
-        from presstune.rundir import RunDir
-        from presstune.runlock import run_lock
 
         if not run.is_dir():
             fail(f"run directory not found: {run}")
         cfg = run_config(run, config, set_)
-        if model is not None:
-            if variant:
-                fail("give either --variant or --model, not both")
-            jobs = [
-                (
-                    name or Path(model.rstrip("/")).name,
-                    {"kind": "external", "model": model, "adapter": str(adapter) if adapter else None},
-                )
-            ]
-        else:
-            names = variant or ["all"]
-            if "all" in names:
-                names = list_variants(run, cfg)
-            if not names:
-                fail(f"no variants found in {run} (checkpoints/ or variants/)")
-            jobs = [(n, None) for n in names]
-        rd = RunDir(run)
-        failed = []
-        for job_name, source in jobs:
-            try:
-                with run_lock(rd.path, "evaluate"), rd.stage(f"evaluate.{job_name}") as details:
-                    doc = evaluate_variant(cfg.evaluate, run, job_name, config=cfg, source=source, force=force)
-                    details["metrics"] = str(Path("metrics") / f"{job_name}.json")
-                    details["errors"] = doc["errors"]
-                    details.update(doc.get("cache", {}))
-            except (EvaluateError, OSError, ValueError) as exc:
-                failed.append(job_name)
-                typer.echo(f"error: {job_name}: {exc}", err=True)
-                continue
-            m = doc["metrics"]
-            show = {
-                k: m[k]["value"]
-                for k in (
-                    "perplexity_assistant",
-                    "perplexity_text",
-                    "bpb_text",
-                    "semantic_entropy",
-                    "qa_contains",
-                    "qa_train_contains",
-                )
-                if k in m
-            }
-            reuse = doc.get("cache", {})
-            typer.echo(f"{job_name}: {'reused' if reuse.get('reused') else 'evaluated'} ({reuse.get('reason')})")
-            typer.echo(
-                f"{job_name}: "
-                + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in show.items())
-            )
-            for err in doc["errors"]:
-                typer.echo(f"  warning: {err}", err=True)
+        failed = [
+            job_name
+            for job_name, source in _evaluate_jobs(run, cfg, variant, model, adapter, name)
+            if not _evaluate_job(run, cfg, job_name, source, force)
+        ]
         if failed:
             fail(f"evaluation failed for: {', '.join(failed)}")
+
+
+def _evaluate_jobs(
+    run: Path, cfg, variant: list[str] | None, model: str | None, adapter: Path | None, name: str | None
+):
+    """(metrics name, model source) per evaluation: one external model, or run variants (source
+    None: resolved from the run)."""
+    from presstune.cli_common import fail
+
+    if model is not None:
+        if variant:
+            fail("give either --variant or --model, not both")
+        return [
+            (
+                name or Path(model.rstrip("/")).name,
+                {"kind": "external", "model": model, "adapter": str(adapter) if adapter else None},
+            )
+        ]
+    names = variant or ["all"]
+    if "all" in names:
+        names = list_variants(run, cfg)
+    if not names:
+        fail(f"no variants found in {run} (checkpoints/ or variants/)")
+    return [(n, None) for n in names]
+
+
+def _evaluate_job(run: Path, cfg, job_name: str, source: dict | None, force: bool) -> bool:
+    """Evaluate one job under the run's lock, as a recorded stage, and print its headline
+    metrics; False when it failed (the error is printed, the other jobs go on)."""
+    from presstune.evaluate.runner import EvaluateError, evaluate_variant
+    from presstune.rundir import RunDir
+    from presstune.runlock import run_lock
+
+    rd = RunDir(run)
+    try:
+        with run_lock(rd.path, "evaluate"), rd.stage(f"evaluate.{job_name}") as details:
+            doc = evaluate_variant(cfg.evaluate, run, job_name, config=cfg, source=source, force=force)
+            details["metrics"] = str(Path("metrics") / f"{job_name}.json")
+            details["errors"] = doc["errors"]
+            details.update(doc.get("cache", {}))
+    except (EvaluateError, OSError, ValueError) as exc:
+        typer.echo(f"error: {job_name}: {exc}", err=True)
+        return False
+    m = doc["metrics"]
+    headline = (
+        "perplexity_assistant",
+        "perplexity_text",
+        "bpb_text",
+        "semantic_entropy",
+        "qa_contains",
+        "qa_train_contains",
+    )
+    show = {k: m[k]["value"] for k in headline if k in m}
+    reuse = doc.get("cache", {})
+    typer.echo(f"{job_name}: {'reused' if reuse.get('reused') else 'evaluated'} ({reuse.get('reason')})")
+    typer.echo(
+        f"{job_name}: " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in show.items())
+    )
+    for err in doc["errors"]:
+        typer.echo(f"  warning: {err}", err=True)
+    return True

@@ -63,28 +63,11 @@ def decode_rate(batch_size: int, new_tokens: int, t_generate: float, t_prefill: 
     return batch_size * (new_tokens - 1) / max(t_generate - t_prefill, 1e-9)
 
 
-def measure_speed(
-    model,
-    vocab_size: int,
-    prompt_tokens: int = 512,
-    new_tokens: int = 64,
-    batch_size: int = 1,
-    warmup: int = 1,
-    repeats: int = 3,
-    seed: int = 0,
-) -> dict[str, Any]:
-    """Prefill tokens/s (one forward over the prompt), decode tokens/s (see :func:`decode_rate`)
-    for ``new_tokens`` forced tokens, and peak memory during these runs."""
+def _speed_runs(model, ids, new_tokens: int, sync):
+    """The two timed calls on the same prompt, each returning its seconds: one forward over it
+    (the prefill) and a greedy ``generate`` of exactly ``new_tokens`` tokens (no early stop)."""
     import torch
 
-    if new_tokens < 2:
-        raise ValueError("new_tokens must be >= 2: the prefill produces the first one, decoding the rest")
-
-    device = next(model.parameters()).device
-    cuda = device.type == "cuda"
-    gen = torch.Generator().manual_seed(seed)
-    ids = torch.randint(0, vocab_size, (batch_size, prompt_tokens), generator=gen).to(device)
-    sync = torch.cuda.synchronize if cuda else (lambda: None)
     gen_kwargs = dict(
         max_new_tokens=new_tokens,
         min_new_tokens=new_tokens,
@@ -113,31 +96,71 @@ def measure_speed(
         sync()
         return time.perf_counter() - t
 
-    for _ in range(warmup):
-        prefill()
-        generate()
-    if cuda:
+    return prefill, generate
+
+
+def _timed_repeats(prefill, generate, repeats: int, device) -> tuple[list[float], list[float], dict[str, Any]]:
+    """``repeats`` timings of each call, and the peak memory while they ran (the CUDA allocator's
+    peak on a GPU, the process RSS sampled by a thread on the CPU)."""
+    import torch
+
+    if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
         base = torch.cuda.memory_allocated(device)
         p_times = [prefill() for _ in range(repeats)]
         g_times = [generate() for _ in range(repeats)]
         peak = torch.cuda.max_memory_allocated(device)
-        memory = {
-            "peak_bytes": peak,
-            "above_weights_bytes": peak - base,
-            "definition": "torch.cuda.max_memory_allocated during the speed runs (weights included); "
-            "above_weights = peak minus memory allocated before them",
-        }
-    else:
-        with _RssPeak() as rss:
-            p_times = [prefill() for _ in range(repeats)]
-            g_times = [generate() for _ in range(repeats)]
-        memory = {
+        return (
+            p_times,
+            g_times,
+            {
+                "peak_bytes": peak,
+                "above_weights_bytes": peak - base,
+                "definition": "torch.cuda.max_memory_allocated during the speed runs (weights included); "
+                "above_weights = peak minus memory allocated before them",
+            },
+        )
+    with _RssPeak() as rss:
+        p_times = [prefill() for _ in range(repeats)]
+        g_times = [generate() for _ in range(repeats)]
+    return (
+        p_times,
+        g_times,
+        {
             "peak_bytes": rss.peak,
             "above_weights_bytes": rss.peak - rss.start,
             "definition": "CPU: peak process RSS (psutil, sampled every 5 ms) during the speed runs; "
             "above_weights = peak RSS minus RSS before them (RSS delta)",
-        }
+        },
+    )
+
+
+def measure_speed(
+    model,
+    vocab_size: int,
+    prompt_tokens: int = 512,
+    new_tokens: int = 64,
+    batch_size: int = 1,
+    warmup: int = 1,
+    repeats: int = 3,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Prefill tokens/s (one forward over the prompt), decode tokens/s (see :func:`decode_rate`)
+    for ``new_tokens`` forced tokens, and peak memory during these runs."""
+    import torch
+
+    if new_tokens < 2:
+        raise ValueError("new_tokens must be >= 2: the prefill produces the first one, decoding the rest")
+
+    device = next(model.parameters()).device
+    gen = torch.Generator().manual_seed(seed)
+    ids = torch.randint(0, vocab_size, (batch_size, prompt_tokens), generator=gen).to(device)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    prefill, generate = _speed_runs(model, ids, new_tokens, sync)
+    for _ in range(warmup):
+        prefill()
+        generate()
+    p_times, g_times, memory = _timed_repeats(prefill, generate, repeats, device)
     t_prefill = statistics.median(p_times)
     t_generate = statistics.median(g_times)
     return {

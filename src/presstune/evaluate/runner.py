@@ -17,6 +17,9 @@ import datetime as _dt
 import json
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -608,64 +611,6 @@ def _paired_vs_base(run: RunDir, rows_by_set: dict[str, list[dict[str, Any]]]) -
     return out
 
 
-def _retention_metrics(
-    model,
-    tokenizer,
-    run: RunDir,
-    config: Any,
-    eval_cfg: EvaluateConfig,
-    system_prompt: str,
-    pad_id: int,
-    start_id: int | None,
-    score_kw: dict[str, Any],
-    variant_name: str,
-) -> dict[str, Any]:
-    from presstune.evaluate.generation import generate_chat
-    from presstune.evaluate.qa import contains_answer
-    from presstune.evaluate.retention import GENERAL_QUESTIONS, retention_texts
-
-    out: dict[str, Any] = {}
-    texts, source = retention_texts(run.read_manifest(), config, eval_cfg.retention_texts)
-    docs = [text_doc(tokenizer, t["id"], t["text"], start_id) for t in texts]
-    if docs:
-        nll, count = score_documents(model, docs, **score_kw)
-        ppl = summarize(
-            "retention",
-            nll,
-            count,
-            np.array([d.n_bytes for d in docs]),
-            eval_cfg.bootstrap_samples,
-            eval_cfg.seed,
-            f"retention: exp(token NLL) over {source}, whole text scored (texts the base handles; a rise against "
-            "the base is forgetting); ci95 = bootstrap over texts",
-        )
-        out.update({k.replace("perplexity_retention", "retention_perplexity"): v for k, v in ppl.items()})
-    general = GENERAL_QUESTIONS[: eval_cfg.retention_questions]
-    if not general:
-        return out
-    prompts = [_messages(system_prompt, f"{eval_cfg.qa_instruction} {q}") for q, _ in general]
-    answers = generate_chat(
-        model, tokenizer, prompts, max_new_tokens=eval_cfg.se_max_new_tokens, batch_size=eval_cfg.gen_batch_size
-    )
-    correct = [contains_answer(g[0].text, gold) for g, (_, gold) in zip(answers, general)]
-    out["retention_contains"] = {
-        "value": float(np.mean(correct)),
-        "ci95": wilson_interval(sum(correct), len(correct)),
-        "questions": len(correct),
-        "definition": "retention: share of greedy answers containing the gold answer over the packaged general "
-        "questions (presstune.evaluate.retention.GENERAL_QUESTIONS; one-word answers); compare with the base: "
-        "a drop is knowledge lost to fine-tuning; ci95 = Wilson score interval",
-    }
-    write_jsonl(
-        run / "metrics" / "retention" / f"{variant_name}.jsonl",
-        [
-            {"question": q, "gold": gold, "answer": g[0].text, "contains_answer": c}
-            for (q, gold), g, c in zip(general, answers, correct)
-        ],
-    )
-    return out
-
-
 # -- helpers --------------------------------------------------------------------------------
 
 
@@ -705,40 +650,55 @@ def _messages(system_prompt: str, user: str) -> list[dict[str, str]]:
 # -- the evaluation -------------------------------------------------------------------------
 
 
-def evaluate_variant(
-    eval_cfg: EvaluateConfig,
-    run_dir: str | Path,
-    variant_name: str,
-    model=None,
-    tokenizer=None,
-    config: Any = None,
-    source: dict[str, Any] | None = None,
-    judge=None,
-    force: bool = False,
-) -> dict[str, Any]:
-    """Evaluate ``variant_name`` and write ``metrics/<variant>.json``; returns that document.
+@dataclass
+class _Variant:
+    """One variant under evaluation: the loaded model, the run's eval data and settings, and what
+    the steps have measured so far. Each step of :func:`evaluate_variant` reads and adds to it."""
 
-    ``model``/``tokenizer``: an already loaded model (else resolved from the run, see
-    :func:`resolve_variant`, or from ``source={"model": path_or_hub_id, "adapter": path}``).
-    ``judge``: a semantic-entropy clusterer (else built from ``eval_cfg``). An earlier result
-    with the same inputs (:func:`presstune.cache.eval_inputs`: settings, source, the records of
-    the checkpoint/variant it came from, dataset, facts) is kept unless ``force``; the returned
-    document's ``cache`` says which and why (it is not written to the file).
-    """
-    import torch
+    run: RunDir
+    name: str
+    eval_cfg: EvaluateConfig
+    config: Any
+    model: Any
+    tokenizer: Any
+    data: dict[str, Any]
+    system_prompt: str
+    pad_id: int
+    eot: int
+    metrics: dict[str, Any] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
 
-    from presstune.evaluate.cost import measure_speed, weights_bytes
-    from presstune.evaluate.generation import generate_chat
+    @property
+    def score_kw(self) -> dict[str, Any]:
+        """The perplexity scorer's settings (:func:`score_documents`)."""
+        cfg = self.eval_cfg
+        return dict(
+            window=cfg.window,
+            stride=cfg.stride,
+            batch_size=cfg.batch_size,
+            max_batch_tokens=cfg.max_batch_tokens,
+            logits_chunk=cfg.logits_chunk,
+            pad_id=self.pad_id,
+        )
 
-    run = RunDir(run_dir)
-    out_path = run / "metrics" / f"{variant_name}.json"
-    settings = eval_cfg.model_dump(mode="json")
-    if source is None and model is None:
-        source = resolve_variant(run.path, variant_name, config)
-    source = source or {"kind": "in-memory", "model": None, "adapter": None}
-    from presstune.cache import decide, digest, eval_inputs
+    def write_rows(self, folder: str, rows: list[dict[str, Any]]) -> None:
+        """The per-item file ``metrics/<folder>/<variant>.jsonl``."""
+        write_jsonl(self.run / "metrics" / folder / f"{self.name}.jsonl", rows)
 
-    inputs = eval_inputs(run, variant_name, settings, source, config)
+    @contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        """Record the wall-clock seconds of one step under ``seconds[step]``."""
+        t = time.perf_counter()
+        yield
+        self.seconds[step] = time.perf_counter() - t
+
+
+def _earlier_result(out_path: Path, inputs: dict[str, Any], force: bool):
+    """The metrics document an earlier evaluation wrote (None if absent or unreadable) and the
+    cache's decision whether it still stands for these inputs."""
+    from presstune.cache import decide
+
     previous = None
     if out_path.is_file():
         try:
@@ -746,11 +706,15 @@ def evaluate_variant(
         except json.JSONDecodeError:
             pass
     record = {"key": previous.get("inputs_key"), "inputs": previous.get("inputs")} if previous else None
-    decision = decide(record if record and record["key"] else None, inputs, force)
-    if previous is not None and decision.reuse:
-        return {**previous, "cache": decision.to_dict()}
-    progress_phase("load")
-    t_start = time.perf_counter()
+    return previous, decide(record if record and record["key"] else None, inputs, force)
+
+
+def _load_variant(
+    eval_cfg: EvaluateConfig, run: RunDir, variant_name: str, model, tokenizer, source: dict[str, Any], config: Any
+) -> _Variant:
+    """Load the model (unless given), seed torch and read the run's eval data."""
+    import torch
+
     if model is None:
         from presstune.models.loading import release_memory
 
@@ -762,23 +726,25 @@ def evaluate_variant(
     data = load_eval_data(run, eval_cfg.max_eval_items)
     system_prompt = getattr(getattr(config, "corpus", None), "system_prompt", None) or DEFAULT_SYSTEM_PROMPT
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    eot = end_of_turn_id(tokenizer)
-    metrics: dict[str, Any] = {}
-    errors: list[str] = []
-    seconds: dict[str, float] = {}
-    score_kw = dict(
-        window=eval_cfg.window,
-        stride=eval_cfg.stride,
-        batch_size=eval_cfg.batch_size,
-        max_batch_tokens=eval_cfg.max_batch_tokens,
-        logits_chunk=eval_cfg.logits_chunk,
+    return _Variant(
+        run=run,
+        name=variant_name,
+        eval_cfg=eval_cfg,
+        config=config,
+        model=model,
+        tokenizer=tokenizer,
+        data=data,
+        system_prompt=system_prompt,
         pad_id=pad_id,
+        eot=end_of_turn_id(tokenizer),
     )
 
-    progress_phase("cost")
-    # -- cost (first: speed and peak memory of the freshly loaded model, before the other
-    # measurements leave anything in the allocator, so every variant is measured the same way) --
-    t = time.perf_counter()
+
+def _size_metrics(model, source: dict[str, Any]) -> dict[str, Any]:
+    """Parameters, layers, bytes on disk (a model in a local folder only) and bytes in memory."""
+    from presstune.evaluate.cost import weights_bytes
+
+    metrics: dict[str, Any] = {}
     n_params = sum(p.numel() for p in model.parameters())
     metrics["parameters"] = {"value": int(n_params), "definition": "number of parameters (adapters merged)"}
     metrics["layers"] = {"value": int(getattr(model.config, "num_hidden_layers", 0)), "definition": "decoder layers"}
@@ -801,153 +767,184 @@ def evaluate_variant(
         "value": int(sum(p.numel() * p.element_size() for p in model.parameters())),
         "definition": "bytes of the loaded model's parameters in memory (adapters merged, evaluation dtype)",
     }
-    vocab = min(int(model.config.vocab_size), len(tokenizer))
+    return metrics
+
+
+def _measure_cost(v: _Variant, source: dict[str, Any]) -> str:
+    """Size, speed and peak memory of the freshly loaded model; returns the device's name.
+
+    Measured first, before the other measurements leave anything in the allocator, so every
+    variant is measured the same way."""
+    from presstune.evaluate.cost import measure_speed
+
+    v.metrics.update(_size_metrics(v.model, source))
+    cfg = v.eval_cfg
+    vocab = min(int(v.model.config.vocab_size), len(v.tokenizer))
     speed = measure_speed(
-        model,
+        v.model,
         vocab,
-        eval_cfg.speed_prompt_tokens,
-        eval_cfg.speed_new_tokens,
-        eval_cfg.speed_batch_size,
-        eval_cfg.speed_warmup,
-        eval_cfg.speed_repeats,
-        eval_cfg.seed,
+        cfg.speed_prompt_tokens,
+        cfg.speed_new_tokens,
+        cfg.speed_batch_size,
+        cfg.speed_warmup,
+        cfg.speed_repeats,
+        cfg.seed,
     )
     device_name = speed.pop("device")
-    metrics.update(speed)
-    seconds["cost"] = time.perf_counter() - t
+    v.metrics.update(speed)
+    return device_name
 
-    progress_phase("perplexity")
-    # -- perplexity -------------------------------------------------------------------------
-    t = time.perf_counter()
-    chat_docs = []
-    for row in data["chat"]:
-        try:
-            chat_docs.append(chat_doc(tokenizer, str(row.get("id")), row["prompt"], row["completion"]))
-        except EvalDataError as exc:
-            errors.append(str(exc))
-    if chat_docs:
-        nll, count = score_documents(model, chat_docs, **score_kw)
-        metrics.update(
-            summarize(
-                "assistant",
-                nll,
-                count,
-                np.array([d.n_bytes for d in chat_docs]),
-                eval_cfg.bootstrap_samples,
-                eval_cfg.seed,
-                "exp(sum of token NLLs / scored tokens) over the eval split's chat rows; prompt+completion rendered by "
-                "the chat template, only completion tokens (assistant text + end-of-turn) scored; sliding window "
-                f"{eval_cfg.window}/stride {eval_cfg.stride}; ci95 = bootstrap over rows",
-            )
-        )
-    start_id = document_start_id(tokenizer)
-    text_docs = []
-    for item in data["texts"]:
-        try:
-            text_docs.append(text_doc(tokenizer, str(item["id"]), item["text"], start_id))
-        except EvalDataError as exc:
-            errors.append(str(exc))
-    if text_docs:
-        nll, count = score_documents(model, text_docs, **score_kw)
-        metrics.update(
-            summarize(
-                "text",
-                nll,
-                count,
-                np.array([d.n_bytes for d in text_docs]),
-                eval_cfg.bootstrap_samples,
-                eval_cfg.seed,
-                "exp(sum of token NLLs / scored tokens) over eval documents' whole cleaned bodies, every token scored "
-                f"(after a document-start token), nothing truncated: sliding window {eval_cfg.window}/stride "
-                f"{eval_cfg.stride}; ci95 = bootstrap over documents",
-            )
-        )
-    seconds["perplexity"] = time.perf_counter() - t
 
-    progress_phase("held-out QA")
-    # -- closed-book QA: held-out (generalisation / leak check) and knowledge (train split) ---
-    t = time.perf_counter()
-    sets = qa_sets(run, eval_cfg, config, data)
-    train_texts = training_texts(run)
+def _scored_docs(v: _Variant, rows: list[dict[str, Any]], build) -> list:
+    """``build(row)`` for each row; a row it refuses (EvalDataError) is listed in the errors."""
+    docs = []
+    for row in rows:
+        try:
+            docs.append(build(row))
+        except EvalDataError as exc:
+            v.errors.append(str(exc))
+    return docs
+
+
+def _perplexity(v: _Variant, view: str, docs: list, definition: str) -> dict[str, Any]:
+    """``perplexity_<view>`` (and its per-byte companions) over ``docs``; {} without docs."""
+    if not docs:
+        return {}
+    nll, count = score_documents(v.model, docs, **v.score_kw)
+    n_bytes = np.array([d.n_bytes for d in docs])
+    return summarize(view, nll, count, n_bytes, v.eval_cfg.bootstrap_samples, v.eval_cfg.seed, definition)
+
+
+def _measure_perplexity(v: _Variant) -> None:
+    """Two views: the eval split's chat rows (completion tokens only) and whole eval documents."""
+    cfg, tok = v.eval_cfg, v.tokenizer
+    chat_docs = _scored_docs(
+        v, v.data["chat"], lambda row: chat_doc(tok, str(row.get("id")), row["prompt"], row["completion"])
+    )
+    v.metrics.update(
+        _perplexity(
+            v,
+            "assistant",
+            chat_docs,
+            "exp(sum of token NLLs / scored tokens) over the eval split's chat rows; prompt+completion rendered by "
+            "the chat template, only completion tokens (assistant text + end-of-turn) scored; sliding window "
+            f"{cfg.window}/stride {cfg.stride}; ci95 = bootstrap over rows",
+        )
+    )
+    start_id = document_start_id(tok)
+    text_docs = _scored_docs(v, v.data["texts"], lambda item: text_doc(tok, str(item["id"]), item["text"], start_id))
+    v.metrics.update(
+        _perplexity(
+            v,
+            "text",
+            text_docs,
+            "exp(sum of token NLLs / scored tokens) over eval documents' whole cleaned bodies, every token scored "
+            f"(after a document-start token), nothing truncated: sliding window {cfg.window}/stride "
+            f"{cfg.stride}; ci95 = bootstrap over documents",
+        )
+    )
+
+
+#: Per QA set: the folder of its per-question rows under ``metrics/``; its metrics' prefix is
+#: the folder name and an underscore.
+QA_SET_FOLDERS = {"heldout": "qa", "train": "qa_train", "probe": "qa_probe", "rag_train": "rag_qa_train"}
+
+
+def _qa_sets_checked(v: _Variant) -> dict[str, dict[str, Any]]:
+    """The QA sets (:func:`qa_sets`), each with the count of its questions found in training rows."""
+    sets = qa_sets(v.run, v.eval_cfg, v.config, v.data)
+    train_texts = training_texts(v.run)
     for which in ("heldout", "train", "probe"):
         sets[which]["leaked_questions"] = leaked_questions(sets[which]["items"], train_texts)
-    items, qa_source = sets["heldout"]["items"], sets["heldout"]["source"]
-    qa_rows = _qa_rows(model, tokenizer, items, eval_cfg, system_prompt, pad_id)
-    if qa_rows:
-        metrics.update(_qa_metrics("qa_", "heldout", qa_rows, sets["heldout"], eval_cfg))
-    else:
-        errors.append(f"closed-book QA (held-out): no questions ({qa_source})")
-    write_jsonl(run / "metrics" / "qa" / f"{variant_name}.jsonl", qa_rows)
-    seconds["qa"] = time.perf_counter() - t
-    progress_phase("knowledge QA")
-    t = time.perf_counter()
-    train_rows = _qa_rows(model, tokenizer, sets["train"]["items"], eval_cfg, system_prompt, pad_id)
-    if train_rows:
-        metrics.update(_qa_metrics("qa_train_", "train", train_rows, sets["train"], eval_cfg))
-    elif eval_cfg.qa_train_questions:
-        errors.append(f"knowledge QA (train split): no questions ({sets['train']['source']})")
-    write_jsonl(run / "metrics" / "qa_train" / f"{variant_name}.jsonl", train_rows)
-    seconds["qa_train"] = time.perf_counter() - t
-    t = time.perf_counter()
-    probe_rows = _qa_rows(model, tokenizer, sets["probe"]["items"], eval_cfg, system_prompt, pad_id)
-    if probe_rows:
-        metrics.update(_qa_metrics("qa_probe_", "probe", probe_rows, sets["probe"], eval_cfg))
-    write_jsonl(run / "metrics" / "qa_probe" / f"{variant_name}.jsonl", probe_rows)
-    seconds["qa_probe"] = time.perf_counter() - t
-    t = time.perf_counter()
-    rag_rows: list[dict[str, Any]] = []
-    if eval_cfg.rag_retriever != "none" and sets["train"]["items"]:
-        try:
-            rag_rows, rag_info = _rag_rows(
-                model, tokenizer, sets["train"]["items"], data, eval_cfg, system_prompt, pad_id
-            )
-            metrics.update(_qa_metrics("rag_qa_train_", "rag_train", rag_rows, {**sets["train"], **rag_info}, eval_cfg))
-        except (ImportError, ValueError, RuntimeError) as exc:  # no retriever must not lose the other metrics
-            errors.append(f"RAG QA: {type(exc).__name__}: {exc}")
-    write_jsonl(run / "metrics" / "rag_qa_train" / f"{variant_name}.jsonl", rag_rows)
-    seconds["rag_qa_train"] = time.perf_counter() - t
-    if variant_name != "base":
-        metrics.update(
-            _paired_vs_base(
-                run,
-                {"qa_train": train_rows, "qa_probe": probe_rows, "qa": qa_rows, "rag_qa_train": rag_rows},
-            )
-        )
-    t = time.perf_counter()
-    if eval_cfg.retention:
-        metrics.update(
-            _retention_metrics(
-                model, tokenizer, run, config, eval_cfg, system_prompt, pad_id, start_id, score_kw, variant_name
-            )
-        )
-    seconds["retention"] = time.perf_counter() - t
+    return sets
 
-    progress_phase("semantic entropy")
-    # -- semantic entropy -------------------------------------------------------------------
-    t = time.perf_counter()
-    se_rows: list[dict[str, Any]] = []
-    se_items = items[: eval_cfg.se_questions]
-    if eval_cfg.se_clustering != "none" and se_items:
+
+def _closed_book_qa(v: _Variant, which: str, qa: dict[str, Any], missing: str | None) -> list[dict[str, Any]]:
+    """Ask one QA set closed-book; its metrics, or the ``missing`` error when it has no rows."""
+    rows = _qa_rows(v.model, v.tokenizer, qa["items"], v.eval_cfg, v.system_prompt, v.pad_id)
+    folder = QA_SET_FOLDERS[which]
+    if rows:
+        v.metrics.update(_qa_metrics(f"{folder}_", which, rows, qa, v.eval_cfg))
+    elif missing:
+        v.errors.append(missing)
+    v.write_rows(folder, rows)
+    return rows
+
+
+def _rag_qa(v: _Variant, train: dict[str, Any]) -> list[dict[str, Any]]:
+    """The knowledge questions again, with retrieved passages in the prompt (unless switched off)."""
+    rows: list[dict[str, Any]] = []
+    if v.eval_cfg.rag_retriever != "none" and train["items"]:
         try:
-            if judge is None:
-                judge = build_judge(eval_cfg, _device(eval_cfg))
-            se_rows = semantic_entropy_rows(model, tokenizer, eval_cfg, se_items, judge, system_prompt, pad_id, eot)
-        except Exception as exc:  # a missing NLI model must not lose the other metrics
-            errors.append(f"semantic entropy: {type(exc).__name__}: {exc}")
-    if se_rows:
-        method = getattr(judge, "method", "custom")
-        published = method == "bidirectional entailment"
-        n = len(se_rows)
-        correct = [r["low_temperature_correct"] for r in se_rows]
-        ses = [r["se"] for r in se_rows]
-        common = {
-            "questions": n,
-            "samples_per_question": eval_cfg.se_samples,
-            "clustering": method,
-            "temperature": eval_cfg.se_temperature,
-        }
-        label = "" if published else " (cheaper embedding-similarity mode, NOT the published entailment clustering)"
-        metrics["semantic_entropy"] = {
+            rows, info = _rag_rows(v.model, v.tokenizer, train["items"], v.data, v.eval_cfg, v.system_prompt, v.pad_id)
+            v.metrics.update(_qa_metrics("rag_qa_train_", "rag_train", rows, {**train, **info}, v.eval_cfg))
+        except (ImportError, ValueError, RuntimeError) as exc:  # no retriever must not lose the other metrics
+            v.errors.append(f"RAG QA: {type(exc).__name__}: {exc}")
+    v.write_rows("rag_qa_train", rows)
+    return rows
+
+
+def _measure_retention(v: _Variant) -> dict[str, Any]:
+    """Forgetting: perplexity over texts the base handles and answers to general questions."""
+    from presstune.evaluate.generation import generate_chat
+    from presstune.evaluate.qa import contains_answer
+    from presstune.evaluate.retention import GENERAL_QUESTIONS, retention_texts
+
+    cfg = v.eval_cfg
+    out: dict[str, Any] = {}
+    texts, source = retention_texts(v.run.read_manifest(), v.config, cfg.retention_texts)
+    start_id = document_start_id(v.tokenizer)
+    docs = [text_doc(v.tokenizer, t["id"], t["text"], start_id) for t in texts]
+    ppl = _perplexity(
+        v,
+        "retention",
+        docs,
+        f"retention: exp(token NLL) over {source}, whole text scored (texts the base handles; a rise against "
+        "the base is forgetting); ci95 = bootstrap over texts",
+    )
+    out.update({k.replace("perplexity_retention", "retention_perplexity"): val for k, val in ppl.items()})
+    general = GENERAL_QUESTIONS[: cfg.retention_questions]
+    if not general:
+        return out
+    prompts = [_messages(v.system_prompt, f"{cfg.qa_instruction} {q}") for q, _ in general]
+    answers = generate_chat(
+        v.model, v.tokenizer, prompts, max_new_tokens=cfg.se_max_new_tokens, batch_size=cfg.gen_batch_size
+    )
+    correct = [contains_answer(g[0].text, gold) for g, (_, gold) in zip(answers, general)]
+    out["retention_contains"] = {
+        "value": float(np.mean(correct)),
+        "ci95": wilson_interval(sum(correct), len(correct)),
+        "questions": len(correct),
+        "definition": "retention: share of greedy answers containing the gold answer over the packaged general "
+        "questions (presstune.evaluate.retention.GENERAL_QUESTIONS; one-word answers); compare with the base: "
+        "a drop is knowledge lost to fine-tuning; ci95 = Wilson score interval",
+    }
+    v.write_rows(
+        "retention",
+        [
+            {"question": q, "gold": gold, "answer": g[0].text, "contains_answer": c}
+            for (q, gold), g, c in zip(general, answers, correct)
+        ],
+    )
+    return out
+
+
+def _semantic_entropy_metrics(rows: list[dict[str, Any]], method: str, eval_cfg: EvaluateConfig) -> dict[str, Any]:
+    """Mean semantic entropy (weighted and discrete), low-temperature accuracy and the AUROC of
+    entropy for predicting a wrong answer."""
+    published = method == "bidirectional entailment"
+    n = len(rows)
+    correct = [r["low_temperature_correct"] for r in rows]
+    ses = [r["se"] for r in rows]
+    common = {
+        "questions": n,
+        "samples_per_question": eval_cfg.se_samples,
+        "clustering": method,
+        "temperature": eval_cfg.se_temperature,
+    }
+    label = "" if published else " (cheaper embedding-similarity mode, NOT the published entailment clustering)"
+    return {
+        "semantic_entropy": {
             "value": float(np.mean(ses)),
             "ci95": _mean_ci(ses, eval_cfg.bootstrap_samples, eval_cfg.seed),
             **common,
@@ -956,67 +953,164 @@ def evaluate_variant(
             + method
             + label
             + "; cluster log-prob = log-sum-exp of members' mean token log-probs, normalised; nats",
-        }
-        metrics["semantic_entropy_discrete"] = {
-            "value": float(np.mean([r["discrete_se"] for r in se_rows])),
+        },
+        "semantic_entropy_discrete": {
+            "value": float(np.mean([r["discrete_se"] for r in rows])),
             **common,
             "definition": "mean over questions of the entropy of cluster frequencies n_c/N (nats; max log N)",
-        }
-        metrics["se_low_temperature_accuracy"] = {
+        },
+        "se_low_temperature_accuracy": {
             "value": float(np.mean(correct)),
             "ci95": wilson_interval(sum(correct), n),
             "questions": n,
             "definition": f"share of low-temperature (T={eval_cfg.se_low_temperature}) answers containing the "
             "gold answer; ci95 = Wilson score interval",
-        }
-        auroc = _auroc(ses, [not c for c in correct])
-        metrics["se_auroc"] = {
-            "value": auroc,
+        },
+        "se_auroc": {
+            "value": _auroc(ses, [not c for c in correct]),
             "questions": n,
             "definition": "AUROC of semantic entropy for predicting a wrong low-temperature answer "
             "(None when all answers are right or all wrong)",
-        }
-    write_jsonl(run / "metrics" / "semantic_entropy" / f"{variant_name}.jsonl", se_rows)
-    seconds["semantic_entropy"] = time.perf_counter() - t
+        },
+    }
 
-    progress_phase("generations")
-    # -- generations ------------------------------------------------------------------------
-    t = time.perf_counter()
-    gen_prompts = generation_prompts(data, eval_cfg.generation_prompts, system_prompt)
+
+def _measure_semantic_entropy(v: _Variant, items, judge) -> None:
+    """Semantic entropy over the first held-out questions (a missing NLI model is an error, not a stop)."""
+    rows: list[dict[str, Any]] = []
+    if v.eval_cfg.se_clustering != "none" and items:
+        try:
+            if judge is None:
+                judge = build_judge(v.eval_cfg, _device(v.eval_cfg))
+            rows = semantic_entropy_rows(
+                v.model, v.tokenizer, v.eval_cfg, items, judge, v.system_prompt, v.pad_id, v.eot
+            )
+        except Exception as exc:  # a missing NLI model must not lose the other metrics
+            v.errors.append(f"semantic entropy: {type(exc).__name__}: {exc}")
+    if rows:
+        v.metrics.update(_semantic_entropy_metrics(rows, getattr(judge, "method", "custom"), v.eval_cfg))
+    v.write_rows("semantic_entropy", rows)
+
+
+def _write_generations(v: _Variant) -> None:
+    """Greedy answers to the first eval prompts, kept for reading (no metric)."""
+    from presstune.evaluate.generation import generate_chat
+
+    prompts = generation_prompts(v.data, v.eval_cfg.generation_prompts, v.system_prompt)
     gens = (
         generate_chat(
-            model,
-            tokenizer,
-            [p["prompt"] for p in gen_prompts],
-            max_new_tokens=eval_cfg.max_new_tokens,
-            batch_size=eval_cfg.gen_batch_size,
+            v.model,
+            v.tokenizer,
+            [p["prompt"] for p in prompts],
+            max_new_tokens=v.eval_cfg.max_new_tokens,
+            batch_size=v.eval_cfg.gen_batch_size,
         )
-        if gen_prompts
+        if prompts
         else []
     )
-    write_jsonl(
-        run / "metrics" / "generations" / f"{variant_name}.jsonl",
+    v.write_rows(
+        "generations",
         [
-            {**p, "variant": variant_name, "output": g[0].text, "new_tokens": len(g[0].ids), "finished": g[0].finished}
-            for p, g in zip(gen_prompts, gens)
+            {**p, "variant": v.name, "output": g[0].text, "new_tokens": len(g[0].ids), "finished": g[0].finished}
+            for p, g in zip(prompts, gens)
         ],
     )
-    seconds["generations"] = time.perf_counter() - t
 
-    doc = {
-        "variant": variant_name,
+
+def _result_document(
+    v: _Variant, source: dict[str, Any], device_name: str, settings: dict, inputs: dict, total_seconds: float
+) -> dict[str, Any]:
+    """``metrics/<variant>.json``: the metrics with what they were measured on and from."""
+    from presstune.cache import digest
+
+    return {
+        "variant": v.name,
         "source": source,
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "device": device_name,
-        "dtype": str(next(model.parameters()).dtype).replace("torch.", ""),
+        "dtype": str(next(v.model.parameters()).dtype).replace("torch.", ""),
         "settings": settings,
         "inputs": inputs,
         "inputs_key": digest(inputs),
-        "metrics": metrics,
-        "errors": errors,
-        "seconds": {k: round(v, 3) for k, v in {**seconds, "total": time.perf_counter() - t_start}.items()},
+        "metrics": v.metrics,
+        "errors": v.errors,
+        "seconds": {k: round(s, 3) for k, s in {**v.seconds, "total": total_seconds}.items()},
         "hardware": hardware(),
     }
+
+
+def evaluate_variant(
+    eval_cfg: EvaluateConfig,
+    run_dir: str | Path,
+    variant_name: str,
+    model=None,
+    tokenizer=None,
+    config: Any = None,
+    source: dict[str, Any] | None = None,
+    judge=None,
+    force: bool = False,
+) -> dict[str, Any]:
+    """Evaluate ``variant_name`` and write ``metrics/<variant>.json``; returns that document.
+
+    ``model``/``tokenizer``: an already loaded model (else resolved from the run, see
+    :func:`resolve_variant`, or from ``source={"model": path_or_hub_id, "adapter": path}``).
+    ``judge``: a semantic-entropy clusterer (else built from ``eval_cfg``). An earlier result
+    with the same inputs (:func:`presstune.cache.eval_inputs`: settings, source, the records of
+    the checkpoint/variant it came from, dataset, facts) is kept unless ``force``; the returned
+    document's ``cache`` says which and why (it is not written to the file).
+    """
+    from presstune.cache import eval_inputs
+
+    run = RunDir(run_dir)
+    out_path = run / "metrics" / f"{variant_name}.json"
+    settings = eval_cfg.model_dump(mode="json")
+    if source is None and model is None:
+        source = resolve_variant(run.path, variant_name, config)
+    source = source or {"kind": "in-memory", "model": None, "adapter": None}
+    inputs = eval_inputs(run, variant_name, settings, source, config)
+    previous, decision = _earlier_result(out_path, inputs, force)
+    if previous is not None and decision.reuse:
+        return {**previous, "cache": decision.to_dict()}
+
+    progress_phase("load")
+    t_start = time.perf_counter()
+    v = _load_variant(eval_cfg, run, variant_name, model, tokenizer, source, config)
+    progress_phase("cost")
+    with v.timed("cost"):
+        device_name = _measure_cost(v, source)
+    progress_phase("perplexity")
+    with v.timed("perplexity"):
+        _measure_perplexity(v)
+
+    # closed-book QA: held-out (generalisation / leak check), knowledge (train split), probe; then RAG
+    progress_phase("held-out QA")
+    with v.timed("qa"):
+        sets = _qa_sets_checked(v)
+        held = sets["heldout"]
+        qa_rows = _closed_book_qa(v, "heldout", held, f"closed-book QA (held-out): no questions ({held['source']})")
+    progress_phase("knowledge QA")
+    with v.timed("qa_train"):
+        missing = f"knowledge QA (train split): no questions ({sets['train']['source']})"
+        train_rows = _closed_book_qa(v, "train", sets["train"], missing if eval_cfg.qa_train_questions else None)
+    with v.timed("qa_probe"):
+        probe_rows = _closed_book_qa(v, "probe", sets["probe"], None)
+    with v.timed("rag_qa_train"):
+        rag_rows = _rag_qa(v, sets["train"])
+    if variant_name != "base":
+        paired = {"qa_train": train_rows, "qa_probe": probe_rows, "qa": qa_rows, "rag_qa_train": rag_rows}
+        v.metrics.update(_paired_vs_base(run, paired))
+    with v.timed("retention"):
+        if eval_cfg.retention:
+            v.metrics.update(_measure_retention(v))
+
+    progress_phase("semantic entropy")
+    with v.timed("semantic_entropy"):
+        _measure_semantic_entropy(v, held["items"][: eval_cfg.se_questions], judge)
+    progress_phase("generations")
+    with v.timed("generations"):
+        _write_generations(v)
+
+    doc = _result_document(v, source, device_name, settings, inputs, time.perf_counter() - t_start)
     atomic_write_json(out_path, _finite(doc))
     reason = decision.reason if previous is not None else "not evaluated yet"
     return {**doc, "cache": {"reused": False, "reason": reason}}

@@ -529,15 +529,22 @@ def _quote(rng: random.Random, f: dict[str, Any], lang: str) -> str:
 
 
 def body_paragraphs(rng: random.Random, f: dict[str, Any], lang: str, dateline: str | None) -> list[str]:
-    """The ground-truth body: dateline + paragraphs that state every fact of ``f``.
-
-    One template per kind of release, side by side, so the kinds read as one text.
+    """The ground-truth body: dateline + paragraphs that state every fact of ``f`` (in English
+    the kind's template, then prose without facts).
 
     A paragraph that is a bullet list holds its items separated by a single newline; a
     subheading is a short paragraph without a final full stop.
     """
     if lang == "de":
         return _body_de(rng, f, dateline)
+    paras = _fact_paragraphs_en(rng, f)
+    if dateline:
+        paras[0] = f"{dateline}. {paras[0]}"
+    return paras + _extra_prose_en(rng, f["event"])
+
+
+def _fact_paragraphs_en(rng: random.Random, f: dict[str, Any]) -> list[str]:
+    """The paragraphs that state the facts: one template per kind of release, side by side."""
     k, m, p, ev = f["kind"], f["model"], f["person"], f["event"]
     price, kw = fmt_price(f["price_eur"], "en"), f"{f['power_kw']} kW"
     hp = round(f["power_kw"] * 1.35962)
@@ -601,9 +608,13 @@ def body_paragraphs(rng: random.Random, f: dict[str, Any], lang: str, dateline: 
         )
         paras.append(_quote(rng, f, "en"))
         paras.append(f"The next update is planned for {fmt_day(f['event_date'], 'en')}. " + _filler(rng, 1))
-    if dateline:
-        paras[0] = f"{dateline}. {paras[0]}"
-    # Extra prose: subheadings, a list, more paragraphs (length varies a lot, like the real site).
+    return paras
+
+
+def _extra_prose_en(rng: random.Random, ev: str) -> list[str]:
+    """Prose without facts after them: subheadings, a list, more paragraphs (length varies a
+    lot, like the real site)."""
+    paras: list[str] = []
     for _ in range(rng.randint(1, 5)):
         if rng.random() < 0.4:
             paras.append(rng.choice(_SUBHEADS))

@@ -1,7 +1,7 @@
 """CLI commands of the train stage: ``presstune train`` and ``presstune train-diff``."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -27,57 +27,19 @@ def register(app: typer.Typer) -> None:
 
         Several GPUs: accelerate launch --config_file configs/accelerate/ddp.yaml -m presstune.cli train ...
         """
-        from presstune.cli_common import console, fail, load_cli_config
+        from presstune.cli_common import load_cli_config
+        from presstune.config import dump_config
         from presstune.rundir import RunDir
-        from presstune.runlock import run_lock
 
         cfg = load_cli_config(config, set_)
         run_dir = RunDir(run if run is not None else cfg.run_dir())
-        specs = cfg.variants
-        if variant:
-            known = {s.name for s in specs}
-            missing = [v for v in variant if v not in known]
-            if missing:
-                fail(f"--variant {missing[0]!r} is not in the config's variants ({', '.join(sorted(known)) or 'none'})")
-            specs = [s for s in specs if s.name in variant]
-
-        from presstune.config import dump_config
-        from presstune.train.trainer import TrainError, train_variant
-        from presstune.train.variant import TrainSetupError
-
+        specs = _selected_variants(cfg.variants, variant)
         is_main = _is_main_process()
         if is_main:
             run_dir.create()
             run_dir.record_config(dump_config(cfg), [str(config)] if config else [])
-        from presstune.cache import prepare_training
-
         for spec in specs:
-            try:
-                if is_main:
-                    with run_lock(run_dir.path, "train"):
-                        # Outputs trained on other inputs (config, variant plan, dataset) go to stale/ first.
-                        plan = prepare_training(cfg, spec, run_dir, force)
-                        console.print(f"{spec.name}: {plan['action']} ({plan['reason']})")
-                        with run_dir.stage(f"train:{spec.name}", method=cfg.train.method, **plan) as details:
-                            result = train_variant(cfg, spec, run_dir.path, resume=resume)
-                            details.update(
-                                best_eval_loss=result.best_eval_loss,
-                                global_step=result.global_step,
-                                skipped=result.skipped,
-                            )
-                else:
-                    result = train_variant(cfg, spec, run_dir.path, resume=resume)
-            except (TrainError, TrainSetupError) as exc:
-                fail(f"train {spec.name}: {exc}")
-            if is_main:
-                if result.skipped:
-                    console.print(f"{spec.name}: already trained ({result.output_dir}/train_result.json); skipped")
-                else:
-                    console.print(
-                        f"{spec.name}: {result.global_step} steps, {result.tokens_seen:,} tokens, "
-                        f"final train loss {result.final_train_loss}, best eval loss {result.best_eval_loss} "
-                        f"-> {result.output_dir}"
-                    )
+            _train_one(cfg, spec, run_dir, resume, force, is_main)
 
     @app.command("train-diff")
     def train_diff(
@@ -95,3 +57,53 @@ def _is_main_process() -> bool:
     import os
 
     return int(os.environ.get("RANK", "0")) == 0
+
+
+def _selected_variants(specs: list[Any], names: list[str] | None) -> list[Any]:
+    """The config's variants named by --variant (all without it); an unknown name fails."""
+    from presstune.cli_common import fail
+
+    if not names:
+        return specs
+    known = {s.name for s in specs}
+    missing = [v for v in names if v not in known]
+    if missing:
+        fail(f"--variant {missing[0]!r} is not in the config's variants ({', '.join(sorted(known)) or 'none'})")
+    return [s for s in specs if s.name in names]
+
+
+def _train_one(cfg: Any, spec: Any, run_dir: Any, resume: bool, force: bool, is_main: bool) -> None:
+    """Train one variant; the main process holds the run's lock, moves outputs trained on other
+    inputs (config, variant plan, dataset) to stale/ first, records the stage and reports."""
+    from presstune.cache import prepare_training
+    from presstune.cli_common import console, fail
+    from presstune.runlock import run_lock
+    from presstune.train.trainer import TrainError, train_variant
+    from presstune.train.variant import TrainSetupError
+
+    try:
+        if is_main:
+            with run_lock(run_dir.path, "train"):
+                plan = prepare_training(cfg, spec, run_dir, force)
+                console.print(f"{spec.name}: {plan['action']} ({plan['reason']})")
+                with run_dir.stage(f"train:{spec.name}", method=cfg.train.method, **plan) as details:
+                    result = train_variant(cfg, spec, run_dir.path, resume=resume)
+                    details.update(
+                        best_eval_loss=result.best_eval_loss,
+                        global_step=result.global_step,
+                        skipped=result.skipped,
+                    )
+        else:
+            result = train_variant(cfg, spec, run_dir.path, resume=resume)
+    except (TrainError, TrainSetupError) as exc:
+        fail(f"train {spec.name}: {exc}")
+    if not is_main:
+        return
+    if result.skipped:
+        console.print(f"{spec.name}: already trained ({result.output_dir}/train_result.json); skipped")
+    else:
+        console.print(
+            f"{spec.name}: {result.global_step} steps, {result.tokens_seen:,} tokens, "
+            f"final train loss {result.final_train_loss}, best eval loss {result.best_eval_loss} "
+            f"-> {result.output_dir}"
+        )

@@ -404,51 +404,29 @@ def train_variant(
     """
     from transformers import set_seed
 
-    from presstune.train.data import to_dataset
-
-    t = config.train
+    train_cfg = config.train
     run_dir = Path(run_dir)
     output_dir, logs_dir = variant_dirs(run_dir, variant_spec.name)
-    done = read_result(output_dir)
-    if done is not None and done.status == "done":
-        done.skipped = True
+    done, previous = _previous_state(output_dir, resume)
+    if done is not None:
         return done
-    previous = latest_checkpoint(output_dir)
-    if previous is not None and not resume:
-        raise TrainError(
-            f"{output_dir} already holds {previous.name} from an unfinished run: pass --resume to continue it, "
-            "or delete the folder to start over"
-        )
-    train_split, eval_split = _load_splits(run_dir / "dataset", t, getattr(variant_spec, "mix", None))
+    train_split, eval_split = _load_splits(run_dir / "dataset", train_cfg, getattr(variant_spec, "mix", None))
     is_chat = train_split.format == "chat"
 
-    seed = t.seed if t.seed is not None else config.run.seed
+    seed = train_cfg.seed if train_cfg.seed is not None else config.run.seed
     set_seed(seed)
     output_dir.mkdir(parents=True, exist_ok=True)
     logs_dir.mkdir(parents=True, exist_ok=True)
-
-    model, tokenizer, variant_info, peft_config = _prepare_model(config, variant_spec, run_dir, model, tokenizer)
-    has_eval = eval_split is not None
-    args = build_sft_config(config, output_dir, has_eval, is_chat)
-    trainer_cls, extra, distill = _trainer_class(config, variant_spec, teacher)
-    if "wandb" in t.report_to:
-        os.environ.setdefault("WANDB_DIR", str(logs_dir))
-        os.environ.setdefault("WANDB_PROJECT", "presstune")
-
-    trainer = trainer_cls(
-        model=model,
-        args=args,
-        train_dataset=to_dataset(train_split, t.enable_thinking),
-        eval_dataset=to_dataset(eval_split, t.enable_thinking) if has_eval else None,
-        processing_class=tokenizer,
-        peft_config=peft_config,
-        callbacks=_callbacks(t, variant_spec, output_dir, logs_dir, has_eval, progress, callbacks),
-        **extra,
+    trainer, tokenizer, variant_info, distill = _build_trainer(
+        config,
+        variant_spec,
+        run_dir,
+        (output_dir, logs_dir),
+        (train_split, eval_split),
+        (model, tokenizer, teacher),
+        progress,
+        callbacks,
     )
-    if progress:  # RichProgressCallback logs the dicts PrinterCallback would print on the console
-        from transformers.trainer_callback import PrinterCallback
-
-        trainer.remove_callback(PrinterCallback)
 
     resume_from = str(previous) if (resume and previous is not None) else None
     started = time.perf_counter()
@@ -457,7 +435,9 @@ def train_variant(
 
     _save_final(trainer, tokenizer, output_dir)
     if not trainer.is_world_process_zero():
-        return TrainResult(variant=variant_spec.name, method=t.method, output_dir=str(output_dir), status="worker")
+        return TrainResult(
+            variant=variant_spec.name, method=train_cfg.method, output_dir=str(output_dir), status="worker"
+        )
     result = _train_result(
         config,
         variant_spec,
@@ -479,6 +459,66 @@ def train_variant(
     atomic_write_text(output_dir / "README.md", _card(result, config.model.name_or_path))
     atomic_write_json(output_dir / RESULT_FILE, result.to_json())
     return result
+
+
+def _previous_state(output_dir: Path, resume: bool) -> tuple[TrainResult | None, Path | None]:
+    """What an earlier run left: its result when it finished (marked skipped), else the newest
+    checkpoint of an unfinished run, which only ``resume`` may continue."""
+    done = read_result(output_dir)
+    if done is not None and done.status == "done":
+        done.skipped = True
+        return done, None
+    previous = latest_checkpoint(output_dir)
+    if previous is not None and not resume:
+        raise TrainError(
+            f"{output_dir} already holds {previous.name} from an unfinished run: pass --resume to continue it, "
+            "or delete the folder to start over"
+        )
+    return None, previous
+
+
+def _build_trainer(
+    config: Any,
+    variant_spec: VariantSpec,
+    run_dir: Path,
+    dirs: tuple[Path, Path],
+    splits: tuple[Any, Any],
+    given: tuple[Any, Any, Any],
+    progress: bool,
+    callbacks: list[Any] | None,
+) -> tuple[Any, Any, dict[str, Any], bool]:
+    """The variant's trainer (SFT, or distillation with a teacher): the reduced model wrapped for
+    training, the datasets, the callbacks; returns it with the tokenizer, the variant's record
+    and whether it distils."""
+    from presstune.train.data import to_dataset
+
+    train_cfg = config.train
+    output_dir, logs_dir = dirs
+    train_split, eval_split = splits
+    model, tokenizer, teacher = given
+    model, tokenizer, variant_info, peft_config = _prepare_model(config, variant_spec, run_dir, model, tokenizer)
+    has_eval = eval_split is not None
+    args = build_sft_config(config, output_dir, has_eval, train_split.format == "chat")
+    trainer_cls, extra, distill = _trainer_class(config, variant_spec, teacher)
+    if "wandb" in train_cfg.report_to:
+        os.environ.setdefault("WANDB_DIR", str(logs_dir))
+        os.environ.setdefault("WANDB_PROJECT", "presstune")
+
+    trainer = trainer_cls(
+        model=model,
+        args=args,
+        train_dataset=to_dataset(train_split, train_cfg.enable_thinking),
+        eval_dataset=to_dataset(eval_split, train_cfg.enable_thinking) if has_eval else None,
+        processing_class=tokenizer,
+        peft_config=peft_config,
+        callbacks=_callbacks(train_cfg, variant_spec, output_dir, logs_dir, has_eval, progress, callbacks),
+        **extra,
+    )
+    if progress:  # RichProgressCallback logs the dicts PrinterCallback would print on the console
+        from transformers.trainer_callback import PrinterCallback
+
+        trainer.remove_callback(PrinterCallback)
+    return trainer, tokenizer, variant_info, distill
 
 
 def _load_splits(dataset_dir: Path, t: Any, mix: str | None = None) -> tuple[Any, Any]:

@@ -40,6 +40,39 @@ def _assistant(run: Path, variant: str, rag: bool, max_new_tokens: int, config):
     return assistant
 
 
+def _chat_loop(assistant, interactive: bool) -> None:
+    """One message per line until end of input or /quit; /reset and /variant NAME are commands."""
+    from presstune.console import console, error, stdout
+    from presstune.use.chat import ChatError
+
+    while True:
+        if interactive:
+            console.print("[bold]you>[/] ", end="")
+        try:
+            line = input().strip()
+        except EOFError:
+            break
+        if not line:
+            continue
+        if line in ("/quit", "/exit"):
+            break
+        if line == "/reset":
+            assistant.history = []
+            console.print("[dim]conversation cleared[/]")
+            continue
+        if line.startswith("/variant"):
+            name = line.removeprefix("/variant").strip()
+            try:
+                assistant.load(name)
+                console.print(f"[dim]now chatting with {name} (new conversation)[/]")
+            except ChatError as exc:
+                error(str(exc))  # the current variant stays
+            continue
+        out = stdout()
+        out.write(f"{assistant.variant}> ")
+        assistant.answer(line, out)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("ask")
     def ask(
@@ -65,8 +98,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Chat with a run's variant (the conversation is kept); /variant NAME switches, /reset, /quit.
         Reads one message per line, so piped input works too."""
-        from presstune.console import console, error, run_logging, stdout
-        from presstune.use.chat import ChatError
+        from presstune.console import console, run_logging
 
         config, variant = _config_and_variant(run, variant)
         interactive = sys.stdin.isatty()
@@ -78,32 +110,7 @@ def register(app: typer.Typer) -> None:
                 f"[dim]chatting with {assistant.variant}{' + RAG' if rag else ''}; "
                 "/variant NAME switches, /reset forgets, /quit ends[/]"
             )
-            while True:
-                if interactive:
-                    console.print("[bold]you>[/] ", end="")
-                try:
-                    line = input().strip()
-                except EOFError:
-                    break
-                if not line:
-                    continue
-                if line in ("/quit", "/exit"):
-                    break
-                if line == "/reset":
-                    assistant.history = []
-                    console.print("[dim]conversation cleared[/]")
-                    continue
-                if line.startswith("/variant"):
-                    name = line.removeprefix("/variant").strip()
-                    try:
-                        assistant.load(name)
-                        console.print(f"[dim]now chatting with {name} (new conversation)[/]")
-                    except ChatError as exc:
-                        error(str(exc))  # the current variant stays
-                    continue
-                out = stdout()
-                out.write(f"{assistant.variant}> ")
-                assistant.answer(line, out)
+            _chat_loop(assistant, interactive)
 
     @app.command("export")
     def export(
