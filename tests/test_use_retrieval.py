@@ -37,3 +37,19 @@ def test_passages_join_paragraphs_up_to_a_size() -> None:
 def test_missing_corpus_is_named(tmp_path: Path) -> None:
     with pytest.raises(RetrievalError, match="documents.jsonl is missing or empty"):
         Retriever.from_run(tmp_path)
+
+
+def test_bm25s_is_imported_with_jax_kept_off_the_gpu(monkeypatch):
+    """bm25s imports JAX where it is installed, and JAX's CUDA backend preallocates 75 % of the
+    GPU: retrieval keeps JAX on the CPU unless the user configured it."""
+    import os
+
+    from presstune.evaluate.rag import import_bm25s
+
+    monkeypatch.delenv("JAX_PLATFORMS", raising=False)
+    monkeypatch.delenv("XLA_PYTHON_CLIENT_PREALLOCATE", raising=False)
+    assert import_bm25s().BM25 is not None
+    assert os.environ["JAX_PLATFORMS"] == "cpu" and os.environ["XLA_PYTHON_CLIENT_PREALLOCATE"] == "false"
+    monkeypatch.setenv("JAX_PLATFORMS", "cuda")
+    import_bm25s()
+    assert os.environ["JAX_PLATFORMS"] == "cuda"

@@ -16,6 +16,24 @@ from typing import Any, Literal
 RAG_INSTRUCTION = "Use the passages from the company's press releases to answer."
 
 
+def import_bm25s():
+    """``bm25s``, imported so that it cannot take the GPU.
+
+    Where JAX is installed (it is on many GPU images), importing bm25s imports JAX and runs one
+    ``jax.lax.top_k``, which starts JAX's CUDA backend and preallocates 75 % of the GPU's memory
+    for the rest of the process: training in that process, or another process on the same GPU,
+    then runs out of memory (seen on an H200: 105 GiB taken by a retrieval import). BM25's top-k
+    is cheap on the CPU, so JAX is kept there unless the user has configured it.
+    """
+    import os
+
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+    import bm25s
+
+    return bm25s
+
+
 @dataclass
 class Passage:
     article_id: str
@@ -64,7 +82,7 @@ class Retriever:
         self.method = method
         texts = [p.render() for p in passages]
         if method == "bm25":
-            import bm25s
+            bm25s = import_bm25s()
 
             self.index = bm25s.BM25()
             self.index.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
@@ -81,7 +99,7 @@ class Retriever:
     def search(self, queries: list[str], k: int) -> list[list[Passage]]:
         k = min(k, len(self.passages))
         if self.method == "bm25":
-            import bm25s
+            bm25s = import_bm25s()
 
             docs, _ = self.index.retrieve(
                 bm25s.tokenize(queries, stopwords="en", show_progress=False), k=k, show_progress=False

@@ -43,7 +43,9 @@ def passages(documents: list[dict], max_words: int = 120) -> list[Passage]:
 
 class Retriever:
     def __init__(self, items: list[Passage]):
-        import bm25s
+        from presstune.evaluate.rag import import_bm25s
+
+        bm25s = import_bm25s()
 
         if not items:
             raise RetrievalError("no passages to retrieve from")
@@ -62,7 +64,9 @@ class Retriever:
         return cls(passages(documents))
 
     def search(self, query: str, k: int = 3) -> list[Passage]:
-        import bm25s
+        from presstune.evaluate.rag import import_bm25s
+
+        bm25s = import_bm25s()
 
         k = min(k, len(self.items))
         ids, scores = self._bm25.retrieve(
