@@ -264,13 +264,9 @@ def stage_models(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any
     """Parameter report, layer importance on the corpus, and the variants as HF checkpoints.
 
     The base model is loaded only when importance or a variant has to be (re)computed."""
-    from presstune import cache
-    from presstune.models.importance import compute_importance, load_calibration_texts, write_importance
     from presstune.models.loading import load_base_model, load_tokenizer
     from presstune.models.params import count_params, default_keep, resolve_config
-    from presstune.models.surgery import make_variant, plan_variant, save_variant
 
-    out = run / "models"
     loaded: dict[str, Any] = {}
 
     def base() -> tuple[Any, Any]:
@@ -287,15 +283,24 @@ def stage_models(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any
     keep = next((v.keep_layers for v in cfg.variants if v.kind == "pruned" and v.keep_layers), None)
     total = model_config.num_hidden_layers
     params = report.to_dict(keep=keep or default_keep(total))
-    atomic_write_json(out / "params.json", params)
+    atomic_write_json(run / "models" / "params.json", params)
+    importance, importance_decision = _models_importance(cfg, run, base, force)
+    built = {spec.name: _models_variant(cfg, run, spec, importance, total, base, force) for spec in cfg.variants}
+    return {"params_total": params.get("total"), "importance": importance_decision, "variants": built}
 
+
+def _models_importance(cfg: Config, run: RunDir, base: Any, force: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``models/importance.json``, reused when its inputs are unchanged; (importance, decision)."""
+    from presstune import cache
+    from presstune.models.importance import compute_importance, load_calibration_texts, write_importance
+
+    out = run / "models"
     importance_path = out / "importance.json"
     record_path = out / cache.IMPORTANCE_RECORD
     inputs = cache.importance_inputs(cfg, run)
     decision = cache.decide(cache.read_record(record_path), inputs, force)
     if not importance_path.is_file():
         decision = cache.Decision(False, "not computed yet")
-    outcome: dict[str, Any] = {"importance": decision.to_dict()}
     _log_decision("models/importance.json", decision)
     if not decision.reuse:
         model, tokenizer = base()
@@ -316,42 +321,45 @@ def stage_models(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any
             write_importance(result, out)
             cache.write_record(record_path, inputs)
             bar.update(completed=len(texts), total=len(texts))
-    importance = json.loads(importance_path.read_text(encoding="utf-8"))
+    return json.loads(importance_path.read_text(encoding="utf-8")), decision.to_dict()
 
-    built: dict[str, Any] = {}
-    for spec in cfg.variants:
-        if spec.kind == "original":
-            built[spec.name] = {"removed_layers": [], "layers": total, "reused": True, "reason": "the base model"}
-            continue
-        plan = plan_variant(total, spec, importance)
-        out_dir = run / "variants" / spec.name
-        inputs = cache.variant_inputs(cfg, plan.get("removed_layers"))
-        decision = cache.decide(cache.read_record(out_dir / cache.RECORD), inputs, force)
-        if not (out_dir / "config.json").is_file():
-            decision = cache.Decision(False, "not built yet")
-        _log_decision(f"variants/{spec.name}", decision)
-        built[spec.name] = {"removed_layers": plan.get("removed_layers"), **decision.to_dict()}
-        if decision.reuse:
-            continue
-        # What was trained or evaluated on the old variant goes with it (train/evaluate redo it).
-        trained = cache.read_record(run / "checkpoints" / spec.name / cache.RECORD)
-        same_plan = trained is not None and all(
-            trained["inputs"].get(k) == inputs[k] for k in ("removed_layers", "model")
-        )
-        stale = [] if same_plan else [run / "checkpoints" / spec.name, run / "logs" / spec.name]
-        moved = cache.move_aside(run, [*stale, *cache.metrics_paths(run, spec.name)])
-        if moved:
-            console.print(f"[dim]  moved to stale/: {', '.join(moved)}[/]")
-            built[spec.name]["moved_to_stale"] = moved
-        model, tokenizer = base()
-        with step(f"variant {spec.name}", unit="variants"):
-            variant, info = make_variant(copy.deepcopy(model), spec, importance)
-            info["base_model"] = cfg.model.name_or_path
-            save_variant(variant, out_dir, info, tokenizer=tokenizer, base_model=cfg.model.name_or_path)
-            cache.write_record(out_dir / cache.RECORD, inputs)  # last: a variant without it is rebuilt
-        built[spec.name]["layers"] = variant.config.num_hidden_layers
-        del variant
-    return {"params_total": params.get("total"), "importance": outcome["importance"], "variants": built}
+
+def _models_variant(
+    cfg: Config, run: RunDir, spec: Any, importance: dict[str, Any], total: int, base: Any, force: bool
+) -> dict[str, Any]:
+    """``variants/<name>/`` built (or reused when its inputs are unchanged); what was done and why."""
+    from presstune import cache
+    from presstune.models.surgery import make_variant, plan_variant, save_variant
+
+    if spec.kind == "original":
+        return {"removed_layers": [], "layers": total, "reused": True, "reason": "the base model"}
+    plan = plan_variant(total, spec, importance)
+    out_dir = run / "variants" / spec.name
+    inputs = cache.variant_inputs(cfg, plan.get("removed_layers"))
+    decision = cache.decide(cache.read_record(out_dir / cache.RECORD), inputs, force)
+    if not (out_dir / "config.json").is_file():
+        decision = cache.Decision(False, "not built yet")
+    _log_decision(f"variants/{spec.name}", decision)
+    built = {"removed_layers": plan.get("removed_layers"), **decision.to_dict()}
+    if decision.reuse:
+        return built
+    # What was trained or evaluated on the old variant goes with it (train/evaluate redo it).
+    trained = cache.read_record(run / "checkpoints" / spec.name / cache.RECORD)
+    same_plan = trained is not None and all(trained["inputs"].get(k) == inputs[k] for k in ("removed_layers", "model"))
+    stale = [] if same_plan else [run / "checkpoints" / spec.name, run / "logs" / spec.name]
+    moved = cache.move_aside(run, [*stale, *cache.metrics_paths(run, spec.name)])
+    if moved:
+        console.print(f"[dim]  moved to stale/: {', '.join(moved)}[/]")
+        built["moved_to_stale"] = moved
+    model, tokenizer = base()
+    with step(f"variant {spec.name}", unit="variants"):
+        variant, info = make_variant(copy.deepcopy(model), spec, importance)
+        info["base_model"] = cfg.model.name_or_path
+        save_variant(variant, out_dir, info, tokenizer=tokenizer, base_model=cfg.model.name_or_path)
+        cache.write_record(out_dir / cache.RECORD, inputs)  # last: a variant without it is rebuilt
+    built["layers"] = variant.config.num_hidden_layers
+    del variant
+    return built
 
 
 def _log_decision(what: str, decision: Any) -> None:

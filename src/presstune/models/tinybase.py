@@ -9,13 +9,14 @@ special tokens and a chat template that renders like Qwen3's (ChatML turns, an e
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import json
 import math
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -334,18 +335,11 @@ def build_demo_base(
         raise ValueError(f"build_demo_base: seq_len {seq_len} / batch_size {batch_size} too small")
     out_dir = Path(out_dir)
     started = time.monotonic()
-    old_threads = torch.get_num_threads()
     threads = threads or len(os.sched_getaffinity(0))  # the cores this process may use
-    torch.set_num_threads(threads)
-    try:
+    with _torch_threads(threads):
         random.seed(seed)
         torch.manual_seed(seed)
-        chat_words = ["\n".join(m["content"] for m in chat) for chat in chats]
-        tokenizer = train_tokenizer([*texts, *chat_words], vocab_size=vocab_size)
-        rendered = render_chats(tokenizer, chats)
-        documents = [*texts, *rendered]
-        if rendered:  # interleaved by a seeded shuffle, so that chunks mix articles and conversations
-            random.Random(seed).shuffle(documents)
+        tokenizer, rendered, documents = _pretraining_stream(texts, chats, vocab_size, seed)
         model = _new_demo_model(tokenizer, seq_len, config_overrides)
         n_chunks = len(pack_token_chunks(tokenizer, documents, seq_len))
         if n_chunks == 0:
@@ -375,8 +369,36 @@ def build_demo_base(
         info["total_seconds"] = round(time.monotonic() - started, 2)
         _save_demo_base(model, tokenizer, info, out_dir)
         return out_dir
+
+
+@contextlib.contextmanager
+def _torch_threads(threads: int) -> Iterator[None]:
+    """torch's intra-op threads set for the build, restored after it."""
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
     finally:
-        torch.set_num_threads(old_threads)
+        torch.set_num_threads(old)
+
+
+def _pretraining_stream(
+    texts: Sequence[str], chats: Sequence[Sequence[Mapping[str, str]]], vocab_size: int, seed: int
+) -> tuple[Any, list[str], list[str]]:
+    """The tokenizer (trained on the texts and the conversations' words), the conversations as
+    rendered by its chat template, and the documents to pretrain on: texts and conversations
+    interleaved by a seeded shuffle, so that chunks mix articles and conversations."""
+    import random
+
+    chat_words = ["\n".join(m["content"] for m in chat) for chat in chats]
+    tokenizer = train_tokenizer([*texts, *chat_words], vocab_size=vocab_size)
+    rendered = render_chats(tokenizer, chats)
+    documents = [*texts, *rendered]
+    if rendered:
+        random.Random(seed).shuffle(documents)
+    return tokenizer, rendered, documents
 
 
 def _new_demo_model(tokenizer: Any, seq_len: int, config_overrides: Mapping[str, Any] | None) -> Any:
