@@ -34,11 +34,19 @@ def _prop(value: float, ci: list[float] | None, questions: int = 40, **extra) ->
 
 
 def _metrics(name: str, know: float, know_ci: list[float], ppl: float, ppl_ci: list[float], layers: int) -> dict:
-    train = {"articles": 31, "source": "facts", "qa_set": "train", "pool_questions": 700, "ambiguous_questions": 3}
+    train = {
+        "articles": 31,
+        "source": "facts",
+        "qa_set": "train",
+        "pool_questions": 700,
+        "ambiguous_questions": 3,
+        "answer_in_question_excluded": 94,
+    }
     m = {key: _prop(know / 2, [0.0, 0.5], **train) for key in KNOWLEDGE_KEYS}
     m["qa_train_contains"] = {**_prop(know, know_ci, **train), "definition": "knowledge QA: contains"}
     m["qa_contains"] = _prop(0.0, [0.0, 0.09], 60, articles=12, source="facts", qa_set="heldout", pool_questions=96)
     m["rag_qa_train_contains"] = _prop(0.6, [0.45, 0.73], retriever="BM25 k=3")
+    m["retention_contains"] = _prop(0.7, [0.4, 0.89], 10)  # general questions: no articles, no source
     m.update(
         perplexity_text={"value": ppl, "ci95": ppl_ci, "definition": "ppl", "documents": 15, "tokens": 9000},
         layers={"value": layers, "definition": "decoder layers"},
@@ -197,9 +205,11 @@ def test_qa_examples_side_by_side(tmp_path: Path) -> None:
 def test_qa_sets_explanations(tmp_path: Path) -> None:
     html = build_report(_run(tmp_path))["index.html"].read_text(encoding="utf-8")
     qa_sets = html.split("<ul class='muted' id='qa-sets'>")[1].split("</ul>")[0]
-    know, _probe, held, rag, _retention = qa_sets.split("</li>")[:5]
+    know, _probe, held, rag, retention = qa_sets.split("</li>")[:5]
     assert "Knowledge QA: " in know and "fine-tuned on" in know and "40 questions from 31 articles" in know
     assert "of 700 available" in know and "3 of them ambiguous" in know
+    assert "94 left out of the pool (the answer stands in the question)" in know
+    assert "Sample: 10 questions." in retention and "?" not in retention.split("Sample:")[1]
     assert "leak check" in held and "60 questions from 12 articles" in held and "random per article" in held
     assert "retriever BM25 k=3" in rag
 

@@ -289,7 +289,14 @@ def _sample(found: list[dict[str, Any]]) -> str:
         vals = sorted({m.get(key) for m in found if m.get(key) is not None}, key=str)
         return "/".join(str(v) for v in vals) if vals else "?"
 
-    sample = f"{counts('questions')} questions from {counts('articles')} articles, source {counts('source')}"
+    def given(key: str) -> bool:
+        return any(m.get(key) is not None for m in found)
+
+    sample = f"{counts('questions')} questions"
+    if given("articles"):
+        sample += f" from {counts('articles')} articles"
+    if given("source"):
+        sample += f", source {counts('source')}"
     if any(m.get("pool_questions") is not None for m in found):
         sample += f", of {counts('pool_questions')} available"
     if any(m.get("ambiguous_questions") for m in found):
@@ -297,6 +304,8 @@ def _sample(found: list[dict[str, Any]]) -> str:
             f"; {counts('ambiguous_questions')} of them ambiguous (asked word for word of another article "
             "of the split, with a different answer)"
         )
+    if any(m.get("answer_in_question_excluded") for m in found):
+        sample += f"; {counts('answer_in_question_excluded')} left out of the pool (the answer stands in the question)"
     if any(m.get("retriever") for m in found):
         sample += f"; retriever {counts('retriever')}"
     return sample
