@@ -250,7 +250,9 @@ def test_ask_answers_and_names_a_missing_variant(demo_run: dict) -> None:
         ["ask", "--run", out, "--variant", "original", "--max-new-tokens", "8", "Which plant builds the iX3?"]
     )
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip(), "no answer printed"
+    # The tiny demo model may end its turn at once; then the console says so instead of a blank line.
+    answered = bool(result.stdout.strip())
+    assert answered != ("original gave no answer" in result.stderr), result.output
     assert "Loading weights" not in result.output  # library bars went to logs/ask.log
     assert "Loading weights" in (demo_run["out"] / "logs" / "ask.log").read_text(encoding="utf-8")
     missing = _cli(["ask", "--run", out, "--variant", "nope", "hello"])

@@ -90,6 +90,19 @@ class Assistant:
                 pad_token_id=tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eot,
                 streamer=streamer,
             )
-        text = tokenizer.decode(generated[0, ids.shape[1] :], skip_special_tokens=True).strip()
+        new_ids = generated[0, ids.shape[1] :]
+        text = tokenizer.decode(new_ids, skip_special_tokens=True).strip()
+        if not text:
+            # A small or badly tuned model can end its turn at once; an empty line alone reads as a hang or a bug.
+            from rich.markup import escape
+
+            from presstune.console import console
+
+            why = (
+                "it ended its turn at once"
+                if len(new_ids) and int(new_ids[0]) == eot
+                else f"its {len(new_ids)} new tokens were whitespace or special tokens"
+            )
+            console.print(f"[yellow]{escape(str(self.variant))} gave no answer: {why}[/]", soft_wrap=True)
         self.history += [{"role": "user", "content": question}, {"role": "assistant", "content": text}]
         return text
