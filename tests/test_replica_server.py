@@ -356,6 +356,29 @@ def test_replica_serve_cli_prints_first_line_and_serves(stop_signal):
             proc.wait()
 
 
+def test_replica_serve_stops_while_a_client_holds_a_keep_alive_connection():
+    """SIGTERM ends `replica serve` even while a client keeps an idle HTTP/1.1 connection open."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "presstune.cli", "replica", "serve", "--articles", "20"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        m = re.fullmatch(r"serving http://127\.0\.0\.1:(\d+)/global", proc.stdout.readline().rstrip("\n"))
+        assert m, proc.stderr.read()[-600:]
+        with socket.create_connection(("127.0.0.1", int(m.group(1))), timeout=10) as sock:
+            sock.sendall(b"GET /robots.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n")
+            assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+            proc.send_signal(signal.SIGTERM)  # the connection stays open and idle
+            assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def test_two_servers_same_seed_serve_identical_bytes():
     site_a, site_b = Site(40, seed=8), Site(40, seed=8)
     other = Site(40, seed=9)

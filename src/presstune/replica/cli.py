@@ -40,16 +40,18 @@ def serve(
     except OSError as exc:
         fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")
         return
-    print(f"serving {server.base_url}", flush=True)
 
-    def _terminate(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt  # SIGTERM ends the server as cleanly as Ctrl-C (exit code 0)
+    stop_requested: list[int] = []
 
-    signal.signal(signal.SIGTERM, _terminate)
+    def _request_stop(signum: int, frame: object) -> None:
+        stop_requested.append(signum)  # SIGINT and SIGTERM end the server cleanly (exit code 0)
+
+    # Before the first line: a caller may stop us right after reading it.
+    signal.signal(signal.SIGTERM, _request_stop)
+    signal.signal(signal.SIGINT, _request_stop)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        print(f"serving {server.base_url}", flush=True)
+        server.serve_until(lambda: bool(stop_requested))
     finally:
         server.stop()
 

@@ -43,6 +43,8 @@ from presstune.replica.faults import FaultConfig, FaultPlan, resolve
 from presstune.replica.site import Site
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from presstune.replica.config import ReplicaConfig
 
 _TID = r"T\d{7}(?:EN_GB|EN_US|EN|DE|ES|FR)"
@@ -418,12 +420,16 @@ class ReplicaServer:
         self._thread.start()
         return self
 
-    def serve_forever(self) -> None:
-        """Block until interrupted (the CLI's loop)."""
+    def serve_until(self, should_stop: Callable[[], bool]) -> None:
+        """Block until ``should_stop()`` (the CLI's loop; its signal handlers set the flag).
+
+        Polls with ``time.sleep`` instead of joining the thread: a signal handler that raises inside
+        ``Thread.join`` (Python 3.11) can mark the live server thread as stopped and leave the process
+        hanging on exit (seen once in CI: `replica serve` did not exit within 15 s of SIGTERM)."""
         self.start()
         assert self._thread is not None
-        while self._thread.is_alive():
-            self._thread.join(0.5)
+        while self._thread.is_alive() and not should_stop():
+            time.sleep(0.1)
 
     def stop(self) -> None:
         if self._httpd is not None:
