@@ -39,6 +39,21 @@ def test_set_overrides_parse_yaml_scalars(tmp_path):
     assert cfg.corpus.languages == ["en", "de"]
 
 
+def test_evaluation_asks_with_the_trained_qa_instruction(caplog: pytest.LogCaptureFixture):
+    cfg = load_config(None, ["corpus.augment.qa_instruction=Reply in one short sentence."])
+    assert cfg.evaluate.qa_instruction == "Reply in one short sentence."  # unset: follows training
+    with caplog.at_level("WARNING", logger="presstune.config"):
+        apart = load_config(
+            None, ["corpus.augment.qa_instruction=Reply in one short sentence.", "evaluate.qa_instruction=Answer."]
+        )
+    assert apart.evaluate.qa_instruction == "Answer."  # set explicitly: kept ...
+    assert "differs from corpus.augment.qa_instruction" in caplog.text  # ... and said
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="presstune.config"):
+        load_config(None, ["corpus.augment.backend=none", "evaluate.qa_instruction=Answer."])
+    assert "differs" not in caplog.text  # no QA rows trained: nothing to match
+
+
 def test_unknown_key_names_path_and_file(tmp_path):
     bad = write(tmp_path / "bad.yaml", "train:\n  learnin_rate: 0.1\n")
     with pytest.raises(ConfigError) as err:

@@ -12,6 +12,7 @@ composes them, so a stage can grow its settings without touching the others.
 from __future__ import annotations
 
 import copy
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from presstune.replica.config import ReplicaConfig
 from presstune.report.config import ReportConfig
 from presstune.schema import Strict
 from presstune.train.config import TrainConfig
+
+log = logging.getLogger(__name__)
 
 
 class ConfigError(Exception):
@@ -84,6 +87,25 @@ class Config(Strict):
             if spec.mix is not None and spec.mix not in self.corpus.mixes:
                 known = ", ".join(sorted(self.corpus.mixes)) or "none"
                 raise ValueError(f"variant {spec.name!r}: mix {spec.mix!r} is not in corpus.mixes ({known})")
+        return self
+
+    @model_validator(mode="after")
+    def _qa_asked_as_trained(self) -> Config:
+        """Evaluation asks questions with the instruction the QA rows were trained with: a model
+        trained on one wording and asked with another measures the wording, not the knowledge.
+        Unset, ``evaluate.qa_instruction`` follows ``corpus.augment.qa_instruction``; set apart
+        while QA rows are generated, it is kept and a warning says so."""
+        trained = self.corpus.augment.qa_instruction
+        if "qa_instruction" not in self.evaluate.model_fields_set:
+            if self.evaluate.qa_instruction != trained:
+                self.evaluate.qa_instruction = trained
+        elif self.evaluate.qa_instruction != trained and self.corpus.augment.backend != "none":
+            log.warning(
+                "evaluate.qa_instruction %r differs from corpus.augment.qa_instruction %r: "
+                "the QA rows were trained with the other wording",
+                self.evaluate.qa_instruction,
+                trained,
+            )
         return self
 
 

