@@ -40,6 +40,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from presstune.corpus.llm_client import LLMClientConfig
 from presstune.schema import Strict
 
 #: Bump when the generated rows for the same input change (re-generates every article).
@@ -49,19 +50,12 @@ KINDS = ("article", "qa", "paraphrase", "facts", "replay")
 DEFAULT_QA_INSTRUCTION = "Answer the following question in a single brief but complete sentence."
 
 
-class AugmentLLM(Strict):
+class AugmentLLM(LLMClientConfig):
     """The model backends' settings (the client is the LLM cleaning phase's)."""
 
-    #: Hub id or local path (transformers), or the model name sent to the endpoint (openai);
     #: "base" (transformers): the run's base model writes its own study data (Active Reading).
     model: str = "base"
-    url: str | None = None
-    api_key_env: str = "OPENAI_API_KEY"
-    batch_size: int = Field(4, ge=1)
     max_new_tokens: int = Field(768, ge=16)
-    temperature: float = 0.0
-    timeout: float = Field(300.0, gt=0)
-    concurrency: int = Field(4, ge=1)
     #: A paraphrase shorter/longer than these shares of the source's fact sentences is rejected.
     min_length_ratio: float = 0.3
     max_length_ratio: float = 2.5
@@ -535,8 +529,8 @@ def make_backend(cfg: AugmentConfig, backend=None):
     from presstune.corpus.config import LLMConfig
     from presstune.corpus.llm import make_backend as make_llm_backend
 
-    # The model-client fields are LLMConfig's (same names); the length bounds are augment's own.
-    fields = cfg.llm.model_dump(exclude={"min_length_ratio", "max_length_ratio"})
+    # The client settings are shared (LLMClientConfig); the length bounds are augment's own.
+    fields = cfg.llm.model_dump(include=set(LLMClientConfig.model_fields))
     return make_llm_backend(LLMConfig(backend=cfg.backend, **fields))
 
 

@@ -4,26 +4,18 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from presstune.corpus.augment import KNOWLEDGE_MIX, SEED_MIX, AugmentConfig, MixWeights
+from presstune.corpus.llm_client import LLMClientConfig
 from presstune.schema import Strict
 
 
-class LLMConfig(Strict):
+class LLMConfig(LLMClientConfig):
     """The optional LLM cleaning phase; its output is only kept when every guard passes."""
 
     #: "transformers": a local model (batched generate); "openai": any OpenAI-compatible endpoint.
     backend: Literal["transformers", "openai"] = "transformers"
-    #: Hub id or local path (transformers), or the model name sent to the endpoint (openai).
     model: str = "Qwen/Qwen3-8B"
-    #: Endpoint base URL for the openai backend, e.g. http://127.0.0.1:8000 (POST {url}/v1/chat/completions).
-    url: str | None = None
-    #: Name of the environment variable holding the endpoint's API key (never the key itself).
-    api_key_env: str = "OPENAI_API_KEY"
-    batch_size: int = Field(4, ge=1)
     #: Upper bound; the actual budget is min(max_new_tokens, input tokens * 1.3 + 64).
     max_new_tokens: int = Field(4096, ge=1)
-    temperature: float = 0.0
-    timeout: float = Field(300.0, gt=0)
-    concurrency: int = Field(4, ge=1)
     #: Guards: reject output shorter than this share of the input (characters).
     min_length_ratio: float = 0.6
     #: ... or longer than this share (the model rambles / invents).
