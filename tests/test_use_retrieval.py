@@ -1,4 +1,4 @@
-"""--rag's retriever: paragraph passages of dataset/documents.jsonl, BM25, the prompt it builds."""
+"""--rag's retriever: the evaluation's passages of dataset/documents.jsonl, BM25, the prompt it builds."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from presstune.use.retrieval import RetrievalError, Retriever, passages, with_passages
+from presstune.evaluate.rag import RAG_INSTRUCTION, chunk_documents, rag_question
+from presstune.evaluate.rag import Retriever as EvalRetriever
+from presstune.use.retrieval import RetrievalError, Retriever, with_passages
 
 DOCS = [
     {"id": "A", "title": "BMW iX3 premiere", "body": "The BMW iX3 delivers 340 kW.\nIt is built in Debrecen."},
@@ -20,18 +22,23 @@ def test_retrieves_the_passage_that_answers(tmp_path: Path) -> None:
     (tmp_path / "dataset").mkdir()
     (tmp_path / "dataset" / "documents.jsonl").write_text("".join(json.dumps(d) + "\n" for d in DOCS))
     retriever = Retriever.from_run(tmp_path)
-    found = retriever.search("How much power does the iX3 have?", k=2)
-    assert found[0].doc_id == "A"
-    prompt = with_passages("How much power does the iX3 have?", found)
-    assert prompt.startswith("Answer using these press-release passages.") and "[1] BMW iX3 premiere" in prompt
-    assert prompt.endswith("Question: How much power does the iX3 have?")
+    question = "How much power does the iX3 have?"
+    found = retriever.search(question, k=2)
+    assert found[0].article_id == "A"
+    prompt = with_passages(question, found)
+    assert prompt.startswith(RAG_INSTRUCTION) and "[1] BMW iX3 premiere" in prompt
+    assert prompt.endswith(f"Question: {question}")
     assert with_passages("q", []) == "q"
 
 
-def test_passages_join_paragraphs_up_to_a_size() -> None:
-    body = "\n".join(f"paragraph {i} " + "word " * 50 for i in range(4))
-    parts = passages([{"id": "X", "title": "t", "body": body}], max_words=100)
-    assert len(parts) == 2 and parts[0].text.startswith("paragraph 0") and "paragraph 1" in parts[0].text
+def test_ask_rag_asks_what_the_evaluation_measured() -> None:
+    """--rag retrieves the passages and builds the prompt of rag_qa_train_* (same chunks, ranking, layout)."""
+    items = chunk_documents(DOCS)
+    question = "Where is the BMW iX3 built?"
+    measured = EvalRetriever(items, "bm25").search([question], 2)[0]
+    asked = Retriever(items).search(question, k=2)
+    assert asked == measured
+    assert with_passages(question, asked) == rag_question(question, measured)
 
 
 def test_missing_corpus_is_named(tmp_path: Path) -> None:
