@@ -228,3 +228,13 @@ def test_questions_answerable_by_copying_are_left_out_and_counted():
     unit_only = QAItem("a:2", "a", 'How many kW does "The new BMW X3 20d" deliver?', "145 kW", "power_kw", "facts")
     assert answer_in_question(copyable)
     assert not answer_in_question(needs_knowledge) and not answer_in_question(unit_only)
+
+
+@pytest.mark.parametrize("instruction", [A.DEFAULT_QA_INSTRUCTION, ""])
+def test_evaluation_asks_a_question_exactly_as_the_qa_rows_were_trained(instruction: str) -> None:
+    from presstune.evaluate.runner import qa_prompt
+
+    question = 'How much power does the BMW iX3 deliver according to "The new BMW iX3."?'
+    cfg = A.AugmentConfig(qa_instruction=instruction)
+    rows = A.generated_rows({}, {"qa": [{"question": question, "answer": "340 kW"}]}, {}, cfg, "system")
+    assert rows["qa"][0]["prompt"][-1]["content"] == qa_prompt(instruction, question)

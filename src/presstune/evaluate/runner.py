@@ -452,7 +452,7 @@ def _qa_rows(
     if not items:
         return []
     asked = questions if questions is not None else [it.question for it in items]
-    prompts = [_messages(system_prompt, f"{eval_cfg.qa_instruction} {q}") for q in asked]
+    prompts = [_messages(system_prompt, qa_prompt(eval_cfg.qa_instruction, q)) for q in asked]
     answers = generate_chat(
         model, tokenizer, prompts, max_new_tokens=eval_cfg.se_max_new_tokens, batch_size=eval_cfg.gen_batch_size
     )
@@ -645,6 +645,12 @@ def _auroc(scores: list[float], positives: list[bool]) -> float | None:
 
 def _messages(system_prompt: str, user: str) -> list[dict[str, str]]:
     return [{"role": "system", "content": system_prompt}, {"role": "user", "content": user}]
+
+
+def qa_prompt(instruction: str, question: str) -> str:
+    """The question with the QA instruction in front, as the augmentation's QA rows put it (an
+    empty instruction adds nothing, not a leading space)."""
+    return f"{instruction} {question}" if instruction else question
 
 
 # -- the evaluation -------------------------------------------------------------------------
@@ -906,7 +912,7 @@ def _measure_retention(v: _Variant) -> dict[str, Any]:
     general = GENERAL_QUESTIONS[: cfg.retention_questions]
     if not general:
         return out
-    prompts = [_messages(v.system_prompt, f"{cfg.qa_instruction} {q}") for q, _ in general]
+    prompts = [_messages(v.system_prompt, qa_prompt(cfg.qa_instruction, q)) for q, _ in general]
     answers = generate_chat(
         v.model, v.tokenizer, prompts, max_new_tokens=cfg.se_max_new_tokens, batch_size=cfg.gen_batch_size
     )
@@ -1144,7 +1150,7 @@ def semantic_entropy_rows(
     from presstune.evaluate.qa import contains_answer
     from presstune.evaluate.semantic_entropy import question_entropy
 
-    prompts = [_messages(system_prompt, f"{eval_cfg.qa_instruction} {it.question}") for it in items]
+    prompts = [_messages(system_prompt, qa_prompt(eval_cfg.qa_instruction, it.question)) for it in items]
     low = generate_chat(
         model,
         tokenizer,
