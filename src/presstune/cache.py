@@ -198,7 +198,7 @@ def planned_removed_layers(cfg: Any, spec: Any, run: RunDir) -> list[int] | None
 def train_inputs(cfg: Any, spec: Any, run: RunDir) -> dict[str, Any]:
     """Training reads the train section, the seed, the base model reduced by the variant's plan
     (it rebuilds the variant in memory, see train/variant.py) and the dataset."""
-    return {
+    inputs = {
         "train": cfg.train.model_dump(mode="json"),
         "run_seed": cfg.run.seed,
         "variant": spec.model_dump(mode="json"),
@@ -206,6 +206,14 @@ def train_inputs(cfg: Any, spec: Any, run: RunDir) -> dict[str, Any]:
         "removed_layers": planned_removed_layers(cfg, spec, run),
         "dataset": dataset_digest(run),
     }
+    if cfg.train.distill.teacher == "tuned" and spec.kind != "original":
+        # A reduced variant taught by the tuned original is stale once that one is retrained.
+        from presstune.train.variant import tuned_teacher_name
+
+        name = tuned_teacher_name(cfg.variants, cfg.train.distill.teacher_variant, spec)
+        record = read_record(run / "checkpoints" / name / RECORD)
+        inputs["teacher"] = {"variant": name, "key": record["key"] if record else None}
+    return inputs
 
 
 def eval_inputs(

@@ -90,6 +90,26 @@ class Config(Strict):
         return self
 
     @model_validator(mode="after")
+    def _tuned_teacher_trains_first(self) -> Config:
+        """``train.distill.teacher: tuned`` needs its teacher trained before each reduced variant:
+        the variants train in the listed order."""
+        if self.train.distill.teacher != "tuned":
+            return self
+        from presstune.train.variant import tuned_teacher_name
+
+        listed: set[str] = set()
+        for spec in self.variants:
+            if spec.kind != "original":
+                name = tuned_teacher_name(self.variants, self.train.distill.teacher_variant, spec)
+                if name not in listed:
+                    raise ValueError(
+                        f"variant {spec.name!r} distils from the tuned variant {name!r} "
+                        "(train.distill.teacher=tuned): list it after that variant"
+                    )
+            listed.add(spec.name)
+        return self
+
+    @model_validator(mode="after")
     def _qa_asked_as_trained(self) -> Config:
         """Evaluation asks questions with the instruction the QA rows were trained with: a model
         trained on one wording and asked with another measures the wording, not the knowledge.

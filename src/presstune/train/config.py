@@ -22,8 +22,14 @@ DEFAULT_LR = {"lora": 2e-4, "qlora": 2e-4, "full": 2e-5}
 class DistillConfig(Strict):
     """Healing a reduced variant by logit distillation from the original model (Minitron-style)."""
 
-    #: ``original``: the unreduced base model is the teacher; None switches distillation off.
-    teacher: Literal["original"] | None = None
+    #: ``original``: the unreduced base model is the teacher (heals general ability, knows no
+    #: news); ``tuned``: the run's fine-tuned variant of kind ``original`` (adapter merged), so
+    #: the reduced variant also learns the trained news from the teacher's distribution — it must
+    #: be listed (and is trained) before the reduced variants. None switches distillation off.
+    teacher: Literal["original", "tuned"] | None = None
+    #: With ``teacher: tuned``: the variant that teaches; None picks the first variant of kind
+    #: ``original`` trained on the student's mix.
+    teacher_variant: str | None = None
     #: loss = (1 - alpha) * cross-entropy + alpha * T^2 * KL(teacher || student).
     alpha: float = Field(0.5, ge=0.0, le=1.0)
     temperature: float = Field(2.0, gt=0.0)

@@ -349,7 +349,8 @@ def _card(result: TrainResult, base_model: str) -> str:
     ]
     if s.get("distill"):
         d = s["distill"]
-        lines.append(f"- Distilled from the original model: alpha {d['alpha']}, temperature {d['temperature']}")
+        teacher = d.get("teacher_model", "the original model")
+        lines.append(f"- Distilled from {teacher}: alpha {d['alpha']}, temperature {d['temperature']}")
     return "\n".join(lines) + "\n"
 
 
@@ -499,7 +500,7 @@ def _build_trainer(
     model, tokenizer, variant_info, peft_config = _prepare_model(config, variant_spec, run_dir, model, tokenizer)
     has_eval = eval_split is not None
     args = build_sft_config(config, output_dir, has_eval, train_split.format == "chat")
-    trainer_cls, extra, distill = _trainer_class(config, variant_spec, teacher)
+    trainer_cls, extra, distill = _trainer_class(config, variant_spec, teacher, run_dir)
     if "wandb" in train_cfg.report_to:
         os.environ.setdefault("WANDB_DIR", str(logs_dir))
         os.environ.setdefault("WANDB_PROJECT", "presstune")
@@ -580,7 +581,9 @@ def _prepare_model(
     return model, tokenizer, variant_info, peft_config
 
 
-def _trainer_class(config: Any, variant_spec: VariantSpec, teacher: Any) -> tuple[Any, dict[str, Any], bool]:
+def _trainer_class(
+    config: Any, variant_spec: VariantSpec, teacher: Any, run_dir: Path
+) -> tuple[Any, dict[str, Any], bool]:
     """(trainer class, its extra arguments, whether it distills): distillation for reduced variants."""
     t = config.train
     distill = t.distill.teacher is not None and variant_spec.kind != "original"
@@ -592,12 +595,26 @@ def _trainer_class(config: Any, variant_spec: VariantSpec, teacher: Any) -> tupl
     from presstune.train.variant import build_teacher
 
     extra = dict(
-        teacher=teacher if teacher is not None else build_teacher(config),
+        teacher=teacher if teacher is not None else build_teacher(config, run_dir, variant_spec),
         alpha=t.distill.alpha,
         temperature=t.distill.temperature,
         chunk_tokens=t.distill.chunk_tokens,
     )
     return DistillSFTTrainer, extra, True
+
+
+def _distill_record(config: Any, variant_spec: VariantSpec) -> dict[str, Any]:
+    """The distillation settings and, in words, which model taught (for the card and result)."""
+    d = config.train.distill
+    record = d.model_dump(mode="json")
+    if d.teacher == "tuned":
+        from presstune.train.variant import tuned_teacher_name
+
+        name = tuned_teacher_name(config.variants, d.teacher_variant, variant_spec)
+        record["teacher_model"] = f"the tuned variant {name!r}"
+    else:
+        record["teacher_model"] = f"the base model {config.model.name_or_path}"
+    return record
 
 
 def _callbacks(
@@ -657,7 +674,7 @@ def _train_result(
         "train_rows": len(train_split.rows),
         "eval_rows": len(eval_split.rows) if eval_split else 0,
         "skipped_rows": train_split.skipped + (eval_split.skipped if eval_split else []),
-        "distill": t.distill.model_dump(mode="json") if run["distill"] else None,
+        "distill": _distill_record(config, variant_spec) if run["distill"] else None,
         "world_size": int(os.environ.get("WORLD_SIZE", "1")),
         "torch": torch.__version__,
     }

@@ -126,14 +126,67 @@ def build_student(config: Any, spec: VariantSpec, run_dir: str | Path) -> tuple[
     return model, info
 
 
-def build_teacher(config: Any) -> Any:
-    """The original (unreduced) model for distillation: frozen, eval mode, compute dtype."""
+def tuned_teacher_name(variants: list[Any], teacher_variant: str | None, student: Any) -> str:
+    """The variant that teaches ``student`` under ``train.distill.teacher: tuned``: the one named
+    by ``teacher_variant``, else the first of kind ``original`` trained on the student's mix (else
+    the first of kind ``original``). ValueError when there is none."""
+    originals = [v for v in variants if v.kind == "original"]
+    if teacher_variant is not None:
+        named = next((v for v in variants if v.name == teacher_variant), None)
+        if named is None or named.kind != "original":
+            raise ValueError(
+                f"train.distill.teacher_variant {teacher_variant!r} is not a variant of kind original "
+                f"({', '.join(v.name for v in originals) or 'none listed'})"
+            )
+        return named.name
+    if not originals:
+        raise ValueError("train.distill.teacher=tuned needs a variant of kind original to teach the reduced ones")
+    same_mix = [v for v in originals if v.mix == student.mix]
+    return (same_mix or originals)[0].name
+
+
+def build_teacher(config: Any, run_dir: str | Path | None = None, student: VariantSpec | None = None) -> Any:
+    """The frozen teacher for distillation, in the compute dtype: the unreduced base model, or
+    (``teacher: tuned``) the run's fine-tuned original variant with its adapter merged."""
+    distill = config.train.distill
+    qlora = config.train.method == "qlora"
     train_cfg = config.train.model_copy(update={"method": "lora"})  # frozen weights: compute dtype
-    teacher = load_base_for_training(config, train_cfg, quantize_4bit=config.train.method == "qlora")
+    if distill.teacher == "tuned":
+        if run_dir is None or student is None:
+            raise TrainSetupError("train.distill.teacher=tuned needs the run directory and the student variant")
+        teacher = _tuned_teacher(config, train_cfg, Path(run_dir), student, qlora)
+    else:
+        teacher = load_base_for_training(config, train_cfg, quantize_4bit=qlora)
     teacher.eval()
     for param in teacher.parameters():
         param.requires_grad_(False)
     return teacher
+
+
+def _tuned_teacher(config: Any, train_cfg: TrainConfig, run_dir: Path, student: VariantSpec, qlora: bool) -> Any:
+    """The trained ``original``-kind variant as evaluation would load it (same checkpoint
+    resolution), built on the training device: base + merged adapter, or the full weights."""
+    from presstune.evaluate.runner import EvaluateError, resolve_variant
+
+    name = tuned_teacher_name(config.variants, config.train.distill.teacher_variant, student)
+    if not (run_dir / "checkpoints" / name / "train_result.json").is_file():
+        raise TrainSetupError(
+            f"variant {student.name!r} distils from the tuned variant {name!r} (train.distill.teacher=tuned), "
+            f"which is not trained yet: train {name!r} first"
+        )
+    try:
+        source = resolve_variant(run_dir, name, config)
+    except EvaluateError as exc:
+        raise TrainSetupError(f"teacher {name!r}: {exc}") from None
+    if source.get("adapter") is None:  # full fine-tuning: the trained weights are the teacher
+        model_cfg = config.model.model_copy(update={"name_or_path": source["model"], "random_init": False})
+        return load_base_for_training(config.model_copy(update={"model": model_cfg}), train_cfg, quantize_4bit=qlora)
+    from peft import PeftModel
+
+    # Kind original: the adapter was trained on the unreduced base, which is what this loads.
+    base = load_base_for_training(config, train_cfg, quantize_4bit=qlora)
+    teacher = PeftModel.from_pretrained(base, source["adapter"])
+    return teacher if qlora else teacher.merge_and_unload()  # merging into 4-bit weights would round them
 
 
 def load_tokenizer(config: Any):
