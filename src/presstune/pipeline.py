@@ -255,6 +255,8 @@ def stage_corpus(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any
     augment = cfg.corpus.augment
     if augment.backend == "transformers" and augment.llm.model == "base":  # self-generated study data
         augment.llm.model = cfg.model.name_or_path
+    if cfg.corpus.replay.model == "base":  # self-rehearsal rows: the base model's own answers
+        cfg.corpus.replay.model = cfg.model.name_or_path
 
     with step("corpus phases", total=len(PHASES[cfg.corpus.phase]), unit="phases"):
         return build_corpus(cfg.corpus, run.path)

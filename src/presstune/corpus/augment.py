@@ -91,6 +91,8 @@ class MixWeights(Strict):
     facts: float = Field(0.0, ge=0)
     #: Share of the final mix taken from ``replay_file`` (general rows against forgetting).
     replay: float = Field(0.0, ge=0, lt=1)
+    #: General rows (JSONL, the dataset's row format), or ``base``: the base model's own answers
+    #: to presstune's general instructions (self-rehearsal, see presstune.corpus.replay).
     replay_file: str | None = None
 
 
@@ -613,9 +615,14 @@ def generated_rows(
     return rows
 
 
-def apply_mix(rows: dict[str, list[dict[str, Any]]], weights: MixWeights, seed: int) -> list[dict[str, Any]]:
+def apply_mix(
+    rows: dict[str, list[dict[str, Any]]],
+    weights: MixWeights,
+    seed: int,
+    self_replay: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
     """Rows of each kind repeated ``weight`` times (the fractional part a seeded sample), plus
-    the replay share from ``weights.replay_file``."""
+    the replay share from ``weights.replay_file`` (``self_replay`` when it is ``base``)."""
     from presstune.rundir import read_jsonl
 
     rng = random.Random(f"mix:{seed}")
@@ -630,7 +637,7 @@ def apply_mix(rows: dict[str, list[dict[str, Any]]], weights: MixWeights, seed: 
     if weights.replay > 0:
         if not weights.replay_file:
             raise ValueError("corpus.mix.replay > 0 needs corpus.mix.replay_file (general rows, JSONL)")
-        pool = read_jsonl(Path(weights.replay_file))
+        pool = self_replay if weights.replay_file == "base" else read_jsonl(Path(weights.replay_file))
         if not pool:
             raise ValueError(f"corpus.mix.replay_file {weights.replay_file}: no rows")
         n = int(round(weights.replay * len(out) / (1 - weights.replay)))
@@ -699,6 +706,7 @@ def build_mixes(
     article_rows: list[dict[str, Any]],
     meta_for,
     backend=None,
+    replay_backend=None,
 ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
     """The training rows of ``corpus.mix`` (key "default") and of each ``corpus.mixes`` entry,
     and the augmentation's numbers for the card (``cfg`` is the CorpusConfig)."""
@@ -742,11 +750,17 @@ def build_mixes(
     if shared:
         rows["qa"] = [r for r in rows["qa"] if r["prompt"][-1]["content"] not in probe_questions]
         rejected["qa:question_of_a_probe_article"] += len(shared)
+    self_replay, replay_stats = None, None
+    if any(w.replay > 0 and w.replay_file == "base" for w in [cfg.mix, *cfg.mixes.values()]):
+        from presstune.corpus.replay import self_replay_rows
+
+        self_replay, replay_stats = self_replay_rows(cfg.replay, cfg.system_prompt, out_dir / "replay", replay_backend)
     if cfg.style == "article":
         rows = {k: [_as_text(r) if "prompt" in r else r for r in v] for k, v in rows.items()}
-    mixes = {"default": apply_mix(rows, cfg.mix, aug.seed)}
+        self_replay = [_as_text(r) for r in self_replay] if self_replay is not None else None
+    mixes = {"default": apply_mix(rows, cfg.mix, aug.seed, self_replay)}
     for name, weights in cfg.mixes.items():
-        mixes[name] = apply_mix(rows, weights, aug.seed)
+        mixes[name] = apply_mix(rows, weights, aug.seed, self_replay)
     atomic_write_json(
         out_dir / "probe.json",
         {
@@ -769,6 +783,7 @@ def build_mixes(
         "withheld_qa_rows": withheld,
         "mix": {"default": cfg.mix.model_dump(), **{n: w.model_dump() for n, w in cfg.mixes.items()}},
         "mix_rows": {n: dict(Counter(r.get("kind", "article") for r in m)) for n, m in mixes.items()},
+        "self_replay": replay_stats,
         "audit": audit_against_facts(run, {d["id"] for d in train_docs}, [r for m in mixes.values() for r in m]),
     }
     return mixes, stats
@@ -807,6 +822,14 @@ def card_section(stats: dict[str, Any]) -> list[str]:
         lines.append(
             f"| {name} | {w['article']} | {w['qa']} | {w['paraphrase']} | {w['facts']} | {w['replay']} | {got} |"
         )
+    replay = stats.get("self_replay")
+    if replay:
+        lines += [
+            "",
+            f"Self-rehearsal replay (`replay_file: base`): {replay['model']} answered {replay['instructions']} general "
+            f"instructions ({'reused' if replay.get('reused') else 'generated'}); {replay['rows']} answers kept, "
+            f"{replay['too_short']} too short to replay (`replay/base.jsonl`).",
+        ]
     audit = stats.get("audit")
     lines += ["", "## Audit against the evaluation questions", ""]
     if audit:

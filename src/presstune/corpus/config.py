@@ -5,6 +5,7 @@ from pydantic import Field, field_validator
 
 from presstune.corpus.augment import KNOWLEDGE_MIX, SEED_MIX, AugmentConfig, MixWeights
 from presstune.corpus.llm_client import LLMClientConfig
+from presstune.corpus.replay import ReplayConfig
 from presstune.schema import Strict
 
 
@@ -120,6 +121,8 @@ class CorpusConfig(Strict):
     #: Further named mixes, written as dataset/train.<name>.jsonl for variants that name one
     #: (``variants[].mix``); "seed" = the seed recipe (the release only), for the ablation.
     mixes: dict[str, MixWeights] = Field(default_factory=lambda: {"seed": SEED_MIX.model_copy()})
+    #: Self-rehearsal rows for mixes with ``replay_file: base`` (presstune.corpus.replay).
+    replay: ReplayConfig = Field(default_factory=ReplayConfig)
 
     @field_validator("mixes")
     @classmethod

@@ -1,0 +1,107 @@
+"""Self-rehearsal replay (``corpus.mix.replay_file: base``): the base model's own answers to
+general instructions, generated once, cached by their inputs, drawn into the mix at its replay
+share, and kept apart from what the retention check asks."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from presstune.corpus import augment as A
+from presstune.corpus.config import CorpusConfig
+from presstune.corpus.llm import TransformersBackend
+from presstune.corpus.replay import GENERAL_INSTRUCTIONS, ReplayConfig, self_replay_rows
+from presstune.evaluate.retention import GENERAL_QUESTIONS, GENERAL_TEXTS
+from presstune.rundir import read_jsonl
+
+
+def _grams(text: str, n: int) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9']+", text.lower())
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def test_instructions_share_nothing_with_what_retention_asks():
+    """Replay may keep behaviour, never rehearse the retention check: no retention answer is
+    named in an instruction, and no word 4-gram of the retention questions or texts recurs."""
+    blob = " ".join(GENERAL_INSTRUCTIONS).lower()
+    named = [a for _, a in GENERAL_QUESTIONS if re.search(rf"\b{re.escape(a.lower())}\b", blob)]
+    assert named == []
+    instruction_grams = set().union(*(_grams(i, 4) for i in GENERAL_INSTRUCTIONS))
+    retention_grams = set().union(*(_grams(t, 4) for t in [q for q, _ in GENERAL_QUESTIONS] + GENERAL_TEXTS))
+    assert instruction_grams & retention_grams == set()
+    assert len(set(GENERAL_INSTRUCTIONS)) == len(GENERAL_INSTRUCTIONS)
+
+
+class _Refuses:
+    """A backend that must not be called (the rows are cached)."""
+
+    name = "refuses"
+
+    def generate(self, conversations, max_new_tokens):
+        raise AssertionError("generated again although the inputs are unchanged")
+
+
+def test_rows_are_the_models_answers_cached_by_their_inputs(tmp_path: Path, tiny_qwen3, tiny_tokenizer):
+    cfg = ReplayConfig(model="tiny", instructions=6, max_new_tokens=12, min_chars=0, batch_size=3)
+    backend = TransformersBackend(tiny_qwen3(), tiny_tokenizer, batch_size=3)
+    rows, stats = self_replay_rows(cfg, "You are the press office.", tmp_path, backend)
+    assert stats == {"model": "tiny", "instructions": 6, "rows": len(rows), "too_short": 6 - len(rows), "reused": False}
+    assert rows and all(r["kind"] == "replay" and r["completion"][0]["content"] for r in rows)
+    assert [r["prompt"][-1]["content"] for r in rows] == GENERAL_INSTRUCTIONS[: len(rows)]
+    assert rows[0]["prompt"][0] == {"role": "system", "content": "You are the press office."}
+    # the answer is what the model generates for that conversation, greedily
+    again = backend.generate([rows[0]["prompt"]], [12])[0].text.strip()
+    assert rows[0]["completion"][0]["content"] == again
+
+    reused, stats = self_replay_rows(cfg, "You are the press office.", tmp_path, _Refuses())
+    assert reused == rows and stats["reused"] is True
+    with pytest.raises(AssertionError, match="generated again"):  # another system prompt: new inputs
+        self_replay_rows(cfg, "Another persona.", tmp_path, _Refuses())
+
+
+def test_too_short_answers_are_not_replayed(tmp_path: Path, tiny_qwen3, tiny_tokenizer):
+    backend = TransformersBackend(tiny_qwen3(), tiny_tokenizer)
+    cfg = ReplayConfig(model="tiny", instructions=4, max_new_tokens=8, min_chars=10_000)
+    rows, stats = self_replay_rows(cfg, "S", tmp_path, backend)
+    assert rows == [] and stats["too_short"] == 4
+
+
+def test_mix_draws_its_replay_share_from_the_base_rows():
+    rows = {"article": [{"id": f"A{i}", "kind": "article", "text": "x"} for i in range(90)]}
+    pool = [{"id": f"replay-{i:03d}", "kind": "replay", "text": "y"} for i in range(40)]
+    weights = A.MixWeights(replay=0.1, replay_file="base")
+    mixed = A.apply_mix(rows, weights, seed=0, self_replay=pool)
+    assert sum(r["kind"] == "replay" for r in mixed) == 10 and len(mixed) == 100
+    with pytest.raises(ValueError, match="replay_file base: no rows"):
+        A.apply_mix(rows, weights, seed=0, self_replay=[])
+
+
+def test_corpus_build_with_self_replay_writes_rows_and_card(tmp_path: Path, tiny_qwen3, tiny_tokenizer):
+    """End to end through the corpus stage: the base model (a saved tiny model loaded by path)
+    answers the instructions; the default mix carries them, the seed mix does not."""
+    from presstune.corpus.pipeline import build_corpus
+    from presstune.replica.site import Site
+    from test_corpus_replica import write_replica_run
+
+    base = tmp_path / "base"
+    tiny_qwen3().save_pretrained(base)
+    tiny_tokenizer.save_pretrained(base)
+    run = tmp_path / "run"
+    write_replica_run(Site(articles=12, seed=3), run)
+    cfg = CorpusConfig(
+        train_ratio=0.8,
+        mix=A.MixWeights(article=1, qa=1, replay=0.2, replay_file="base"),
+        replay=ReplayConfig(model=str(base), instructions=5, max_new_tokens=10, min_chars=0),
+    )
+    build_corpus(cfg, run, tokenizer=tiny_tokenizer, phase="no-llm")
+    train = read_jsonl(run / "dataset" / "train.jsonl")
+    replayed = [r for r in train if r["kind"] == "replay"]
+    assert replayed and abs(len(replayed) / len(train) - 0.2) < 0.02
+    assert {r["prompt"][-1]["content"] for r in replayed} <= set(GENERAL_INSTRUCTIONS[:5])
+    assert not [r for r in read_jsonl(run / "dataset" / "train.seed.jsonl") if r["kind"] == "replay"]
+    stats = json.loads((run / "dataset" / "stats.json").read_text())["augment"]["self_replay"]
+    assert stats["model"] == str(base) and stats["instructions"] == 5
+    assert "Self-rehearsal replay" in (run / "dataset" / "README.md").read_text(encoding="utf-8")
