@@ -177,7 +177,14 @@ def self_replay_rows(
     conversations = [
         [{"role": "system", "content": system_prompt}, {"role": "user", "content": q}] for q in instructions
     ]
-    answers = backend.generate(conversations, [cfg.max_new_tokens] * len(conversations))
+    from presstune.console import step
+
+    answers = []
+    with step(f"self-rehearsal replay ({cfg.model})", total=len(conversations), unit="answers") as bar:
+        for start in range(0, len(conversations), cfg.batch_size):  # one batch at a time: progress
+            chunk = conversations[start : start + cfg.batch_size]
+            answers += backend.generate(chunk, [cfg.max_new_tokens] * len(chunk))
+            bar.advance(len(chunk))
     if len(answers) != len(conversations):
         raise ValueError(f"replay model {cfg.model}: {len(answers)} answers for {len(conversations)} instructions")
     rows, dropped = [], 0
