@@ -227,6 +227,9 @@ def test_settings_difference_and_resume_are_shown(tmp_path: Path) -> None:
     html = paths["index.html"].read_text(encoding="utf-8")
     assert "id='settings-diff'" in html and "learning_rate" in html.split("id='settings-diff'")[1]
     assert "<td>6</td></tr>" in _table(html, "training")  # resumed at step 6
+    md = paths["README.md"].read_text(encoding="utf-8")
+    assert "Training settings differ between variants: `learning_rate`: " in md
+    assert '"pruned": 0.0003' in md.split("Training settings differ")[1]
 
 
 def test_markdown_fence_outlasts_backticks_in_a_generation(tmp_path: Path) -> None:

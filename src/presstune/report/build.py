@@ -54,6 +54,8 @@ def _environment(html: bool):
         fence=fence,
         cell=md_cell,
         pretty_json=pretty_json,
+        # Markdown is not HTML: jinja's tojson would write a quote as \u0027 there.
+        plain_json=lambda obj: json.dumps(obj, ensure_ascii=False, sort_keys=True, default=str),
         b64=lambda data: base64.b64encode(data).decode("ascii"),
     )
     return env
