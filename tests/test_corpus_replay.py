@@ -45,10 +45,10 @@ class _Refuses:
 
 
 def test_rows_are_the_models_answers_cached_by_their_inputs(tmp_path: Path, tiny_qwen3, tiny_tokenizer):
-    cfg = ReplayConfig(model="tiny", instructions=6, max_new_tokens=12, min_chars=0, batch_size=3)
+    cfg = ReplayConfig(model="tiny", instructions=6, max_new_tokens=12, min_chars=0, batch_size=3, keep_cut_off=True)
     backend = TransformersBackend(tiny_qwen3(), tiny_tokenizer, batch_size=3)
     rows, stats = self_replay_rows(cfg, "You are the press office.", tmp_path, backend)
-    assert stats == {"model": "tiny", "instructions": 6, "rows": len(rows), "too_short": 6 - len(rows), "reused": False}
+    assert stats["rows"] == len(rows) and stats["too_short"] == 6 - len(rows) and stats["reused"] is False
     assert rows and all(r["kind"] == "replay" and r["completion"][0]["content"] for r in rows)
     assert [r["prompt"][-1]["content"] for r in rows] == GENERAL_INSTRUCTIONS[: len(rows)]
     assert rows[0]["prompt"][0] == {"role": "system", "content": "You are the press office."}
@@ -67,6 +67,16 @@ def test_too_short_answers_are_not_replayed(tmp_path: Path, tiny_qwen3, tiny_tok
     cfg = ReplayConfig(model="tiny", instructions=4, max_new_tokens=8, min_chars=10_000)
     rows, stats = self_replay_rows(cfg, "S", tmp_path, backend)
     assert rows == [] and stats["too_short"] == 4
+
+
+def test_answers_cut_off_at_the_token_limit_are_left_out_unless_kept(tmp_path: Path, tiny_qwen3, tiny_tokenizer):
+    """The random tiny model (seed 0) ends none of these turns within 8 tokens: all are cut off."""
+    backend = TransformersBackend(tiny_qwen3(), tiny_tokenizer)
+    cfg = ReplayConfig(model="tiny", instructions=3, max_new_tokens=8, min_chars=0)
+    rows, stats = self_replay_rows(cfg, "S", tmp_path / "a", backend)
+    assert rows == [] and stats["cut_off"] == 3
+    kept, stats = self_replay_rows(cfg.model_copy(update={"keep_cut_off": True}), "S", tmp_path / "b", backend)
+    assert len(kept) == 3 and all(r["cut_off"] for r in kept) and stats["cut_off"] == 0
 
 
 def test_mix_draws_its_replay_share_from_the_base_rows():
@@ -94,7 +104,7 @@ def test_corpus_build_with_self_replay_writes_rows_and_card(tmp_path: Path, tiny
     cfg = CorpusConfig(
         train_ratio=0.8,
         mix=A.MixWeights(article=1, qa=1, replay=0.2, replay_file="base"),
-        replay=ReplayConfig(model=str(base), instructions=5, max_new_tokens=10, min_chars=0),
+        replay=ReplayConfig(model=str(base), instructions=5, max_new_tokens=10, min_chars=0, keep_cut_off=True),
     )
     build_corpus(cfg, run, tokenizer=tiny_tokenizer, phase="no-llm")
     train = read_jsonl(run / "dataset" / "train.jsonl")

@@ -828,7 +828,8 @@ def card_section(stats: dict[str, Any]) -> list[str]:
             "",
             f"Self-rehearsal replay (`replay_file: base`): {replay['model']} answered {replay['instructions']} general "
             f"instructions ({'reused' if replay.get('reused') else 'generated'}); {replay['rows']} answers kept, "
-            f"{replay['too_short']} too short to replay (`replay/base.jsonl`).",
+            f"{replay['too_short']} too short and {replay.get('cut_off', 0)} cut off at the token limit left out "
+            "(`replay/base.jsonl`).",
         ]
     audit = stats.get("audit")
     lines += ["", "## Audit against the evaluation questions", ""]

@@ -139,6 +139,9 @@ class ReplayConfig(Strict):
     batch_size: int = Field(8, ge=1)
     #: Answers shorter than this many characters (empty, cut-off noise) are not replayed.
     min_chars: int = Field(20, ge=0)
+    #: Replay answers cut off at ``max_new_tokens`` too: trained with an end of turn, they would
+    #: teach the model to stop mid-sentence, so by default they are left out (and counted).
+    keep_cut_off: bool = False
 
 
 def _key(cfg: ReplayConfig, system_prompt: str) -> str:
@@ -147,6 +150,7 @@ def _key(cfg: ReplayConfig, system_prompt: str) -> str:
         "instructions": GENERAL_INSTRUCTIONS[: cfg.instructions],
         "max_new_tokens": cfg.max_new_tokens,
         "min_chars": cfg.min_chars,
+        "keep_cut_off": cfg.keep_cut_off,
         "system_prompt": system_prompt,
     }
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
@@ -187,11 +191,14 @@ def self_replay_rows(
             bar.advance(len(chunk))
     if len(answers) != len(conversations):
         raise ValueError(f"replay model {cfg.model}: {len(answers)} answers for {len(conversations)} instructions")
-    rows, dropped = [], 0
+    rows, dropped, cut_off = [], 0, 0
     for i, answer in enumerate(answers):
         text = answer.text.strip()
         if answer.finish_reason == "error" or len(text) < cfg.min_chars:
             dropped += 1
+            continue
+        if answer.finish_reason == "length" and not cfg.keep_cut_off:
+            cut_off += 1
             continue
         rows.append(
             {
@@ -203,7 +210,13 @@ def self_replay_rows(
                 "cut_off": answer.finish_reason == "length",
             }
         )
-    stats = {"model": cfg.model, "instructions": len(instructions), "rows": len(rows), "too_short": dropped}
+    stats = {
+        "model": cfg.model,
+        "instructions": len(instructions),
+        "rows": len(rows),
+        "too_short": dropped,
+        "cut_off": cut_off,
+    }
     out_dir.mkdir(parents=True, exist_ok=True)
     write_jsonl(rows_path, rows)
     atomic_write_json(record_path, {"key": key, "stats": stats})  # written last: marks the rows complete
