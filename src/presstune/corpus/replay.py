@@ -15,8 +15,6 @@ inputs key in ``dataset/replay/inputs.json``; a later corpus build with the same
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -144,8 +142,9 @@ class ReplayConfig(Strict):
     keep_cut_off: bool = False
 
 
-def _key(cfg: ReplayConfig, system_prompt: str) -> str:
-    spec = {
+def _inputs(cfg: ReplayConfig, system_prompt: str) -> dict[str, Any]:
+    """What the rows depend on: the model, the instructions asked and the generation settings."""
+    return {
         "model": cfg.model,
         "instructions": GENERAL_INSTRUCTIONS[: cfg.instructions],
         "max_new_tokens": cfg.max_new_tokens,
@@ -153,7 +152,6 @@ def _key(cfg: ReplayConfig, system_prompt: str) -> str:
         "keep_cut_off": cfg.keep_cut_off,
         "system_prompt": system_prompt,
     }
-    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def self_replay_rows(
@@ -162,14 +160,12 @@ def self_replay_rows(
     """The base model's answers as chat rows (kind ``replay``), generated or reused; and what
     was done (for the dataset card). ``backend``: a :class:`presstune.corpus.llm.Backend`
     (tests); by default a transformers backend of ``cfg.model``."""
+    from presstune.cache import digest, read_record
     from presstune.rundir import atomic_write_json, read_jsonl, write_jsonl
 
-    key = _key(cfg, system_prompt)
+    key = digest(_inputs(cfg, system_prompt))
     rows_path, record_path = out_dir / "base.jsonl", out_dir / "inputs.json"
-    try:
-        record = json.loads(record_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        record = {}
+    record = read_record(record_path) or {}
     if record.get("key") == key and rows_path.is_file():
         rows = read_jsonl(rows_path)
         return rows, {**record.get("stats", {}), "reused": True}

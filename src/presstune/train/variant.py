@@ -167,9 +167,11 @@ def _tuned_teacher(config: Any, train_cfg: TrainConfig, run_dir: Path, student: 
     """The trained ``original``-kind variant as evaluation would load it (same checkpoint
     resolution), built on the training device: base + merged adapter, or the full weights."""
     from presstune.evaluate.runner import EvaluateError, resolve_variant
+    from presstune.train.trainer import read_result
 
     name = tuned_teacher_name(config.variants, config.train.distill.teacher_variant, student)
-    if not (run_dir / "checkpoints" / name / "train_result.json").is_file():
+    trained = read_result(run_dir / "checkpoints" / name)
+    if trained is None or trained.status != "done":
         raise TrainSetupError(
             f"variant {student.name!r} distils from the tuned variant {name!r} (train.distill.teacher=tuned), "
             f"which is not trained yet: train {name!r} first"
