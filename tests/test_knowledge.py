@@ -129,7 +129,11 @@ def augmented_run(tmp_path_factory, tiny_tokenizer):
     run = tmp_path_factory.mktemp("knowledge_run")
     write_replica_run(site, run)
     (run / "replica_facts.jsonl").write_text(site.facts_jsonl(), encoding="utf-8")
-    cfg = CorpusConfig(train_ratio=0.8, augment=A.AugmentConfig(probe_share=0.3))
+    cfg = CorpusConfig(
+        train_ratio=0.8,
+        augment=A.AugmentConfig(probe_share=0.3),
+        mixes={"seed": A.MixWeights(), "reading": A.MixWeights(article=1, qa=1, reading=1)},
+    )
     build_corpus(cfg, run, tokenizer=tiny_tokenizer, phase="no-llm")
     return run, cfg
 
@@ -158,7 +162,7 @@ def test_probe_articles_qa_never_reaches_training(augmented_run):
     probe_ids = set(probe["articles"])
     assert probe_ids and probe["withheld_qa_rows"] > 0
     rows = [r for p in sorted((run / "dataset").glob("train*.jsonl")) for r in read_jsonl(p)]
-    assert not [r for r in rows if r["kind"] == "qa" and r["id"] in probe_ids]
+    assert not [r for r in rows if r["kind"] in ("qa", "reading") and r["id"] in probe_ids]
     # their text and restatements are trained
     assert {r["id"] for r in rows if r["kind"] in ("article", "paraphrase")} >= probe_ids
     # no generated question of a probe article is in any row (the replica reuses titles, so
@@ -174,6 +178,36 @@ def test_seed_mix_is_the_release_only_and_default_mix_holds_all_kinds(augmented_
     seed = read_jsonl(run / "dataset" / "train.seed.jsonl")
     docs = [d for d in read_jsonl(run / "dataset" / "documents.jsonl") if d["split"] == "train"]
     assert {r["kind"] for r in seed} == {"article"} and len(seed) == len(docs)
+
+
+def test_reading_rows_ask_a_question_with_the_passage_that_answers_it_as_evaluation_does(augmented_run):
+    from presstune.evaluate.rag import RAG_INSTRUCTION, Passage, rag_question
+    from presstune.evaluate.runner import qa_prompt
+
+    run, cfg = augmented_run
+    rows = read_jsonl(run / "dataset" / "train.reading.jsonl")
+    reading = [r for r in rows if r["kind"] == "reading"]
+    probes = set(json.loads((run / "dataset" / "probe.json").read_text())["articles"])
+    train_ids = {d["id"] for d in read_jsonl(run / "dataset" / "documents.jsonl") if d["split"] == "train"}
+    asked = {r["id"] for r in reading}
+    assert asked and asked <= train_ids - probes and len(asked) >= len(train_ids - probes) - 2
+    assert not [r for r in read_jsonl(run / "dataset" / "train.jsonl") if r["kind"] == "reading"]
+    stats = json.loads((run / "dataset" / "stats.json").read_text())["augment"]
+    assert stats["generated"]["reading"] == len(reading) and stats["mix_rows"]["reading"]["reading"] == len(reading)
+    for row in reading:
+        answer = row["completion"][0]["content"].rstrip(".")
+        user = row["prompt"][-1]["content"]
+        cached = json.loads((run / "dataset" / "augment" / f"{row['id']}.json").read_text())
+        question = next(p["question"] for p in cached["qa"] if f"Question: {p['question']}" in user)
+        blocks = user.split("\n\nQuestion: ")[0].split(f"{RAG_INSTRUCTION}\n\n", 1)[1].split("\n\n")
+        assert len(blocks) == cfg.augment.reading_top_k
+        passages = [Passage("?", *b.split("] ", 1)[1].split("\n", 1)) for b in blocks]
+        # the layout evaluation asks in, and the answer stands in a passage of the article
+        assert user == qa_prompt(cfg.augment.qa_instruction, rag_question(question, passages))
+        assert any(answer in p.text for p in passages)
+        assert row["completion"][0]["content"] in {p["answer"] + "." for p in cached["qa"]} | {
+            p["answer"] for p in cached["qa"]
+        }
 
 
 def test_rag_retrieves_the_right_article_for_a_question_about_it(augmented_run):

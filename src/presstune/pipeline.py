@@ -148,7 +148,7 @@ def demo_instruction_chats(site: Any, cutoff: Any, cfg: Config) -> list[list[dic
     """
     import random
 
-    from presstune.corpus.augment import AugmentConfig, generated_rows, rules_generate
+    from presstune.corpus.augment import AugmentConfig, generated_rows, reading_passages, rules_generate
     from presstune.evaluate.rag import Retriever, chunk_documents, rag_question
     from presstune.models.tinybase import article_fields
 
@@ -180,13 +180,11 @@ def demo_instruction_chats(site: Any, cutoff: Any, cfg: Config) -> list[list[dic
         if retriever is None or not generated["qa"] or rng.random() >= cfg.demo_base.reading_share:
             continue
         item = rng.choice(generated["qa"])
-        hits = retriever.search([item["question"]], cfg.evaluate.rag_top_k)[0]
-        if not any(item["answer"] in p.text for p in hits):
-            gold = [p for p in passages if p.article_id == doc["id"] and item["answer"] in p.text]
-            if not gold:
-                continue
-            hits = [*hits[:-1], gold[0]]
-            rng.shuffle(hits)
+        hits = reading_passages(
+            item["question"], item["answer"], doc["id"], retriever, passages, cfg.evaluate.rag_top_k, rng
+        )
+        if hits is None:
+            continue
         answer = item["answer"] if item["answer"].endswith((".", "!", "?")) else item["answer"] + "."
         question = f"{aug.qa_instruction} {rag_question(item['question'], hits)}".strip()
         chats.append(

@@ -9,7 +9,12 @@ sheets):
   places, people, roles, events, quotes); every answer is a span of the article text, else the
   pair is rejected with a named reason;
 * ``paraphrase``: restatements of the article's fact sentences, in seeded permuted orders;
-* ``facts``: the article's facts as a list, in a permuted order.
+* ``facts``: the article's facts as a list, in a permuted order;
+* ``reading``: some of the QA pairs asked with the top-k retrieved passages of the train
+  articles in the prompt (the passage holding the answer put in when retrieval missed it), in
+  the layout ``rag_qa_train_*`` and ``ask --rag`` use: fine-tuning on closed-book QA alone
+  teaches answering from memory over reading the passages (RAFT, Zhang et al. 2024, trains on
+  such rows); built from the QA pairs only, so probe articles never get one.
 
 Backends: ``rules`` (offline templates that work on any press release), ``transformers`` (a
 local model, e.g. the base itself: self-generated study data) and ``openai`` (any
@@ -45,7 +50,7 @@ from presstune.schema import Strict
 
 #: Bump when the generated rows for the same input change (re-generates every article).
 AUGMENT_VERSION = "2"  # 2: more wordings per fact kind, the article named in several ways
-KINDS = ("article", "qa", "paraphrase", "facts", "replay")
+KINDS = ("article", "qa", "paraphrase", "facts", "reading", "replay")
 
 DEFAULT_QA_INSTRUCTION = "Answer the following question in a single brief but complete sentence."
 
@@ -74,6 +79,12 @@ class AugmentConfig(Strict):
     paraphrases: int = Field(2, ge=0, le=8)
     #: Fact lists (one fact per line, permuted order) per article.
     fact_lists: int = Field(1, ge=0, le=8)
+    #: Reading rows (a mix with ``reading`` > 0): QA pairs per article (one wording per fact,
+    #: a seeded sample) asked with the top-k passages, chunked as evaluation chunks them;
+    #: keep top_k / passage_words equal to ``evaluate.rag_top_k`` / ``rag_passage_words``.
+    reading_per_article: int = Field(4, ge=0)
+    reading_top_k: int = Field(3, ge=1)
+    reading_passage_words: int = Field(120, ge=10)
     #: Share of train articles whose QA rows are withheld (probe set for qa_probe_*).
     probe_share: float = Field(0.2, ge=0, lt=1)
     seed: int = 0
@@ -89,6 +100,8 @@ class MixWeights(Strict):
     qa: float = Field(0.0, ge=0)
     paraphrase: float = Field(0.0, ge=0)
     facts: float = Field(0.0, ge=0)
+    #: QA pairs asked with retrieved passages in the prompt (see ``reading`` above).
+    reading: float = Field(0.0, ge=0)
     #: Share of the final mix taken from ``replay_file`` (general rows against forgetting).
     replay: float = Field(0.0, ge=0, lt=1)
     #: General rows (JSONL, the dataset's row format), or ``base``: the base model's own answers
@@ -559,7 +572,9 @@ def augment_documents(
         return out, counts
     backend = make_backend(cfg, backend)
     backend_name = getattr(backend, "name", cfg.backend)
-    settings = {"v": AUGMENT_VERSION, "backend": backend_name, **cfg.model_dump(exclude={"probe_share", "llm"})}
+    # What the generator does not read stays out of the key (changing it must not re-generate).
+    unread = {"probe_share", "llm", "reading_per_article", "reading_top_k", "reading_passage_words"}
+    settings = {"v": AUGMENT_VERSION, "backend": backend_name, **cfg.model_dump(exclude=unread)}
     if cfg.backend != "rules":
         settings["llm"] = cfg.llm.model_dump(exclude={"api_key_env", "timeout", "concurrency", "batch_size"})
     for doc in docs:
@@ -615,6 +630,66 @@ def generated_rows(
     return rows
 
 
+def reading_passages(
+    question: str, answer: str, article_id: str, retriever, passages: list, k: int, rng: random.Random
+):
+    """The top-k passages retrieved for ``question``, with the passage of ``article_id`` that holds
+    ``answer`` put in at a seeded place when retrieval missed it (a reading row teaches reading,
+    not guessing); None when no passage of that article holds the answer."""
+    hits = retriever.search([question], k)[0]
+    if any(answer in p.text for p in hits):
+        return hits
+    gold = [p for p in passages if p.article_id == article_id and answer in p.text]
+    if not gold:
+        return None
+    hits = [*hits[:-1], gold[0]]
+    rng.shuffle(hits)
+    return hits
+
+
+def reading_rows(
+    docs: list[dict[str, Any]],
+    asked: set[str],
+    generated: dict[str, Any],
+    skip_questions: set[str],
+    cfg: AugmentConfig,
+    system_prompt: str,
+    meta_for,
+) -> tuple[list[dict[str, Any]], Counter]:
+    """For each article of ``docs`` whose id is in ``asked`` (the non-probe train articles), up to
+    ``reading_per_article`` of its QA pairs (first wording of each fact, a seeded sample) as
+    questions with the top-k passages of all ``docs`` (the train split, the pool evaluation
+    retrieves from) in the prompt; a question in ``skip_questions`` (a probe article's) is never
+    used. Returns the rows and the rejection counts."""
+    from presstune.evaluate.rag import Retriever, chunk_documents, rag_question
+
+    rejected: Counter = Counter()
+    passages = chunk_documents(docs, cfg.reading_passage_words)
+    if not passages or cfg.reading_per_article == 0:
+        return [], rejected
+    retriever = Retriever(passages, "bm25")
+    instruction = f"{cfg.qa_instruction} " if cfg.qa_instruction else ""
+    out = []
+    for doc in sorted((d for d in docs if d["id"] in asked), key=lambda d: d["id"]):
+        rng = random.Random(f"reading:{cfg.seed}:{doc['id']}")
+        items = [
+            it
+            for it in (generated.get(doc["id"]) or {}).get("qa", [])
+            if it.get("phrasing", 0) == 0 and instruction + it["question"] not in skip_questions
+        ]
+        for item in rng.sample(items, min(cfg.reading_per_article, len(items))):
+            hits = reading_passages(
+                item["question"], item["answer"], doc["id"], retriever, passages, cfg.reading_top_k, rng
+            )
+            if hits is None:
+                rejected["reading:answer_not_in_a_passage"] += 1
+                continue
+            answer = item["answer"] if item["answer"].endswith((".", "!", "?", "”", '"')) else item["answer"] + "."
+            user = instruction + rag_question(item["question"], hits)
+            out.append(_chat_row(system_prompt, user, answer, meta_for(doc), "reading"))
+    return out, rejected
+
+
 def apply_mix(
     rows: dict[str, list[dict[str, Any]]],
     weights: MixWeights,
@@ -627,7 +702,7 @@ def apply_mix(
 
     rng = random.Random(f"mix:{seed}")
     out: list[dict[str, Any]] = []
-    for kind in ("article", "qa", "paraphrase", "facts"):
+    for kind in ("article", "qa", "paraphrase", "facts", "reading"):
         weight, kind_rows = getattr(weights, kind), rows.get(kind, [])
         whole, frac = int(weight), weight - int(weight)
         for _ in range(whole):
@@ -721,6 +796,7 @@ def build_mixes(
         "qa": [],
         "paraphrase": [],
         "facts": [],
+        "reading": [],
     }
     kinds: Counter = Counter()
     rejected: Counter = Counter()
@@ -750,6 +826,13 @@ def build_mixes(
     if shared:
         rows["qa"] = [r for r in rows["qa"] if r["prompt"][-1]["content"] not in probe_questions]
         rejected["qa:question_of_a_probe_article"] += len(shared)
+    if any(w.reading > 0 for w in [cfg.mix, *cfg.mixes.values()]):
+        asked = {d["id"] for d in train_docs} - probes
+        rows["reading"], reading_rejected = reading_rows(
+            train_docs, asked, generated, probe_questions, aug, cfg.system_prompt, meta_for
+        )
+        kinds["reading"] += len(rows["reading"])
+        rejected.update(reading_rejected)
     self_replay, replay_stats = None, None
     if any(w.replay > 0 and w.replay_file == "base" for w in [cfg.mix, *cfg.mixes.values()]):
         from presstune.corpus.replay import self_replay_rows
@@ -814,13 +897,14 @@ def card_section(stats: dict[str, Any]) -> list[str]:
         "Weight = copies of every row of that kind per epoch; `train.jsonl` is the default mix, `train.<name>.jsonl` "
         "the others.",
         "",
-        "| mix | article | qa | paraphrase | facts | replay | rows by kind |",
-        "|---|---|---|---|---|---|---|",
+        "| mix | article | qa | paraphrase | facts | reading | replay | rows by kind |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, w in stats["mix"].items():
         got = ", ".join(f"{k} {v}" for k, v in sorted(stats["mix_rows"].get(name, {}).items()))
         lines.append(
-            f"| {name} | {w['article']} | {w['qa']} | {w['paraphrase']} | {w['facts']} | {w['replay']} | {got} |"
+            f"| {name} | {w['article']} | {w['qa']} | {w['paraphrase']} | {w['facts']} | {w.get('reading', 0)} "
+            f"| {w['replay']} | {got} |"
         )
     replay = stats.get("self_replay")
     if replay:
