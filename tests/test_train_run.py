@@ -103,6 +103,24 @@ def test_full_finetune_article_style(tmp_path, tiny_qwen3, tiny_tokenizer):
         torch.testing.assert_close(reloaded(input_ids=ids).logits, model(input_ids=ids).logits)
 
 
+def test_bf16_mixed_precision_trains_on_a_cpu_too(tmp_path, tiny_qwen3, tiny_tokenizer):
+    """train.precision=bf16 (what a GPU config sets) on a machine without CUDA: CPU autocast,
+    not transformers' "Your setup doesn't support bf16/gpu"."""
+    if torch.cuda.is_available():
+        pytest.skip("this checks the CPU path")
+    write_dataset(tmp_path, text_rows(8))
+    config = small_config(method="full", learning_rate=3e-3, max_steps=3, save_steps=3, precision="bf16")
+    result = train_variant(
+        config,
+        VariantSpec(name="original", kind="original"),
+        tmp_path,
+        model=tiny_qwen3(seed=1),
+        tokenizer=tiny_tokenizer,
+        progress=False,
+    )
+    assert result.status == "done" and result.global_step == 3 and result.settings["precision"] == "bf16"
+
+
 def test_existing_checkpoint_needs_resume(tmp_path, tiny_qwen3, tiny_tokenizer):
     write_dataset(tmp_path, chat_rows(4))
     (tmp_path / "checkpoints" / "original" / "checkpoint-3").mkdir(parents=True)
