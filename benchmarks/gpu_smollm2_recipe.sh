@@ -11,6 +11,9 @@
 # then (RUN2=1) a second run with the same corpus at lr 3e-4, `original` only.
 # Larger evaluation sets than the earlier run (80 knowledge, 60 probe, 60 held-out, 30 retention
 # questions). Wheels the machine lacks are in /tmp/site; SE's embedder does not travel.
+# Start it detached (setsid nohup) and poll with back-to-back calls that each end with
+# `bash benchmarks/pack_runs.sh smollm2_recipe`: a machine idle for 30 s goes back with every run
+# on it (the first try, 2026-12-04, was lost that way after 25 minutes).
 # Usage: SRC=<src> CONF=<configs> RUNS=<dir> bash benchmarks/gpu_smollm2_recipe.sh [--set k=v ...]
 # (extra --set arguments go to every run: a CPU dry run shrinks the runs with them).
 set -u
@@ -32,7 +35,7 @@ python3 -c "from presstune.models.offline import converted_model as c; print(c('
 
 COMMON=(
     --set evaluate.se_clustering=none
-    --set train.method=full --set train.precision=bf16
+    --set train.method=full --set train.learning_rate=0.0001 --set train.precision=bf16
     --set train.epochs=16
     --set corpus.augment.qa_phrasings=5 --set corpus.augment.paraphrases=2
     --set corpus.replay.max_new_tokens=384 --set corpus.replay.batch_size=32
