@@ -225,6 +225,13 @@ def test_evaluate_variant_writes_metrics(tmp_path, tiny_tokenizer, tiny_qwen3, n
     assert all(r["answer_tokens"] > 0 and r["answer_logprob"] < 0 for r in qa_rows)
     assert m["qa_contains"]["qa_set"] == "heldout" and m["qa_contains"]["split"] == "eval"
     assert m["qa_contains"]["definition"].startswith("held-out QA (generalisation / leak check")
+    # the leak check without facts the train text also holds ("340 kW" is in a train document)
+    shared = {r["gold"] for r in qa_rows if r["answer_in_train_text"]}
+    assert shared == {"340 kW"} and all("answer_in_train_text" in r for r in qa_rows)
+    unshared = [r for r in qa_rows if not r["answer_in_train_text"]]
+    assert m["qa_unshared_contains"]["questions"] == len(unshared) == 3
+    assert m["qa_unshared_contains"]["questions_with_shared_answer"] == 1
+    assert m["qa_unshared_contains"]["value"] == pytest.approx(sum(r["contains_answer"] for r in unshared) / 3)
     # knowledge QA: the fact sheets of train-split articles only (2 x 2 questions, subsample of 3)
     train_rows = read_jsonl(run / "metrics" / "qa_train" / "small.jsonl")
     assert len(train_rows) == 3 and {r["article_id"] for r in train_rows} <= set(TRAIN_BODIES)

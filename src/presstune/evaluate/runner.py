@@ -871,10 +871,42 @@ def _closed_book_qa(v: _Variant, which: str, qa: dict[str, Any], missing: str | 
     folder = QA_SET_FOLDERS[which]
     if rows:
         v.metrics.update(_qa_metrics(f"{folder}_", which, rows, qa, v.eval_cfg))
+    if rows and which == "heldout":
+        v.metrics.update(_unshared_heldout(rows, v.data.get("train_documents") or []))
     elif missing:
         v.errors.append(missing)
     v.write_rows(folder, rows)
     return rows
+
+
+def _unshared_heldout(rows: list[dict[str, Any]], train_documents: list[dict[str, Any]]) -> dict[str, Any]:
+    """The leak check without the facts a model could have learnt honestly: held-out articles share
+    people, plants and figures with trained ones (on the replica and on a real portal alike), so a
+    held-out hit may be knowledge, not a leak. Each row gets ``answer_in_train_text`` (the gold
+    answer, normalised, stands in a train-split document); ``qa_unshared_contains`` scores only the
+    questions where it does not. ``qa_contains`` stays the whole set."""
+    from presstune.evaluate.qa import contains_answer, wilson_interval
+
+    texts = [f"{d.get('title') or ''}\n{d.get('body') or d.get('text') or ''}" for d in train_documents]
+    for row in rows:
+        row["answer_in_train_text"] = any(contains_answer(t, row["gold"]) for t in texts)
+    unshared = [r for r in rows if not r["answer_in_train_text"]]
+    if not train_documents or not unshared:
+        return {}
+    hits = sum(bool(r["contains_answer"]) for r in unshared)
+    return {
+        "qa_unshared_contains": {
+            "value": hits / len(unshared),
+            "ci95": wilson_interval(hits, len(unshared)),
+            "questions": len(unshared),
+            "questions_with_shared_answer": len(rows) - len(unshared),
+            "shared_answer_hits": sum(bool(r["contains_answer"]) for r in rows if r["answer_in_train_text"]),
+            "qa_set": "heldout",
+            "definition": "held-out QA restricted to questions whose normalised gold answer occurs in no train-split "
+            "document (title or body): a hit there cannot come from the trained text, so it is a leak or a guess; "
+            "ci95 = Wilson score interval",
+        }
+    }
 
 
 def _rag_qa(v: _Variant, train: dict[str, Any]) -> list[dict[str, Any]]:

@@ -46,6 +46,7 @@ KNOWLEDGE_DETAIL = [
     Column("qa_probe_exact_match", "Probe exact", "pct", "higher", ("questions",)),
     Column("qa_exact_match", "Held-out QA exact", "pct", "higher", ("questions",)),
     Column("rag_qa_train_exact_match", "+ RAG exact", "pct", "higher", ("questions",)),
+    Column("qa_unshared_contains", "Held-out, answer in no train text", "pct", "higher", ("questions",)),
     Column("qa_train_answer_logprob_per_token", "Knowledge QA logp/tok", "f3", "higher", ("questions", "tokens")),
     Column("qa_answer_logprob_per_token", "Held-out QA logp/tok", "f3", "higher", ("questions", "tokens")),
 ]
