@@ -109,12 +109,6 @@ def gradient_accumulation(train_cfg: Any, world_size: int) -> int:
     return max(1, round(train_cfg.effective_batch_tokens / per_micro))
 
 
-def _cuda_available() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
-
-
 def build_sft_config(config: Any, output_dir: Path, has_eval: bool, is_chat: bool):
     """TRL ``SFTConfig`` from presstune's train section (the one place the mapping lives)."""
     from trl import SFTConfig
@@ -156,8 +150,6 @@ def build_sft_config(config: Any, output_dir: Path, has_eval: bool, is_chat: boo
         optim=t.optim,
         bf16=precision == "bf16",
         fp16=precision == "fp16",
-        # Trainer refuses bf16 without a GPU unless told the run is on the CPU (CPU autocast).
-        use_cpu=precision == "bf16" and not _cuda_available(),
         **_checkpointing_args(SFTConfig, bool(t.gradient_checkpointing)),
         use_liger_kernel=use_liger(t),
         torch_compile=t.torch_compile,
@@ -180,6 +172,8 @@ def build_sft_config(config: Any, output_dir: Path, has_eval: bool, is_chat: boo
         dataloader_pin_memory=_cuda_available(),
         **eval_kwargs,
     )
+    if precision == "bf16" and not _cuda_available() and "use_cpu" not in t.trl:
+        kwargs["use_cpu"] = True  # Trainer refuses bf16 without a GPU unless told it runs on the CPU (autocast)
     return SFTConfig(**kwargs, **_trl_passthrough(SFTConfig, t.trl, set(kwargs)))
 
 
