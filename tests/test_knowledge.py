@@ -194,6 +194,11 @@ def test_reading_rows_ask_a_question_with_the_passage_that_answers_it_as_evaluat
     assert not [r for r in read_jsonl(run / "dataset" / "train.jsonl") if r["kind"] == "reading"]
     stats = json.loads((run / "dataset" / "stats.json").read_text())["augment"]
     assert stats["generated"]["reading"] == len(reading) and stats["mix_rows"]["reading"]["reading"] == len(reading)
+    found = stats["reading"]
+    assert found["rows"] == len(reading) == found["answer_passage_retrieved"] + found["answer_passage_put_in"]
+    assert found["answer_passage_retrieved"] > found["answer_passage_put_in"]  # BM25 finds most (titles match)
+    card = (run / "dataset" / "README.md").read_text(encoding="utf-8")
+    assert f"Reading rows: {len(reading)} questions asked with the top 3 BM25 passages" in card
     for row in reading:
         answer = row["completion"][0]["content"].rstrip(".")
         user = row["prompt"][-1]["content"]

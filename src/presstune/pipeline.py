@@ -180,11 +180,12 @@ def demo_instruction_chats(site: Any, cutoff: Any, cfg: Config) -> list[list[dic
         if retriever is None or not generated["qa"] or rng.random() >= cfg.demo_base.reading_share:
             continue
         item = rng.choice(generated["qa"])
-        hits = reading_passages(
+        found = reading_passages(
             item["question"], item["answer"], doc["id"], retriever, passages, cfg.evaluate.rag_top_k, rng
         )
-        if hits is None:
+        if found is None:
             continue
+        hits = found[0]
         answer = item["answer"] if item["answer"].endswith((".", "!", "?")) else item["answer"] + "."
         question = f"{aug.qa_instruction} {rag_question(item['question'], hits)}".strip()
         chats.append(

@@ -635,16 +635,16 @@ def reading_passages(
 ):
     """The top-k passages retrieved for ``question``, with the passage of ``article_id`` that holds
     ``answer`` put in at a seeded place when retrieval missed it (a reading row teaches reading,
-    not guessing); None when no passage of that article holds the answer."""
+    not guessing), and whether it was put in; None when no passage of that article holds the answer."""
     hits = retriever.search([question], k)[0]
     if any(answer in p.text for p in hits):
-        return hits
+        return hits, False
     gold = [p for p in passages if p.article_id == article_id and answer in p.text]
     if not gold:
         return None
     hits = [*hits[:-1], gold[0]]
     rng.shuffle(hits)
-    return hits
+    return hits, True
 
 
 def reading_rows(
@@ -655,18 +655,19 @@ def reading_rows(
     cfg: AugmentConfig,
     system_prompt: str,
     meta_for,
-) -> tuple[list[dict[str, Any]], Counter]:
+) -> tuple[list[dict[str, Any]], Counter, dict[str, int]]:
     """For each article of ``docs`` whose id is in ``asked`` (the non-probe train articles), up to
     ``reading_per_article`` of its QA pairs (first wording of each fact, a seeded sample) as
     questions with the top-k passages of all ``docs`` (the train split, the pool evaluation
     retrieves from) in the prompt; a question in ``skip_questions`` (a probe article's) is never
-    used. Returns the rows and the rejection counts."""
+    used. Returns the rows, the rejection counts and how often retrieval found the answer's passage."""
     from presstune.evaluate.rag import Retriever, chunk_documents, rag_question
 
     rejected: Counter = Counter()
+    found = {"answer_passage_retrieved": 0, "answer_passage_put_in": 0}
     passages = chunk_documents(docs, cfg.reading_passage_words)
     if not passages or cfg.reading_per_article == 0:
-        return [], rejected
+        return [], rejected, found
     retriever = Retriever(passages, "bm25")
     instruction = f"{cfg.qa_instruction} " if cfg.qa_instruction else ""
     out = []
@@ -678,16 +679,18 @@ def reading_rows(
             if it.get("phrasing", 0) == 0 and instruction + it["question"] not in skip_questions
         ]
         for item in rng.sample(items, min(cfg.reading_per_article, len(items))):
-            hits = reading_passages(
+            got = reading_passages(
                 item["question"], item["answer"], doc["id"], retriever, passages, cfg.reading_top_k, rng
             )
-            if hits is None:
+            if got is None:
                 rejected["reading:answer_not_in_a_passage"] += 1
                 continue
+            hits, put_in = got
+            found["answer_passage_put_in" if put_in else "answer_passage_retrieved"] += 1
             answer = item["answer"] if item["answer"].endswith((".", "!", "?", "”", '"')) else item["answer"] + "."
             user = instruction + rag_question(item["question"], hits)
             out.append(_chat_row(system_prompt, user, answer, meta_for(doc), "reading"))
-    return out, rejected
+    return out, rejected, found
 
 
 def apply_mix(
@@ -828,11 +831,14 @@ def build_mixes(
         rejected["qa:question_of_a_probe_article"] += len(shared)
     if any(w.reading > 0 for w in [cfg.mix, *cfg.mixes.values()]):
         asked = {d["id"] for d in train_docs} - probes
-        rows["reading"], reading_rejected = reading_rows(
+        rows["reading"], reading_rejected, reading = reading_rows(
             train_docs, asked, generated, probe_questions, aug, cfg.system_prompt, meta_for
         )
         kinds["reading"] += len(rows["reading"])
         rejected.update(reading_rejected)
+        reading_stats = {"rows": len(rows["reading"]), "top_k": aug.reading_top_k, **reading}
+    else:
+        reading_stats = None
     self_replay, replay_stats = None, None
     if any(w.replay > 0 and w.replay_file == "base" for w in [cfg.mix, *cfg.mixes.values()]):
         from presstune.corpus.replay import self_replay_rows
@@ -867,6 +873,7 @@ def build_mixes(
         "mix": {"default": cfg.mix.model_dump(), **{n: w.model_dump() for n, w in cfg.mixes.items()}},
         "mix_rows": {n: dict(Counter(r.get("kind", "article") for r in m)) for n, m in mixes.items()},
         "self_replay": replay_stats,
+        "reading": reading_stats,
         "audit": audit_against_facts(run, {d["id"] for d in train_docs}, [r for m in mixes.values() for r in m]),
     }
     return mixes, stats
@@ -914,6 +921,14 @@ def card_section(stats: dict[str, Any]) -> list[str]:
             f"instructions ({'reused' if replay.get('reused') else 'generated'}); {replay['rows']} answers kept, "
             f"{replay['too_short']} too short and {replay.get('cut_off', 0)} cut off at the token limit left out "
             "(`replay/base.jsonl`).",
+        ]
+    reading = stats.get("reading")
+    if reading:
+        lines += [
+            "",
+            f"Reading rows: {reading['rows']} questions asked with the top {reading['top_k']} BM25 passages of the "
+            f"train articles; retrieval found the answer's passage for {reading['answer_passage_retrieved']}, for "
+            f"{reading['answer_passage_put_in']} it was put in (a reading row never asks what its passages lack).",
         ]
     audit = stats.get("audit")
     lines += ["", "## Audit against the evaluation questions", ""]

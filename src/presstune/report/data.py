@@ -105,7 +105,7 @@ QA_SETS = [
         "qa_",
         "Held-out QA",
         "the same kind of questions about eval-split articles no variant was trained on: a generalisation / leak "
-        "check.",
+        "check (the detail table also scores only those whose answer stands in no train article).",
     ),
     ("rag_qa_train_", "+ RAG", "the knowledge questions with retrieved passages from the run's corpus in the prompt."),
     ("retention_", "Retention", "general questions the base model answers: what fine-tuning must not break."),
