@@ -218,6 +218,8 @@ def test_evaluate_variant_writes_metrics(tmp_path, tiny_tokenizer, tiny_qwen3, n
     )
     assert untuned["metrics"]["perplexity_text"]["value"] != pytest.approx(m["perplexity_text"]["value"], rel=1e-6)
 
+    # every QA set had questions: no "no questions" error (the errors the report shows)
+    assert not [e for e in doc["errors"] if "no questions" in e], doc["errors"]
     # QA from the fact sheets of eval articles only (2 questions x 3 articles, capped at 4)
     assert m["qa_contains"]["questions"] == 4 and m["qa_contains"]["source"] == "facts"
     qa_rows = read_jsonl(run / "metrics" / "qa" / "small.jsonl")

@@ -871,8 +871,8 @@ def _closed_book_qa(v: _Variant, which: str, qa: dict[str, Any], missing: str | 
     folder = QA_SET_FOLDERS[which]
     if rows:
         v.metrics.update(_qa_metrics(f"{folder}_", which, rows, qa, v.eval_cfg))
-    if rows and which == "heldout":
-        v.metrics.update(_unshared_heldout(rows, v.data.get("train_documents") or []))
+        if which == "heldout":
+            v.metrics.update(_unshared_heldout(rows, v.data.get("train_documents") or []))
     elif missing:
         v.errors.append(missing)
     v.write_rows(folder, rows)
