@@ -616,14 +616,24 @@ def _as_text(row: dict[str, Any]) -> dict[str, Any]:
     return {"text": f"{user}\n\n{answer}", **rest}
 
 
+def _qa_user(cfg: AugmentConfig, question: str) -> str:
+    """A QA row's user turn: the QA instruction in front of the question (as evaluation asks)."""
+    return f"{cfg.qa_instruction} {question}" if cfg.qa_instruction else question
+
+
+def _as_sentence(answer: str) -> str:
+    """A span answer as the one-sentence reply the QA instruction asks for."""
+    return answer if answer.endswith((".", "!", "?", "”", '"')) else answer + "."
+
+
 def generated_rows(
     doc: dict[str, Any], generated: dict[str, Any], meta: dict[str, Any], cfg: AugmentConfig, system_prompt: str
 ) -> dict[str, list[dict[str, Any]]]:
-    instruction = f"{cfg.qa_instruction} " if cfg.qa_instruction else ""
     rows: dict[str, list[dict[str, Any]]] = {"qa": [], "paraphrase": [], "facts": []}
     for item in generated.get("qa", []):
-        answer = item["answer"] if item["answer"].endswith((".", "!", "?", "”", '"')) else item["answer"] + "."
-        rows["qa"].append(_chat_row(system_prompt, instruction + item["question"], answer, meta, "qa"))
+        rows["qa"].append(
+            _chat_row(system_prompt, _qa_user(cfg, item["question"]), _as_sentence(item["answer"]), meta, "qa")
+        )
     for kind in ("paraphrase", "facts"):
         for item in generated.get(kind, []):
             rows[kind].append(_chat_row(system_prompt, item["prompt"], item["text"], meta, kind))
@@ -669,14 +679,13 @@ def reading_rows(
     if not passages or cfg.reading_per_article == 0:
         return [], rejected, found
     retriever = Retriever(passages, "bm25")
-    instruction = f"{cfg.qa_instruction} " if cfg.qa_instruction else ""
     out = []
     for doc in sorted((d for d in docs if d["id"] in asked), key=lambda d: d["id"]):
         rng = random.Random(f"reading:{cfg.seed}:{doc['id']}")
         items = [
             it
             for it in (generated.get(doc["id"]) or {}).get("qa", [])
-            if it.get("phrasing", 0) == 0 and instruction + it["question"] not in skip_questions
+            if it.get("phrasing", 0) == 0 and _qa_user(cfg, it["question"]) not in skip_questions
         ]
         for item in rng.sample(items, min(cfg.reading_per_article, len(items))):
             got = reading_passages(
@@ -687,9 +696,8 @@ def reading_rows(
                 continue
             hits, put_in = got
             found["answer_passage_put_in" if put_in else "answer_passage_retrieved"] += 1
-            answer = item["answer"] if item["answer"].endswith((".", "!", "?", "”", '"')) else item["answer"] + "."
-            user = instruction + rag_question(item["question"], hits)
-            out.append(_chat_row(system_prompt, user, answer, meta_for(doc), "reading"))
+            user = _qa_user(cfg, rag_question(item["question"], hits))
+            out.append(_chat_row(system_prompt, user, _as_sentence(item["answer"]), meta_for(doc), "reading"))
     return out, rejected, found
 
 
@@ -910,7 +918,7 @@ def card_section(stats: dict[str, Any]) -> list[str]:
     for name, w in stats["mix"].items():
         got = ", ".join(f"{k} {v}" for k, v in sorted(stats["mix_rows"].get(name, {}).items()))
         lines.append(
-            f"| {name} | {w['article']} | {w['qa']} | {w['paraphrase']} | {w['facts']} | {w.get('reading', 0)} "
+            f"| {name} | {w['article']} | {w['qa']} | {w['paraphrase']} | {w['facts']} | {w['reading']} "
             f"| {w['replay']} | {got} |"
         )
     replay = stats.get("self_replay")
