@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from presstune.evaluate.cost import decode_rate, measure_speed
@@ -10,6 +12,8 @@ from presstune.evaluate.cost import decode_rate, measure_speed
 def test_decode_rate_leaves_out_the_token_the_prefill_produced():
     # 5 new tokens: 1 from the prefill forward, 4 decode steps in the 2 s beyond the prefill
     assert decode_rate(batch_size=3, new_tokens=5, t_generate=2.5, t_prefill=0.5) == pytest.approx(3 * 4 / 2.0)
+    # timing noise (generate measured no slower than the prefill): no rate, not a huge one
+    assert math.isnan(decode_rate(batch_size=1, new_tokens=32, t_generate=0.40, t_prefill=0.41))
 
 
 def test_generate_runs_one_forward_per_decode_step_after_the_prefill(tiny_qwen3):

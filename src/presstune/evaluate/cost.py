@@ -59,8 +59,12 @@ class _RssPeak:
 
 def decode_rate(batch_size: int, new_tokens: int, t_generate: float, t_prefill: float) -> float:
     """Decode tokens/s: ``generate`` = one prefill forward (which yields the first new token) +
-    ``new_tokens - 1`` decode steps, so the time beyond the prefill is spent on ``new_tokens - 1``."""
-    return batch_size * (new_tokens - 1) / max(t_generate - t_prefill, 1e-9)
+    ``new_tokens - 1`` decode steps, so the time beyond the prefill is spent on ``new_tokens - 1``.
+    NaN (written as null) when the timed generate was not slower than the timed prefill: on a busy
+    machine with few repeats that happens, and dividing by a clamped ~0 printed 3.1e10 tok/s."""
+    if t_generate <= t_prefill:
+        return float("nan")
+    return batch_size * (new_tokens - 1) / (t_generate - t_prefill)
 
 
 def _speed_runs(model, ids, new_tokens: int, sync):
