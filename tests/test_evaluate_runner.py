@@ -484,3 +484,60 @@ def test_knowledge_keys_probe_rag_retention_and_paired_comparison(tmp_path, tiny
     paired = small["qa_train_contains_vs_base"]
     assert (paired["b"], paired["c"], paired["questions"]) == (b, c, 2)
     assert "qa_train_contains_vs_base" not in base
+
+
+def test_asked_as_trained_diagnostic_uses_the_training_rows_own_wording(tmp_path, tiny_tokenizer, tiny_qwen3):
+    """qa_seen_*: the default mix's QA rows about the knowledge-QA articles, asked word for word
+    (instruction stripped and put back as evaluation puts it), answers of at most 12 words; not
+    the probe articles', not other kinds of rows; the base is asked the same and paired."""
+    from presstune.evaluate import evaluate_variant
+
+    run, cfg = make_tiny_run(tmp_path, tiny_tokenizer, tiny_qwen3, with_adapter=False)
+    (run / "dataset" / "probe.json").write_text(json.dumps({"articles": ["T0000010EN"]}))
+    instruction = cfg.evaluate.qa_instruction
+
+    def qa_row(aid: str, question: str, answer: str, kind: str = "qa") -> dict:
+        return {
+            "prompt": [
+                {"role": "system", "content": SYSTEM},
+                {"role": "user", "content": f"{instruction} {question}"},
+            ],
+            "completion": [{"role": "assistant", "content": answer}],
+            "id": aid,
+            "kind": kind,
+        }
+
+    rows = read_jsonl(run / "dataset" / "train.jsonl")
+    rows += [
+        qa_row("T0000009EN", "Which power figure does the release name?", "343 kW."),
+        qa_row("T0000009EN", "Which plant does the release refer to?", "Debrecen."),
+        qa_row("T0000009EN", "Which plant does the release refer to?", "Debrecen."),  # a repeat: asked once
+        qa_row("T0000009EN", "What does the CEO say?", " ".join(["word"] * 13) + "."),  # a quote: too long
+        qa_row("T0000010EN", "Which power figure does the probe release name?", "344 kW."),  # probe article
+        qa_row("T0000009EN", "List the facts in the release.", "Power: 343 kW", kind="facts"),
+    ]
+    write_jsonl(run / "dataset" / "train.jsonl", rows)
+    eval_cfg = cfg.evaluate.model_copy(update={"se_clustering": "none", "retention": False})
+    base = evaluate_variant(eval_cfg, run, "base", config=cfg)["metrics"]
+    small = evaluate_variant(eval_cfg, run, "small", config=cfg)["metrics"]
+    asked = read_jsonl(run / "metrics" / "qa_seen" / "small.jsonl")
+    assert sorted((r["question"], r["gold"]) for r in asked) == [
+        ("Which plant does the release refer to?", "Debrecen"),
+        ("Which power figure does the release name?", "343 kW"),
+    ]
+    assert [r["question"] for r in read_jsonl(run / "metrics" / "qa_seen" / "base.jsonl")] == [
+        r["question"] for r in asked
+    ]
+    for m in (base, small):
+        seen = m["qa_seen_contains"]
+        assert (seen["questions"], seen["articles"], seen["source"], seen["pool_questions"]) == (
+            2,
+            1,
+            "training_rows",
+            2,
+        )
+        assert "training data's own wording" in seen["definition"]
+        assert "word for word" in m["qa_seen_exact_match"]["definition"]
+    assert small["qa_seen_contains_vs_base"]["questions"] == 2
+    off = cfg.evaluate.model_copy(update={"se_clustering": "none", "retention": False, "qa_seen_questions": 0})
+    assert "qa_seen_contains" not in evaluate_variant(off, run, "small", config=cfg, force=True)["metrics"]

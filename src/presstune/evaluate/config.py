@@ -68,6 +68,9 @@ class EvaluateConfig(Strict):
     #: Probe QA (train articles whose generated QA rows were withheld from training, listed in
     #: dataset/probe.json): a deterministic subsample of N questions; 0 = off.
     qa_probe_questions: int = Field(100, ge=0)
+    #: Asked as trained (qa_seen_*, a diagnostic): N of the default mix's generated QA rows about
+    #: the knowledge-QA articles, in the training data's wording; 0 = off.
+    qa_seen_questions: int = Field(100, ge=0)
 
     # -- retrieval-augmented QA (rag_qa_train_*) and retention ------------------------------
     #: Retriever over the train articles' passages: "bm25" (bm25s), "embedding" (the embedder

@@ -390,6 +390,41 @@ def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, 
     }
 
 
+def trained_wording_items(data: dict[str, Any], articles: set[str], eval_cfg: EvaluateConfig) -> dict[str, Any]:
+    """The diagnostic set ``seen``: generated QA rows of the default training mix
+    (``dataset/train.jsonl``, kind ``qa``) about the knowledge-QA articles, asked in the training
+    data's own wording; the answer is the row's answer.
+
+    Why: knowledge QA below this says the facts are stored but the evaluation's wording does not
+    reach them (question understanding); both low says the facts were not stored (too little
+    training). Answers over 12 words (quotes) are left out: a truncated answer is not a miss.
+    Every variant and the base are asked the same rows, also a variant whose mix has none.
+    """
+    from presstune.evaluate.qa import QAItem, subsample
+
+    instruction = eval_cfg.qa_instruction
+    pool: list[QAItem] = []
+    seen: set[str] = set()
+    for row in data.get("train_rows") or []:
+        aid = str(row.get("id", ""))
+        if row.get("kind") != "qa" or aid not in articles:
+            continue
+        try:
+            question = str(row["prompt"][-1]["content"]).strip()
+            answer = str(row["completion"][-1]["content"]).strip()
+        except (KeyError, IndexError, TypeError):
+            continue
+        if instruction and question.startswith(instruction):
+            question = question[len(instruction) :].strip()
+        answer = answer[:-1] if answer.endswith(".") else answer
+        if not question or not answer or len(answer.split()) > 12 or question in seen:
+            continue
+        seen.add(question)
+        pool.append(QAItem(f"{aid}:s{len(pool)}", aid, question, answer, "generated", "training_rows"))
+    items = subsample(pool, eval_cfg.qa_seen_questions, eval_cfg.seed)
+    return {"items": items, "source": "training_rows", "pool": len(pool), "ambiguous": 0}
+
+
 def load_probe_ids(run: RunDir) -> set[str]:
     """The probe articles of the corpus stage (dataset/probe.json; none without augmentation)."""
     path = run / "dataset" / "probe.json"
@@ -432,6 +467,9 @@ QA_SET_LABELS = {
     "their text, restatements and fact lists were trained)",
     "rag_train": "knowledge QA with retrieval (the knowledge-QA questions with the top passages of the train "
     "articles in the prompt)",
+    "seen": "asked as trained (diagnostic: the default mix's generated QA rows about the knowledge-QA articles, "
+    "in the training data's own wording; high here and low in knowledge QA = facts stored, questions not "
+    "understood in other words; low in both = facts not stored)",
 }
 
 
@@ -485,6 +523,8 @@ def _qa_metrics(
     split = "eval" if which == "heldout" else "train"
     if source == "facts":
         what = f"questions from the replica's ground-truth fact sheets of {split}-split articles"
+    elif source == "training_rows":
+        what = "questions of dataset/train.jsonl's QA rows (answers of at most 12 words), word for word"
     else:
         what = (
             f"cloze questions templated from {split}-split documents (a number+unit span blanked; the span "
@@ -493,6 +533,11 @@ def _qa_metrics(
         )
     if which == "heldout":
         what += f"; the first {eval_cfg.qa_questions} of {qa['pool']}"
+    elif which == "seen":
+        what += (
+            f"; a deterministic subsample of {n} of {qa['pool']} (seeded hash, seed {eval_cfg.seed}) of the "
+            "knowledge-QA articles' rows; the base model is asked the same questions"
+        )
     else:
         what += (
             f"; a deterministic subsample of {n} of {qa['pool']} (seeded hash of the question id, "
@@ -853,7 +898,13 @@ def _measure_perplexity(v: _Variant) -> None:
 
 #: Per QA set: the folder of its per-question rows under ``metrics/``; its metrics' prefix is
 #: the folder name and an underscore.
-QA_SET_FOLDERS = {"heldout": "qa", "train": "qa_train", "probe": "qa_probe", "rag_train": "rag_qa_train"}
+QA_SET_FOLDERS = {
+    "heldout": "qa",
+    "train": "qa_train",
+    "probe": "qa_probe",
+    "rag_train": "rag_qa_train",
+    "seen": "qa_seen",
+}
 
 
 def _qa_sets_checked(v: _Variant) -> dict[str, dict[str, Any]]:
@@ -1134,8 +1185,18 @@ def evaluate_variant(
         probe_rows = _closed_book_qa(v, "probe", sets["probe"], None)
     with v.timed("rag_qa_train"):
         rag_rows = _rag_qa(v, sets["train"])
+    with v.timed("qa_seen"):
+        articles = {it.article_id for it in sets["train"]["items"]}
+        seen = trained_wording_items(v.data, articles, eval_cfg) if eval_cfg.qa_seen_questions else None
+        seen_rows = _closed_book_qa(v, "seen", seen, None) if seen else []
     if variant_name != "base":
-        paired = {"qa_train": train_rows, "qa_probe": probe_rows, "qa": qa_rows, "rag_qa_train": rag_rows}
+        paired = {
+            "qa_train": train_rows,
+            "qa_probe": probe_rows,
+            "qa": qa_rows,
+            "rag_qa_train": rag_rows,
+            "qa_seen": seen_rows,
+        }
         v.metrics.update(_paired_vs_base(run, paired))
     with v.timed("retention"):
         if eval_cfg.retention:

@@ -47,6 +47,7 @@ KNOWLEDGE_DETAIL = [
     Column("qa_exact_match", "Held-out QA exact", "pct", "higher", ("questions",)),
     Column("rag_qa_train_exact_match", "+ RAG exact", "pct", "higher", ("questions",)),
     Column("qa_unshared_contains", "Held-out, answer in no train text", "pct", "higher", ("questions",)),
+    Column("qa_seen_contains", "Asked as trained", "pct", "higher", ("questions",)),
     Column("qa_train_answer_logprob_per_token", "Knowledge QA logp/tok", "f3", "higher", ("questions", "tokens")),
     Column("qa_answer_logprob_per_token", "Held-out QA logp/tok", "f3", "higher", ("questions", "tokens")),
 ]
@@ -109,6 +110,13 @@ QA_SETS = [
     ),
     ("rag_qa_train_", "+ RAG", "the knowledge questions with retrieved passages from the run's corpus in the prompt."),
     ("retention_", "Retention", "general questions the base model answers: what fine-tuning must not break."),
+    (
+        "qa_seen_",
+        "Asked as trained (detail table)",
+        "a diagnostic, not knowledge: the training rows' own QA questions about the same articles, word for word. "
+        "High here and low in knowledge QA: the facts are stored, the questions' other wording does not reach them; "
+        "low in both: the facts were not stored.",
+    ),
 ]
 FACTS_REMARK = " The replica's facts are random per article, so about 0% is the honest value here."
 
