@@ -9,6 +9,7 @@ new setting moves the numbers the new config did not produce out of the run (to 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -86,10 +87,21 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
         run_pipeline(_config(tmp, 1e-3), run_dir=run)
         second = _snapshot(run)
         second_manifest = json.loads((run / "run.json").read_text())
+        # evaluate alone under a new learning rate, on a copy of the run
+        evaluated_alone = tmp / "evaluated-alone"
+        shutil.copytree(run, evaluated_alone)
+        run_pipeline(_config(tmp, 2e-3), run_dir=evaluated_alone, from_stage="evaluate", until_stage="evaluate")
         run_pipeline(_config(tmp, 2e-3), run_dir=run, until_stage="models")
     finally:
         mp.undo()
-    return {"run": run, "first": first, "second": second, "m1": first_manifest, "m2": second_manifest}
+    return {
+        "run": run,
+        "first": first,
+        "second": second,
+        "m1": first_manifest,
+        "m2": second_manifest,
+        "evaluated_alone": evaluated_alone,
+    }
 
 
 def test_a_new_learning_rate_retrains_and_reevaluates_exactly_what_depends_on_it(two_runs: dict) -> None:
@@ -149,3 +161,17 @@ def test_a_partial_run_with_a_new_setting_leaves_no_numbers_it_did_not_produce(t
         for item in manifest["invalidated"]
         if item["output"].startswith("checkpoints/")
     )
+
+
+def test_evaluate_alone_does_not_evaluate_a_checkpoint_another_config_trained(two_runs: dict) -> None:
+    """--from evaluate --until evaluate with a new learning rate: the checkpoint trained with the
+    old one goes to stale/ before evaluation and the variant is reported as not evaluated (not
+    scored from stale weights, nor from its untrained variant folder); the base is still evaluated."""
+    run: Path = two_runs["evaluated_alone"]
+    stage = json.loads((run / "run.json").read_text())["stages"]["evaluate"]
+    assert stage["dropped"]["skipped"] is True
+    assert "train.learning_rate 0.001 -> 0.002" in stage["dropped"]["reason"]
+    assert "run the train stage" in stage["dropped"]["reason"]
+    assert "skipped" not in stage["base"] and (run / "metrics" / "base.json").is_file()
+    assert not (run / "checkpoints" / "dropped").exists() and not (run / "metrics" / "dropped.json").exists()
+    assert sorted((run / "stale").glob("checkpoints/dropped.*"))

@@ -128,13 +128,64 @@ def changes(old: dict[str, Any], new: dict[str, Any], limit: int = 4) -> str:
     return ", ".join(shown) + more if shown else "inputs changed"
 
 
+_ABSENT = object()
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Dotted key paths of nested dicts (an empty dict is a value, so adding one is seen)."""
+    if isinstance(value, dict) and value:
+        out: dict[str, Any] = {}
+        for key, child in value.items():
+            out.update(_flat(child, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return {prefix: value}
+
+
+def setting_defaults() -> dict[str, Any]:
+    """Every setting's default by the key paths records use: ``train.*`` (training records) and
+    ``settings.*`` (the evaluate section in metrics files)."""
+    from presstune.evaluate.config import EvaluateConfig
+    from presstune.train.config import TrainConfig
+
+    return _flat({"train": TrainConfig().model_dump(mode="json"), "settings": EvaluateConfig().model_dump(mode="json")})
+
+
+def added_at_default(old: dict[str, Any], new: dict[str, Any]) -> list[str] | None:
+    """When the only differences between recorded inputs ``old`` and current inputs ``new`` are
+    settings that ``old`` lacks and ``new`` holds at their defaults: those keys (else None).
+
+    Such a setting was added to presstune after the output was computed; its default keeps the
+    behaviour from before (the rule for every new setting), so the output still stands. Without
+    this, upgrading presstune would send hours of training to stale/ for an option nobody set.
+    """
+    a, b = _flat(old), _flat(new)
+    diff = sorted(k for k in {*a, *b} if a.get(k, _ABSENT) != b.get(k, _ABSENT))
+    if not diff or any(k in a for k in diff):
+        return None
+    defaults = setting_defaults()
+    return diff if all(defaults.get(k, _ABSENT) == b[k] for k in diff) else None
+
+
+def same_inputs(record_key: str | None, record_inputs: dict[str, Any] | None, inputs: dict[str, Any]) -> bool:
+    """The recorded output stands for ``inputs``: the same key, or only settings added since at
+    their defaults (:func:`added_at_default`)."""
+    if record_key == digest(inputs):
+        return True
+    return record_inputs is not None and added_at_default(record_inputs, inputs) is not None
+
+
 def decide(record: dict[str, Any] | None, inputs: dict[str, Any], force: bool = False) -> Decision:
     if force:
         return Decision(False, "--force")
     if record is None:
         return Decision(False, "no record of the inputs it was computed from")
     if record.get("key") != digest(inputs):
-        return Decision(False, "changed: " + changes(record.get("inputs") or {}, inputs))
+        added = added_at_default(record.get("inputs") or {}, inputs)
+        if added is None:
+            return Decision(False, "changed: " + changes(record.get("inputs") or {}, inputs))
+        return Decision(
+            True, f"same inputs (key {record['key'][:8]}; settings added since, at their defaults: {', '.join(added)})"
+        )
     return Decision(True, f"same inputs (key {record['key'][:8]})")
 
 
@@ -290,10 +341,10 @@ def stale_outputs(cfg: Any, run: RunDir) -> list[tuple[Path, str]]:
         if moving:
             found.append((path, f"metrics/{name}.json: its checkpoint is stale"))
             continue
-        expected = digest(eval_inputs(run, name, settings, source, cfg))
-        if doc.get("inputs_key") != expected:
+        current = eval_inputs(run, name, settings, source, cfg)
+        if not same_inputs(doc.get("inputs_key"), doc.get("inputs"), current):
             old = doc.get("inputs") or {}
-            why = changes(old, eval_inputs(run, name, settings, source, cfg)) if old else "no record of its inputs"
+            why = changes(old, current) if old else "no record of its inputs"
             found.append((path, f"metrics/{name}.json: {why}"))
     return found
 

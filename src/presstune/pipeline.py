@@ -387,12 +387,25 @@ def stage_train(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]
 
 
 def stage_evaluate(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
+    """Evaluate the base and every variant. Outputs the current config did not produce are moved
+    to stale/ first (as the report does): a checkpoint trained under other settings (e.g. after
+    ``--from evaluate`` with a new learning rate) is not evaluated as if it were this config's."""
     from presstune.evaluate.runner import evaluate_variant
 
+    stale = {
+        item["output"].split("/", 1)[1]: item["reason"]
+        for item in _report_invalidated(invalidate_stale(cfg, run))
+        if item["output"].startswith("checkpoints/")
+    }
     names = (["base"] if cfg.evaluate.include_base else []) + [v.name for v in cfg.variants]
-    done = {}
+    done: dict[str, Any] = {}
     phases = None  # learnt from the first variant evaluated, for the others' ETA
     for name in names:
+        if name in stale:
+            reason = f"not evaluated: its checkpoint was stale ({stale[name]}); run the train stage"
+            console.print(f"[yellow]evaluate {name}[/]: {reason}")
+            done[name] = {"reused": False, "skipped": True, "reason": reason}
+            continue
         with step(f"evaluate {name}", total=phases, unit="metrics") as bar:
             metrics = evaluate_variant(cfg.evaluate, run.path, name, config=cfg, force=force)
             decision = metrics.get("cache", {})
