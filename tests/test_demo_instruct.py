@@ -62,3 +62,21 @@ def test_switched_off_and_deterministic(built):
     cfg2 = Config()
     cfg2.demo_base.reading_share = 0.0
     assert not any(RAG_INSTRUCTION in c[1]["content"] for c in demo_instruction_chats(site, cutoff, cfg2))
+
+
+def test_several_wordings_per_fact_ask_the_same_sampled_facts(built):
+    """instruction_phrasings: 3 gives each sampled fact in up to three wordings (same answer, other
+    questions), for the same number of facts per article; 1 gives one wording each (as before)."""
+    cfg, site, cutoff, chats = built
+
+    def closed_book(chats):
+        return [c for c in chats if RAG_INSTRUCTION not in c[1]["content"] and c[1]["content"].startswith("Answer")]
+
+    cfg3 = Config()
+    cfg3.demo_base.instruction_phrasings = 3
+    one, three = closed_book(chats), closed_book(demo_instruction_chats(site, cutoff, cfg3))
+    assert 2 * len(one) <= len(three) <= 3 * len(one)
+    by_answer: dict[str, set[str]] = {}
+    for chat in three:
+        by_answer.setdefault(chat[2]["content"], set()).add(chat[1]["content"])
+    assert sum(len(questions) >= 2 for questions in by_answer.values()) >= len(one) // 2

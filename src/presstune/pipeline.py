@@ -101,7 +101,13 @@ def resolve_demo_base(cfg: Config, run: RunDir) -> dict[str, Any] | None:
     chats = demo_instruction_chats(site, cutoff, cfg) if cfg.demo_base.instruction_data else []
     t0 = time.perf_counter()
     settings = cfg.demo_base.model_dump(
-        exclude={"pretrain_fraction", "instruction_data", "instruction_qa_per_article", "reading_share"}
+        exclude={
+            "pretrain_fraction",
+            "instruction_data",
+            "instruction_qa_per_article",
+            "instruction_phrasings",
+            "reading_share",
+        }
     )
     log.info(
         "demo base: %d articles before %s and %d conversations about them (cached under %s)",
@@ -160,7 +166,7 @@ def demo_instruction_chats(site: Any, cutoff: Any, cfg: Config) -> list[list[dic
     docs.sort(key=lambda d: d["id"])
     aug = AugmentConfig(
         backend="rules",
-        qa_phrasings=1,
+        qa_phrasings=cfg.demo_base.instruction_phrasings,
         max_facts=cfg.corpus.augment.max_facts,
         paraphrases=0,
         fact_lists=1,
@@ -175,7 +181,15 @@ def demo_instruction_chats(site: Any, cutoff: Any, cfg: Config) -> list[list[dic
     for doc in docs:
         generated = rules_generate(doc, aug)
         rows = generated_rows(doc, generated, {}, aug, system_prompt)
-        qa_rows = rng.sample(rows["qa"], min(cfg.demo_base.instruction_qa_per_article, len(rows["qa"])))
+        # a seeded sample of facts, each with all its wordings (rows align with generated["qa"];
+        # a fact's wordings are consecutive, phrasing 0 first)
+        facts: list[list[dict[str, Any]]] = []
+        for item, row in zip(generated["qa"], rows["qa"]):
+            if item.get("phrasing", 0) == 0 or not facts:
+                facts.append([])
+            facts[-1].append(row)
+        picked = rng.sample(facts, min(cfg.demo_base.instruction_qa_per_article, len(facts)))
+        qa_rows = [row for fact in picked for row in fact]
         chats.extend([*row["prompt"], *row["completion"]] for row in qa_rows + rows["facts"])
         if retriever is None or not generated["qa"] or rng.random() >= cfg.demo_base.reading_share:
             continue
