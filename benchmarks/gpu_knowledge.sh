@@ -30,7 +30,7 @@ for name in ("smollm2_lora", "smollm2_full"):
         def v(k):
             x = met.get(k)
             return f"{x['value']*100:5.1f}%" if isinstance(x, dict) and x.get("value") is not None else "  n/a"
-        print(f"{name:13s} {m.stem:14s} train {v('qa_train_contains')} probe {v('qa_probe_contains')} "
+        print(f"{name:13s} {m.stem:14s} train {v('qa_train_contains')} as-trained {v('qa_seen_contains')} probe {v('qa_probe_contains')} "
               f"held-out {v('qa_contains')} rag {v('rag_qa_train_contains')} retention {v('retention_contains')}")
 PY
 tar czf "$OUT/smollm2_runs.tgz" -C /tmp/runs --exclude='*.safetensors' --exclude='*.bin' --exclude='*.pt' \

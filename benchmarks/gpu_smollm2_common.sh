@@ -23,7 +23,7 @@ summary() {
     python3 - "$RUNS" <<'PY' | tee "$LOGS/summary.txt"
 import json, pathlib, sys
 runs = pathlib.Path(sys.argv[1])
-keys = [("qa_train_contains", "knowledge"), ("qa_probe_contains", "probe"), ("qa_contains", "held-out"),
+keys = [("qa_train_contains", "knowledge"), ("qa_seen_contains", "as-trained"), ("qa_probe_contains", "probe"), ("qa_contains", "held-out"),
         ("rag_qa_train_contains", "+RAG"), ("retention_contains", "retention")]
 for run in sorted(p for p in runs.iterdir() if p.is_dir() and not p.name.startswith("_")):
     for path in sorted((run / "metrics").glob("*.json")):

@@ -30,7 +30,7 @@ COMMON=(
     --set corpus.replay.max_new_tokens=384 --set corpus.replay.batch_size=32
     --set "corpus.mix={article: 1, qa: 1, paraphrase: 1, facts: 1, reading: 1, replay: 0.1, replay_file: base}"
     --set "corpus.mixes={seed: {article: 1}, knowledge: {article: 1, qa: 1, paraphrase: 1, facts: 1}}"
-    --set evaluate.qa_train_questions=80 --set evaluate.qa_probe_questions=60
+    --set evaluate.qa_train_questions=80 --set evaluate.qa_seen_questions=80 --set evaluate.qa_probe_questions=60
     --set evaluate.qa_questions=60 --set evaluate.retention_questions=30
 )
 

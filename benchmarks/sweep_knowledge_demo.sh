@@ -48,7 +48,7 @@ for line in open(sys.argv[1]):
         x = met.get(k)
         return f"{x['value']*100:5.1f}%" if isinstance(x, dict) and x.get("value") is not None else "  n/a"
     t = json.loads(tr.read_text()) if tr.exists() else {}
-    print(f"{name:14s} train {v('qa_train_contains')} probe {v('qa_probe_contains')} held-out {v('qa_contains')} "
+    print(f"{name:14s} train {v('qa_train_contains')} as-trained {v('qa_seen_contains')} probe {v('qa_probe_contains')} held-out {v('qa_contains')} "
           f"rag {v('rag_qa_train_contains')} loss {t.get('final_train_loss', float('nan')):.3f} "
           f"tokens {t.get('tokens_seen')} steps {t.get('global_step')} train_s {t.get('train_seconds')}")
 PY
