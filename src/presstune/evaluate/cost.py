@@ -57,32 +57,23 @@ class _RssPeak:
         self.peak = max(self.peak, self.proc.memory_info().rss)
 
 
-def decode_rate(batch_size: int, new_tokens: int, t_generate: float, t_prefill: float) -> float:
-    """Decode tokens/s: ``generate`` = one prefill forward (which yields the first new token) +
-    ``new_tokens - 1`` decode steps, so the time beyond the prefill is spent on ``new_tokens - 1``.
-    NaN (written as null) when the timed generate was not slower than the timed prefill: on a busy
-    machine with few repeats that happens, and dividing by a clamped ~0 printed 3.1e10 tok/s."""
-    if t_generate <= t_prefill:
+def decode_rate(batch_size: int, new_tokens: int, t_decode: float) -> float:
+    """Decode tokens/s: the prefill forward yields the first new token, the ``new_tokens - 1``
+    single-token decode steps the rest, and ``t_decode`` is their time alone (NaN if not > 0)."""
+    if not t_decode > 0:
         return float("nan")
-    return batch_size * (new_tokens - 1) / (t_generate - t_prefill)
+    return batch_size * (new_tokens - 1) / t_decode
 
 
 def _speed_runs(model, ids, new_tokens: int, sync):
     """The two timed calls on the same prompt, each returning its seconds: one forward over it
-    (the prefill) and a greedy ``generate`` of exactly ``new_tokens`` tokens (no early stop)."""
-    import torch
+    (the prefill), and the ``new_tokens - 1`` greedy decode steps that follow it.
 
-    gen_kwargs = dict(
-        max_new_tokens=new_tokens,
-        min_new_tokens=new_tokens,
-        do_sample=False,
-        use_cache=True,
-        temperature=None,
-        top_k=None,
-        top_p=None,
-        pad_token_id=0,
-        eos_token_id=None,
-    )
+    The decode steps are timed by themselves (single-token forwards with the KV cache, as
+    ``generate`` runs them, without its logits processors): the earlier measure, a whole
+    ``generate`` minus a separately timed prefill, came out at or below zero on a busy CPU.
+    """
+    import torch
 
     def prefill() -> float:
         sync()
@@ -92,18 +83,24 @@ def _speed_runs(model, ids, new_tokens: int, sync):
         sync()
         return time.perf_counter() - t
 
-    def generate() -> float:
-        sync()
-        t = time.perf_counter()
+    def decode() -> float:
+        batch, length = ids.shape
         with torch.inference_mode():
-            model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), **gen_kwargs)
-        sync()
-        return time.perf_counter() - t
+            out = model(input_ids=ids, use_cache=True, logits_to_keep=1)  # untimed: yields token 1
+            past, token = out.past_key_values, out.logits[:, -1:].argmax(-1)
+            sync()
+            t = time.perf_counter()
+            for step in range(new_tokens - 1):
+                mask = torch.ones(batch, length + step + 1, dtype=torch.long, device=ids.device)
+                out = model(input_ids=token, attention_mask=mask, past_key_values=past, use_cache=True)
+                past, token = out.past_key_values, out.logits[:, -1:].argmax(-1)
+            sync()
+            return time.perf_counter() - t
 
-    return prefill, generate
+    return prefill, decode
 
 
-def _timed_repeats(prefill, generate, repeats: int, device) -> tuple[list[float], list[float], dict[str, Any]]:
+def _timed_repeats(prefill, decode, repeats: int, device) -> tuple[list[float], list[float], dict[str, Any]]:
     """``repeats`` timings of each call, and the peak memory while they ran (the CUDA allocator's
     peak on a GPU, the process RSS sampled by a thread on the CPU)."""
     import torch
@@ -112,11 +109,11 @@ def _timed_repeats(prefill, generate, repeats: int, device) -> tuple[list[float]
         torch.cuda.reset_peak_memory_stats(device)
         base = torch.cuda.memory_allocated(device)
         p_times = [prefill() for _ in range(repeats)]
-        g_times = [generate() for _ in range(repeats)]
+        d_times = [decode() for _ in range(repeats)]
         peak = torch.cuda.max_memory_allocated(device)
         return (
             p_times,
-            g_times,
+            d_times,
             {
                 "peak_bytes": peak,
                 "above_weights_bytes": peak - base,
@@ -126,10 +123,10 @@ def _timed_repeats(prefill, generate, repeats: int, device) -> tuple[list[float]
         )
     with _RssPeak() as rss:
         p_times = [prefill() for _ in range(repeats)]
-        g_times = [generate() for _ in range(repeats)]
+        d_times = [decode() for _ in range(repeats)]
     return (
         p_times,
-        g_times,
+        d_times,
         {
             "peak_bytes": rss.peak,
             "above_weights_bytes": rss.peak - rss.start,
@@ -160,13 +157,13 @@ def measure_speed(
     gen = torch.Generator().manual_seed(seed)
     ids = torch.randint(0, vocab_size, (batch_size, prompt_tokens), generator=gen).to(device)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
-    prefill, generate = _speed_runs(model, ids, new_tokens, sync)
+    prefill, decode = _speed_runs(model, ids, new_tokens, sync)
     for _ in range(warmup):
         prefill()
-        generate()
-    p_times, g_times, memory = _timed_repeats(prefill, generate, repeats, device)
+        decode()
+    p_times, d_times, memory = _timed_repeats(prefill, decode, repeats, device)
     t_prefill = statistics.median(p_times)
-    t_generate = statistics.median(g_times)
+    t_decode = statistics.median(d_times)
     return {
         "prefill_tokens_per_s": {
             "value": batch_size * prompt_tokens / t_prefill,
@@ -177,15 +174,14 @@ def measure_speed(
             "definition": "batch x prompt tokens / median time of one forward over the prompt",
         },
         "decode_tokens_per_s": {
-            "value": decode_rate(batch_size, new_tokens, t_generate, t_prefill),
+            "value": decode_rate(batch_size, new_tokens, t_decode),
             "batch_size": batch_size,
             "new_tokens": new_tokens,
             "decode_steps": new_tokens - 1,
             "prompt_tokens": prompt_tokens,
             "repeats": repeats,
-            "definition": "batch x (forced new tokens - 1) / (median generate time - median prefill time), greedy, "
-            "KV cache: the prefill forward inside generate produces the first new token, so only the other "
-            "new_tokens - 1 come from decode steps",
+            "definition": "batch x (new tokens - 1) / median time of the decode steps alone: greedy single-token "
+            "forwards with the KV cache after the prefill (which yields the first new token, untimed here)",
         },
         "peak_memory": memory,
         "device": str(device),
