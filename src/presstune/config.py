@@ -63,7 +63,8 @@ class DemoBaseConfig(Strict):
     instruction_qa_per_article: int = Field(6, ge=0)
     #: Wordings per fact in those QA rows (the rules generator's ``qa_phrasings``): with more than
     #: one, the base sees the same fact asked in several ways, as a real instruct model has learnt
-    #: that differently worded questions ask the same thing.
+    #: that differently worded questions ask the same thing (tried at 3 and 5: no effect established
+    #: beyond the spread between two builds of one base; benchmarks/RESULTS_knowledge_demo.md).
     instruction_phrasings: int = Field(1, ge=1, le=5)
     #: Share of the older articles that get one question answered from passages (RAG format).
     reading_share: float = Field(0.3, ge=0, le=1)
