@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 
-from presstune.cache import decide, digest, same_inputs, setting_defaults
+from presstune.cache import decide, digest, setting_defaults
 from presstune.evaluate.config import EvaluateConfig
 from presstune.train.config import TrainConfig
 
@@ -59,7 +59,7 @@ def test_evaluation_settings_use_the_metrics_files_key_paths() -> None:
     old = copy.deepcopy(inputs)
     del old["settings"]["qa_seen_questions"]
     assert setting_defaults()["settings.qa_seen_questions"] == settings["qa_seen_questions"]
-    assert same_inputs(digest(old), old, inputs)
+    assert decide({"key": digest(old), "inputs": old}, inputs).reuse
     inputs["settings"]["qa_seen_questions"] = 7
-    assert not same_inputs(digest(old), old, inputs)
-    assert not same_inputs(digest(old), None, inputs)  # nothing recorded to compare: recompute
+    assert not decide({"key": digest(old), "inputs": old}, inputs).reuse
+    assert not decide({"key": digest(old), "inputs": None}, inputs).reuse  # nothing recorded to compare: recompute

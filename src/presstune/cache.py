@@ -131,23 +131,15 @@ def changes(old: dict[str, Any], new: dict[str, Any], limit: int = 4) -> str:
 _ABSENT = object()
 
 
-def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
-    """Dotted key paths of nested dicts (an empty dict is a value, so adding one is seen)."""
-    if isinstance(value, dict) and value:
-        out: dict[str, Any] = {}
-        for key, child in value.items():
-            out.update(_flat(child, f"{prefix}.{key}" if prefix else str(key)))
-        return out
-    return {prefix: value}
-
-
 def setting_defaults() -> dict[str, Any]:
     """Every setting's default by the key paths records use: ``train.*`` (training records) and
     ``settings.*`` (the evaluate section in metrics files)."""
     from presstune.evaluate.config import EvaluateConfig
+    from presstune.train.compare import _flatten
     from presstune.train.config import TrainConfig
 
-    return _flat({"train": TrainConfig().model_dump(mode="json"), "settings": EvaluateConfig().model_dump(mode="json")})
+    sections = {"train": TrainConfig().model_dump(mode="json"), "settings": EvaluateConfig().model_dump(mode="json")}
+    return _flatten(sections, keep_empty=True)
 
 
 def added_at_default(old: dict[str, Any], new: dict[str, Any]) -> list[str] | None:
@@ -158,20 +150,14 @@ def added_at_default(old: dict[str, Any], new: dict[str, Any]) -> list[str] | No
     behaviour from before (the rule for every new setting), so the output still stands. Without
     this, upgrading presstune would send hours of training to stale/ for an option nobody set.
     """
-    a, b = _flat(old), _flat(new)
+    from presstune.train.compare import _flatten
+
+    a, b = _flatten(old, keep_empty=True), _flatten(new, keep_empty=True)
     diff = sorted(k for k in {*a, *b} if a.get(k, _ABSENT) != b.get(k, _ABSENT))
     if not diff or any(k in a for k in diff):
         return None
     defaults = setting_defaults()
     return diff if all(defaults.get(k, _ABSENT) == b[k] for k in diff) else None
-
-
-def same_inputs(record_key: str | None, record_inputs: dict[str, Any] | None, inputs: dict[str, Any]) -> bool:
-    """The recorded output stands for ``inputs``: the same key, or only settings added since at
-    their defaults (:func:`added_at_default`)."""
-    if record_key == digest(inputs):
-        return True
-    return record_inputs is not None and added_at_default(record_inputs, inputs) is not None
 
 
 def decide(record: dict[str, Any] | None, inputs: dict[str, Any], force: bool = False) -> Decision:
@@ -342,7 +328,7 @@ def stale_outputs(cfg: Any, run: RunDir) -> list[tuple[Path, str]]:
             found.append((path, f"metrics/{name}.json: its checkpoint is stale"))
             continue
         current = eval_inputs(run, name, settings, source, cfg)
-        if not same_inputs(doc.get("inputs_key"), doc.get("inputs"), current):
+        if not decide({"key": doc.get("inputs_key"), "inputs": doc.get("inputs")}, current).reuse:
             old = doc.get("inputs") or {}
             why = changes(old, current) if old else "no record of its inputs"
             found.append((path, f"metrics/{name}.json: {why}"))

@@ -414,8 +414,7 @@ def trained_wording_items(data: dict[str, Any], articles: set[str], eval_cfg: Ev
             answer = str(row["completion"][-1]["content"]).strip()
         except (KeyError, IndexError, TypeError):
             continue
-        if instruction and question.startswith(instruction):
-            question = question[len(instruction) :].strip()
+        question = question.removeprefix(instruction).strip()
         answer = answer[:-1] if answer.endswith(".") else answer
         if not question or not answer or len(answer.split()) > 12 or question in seen:
             continue
@@ -524,7 +523,10 @@ def _qa_metrics(
     if source == "facts":
         what = f"questions from the replica's ground-truth fact sheets of {split}-split articles"
     elif source == "training_rows":
-        what = "questions of dataset/train.jsonl's QA rows (answers of at most 12 words), word for word"
+        what = (
+            "questions of dataset/train.jsonl's QA rows about the knowledge-QA articles (answers of at most 12 "
+            "words), word for word"
+        )
     else:
         what = (
             f"cloze questions templated from {split}-split documents (a number+unit span blanked; the span "
@@ -533,11 +535,6 @@ def _qa_metrics(
         )
     if which == "heldout":
         what += f"; the first {eval_cfg.qa_questions} of {qa['pool']}"
-    elif which == "seen":
-        what += (
-            f"; a deterministic subsample of {n} of {qa['pool']} (seeded hash, seed {eval_cfg.seed}) of the "
-            "knowledge-QA articles' rows; the base model is asked the same questions"
-        )
     else:
         what += (
             f"; a deterministic subsample of {n} of {qa['pool']} (seeded hash of the question id, "

@@ -12,11 +12,12 @@ from typing import Any
 VARIANT_KEYS = ("variants", "run.name")
 
 
-def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(value, dict):
+def _flatten(value: Any, prefix: str = "", keep_empty: bool = False) -> dict[str, Any]:
+    """Dotted key paths of nested dicts; ``keep_empty``: an empty dict is a value (so adding one is seen)."""
+    if isinstance(value, dict) and (value or not keep_empty):
         out: dict[str, Any] = {}
         for key, child in value.items():
-            out.update(_flatten(child, f"{prefix}.{key}" if prefix else str(key)))
+            out.update(_flatten(child, f"{prefix}.{key}" if prefix else str(key), keep_empty))
         return out
     return {prefix: value}
 
