@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,15 @@ TOKENIZER_TEXT = [
     "Die BMW Group präsentiert das neue Modell im Werk München. Größe, Übergänge, Öl.",
     "Question: What is the power output? Answer: 250 kW. The range is 805 km (WLTP).",
 ] * 20
+
+
+@pytest.fixture(scope="session")
+def pressclub_reference() -> Path:
+    """The saved real PressClub pages (``../shared/reference/pressclub``); skips where absent."""
+    for candidate in (Path("/work/shared"), Path(__file__).resolve().parents[2] / "shared"):
+        if (candidate / "reference" / "pressclub").is_dir():
+            return candidate / "reference" / "pressclub"
+    pytest.skip("../shared/reference/pressclub not present")
 
 
 @pytest.fixture(scope="session")

@@ -22,16 +22,6 @@ from presstune.collect.parse import (
     safe_name,
 )
 
-
-def _shared() -> Path | None:
-    for candidate in (Path("/work/shared"), Path(__file__).resolve().parents[2] / "shared"):
-        if (candidate / "reference" / "pressclub").is_dir():
-            return candidate / "reference" / "pressclub"
-    return None
-
-
-REF = _shared()
-needs_ref = pytest.mark.skipif(REF is None, reason="../shared/reference/pressclub not present")
 REAL_URL = "https://www.press.bmwgroup.com/global/article/detail/T0454343EN/x"
 
 
@@ -42,9 +32,8 @@ def _body(html_inner: str) -> str:
 
 
 # -- real pages -------------------------------------------------------------------------------
-@needs_ref
-def test_real_article_page() -> None:
-    html = (REF / "article-T0454343EN.html").read_text(encoding="utf-8")
+def test_real_article_page(pressclub_reference: Path) -> None:
+    html = (pressclub_reference / "article-T0454343EN.html").read_text(encoding="utf-8")
     parsed = parse_article(html, REAL_URL, Selectors(), expected_id="T0454343EN")
     r = parsed.record
     assert parsed.fallbacks == [] and parsed.warnings == []
@@ -72,9 +61,8 @@ def test_real_article_page() -> None:
     assert not r.body.endswith("\n")
 
 
-@needs_ref
-def test_real_listing_page() -> None:
-    html = (REF / "listing-global.html").read_text(encoding="utf-8")
+def test_real_listing_page(pressclub_reference: Path) -> None:
+    html = (pressclub_reference / "listing-global.html").read_text(encoding="utf-8")
     items = parse_listing(html, "https://www.press.bmwgroup.com/global/article", Selectors())
     assert len(items) >= 150
     assert len({i.id for i in items}) == len(items)

@@ -4,6 +4,7 @@ RAG retrieval, and the scoring (normaliser, Wilson interval, McNemar)."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from threading import Thread
@@ -46,6 +47,80 @@ def test_rules_find_atomic_facts_in_a_real_style_release_and_every_answer_is_a_s
     for pair in out["qa"]:
         assert A.guard_qa(pair["question"], pair["answer"], REAL_STYLE) is None
         assert pair["answer"] in REAL_STYLE and "Leipzig invests" in pair["question"]
+
+
+def test_quotes_over_several_sentences_power_in_two_units_and_people_beyond_the_fact_limit():
+    body = (
+        "Munich. The new BMW iX5 delivers 300 kW (408 hp) and costs €79,900. The top model has 190 kW/258 hp.\n\n"
+        "It reaches 80 percent in 21 minutes, 90 percent in 30 minutes and covers 600 km at 130 km/h, "
+        "or 400 km at 160 km/h. Deliveries start on 12 March 2026.\n\n"
+        '"We are proud of the team. Everyone can be proud of it," says Anna Vogt, Head of Design BMW Group.'
+    )
+    found = [(f.kind, f.answer, f.detail) for f in A.extract_facts(body)]
+    # one fact per power figure, both units in its answer (two facts of one kind would need their
+    # text positions in each question to tell them apart)
+    assert [(k, a) for k, a, _ in found if k == "power"] == [("power", "300 kW (408 hp)"), ("power", "190 kW/258 hp")]
+    # the quote runs over two sentences: its speaker and role are still found
+    assert ("person", "Anna Vogt", "Head of Design BMW Group") in found
+    assert ("role", "Head of Design BMW Group", "Anna Vogt") in found
+    # a limit below the number of facts keeps every kind's first fact before any kind's second
+    kept = A.select_facts(A.extract_facts(body), 9)
+    assert {"place", "power", "money", "percent", "distance", "speed", "date", "person", "role"} == {
+        f.kind for f in kept
+    }
+    assert [f.answer for f in kept] == [f.answer for f in A.extract_facts(body) if f in kept]  # text order
+    out = A.rules_generate({"id": "X2", "title": "The new BMW iX5", "body": body}, A.AugmentConfig(max_facts=9))
+    assert any(q["answer"] == "Anna Vogt" for q in out["qa"])
+
+
+def test_real_pressclub_comments_name_people_and_roles_and_unclear_questions_are_rejected(pressclub_reference: Path):
+    """The PressClub's comment form 'Name (Role): "..."' on a saved real page: every speaker and
+    role is found; three mentors share one role, so "who is the mentor quoted" is not asked."""
+    from presstune.collect.config import Selectors
+    from presstune.collect.parse import parse_article
+    from presstune.corpus.clean import clean_html
+
+    html = (pressclub_reference / "article-T0454343EN.html").read_text(encoding="utf-8")
+    url = "https://www.press.bmwgroup.com/global/article/detail/T0454343EN/x"
+    record = parse_article(html, url, Selectors()).record
+    body = clean_html(record.body, record.title, record.subtitle).body
+    facts = A.extract_facts(body)
+    people = {f.answer: f.detail for f in facts if f.kind == "person"}
+    assert people == {
+        "Björn Lellmann": "Head of Customer Racing at BMW M Motorsport",
+        "Jens Klingmann": "Mentor BMW M Racing Academy",
+        "Max Hesse": "Mentor BMW M Racing Academy",
+        "Robby Foley": "Mentor BMW M Racing Academy",
+        "Josh Green": "",
+        "Ryder Quinn": "",
+        "Thomas Rackl": "",
+    }
+    out = A.rules_generate({"id": "T0454343EN", "title": record.title, "body": body}, A.AugmentConfig())
+    asked = {q["answer"] for q in out["qa"]}
+    assert {"Björn Lellmann", "Head of Customer Racing at BMW M Motorsport", "Mentor BMW M Racing Academy"} <= asked
+    unclear = {r["answer"] for r in out["rejected"] if r["reason"] == "ambiguous_question"}
+    assert unclear == {"Jens Klingmann", "Max Hesse", "Robby Foley", "Josh Green", "Ryder Quinn", "Thomas Rackl"}
+    for pair in out["qa"]:
+        assert A.guard_qa(pair["question"], pair["answer"], body) is None
+    lellmann = [q["question"] for q in out["qa"] if q["answer"] == "Björn Lellmann"]
+    assert lellmann and all("Head of Customer Racing at BMW M Motorsport quoted" in q for q in lellmann)
+
+
+def test_every_quoted_person_of_the_replica_is_found_with_their_role():
+    """The replica quotes people in one sentence, in two, and in the PressClub's comment form; the
+    rules find the speaker and role of each (before quotes were read per paragraph: about half)."""
+    from presstune.replica.site import Site
+
+    checked, forms = 0, Counter()
+    for article in Site(articles=120, seed=0).articles():
+        person, role = article.facts.get("person"), article.facts.get("role")
+        body = "\n\n".join(article.body_paragraphs)
+        if article.language == "de" or not person or not role or person not in body:
+            continue
+        checked += 1
+        forms[f"{person} ({role}):" in body] += 1
+        assert ("role", role, person) in {(f.kind, f.answer, f.detail) for f in A.extract_facts(body)}, body
+    assert checked >= 80, (checked, forms)
 
 
 def test_guard_rejects_unsupported_answers():

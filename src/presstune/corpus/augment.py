@@ -49,7 +49,9 @@ from presstune.corpus.llm_client import LLMClientConfig
 from presstune.schema import Strict
 
 #: Bump when the generated rows for the same input change (re-generates every article).
-AUGMENT_VERSION = "2"  # 2: more wordings per fact kind, the article named in several ways
+#: 3: quotes over several sentences, the PressClub's "Name (Role):" form, power in two units as one
+#: fact, facts chosen kind by kind, questions that cannot tell two facts apart rejected.
+AUGMENT_VERSION = "3"
 KINDS = ("article", "qa", "paraphrase", "facts", "reading", "replay")
 
 DEFAULT_QA_INSTRUCTION = "Answer the following question in a single brief but complete sentence."
@@ -131,7 +133,15 @@ _SPANS: list[tuple[str, re.Pattern[str]]] = [
             rf"|(?:{_NUM})(?:\s(?:million|billion))?\s(?:euros?|Euro|EUR|US dollars|dollars|USD)\b"
         ),
     ),
-    ("power", re.compile(rf"(?:{_NUM})\s?(?:kW|PS|hp|bhp)\b(?!h)")),
+    # "300 kW (408 hp)" / "190 kW/258 hp": one fact in two units, not two facts of one kind (two
+    # would make each question name a text position to tell them apart, and split the answer).
+    (
+        "power",
+        re.compile(
+            rf"(?:{_NUM})\s?(?:kW|PS|hp|bhp)\b(?!h)"
+            rf"(?:\s?\(\s?(?:{_NUM})\s?(?:PS|hp|bhp)\)|\s?/\s?(?:{_NUM})\s?(?:PS|hp|bhp)\b)?"
+        ),
+    ),
     ("speed", re.compile(rf"(?:{_NUM})\s?(?:km/h|mph)")),
     ("consumption", re.compile(rf"(?:{_NUM})\s?(?:kWh|l)/100\s?km")),
     ("distance", re.compile(rf"(?:{_NUM})\s?(?:km|kilometres|kilometers|miles)\b(?!/)")),
@@ -151,11 +161,16 @@ _UNIT_NOUN = re.compile(
     r"\s(?:new\s)?(employees|vehicles|cars|units|suppliers|countries|markets|people|jobs|deliveries|motorcycles|"
     r"customers|dealers|sites|plants|models)\b"
 )
+#: A quote and who said it after it; run over a whole paragraph, as quotes span sentences. The
+#: quote itself is a fact only when short enough to train on (the guard's limit).
 _QUOTE = re.compile(
-    r"[\"“„]([^\"“”„]{12,400}?)[,.!?]?[\"“”]\s*,?\s*(?:said|says|explained|explains|added|adds|stated|states)\s+"
+    r"[\"“„]([^\"“”„]{12,2000}?)[,.!?]?[\"“”]\s*,?\s*(?:said|says|explained|explains|added|adds|stated|states)\s+"
     rf"({_NAME})(?:,\s*([^.\"“”]{{4,140}}))?\."
 )
 _SAYS_BEFORE = re.compile(rf"({_NAME}),\s*([^.\"“”]{{4,140}}?),\s*(?:said|says|explained|added)\s*:?\s*[\"“„]")
+#: The PressClub's comment form: 'Max Hesse (Mentor BMW M Racing Academy): "..."' or
+#: 'Josh Green: "..."', opening a paragraph or a sentence.
+_COLON_QUOTE = re.compile(rf"(?:^|(?<=[.!?\"”]\s))({_NAME})(?:\s\(([^()]{{4,140}})\))?:\s*[\"“„]")
 _APPOINTED = re.compile(rf"(?:appointed|named)\s({_NAME})\s(?:as|to be)\s([^,.]{{4,140}})")
 _RESULT = re.compile(rf"({_NAME})\s(?:finished|won|took|claimed|secured)\s(first|second|third|fourth|fifth|\w+th)\b")
 _EVENT = re.compile(rf"\b(?:at|during|for) the ((?:{_CAP}|\d+)(?:\s(?:(?:of|in|at|d’|de|for|and)\s)?(?:{_CAP}|\d+))*)")
@@ -189,6 +204,36 @@ def _context(sentence: str, start: int, words: int = 6) -> str:
     return " ".join(before[-words:]).strip(" ,;:")
 
 
+#: The guard's longest answer: a longer quote is not a fact to train on.
+_MAX_ANSWER_CHARS = 400
+
+
+def _sentence_facts(sent: str, add: Any) -> None:
+    """The facts one sentence states: figures with units, dates, plants, appointments, results, events."""
+    taken: list[tuple[int, int]] = []
+    for kind, rx in _SPANS:
+        for sm in rx.finditer(sent):
+            a, b = sm.span()
+            if any(a < y and x < b for x, y in taken):
+                continue
+            taken.append((a, b))
+            detail = ""
+            if kind == "count":
+                noun = _UNIT_NOUN.match(sent, b - 1) or _UNIT_NOUN.search(sent[b - 1 : b + 30])
+                detail = noun.group(1) if noun else "items"
+            add(Fact(kind, sm.group(0).strip(), sent, _context(sent, a), detail))
+    for pm in _APPOINTED.finditer(sent):
+        add(Fact("person", pm.group(1).strip(), sent, "appointed", detail=pm.group(2).strip()))
+        add(Fact("role", pm.group(2).strip(), sent, detail=pm.group(1).strip()))
+    for rm in _RESULT.finditer(sent):
+        add(Fact("person", rm.group(1), sent, f"the one who finished {rm.group(2)}"))
+        add(Fact("position", rm.group(2), sent, detail=rm.group(1)))
+    for em in _EVENT.finditer(sent):
+        name = em.group(1).strip()
+        if len(name.split()) >= 2 and not name.startswith(("Plant ", "Werk ", "BMW Group", "BMW AG")):
+            add(Fact("event", name, sent, _context(sent, em.start())))
+
+
 def extract_facts(body: str) -> list[Fact]:
     """Atomic facts stated in ``body``, in text order, each a literal span of it."""
     facts: list[Fact] = []
@@ -204,37 +249,41 @@ def extract_facts(body: str) -> list[Fact]:
     m = _DATELINE.match(first)
     if m and len(m.group(1)) <= 40:
         add(Fact("place", m.group(1), sentences(first)[0] if sentences(first) else first[:200]))
-    for sent in sentences(body):
-        taken: list[tuple[int, int]] = []
-        for kind, rx in _SPANS:
-            for sm in rx.finditer(sent):
-                a, b = sm.span()
-                if any(a < y and x < b for x, y in taken):
-                    continue
-                taken.append((a, b))
-                detail = ""
-                if kind == "count":
-                    noun = _UNIT_NOUN.match(sent, b - 1) or _UNIT_NOUN.search(sent[b - 1 : b + 30])
-                    detail = noun.group(1) if noun else "items"
-                add(Fact(kind, sm.group(0).strip(), sent, _context(sent, a), detail))
-        for qm in _QUOTE.finditer(sent):
-            person, role = qm.group(2).strip(), (qm.group(3) or "").strip()
-            add(Fact("person", person, sent, "quoted", detail=""))
+    for para in body.split("\n"):
+        for sent in sentences(para):
+            _sentence_facts(sent, add)
+        # who said what: quotes span sentences, so these patterns read the whole paragraph
+        para = " ".join(para.split())
+        for qm in _QUOTE.finditer(para):
+            person, role, quote = qm.group(2).strip(), (qm.group(3) or "").strip(), qm.group(1).strip()
+            add(Fact("person", person, qm.group(0), "quoted", detail=role))
             if role:
-                add(Fact("role", role, sent, detail=person))
-            add(Fact("quote", qm.group(1).strip(), sent, detail=person))
-        for rx, kind in ((_SAYS_BEFORE, "person"), (_APPOINTED, "person")):
-            for pm in rx.finditer(sent):
-                add(Fact(kind, pm.group(1).strip(), sent, "quoted" if rx is _SAYS_BEFORE else "appointed"))
-                add(Fact("role", pm.group(2).strip(), sent, detail=pm.group(1).strip()))
-        for rm in _RESULT.finditer(sent):
-            add(Fact("person", rm.group(1), sent, f"the one who finished {rm.group(2)}"))
-            add(Fact("position", rm.group(2), sent, detail=rm.group(1)))
-        for em in _EVENT.finditer(sent):
-            name = em.group(1).strip()
-            if len(name.split()) >= 2 and not name.startswith(("Plant ", "Werk ", "BMW Group", "BMW AG")):
-                add(Fact("event", name, sent, _context(sent, em.start())))
+                add(Fact("role", role, qm.group(0), detail=person))
+            if len(quote) <= _MAX_ANSWER_CHARS:
+                add(Fact("quote", quote, qm.group(0), detail=person))
+        for rx in (_SAYS_BEFORE, _COLON_QUOTE):
+            for pm in rx.finditer(para):
+                person, role = pm.group(1).strip(), (pm.group(2) or "").strip()
+                sentence = next((x for x in sentences(para) if person in x), pm.group(0))
+                add(Fact("person", person, sentence, "quoted", detail=role))
+                if role:
+                    add(Fact("role", role, sentence, detail=person))
     return facts
+
+
+def select_facts(facts: list[Fact], limit: int) -> list[Fact]:
+    """At most ``limit`` facts, in text order, taken kind by kind: every kind's first fact before
+    any kind's second, so a release full of figures still gets questions about its people,
+    places and dates further down (a plain cut would keep only the first paragraphs' figures)."""
+    if len(facts) <= limit:
+        return facts
+    nth: Counter = Counter()
+    rank = []
+    for i, fact in enumerate(facts):
+        rank.append((nth[fact.kind], i))
+        nth[fact.kind] += 1
+    keep = sorted(i for _, i in sorted(rank)[:limit])
+    return [facts[i] for i in keep]
 
 
 # -- questions --------------------------------------------------------------------------------
@@ -354,13 +403,21 @@ _LABELS = {
 }
 
 
+def _which(fact: Fact, ambiguous: bool) -> str:
+    """The words of a question that say which fact is meant: for a person who said or became
+    something (the role when the article has several people), else the words before the span
+    when the article has several facts of the kind."""
+    if fact.kind == "person":
+        who = fact.context or "named"
+        return f"the {fact.detail} {who}" if ambiguous and fact.detail and who in ("quoted", "appointed") else who
+    return f' (the one after "{fact.context}")' if ambiguous and fact.context else ""
+
+
 def questions_for(fact: Fact, title: str, ambiguous: bool, phrasings: int) -> list[str]:
     """``phrasings`` wordings of a question about ``fact``; the article is named by its title.
-    ``ambiguous``: the article has several facts of this kind, so the words before the span say
-    which one is meant."""
-    ctx = f' (the one after "{fact.context}")' if ambiguous and fact.context and fact.kind not in ("person",) else ""
-    if fact.kind == "person":
-        ctx = fact.context or "named"
+    ``ambiguous``: the article has several facts of this kind, so the question says which one is
+    meant (:func:`_which`)."""
+    ctx = _which(fact, ambiguous)
     templates = _QUESTIONS.get(fact.kind, [])
     # Which wordings: rotated by a hash of the fact, so one phrasing per fact still varies the
     # wording across facts (more kinds of questions seen per trained token); each next phrasing
@@ -391,7 +448,7 @@ def guard_qa(question: str, answer: str, body: str) -> str | None:
         return "empty_answer"
     if len(q) < 12 or not q.rstrip().endswith(("?", ".")):
         return "malformed_question"
-    if len(a) > 400:
+    if len(a) > _MAX_ANSWER_CHARS:
         return "answer_too_long"
     if _norm(a) not in _norm(body):
         return "answer_not_in_text"
@@ -438,12 +495,20 @@ def rules_generate(doc: dict[str, Any], cfg: AugmentConfig) -> dict[str, Any]:
     """QA pairs, restatements and fact lists from the article text by templates."""
     title, body = str(doc.get("title") or "").strip(), str(doc.get("body") or "")
     rng = random.Random(f"{cfg.seed}:{doc.get('id')}")
-    facts = extract_facts(body)[: cfg.max_facts]
+    facts = select_facts(extract_facts(body), cfg.max_facts)
     kinds = Counter(f.kind for f in facts)
+
+    # Two facts a question cannot tell apart (three people quoted with one role, two figures after
+    # the same words) would train one question towards two answers: both are rejected.
+    def slot(f: Fact) -> tuple[str, str, str]:
+        return f.kind, f.detail if f.kind != "person" else "", _which(f, kinds[f.kind] > 1)
+
+    asked = Counter(slot(f) for f in facts)
     qa, rejected = [], []
     for fact in facts:
+        unclear = asked[slot(fact)] > 1
         for k, question in enumerate(questions_for(fact, title, kinds[fact.kind] > 1, cfg.qa_phrasings)):
-            reason = guard_qa(question, fact.answer, body)
+            reason = "ambiguous_question" if unclear else guard_qa(question, fact.answer, body)
             item = {"question": question, "answer": fact.answer, "fact_kind": fact.kind, "phrasing": k}
             if reason:
                 rejected.append({"kind": "qa", "reason": reason, **item})
