@@ -120,7 +120,7 @@ def test_every_quoted_person_of_the_replica_is_found_with_their_role():
         checked += 1
         forms[f"{person} ({role}):" in body] += 1
         assert ("role", role, person) in {(f.kind, f.answer, f.detail) for f in A.extract_facts(body)}, body
-    assert checked >= 80, (checked, forms)
+    assert checked >= 80 and forms[True] >= 20 and forms[False] >= 40, (checked, forms)
 
 
 def test_guard_rejects_unsupported_answers():
