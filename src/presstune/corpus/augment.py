@@ -50,8 +50,9 @@ from presstune.schema import Strict
 
 #: Bump when the generated rows for the same input change (re-generates every article).
 #: 3: quotes over several sentences, the PressClub's "Name (Role):" form, power in two units as one
-#: fact, facts chosen kind by kind, questions that cannot tell two facts apart rejected.
-AUGMENT_VERSION = "3"
+#: fact, facts chosen kind by kind, questions that cannot tell two facts apart rejected. 4: event
+#: names with an elided article ("Concorso d’Eleganza Villa d’Este").
+AUGMENT_VERSION = "4"
 KINDS = ("article", "qa", "paraphrase", "facts", "reading", "replay")
 
 DEFAULT_QA_INSTRUCTION = "Answer the following question in a single brief but complete sentence."
@@ -173,7 +174,12 @@ _SAYS_BEFORE = re.compile(rf"({_NAME}),\s*([^.\"“”]{{4,140}}?),\s*(?:said|sa
 _COLON_QUOTE = re.compile(rf"(?:^|(?<=[.!?\"”]\s))({_NAME})(?:\s\(([^()]{{4,140}})\))?:\s*[\"“„]")
 _APPOINTED = re.compile(rf"(?:appointed|named)\s({_NAME})\s(?:as|to be)\s([^,.]{{4,140}})")
 _RESULT = re.compile(rf"({_NAME})\s(?:finished|won|took|claimed|secured)\s(first|second|third|fourth|fifth|\w+th)\b")
-_EVENT = re.compile(rf"\b(?:at|during|for) the ((?:{_CAP}|\d+)(?:\s(?:(?:of|in|at|d’|de|for|and)\s)?(?:{_CAP}|\d+))*)")
+#: An event's name: capitalised words and numbers joined by short lower-case words, or by an
+#: elided article glued to the next word ("Concorso d’Eleganza Villa d’Este", "Salon de l'Automobile").
+_EVENT = re.compile(
+    rf"\b(?:at|during|for) the ((?:{_CAP}|\d+)(?:\s(?:(?:of|in|at|de|di|del|della|du|des|for|and)\s)?"
+    rf"(?:[dl][’']|de\sl[’'])?(?:{_CAP}|\d+))*)"
+)
 _DATELINE = re.compile(r"^([A-Z][^\s.,/]*(?:[ /][A-Z][^\s.,/]*){0,3}(?:,\s[A-Z]{2})?)\.\s(?=[A-Z0-9])")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“„])")
 
