@@ -32,7 +32,7 @@ def test_rules_find_atomic_facts_in_a_real_style_release_and_every_answer_is_a_s
     found = {(f.kind, f.answer) for f in facts}
     assert {
         ("place", "Leipzig"),
-        ("money", "€ 1.2 billion"),
+        ("investment", "€ 1.2 billion"),  # an amount is asked as what the words before it say
         ("count", "800"),
         ("date", "March 3, 2026"),
         ("plant", "Plant Leipzig"),
@@ -65,9 +65,10 @@ def test_quotes_over_several_sentences_power_in_two_units_and_people_beyond_the_
     assert ("person", "Anna Vogt", "Head of Design BMW Group") in found
     assert ("role", "Head of Design BMW Group", "Anna Vogt") in found
     assert ("event", "Concorso d’Eleganza Villa d’Este", "") in found  # an elided article inside a name
+    assert ("price", "€79,900", "") in found
     # a limit below the number of facts keeps every kind's first fact before any kind's second
     kept = A.select_facts(A.extract_facts(body), 10)
-    assert {"place", "power", "money", "event", "percent", "distance", "speed", "date", "person", "role"} == {
+    assert {"place", "power", "price", "event", "percent", "distance", "speed", "date", "person", "role"} == {
         f.kind for f in kept
     }
     assert [f.answer for f in kept] == [f.answer for f in A.extract_facts(body) if f in kept]  # text order

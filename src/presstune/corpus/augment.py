@@ -51,7 +51,8 @@ from presstune.schema import Strict
 #: Bump when the generated rows for the same input change (re-generates every article).
 #: 3: quotes over several sentences, the PressClub's "Name (Role):" form, power in two units as one
 #: fact, facts chosen kind by kind, questions that cannot tell two facts apart rejected. 4: event
-#: names with an elided article ("Concorso d’Eleganza Villa d’Este").
+#: names with an elided article ("Concorso d’Eleganza Villa d’Este"), amounts asked as prices or
+#: investments when the words before them say so.
 AUGMENT_VERSION = "4"
 KINDS = ("article", "qa", "paraphrase", "facts", "reading", "replay")
 
@@ -210,6 +211,12 @@ def _context(sentence: str, start: int, words: int = 6) -> str:
     return " ".join(before[-words:]).strip(" ,;:")
 
 
+#: A money span is a price or an investment when the words before it say so.
+_MONEY_KINDS = [
+    ("price", re.compile(r"\bpric|\bcosts?\b", re.I)),
+    ("investment", re.compile(r"\binvest", re.I)),
+]
+
 #: The guard's longest answer: a longer quote is not a fact to train on.
 _MAX_ANSWER_CHARS = 400
 
@@ -223,11 +230,13 @@ def _sentence_facts(sent: str, add: Any) -> None:
             if any(a < y and x < b for x, y in taken):
                 continue
             taken.append((a, b))
-            detail = ""
+            detail, context, fact_kind = "", _context(sent, a), kind
+            if kind == "money":  # what the amount is, from the words before it: asked as such
+                fact_kind = next((k for k, says in _MONEY_KINDS if says.search(context)), "money")
             if kind == "count":
                 noun = _UNIT_NOUN.match(sent, b - 1) or _UNIT_NOUN.search(sent[b - 1 : b + 30])
                 detail = noun.group(1) if noun else "items"
-            add(Fact(kind, sm.group(0).strip(), sent, _context(sent, a), detail))
+            add(Fact(fact_kind, sm.group(0).strip(), sent, context, detail))
     for pm in _APPOINTED.finditer(sent):
         add(Fact("person", pm.group(1).strip(), sent, "appointed", detail=pm.group(2).strip()))
         add(Fact("role", pm.group(2).strip(), sent, detail=pm.group(1).strip()))
@@ -286,8 +295,9 @@ def select_facts(facts: list[Fact], limit: int) -> list[Fact]:
     nth: Counter = Counter()
     rank = []
     for i, fact in enumerate(facts):
-        rank.append((nth[fact.kind], i))
-        nth[fact.kind] += 1
+        kind = fact.kind if fact.kind != "person" else f"person {fact.context}"  # the quoted one, the winner ...
+        rank.append((nth[kind], i))
+        nth[kind] += 1
     keep = sorted(i for _, i in sorted(rank)[:limit])
     return [facts[i] for i in keep]
 
@@ -299,10 +309,22 @@ def select_facts(facts: list[Fact], limit: int) -> list[Fact]:
 #: Many wordings per fact are what make a fact answerable however it is asked (Physics of LMs
 #: 3.1: one wording per fact trains recall of that wording only).
 _QUESTIONS: dict[str, list[str]] = {
+    "price": [
+        "What price does {r} give{ctx}?",
+        "How much does it cost, according to {r}{ctx}?",
+        "At what price is it offered in {r}{ctx}?",
+        "What is the stated price in {r}{ctx}?",
+        "How much is it priced at, according to {r}{ctx}?",
+    ],
+    "investment": [
+        "How much is being invested, according to {r}{ctx}?",
+        "What investment does {r} announce{ctx}?",
+        "How large is the investment named in {r}{ctx}?",
+        "Which sum is invested, according to {r}{ctx}?",
+    ],
     "money": [
-        "Which price or amount does {r} state{ctx}?",
+        "Which amount does {r} state{ctx}?",
         "How much money is named in {r}{ctx}?",
-        "What does it cost, according to {r}{ctx}?",
         "What is the figure in euros given in {r}{ctx}?",
         "Which sum appears in {r}{ctx}?",
     ],
@@ -391,7 +413,9 @@ _QUESTIONS: dict[str, list[str]] = {
 _REFS = ('the press release "{t}"', '"{t}"', 'the release titled "{t}"', 'the BMW Group news "{t}"')
 
 _LABELS = {
-    "money": "Price or amount",
+    "price": "Price",
+    "investment": "Investment",
+    "money": "Amount",
     "power": "Power",
     "speed": "Speed",
     "consumption": "Consumption",
