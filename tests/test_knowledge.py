@@ -61,6 +61,12 @@ def test_quotes_over_several_sentences_power_in_two_units_and_people_beyond_the_
     # one fact per power figure, both units in its answer (two facts of one kind would need their
     # text positions in each question to tell them apart)
     assert [(k, a) for k, a, _ in found if k == "power"] == [("power", "300 kW (408 hp)"), ("power", "190 kW/258 hp")]
+    # an appointment cuts the role at its comma; the quote gives it whole: one role, the whole one
+    appointed = "Munich. The Board appointed Anna Vogt as Member of the Board of Management of BMW AG, Production. "
+    quoted = '"We grow. We learn," says Anna Vogt, Member of the Board of Management of BMW AG, Production.'
+    for text in (appointed + quoted, quoted + "\n\n" + appointed):
+        roles = [f.answer for f in A.extract_facts(text) if f.kind == "role"]
+        assert roles == ["Member of the Board of Management of BMW AG, Production"], roles
     # the quote runs over two sentences: its speaker and role are still found
     assert ("person", "Anna Vogt", "Head of Design BMW Group") in found
     assert ("role", "Head of Design BMW Group", "Anna Vogt") in found

@@ -52,8 +52,8 @@ from presstune.schema import Strict
 #: 3: quotes over several sentences, the PressClub's "Name (Role):" form, power in two units as one
 #: fact, facts chosen kind by kind, questions that cannot tell two facts apart rejected. 4: event
 #: names with an elided article ("Concorso d’Eleganza Villa d’Este"), amounts asked as prices or
-#: investments when the words before them say so.
-AUGMENT_VERSION = "4"
+#: investments when the words before them say so. 5: one person's role once, the whole of it.
+AUGMENT_VERSION = "5"
 KINDS = ("article", "qa", "paraphrase", "facts", "reading", "replay")
 
 DEFAULT_QA_INSTRUCTION = "Answer the following question in a single brief but complete sentence."
@@ -256,9 +256,19 @@ def extract_facts(body: str) -> list[Fact]:
 
     def add(fact: Fact) -> None:
         key = (fact.kind, fact.answer if fact.kind not in ("role", "quote") else fact.detail + fact.answer)
-        if fact.answer and key not in seen:
-            seen.add(key)
-            facts.append(fact)
+        if not fact.answer or key in seen:
+            return
+        if fact.kind == "role":  # one person's role, once cut at a comma, once whole: the whole one
+            for i, other in enumerate(facts):
+                if other.kind == "role" and other.detail == fact.detail:
+                    if other.answer.startswith(fact.answer):
+                        return
+                    if fact.answer.startswith(other.answer):
+                        seen.add(key)
+                        facts[i] = fact
+                        return
+        seen.add(key)
+        facts.append(fact)
 
     first = body.lstrip()
     m = _DATELINE.match(first)
