@@ -275,7 +275,8 @@ def extract_facts(body: str) -> list[Fact]:
     if m and len(m.group(1)) <= 40:
         add(Fact("place", m.group(1), sentences(first)[0] if sentences(first) else first[:200]))
     for para in body.split("\n"):
-        for sent in sentences(para):
+        para_sentences = sentences(para)
+        for sent in para_sentences:
             _sentence_facts(sent, add)
         # who said what: quotes span sentences, so these patterns read the whole paragraph
         para = " ".join(para.split())
@@ -289,7 +290,7 @@ def extract_facts(body: str) -> list[Fact]:
         for rx in (_SAYS_BEFORE, _COLON_QUOTE):
             for pm in rx.finditer(para):
                 person, role = pm.group(1).strip(), (pm.group(2) or "").strip()
-                sentence = next((x for x in sentences(para) if person in x), pm.group(0))
+                sentence = next((x for x in para_sentences if person in x), pm.group(0))
                 add(Fact("person", person, sentence, "quoted", detail=role))
                 if role:
                     add(Fact("role", role, sentence, detail=person))
