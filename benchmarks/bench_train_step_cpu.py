@@ -10,7 +10,9 @@ model's own arithmetic, not the trainer's.
 
 ``--precisions fp32,bf16`` also times the trainer under each further precision (bf16: autocast
 over fp32 master weights; CPUs with AVX-512 BF16 or AMX run its matrix products natively), each
-over the same batches in the same process, as a ratio to the first.
+over the same batches in the same process, as a ratio to the first. ``--attention sdpa,sdpa_documents``
+does the same for ``train.attn_implementation`` (every precision x attention pair is timed; the
+plain loop runs the first pair).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ def main() -> None:
     ap.add_argument("--config", default="configs/demo.yaml")
     ap.add_argument("--steps", type=int, default=30, help="optimizer steps per side (the first 5 are warm-up)")
     ap.add_argument("--precisions", default="fp32", help="train.precision values, comma-separated; first = reference")
+    ap.add_argument("--attention", default="sdpa", help="train.attn_implementation values, comma-separated")
     args = ap.parse_args()
 
     import torch
@@ -41,7 +44,7 @@ def main() -> None:
     from presstune.train.variant import VariantSpec
 
     run = Path(args.run)
-    precisions = args.precisions.split(",")
+    settings = [(p, a) for p in args.precisions.split(",") for a in args.attention.split(",")]
     step_times: list[float] = []
 
     class StepTimer(TrainerCallback):
@@ -54,13 +57,14 @@ def main() -> None:
     out = Path(os.environ.get("TMPDIR", "/tmp")) / "presstune-bench-train-step"
     spec = VariantSpec(name="original", kind="original")
     trainer_s: dict[str, float] = {}
-    for precision in precisions:
+    for precision, attention in settings:
         cfg = load_config(
             args.config,
             overrides=[
                 f"model.name_or_path={args.model}",
                 f"train.max_steps={args.steps}",
                 f"train.precision={precision}",
+                f"train.attn_implementation={attention}",
                 "train.report_to=[]",
                 "train.save_steps=100000",
                 "train.eval_steps=100000",
@@ -68,14 +72,14 @@ def main() -> None:
         )
         splits = _load_splits(run / "dataset", cfg.train)
         trainer, _, _, _ = _build_trainer(cfg, spec, run, (out, out), splits, (None, None, None), False, [StepTimer()])
-        if precision == precisions[0]:
+        if (precision, attention) == settings[0]:
             plain_model = copy.deepcopy(trainer.model)
             ga = cfg.train.gradient_accumulation_steps
             batches = [b for _, b in zip(range(args.steps * ga), trainer.get_train_dataloader())]
             tokens_per_step = sum(int(b["input_ids"].numel()) for b in batches) / len(batches) * ga
         step_times.clear()
         trainer.train()
-        trainer_s[precision] = sum(step_times[5:]) / len(step_times[5:])
+        trainer_s[f"{precision}, {attention}"] = sum(step_times[5:]) / len(step_times[5:])
 
     keys = [k for k in batches[0] if k in ("input_ids", "labels", "position_ids", "attention_mask")]
     plain_model.train()
@@ -92,11 +96,11 @@ def main() -> None:
 
     print(f"# {dt.date.today()} · {platform.processor() or platform.machine()} · {torch.get_num_threads()} threads")
     print(f"tokens per optimizer step (mean): {tokens_per_step:,.0f}")
-    reference = precisions[0]
-    for precision, seconds in trainer_s.items():
+    reference = next(iter(trainer_s))
+    for setting, seconds in trainer_s.items():
         print(
-            f"presstune trainer, {precision}: {seconds * 1000:,.0f} ms/step, {tokens_per_step / seconds:,.0f} tokens/s"
-            + (f" ({trainer_s[reference] / seconds:.2f}x {reference})" if precision != reference else "")
+            f"presstune trainer, {setting}: {seconds * 1000:,.0f} ms/step, {tokens_per_step / seconds:,.0f} tokens/s"
+            + (f" ({trainer_s[reference] / seconds:.2f}x {reference})" if setting != reference else "")
         )
     print(f"plain loop, {reference}:  {plain_s * 1000:,.0f} ms/step, {tokens_per_step / plain_s:,.0f} tokens/s")
     print(f"trainer / plain ({reference}): {trainer_s[reference] / plain_s:.2f}")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from presstune.train.attention import resolve_attention
+from presstune.train.attention import length_groups, resolve_attention
 from presstune.train.data import LoadedSplit, to_dataset
 from presstune.train.trainer import build_sft_config
 from presstune.train.variant import TrainSetupError
@@ -58,13 +58,18 @@ def _one_by_one_loss(model, docs):
 
 #: Backends that run on CPU, with the dtype they run in there: flex_attention has no float64
 #: CPU kernel and no CPU backward, so it is checked in float32 on the forward pass the loss uses.
-CPU_BACKENDS = {"sdpa": torch.float64, "eager": torch.float64, "flex_attention": torch.float32}
+CPU_BACKENDS = {
+    "sdpa": torch.float64,
+    "sdpa_documents": torch.float64,
+    "eager": torch.float64,
+    "flex_attention": torch.float32,
+}
 
 
 def _check_packed_equals_documents(model, tokenizer, rows, fmt, attn, dtype):
     model = model.to(dtype)
     trainer = _trainer(model, tokenizer, rows, fmt, attn_implementation="sdpa")
-    model.set_attn_implementation(attn)
+    model.set_attn_implementation(resolve_attention(attn, "cpu"))
     model.eval()
     batch = _packed_batch(trainer)
     docs = _documents(batch)
@@ -98,7 +103,8 @@ def test_packed_loss_equals_documents_one_by_one(tiny_qwen3, tiny_tokenizer, att
 
 def test_auto_attention_on_cpu_is_a_correct_backend(tiny_qwen3, tiny_tokenizer):
     attn = resolve_attention("auto", "cpu")
-    assert attn in CPU_BACKENDS
+    assert attn in {resolve_attention(name, "cpu") for name in CPU_BACKENDS}
+    attn = next(name for name in CPU_BACKENDS if resolve_attention(name, "cpu") == attn)
     _check_packed_equals_documents(tiny_qwen3(), tiny_tokenizer, text_rows(8), "text", attn, CPU_BACKENDS[attn])
 
 
@@ -153,3 +159,54 @@ def test_a_kv_cache_would_silently_disable_the_packed_mask(tiny_qwen3, tiny_toke
     n = docs[-1][0].numel()
     torch.testing.assert_close(packed[0, -n:], alone[0], rtol=1e-10, atol=1e-10)
     assert (cached[0, -n:] - alone[0]).abs().max() > 1e-4
+
+
+def test_sdpa_documents_gradients_equal_the_packed_mask(tiny_qwen3, tiny_tokenizer):
+    """The gather/scatter around each document batch is exact in the backward pass too (float64)."""
+    model = tiny_qwen3().double()
+    trainer = _trainer(model, tiny_tokenizer, chat_rows(8), "chat", attn_implementation="sdpa")
+    batch = _packed_batch(trainer)
+    assert len(_documents(batch)) >= 3
+    grads = {}
+    for attn in ("sdpa", "sdpa_documents"):
+        model.set_attn_implementation(resolve_attention(attn, "cpu"))
+        model.zero_grad()
+        trainer.compute_loss(model, dict(batch)).backward()
+        grads[attn] = [p.grad.clone() for p in model.parameters() if p.grad is not None]
+    assert len(grads["sdpa"]) == len(grads["sdpa_documents"]) > 0
+    for a, b in zip(grads["sdpa"], grads["sdpa_documents"]):
+        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-11)
+
+
+def test_sdpa_documents_leaves_other_inputs_to_sdpa(tiny_qwen3, tiny_tokenizer):
+    """Padded batches and cached generation are not packed rows: the same numbers as plain sdpa."""
+    model = tiny_qwen3().double().eval()
+    enc = tiny_tokenizer(["BMW Group sales rose.", "The plant in Debrecen opens in 2025 with 1,000 staff."])
+    ids = torch.zeros(2, max(len(x) for x in enc["input_ids"]), dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    for row, tokens in enumerate(enc["input_ids"]):
+        ids[row, -len(tokens) :] = torch.tensor(tokens)  # left padding, as for generation
+        mask[row, -len(tokens) :] = 1
+    outputs = {}
+    for attn in ("sdpa", "sdpa_documents"):
+        model.set_attn_implementation(resolve_attention(attn, "cpu"))
+        with torch.no_grad():
+            logits = model(input_ids=ids, attention_mask=mask).logits
+            generated = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=6, do_sample=False)
+        outputs[attn] = (logits, generated)
+    torch.testing.assert_close(outputs["sdpa"][0], outputs["sdpa_documents"][0], rtol=0, atol=0)
+    assert torch.equal(outputs["sdpa"][1], outputs["sdpa_documents"][1])
+
+
+@pytest.mark.parametrize(
+    "lengths", [[5], [73, 70, 81, 66, 90], [650, 70, 68, 75, 30, 29, 640, 3], [1] * 9, [400, 1, 399]]
+)
+def test_length_groups_cover_each_document_once_within_the_padding_share(lengths):
+    groups = length_groups(lengths)
+    assert sorted(i for g in groups for i in g) == list(range(len(lengths)))
+    for group in groups:
+        longest = lengths[group[0]]
+        assert longest == max(lengths[i] for i in group)
+        assert len(group) == 1 or len(group) * longest <= 1.25 * sum(lengths[i] for i in group)
+    # documents of similar length share one SDPA call
+    assert len(length_groups([73, 70, 81, 66, 90])) == 1

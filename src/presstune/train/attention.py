@@ -12,6 +12,12 @@ with such a row:
 * ``varlen``: PyTorch's own variable-length flash attention (``torch.nn.attention.varlen``, CUDA
   only) over the documents' cumulative lengths; registered here as a transformers attention
   function because transformers has no binding for it. No mask is built at all.
+* ``sdpa_documents``: SDPA's causal kernel over the documents themselves, gathered from the
+  packed row into batches of similar length (a right-padded causal row is exact for its real
+  tokens, so no mask is needed); runs anywhere. On CPU, where varlen does not exist, it skips the
+  ``S x S`` work a packed row of short documents (QA pairs) costs dense SDPA: 1.49x faster per
+  micro-batch of the demo's QA rows (benchmarks/RESULTS_train.md). Anything that is not a packed
+  training row (padded batches, generation with a KV cache) goes to transformers' sdpa unchanged.
 
 ``auto`` takes the first backend of :data:`AUTO_ORDER` that is present on the training device;
 the order is the measured one (fastest first; benchmarks/RESULTS_train.md). Every backend that
@@ -27,8 +33,9 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-#: The name under which the varlen function is registered in transformers' AttentionInterface.
+#: The names under which presstune's functions are registered in transformers' AttentionInterface.
 VARLEN = "presstune_varlen"
+SDPA_DOCUMENTS = "presstune_sdpa_documents"
 
 #: ``train.attn_implementation`` value -> transformers' ``attn_implementation`` name.
 BACKENDS = {
@@ -36,14 +43,16 @@ BACKENDS = {
     "eager": "eager",
     "flex_attention": "flex_attention",
     "varlen": VARLEN,
+    "sdpa_documents": SDPA_DOCUMENTS,
     "flash_attention_2": "flash_attention_2",
     "flash_attention_3": "flash_attention_3",
 }
 
 #: What ``auto`` tries on a CUDA GPU, fastest first (measured on an H200 on packed rows of the
-#: replica corpus, 2026-12-02: benchmarks/RESULTS_train.md). On CPU ``auto`` is sdpa: flex
-#: attention would compile a CPU kernel and varlen does not run there.
+#: replica corpus, 2026-12-02: benchmarks/RESULTS_train.md). On CPU ``auto`` is
+#: :data:`CPU_AUTO`: flex attention would compile a CPU kernel and varlen does not run there.
 AUTO_ORDER = ("varlen", "flex_attention", "sdpa")
+CPU_AUTO = "sdpa_documents"
 
 
 def unavailable_reason(name: str, device: str) -> str | None:
@@ -53,7 +62,7 @@ def unavailable_reason(name: str, device: str) -> str | None:
     import torch
 
     cuda = str(device).startswith("cuda")
-    if name in ("sdpa", "eager"):
+    if name in ("sdpa", "eager", "sdpa_documents"):
         return None
     if name == "flex_attention":
         if importlib.util.find_spec("torch.nn.attention.flex_attention") is None:
@@ -80,12 +89,12 @@ def unavailable_reason(name: str, device: str) -> str | None:
 def resolve_attention(requested: str, device: str) -> str:
     """The transformers ``attn_implementation`` for ``train.attn_implementation`` on ``device``.
 
-    ``auto``: the first present backend of :data:`AUTO_ORDER` on CUDA, sdpa elsewhere. An
-    explicit backend that cannot run here is an error naming why, not a silent fallback.
+    ``auto``: the first present backend of :data:`AUTO_ORDER` on CUDA, :data:`CPU_AUTO` elsewhere.
+    An explicit backend that cannot run here is an error naming why, not a silent fallback.
     """
     if requested == "auto":
         if not str(device).startswith("cuda"):
-            return "sdpa"
+            return _transformers_name(CPU_AUTO)
         for name in AUTO_ORDER:
             if unavailable_reason(name, device) is None:
                 return _transformers_name(name)
@@ -101,7 +110,105 @@ def resolve_attention(requested: str, device: str) -> str:
 def _transformers_name(name: str) -> str:
     if name == "varlen":
         register_varlen()
+    elif name == "sdpa_documents":
+        register_sdpa_documents()
     return BACKENDS[name]
+
+
+def register_sdpa_documents() -> None:
+    """Register :func:`sdpa_documents_attention_forward` with transformers, with sdpa's masks; idempotent.
+
+    sdpa's mask function, because every input that is not a packed row goes to sdpa as it is.
+    """
+    from transformers import AttentionInterface
+    from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+
+    AttentionInterface.register(SDPA_DOCUMENTS, sdpa_documents_attention_forward)
+    AttentionMaskInterface.register(SDPA_DOCUMENTS, sdpa_mask)
+
+
+#: Documents are batched together while the batch's padded size stays within this share of its
+#: real tokens (padding only costs attention here: the linear layers run on the packed row).
+_MAX_PADDING_SHARE = 0.25
+
+
+def length_groups(lengths: list[int], max_padding_share: float = _MAX_PADDING_SHARE) -> list[list[int]]:
+    """Indices of ``lengths`` in groups of similar length, longest first, each padded to its longest.
+
+    A group takes the next (shorter) document while ``count x longest <= (1 + share) x real tokens``.
+    """
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    groups: list[list[int]] = []
+    real = 0
+    for i in order:
+        if groups and (len(groups[-1]) + 1) * lengths[groups[-1][0]] <= (1 + max_padding_share) * (real + lengths[i]):
+            groups[-1].append(i)
+            real += lengths[i]
+        else:
+            groups.append([i])
+            real = lengths[i]
+    return groups
+
+
+def _packed_boundaries(query: Any, key: Any, kwargs: dict[str, Any]) -> list[int] | None:
+    """Document boundaries (cumulative lengths) of a packed training row, or None for any other input."""
+    import torch
+
+    if query.shape[0] != 1 or query.shape[2] != key.shape[2] or query.shape[2] < 2:
+        return None  # a batch of padded rows, or decoding with a KV cache
+    cu = kwargs.get("cu_seq_lens_q")
+    if cu is None and kwargs.get("position_ids") is not None:
+        position_ids = kwargs["position_ids"].reshape(-1)
+        if position_ids.numel() == query.shape[2]:
+            starts = (position_ids == 0).nonzero().flatten()
+            if starts.numel() > 1 and int(starts[0]) == 0:
+                cu = torch.cat([starts, starts.new_tensor([position_ids.numel()])])
+    if cu is None:
+        return None
+    bounds = [int(x) for x in cu.tolist()]
+    return bounds if len(bounds) > 2 and bounds[-1] == query.shape[2] else None
+
+
+def sdpa_documents_attention_forward(
+    module: Any,
+    query: Any,
+    key: Any,
+    value: Any,
+    attention_mask: Any,
+    dropout: float = 0.0,
+    scaling: float | None = None,
+    **kwargs: Any,
+) -> tuple[Any, None]:
+    """transformers attention function: causal SDPA per packed document, documents batched by length.
+
+    ``query`` is ``[1, H, S, D]`` for a packed row, ``key``/``value`` ``[1, Hkv, S, D]``. Each group
+    of :func:`length_groups` is gathered into ``[n, H, L, D]`` (shorter documents repeat their
+    last token as padding), run through transformers' sdpa with ``is_causal`` (so without a mask:
+    a real token only sees earlier tokens of its own document), and scattered back. The packed
+    row's ``[S, S]`` mask, which transformers still builds, is not used. Returns ``[1, S, H, D]``.
+    """
+    import torch
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+    bounds = _packed_boundaries(query, key, kwargs)
+    if bounds is None:
+        return sdpa_attention_forward(module, query, key, value, attention_mask, dropout, scaling, **kwargs)
+    lengths = [b - a for a, b in zip(bounds, bounds[1:])]
+    device = query.device
+    positions, outputs = [], []
+    for group in length_groups(lengths):
+        longest = lengths[group[0]]
+        starts = torch.tensor([bounds[i] for i in group], device=device)[:, None]
+        ends = torch.tensor([bounds[i + 1] for i in group], device=device)[:, None]
+        steps = torch.arange(longest, device=device)[None, :]
+        index = torch.minimum(starts + steps, ends - 1)  # [n, L]: pads repeat the document's last token
+        real = (starts + steps) < ends
+        gathered = [t[0][:, index].transpose(0, 1) for t in (query, key, value)]  # [n, H, L, D]
+        out, _ = sdpa_attention_forward(module, *gathered, None, dropout, scaling, is_causal=True)  # [n, L, H, D]
+        positions.append(index[real])
+        outputs.append(out[real])
+    order = torch.argsort(torch.cat(positions))
+    return torch.cat(outputs)[order][None], None
 
 
 def register_varlen() -> None:

@@ -84,9 +84,17 @@ class TrainConfig(Strict):
     #: Weights and activations: ``auto`` = bf16 on a CUDA GPU that supports it, else fp32.
     precision: Literal["auto", "bf16", "fp16", "fp32"] = "auto"
     #: Attention kernel (presstune.train.attention). ``auto``: the fastest present backend that
-    #: keeps packed documents apart (varlen, then flex_attention, then sdpa on CUDA; sdpa on CPU).
+    #: keeps packed documents apart (varlen, then flex_attention, then sdpa on CUDA; sdpa_documents
+    #: on CPU: causal SDPA per document, documents batched by length).
     attn_implementation: Literal[
-        "auto", "sdpa", "eager", "flex_attention", "varlen", "flash_attention_2", "flash_attention_3"
+        "auto",
+        "sdpa",
+        "sdpa_documents",
+        "eager",
+        "flex_attention",
+        "varlen",
+        "flash_attention_2",
+        "flash_attention_3",
     ] = "auto"
     #: ``auto``: checkpoint as few layers as the GPU memory allows (the number of layers left
     #: un-checkpointed is estimated from the free memory and ``gradient_checkpointing_memory_gib``,
