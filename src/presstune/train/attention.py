@@ -15,9 +15,9 @@ with such a row:
 * ``sdpa_documents``: SDPA's causal kernel over the documents themselves, gathered from the
   packed row into batches of similar length (a right-padded causal row is exact for its real
   tokens, so no mask is needed); runs anywhere. On CPU, where varlen does not exist, it skips the
-  ``S x S`` work a packed row of short documents (QA pairs) costs dense SDPA: 1.49x faster per
-  micro-batch of the demo's QA rows (benchmarks/RESULTS_train.md). Anything that is not a packed
-  training row (padded batches, generation with a KV cache) goes to transformers' sdpa unchanged.
+  ``S x S`` work a packed row of short documents (QA pairs) costs dense SDPA: the demo's training
+  step 1.20x faster (benchmarks/RESULTS_train.md). Anything that is not a packed training row
+  (padded batches, generation with a KV cache) goes to transformers' sdpa unchanged.
 
 ``auto`` takes the first backend of :data:`AUTO_ORDER` that is present on the training device;
 the order is the measured one (fastest first; benchmarks/RESULTS_train.md). Every backend that
