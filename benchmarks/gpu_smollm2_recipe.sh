@@ -10,7 +10,11 @@
 #   pruned              20 of 30 layers, trained on original's mix, distilled from the tuned original
 # then (RUN2=1) a second run with the same corpus at lr 3e-4, `original` only. Measured on one H200
 # (2026-12-04): r1 takes ~22 min (self-rehearsal 2 min, corpus 2.5 min, training 15.6 min, evaluation
-# ~3 min), so within a 30-minute device budget RUN2 stays off (the default).
+# ~3 min), so within a 30-minute device budget RUN2 stays off (the default). 2026-12-05 with
+# `--set "variants=[original, pruned, original_seed]"` (no original_knowledge): 1,008 s, knowledge
+# QA 68.8 % (benchmarks/RESULTS_demo_profiles.md).
+# Attention is pinned to sdpa, as measured: `auto` means varlen on CUDA since 2026-12-05 (untested
+# on this model; its kernel takes bf16 under autocast).
 # Larger evaluation sets than the earlier run (80 knowledge, 60 probe, 60 held-out, 30 retention
 # questions). Wheels the machine lacks are in /tmp/site; SE's embedder does not travel.
 # Start it detached (setsid nohup) and poll with back-to-back calls that each end with
@@ -25,6 +29,7 @@ source "$(dirname "$0")/gpu_smollm2_common.sh"
 COMMON=(
     --set evaluate.se_clustering=none
     --set train.method=full --set train.learning_rate=0.0001 --set train.precision=bf16
+    --set train.attn_implementation=sdpa
     --set train.epochs=16
     --set corpus.augment.qa_phrasings=5 --set corpus.augment.paraphrases=2
     --set corpus.replay.max_new_tokens=384 --set corpus.replay.batch_size=32

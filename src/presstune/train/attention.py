@@ -181,18 +181,33 @@ def sdpa_documents_attention_forward(
 ) -> tuple[Any, None]:
     """transformers attention function: causal SDPA per packed document, documents batched by length.
 
-    ``query`` is ``[1, H, S, D]`` for a packed row, ``key``/``value`` ``[1, Hkv, S, D]``. Each group
-    of :func:`length_groups` is gathered into ``[n, H, L, D]`` (shorter documents repeat their
-    last token as padding), run through transformers' sdpa with ``is_causal`` (so without a mask:
-    a real token only sees earlier tokens of its own document), and scattered back. The packed
-    row's ``[S, S]`` mask, which transformers still builds, is not used. Returns ``[1, S, H, D]``.
+    ``query`` is ``[1, H, S, D]`` for a packed row, ``key``/``value`` ``[1, Hkv, S, D]``; the
+    packed row's ``[S, S]`` mask, which transformers still builds, is not used (see
+    :func:`documents_attention`). Any other input goes to transformers' sdpa. Returns ``[1, S, H, D]``.
     """
-    import torch
     from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
     bounds = _packed_boundaries(query, key, kwargs)
     if bounds is None:
         return sdpa_attention_forward(module, query, key, value, attention_mask, dropout, scaling, **kwargs)
+    tokens = [t[0].transpose(0, 1) for t in (query, key, value)]  # [S, H, D]
+    return documents_attention(module, *tokens, bounds, dropout, scaling)[None], None
+
+
+def documents_attention(
+    module: Any, query: Any, key: Any, value: Any, bounds: list[int], dropout: float, scaling: float | None
+) -> Any:
+    """Causal attention within each document of a flattened token sequence, exact in any dtype.
+
+    ``query`` ``[T, H, D]``, ``key``/``value`` ``[T, Hkv, D]``, documents ``bounds[i]:bounds[i+1]``.
+    Each group of :func:`length_groups` is gathered into ``[n, H, L, D]`` (shorter documents
+    repeat their last token as padding), run through transformers' sdpa with ``is_causal`` (no
+    mask: a real token only sees earlier tokens of its own document, whatever follows it), and
+    scattered back. Returns ``[T, H, D]``.
+    """
+    import torch
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
     lengths = [b - a for a, b in zip(bounds, bounds[1:])]
     device = query.device
     positions, outputs = [], []
@@ -203,12 +218,12 @@ def sdpa_documents_attention_forward(
         steps = torch.arange(longest, device=device)[None, :]
         index = torch.minimum(starts + steps, ends - 1)  # [n, L]: pads repeat the document's last token
         real = (starts + steps) < ends
-        gathered = [t[0][:, index].transpose(0, 1) for t in (query, key, value)]  # [n, H, L, D]
+        gathered = [t[index].transpose(1, 2) for t in (query, key, value)]  # [n, H, L, D]
         out, _ = sdpa_attention_forward(module, *gathered, None, dropout, scaling, is_causal=True)  # [n, L, H, D]
         positions.append(index[real])
         outputs.append(out[real])
     order = torch.argsort(torch.cat(positions))
-    return torch.cat(outputs)[order][None], None
+    return torch.cat(outputs)[order]
 
 
 def register_varlen() -> None:
@@ -239,15 +254,28 @@ def varlen_attention_forward(
 ) -> tuple[Any, None]:
     """transformers attention function over ``torch.nn.attention.varlen.varlen_attn``.
 
+    The kernel has no fp32: fp32 inputs run in the autocast dtype when autocast is on, else
+    through :func:`documents_attention` (exact, slower).
+
     ``query`` is ``[B, H, S, D]``, ``key``/``value`` ``[B, Hkv, S, D]``. Documents come from the
     collator's ``cu_seq_lens_q`` when given, else from restarting ``position_ids``, else every
     batch row is one document; a 2D padding mask (unpacked, padded batches) drops the pad
     tokens first. Returns ``[B, S, H, D]`` like transformers' sdpa function.
     """
     import torch
-    from torch.nn.attention.varlen import varlen_attn
 
-    if dropout:
+    kernel = True
+    if query.dtype not in (torch.float16, torch.bfloat16):
+        # The flash kernel takes fp16/bf16 only. fp32 q/k/v reach here under autocast too (full
+        # fine-tuning keeps fp32 weights; the q/k norms and RoPE compute in fp32): autocast would
+        # run SDPA in its dtype, so varlen does the same. Without autocast (fp32 training) the
+        # documents go through the exact fp32 path, causal SDPA per document.
+        if torch.is_autocast_enabled(query.device.type):
+            dtype = torch.get_autocast_dtype(query.device.type)
+            query, key, value = (t.to(dtype) for t in (query, key, value))
+        else:
+            kernel = False
+    if dropout and kernel:
         raise ValueError("varlen attention has no dropout; set the model's attention_dropout to 0")
     batch, heads, q_len, head_dim = query.shape
     kv_heads, kv_len = key.shape[1], key.shape[2]
@@ -277,6 +305,23 @@ def varlen_attention_forward(
         cu = torch.arange(0, (batch + 1) * q_len, q_len, device=q.device, dtype=torch.int32)
         max_len = q_len
 
+    if kernel:
+        out = _varlen_kernel(q, k, v, cu, max_len, heads, kv_heads, head_dim, scaling)
+    else:
+        out = documents_attention(module, q, k, v, [int(x) for x in cu.tolist()], dropout, scaling)
+    if keep is not None:
+        full = out.new_zeros(batch * q_len, heads, head_dim)
+        full[keep] = out
+        out = full
+    return out.reshape(batch, q_len, heads, head_dim), None
+
+
+def _varlen_kernel(
+    q: Any, k: Any, v: Any, cu: Any, max_len: int, heads: int, kv_heads: int, head_dim: int, scaling: float | None
+) -> Any:
+    """``varlen_attn`` over flattened ``[T, H, D]`` tokens, causal, GQA and scale as this torch allows."""
+    from torch.nn.attention.varlen import varlen_attn
+
     accepted = _varlen_kwargs()
     extra: dict[str, Any] = {"window_size": (-1, 0)}  # causal
     if kv_heads != heads:
@@ -290,9 +335,4 @@ def varlen_attention_forward(
             extra["scale"] = scaling
         elif abs(scaling - head_dim**-0.5) > 1e-9:
             raise ValueError("this torch's varlen_attn has no scale argument and the model needs a non-default one")
-    out = varlen_attn(q, k, v, cu, cu, max_len, max_len, **extra)
-    if keep is not None:
-        full = out.new_zeros(batch * q_len, heads, head_dim)
-        full[keep] = out
-        out = full
-    return out.reshape(batch, q_len, heads, head_dim), None
+    return varlen_attn(q, k, v, cu, cu, max_len, max_len, **extra)
