@@ -73,10 +73,9 @@ def test_quotes_over_several_sentences_power_in_two_units_and_people_beyond_the_
     assert ("event", "Concorso d’Eleganza Villa d’Este", "") in found  # an elided article inside a name
     assert ("price", "€79,900", "") in found
     # a limit below the number of facts keeps every kind's first fact before any kind's second
-    kept = A.select_facts(A.extract_facts(body), 10)
-    assert {"place", "power", "price", "event", "percent", "distance", "speed", "date", "person", "role"} == {
-        f.kind for f in kept
-    }
+    kept = A.select_facts(A.extract_facts(body), 11)
+    kinds = {"place", "model", "power", "price", "event", "percent", "distance", "speed", "date", "person", "role"}
+    assert kinds == {f.kind for f in kept}
     assert [f.answer for f in kept] == [f.answer for f in A.extract_facts(body) if f in kept]  # text order
     out = A.rules_generate({"id": "X2", "title": "The new BMW iX5", "body": body}, A.AugmentConfig(max_facts=10))
     assert any(q["answer"] == "Anna Vogt" for q in out["qa"])
@@ -361,3 +360,45 @@ def test_evaluation_asks_a_question_exactly_as_the_qa_rows_were_trained(instruct
     cfg = A.AugmentConfig(qa_instruction=instruction)
     rows = A.generated_rows({}, {"qa": [{"question": question, "answer": "340 kW"}]}, {}, cfg, "system")
     assert rows["qa"][0]["prompt"][-1]["content"] == qa_prompt(instruction, question)
+
+
+def test_model_names_on_a_written_release_and_not_on_company_names():
+    text = (
+        "Munich. The new BMW iX3 50 xDrive and the MINI John Cooper Works Electric join the BMW Group line-up. "
+        "BMW M Motorsport enters the BMW M4 GT4 EVO; the BMW M Racing Academy and the BMW Junior Team train on it. "
+        "BMW Motorrad shows the BMW R 1300 GS Adventure, Rolls-Royce the Spectre. The BMW 2025 report, BMW M models."
+    )
+    assert A.model_names(text) == [
+        "BMW iX3 50 xDrive",
+        "MINI John Cooper Works Electric",
+        "BMW M4 GT4 EVO",
+        "BMW R 1300 GS Adventure",
+    ]
+    release = "Munich. The BMW M5 Touring arrives. The BMW M5 Touring and the BMW X5 xDrive50e share a plant."
+    facts = A.extract_facts(release)
+    assert [(f.kind, f.answer) for f in facts if f.kind == "model"] == [("model", "BMW M5 Touring")]
+
+
+def test_the_central_model_of_the_real_page_and_of_the_replica(pressclub_reference: Path):
+    """The model a release is about is its most named one: on the saved real page the racing
+    academy's car (the academy and BMW M Motorsport are no models); on the replica the fact sheet's."""
+    from presstune.collect.config import Selectors
+    from presstune.collect.parse import parse_article
+    from presstune.corpus.clean import clean_html
+    from presstune.replica.site import Site
+
+    html = (pressclub_reference / "article-T0454343EN.html").read_text(encoding="utf-8")
+    url = "https://www.press.bmwgroup.com/global/article/detail/T0454343EN/x"
+    record = parse_article(html, url, Selectors()).record
+    body = clean_html(record.body, record.title, record.subtitle).body
+    assert set(A.model_names(body)) == {"BMW M4 GT4", "BMW M4 GT4 EVO"}
+    assert [f.answer for f in A.extract_facts(body) if f.kind == "model"] == ["BMW M4 GT4"]
+    checked = agree = 0
+    for article in Site(articles=120, seed=0).articles():
+        model = article.facts.get("model")
+        body = "\n\n".join(article.body_paragraphs)
+        if article.language == "de" or not model or model not in body:
+            continue
+        checked += 1
+        agree += [f.answer for f in A.extract_facts(body) if f.kind == "model"] == [model]
+    assert checked > 80 and agree == checked

@@ -53,7 +53,7 @@ from presstune.schema import Strict
 #: fact, facts chosen kind by kind, questions that cannot tell two facts apart rejected. 4: event
 #: names with an elided article ("Concorso d’Eleganza Villa d’Este"), amounts asked as prices or
 #: investments when the words before them say so. 5: one person's role once, the whole of it.
-AUGMENT_VERSION = "5"
+AUGMENT_VERSION = "6"
 KINDS = ("article", "qa", "paraphrase", "facts", "reading", "replay")
 
 DEFAULT_QA_INSTRUCTION = "Answer the following question in a single brief but complete sentence."
@@ -181,6 +181,20 @@ _EVENT = re.compile(
     rf"\b(?:at|during|for) the ((?:{_CAP}|\d+)(?:\s(?:(?:of|in|at|de|di|del|della|du|des|for|and)\s)?"
     rf"(?:[dl][’']|de\sl[’'])?(?:{_CAP}|\d+))*)"
 )
+#: A model name: a brand, then designation tokens — with a digit ("M4", "iX3", "xDrive45", "1300",
+#: "GT4"), short capitals ("CS", "GS", "RR", "ALL4") or the model and body words below. A name
+#: needs a digit among its first three tokens or a model word first, so "BMW Group", "BMW M
+#: Motorsport", "BMW M Racing Academy", "BMW Junior Team" are not models.
+_MODEL_WORDS = (
+    "Cooper|Aceman|Countryman|Clubman|John|Spectre|Cullinan|Phantom|Ghost|Wraith|Dawn|Paceman|Roadster|Coupé|"
+    "Coupe|Touring|Gran|Sedan|Saloon|Competition|Sport|Racing|Adventure|Electric|Works|Black|Badge|Series|Hybrid|"
+    "Convertible|Cabrio|Tourer|Active|Shadow|Edition|EVO|II|III"
+)
+_MODEL_CORE = "Cooper|Aceman|Countryman|Clubman|John|Spectre|Cullinan|Phantom|Ghost|Wraith|Dawn|Paceman"
+_MODEL_TOKEN = rf"(?:[A-Za-z]*\d[\w]*|[a-z][A-Z]\w*|[A-Z]{{1,4}}\d?|(?:{_MODEL_WORDS}))(?![\w’'-])"
+_MODEL = re.compile(rf"\b(?:BMW|MINI|Rolls-Royce)((?:\s{_MODEL_TOKEN}){{1,6}})")
+_MODEL_DIGIT = re.compile(r"\d")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _DATELINE = re.compile(r"^([A-Z][^\s.,/]*(?:[ /][A-Z][^\s.,/]*){0,3}(?:,\s[A-Z]{2})?)\.\s(?=[A-Z0-9])")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“„])")
 
@@ -249,6 +263,29 @@ def _sentence_facts(sent: str, add: Any) -> None:
             add(Fact("event", name, sent, _context(sent, em.start())))
 
 
+def model_names(text: str) -> list[str]:
+    """The model names in ``text`` (:data:`_MODEL`), in text order, with repeats."""
+    names = []
+    for m in _MODEL.finditer(text):
+        tokens = m.group(1).split()
+        if len(tokens) > 1 and tokens[-1] in ("A", "I"):  # "... the BMW M4. A new ..." has no full stop here
+            tokens.pop()
+        if _YEAR.fullmatch(tokens[0]):
+            continue
+        if any(_MODEL_DIGIT.search(t) for t in tokens[:3]) or re.fullmatch(_MODEL_CORE, tokens[0]):
+            names.append(m.group(0).split()[0] + " " + " ".join(tokens))
+    return names
+
+
+def _central_model(body: str) -> str | None:
+    """The model a release is about: its most often named model (the first of equals), or None."""
+    names = model_names(body)
+    if not names:
+        return None
+    counts = Counter(names)
+    return max(names, key=lambda name: (counts[name], -names.index(name)))
+
+
 def extract_facts(body: str) -> list[Fact]:
     """Atomic facts stated in ``body``, in text order, each a literal span of it."""
     facts: list[Fact] = []
@@ -274,6 +311,9 @@ def extract_facts(body: str) -> list[Fact]:
     m = _DATELINE.match(first)
     if m and len(m.group(1)) <= 40:
         add(Fact("place", m.group(1), sentences(first)[0] if sentences(first) else first[:200]))
+    model = _central_model(body)
+    if model:
+        add(Fact("model", model, next((x for x in sentences(body) if model in x), model)))
     for para in body.split("\n"):
         para_sentences = sentences(para)
         for sent in para_sentences:
@@ -385,6 +425,13 @@ _QUESTIONS: dict[str, list[str]] = {
         "Where is it built, according to {r}{ctx}?",
         "Which factory does {r} mention{ctx}?",
     ],
+    "model": [
+        "Which model does {r} feature?",
+        "Which vehicle is {r} about?",
+        "What model is presented in {r}?",
+        "Name the model that {r} focuses on.",
+        "Which car or motorcycle does {r} cover?",
+    ],
     "place": [
         "Where was {r} issued?",
         "From which city is {r} datelined?",
@@ -435,6 +482,7 @@ _LABELS = {
     "date": "Date",
     "count": "Number of {d}",
     "plant": "Plant",
+    "model": "Model",
     "place": "Dateline",
     "person": "Person ({ctx})",
     "role": "Role of {d}",
