@@ -402,3 +402,17 @@ def test_the_central_model_of_the_real_page_and_of_the_replica(pressclub_referen
         checked += 1
         agree += [f.answer for f in A.extract_facts(body) if f.kind == "model"] == [model]
     assert checked > 80 and agree == checked
+
+
+def test_a_fact_the_title_states_is_rejected_before_it_takes_a_fact_slot():
+    body = (
+        "Munich. The BMW M5 Touring delivers 535 kW (727 hp). It costs €146,000 and is built at Plant Dingolfing. "
+        "Deliveries start on 12 March 2026."
+    )
+    title = "The new BMW M5 Touring."
+    facts = A.extract_facts(body)
+    assert {f.kind for f in facts} == {"place", "model", "power", "price", "plant", "date"}
+    out = A.rules_generate({"id": "M5", "title": title, "body": body}, A.AugmentConfig(max_facts=5, qa_phrasings=2))
+    assert {q["fact_kind"] for q in out["qa"]} == {"place", "power", "price", "plant", "date"}
+    assert out["atomic_facts"] == 5
+    assert [(r["fact_kind"], r["reason"]) for r in out["rejected"]] == [("model", "answer_in_question")] * 2

@@ -53,7 +53,7 @@ from presstune.schema import Strict
 #: fact, facts chosen kind by kind, questions that cannot tell two facts apart rejected. 4: event
 #: names with an elided article ("Concorso d’Eleganza Villa d’Este"), amounts asked as prices or
 #: investments when the words before them say so. 5: one person's role once, the whole of it.
-AUGMENT_VERSION = "6"
+AUGMENT_VERSION = "7"
 KINDS = ("article", "qa", "paraphrase", "facts", "reading", "replay")
 
 DEFAULT_QA_INSTRUCTION = "Answer the following question in a single brief but complete sentence."
@@ -584,7 +584,17 @@ def rules_generate(doc: dict[str, Any], cfg: AugmentConfig) -> dict[str, Any]:
     """QA pairs, restatements and fact lists from the article text by templates."""
     title, body = str(doc.get("title") or "").strip(), str(doc.get("body") or "")
     rng = random.Random(f"{cfg.seed}:{doc.get('id')}")
-    facts = select_facts(extract_facts(body), cfg.max_facts)
+    # Every question names the article by its title, so a fact the title states (the launched
+    # model, the winning driver) cannot be asked: it is rejected before it takes a max_facts slot.
+    facts, rejected = [], []
+    for fact in extract_facts(body):
+        if title and _norm(fact.answer) in _norm(title):
+            for k, question in enumerate(questions_for(fact, title, False, cfg.qa_phrasings)):
+                item = {"question": question, "answer": fact.answer, "fact_kind": fact.kind, "phrasing": k}
+                rejected.append({"kind": "qa", "reason": "answer_in_question", **item})
+        else:
+            facts.append(fact)
+    facts = select_facts(facts, cfg.max_facts)
     kinds = Counter(f.kind for f in facts)
 
     # Two facts a question cannot tell apart (three people quoted with one role, two figures after
@@ -593,7 +603,7 @@ def rules_generate(doc: dict[str, Any], cfg: AugmentConfig) -> dict[str, Any]:
         return f.kind, f.detail if f.kind != "person" else "", _which(f, kinds[f.kind] > 1)
 
     asked = Counter(slot(f) for f in facts)
-    qa, rejected = [], []
+    qa = []
     for fact in facts:
         unclear = asked[slot(fact)] > 1
         for k, question in enumerate(questions_for(fact, title, kinds[fact.kind] > 1, cfg.qa_phrasings)):
