@@ -150,23 +150,28 @@ def length_groups(lengths: list[int], max_padding_share: float = _MAX_PADDING_SH
     return groups
 
 
-def _packed_boundaries(query: Any, key: Any, kwargs: dict[str, Any]) -> list[int] | None:
-    """Document boundaries (cumulative lengths) of a packed training row, or None for any other input."""
-    import torch
+def _documents_cu(batch: int, kwargs: dict[str, Any]) -> Any:
+    """Cumulative document lengths of a padding-free row: the collator's ``cu_seq_lens_q`` (one
+    row), else restarting ``position_ids`` (transformers' own helper), else None."""
+    if kwargs.get("cu_seq_lens_q") is not None and batch == 1:
+        return kwargs["cu_seq_lens_q"]
+    if kwargs.get("position_ids") is not None:
+        from transformers.modeling_flash_attention_utils import prepare_fa_kwargs_from_position_ids
 
+        (cu, _), _ = prepare_fa_kwargs_from_position_ids(kwargs["position_ids"].expand(batch, -1))
+        return cu
+    return None
+
+
+def _packed_boundaries(query: Any, key: Any, kwargs: dict[str, Any]) -> list[int] | None:
+    """Document boundaries of a packed training row (two documents or more), or None for any other input."""
     if query.shape[0] != 1 or query.shape[2] != key.shape[2] or query.shape[2] < 2:
         return None  # a batch of padded rows, or decoding with a KV cache
-    cu = kwargs.get("cu_seq_lens_q")
-    if cu is None and kwargs.get("position_ids") is not None:
-        position_ids = kwargs["position_ids"].reshape(-1)
-        if position_ids.numel() == query.shape[2]:
-            starts = (position_ids == 0).nonzero().flatten()
-            if starts.numel() > 1 and int(starts[0]) == 0:
-                cu = torch.cat([starts, starts.new_tensor([position_ids.numel()])])
+    cu = _documents_cu(1, kwargs)
     if cu is None:
         return None
     bounds = [int(x) for x in cu.tolist()]
-    return bounds if len(bounds) > 2 and bounds[-1] == query.shape[2] else None
+    return bounds if len(bounds) > 2 and bounds[0] == 0 and bounds[-1] == query.shape[2] else None
 
 
 def sdpa_documents_attention_forward(
@@ -292,15 +297,9 @@ def varlen_attention_forward(
         cu = torch.nn.functional.pad(lengths.cumsum(0, dtype=torch.int32), (1, 0))
         max_len = int(lengths.max())
         q, k, v = q[keep], k[keep], v[keep]
-    elif kwargs.get("cu_seq_lens_q") is not None and batch == 1:
-        cu = kwargs["cu_seq_lens_q"].to(device=q.device, dtype=torch.int32)
+    elif (cu := _documents_cu(batch, kwargs)) is not None:
+        cu = cu.to(device=q.device, dtype=torch.int32)
         max_len = int(kwargs.get("max_length_q") or int(cu.diff().max()))
-    elif kwargs.get("position_ids") is not None:
-        from transformers.modeling_flash_attention_utils import prepare_fa_kwargs_from_position_ids
-
-        position_ids = kwargs["position_ids"].expand(batch, -1)
-        (cu, _), (max_len, _) = prepare_fa_kwargs_from_position_ids(position_ids)
-        max_len = int(max_len)
     else:
         cu = torch.arange(0, (batch + 1) * q_len, q_len, device=q.device, dtype=torch.int32)
         max_len = q_len
