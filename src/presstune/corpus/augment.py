@@ -185,12 +185,11 @@ _EVENT = re.compile(
 #: "GT4"), short capitals ("CS", "GS", "RR", "ALL4") or the model and body words below. A name
 #: needs a digit among its first three tokens or a model word first, so "BMW Group", "BMW M
 #: Motorsport", "BMW M Racing Academy", "BMW Junior Team" are not models.
-_MODEL_WORDS = (
-    "Cooper|Aceman|Countryman|Clubman|John|Spectre|Cullinan|Phantom|Ghost|Wraith|Dawn|Paceman|Roadster|Coupé|"
-    "Coupe|Touring|Gran|Sedan|Saloon|Competition|Sport|Racing|Adventure|Electric|Works|Black|Badge|Series|Hybrid|"
-    "Convertible|Cabrio|Tourer|Active|Shadow|Edition|EVO|II|III"
-)
 _MODEL_CORE = "Cooper|Aceman|Countryman|Clubman|John|Spectre|Cullinan|Phantom|Ghost|Wraith|Dawn|Paceman"
+_MODEL_WORDS = (
+    f"{_MODEL_CORE}|Roadster|Coupé|Coupe|Touring|Gran|Sedan|Saloon|Competition|Sport|Racing|Adventure|Electric|"
+    "Works|Black|Badge|Series|Hybrid|Convertible|Cabrio|Tourer|Active|Shadow|Edition|EVO|II|III"
+)
 _MODEL_TOKEN = rf"(?:[A-Za-z]*\d[\w]*|[a-z][A-Z]\w*|[A-Z]{{1,4}}\d?|(?:{_MODEL_WORDS}))(?![\w’'-])"
 _MODEL = re.compile(rf"\b(?:BMW|MINI|Rolls-Royce)((?:\s{_MODEL_TOKEN}){{1,6}})")
 _MODEL_DIGIT = re.compile(r"\d")
@@ -279,11 +278,8 @@ def model_names(text: str) -> list[str]:
 
 def _central_model(body: str) -> str | None:
     """The model a release is about: its most often named model (the first of equals), or None."""
-    names = model_names(body)
-    if not names:
-        return None
-    counts = Counter(names)
-    return max(names, key=lambda name: (counts[name], -names.index(name)))
+    ranked = Counter(model_names(body)).most_common(1)  # ties keep text order: the first of equals
+    return ranked[0][0] if ranked else None
 
 
 def extract_facts(body: str) -> list[Fact]:
@@ -580,6 +576,14 @@ _RESTATE_PROMPTS = [
 _FACTS_PROMPTS = ['List the facts in the press release "{t}".', 'Which figures and names does "{t}" contain?']
 
 
+def _qa_items(fact: Fact, title: str, ambiguous: bool, phrasings: int) -> list[dict[str, Any]]:
+    """The QA pairs :func:`questions_for` words for ``fact``, each with its answer, kind and phrasing."""
+    return [
+        {"question": question, "answer": fact.answer, "fact_kind": fact.kind, "phrasing": k}
+        for k, question in enumerate(questions_for(fact, title, ambiguous, phrasings))
+    ]
+
+
 def rules_generate(doc: dict[str, Any], cfg: AugmentConfig) -> dict[str, Any]:
     """QA pairs, restatements and fact lists from the article text by templates."""
     title, body = str(doc.get("title") or "").strip(), str(doc.get("body") or "")
@@ -589,9 +593,10 @@ def rules_generate(doc: dict[str, Any], cfg: AugmentConfig) -> dict[str, Any]:
     facts, rejected = [], []
     for fact in extract_facts(body):
         if title and _norm(fact.answer) in _norm(title):
-            for k, question in enumerate(questions_for(fact, title, False, cfg.qa_phrasings)):
-                item = {"question": question, "answer": fact.answer, "fact_kind": fact.kind, "phrasing": k}
-                rejected.append({"kind": "qa", "reason": "answer_in_question", **item})
+            rejected += [
+                {"kind": "qa", "reason": "answer_in_question", **item}
+                for item in _qa_items(fact, title, False, cfg.qa_phrasings)
+            ]
         else:
             facts.append(fact)
     facts = select_facts(facts, cfg.max_facts)
@@ -606,9 +611,8 @@ def rules_generate(doc: dict[str, Any], cfg: AugmentConfig) -> dict[str, Any]:
     qa = []
     for fact in facts:
         unclear = asked[slot(fact)] > 1
-        for k, question in enumerate(questions_for(fact, title, kinds[fact.kind] > 1, cfg.qa_phrasings)):
-            reason = "ambiguous_question" if unclear else guard_qa(question, fact.answer, body)
-            item = {"question": question, "answer": fact.answer, "fact_kind": fact.kind, "phrasing": k}
+        for item in _qa_items(fact, title, kinds[fact.kind] > 1, cfg.qa_phrasings):
+            reason = "ambiguous_question" if unclear else guard_qa(item["question"], fact.answer, body)
             if reason:
                 rejected.append({"kind": "qa", "reason": reason, **item})
             else:
