@@ -80,3 +80,12 @@ def test_several_wordings_per_fact_ask_the_same_sampled_facts(built):
     for chat in three:
         by_answer.setdefault(chat[2]["content"], set()).add(chat[1]["content"])
     assert sum(len(questions) >= 2 for questions in by_answer.values()) >= len(one) // 2
+
+
+def test_a_run_without_system_prompt_gives_the_base_no_system_turn():
+    """configs/demo.yaml trains and asks without a system turn: the base's conversations match."""
+    cfg = Config.model_validate({"corpus": {"system_prompt": ""}})
+    site = Site(articles=30, seed=3)
+    chats = demo_instruction_chats(site, demo_cutoff(site, 0.6), cfg)
+    assert chats and all(c[0]["role"] == "user" and c[-1]["role"] == "assistant" for c in chats)
+    assert not [m for c in chats for m in c if m["role"] == "system"]

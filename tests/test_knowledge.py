@@ -352,14 +352,28 @@ def test_questions_answerable_by_copying_are_left_out_and_counted():
     assert not answer_in_question(needs_knowledge) and not answer_in_question(unit_only)
 
 
+@pytest.mark.parametrize("system_prompt", [CorpusConfig().system_prompt, ""])
 @pytest.mark.parametrize("instruction", [A.DEFAULT_QA_INSTRUCTION, ""])
-def test_evaluation_asks_a_question_exactly_as_the_qa_rows_were_trained(instruction: str) -> None:
-    from presstune.evaluate.runner import qa_prompt
+def test_evaluation_asks_a_question_exactly_as_the_qa_rows_were_trained(
+    instruction: str, system_prompt: str, tiny_tokenizer
+) -> None:
+    from presstune.config import Config
+    from presstune.corpus.format import chat_prompt
+    from presstune.evaluate.runner import qa_prompt, run_system_prompt
 
     question = 'How much power does the BMW iX3 deliver according to "The new BMW iX3."?'
-    cfg = A.AugmentConfig(qa_instruction=instruction)
-    rows = A.generated_rows({}, {"qa": [{"question": question, "answer": "340 kW"}]}, {}, cfg, "system")
-    assert rows["qa"][0]["prompt"][-1]["content"] == qa_prompt(instruction, question)
+    config = Config.model_validate(
+        {"corpus": {"system_prompt": system_prompt, "augment": {"qa_instruction": instruction}}}
+    )
+    rows = A.generated_rows(
+        {}, {"qa": [{"question": question, "answer": "340 kW"}]}, {}, config.corpus.augment, config.corpus.system_prompt
+    )
+    asked = chat_prompt(run_system_prompt(config), qa_prompt(config.evaluate.qa_instruction, question))
+    assert rows["qa"][0]["prompt"] == asked
+    assert asked[-1] == {"role": "user", "content": f"{instruction} {question}".strip()}
+    # an empty system prompt is no system turn at all, not an empty one
+    rendered = tiny_tokenizer.apply_chat_template(asked, tokenize=False, add_generation_prompt=True)
+    assert ("<|im_start|>system" in rendered) == bool(system_prompt)
 
 
 def test_model_names_on_a_written_release_and_not_on_company_names():

@@ -155,6 +155,7 @@ def demo_instruction_chats(site: Any, cutoff: Any, cfg: Config) -> list[list[dic
     import random
 
     from presstune.corpus.augment import AugmentConfig, generated_rows, reading_passages, rules_generate
+    from presstune.corpus.format import chat_prompt
     from presstune.evaluate.rag import Retriever, chunk_documents, rag_question
     from presstune.models.tinybase import article_fields
 
@@ -202,13 +203,7 @@ def demo_instruction_chats(site: Any, cutoff: Any, cfg: Config) -> list[list[dic
         hits = found[0]
         answer = item["answer"] if item["answer"].endswith((".", "!", "?")) else item["answer"] + "."
         question = f"{aug.qa_instruction} {rag_question(item['question'], hits)}".strip()
-        chats.append(
-            [
-                {"role": "system", "content": system_prompt},
-                {"role": "user", "content": question},
-                {"role": "assistant", "content": answer},
-            ]
-        )
+        chats.append([*chat_prompt(system_prompt, question), {"role": "assistant", "content": answer}])
     return chats
 
 

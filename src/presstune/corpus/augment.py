@@ -45,6 +45,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from presstune.corpus.format import chat_prompt
 from presstune.corpus.llm_client import LLMClientConfig
 from presstune.schema import Strict
 
@@ -769,7 +770,7 @@ def augment_documents(
 
 def _chat_row(system_prompt: str, user: str, assistant: str, meta: dict[str, Any], kind: str) -> dict[str, Any]:
     return {
-        "prompt": [{"role": "system", "content": system_prompt}, {"role": "user", "content": user}],
+        "prompt": chat_prompt(system_prompt, user),
         "completion": [{"role": "assistant", "content": assistant}],
         **meta,
         "kind": kind,

@@ -116,6 +116,15 @@ def full_text(doc: dict[str, Any]) -> str:
     return f"{teaser}\n\n{doc['body']}" if teaser else doc["body"]
 
 
+def chat_prompt(system_prompt: str, user: str) -> list[dict[str, str]]:
+    """A chat row's prompt turns: the system turn (none when ``corpus.system_prompt`` is empty:
+    a model trained here from scratch has no use for one, and it is the same ~20 tokens in every
+    row) and the user turn. Training rows, evaluation and ``presstune ask`` all build prompts here,
+    so they always agree."""
+    system = [{"role": "system", "content": system_prompt}] if system_prompt else []
+    return [*system, {"role": "user", "content": user}]
+
+
 def rows_for(doc: dict[str, Any], style: str, system_prompt: str, qa_per_article: int) -> list[dict[str, Any]]:
     lang = _lang(doc)
     if style == "article":
@@ -124,7 +133,7 @@ def rows_for(doc: dict[str, Any], style: str, system_prompt: str, qa_per_article
         user = USER_INSTRUCT[lang].format(title=doc["title"], date=_date_phrase(doc, lang))
         return [
             {
-                "prompt": [{"role": "system", "content": system_prompt}, {"role": "user", "content": user}],
+                "prompt": chat_prompt(system_prompt, user),
                 "completion": [{"role": "assistant", "content": full_text(doc)}],
                 **meta(doc, style),
             }
@@ -133,7 +142,7 @@ def rows_for(doc: dict[str, Any], style: str, system_prompt: str, qa_per_article
     for q, a in qa_pairs(doc, qa_per_article):
         rows.append(
             {
-                "prompt": [{"role": "system", "content": system_prompt}, {"role": "user", "content": q}],
+                "prompt": chat_prompt(system_prompt, q),
                 "completion": [{"role": "assistant", "content": a}],
                 **meta(doc, style),
             }

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import Field
 
+from presstune.corpus.format import chat_prompt
 from presstune.schema import Strict
 
 #: Open general instructions (our own wording). Topics are chosen apart from the retention
@@ -174,9 +175,7 @@ def self_replay_rows(
 
         backend = TransformersBackend.from_pretrained(cfg.model, cfg.batch_size)
     instructions = GENERAL_INSTRUCTIONS[: cfg.instructions]
-    conversations = [
-        [{"role": "system", "content": system_prompt}, {"role": "user", "content": q}] for q in instructions
-    ]
+    conversations = [chat_prompt(system_prompt, q) for q in instructions]
     from presstune.console import step
 
     answers = []

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from presstune.console import phase as progress_phase
+from presstune.corpus.format import chat_prompt
 from presstune.evaluate.config import EvaluateConfig
 from presstune.evaluate.perplexity import (
     EvalDataError,
@@ -39,8 +40,6 @@ from presstune.evaluate.perplexity import (
 )
 from presstune.evaluate.qa import mcnemar, wilson_interval
 from presstune.rundir import RunDir, atomic_write_json, hardware, read_jsonl, write_jsonl
-
-DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant that knows the company's press releases."
 
 
 class EvaluateError(RuntimeError):
@@ -489,7 +488,7 @@ def _qa_rows(
     if not items:
         return []
     asked = questions if questions is not None else [it.question for it in items]
-    prompts = [_messages(system_prompt, qa_prompt(eval_cfg.qa_instruction, q)) for q in asked]
+    prompts = [chat_prompt(system_prompt, qa_prompt(eval_cfg.qa_instruction, q)) for q in asked]
     answers = generate_chat(
         model, tokenizer, prompts, max_new_tokens=eval_cfg.se_max_new_tokens, batch_size=eval_cfg.gen_batch_size
     )
@@ -685,8 +684,13 @@ def _auroc(scores: list[float], positives: list[bool]) -> float | None:
     return wins / (len(pos) * len(neg))
 
 
-def _messages(system_prompt: str, user: str) -> list[dict[str, str]]:
-    return [{"role": "system", "content": system_prompt}, {"role": "user", "content": user}]
+def run_system_prompt(config: Any) -> str:
+    """The system prompt the run's training rows were built with ("" = none); the corpus
+    default for a config without a corpus section."""
+    from presstune.corpus.config import CorpusConfig
+
+    corpus = getattr(config, "corpus", None)
+    return (corpus if corpus is not None else CorpusConfig()).system_prompt
 
 
 def qa_prompt(instruction: str, question: str) -> str:
@@ -772,7 +776,7 @@ def _load_variant(
         raise EvaluateError("a tokenizer is required with an in-memory model")
     torch.manual_seed(eval_cfg.seed)
     data = load_eval_data(run, eval_cfg.max_eval_items)
-    system_prompt = getattr(getattr(config, "corpus", None), "system_prompt", None) or DEFAULT_SYSTEM_PROMPT
+    system_prompt = run_system_prompt(config)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     return _Variant(
         run=run,
@@ -992,7 +996,7 @@ def _measure_retention(v: _Variant) -> dict[str, Any]:
     general = GENERAL_QUESTIONS[: cfg.retention_questions]
     if not general:
         return out
-    prompts = [_messages(v.system_prompt, qa_prompt(cfg.qa_instruction, q)) for q, _ in general]
+    prompts = [chat_prompt(v.system_prompt, qa_prompt(cfg.qa_instruction, q)) for q, _ in general]
     answers = generate_chat(
         v.model, v.tokenizer, prompts, max_new_tokens=cfg.se_max_new_tokens, batch_size=cfg.gen_batch_size
     )
@@ -1240,7 +1244,7 @@ def semantic_entropy_rows(
     from presstune.evaluate.qa import contains_answer
     from presstune.evaluate.semantic_entropy import question_entropy
 
-    prompts = [_messages(system_prompt, qa_prompt(eval_cfg.qa_instruction, it.question)) for it in items]
+    prompts = [chat_prompt(system_prompt, qa_prompt(eval_cfg.qa_instruction, it.question)) for it in items]
     low = generate_chat(
         model,
         tokenizer,
@@ -1311,7 +1315,7 @@ def generation_prompts(data: dict[str, Any], limit: int, system_prompt: str) -> 
         out.append(
             {
                 "prompt_id": str(doc.get("id")),
-                "prompt": _messages(system_prompt, user),
+                "prompt": chat_prompt(system_prompt, user),
                 "reference": doc.get("body") or doc.get("text") or "",
             }
         )

@@ -51,13 +51,14 @@ class Assistant:
         self.history = []  # a new model starts a new conversation
 
     def messages(self, question: str) -> list[dict[str, str]]:
-        from presstune.evaluate.runner import DEFAULT_SYSTEM_PROMPT
+        from presstune.corpus.format import chat_prompt
+        from presstune.evaluate.runner import run_system_prompt
 
-        system = getattr(self.config.corpus, "system_prompt", None) or DEFAULT_SYSTEM_PROMPT
         user = question
         if self.retriever is not None:
             user = with_passages(question, self.retriever.search(question))
-        return [{"role": "system", "content": system}, *self.history, {"role": "user", "content": user}]
+        *system, ask = chat_prompt(run_system_prompt(self.config), user)
+        return [*system, *self.history, ask]
 
     def answer(self, question: str, out: IO[str]) -> str:
         """Stream the answer to ``out``; the question and answer join the history."""
