@@ -102,6 +102,8 @@ class CorpusConfig(Strict):
     # -- formatting -----------------------------------------------------------------------
     #: Tokenizer for chat templates and token lengths (hub id or local path).
     tokenizer: str = "Qwen/Qwen3-8B"
+    #: The system turn of every chat row, and of evaluation and `presstune ask` prompts; "" = no
+    #: system turn at all (configs/demo.yaml: its model is trained here and follows none).
     system_prompt: str = "You are a helpful assistant that knows the company's press releases."
     #: QA style: questions per article (templated from the article's own sentences).
     qa_per_article: int = Field(3, ge=1)
