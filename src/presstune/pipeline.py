@@ -155,7 +155,7 @@ def demo_instruction_chats(site: Any, cutoff: Any, cfg: Config) -> list[list[dic
     import random
 
     from presstune.corpus.augment import AugmentConfig, generated_rows, reading_passages, rules_generate
-    from presstune.corpus.format import chat_prompt
+    from presstune.corpus.format import chat_prompt, qa_prompt
     from presstune.evaluate.rag import Retriever, chunk_documents, rag_question
     from presstune.models.tinybase import article_fields
 
@@ -202,7 +202,7 @@ def demo_instruction_chats(site: Any, cutoff: Any, cfg: Config) -> list[list[dic
             continue
         hits = found[0]
         answer = item["answer"] if item["answer"].endswith((".", "!", "?")) else item["answer"] + "."
-        question = f"{aug.qa_instruction} {rag_question(item['question'], hits)}".strip()
+        question = qa_prompt(aug.qa_instruction, rag_question(item["question"], hits))
         chats.append([*chat_prompt(system_prompt, question), {"role": "assistant", "content": answer}])
     return chats
 

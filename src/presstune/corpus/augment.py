@@ -45,7 +45,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from presstune.corpus.format import chat_prompt
+from presstune.corpus.format import chat_prompt, qa_prompt
 from presstune.corpus.llm_client import LLMClientConfig
 from presstune.schema import Strict
 
@@ -785,11 +785,6 @@ def _as_text(row: dict[str, Any]) -> dict[str, Any]:
     return {"text": f"{user}\n\n{answer}", **rest}
 
 
-def _qa_user(cfg: AugmentConfig, question: str) -> str:
-    """A QA row's user turn: the QA instruction in front of the question (as evaluation asks)."""
-    return f"{cfg.qa_instruction} {question}" if cfg.qa_instruction else question
-
-
 def _as_sentence(answer: str) -> str:
     """A span answer as the one-sentence reply the QA instruction asks for."""
     return answer if answer.endswith((".", "!", "?", "”", '"')) else answer + "."
@@ -801,7 +796,9 @@ def generated_rows(
     rows: dict[str, list[dict[str, Any]]] = {"qa": [], "paraphrase": [], "facts": []}
     for item in generated.get("qa", []):
         rows["qa"].append(
-            _chat_row(system_prompt, _qa_user(cfg, item["question"]), _as_sentence(item["answer"]), meta, "qa")
+            _chat_row(
+                system_prompt, qa_prompt(cfg.qa_instruction, item["question"]), _as_sentence(item["answer"]), meta, "qa"
+            )
         )
     for kind in ("paraphrase", "facts"):
         for item in generated.get(kind, []):
@@ -854,7 +851,7 @@ def reading_rows(
         items = [
             it
             for it in (generated.get(doc["id"]) or {}).get("qa", [])
-            if it.get("phrasing", 0) == 0 and _qa_user(cfg, it["question"]) not in skip_questions
+            if it.get("phrasing", 0) == 0 and qa_prompt(cfg.qa_instruction, it["question"]) not in skip_questions
         ]
         for item in rng.sample(items, min(cfg.reading_per_article, len(items))):
             got = reading_passages(
@@ -865,7 +862,7 @@ def reading_rows(
                 continue
             hits, put_in = got
             found["answer_passage_put_in" if put_in else "answer_passage_retrieved"] += 1
-            user = _qa_user(cfg, rag_question(item["question"], hits))
+            user = qa_prompt(cfg.qa_instruction, rag_question(item["question"], hits))
             out.append(_chat_row(system_prompt, user, _as_sentence(item["answer"]), meta_for(doc), "reading"))
     return out, rejected, found
 

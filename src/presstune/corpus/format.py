@@ -125,6 +125,13 @@ def chat_prompt(system_prompt: str, user: str) -> list[dict[str, str]]:
     return [*system, {"role": "user", "content": user}]
 
 
+def qa_prompt(instruction: str, question: str) -> str:
+    """A QA user turn: the QA instruction in front of the question (an empty instruction adds
+    nothing, not a leading space). The QA rows, the demo base's reading conversations and
+    evaluation all ask through here: a question is asked as it was trained."""
+    return f"{instruction} {question}" if instruction else question
+
+
 def rows_for(doc: dict[str, Any], style: str, system_prompt: str, qa_per_article: int) -> list[dict[str, Any]]:
     lang = _lang(doc)
     if style == "article":

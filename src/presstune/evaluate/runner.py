@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from presstune.console import phase as progress_phase
-from presstune.corpus.format import chat_prompt
+from presstune.corpus.format import chat_prompt, qa_prompt
 from presstune.evaluate.config import EvaluateConfig
 from presstune.evaluate.perplexity import (
     EvalDataError,
@@ -691,12 +691,6 @@ def run_system_prompt(config: Any) -> str:
 
     corpus = getattr(config, "corpus", None)
     return (corpus if corpus is not None else CorpusConfig()).system_prompt
-
-
-def qa_prompt(instruction: str, question: str) -> str:
-    """The question with the QA instruction in front, as the augmentation's QA rows put it (an
-    empty instruction adds nothing, not a leading space)."""
-    return f"{instruction} {question}" if instruction else question
 
 
 # -- the evaluation -------------------------------------------------------------------------
