@@ -22,10 +22,13 @@ from presstune.train.variant import TrainSetupError
 from test_train_support import chat_rows, small_config, text_rows
 
 
-def _trainer(model, tokenizer, rows, fmt, **train):
+def _trainer(model, tokenizer, rows, fmt, device="cpu", **train):
     from trl import SFTTrainer
 
-    config = small_config(method="full", per_device_batch_size=4, max_seq_length=96, **train)
+    # The Trainer moves the model to its device: pinned, or a GPU machine would move the CPU tests'
+    # model to CUDA under their CPU batches.
+    trl = {"use_cpu": device == "cpu"}
+    config = small_config(method="full", per_device_batch_size=4, max_seq_length=96, trl=trl, **train)
     args = build_sft_config(config, Path(tempfile.mkdtemp()), has_eval=False, is_chat=fmt == "chat")
     dataset = to_dataset(LoadedSplit(rows=rows, format=fmt))
     return SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer)
@@ -117,7 +120,7 @@ def test_gpu_only_backends_are_refused_on_cpu_with_the_reason():
 def test_varlen_packed_loss_equals_documents_one_by_one(tiny_qwen3, tiny_tokenizer):
     attn = resolve_attention("varlen", "cuda")
     model = tiny_qwen3().to("cuda")
-    trainer = _trainer(model, tiny_tokenizer, text_rows(8), "text")
+    trainer = _trainer(model, tiny_tokenizer, text_rows(8), "text", device="cuda")
     model.set_attn_implementation(attn)
     batch = {k: (v.to("cuda") if isinstance(v, torch.Tensor) else v) for k, v in _packed_batch(trainer).items()}
     reference = _one_by_one_loss(model, [(i.cuda(), l.cuda()) for i, l in _documents(batch)])
