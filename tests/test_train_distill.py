@@ -18,7 +18,9 @@ from test_train_support import chat_rows, small_config, write_dataset
 
 
 def _trainer(student, teacher, tokenizer, alpha, temperature=2.0):
-    config = small_config(method="full", per_device_batch_size=4)
+    # pinned to the CPU: on a GPU machine the Trainer would move the student to CUDA, away from the
+    # teacher and the reference computations here
+    config = small_config(method="full", per_device_batch_size=4, trl={"use_cpu": True})
     args = build_sft_config(config, Path(tempfile.mkdtemp()), has_eval=False, is_chat=True)
     return DistillSFTTrainer(
         model=student,
