@@ -453,6 +453,7 @@ def test_knowledge_keys_probe_rag_retention_and_paired_comparison(tmp_path, tiny
     retrieves passages of the train articles, Wilson intervals, McNemar counts against the base."""
     from presstune.evaluate import evaluate_variant
     from presstune.evaluate.qa import wilson_interval
+    from presstune.evaluate.retention import GENERAL_QUESTIONS
 
     run, cfg = make_tiny_run(tmp_path, tiny_tokenizer, tiny_qwen3, with_adapter=False)
     (run / "dataset" / "probe.json").write_text(json.dumps({"articles": ["T0000010EN"]}))
@@ -469,7 +470,8 @@ def test_knowledge_keys_probe_rag_retention_and_paired_comparison(tmp_path, tiny
             assert m[key]["leaked_questions"] == 0 or key == "rag_qa_train_contains"
         assert m["rag_qa_train_contains"]["retriever"] == "BM25 (bm25s), top 2"
         assert 0 <= m["rag_qa_train_contains"]["retrieval_hit_rate"] <= 1
-        assert m["retention_contains"]["questions"] == 30 and m["retention_perplexity"]["documents"] == 2
+        assert m["retention_contains"]["questions"] == len(GENERAL_QUESTIONS)  # all of them by default
+        assert m["retention_perplexity"]["documents"] == 2
     rag_rows = read_jsonl(run / "metrics" / "rag_qa_train" / "small.jsonl")
     assert all(len(r["retrieved_articles"]) == 2 for r in rag_rows)
     assert all(set(r["retrieved_articles"]) <= set(TRAIN_BODIES) for r in rag_rows)  # train articles only
@@ -484,6 +486,9 @@ def test_knowledge_keys_probe_rag_retention_and_paired_comparison(tmp_path, tiny
     paired = small["qa_train_contains_vs_base"]
     assert (paired["b"], paired["c"], paired["questions"]) == (b, c, 2)
     assert "qa_train_contains_vs_base" not in base
+    # retention is paired with the base too, question by question
+    assert small["retention_contains_vs_base"]["questions"] == len(GENERAL_QUESTIONS)
+    assert "retention_contains_vs_base" not in base
 
 
 def test_asked_as_trained_diagnostic_uses_the_training_rows_own_wording(tmp_path, tiny_tokenizer, tiny_qwen3):
@@ -541,3 +546,49 @@ def test_asked_as_trained_diagnostic_uses_the_training_rows_own_wording(tmp_path
     assert small["qa_seen_contains_vs_base"]["questions"] == 2
     off = cfg.evaluate.model_copy(update={"se_clustering": "none", "retention": False, "qa_seen_questions": 0})
     assert "qa_seen_contains" not in evaluate_variant(off, run, "small", config=cfg, force=True)["metrics"]
+
+
+def test_fact_sheet_aliases_score_in_every_qa_set(tmp_path, tiny_tokenizer, tiny_qwen3):
+    """A fact sheet's accepted answers besides the canonical one (``aliases`` or ``answers``): the
+    model's own answer given as an alias is a hit in knowledge, probe and held-out QA; the same
+    answers against other aliases are misses. The rows carry the aliases; the gold stays canonical."""
+    from presstune.evaluate import evaluate_variant
+    from presstune.evaluate.qa import normalize_answer
+
+    run, cfg = make_tiny_run(tmp_path, tiny_tokenizer, tiny_qwen3, with_adapter=False)
+    (run / "dataset" / "probe.json").write_text(json.dumps({"articles": ["T0000010EN"]}))
+    eval_cfg = cfg.evaluate.model_copy(
+        update={"se_clustering": "none", "retention": False, "rag_retriever": "none", "qa_seen_questions": 0}
+    )
+    evaluate_variant(eval_cfg, run, "base", config=cfg)
+    # greedy answers are a function of the question: the same question gets the same answer everywhere
+    said = {
+        r["question"]: normalize_answer(r["answer"])
+        for folder in ("qa", "qa_train", "qa_probe")
+        for r in read_jsonl(run / "metrics" / folder / "base.jsonl")
+    }
+    assert all(said.values()), said  # the tiny model says something to each question
+
+    def with_answers(alias_of) -> None:
+        facts = read_jsonl(run / "facts.jsonl")
+        for rec in facts:
+            for k, qa in enumerate(rec["qa"]):
+                qa["answer"] = f"nothing said {k}"
+                if k % 2:  # both forms: answers (canonical first) and aliases
+                    qa["answers"] = [qa.pop("answer"), alias_of(qa["question"])]
+                else:
+                    qa["aliases"] = [alias_of(qa["question"])]
+        write_jsonl(run / "facts.jsonl", facts)
+
+    with_answers(lambda q: said.get(q, "never asked"))  # OTHER_ID's sheet, a question left out of the subsample
+    hits = evaluate_variant(eval_cfg, run, "base", config=cfg)["metrics"]
+    for key in ("qa_train_contains", "qa_probe_contains", "qa_contains", "qa_train_exact_match"):
+        assert hits[key]["value"] == 1.0 and hits[key]["questions"] > 0, key
+    row = read_jsonl(run / "metrics" / "qa_train" / "base.jsonl")[0]
+    assert row["gold"].startswith("nothing said") and row["aliases"] == [said[row["question"]]]
+    assert row["contains_answer"] is True
+
+    with_answers(lambda q: "zebra crossing quartz")
+    misses = evaluate_variant(eval_cfg, run, "base", config=cfg)["metrics"]
+    for key in ("qa_train_contains", "qa_probe_contains", "qa_contains"):
+        assert misses[key]["value"] == 0.0 and misses[key]["questions"] == hits[key]["questions"], key

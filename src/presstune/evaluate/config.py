@@ -79,10 +79,10 @@ class EvaluateConfig(Strict):
     rag_top_k: int = Field(3, ge=1)
     rag_passage_words: int = Field(120, ge=10)
     #: Retention: perplexity over up to N texts the base handles (the demo base's own
-    #: pretraining articles, else the packaged general texts) and the packaged general questions.
-    retention_texts: int = Field(20, ge=0)
-    #: ... and the first N packaged general questions (0 = no retention_contains).
-    retention_questions: int = Field(30, ge=0)
+    #: pretraining articles, else the packaged general texts: 50 of them) and the packaged general questions.
+    retention_texts: int = Field(50, ge=0)
+    #: ... and the first N packaged general questions (None = all of them, 0 = no retention_contains).
+    retention_questions: int | None = Field(None, ge=0)
     retention: bool = True
 
     # -- cost -----------------------------------------------------------------------------

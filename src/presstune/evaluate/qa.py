@@ -15,7 +15,9 @@ import hashlib
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -24,26 +26,79 @@ class QAItem:
     qid: str
     article_id: str
     question: str
+    #: The canonical gold answer (teacher-forced for the answer log-likelihood, shown first).
     answer: str
     fact_key: str
-    source: str  # "facts" | "templates"
+    source: str  # "facts" | "templates" | "training_rows"
+    #: Other accepted forms of the answer ("5 hours" for "five hours", "Rene Rast" for "René
+    #: Rast"): a prediction that contains any of them scores a hit like the canonical one.
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """Every accepted answer, the canonical one first."""
+        return (self.answer, *self.aliases)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "aliases": list(self.aliases)}
+
+
+def fact_answers(qa: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """(canonical answer, aliases) of one fact-sheet QA entry.
+
+    Accepted forms: ``answer`` alone; ``answer`` with ``aliases: [...]``; ``answers: [...]`` (all
+    accepted answers, the first canonical) with or without ``answer`` (then ``answer`` is the
+    canonical one and ``answers`` adds to the aliases). Aliases that normalise like the canonical
+    answer or like an earlier alias are dropped: they score nothing new."""
+    listed = [str(a).strip() for a in qa.get("answers") or [] if str(a).strip()]
+    canonical = str(qa.get("answer") or "").strip() or (listed[0] if listed else "")
+    others = [*listed, *(str(a).strip() for a in qa.get("aliases") or [])]
+    seen = {normalize_answer(canonical)}
+    aliases: list[str] = []
+    for alias in others:
+        key = normalize_answer(alias)
+        if key and key not in seen:
+            seen.add(key)
+            aliases.append(alias)
+    return canonical, tuple(aliases)
 
 
 def facts_questions(fact_records: list[dict[str, Any]], ids: set[str], limit: int | None = None) -> list[QAItem]:
-    """The fact sheets' QA pairs of the articles in ``ids`` (one split), in file order."""
+    """The fact sheets' QA pairs of the articles in ``ids`` (one split), in file order, with
+    their aliases (:func:`fact_answers`)."""
     items: list[QAItem] = []
     for rec in fact_records:
         aid = str(rec.get("id") or rec.get("article_id") or "")
         if aid not in ids:
             continue
         for k, qa in enumerate(rec.get("qa") or []):
-            q, a = str(qa.get("question", "")).strip(), str(qa.get("answer", "")).strip()
+            q = str(qa.get("question", "")).strip()
+            a, aliases = fact_answers(qa)
             if q and a:
-                items.append(QAItem(f"{aid}:{k}", aid, q, a, str(qa.get("fact_key", "")), "facts"))
+                items.append(QAItem(f"{aid}:{k}", aid, q, a, str(qa.get("fact_key", "")), "facts", aliases))
     return items[:limit] if limit is not None else items
+
+
+#: File names under which the run keeps the replica's own fact sheets (the pipeline saves them as
+#: ``<run>/replica_facts.jsonl``; ``presstune replica`` writes ``<dir>/facts.jsonl``).
+REPLICA_FACTS_NAMES = ("replica_facts.jsonl",)
+REPLICA_FACTS_FOLDERS = ("replica", "_replica")
+
+
+def question_source(source: str, facts_path: Path | None = None) -> str:
+    """What a QA set's questions were written from, in the report's words: the replica's
+    ground-truth fact sheets, a user's facts file (named), cloze templates, or the training rows."""
+    if source == "facts":
+        if facts_path is None:
+            return "replica fact sheets (rebuilt from the replica's seed)"
+        if facts_path.name in REPLICA_FACTS_NAMES or facts_path.parent.name in REPLICA_FACTS_FOLDERS:
+            return f"replica fact sheets ({facts_path.name})"
+        return f"facts file {facts_path.name}"
+    if source == "templates":
+        return "cloze templates (a number with its unit blanked in a sentence of the article)"
+    if source == "training_rows":
+        return "the training rows' own QA questions"
+    return source
 
 
 _UNIT = r"(?:kWh|kW|km/h|km|PS|hp|Nm|mph|%|per cent|percent|units|vehicles|employees|million|billion|€|EUR|euros?)"
@@ -109,10 +164,10 @@ def ambiguous_questions(items: list[QAItem], pool: list[QAItem] | None = None) -
 
 
 def answer_in_question(item: QAItem) -> bool:
-    """The gold answer stands in the question (after normalisation): answerable by copying, so
-    it measures no knowledge (the training generator rejects such pairs the same way)."""
-    gold = normalize_answer(item.answer)
-    return bool(gold) and re.search(rf"(?<!\w){re.escape(gold)}(?!\w)", normalize_answer(item.question)) is not None
+    """The gold answer or one of its aliases stands in the question (after normalisation):
+    answerable by copying, so it measures no knowledge (the training generator rejects such
+    pairs the same way)."""
+    return contains_answer(item.question, item.answer, item.aliases)
 
 
 _CURRENCY_FIRST = re.compile(r"\b(eur|usd|gbp)\s+(\d[\d.]*(?:\s(?:million|billion))?)")
@@ -138,13 +193,21 @@ def normalize_answer(text: str) -> str:
     return " ".join(words)
 
 
-def exact_match(prediction: str, answer: str) -> bool:
-    return normalize_answer(prediction) == normalize_answer(answer)
+def exact_match(prediction: str, answer: str, aliases: Iterable[str] = ()) -> bool:
+    """The normalised prediction equals the normalised answer or one of its aliases."""
+    pred = normalize_answer(prediction)
+    return any(pred == normalize_answer(gold) for gold in (answer, *aliases) if normalize_answer(gold))
 
 
-def contains_answer(prediction: str, answer: str) -> bool:
-    gold = normalize_answer(answer)
-    return bool(gold) and re.search(rf"(?<!\w){re.escape(gold)}(?!\w)", normalize_answer(prediction)) is not None
+def contains_answer(prediction: str, answer: str, aliases: Iterable[str] = ()) -> bool:
+    """The normalised answer, or one of its aliases, stands in the normalised prediction as
+    whole words."""
+    pred = normalize_answer(prediction)
+    for gold in (answer, *aliases):
+        norm = normalize_answer(gold)
+        if norm and re.search(rf"(?<!\w){re.escape(norm)}(?!\w)", pred) is not None:
+            return True
+    return False
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> list[float] | None:

@@ -276,12 +276,15 @@ def split_ids(data: dict[str, Any]) -> tuple[set[str], set[str]]:
     return ids(data.get("train_documents", []), data.get("train_rows", [])) - eval_ids, eval_ids
 
 
-def _fact_records(run: RunDir, eval_cfg: EvaluateConfig, config: Any) -> list[dict[str, Any]] | None:
+def _fact_records(run: RunDir, eval_cfg: EvaluateConfig, config: Any) -> tuple[list[dict[str, Any]] | None, str]:
+    """(fact records or None, where they came from: :func:`presstune.evaluate.qa.question_source`)."""
+    from presstune.evaluate.qa import question_source
+
     candidates = [Path(eval_cfg.facts_file)] if eval_cfg.facts_file else []
     candidates += [run / "facts.jsonl", run / "replica" / "facts.jsonl", run / "_replica" / "facts.jsonl"]
     for path in candidates:
         if path.is_file():
-            return read_jsonl(path)
+            return read_jsonl(path), question_source("facts", path)
     if eval_cfg.facts_file:
         raise EvaluateError(f"evaluate.facts_file not found: {eval_cfg.facts_file}")
     # The replica is a pure function of (articles, seed): rebuild its fact sheets when the run
@@ -291,8 +294,10 @@ def _fact_records(run: RunDir, eval_cfg: EvaluateConfig, config: Any) -> list[di
         from presstune.replica.site import Site
 
         site = Site(articles=config.replica.articles, seed=config.replica.seed)
-        return [json.loads(line) for line in site.facts_jsonl(body=False).splitlines() if line.strip()]
-    return None
+        return [json.loads(line) for line in site.facts_jsonl(body=False).splitlines() if line.strip()], (
+            question_source("facts")
+        )
+    return None, question_source("templates")
 
 
 def _row_docs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -323,6 +328,7 @@ def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, 
         ambiguous_questions,
         answer_in_question,
         facts_questions,
+        question_source,
         subsample,
         template_questions,
     )
@@ -330,9 +336,9 @@ def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, 
     train_ids, eval_ids = split_ids(data)
     probe_ids = load_probe_ids(run) & train_ids
     qa_trained_ids = train_ids - probe_ids
-    source = None
+    source, origin = None, question_source("templates")
     if eval_cfg.qa_source in ("auto", "facts"):
-        records = _fact_records(run, eval_cfg, config)
+        records, origin = _fact_records(run, eval_cfg, config)
         if records is not None:
             source = "facts"
             held_pool = facts_questions(records, eval_ids)
@@ -341,7 +347,7 @@ def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, 
         elif eval_cfg.qa_source == "facts":
             raise EvaluateError("qa_source=facts but no fact sheets (facts.jsonl) were found")
     if source is None:
-        source = "templates"
+        source, origin = "templates", question_source("templates")
         docs = data["documents"] or [
             {"id": r.get("id"), "title": r.get("title"), "date": r.get("date"), "text": r.get("text")}
             for r in data["eval_rows"]
@@ -368,6 +374,7 @@ def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, 
         "probe": {
             "items": probe,
             "source": source,
+            "question_source": origin,
             "pool": len(probe_pool),
             "ambiguous": ambiguous_questions(probe, probe_pool),
             "answer_in_question_excluded": excluded["probe"],
@@ -375,6 +382,7 @@ def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, 
         "heldout": {
             "items": held,
             "source": source,
+            "question_source": origin,
             "pool": len(held_pool),
             "ambiguous": ambiguous_questions(held, held_pool),
             "answer_in_question_excluded": excluded["heldout"],
@@ -382,6 +390,7 @@ def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, 
         "train": {
             "items": train,
             "source": source,
+            "question_source": origin,
             "pool": len(train_pool),
             "ambiguous": ambiguous_questions(train, train_pool),
             "answer_in_question_excluded": excluded["train"],
@@ -399,7 +408,7 @@ def trained_wording_items(data: dict[str, Any], articles: set[str], eval_cfg: Ev
     training). Answers over 12 words (quotes) are left out: a truncated answer is not a miss.
     Every variant and the base are asked the same rows, also a variant whose mix has none.
     """
-    from presstune.evaluate.qa import QAItem, subsample
+    from presstune.evaluate.qa import QAItem, question_source, subsample
 
     instruction = eval_cfg.qa_instruction
     pool: list[QAItem] = []
@@ -420,7 +429,13 @@ def trained_wording_items(data: dict[str, Any], articles: set[str], eval_cfg: Ev
         seen.add(question)
         pool.append(QAItem(f"{aid}:s{len(pool)}", aid, question, answer, "generated", "training_rows"))
     items = subsample(pool, eval_cfg.qa_seen_questions, eval_cfg.seed)
-    return {"items": items, "source": "training_rows", "pool": len(pool), "ambiguous": 0}
+    return {
+        "items": items,
+        "source": "training_rows",
+        "question_source": question_source("training_rows"),
+        "pool": len(pool),
+        "ambiguous": 0,
+    }
 
 
 def load_probe_ids(run: RunDir) -> set[str]:
@@ -503,8 +518,8 @@ def _qa_rows(
             "gold": it.answer,
             "answer": gen[0].text,
             "prediction": gen[0].text,
-            "exact_match": exact_match(gen[0].text, it.answer),
-            "contains_answer": contains_answer(gen[0].text, it.answer),
+            "exact_match": exact_match(gen[0].text, it.answer, it.aliases),
+            "contains_answer": contains_answer(gen[0].text, it.answer, it.aliases),
             "answer_logprob": float(ll),
             "answer_tokens": int(n),
         }
@@ -520,7 +535,7 @@ def _qa_metrics(
     source, n = qa["source"], len(rows)
     split = "eval" if which == "heldout" else "train"
     if source == "facts":
-        what = f"questions from the replica's ground-truth fact sheets of {split}-split articles"
+        what = f"questions from {qa.get('question_source', 'fact sheets')} about {split}-split articles"
     elif source == "training_rows":
         what = (
             "questions of dataset/train.jsonl's QA rows about the knowledge-QA articles (answers of at most 12 "
@@ -545,7 +560,7 @@ def _qa_metrics(
         what += f"; retriever {qa.get('retriever')}"
     label = QA_SET_LABELS[which]
     common = {
-        **{k: qa[k] for k in ("retriever", "retrieval_hit_rate", "leaked_questions") if k in qa},
+        **{k: qa[k] for k in ("retriever", "retrieval_hit_rate", "leaked_questions", "question_source") if k in qa},
         "questions": n,
         "articles": len({r["article_id"] for r in rows}),
         "source": source,
@@ -563,15 +578,17 @@ def _qa_metrics(
             "value": float(np.mean(em)),
             "ci95": wilson_interval(sum(em), n),
             **common,
-            "definition": f"{label}: share of greedy answers equal to the gold answer after normalisation; {what}; "
+            "definition": f"{label}: share of greedy answers equal to the gold answer (or one of its aliases) after "
+            f"normalisation; {what}; "
             "ci95 = Wilson score interval",
         },
         f"{prefix}contains": {
             "value": float(np.mean(ca)),
             "ci95": wilson_interval(sum(ca), n),
             **common,
-            "definition": f"{label}: share of greedy answers containing the normalised gold answer as whole words "
-            '(normaliser: "340kW" = "340 kW", "€ 68,900" = "68,900 euros"); ci95 = Wilson score interval',
+            "definition": f"{label}: share of greedy answers containing the normalised gold answer (or one of its "
+            'aliases) as whole words (normaliser: "340kW" = "340 kW", "€ 68,900" = "68,900 euros"); ci95 = Wilson '
+            "score interval",
         },
         f"{prefix}answer_logprob_per_token": {
             "value": float(sum(r["answer_logprob"] for r in rows) / max(total_tokens, 1)),
@@ -935,7 +952,7 @@ def _unshared_heldout(rows: list[dict[str, Any]], train_documents: list[dict[str
 
     texts = [f"{d.get('title') or ''}\n{d.get('body') or d.get('text') or ''}" for d in train_documents]
     for row in rows:
-        row["answer_in_train_text"] = any(contains_answer(t, row["gold"]) for t in texts)
+        row["answer_in_train_text"] = any(contains_answer(t, row["gold"], row.get("aliases") or ()) for t in texts)
     unshared = [r for r in rows if not r["answer_in_train_text"]]
     if not train_documents or not unshared:
         return {}
@@ -972,7 +989,7 @@ def _measure_retention(v: _Variant) -> dict[str, Any]:
     """Forgetting: perplexity over texts the base handles and answers to general questions."""
     from presstune.evaluate.generation import generate_chat
     from presstune.evaluate.qa import contains_answer
-    from presstune.evaluate.retention import GENERAL_QUESTIONS, retention_texts
+    from presstune.evaluate.retention import general_questions, retention_texts
 
     cfg = v.eval_cfg
     out: dict[str, Any] = {}
@@ -987,29 +1004,35 @@ def _measure_retention(v: _Variant) -> dict[str, Any]:
         "the base is forgetting); ci95 = bootstrap over texts",
     )
     out.update({k.replace("perplexity_retention", "retention_perplexity"): val for k, val in ppl.items()})
-    general = GENERAL_QUESTIONS[: cfg.retention_questions]
+    general = general_questions(cfg.retention_questions)
     if not general:
         return out
-    prompts = [chat_prompt(v.system_prompt, qa_prompt(cfg.qa_instruction, q)) for q, _ in general]
+    prompts = [chat_prompt(v.system_prompt, qa_prompt(cfg.qa_instruction, g.question)) for g in general]
     answers = generate_chat(
         v.model, v.tokenizer, prompts, max_new_tokens=cfg.se_max_new_tokens, batch_size=cfg.gen_batch_size
     )
-    correct = [contains_answer(g[0].text, gold) for g, (_, gold) in zip(answers, general)]
+    correct = [contains_answer(a[0].text, g.answer, g.aliases) for a, g in zip(answers, general)]
     out["retention_contains"] = {
         "value": float(np.mean(correct)),
         "ci95": wilson_interval(sum(correct), len(correct)),
         "questions": len(correct),
-        "definition": "retention: share of greedy answers containing the gold answer over the packaged general "
-        "questions (presstune.evaluate.retention.GENERAL_QUESTIONS; one-word answers); compare with the base: "
-        "a drop is knowledge lost to fine-tuning; ci95 = Wilson score interval",
+        "definition": "retention: share of greedy answers containing the gold answer (or one of its aliases) over "
+        "the packaged general questions (presstune.evaluate.retention.GENERAL_QUESTIONS; short answers); compare "
+        "with the base: a drop is knowledge lost to fine-tuning; ci95 = Wilson score interval",
     }
-    v.write_rows(
-        "retention",
-        [
-            {"question": q, "gold": gold, "answer": g[0].text, "contains_answer": c}
-            for (q, gold), g, c in zip(general, answers, correct)
-        ],
-    )
+    rows = [
+        {
+            "question": g.question,
+            "gold": g.answer,
+            "aliases": list(g.aliases),
+            "answer": a[0].text,
+            "contains_answer": c,
+        }
+        for g, a, c in zip(general, answers, correct)
+    ]
+    v.write_rows("retention", rows)
+    if v.name != "base":  # the same questions, paired with the base's answers (McNemar)
+        out.update(_paired_vs_base(v.run, {"retention": rows}))
     return out
 
 
@@ -1274,8 +1297,9 @@ def semantic_entropy_rows(
                 "qid": it.qid,
                 "question": it.question,
                 "answer": it.answer,
+                "aliases": list(it.aliases),
                 "low_temperature_answer": lo[0].text,
-                "low_temperature_correct": contains_answer(lo[0].text, it.answer),
+                "low_temperature_correct": contains_answer(lo[0].text, it.answer, it.aliases),
                 "samples": texts,
                 "sample_logprobs": [float(x) for x in lp[k * n : (k + 1) * n]],
                 "sample_lengths": [int(x) for x in lengths[k * n : (k + 1) * n]],
