@@ -27,10 +27,10 @@ def test_instructions_share_nothing_with_what_retention_asks():
     """Replay may keep behaviour, never rehearse the retention check: no retention answer is
     named in an instruction, and no word 4-gram of the retention questions or texts recurs."""
     blob = " ".join(GENERAL_INSTRUCTIONS).lower()
-    named = [a for _, a in GENERAL_QUESTIONS if re.search(rf"\b{re.escape(a.lower())}\b", blob)]
+    named = [g.answer for g in GENERAL_QUESTIONS if re.search(rf"\b{re.escape(g.answer.lower())}\b", blob)]
     assert named == []
     instruction_grams = set().union(*(_grams(i, 4) for i in GENERAL_INSTRUCTIONS))
-    retention_grams = set().union(*(_grams(t, 4) for t in [q for q, _ in GENERAL_QUESTIONS] + GENERAL_TEXTS))
+    retention_grams = set().union(*(_grams(t, 4) for t in [g.question for g in GENERAL_QUESTIONS] + GENERAL_TEXTS))
     assert instruction_grams & retention_grams == set()
     assert len(set(GENERAL_INSTRUCTIONS)) == len(GENERAL_INSTRUCTIONS)
 
