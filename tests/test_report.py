@@ -134,7 +134,15 @@ def test_first_screen_summary_table_and_plot(tmp_path: Path) -> None:
     first = html.split("<section id='first-screen'>")[1].split("</section>")[0]
     summary = _table(first, "summary")
     head = summary.split("</thead>")[0]
-    for title in ("Knowledge QA", "Probe (withheld QA)", "Held-out QA", "+ RAG", "Retention", "PPL text", "Params"):
+    for title in (
+        "Knowledge QA",
+        "Probe (withheld QA)",
+        "Held-out QA",
+        "+ RAG",
+        "Retention (general answers)",
+        "Domain PPL (held-out text)",
+        "Params",
+    ):
         assert f">{title}<" in head, title
     assert "Decode tok/s" in head and "Peak memory" in head
     assert "questions=40, articles=31" in head  # each column's n
@@ -186,7 +194,7 @@ def test_missing_knowledge_keys_are_tolerated(tmp_path: Path) -> None:
     paths = build_report(run)
     html = paths["index.html"].read_text(encoding="utf-8")
     head = _table(html, "summary").split("</thead>")[0]
-    assert ">Knowledge QA<" in head and ">+ RAG<" not in head and ">Retention<" not in head
+    assert ">Knowledge QA<" in head and ">+ RAG<" not in head and ">Retention (general answers)<" not in head
     assert "Probe: " in html and "Not measured in this run (no qa_probe_* metrics)" in html
     assert "Not measured in this run (no retention_* metrics)" in paths["README.md"].read_text(encoding="utf-8")
 
@@ -196,10 +204,10 @@ def test_qa_examples_side_by_side(tmp_path: Path) -> None:
     html = paths["index.html"].read_text(encoding="utf-8")
     examples = _table(html, "qa-examples")
     assert examples.count("<tr>") == 4  # header + 3 questions
-    assert "<td>What is the power of car 0?</td><td>100 kW</td>" in examples
-    assert "<td class='right'>100 kW</td>" in examples and "I do not know &lt;b&gt;" in examples
+    assert "<td>What is the power of car 0?</td><td>100 kW</td><td>–</td>" in examples
+    assert "<td class='right'>✓ 100 kW</td>" in examples and "✗ I do not know &lt;b&gt;" in examples
     md = paths["README.md"].read_text(encoding="utf-8")
-    assert "| What is the power of car 0? | 100 kW | ✗ I do not know &lt;b&gt; | ✓ 100 kW |" in md
+    assert "| What is the power of car 0? | 100 kW | – | ✗ I do not know &lt;b&gt; | ✓ 100 kW |" in md
 
 
 def test_qa_sets_explanations(tmp_path: Path) -> None:
@@ -248,3 +256,89 @@ def test_html_escapes_generations(tmp_path: Path) -> None:
         encoding="utf-8"
     )
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_first_table_tells_the_trade_off_with_the_base_beside_and_a_verdict(tmp_path: Path) -> None:
+    paths = build_report(_run(tmp_path))
+    html = paths["index.html"].read_text(encoding="utf-8")
+    summary = _table(html.split("<section id='first-screen'>")[1], "summary")
+    rows = _rows(summary)
+    # retention and domain perplexity carry the base's number beside every other variant's
+    assert "70.0% [40–89]<span class='vs-base'> · base 70.0%</span>" in rows["original"]
+    assert "20 [15, 31]<span class='vs-base'> · base 40</span>" in rows["original"]
+    assert "vs-base" not in rows["base"].split("<tr class='verdict'>")[0]
+    # one verdict line per variant, under its row, from the numbers
+    assert summary.count("<tr class='verdict'>") == 3
+    assert (
+        "<b>original</b>: knows 55.0% of the news (base 5.0%), answers 70.0% of general questions (base 70.0%), "
+        "domain perplexity 20.0 (base 40.0): learnt the news; no loss of general answers shown; fluency better"
+        in rows["original"]
+    )
+    # pruned: 20 % [10-35] against the base's 5 % [1-16] overlap: no gain shown (no paired result here)
+    assert "no gain in news shown" in rows["pruned"] and "<b>base</b>: the reference: " in rows["base"]
+    md = paths["README.md"].read_text(encoding="utf-8")
+    header = next(line for line in md.splitlines() if line.startswith("| Variant | Knowledge QA"))
+    assert header.endswith("| Verdict |")
+    original = next(line for line in md.splitlines() if line.startswith("| original | **55.0%"))
+    assert "| 70.0% [40–89] (base 70.0%) |" in original and original.endswith("fluency better |")
+
+
+def _rewrite_metrics(run: Path, change) -> None:
+    for path in (run / "metrics").glob("*.json"):
+        doc = json.loads(path.read_text())
+        change(doc["metrics"])
+        path.write_text(json.dumps(doc))
+
+
+def test_question_source_is_named_next_to_the_knowledge_numbers(tmp_path: Path) -> None:
+    run = _run(tmp_path)
+    # metrics written before question_source: the source's words
+    html = build_report(run)["index.html"].read_text(encoding="utf-8")
+    head = _table(html, "summary").split("</thead>")[0]
+    assert "<span class='n question-source'>from fact sheets (facts.jsonl)</span>" in head
+
+    def users_file(m: dict) -> None:
+        for key in ("qa_train_contains", "qa_probe_contains", "qa_contains"):
+            m[key]["question_source"] = "facts file realdev_facts.jsonl"
+
+    _rewrite_metrics(run, users_file)
+    paths = build_report(run)
+    html = paths["index.html"].read_text(encoding="utf-8")
+    head = _table(html, "summary").split("</thead>")[0]
+    knowledge_head = head.split("<th title=")[1]  # the Knowledge QA column
+    assert knowledge_head.endswith("<span class='n question-source'>from facts file realdev_facts.jsonl</span></th>")
+    assert "written from facts file realdev_facts.jsonl" in html.split("id='qa-examples-note'>")[1]
+    qa_sets = html.split("<ul class='muted' id='qa-sets'>")[1].split("</ul>")[0]
+    # real articles share people and places: the replica's "0% is the honest value" is not said of a user's file
+    assert "written from facts file realdev_facts.jsonl" in qa_sets and "random per article" not in qa_sets
+    md = paths["README.md"].read_text(encoding="utf-8")
+    assert "Knowledge QA (n: questions=40, articles=31) (from facts file realdev_facts.jsonl)" in md
+
+    def templates(m: dict) -> None:
+        for key in ("qa_train_contains", "qa_probe_contains", "qa_contains"):
+            m[key]["source"] = "templates"
+            m[key].pop("question_source")
+
+    _rewrite_metrics(run, templates)
+    head = _table(build_report(run)["index.html"].read_text(encoding="utf-8"), "summary").split("</thead>")[0]
+    assert "from cloze templates" in head
+
+
+def test_qa_examples_show_the_aliases_and_score_a_hit_on_one(tmp_path: Path) -> None:
+    run = _run(tmp_path)
+    for name in ("base", "original", "pruned"):
+        path = run / "metrics" / "qa_train" / f"{name}.jsonl"
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        rows[0].update(gold="five hours", aliases=["5 hours", "5 h"], answer="It took 5 hours.")
+        rows[0]["contains_answer"] = name != "base"  # scored by the evaluation: base answered otherwise
+        if name == "base":
+            rows[0]["answer"] = "It took a day."
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    paths = build_report(run)
+    examples = _table(paths["index.html"].read_text(encoding="utf-8"), "qa-examples")
+    assert "<th>Gold</th><th>Also accepted</th>" in examples
+    first = examples.split("<tr>")[2]
+    assert "<td>five hours</td><td>5 hours; 5 h</td>" in first
+    assert "<td class='right'>✓ It took 5 hours.</td>" in first and "<td class='wrong'>✗ It took a day.</td>" in first
+    md = paths["README.md"].read_text(encoding="utf-8")
+    assert "| five hours | 5 hours; 5 h | ✗ It took a day. | ✓ It took 5 hours. | ✓ It took 5 hours. |" in md

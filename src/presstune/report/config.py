@@ -9,3 +9,5 @@ class ReportConfig(Strict):
     max_prompts: int = Field(8, ge=0)
     #: Characters of each generation shown in the HTML page (README shows half).
     clip_chars: int = Field(1200, ge=50)
+    #: Knowledge questions shown with each variant's answer (the first of the evaluation's subsample).
+    qa_examples: int = Field(6, ge=0)

@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from presstune.evaluate.qa import question_source
+from presstune.report.verdict import verdicts
 from presstune.rundir import RunDir, read_jsonl
 
 #: Fields of a metric that count its sample (shown as the column's n).
@@ -31,6 +33,10 @@ class Column:
     better: str | None = None
     #: Fields shown as n in the column's header.
     n: tuple[str, ...] = ()
+    #: Show the base's value beside every other variant's (what fine-tuning changed).
+    base_beside: bool = False
+    #: Name what the column's questions were written from under its title.
+    show_source: bool = False
 
 
 KNOWLEDGE = [
@@ -74,10 +80,14 @@ COST = [
     Column("prefill_tokens_per_s", "Prefill tok/s", "num", None, ("prompt_tokens", "repeats")),
     Column("decode_tokens_per_s", "Decode tok/s", "num", None, ("new_tokens", "repeats")),
 ]
-#: The first screen: what each variant knows, what it costs, how fluent it is.
+#: The first screen: the trade-off (what each variant learnt, what it kept of the base's general
+#: answers and fluency, each with the base's number beside), then what it costs; a verdict line per
+#: variant (report.verdict) under its row.
 SUMMARY = [
-    *KNOWLEDGE,
-    QUALITY[1],
+    replace(KNOWLEDGE[0], show_source=True),
+    *KNOWLEDGE[1:4],
+    replace(KNOWLEDGE[4], title="Retention (general answers)", base_beside=True),
+    replace(QUALITY[1], title="Domain PPL (held-out text)", base_beside=True),
     COST[1],
     COST[4],
     COST[6],
@@ -239,19 +249,68 @@ def _definition(metrics: dict[str, dict[str, Any]], key: str) -> str:
     return ""
 
 
-def table(metrics: dict[str, dict[str, Any]], columns: list[Column], keep_empty: bool = False) -> dict[str, Any]:
-    """Header cells (title, definition, n) and rows of formatted cells; columns no variant has are
-    left out unless ``keep_empty``."""
+def metric_question_source(metric: Any) -> str | None:
+    """What a QA metric's questions were written from (its ``question_source``; metrics written
+    before that field: the words for its ``source``)."""
+    if not isinstance(metric, dict):
+        return None
+    if metric.get("question_source"):
+        return str(metric["question_source"])
+    if metric.get("source") == "facts":
+        return "fact sheets (facts.jsonl)"
+    return question_source(str(metric["source"])) if metric.get("source") else None
+
+
+def column_source(metrics: dict[str, dict[str, Any]], key: str) -> str:
+    """The question source(s) of one column over the variants, joined by " / " if they differ."""
+    found = {metric_question_source(d["metrics"].get(key)) for d in metrics.values()} - {None}
+    return " / ".join(sorted(str(x) for x in found))
+
+
+def table(
+    metrics: dict[str, dict[str, Any]],
+    columns: list[Column],
+    keep_empty: bool = False,
+    with_verdicts: bool = False,
+) -> dict[str, Any]:
+    """Header cells (title, definition, n, question source) and rows of formatted cells (with the
+    base's value beside where the column asks for it, and the variant's verdict line when
+    ``with_verdicts``); columns no variant has are left out unless ``keep_empty``."""
     present = [c for c in columns if keep_empty or any(c.key in d["metrics"] for d in metrics.values())]
     heads = [
-        {"key": c.key, "title": c.title, "definition": _definition(metrics, c.key), "n": _sample_sizes(metrics, c)}
+        {
+            "key": c.key,
+            "title": c.title,
+            "definition": _definition(metrics, c.key),
+            "n": _sample_sizes(metrics, c),
+            "source": column_source(metrics, c.key) if c.show_source else "",
+        }
         for c in present
     ]
     best = {c.key: separated_best(metrics, c) for c in present}
+    base = (metrics.get("base") or {}).get("metrics") or {}
+    lines = verdicts(metrics) if with_verdicts else {}
     rows = []
     for name, doc in metrics.items():
-        cells = [{"text": format_value(doc["metrics"].get(c.key), c.fmt), "best": best[c.key] == name} for c in present]
-        rows.append({"variant": name, "kind": (doc.get("source") or {}).get("kind", ""), "cells": cells})
+        cells = []
+        for c in present:
+            beside = c.base_beside and name != "base" and _number(metric_value(base.get(c.key))) is not None
+            cells.append(
+                {
+                    "text": format_value(doc["metrics"].get(c.key), c.fmt),
+                    "best": best[c.key] == name,
+                    "base": format_value(base.get(c.key), c.fmt, with_ci=False) if beside else "",
+                }
+            )
+        verdict = lines.get(name)
+        rows.append(
+            {
+                "variant": name,
+                "kind": (doc.get("source") or {}).get("kind", ""),
+                "cells": cells,
+                "verdict": verdict.text if verdict else "",
+            }
+        )
     return {"heads": heads, "rows": rows, "missing": [c.title for c in columns if c not in present]}
 
 
@@ -290,7 +349,13 @@ def qa_set_lines(metrics: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def _all_facts(prefix: str, found: list[dict[str, Any]]) -> bool:
-    return prefix == "qa_" and {m.get("source") for m in found} == {"facts"}
+    """Held-out questions from the replica's fact sheets (random per article); a user's facts file
+    about real articles shares people and places across articles, so there 0% is no rule."""
+    return (
+        prefix == "qa_"
+        and {m.get("source") for m in found} == {"facts"}
+        and all(str(m.get("question_source") or "replica").startswith("replica") for m in found)
+    )
 
 
 def _sample(found: list[dict[str, Any]]) -> str:
@@ -304,8 +369,9 @@ def _sample(found: list[dict[str, Any]]) -> str:
     sample = f"{counts('questions')} questions"
     if given("articles"):
         sample += f" from {counts('articles')} articles"
-    if given("source"):
-        sample += f", source {counts('source')}"
+    sources = sorted({s for m in found if (s := metric_question_source(m)) and m.get("source")})
+    if sources:
+        sample += f", written from {' / '.join(sources)}"
     if any(m.get("pool_questions") is not None for m in found):
         sample += f", of {counts('pool_questions')} available"
     if any(m.get("ambiguous_questions") for m in found):
@@ -415,7 +481,9 @@ def importance_scores(run: RunDir) -> list[float] | None:
 
 
 def qa_examples(run: RunDir, names: list[str], limit: int) -> list[dict[str, Any]]:
-    """The first ``limit`` knowledge questions with gold answer and each variant's answer."""
+    """The first ``limit`` knowledge questions (the evaluation's seeded subsample, in its order:
+    not chosen by result) with the gold answer, its other accepted forms, and each variant's
+    answer and whether it was scored right."""
     by_question: dict[tuple[Any, str], dict[str, Any]] = {}
     for name in names:
         for row in read_jsonl(run / "metrics" / "qa_train" / f"{name}.jsonl"):
@@ -424,7 +492,8 @@ def qa_examples(run: RunDir, names: list[str], limit: int) -> list[dict[str, Any
             gold, answer = (
                 (row.get("gold"), row.get("answer")) if "gold" in row else (row.get("answer"), row.get("prediction"))
             )
-            entry = by_question.setdefault(key, {"question": key[1], "gold": gold, "answers": {}})
+            aliases = [str(a) for a in row.get("aliases") or []]
+            entry = by_question.setdefault(key, {"question": key[1], "gold": gold, "aliases": aliases, "answers": {}})
             entry["answers"][name] = {"text": str(answer or ""), "correct": bool(row.get("contains_answer"))}
     return list(by_question.values())[:limit]
 
@@ -532,7 +601,8 @@ def report_data(run: RunDir, title: str | None = None) -> dict[str, Any]:
         "generated": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "banner": demo_banner(manifest, metrics),
         "metrics_found": bool(metrics),
-        "summary": table(metrics, SUMMARY),
+        "summary": table(metrics, SUMMARY, with_verdicts=True),
+        "knowledge_source": column_source(metrics, "qa_train_contains"),
         "qa_sets": qa_set_lines(metrics) if metrics else [],
         "groups": [{"id": gid, "title": gtitle, **table(metrics, cols)} for gid, gtitle, cols in GROUPS],
         "devices": ", ".join(devices) or "unknown",
