@@ -45,6 +45,16 @@ def test_fact_sheet_entries_give_their_aliases_in_either_form():
         ("A2:0", "Maro Engel", ()),
     ]
     assert items[0].to_dict()["aliases"] == ["5 hours"] and json.dumps(items[0].to_dict())
+    # one question per line (the real dev set's questions.jsonl): grouped by article, numbered within it
+    flat = [
+        {"article_id": "B", "question": "Which plant?", "answer": "Leipzig", "kind": "place"},
+        {"article_id": "C", "question": "Who?", "answer": "Anton Huber"},
+        {"article_id": "B", "question": "How long?", "answer": "five hours", "aliases": ["5 hours"]},
+    ]
+    assert [(it.qid, it.fact_key, it.aliases) for it in facts_questions(flat, {"B"})] == [
+        ("B:0", "place", ()),
+        ("B:1", "", ("5 hours",)),
+    ]
 
 
 def test_a_hit_on_an_alias_counts_and_a_miss_on_all_does_not():
@@ -84,21 +94,21 @@ def realdev() -> Path:
     return path
 
 
-def test_real_dev_questions_with_their_aliases_as_a_facts_file(realdev: Path):
-    """questions.jsonl's aliases written into the facts-file form reach every item, and the
-    canonical answer stays the one the set names first."""
-    questions = [json.loads(line) for line in (realdev / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
-    by_article: dict[str, list[dict]] = {}
-    for q in questions:
-        by_article.setdefault(q["article_id"], []).append(
-            {"question": q["question"], "answer": q["answer"], "aliases": q["aliases"], "fact_key": q["kind"]}
-        )
-    records = [{"id": aid, "qa": qa} for aid, qa in by_article.items()]
-    items = facts_questions(records, set(by_article))
+def test_real_dev_questions_file_serves_as_a_facts_file_with_its_aliases(realdev: Path):
+    """questions.jsonl (one question per line, with aliases) read as ``evaluate.facts_file``: the
+    same questions with the same ids as facts.jsonl (its fact-sheet form), plus the aliases."""
+
+    def read(name: str) -> list[dict]:
+        return [json.loads(line) for line in (realdev / name).read_text(encoding="utf-8").splitlines() if line]
+
+    questions = read("questions.jsonl")
+    ids = {q["article_id"] for q in questions}
+    items = facts_questions(questions, ids)
+    sheets = facts_questions(read("facts.jsonl"), ids)
     assert len(items) == len(questions)
-    assert [it.answer for it in items] == [
-        q["answer"] for aid in by_article for q in questions if q["article_id"] == aid
-    ]
+    assert [(it.qid, it.question, it.answer) for it in items] == [(it.qid, it.question, it.answer) for it in sheets]
+    by_question = {q["question"]: q for q in questions}
+    assert all(list(it.aliases) == [a for a in by_question[it.question]["aliases"] if a in it.aliases] for it in items)
     with_aliases = [it for it in items if it.aliases]
     assert len(with_aliases) >= len(questions) // 2  # most real answers have other accepted forms
     # a prediction in an alias's words is a hit only through the alias

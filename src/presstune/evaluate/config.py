@@ -55,6 +55,9 @@ class EvaluateConfig(Strict):
     #: "auto": the replica's fact sheets when the run collected from the replica (or a
     #: facts.jsonl file is given/found), else templated questions from the eval text.
     qa_source: Literal["auto", "facts", "templates"] = "auto"
+    #: Fact sheets ``{id, qa: [{question, answer, fact_key, aliases?}]}`` (``answers: [...]``, the
+    #: first canonical, in place of ``answer``), or one question per line ``{article_id, question,
+    #: answer, aliases}``; a prediction containing any accepted answer is a hit.
     facts_file: str | None = None
     #: Leave out questions whose gold answer stands in the question itself (e.g. "Which model is
     #: at the centre of 'The new BMW X3: ...'?"): any model that copies answers them, so they

@@ -63,19 +63,32 @@ def fact_answers(qa: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
     return canonical, tuple(aliases)
 
 
-def facts_questions(fact_records: list[dict[str, Any]], ids: set[str], limit: int | None = None) -> list[QAItem]:
-    """The fact sheets' QA pairs of the articles in ``ids`` (one split), in file order, with
-    their aliases (:func:`fact_answers`)."""
-    items: list[QAItem] = []
-    for rec in fact_records:
+def fact_sheets(records: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(article id, QA entries) per article, in file order. Two file forms: fact sheets
+    (``{id, qa: [...]}``, one line per article) and one question per line (``{article_id,
+    question, answer, aliases}``, as the real dev set's questions.jsonl): the latter grouped by
+    article, so a question gets the same id (``<article>:<k>``) from either form of the same set."""
+    sheets: dict[str, list[dict[str, Any]]] = {}
+    for rec in records:
         aid = str(rec.get("id") or rec.get("article_id") or "")
+        entries = rec.get("qa") if "qa" in rec or "question" not in rec else [rec]
+        sheets.setdefault(aid, []).extend(entries or [])
+    return list(sheets.items())
+
+
+def facts_questions(fact_records: list[dict[str, Any]], ids: set[str], limit: int | None = None) -> list[QAItem]:
+    """The QA pairs of the articles in ``ids`` (one split), in file order, with their aliases
+    (:func:`fact_answers`); either file form of :func:`fact_sheets`."""
+    items: list[QAItem] = []
+    for aid, entries in fact_sheets(fact_records):
         if aid not in ids:
             continue
-        for k, qa in enumerate(rec.get("qa") or []):
+        for k, qa in enumerate(entries):
             q = str(qa.get("question", "")).strip()
             a, aliases = fact_answers(qa)
             if q and a:
-                items.append(QAItem(f"{aid}:{k}", aid, q, a, str(qa.get("fact_key", "")), "facts", aliases))
+                key = str(qa.get("fact_key") or qa.get("kind") or "")
+                items.append(QAItem(f"{aid}:{k}", aid, q, a, key, "facts", aliases))
     return items[:limit] if limit is not None else items
 
 
