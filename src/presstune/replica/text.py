@@ -740,13 +740,13 @@ _ASK_SHARED_EN: dict[str, list[str]] = {
     ],
     "person": [
         "Who comments on {topic} as {role_reader}?",
-        "Who is {role_reader} quoted on {topic}?",
+        "Which manager speaks on {topic} as {role_reader}?",
         "Name {role_reader} who speaks about {topic}.",
     ],
     "role": [
         "In what capacity does {person} comment on {topic}?",
         "Which post at the BMW Group does {person} hold, speaking about {topic}?",
-        "What is {person}'s role when commenting on {topic}?",
+        "What title does {person} hold when commenting on {topic}?",
     ],
 }
 _ASK_EN: dict[str, dict[str, list[str]]] = {
@@ -786,7 +786,7 @@ _ASK_EN: dict[str, dict[str, list[str]]] = {
         "investment_eur_million": [
             "How much is the BMW Group putting into {plant} to build the {model}?",
             "What sum does the BMW Group spend on {plant} ahead of production of the {model}?",
-            "How large is the BMW Group's investment in {plant}, where the {model} will be made?",
+            "What is the size of the BMW Group's investment in {plant}, where the {model} will be made?",
         ],
         "event_date": [
             "When does production of the {model} begin at {plant}?",
@@ -795,7 +795,7 @@ _ASK_EN: dict[str, dict[str, list[str]]] = {
         ],
         "event": [
             "At which event can readers learn more about the {model} production at {plant}?",
-            "Which event does the BMW Group point to for more on {plant} and the {model}?",
+            "Where does the BMW Group invite readers to learn more about {plant} and the {model}?",
         ],
         "price_eur": [
             "What will {ref} cost in its home market?",
@@ -900,7 +900,7 @@ _REFS_DE = ["der neue {model} von der {event}", "der auf der {event} gezeigte {m
 _ASK_DE: dict[str, list[str]] = {
     "model": [
         "Welches Modell aus dem {plant_de} feiert auf der {event} Premiere?",
-        "Welches neue Fahrzeug aus dem {plant_de} zeigt die BMW Group auf der {event}?",
+        "Welches neue Fahrzeug aus dem {plant_de} stellt die BMW Group bei der {event} vor?",
     ],
     "power_kw": ["Wie viel Leistung hat {ref}?", "Wie stark ist {ref}?"],
     "price_eur": ["Was kostet {ref}?", "Ab welchem Preis ist {ref} erhältlich?"],
