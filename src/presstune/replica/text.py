@@ -838,7 +838,7 @@ _ASK_EN: dict[str, dict[str, list[str]]] = {
         "driver": [
             "Who drove the {model} to {position} place at the {event_dated}?",
             "Which driver took {position} place at the {event_dated} in the {model}?",
-            "Who was behind the wheel of the {model} that came {position} at the {event_dated}?",
+            "Who was driving the {model} that came {position} at the {event_dated}?",
         ],
         "model": [
             "Which car did {driver} race at the {event_dated}?",
