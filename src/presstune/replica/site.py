@@ -272,7 +272,7 @@ class GeneratedArticle:
 
     @cached_property
     def qa(self) -> list[dict[str, str]]:
-        return text.qa_pairs(self.facts, self.lang2, self.title, self.ground_truth_body)
+        return text.qa_pairs(self.facts, self.lang2, self.ground_truth_body, f"{self.site.seed}:{self.family_id}")
 
     @cached_property
     def contacts(self) -> list[dict[str, str]]:
