@@ -64,6 +64,15 @@ def test_a_contact_entry_without_its_opener_is_removed():
     assert kept == BODY
 
 
+def test_a_contact_opener_glued_to_the_last_news_sentence_is_removed_with_its_block():
+    news = "The film runs online and in cinemas from 3 May."
+    opener = "In case of queries, please contact: Corporate Communications"
+    glued = f"{news} {opener} Ida Sommerfeld, Product Communication MINI"
+    assert _clean([*BODY, glued, "Telephone: +49-89-382-77001"]) == [*BODY, news]
+    asked = "For queries about the tour, visitors can contact the organisers directly: tickets cost 20 euros."
+    assert _clean([*BODY, asked]) == [*BODY, asked]  # news that mentions contacting someone
+
+
 def test_uk_trailer_after_ends_is_removed():
     for ends in ("Ends", "- ENDS -", "ENDS"):
         tail = [ends, "About BMW Group UK", "BMW Group UK sells its cars through 150 retailers.", "Notes to editors"]

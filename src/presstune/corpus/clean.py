@@ -387,6 +387,10 @@ class CleanResult:
 _SIGNATURES = re.compile(
     r"(?:(?:the|die)\s+bmw\s+group\s+)?(?:with its four brands|die bmw group ist mit ihren vier marken)|"
     r"if you have any questions,?\s+please contact|bitte wenden sie sich bei rückfragen|"
+    # a contact opener glued to the last news sentence ("... cinemas. In case of queries, please contact: ...")
+    r"(?<=[.!?]\s)(?:if\s+you\s+have|should\s+you\s+have|in\s+case\s+of|in\s+the\s+event\s+of|for)\s+(?:any\s+)?"
+    r"(?:further\s+)?(?:media\s+)?(?:questions|quer(?:y|ies)|enquir(?:y|ies)|inquir(?:y|ies)|information|details)\b"
+    r"[^.!?:]{0,40}\bcontact(?:\s+us)?\s*:|"
     r"media contact\.|pressekontakt\.|the information on fuel consumption|die angaben zu kraftstoffverbrauch|"
     # a heading glued to the end of a short line above it ("LinkedIn: https://... The BMW Group")
     r"(?<=\s)(?<!about\s)(?<!über\s)(?:the|die)\s+bmw\s+group$",
