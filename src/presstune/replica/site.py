@@ -178,8 +178,16 @@ class GeneratedArticle:
         # Later forms draw from their own streams, so the forms above stay what they were.
         if q["inline_figures"] and self._rng("figure-clause").random() < 0.4:
             q["inline_figures"] = "in_sentence"  # news and figures in one sentence
-        q["lead_teaser"] = self.origin == "original" and self.lang2 == "en" and self._rng("lead-teaser").random() < 0.2
+        q["lead_teaser"] = self.lead_teaser
         return q
+
+    @cached_property
+    def lead_teaser(self) -> bool:
+        """Whether the page teaser is the lead's opening, cut mid-sentence (EN originals, hard
+        cases); decided at planning time, when the teaser is made, without the other quirks."""
+        if not self.site.hard_cases or self.media_only or self.origin != "original" or self.lang2 != "en":
+            return False
+        return self._rng("lead-teaser").random() < 0.2
 
     @cached_property
     def body_paragraphs(self) -> list[str]:
@@ -447,9 +455,10 @@ class Site:
                 media_only=media_only,
                 dateline=dateline,
             )
-            if art.quirks.get("lead_teaser"):  # the page teaser is the lead's opening, cut by the portal
-                lead = art.body_paragraphs[0]
-                lead = lead[len(dateline) + 2 :] if dateline and lead.startswith(f"{dateline}. ") else lead
+            if art.lead_teaser:  # the page teaser is the lead's opening, cut by the portal
+                # The lead as the body will print it, without its dateline; the body itself stays
+                # unbuilt (the plan generates no content).
+                lead = text.body_paragraphs(art._rng("body"), facts, "en", None)[0]
                 art.subtitle = text.lead_teaser(art._rng("lead-teaser-cut"), lead)
             originals.append(art)
 
