@@ -190,6 +190,11 @@ INLINE = [
         "The range is up to 480 km (WLTP) and the car delivers 345 kW (469 hp).",
         "The range is up to 480 km (WLTP) and the car delivers 345 kW (469 hp).",
     ),
+    (  # a bracket opened and never closed before the figures
+        "Orders (from 5 May open in 32 markets. The MINI Aceman SE (WLTP combined: energy consumption "
+        "14.5 kWh/100 km; CO2 emissions 0 g/km) delivers 160 kW.",
+        "Orders (from 5 May open in 32 markets. The MINI Aceman SE delivers 160 kW.",
+    ),
     (  # the real pages nest "(WLTP)" inside the figures
         "The BMW iX5 (BMW iX5 xDrive50: energy consumption, combined: 18.2–16.4 kWh/100 km (WLTP); CO2 "
         "emissions, combined: 0 g/km (WLTP); electric range: 610–702 km (WLTP); CO2 class(es): A) charges at "

@@ -249,6 +249,8 @@ def _figure_groups(text: str) -> list[tuple[int, int]]:
                     while start and text[start - 1].isspace():
                         start -= 1
                     spans.append((start, i + 1))
+    if depth:  # an opener never closed ("1) ... (a"): look for groups after it
+        spans += [(opened + 1 + a, opened + 1 + b) for a, b in _figure_groups(text[opened + 1 :])]
     return spans
 
 
