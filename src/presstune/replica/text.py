@@ -1247,6 +1247,43 @@ def figure_sentence(rng: random.Random, f: dict[str, Any], lang: str) -> str:
     return f"Energy consumption combined: {cons}; CO2 emissions combined: {rng.randint(0, 5)} g/km."
 
 
+def figures_in_sentence(rng: random.Random, sentence: str, mention: str, f: dict[str, Any], lang: str) -> str:
+    """A news sentence that carries the consumption/emission figures too, as real releases print
+    them: after the news behind a semicolon, between dashes after the model, or as a group with
+    "(WLTP)" nested in it after the model. ``mention`` is how ``sentence`` names the model
+    ("BMW iX3 50 xDrive*"); a sentence that does not end in "." gets the figures after it."""
+    model = f["model"]
+    cons = f["consumption"] if lang == "de" else f["consumption"].replace(",", ".")
+    co2 = 0 if f["drive"] == "bev" else rng.randint(18, 260)
+    if lang == "de":
+        figures = f"Energieverbrauch kombiniert: {cons}; CO2-Emissionen kombiniert: {co2} g/km"
+    else:
+        figures = f"energy consumption combined: {cons}; CO2 emissions combined: {co2} g/km"
+    form = rng.choice(["after", "dashes", "nested"])
+    if mention not in sentence or not sentence.endswith("."):
+        return f"{sentence} {figures[:1].upper()}{figures[1:]}."
+    if form == "after":
+        return f"{sentence[:-1]}; {figures}."
+    if form == "dashes" and f"{mention} " in sentence:  # (not before a comma: "... xDrive –, which")
+        return sentence.replace(f"{mention} ", f"{mention} – {figures} – ", 1)
+    nested = (
+        f" ({model}: Energieverbrauch kombiniert: {cons} (WLTP); CO2-Emissionen kombiniert: {co2} g/km (WLTP))"
+        if lang == "de"
+        else f" ({model}: energy consumption, combined: {cons} (WLTP); CO2 emissions, combined: {co2} g/km (WLTP))"
+    )
+    return sentence.replace(mention, mention + nested, 1)
+
+
+def lead_teaser(rng: random.Random, lead: str) -> str:
+    """The page teaser as the portal makes it from the lead (its dateline left out): the lead's
+    opening, cut at a word mid-sentence and marked " ..."."""
+    words = lead.split(" ")
+    n = max(3, round(len(words) * rng.uniform(0.45, 0.8)))
+    while n > 3 and words[n - 1].endswith((".", "!", "?", ":", ",", ";")):
+        n -= 1  # a cut right after a sentence or clause would not read as cut
+    return " ".join(words[:n]) + " ..."
+
+
 _REGIONAL_EXTRA = {
     "gb": [
         "UK customers can order the {model} from {day} through BMW Retailers across the country.",
