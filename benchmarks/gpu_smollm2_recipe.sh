@@ -5,16 +5,13 @@
 # with its variants side by side: `original`, `pruned` (20 of 30 layers, distilled from the tuned
 # original) and `original_seed` (the seed recipe, the releases only, same settings); then (RUN2=1) a
 # second run with the same corpus at lr 3e-4, `original` only.
-# History (benchmarks/RESULTS_demo_profiles.md): 2026-12-05 on one H200 with two restatements and one
-# fact list (the settings were --set arguments then): 1,008 s, knowledge 68.8 %, probe 23.3 %;
-# 2026-12-05 on one H100 with four and four, `--set "variants=[original, original_seed]"` (the device
-# budget): 740 s, knowledge 76.2 %, probe 51.7 % (gpu-2026-12-05/smollm2_probe/). With `pruned` a run
-# takes ~19-20 min; self-rehearsal ~90 s, corpus ~2 min, evaluation ~3-3.5 min of that.
+# Results: benchmarks/RESULTS.md. With `pruned` a run takes ~19-20 min on one H100/H200; self-rehearsal
+# ~90 s, corpus ~2 min, evaluation ~3-3.5 min of that.
 # Larger evaluation sets than the earlier runs (80 knowledge, 60 probe, 60 held-out, 30 retention
 # questions). Wheels the machine lacks are in /tmp/site; SE's embedder does not travel.
 # Start it detached (setsid nohup) and poll with back-to-back calls that each end with
 # `bash benchmarks/pack_runs.sh smollm2_recipe`: a machine idle for 30 s goes back with every run
-# on it (the first try, 2026-12-04, was lost that way after 25 minutes).
+# on it, finished or not.
 # Usage: SRC=<src> CONF=<configs> RUNS=<dir> bash benchmarks/gpu_smollm2_recipe.sh [--set k=v ...]
 # (extra --set arguments go to every run: a CPU dry run shrinks the runs with them).
 set -u

@@ -64,6 +64,15 @@ def test_a_contact_entry_without_its_opener_is_removed():
     assert kept == BODY
 
 
+def test_a_contact_opener_glued_to_the_last_news_sentence_is_removed_with_its_block():
+    news = "The film runs online and in cinemas from 3 May."
+    opener = "In case of queries, please contact: Corporate Communications"
+    glued = f"{news} {opener} Ida Sommerfeld, Product Communication MINI"
+    assert _clean([*BODY, glued, "Telephone: +49-89-382-77001"]) == [*BODY, news]
+    asked = "For queries about the tour, visitors can contact the organisers directly: tickets cost 20 euros."
+    assert _clean([*BODY, asked]) == [*BODY, asked]  # news that mentions contacting someone
+
+
 def test_uk_trailer_after_ends_is_removed():
     for ends in ("Ends", "- ENDS -", "ENDS"):
         tail = [ends, "About BMW Group UK", "BMW Group UK sells its cars through 150 retailers.", "Notes to editors"]
@@ -88,33 +97,71 @@ def test_news_that_mentions_contact_or_the_pressclub_stays():
 # -- 2. the teaser ---------------------------------------------------------------------------
 
 TEASER = "+++ 300 kW of power +++ Priced from €81,500 +++ Market launch in May 2026 +++"
+#: A lead as the portal writes it, and its page teaser: the lead without the dateline, cut
+#: mid-sentence by the portal (" ..."). Invented text in the real form.
+LEAD = (
+    "Sakhir. The day after the season finale at the Losail circuit belonged to the rookie test: BMW M "
+    "Motorsport gave three young drivers their first laps in the BMW M Hybrid V8, Lena Okafor (GBR), "
+    "Tomás Rieder (AUT) and Jun Watanabe (JPN)."
+)
+LEAD_TEASER = LEAD.removeprefix("Sakhir. ")[:118] + " ..."
+SECOND = "All three had prepared in the simulator in Munich (GER) and covered 212 laps over five hours."
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def _cleaned_row_text(paragraphs: list[str], teaser: str) -> tuple[dict, str]:
+    """The document the clean phase writes for a page body and teaser, and its instruct row's text."""
+    from presstune.corpus.config import CorpusConfig
+    from presstune.corpus.format import rows_for
+    from presstune.corpus.pipeline import clean_document
+
+    rec = {"id": "T0000001EN", "language": "en", "title": "Rookie test.", "subtitle": teaser}
+    rec["body"] = "\n\n".join(paragraphs)
+    doc = clean_document(rec, {"source": "html", "pdf_failures": []}, CorpusConfig())
+    row = rows_for({**doc, "family_id": "0000001", "date": ""}, "instruct", "sys", 3)[0]
+    return doc, row["completion"][0]["content"]
 
 
 @pytest.mark.parametrize(
-    "repeat",
-    [TEASER, f"Woodcliff Lake, NJ – March 10, 2026 – {TEASER}", TEASER.replace("+++ ", "").replace(" +++", "")],
-    ids=["plain", "dateline", "without_plus_signs"],
+    ("paragraphs", "teaser", "body"),
+    [
+        ([TEASER, *BODY], TEASER, BODY),
+        ([TEASER.replace("+++ ", "").replace(" +++", ""), *BODY], TEASER, BODY),
+        # the portal's teaser is a cut prefix of the lead: the lead stays whole
+        ([LEAD, SECOND], LEAD_TEASER, [LEAD, SECOND]),
+        # ... also where the page repeats that teaser above the lead
+        ([LEAD_TEASER, LEAD, SECOND], LEAD_TEASER, [LEAD, SECOND]),
+        # the lead is the whole teaser behind a dateline: the dateline is news too
+        ([LEAD, SECOND], LEAD.removeprefix("Sakhir. "), [LEAD, SECOND]),
+        ([f"Woodcliff Lake, NJ – March 10, 2026 – {TEASER}", *BODY], TEASER, None),
+    ],
+    ids=["plain", "without_plus_signs", "cut_prefix", "cut_prefix_repeated", "behind_dateline", "us_dateline"],
 )
-def test_teaser_repeat_is_removed_from_the_body_and_the_row_holds_the_teaser_once(repeat):
-    from presstune.corpus.format import rows_for
+def test_the_teaser_and_the_lead_are_each_kept_once_and_whole(paragraphs, teaser, body):
+    doc, text = _cleaned_row_text(paragraphs, teaser)
+    if body is not None:
+        assert doc["body"].split("\n\n") == body
+    for paragraph in paragraphs:  # every word of the page's opening is in the row ...
+        assert _letters(paragraph) in _letters(text)
+    assert _letters(text).count(_letters(teaser)[10:50]) == 1  # ... and the teaser's words once
 
-    body = clean_html("\n\n".join([repeat, *BODY]), "New BMW iX5.", TEASER).body
-    if repeat.startswith("+++") or repeat.startswith("Woodcliff"):
-        assert body.split("\n\n") == BODY
-    doc = {
-        "id": "T0000001EN",
-        "family_id": "0000001",
-        "language": "en",
-        "title": "New BMW iX5.",
-        "date": "",
-        "source": "html",
-        "body": body,
-        "teaser": TEASER,
-    }
-    for style in ("instruct", "article"):
-        row = rows_for(doc, style, "sys", 3)[0]
-        text = row.get("text") or row["completion"][0]["content"]
-        assert text.count("300 kW of power") == 1 and BODY[0] in text
+
+def test_a_teaser_that_holds_the_lead_and_more_replaces_the_lead():
+    # A long teaser cut inside the second paragraph holds the whole (dateline-less) lead.
+    lead = LEAD.removeprefix("Sakhir. ")
+    teaser = f"{lead} {SECOND[:39]} ..."
+    doc, text = _cleaned_row_text([lead, SECOND], teaser)
+    assert doc["body"] == SECOND and doc["teaser"] == teaser
+    assert text.count(lead) == 1 and SECOND in text
+
+
+def test_a_short_paragraph_that_the_teaser_happens_to_contain_is_no_repeat():
+    subhead = "Market launch in May 2026"  # a subheading, also words of the teaser
+    doc, _ = _cleaned_row_text([*BODY, subhead, "Dealers take orders from today."], TEASER)
+    assert subhead in doc["body"].split("\n\n") and doc["teaser"] == TEASER
 
 
 def test_a_lead_that_starts_like_the_teaser_is_kept():
@@ -143,7 +190,71 @@ INLINE = [
         "The range is up to 480 km (WLTP) and the car delivers 345 kW (469 hp).",
         "The range is up to 480 km (WLTP) and the car delivers 345 kW (469 hp).",
     ),
+    (  # a bracket opened and never closed before the figures
+        "Orders (from 5 May open in 32 markets. The MINI Aceman SE (WLTP combined: energy consumption "
+        "14.5 kWh/100 km; CO2 emissions 0 g/km) delivers 160 kW.",
+        "Orders (from 5 May open in 32 markets. The MINI Aceman SE delivers 160 kW.",
+    ),
+    (  # the real pages nest "(WLTP)" inside the figures
+        "The BMW iX5 (BMW iX5 xDrive50: energy consumption, combined: 18.2–16.4 kWh/100 km (WLTP); CO2 "
+        "emissions, combined: 0 g/km (WLTP); electric range: 610–702 km (WLTP); CO2 class(es): A) charges at "
+        "up to 400 kW.",
+        "The BMW iX5 charges at up to 400 kW.",
+    ),
 ]
+
+#: Sentences that carry news and a consumption/emissions disclaimer together (the disclaimer
+#: after a semicolon or comma, between dashes, before the news; English and German), and the
+#: news they must keep.
+NEWS_WITH_DISCLAIMER = [
+    (
+        "New low-resistance tyres lower WLTP energy consumption by up to 9 per cent; energy consumption "
+        "combined: 16.9 kWh/100 km; CO2 emissions combined: 0 g/km.",
+        "New low-resistance tyres lower WLTP energy consumption by up to 9 per cent.",
+    ),
+    (
+        "Thanks to its new drive, the BMW iX5 xDrive50 covers up to 702 km, energy consumption combined: "
+        "16.4 kWh/100 km, CO2 emissions combined: 0 g/km, CO2 class: A.",
+        "Thanks to its new drive, the BMW iX5 xDrive50 covers up to 702 km.",
+    ),
+    (
+        "The new BMW 220 Coupé – fuel consumption combined: 6.2 l/100 km; CO2 emissions combined: 141 g/km – "
+        "accelerates from 0 to 100 km/h in 7.1 seconds.",
+        "The new BMW 220 Coupé accelerates from 0 to 100 km/h in 7.1 seconds.",
+    ),
+    (
+        "WLTP combined: fuel consumption 6.2 l/100 km, CO2 emissions 141 g/km – the plant builds 1,100 of "
+        "these cars a day.",
+        "The plant builds 1,100 of these cars a day.",
+    ),
+    (
+        "Der neue BMW iX5 verbraucht bis zu 9 Prozent weniger Energie; Energieverbrauch kombiniert: 16,9 "
+        "kWh/100 km; CO2-Emissionen kombiniert: 0 g/km.",
+        "Der neue BMW iX5 verbraucht bis zu 9 Prozent weniger Energie.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("page", "news"), NEWS_WITH_DISCLAIMER)
+def test_a_disclaimer_is_cut_out_of_its_sentence_and_the_news_stays(page, news):
+    before = "The model goes on sale in 32 markets."
+    assert _clean([*BODY, f"{before} {page}"]) == [*BODY, f"{before} {news}"]
+    assert _clean([*BODY, page]) == [*BODY, news]
+
+
+def test_figure_list_pieces_leave_no_fragments():
+    # Labels split by commas, class notes, ranges: all of it is the figure list.
+    figures = (
+        "BMW M5 Touring: Energy consumption, weighted, combined: 2.0 l/100 km and 30.7 kWh/100 km; CO2 "
+        "emissions, weighted, combined: 46 g/km; CO2 classes, weighted, combined: B, with discharged battery G; "
+        "electric range: 67 km."
+    )
+    assert _clean([*BODY, figures]) == BODY
+    # News that states a consumption figure in its own words is no disclaimer.
+    prose = (
+        "The new MINI Cooper SE lowers energy consumption combined to 14.1 kWh/100 km, 12 per cent less than before."
+    )
+    assert strip_figures(prose) == (prose, 0)
 
 
 @pytest.mark.parametrize(("page", "truth"), INLINE)

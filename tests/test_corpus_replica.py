@@ -142,6 +142,35 @@ def test_fidelity_and_rerun_skip(replica_run, tiny_tokenizer):
     assert summary["clean"]["counts"]["skipped"] == len(site.articles())
 
 
+def test_the_real_teaser_and_figure_forms_keep_the_lead_and_the_news(replica_run, tiny_tokenizer):
+    """A page teaser that is the lead's opening cut mid-sentence leaves the lead whole (and is not
+    trained twice); a news sentence that also carries the consumption figures keeps its news."""
+    from presstune.corpus.config import CorpusConfig
+    from presstune.corpus.pipeline import build_corpus
+    from presstune.replica.pdf import pdf_safe
+
+    site, run = replica_run
+    build_corpus(CorpusConfig(languages=["en", "de"]), run, tokenizer=tiny_tokenizer, phase="regex")
+    leads = sentences = 0
+    for a in site.articles():
+        doc = json.loads((run / "cleaned" / f"{a.id}.json").read_text())
+        if doc["status"] != "ok" or not a.body_paragraphs:
+            continue
+        # A PDF prints what its font has ("Dvořák" -> "Dvorák"): compare with that.
+        truth = [pdf_safe(p) if doc["source"] == "pdf" else p for p in a.body_paragraphs]
+        body = doc["body"].split("\n\n")
+        if a.quirks.get("lead_teaser"):
+            assert a.subtitle.endswith(" ...") and a.subtitle[:-4] in a.body_paragraphs[0]
+            assert body[0] == truth[0] and doc["teaser"] == "", a.id
+            leads += 1
+        if a.quirks.get("inline_figures") == "in_sentence":
+            page = next(p for p, t in zip(a.page_paragraphs, a.body_paragraphs) if p != t)
+            news = truth[a.page_paragraphs.index(page)]
+            assert news in body, (a.id, page)
+            sentences += 1
+    assert leads >= 5 and sentences >= 5
+
+
 @pytest.mark.parametrize("style", ["instruct", "qa", "article"])
 def test_dataset_loads_and_renders_through_the_chat_template(replica_run, tiny_tokenizer, style):
     import datasets

@@ -65,3 +65,22 @@ def test_force_names_must_be_stages() -> None:
         select_forced(["trian"], list(STAGES))
     with pytest.raises(PipelineError, match="collect has no force"):
         select_forced(["collect"], list(STAGES))
+
+
+def test_a_run_made_with_older_fact_sheets_gets_the_replicas_current_ones(tmp_path) -> None:
+    """The replica's fact sheets are fetched on every run: a run directory holding sheets an older
+    replica wrote (other questions) gets the current ones, which evaluation then asks."""
+    from presstune.config import load_config
+    from presstune.pipeline import replica_if_needed, repo_configs_dir
+    from presstune.replica.site import Site
+    from presstune.rundir import RunDir
+
+    cfg = load_config(repo_configs_dir() / "demo.yaml")
+    cfg.replica.articles, cfg.replica.faults = 12, "none"
+    current = Site(articles=12, seed=cfg.replica.seed).facts_jsonl()
+    stale = tmp_path / "replica_facts.jsonl"
+    stale.write_text(current.replace('"question": "', '"question": "Older wording: '), encoding="utf-8")
+    with replica_if_needed(cfg, RunDir(tmp_path)):
+        pass
+    assert stale.read_text(encoding="utf-8") == current
+    assert cfg.evaluate.facts_file == str(stale)

@@ -69,12 +69,15 @@ def replica_if_needed(cfg: Config, run: RunDir) -> Iterator[Any]:
     try:
         cfg.collect.base_url = server.base_url
         cfg.collect.allowed_hosts = ["127.0.0.1"]
+        # Fetched on every run and rewritten when it differs: the fact sheets follow the replica's
+        # settings and code (a run made before the fact-sheet questions changed gets the current
+        # ones, and evaluation, keyed by the file's digest, asks them).
         facts = run / "replica_facts.jsonl"
-        if not facts.exists():
-            import httpx
+        import httpx
 
-            response = httpx.get(f"{server.root_url}/_replica/facts.jsonl", timeout=60)
-            response.raise_for_status()
+        response = httpx.get(f"{server.root_url}/_replica/facts.jsonl", timeout=60)
+        response.raise_for_status()
+        if not facts.is_file() or facts.read_bytes() != response.content:
             from presstune.rundir import atomic_write_bytes
 
             atomic_write_bytes(facts, response.content)

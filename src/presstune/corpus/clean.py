@@ -224,27 +224,115 @@ def _contact_like(par: str) -> bool:
 
 #: A parenthesis holding consumption/emission figures inside a prose sentence:
 #: "The MINI Aceman SE (WLTP combined: energy consumption 14.5 kWh/100 km; CO2 0 g/km) has ...".
-INLINE_FIGURES = re.compile(
-    r"\s*[(\[](?=[^()\[\]]*(?:wltp|nedc|nefz|consumption|verbrauch|co[2₂]|emission))"
-    r"(?=[^()\[\]]*(?:kwh\s*/\s*100\s*km|l\s*/\s*100\s*km|g\s*/\s*km|mpg\b|miles/kwh))[^()\[\]]*[)\]]",
-    _I,
-)
+#: The real pages nest "(WLTP)" inside it, so groups are matched by :func:`_figure_groups`.
+_GROUP_WORD = re.compile(r"wltp|nedc|nefz|consumption|verbrauch|co[2₂]|emission", _I)
+_GROUP_UNIT = re.compile(r"kwh\s*/\s*100\s*km|l\s*/\s*100\s*km|g\s*/\s*km|mpg\b|miles/kwh", _I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _figure_groups(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each outermost (...) or [...] group that holds consumption/emission
+    figures, with the whitespace before it; nested groups count as part of the outer one."""
+    spans: list[tuple[int, int]] = []
+    depth, opened = 0, -1
+    for i, ch in enumerate(text):
+        if ch in "([":
+            if depth == 0:
+                opened = i
+            depth += 1
+        elif ch in ")]" and depth:
+            depth -= 1
+            if depth == 0:
+                inner = text[opened + 1 : i]
+                if _GROUP_WORD.search(inner) and _GROUP_UNIT.search(inner):
+                    start = opened
+                    while start and text[start - 1].isspace():
+                        start -= 1
+                    spans.append((start, i + 1))
+    if depth:  # an opener never closed ("1) ... (a"): look for groups after it
+        spans += [(opened + 1 + a, opened + 1 + b) for a, b in _figure_groups(text[opened + 1 :])]
+    return spans
 
 
 def _figure_sentence(sentence: str) -> bool:
     return bool(_CONSUMPTION.search(sentence) and _UNIT.search(sentence)) or len(_UNIT.findall(sentence)) >= 2
 
 
+#: Where a sentence's clauses meet: ";", a comma that is no decimal comma, a spaced dash.
+_CLAUSE_SEP = re.compile(r"(\s*(?:;|,(?!\d)|\s[–—-](?=\s))\s*)")
+#: The vocabulary of consumption/emission labels ("energy consumption, weighted, combined",
+#: "CO2 class with discharged battery", "Stromverbrauch kombiniert"): words that are no news.
+_LABEL_WORDS = frozenset(
+    """energy fuel power electric electrical electricity consumption combined weighted emissions emission
+    class classes according to wltp nedc nefz cycle test discharged battery range in and with per imp mpg km
+    kwh l g miles litres kombiniert gewichtet verbrauch stromverbrauch energieverbrauch kraftstoffverbrauch
+    emissionen klasse elektrische reichweite gemäß bei entladener batterie und im mit""".split()
+)
+_LABEL_MARK = re.compile(
+    r"consumption|verbrauch|emission|co[2₂]|\bclass(?:es)?\b|klasse|wltp|nedc|nefz|combined|kombiniert|weighted|"
+    r"gewichtet|\brange\b|reichweite",
+    _I,
+)
+
+
+def _news_words(clause: str) -> int:
+    """Lower-case words of a clause that no consumption label uses ("lowers", "charges", "by")."""
+    words = (w.strip(".,;:!?()[]*\"'“”„’") for w in clause.split())
+    return sum(1 for w in words if len(w) >= 2 and w.isalpha() and w.islower() and w not in _LABEL_WORDS)
+
+
+def _is_label_clause(clause: str) -> bool:
+    """A piece of a figure list: a consumption/emission label or unit and at most one other word
+    ("CO2 emissions combined: 0 g/km", "weighted", "CO2 class: A"); news around it has more."""
+    return bool(_LABEL_MARK.search(clause) or _UNIT.search(clause)) and _news_words(clause) <= 1
+
+
+def cut_figures(sentence: str) -> str:
+    """A figure sentence without its figure-list clauses: the news around a disclaimer stays
+    ("Thanks to new tyres, the iX uses up to 9 per cent less energy; energy consumption combined:
+    17.1 kWh/100 km; CO2 emissions combined: 0 g/km." keeps its first two clauses). Empty when
+    no news is left (fewer than two news words: a model name, a label fragment)."""
+    parts = _CLAUSE_SEP.split(sentence)
+    clauses, seps = parts[0::2], ["", *parts[1::2]]
+    labels = [_is_label_clause(c) for c in clauses]
+    if not any(labels):
+        return sentence
+    pieces: list[str] = []
+    for i, (clause, label) in enumerate(zip(clauses, labels)):
+        if label:
+            continue
+        # Next to the clause before it, the original separator; across a cut, one space.
+        joint = seps[i] if i and not labels[i - 1] else " "
+        pieces.append(joint + clause if pieces else clause)
+    out = "".join(pieces).strip(" ,;–—-")
+    if _news_words(out) < 2:
+        return ""
+    end = sentence.rstrip()[-1:]
+    if end and end in ".!?" and not out.endswith((".", "!", "?")):
+        out += end
+    if labels[0]:  # the sentence opened with the figures: the news now opens it
+        out = out[:1].upper() + out[1:]
+    return out
+
+
 def strip_figures(par: str) -> tuple[str, int]:
-    """The paragraph without inline figure parentheses and without figure-list sentences;
-    returns (text, pieces removed). Prose around the figures stays."""
-    text, n = INLINE_FIGURES.subn("", par)
+    """The paragraph without inline figure groups and without figure-list clauses; returns
+    (text, pieces removed). The news around the figures stays: a sentence that carries news and
+    a disclaimer loses the disclaimer only."""
+    spans = _figure_groups(par)
+    text = par
+    for start, end in reversed(spans):
+        text = text[:start] + text[end:]
+    n = len(spans)
     if not (_CONSUMPTION.search(text) or _UNIT.search(text)):
         return text, n
-    sentences = [x for x in _SENTENCE_END.split(text) if x]
-    kept = [x for x in sentences if not _figure_sentence(x)]
-    return " ".join(kept), n + len(sentences) - len(kept)
+    kept = []
+    for sentence in (x for x in _SENTENCE_END.split(text) if x):
+        cut = cut_figures(sentence) if _figure_sentence(sentence) else sentence
+        n += cut != sentence
+        if cut:
+            kept.append(cut)
+    return " ".join(kept), n
 
 
 def is_disclaimer(par: str) -> bool:
@@ -301,6 +389,10 @@ class CleanResult:
 _SIGNATURES = re.compile(
     r"(?:(?:the|die)\s+bmw\s+group\s+)?(?:with its four brands|die bmw group ist mit ihren vier marken)|"
     r"if you have any questions,?\s+please contact|bitte wenden sie sich bei rückfragen|"
+    # a contact opener glued to the last news sentence ("... cinemas. In case of queries, please contact: ...")
+    r"(?<=[.!?]\s)(?:if\s+you\s+have|should\s+you\s+have|in\s+case\s+of|in\s+the\s+event\s+of|for)\s+(?:any\s+)?"
+    r"(?:further\s+)?(?:media\s+)?(?:questions|quer(?:y|ies)|enquir(?:y|ies)|inquir(?:y|ies)|information|details)\b"
+    r"[^.!?:]{0,40}\bcontact(?:\s+us)?\s*:|"
     r"media contact\.|pressekontakt\.|the information on fuel consumption|die angaben zu kraftstoffverbrauch|"
     # a heading glued to the end of a short line above it ("LinkedIn: https://... The BMW Group")
     r"(?<=\s)(?<!about\s)(?<!über\s)(?:the|die)\s+bmw\s+group$",
@@ -395,9 +487,16 @@ def remove_boilerplate(
 
 
 def _drop_title_repeats(kept: list[str], title: str | None, subtitle: str | None, removed: Counter) -> None:
-    """The title (and the teaser) repeated at the start of the body; in a PDF the two can run
-    into one paragraph when the print layout leaves no gap between them. The teaser itself is
-    kept once, outside the body (the cleaned document's ``teaser``)."""
+    """The title and the teaser repeated at the start of the body, each kept once.
+
+    A body paragraph goes only when the title or teaser holds it whole: the printed title and
+    teaser (in a PDF they can run into one paragraph), or the teaser repeated as the first
+    paragraph. The reverse also happens on the real portal: the teaser is the lead's opening,
+    cut mid-sentence ("... three drivers from the GT3 programmes the ..."), or the lead is the
+    teaser behind a dateline. Then the lead stays whole and the teaser is the repeat: it is left
+    out of the document (``removed["teaser_in_body"]``, read by the pipeline), so the row holds
+    the text once and all of it.
+    """
     if title and subtitle and kept:
         key = _alnum(f"{title} {subtitle}")
         for n in (1, 2, 3, 4):
@@ -406,21 +505,40 @@ def _drop_title_repeats(kept: list[str], title: str | None, subtitle: str | None
                 removed["title"] += 1
                 removed["subtitle"] += 1
                 break
-    for what, text in (("title", title), ("subtitle", subtitle)):
-        if not text or not kept:
-            continue
-        key = _alnum(text)
+    if title and kept:
+        key = _alnum(title)
         for n in (1, 2, 3):
             if len(kept) >= n and _alnum(" ".join(kept[:n])) == key:
                 del kept[:n]
-                removed[what] += 1
+                removed["title"] += 1
                 break
-        else:
-            # "Woodcliff Lake, NJ – March 10, 2025 – <teaser>": the repeat behind a dateline.
-            first = _alnum(kept[0])
-            if what == "subtitle" and key and first.endswith(key) and len(first) - len(key) <= 50:
-                del kept[0]
-                removed[what] += 1
+    key = _alnum(subtitle or "")
+    if not key or not kept:
+        return
+    n = _paragraphs_inside(kept, key)
+    if n:
+        del kept[:n]
+        removed["subtitle"] += 1
+    opening = _alnum(" ".join(kept[:3]))
+    if kept and key in opening:
+        removed["teaser_in_body"] += 1
+
+
+#: Fewest letters/digits of a body paragraph taken for a repeat of a longer teaser that holds it
+#: (a short subheading that happens to stand in the teaser is no repeat).
+_MIN_REPEAT = 50
+
+
+def _paragraphs_inside(kept: list[str], key: str) -> int:
+    """How many opening paragraphs the teaser (``key``, as :func:`_alnum`) holds whole, at most 3."""
+    best = 0
+    for n in (1, 2, 3):
+        if len(kept) < n:
+            break
+        joined = _alnum(" ".join(kept[:n]))
+        if joined and joined in key and (joined == key or len(joined) >= _MIN_REPEAT):
+            best = n
+    return best
 
 
 def _alnum(text: str) -> str:

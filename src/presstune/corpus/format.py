@@ -256,7 +256,9 @@ def card(stats: dict[str, Any]) -> str:
         "",
         f"Teaser (subtitle) kept once, as the first paragraph of each row: {s['teaser']['documents_with_teaser']} "
         f"documents have one; in {s['teaser']['body_repeats_removed']} the body repeated it and the repeat "
-        "was removed from the body.",
+        f"was removed from the body; in {s['teaser'].get('teasers_inside_body', 0)} the body's opening holds the "
+        "whole teaser (a cut prefix of the lead, or the lead behind a dateline), so the body keeps it and the "
+        "teaser is left out.",
         "",
         _pii_line(s.get("pii_scrubbed")),
         "",

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 #: Bump when a phase's output for the same input changes (forces a re-run of that phase).
 EXTRACT_VERSION = "2"
-CLEAN_VERSION = "3"
+CLEAN_VERSION = "4"
 LLM_VERSION = "1"
 
 PHASES = {
@@ -400,8 +400,10 @@ def clean_document(rec: dict[str, Any], ext: dict[str, Any], cfg: CorpusConfig) 
         "language": rec["language"],
         "title": clean.normalize_text(title or "").strip(),
         #: The teaser ("+++ ... +++"): kept once, at the top of the document's rows; a repeat
-        #: of it at the start of the body is removed from the body (counted in removed).
-        "teaser": clean.normalize_text(subtitle or "").strip(),
+        #: of it at the start of the body is removed from the body (counted in removed). A
+        #: teaser the body's opening holds whole (a cut prefix of the lead, the lead behind a
+        #: dateline) is the repeat instead: the body keeps its text and the teaser goes.
+        "teaser": "" if removed.get("teaser_in_body") else clean.normalize_text(subtitle or "").strip(),
         "date": rec.get("date"),
         "source": source,
         "body": body,
@@ -650,6 +652,7 @@ def _teaser_counts(kept: list[dict[str, Any]], cleaned_report: dict[str, Any]) -
     return {
         "documents_with_teaser": sum(1 for d in kept if d.get("teaser")),
         "body_repeats_removed": sum(1 for d in kept if removed.get(d["id"], {}).get("subtitle")),
+        "teasers_inside_body": sum(1 for d in kept if removed.get(d["id"], {}).get("teaser_in_body")),
     }
 
 

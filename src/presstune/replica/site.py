@@ -33,7 +33,9 @@ Hard cases (``hard_cases=True``, the default; PRESSCLUB.md §1.9), each from its
 stream: contact blocks in many wordings with UK "Ends"/"About ..." trailers
 (``contact_paragraphs``, never in the truth); the teaser repeated as the page body's first
 paragraph (``teaser_repeat``, not in the truth: the teaser is kept once, as the subtitle);
-consumption figures inline in prose (``page_paragraphs`` = the truth plus the figures);
+consumption figures inline in prose (``page_paragraphs`` = the truth plus the figures: in
+brackets, as a sentence of their own, or inside a news sentence); a page teaser that is the
+lead's opening cut mid-sentence (``quirks["lead_teaser"]``: the subtitle, the lead whole in the truth);
 news that opens like the company paragraph and tables one paragraph a cell (in the truth);
 regional republications with edited bodies (origin ``regional_edit``, their own truth);
 printable versions with a 150-page appendix (``quirks["huge_pdf"]``; the page body is the
@@ -45,6 +47,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -172,7 +175,19 @@ class GeneratedArticle:
             "uk_trailer": self.region == "gb" or (self.lang2 == "en" and rng.random() < 0.08),
             "huge_pdf": rng.random() < 0.004 and self.pdf_kind == "text",
         }
+        # Later forms draw from their own streams, so the forms above stay what they were.
+        if q["inline_figures"] and self._rng("figure-clause").random() < 0.4:
+            q["inline_figures"] = "in_sentence"  # news and figures in one sentence
+        q["lead_teaser"] = self.lead_teaser
         return q
+
+    @cached_property
+    def lead_teaser(self) -> bool:
+        """Whether the page teaser is the lead's opening, cut mid-sentence (EN originals, hard
+        cases); decided at planning time, when the teaser is made, without the other quirks."""
+        if not self.site.hard_cases or self.media_only or self.origin != "original" or self.lang2 != "en":
+            return False
+        return self._rng("lead-teaser").random() < 0.2
 
     @cached_property
     def body_paragraphs(self) -> list[str]:
@@ -199,6 +214,12 @@ class GeneratedArticle:
             if how == "paren":
                 mark = model + "*" if model + "*" in paras[at] else model
                 paras[at] = paras[at].replace(mark, mark + text.inline_figures(rng, self.facts, self.lang2), 1)
+            elif how == "in_sentence":
+                mark = model + "*" if model + "*" in paras[at] else model
+                sentences = re.split(r"(?<=[.!?]) ", paras[at])
+                i = next((i for i, x in enumerate(sentences) if mark in x and x.endswith(".")), 0)
+                sentences[i] = text.figures_in_sentence(rng, sentences[i], mark, self.facts, self.lang2)
+                paras[at] = " ".join(sentences)
             else:
                 paras[at] = paras[at] + " " + text.figure_sentence(rng, self.facts, self.lang2)
         return paras
@@ -272,7 +293,7 @@ class GeneratedArticle:
 
     @cached_property
     def qa(self) -> list[dict[str, str]]:
-        return text.qa_pairs(self.facts, self.lang2, self.title, self.ground_truth_body)
+        return text.qa_pairs(self.facts, self.lang2, self.ground_truth_body, f"{self.site.seed}:{self.family_id}")
 
     @cached_property
     def contacts(self) -> list[dict[str, str]]:
@@ -434,6 +455,11 @@ class Site:
                 media_only=media_only,
                 dateline=dateline,
             )
+            if art.lead_teaser:  # the page teaser is the lead's opening, cut by the portal
+                # The lead as the body will print it, without its dateline; the body itself stays
+                # unbuilt (the plan generates no content).
+                lead = text.body_paragraphs(art._rng("body"), facts, "en", None)[0]
+                art.subtitle = text.lead_teaser(art._rng("lead-teaser-cut"), lead)
             originals.append(art)
 
         return originals

@@ -9,6 +9,7 @@ Facts are stated in the body in exactly the form the QA answers use (``"345 kW"`
 
 from __future__ import annotations
 
+import hashlib
 import random
 from typing import Any
 
@@ -687,50 +688,299 @@ def _body_de(rng: random.Random, f: dict[str, Any], dateline: str | None) -> lis
 
 
 # --------------------------------------------------------------------------- QA
+# Fact-sheet questions are asked the way a reader asks, not the way the training generator
+# (presstune.corpus.augment) writes its rows: they never quote the headline but name the subject
+# (the model, the plant, the person, the race) together with something from the release that tells
+# it apart from other releases about the same subject (the event, the plant, the driver, the month
+# it was announced); they avoid the body's own phrasing; and every fact has several wordings, one
+# chosen per (seed, family, fact) by a hash, so a score rests on no single template.
+# tests/test_replica_questions.py keeps them apart from the generator's questions.
 
-_QA_EN = {
-    "model": ('Which model is at the centre of the press release "{title}"?', "{model}"),
-    "power_kw": ('How much power does the {model} deliver according to "{title}"?', "{power_kw} kW"),
-    "price_eur": ('What is the price of the {model} mentioned in "{title}"?', "{price}"),
-    "plant": ('Which BMW Group plant is named in "{title}"?', "{plant}"),
-    "person": ('Who is the {role} quoted in "{title}"?', "{person}"),
-    "role": ('What is the role of {person} in "{title}"?', "{role}"),
-    "event": ('At which event does "{title}" take place or get presented?', "{event}"),
-    "event_date": ('Which date is given for the next milestone in "{title}"?', "{event_date_fmt}"),
-    "range_km": ("What range does the {model} achieve (WLTP)?", "{range_km} km"),
-    "deliveries": ('How many vehicles did the BMW Group deliver according to "{title}"?', "{deliveries_fmt}"),
-    "investment_eur_million": ("How much is the BMW Group investing in {plant}?", "€{investment_fmt} million"),
-    "driver": ('Which driver is reported in "{title}"?', "{driver}"),
-}
-_QA_DE = {
-    "model": ("Um welches Modell geht es in „{title}“?", "{model}"),
-    "power_kw": ("Welche Leistung hat der {model}?", "{power_kw} kW"),
-    "price_eur": ("Was kostet der {model}?", "{price}"),
-    "plant": ("In welchem Werk wird der {model} gebaut?", "{plant_de}"),
-    "event": ("Wo wird der {model} vorgestellt?", "{event}"),
-    "event_date": ("Wann ist der Marktstart des {model}?", "{event_date_fmt}"),
-    "range_km": ("Welche Reichweite erzielt der {model}?", "{range_km} km"),
+#: How a reader names each role of ROLES (the plant director is "the director of <plant>").
+_ROLE_READER = {
+    "Member of the Board of Management of BMW AG, Production": "BMW AG's board member for production",
+    "Member of the Board of Management of BMW AG, Development": "BMW AG's board member for development",
+    "Head of BMW M Motorsport": "the head of BMW M Motorsport",
+    "Head of Product Management BMW": "BMW's head of product management",
+    "Head of Design BMW Group": "the BMW Group's head of design",
+    "Head of Sales and Marketing BMW": "BMW's head of sales and marketing",
+    "Head of BMW Motorrad": "the head of BMW Motorrad",
+    "Head of Sustainability BMW Group": "the BMW Group's head of sustainability",
+    "Chief Executive Officer of MINI": "MINI's chief executive",
 }
 
+#: How each kind of release names its model in a question ({ref}) and what its quoted person
+#: comments on ({topic}).
+_REFS_EN = {
+    "launch": ["the new {model} unveiled at the {event_dated}", "the {model} that debuts at the {event_dated}"],
+    "production": ["the {model} that {plant} will build", "the {model} to be made at {plant}"],
+    "people": ["the {model} project led by {person}", "the {model} that {person} was in charge of"],
+    "motorsport": ["the {model} that {driver} raced at the {event_dated}", "{driver}'s {model} at the {event_dated}"],
+    "corporate": ["the {model} that sold strongly in the BMW Group's {month} figures"],
+}
+_TOPICS_EN = {
+    "launch": ["the new {model} at the {event_dated}", "the launch of the {model} at the {event_dated}"],
+    "production": ["the plans for {plant}", "production of the {model}"],
+    "people": ["the appointment announced in {month}"],
+    "motorsport": ["{driver}'s result at the {event_dated}", "the {event_dated} result of the {model}"],
+    "corporate": ["the BMW Group's figures of {month}", "the results presented at the {event_dated}"],
+}
 
-def qa_pairs(f: dict[str, Any], lang: str, title: str, body: str) -> list[dict[str, str]]:
-    """Closed-book QA templated from the fact sheet; only answers found verbatim in ``body``."""
-    vals = dict(f)
+_ASK_SHARED_EN: dict[str, list[str]] = {
+    "power_kw": [
+        "How much power does {ref} have?",
+        "What output, in kilowatts, does {ref} have?",
+        "How many kW does {ref} produce?",
+    ],
+    "price_eur": ["How much does {ref} cost?", "What is the starting price of {ref}?", "What do buyers pay for {ref}?"],
+    "range_km": [
+        "What WLTP range does {ref} reach?",
+        "How far can {ref} travel in the WLTP cycle?",
+        "How many kilometres can {ref} cover under WLTP?",
+    ],
+    "person": [
+        "Who comments on {topic} as {role_reader}?",
+        "Which manager speaks on {topic} as {role_reader}?",
+        "Name {role_reader} who speaks about {topic}.",
+    ],
+    "role": [
+        "In what capacity does {person} comment on {topic}?",
+        "Which post at the BMW Group does {person} hold, speaking about {topic}?",
+        "What title does {person} hold when commenting on {topic}?",
+    ],
+}
+_ASK_EN: dict[str, dict[str, list[str]]] = {
+    "launch": {
+        "model": [
+            "Which model built at {plant} has its world debut at the {event_dated}?",
+            "What new vehicle from {plant} is unveiled at the {event_dated}?",
+            "The BMW Group shows a new model from {plant} at the {event_dated} for the first time: which one?",
+        ],
+        "plant": [
+            "Which plant builds the {model} that debuts at the {event_dated}?",
+            "Where is the new {model} from the {event_dated} manufactured?",
+            "In which BMW Group factory is the {model} shown at the {event_dated} produced?",
+        ],
+        "event": [
+            "At which {year} show does the {model} from {plant} make its debut?",
+            "Where is the new {model} built at {plant} first shown to the public in {year}?",
+            "At which event can visitors first see the {model} made at {plant}, in {year}?",
+        ],
+        "event_date": [
+            "When does the {model} shown at the {event_dated} reach the market?",
+            "On what date does the new {model} from the {event_dated} go on sale?",
+            "From when is the {model} presented at the {event_dated} available to customers?",
+        ],
+    },
+    "production": {
+        "model": [
+            "Which model does {plant} start building, as announced in {month}?",
+            "What vehicle will {plant} produce under the plans announced in {month}?",
+            "For which model is {plant} preparing its lines, as announced in {month}?",
+        ],
+        "plant": [
+            "Which plant did the BMW Group pick in {month} to build the {model}?",
+            "In which factory is the BMW Group investing to make the {model}?",
+            "Which BMW Group site gets new investment for the {model}?",
+        ],
+        "investment_eur_million": [
+            "How much is the BMW Group putting into {plant} to build the {model}?",
+            "What sum does the BMW Group spend on {plant} ahead of production of the {model}?",
+            "What is the size of the BMW Group's investment in {plant}, where the {model} will be made?",
+        ],
+        "event_date": [
+            "When does production of the {model} begin at {plant}?",
+            "On what date does {plant} start making the {model}?",
+            "From when will {plant} build the {model}?",
+        ],
+        "event": [
+            "At which event can readers learn more about the {model} production at {plant}?",
+            "Where does the BMW Group invite readers to learn more about {plant} and the {model}?",
+        ],
+        "price_eur": [
+            "What will {ref} cost in its home market?",
+            "How much will {ref} cost at home?",
+            "What is the home-market price of {ref}?",
+        ],
+    },
+    "people": {
+        "person": [
+            "Who has been named {role_reader}, as announced in {month}?",
+            "Who takes over as {role_reader} under the appointment announced in {month}?",
+            "Which manager did BMW AG appoint as {role_reader} in {month}?",
+        ],
+        "role": [
+            "Which post has {person} been appointed to?",
+            "What new position does {person} take on at the BMW Group?",
+            "To which role did BMW AG's board appoint {person} in {month}?",
+        ],
+        "event_date": [
+            "When does {person} take up the new post?",
+            "From what date is {person} {role_reader}?",
+            "When does the appointment of {person} take effect?",
+        ],
+        "plant": [
+            "Which plant will {person} also oversee in the new role?",
+            "For which plant is {person} additionally responsible after the appointment?",
+            "Which BMW Group site falls under {person}'s responsibility in the new post?",
+        ],
+        "model": [
+            "Which model did {person} present at the {event_dated}?",
+            "What vehicle did {person} unveil at the {event_dated} before the new appointment?",
+            "Which of the brand's models did {person} last show, at the {event_dated}?",
+        ],
+        "event": [
+            "At which event did {person} present the {model}?",
+            "Where did {person} last show the {model} to the public?",
+        ],
+    },
+    "motorsport": {
+        "driver": [
+            "Who drove the {model} to {position} place at the {event_dated}?",
+            "Which driver took {position} place at the {event_dated} in the {model}?",
+            "Who was driving the {model} that came {position} at the {event_dated}?",
+        ],
+        "model": [
+            "Which car did {driver} race at the {event_dated}?",
+            "In which car did {driver} take {position} place at the {event_dated}?",
+            "What did {driver} drive at the {event_dated}?",
+        ],
+        "event": [
+            "At which race did {driver} finish {position} in the {model}?",
+            "Where did {driver} take {position} place with the {model}?",
+            "In which race did {driver} bring the {model} home in {position} place?",
+        ],
+        "event_date": [
+            "On what date is the next race after {driver}'s {position} place at the {event_dated}?",
+            "When does the {model} race again after the {event_dated}, where {driver} came {position}?",
+            "What date is set for the round following {driver}'s {position} place at the {event_dated}?",
+        ],
+        "plant": [
+            "Where was the {model} that {driver} raced at the {event_dated} prepared?",
+            "Which plant prepared {driver}'s {model} for the {event_dated}?",
+        ],
+        "power_kw": [
+            "How much power does {ref} have in race trim?",
+            "What is the race output of {ref}?",
+            "How many kW does {ref} produce when racing?",
+        ],
+        "price_eur": [
+            "What do customer teams pay, before VAT, for {ref}?",
+            "How much does {ref} cost a customer team, excluding VAT?",
+        ],
+    },
+    "corporate": {
+        "deliveries": [
+            "How many vehicles did the BMW Group deliver in the period presented at the {event_dated} in {month}?",
+            "How many vehicles did the BMW Group hand over to customers in the period in which it grew by "
+            "{growth_pct}?",
+            "What delivery figure did the BMW Group report at the {event_dated} in {month}?",
+        ],
+        "event": [
+            "At which event did the BMW Group report delivery growth of {growth_pct} in {month}?",
+            "Where did the BMW Group present its figures of {month}, up {growth_pct}?",
+        ],
+        "event_date": [
+            "When is the BMW Group's next update after reporting growth of {growth_pct} at the {event_dated}?",
+            "On what date will the BMW Group give its next update following its {month} figures, up {growth_pct}?",
+        ],
+        "model": [
+            "Which model was among the strongest sellers when the BMW Group reported growth of {growth_pct} in "
+            "{month}?",
+            "What model did the BMW Group count among its best performers at the {event_dated} in {month}?",
+        ],
+        "plant": [
+            "At which plant did the BMW Group raise production of the {model}, as reported in {month}?",
+            "Which plant stepped up output of the {model} in the period reported at the {event_dated}?",
+        ],
+    },
+}
+#: German releases state the launch facts whatever their kind (see _body_de).
+_REFS_DE = ["der neue {model} von der {event}", "der auf der {event} gezeigte {model}"]
+_ASK_DE: dict[str, list[str]] = {
+    "model": [
+        "Welches Modell aus dem {plant_de} feiert auf der {event} Premiere?",
+        "Welches neue Fahrzeug aus dem {plant_de} stellt die BMW Group bei der {event} vor?",
+    ],
+    "power_kw": ["Wie viel Leistung hat {ref}?", "Wie stark ist {ref}?"],
+    "price_eur": ["Was kostet {ref}?", "Ab welchem Preis ist {ref} erhältlich?"],
+    "plant": ["In welchem Werk wird {ref} gebaut?", "Wo läuft {ref} vom Band?"],
+    "event": [
+        "Auf welcher Veranstaltung wird der {model} aus dem {plant_de} vorgestellt?",
+        "Wo zeigt die BMW Group den neuen {model} aus dem {plant_de} erstmals?",
+    ],
+    "event_date": ["Wann kommt {ref} auf den Markt?", "Ab wann ist {ref} erhältlich?"],
+    "range_km": ["Welche Reichweite nach WLTP hat {ref}?", "Wie weit kommt {ref} nach WLTP?"],
+}
+#: Each fact's answer as the body states it (fact sheets keep this order).
+_ANSWERS = {
+    "model": "{model}",
+    "power_kw": "{power_kw} kW",
+    "price_eur": "{price}",
+    "plant": "{plant_named}",
+    "person": "{person}",
+    "role": "{role}",
+    "event": "{event}",
+    "event_date": "{event_date_fmt}",
+    "range_km": "{range_km} km",
+    "deliveries": "{deliveries_fmt}",
+    "investment_eur_million": "€{investment_fmt} million",
+    "driver": "{driver}",
+}
+
+
+def _question_values(f: dict[str, Any], lang: str) -> dict[str, Any]:
+    y, m = int(f["date"][:4]), int(f["date"][5:7])
+    vals: dict[str, Any] = {"growth_pct": "", **f}
     vals.update(
-        title=title,
         price=fmt_price(f["price_eur"], lang),
         plant_de=PLANT_DE[f["plant"]],
+        plant_named=PLANT_DE[f["plant"]] if lang == "de" else f["plant"],
         event_date_fmt=fmt_day(f["event_date"], lang),
         investment_fmt=fmt_int_en(f.get("investment_eur_million", 0)),
         deliveries_fmt=(fmt_int_en if lang == "en" else fmt_int_de)(f.get("deliveries", 0)),
+        month=f"{MONTHS[m - 1]} {y}",
+        year=y,
+        role_reader=_ROLE_READER.get(f["role"], f"the director of {f['plant']}"),
+        # "the 2025 Goodwood Festival of Speed" (the year it was held), but "the IAA Mobility 2025"
+        event_dated=f["event"] if f["event"][-4:].isdigit() else f"{y} {f['event']}",
     )
-    out = []
-    for key, (q, a) in (_QA_EN if lang == "en" else _QA_DE).items():
-        if key not in f:
+    return vals
+
+
+def question_wordings(f: dict[str, Any], lang: str) -> dict[str, tuple[str, list[str]]]:
+    """Per fact of the sheet: its answer and every wording its question may take (none that
+    states the answer), in a fixed order. :func:`qa_pairs` asks one of them."""
+    vals = _question_values(f, lang)
+    if lang == "de":
+        asks, refs, topics = _ASK_DE, _REFS_DE, [""]
+    else:
+        asks = {**_ASK_SHARED_EN, **_ASK_EN[f["kind"]]}
+        refs, topics = _REFS_EN[f["kind"]], _TOPICS_EN[f["kind"]]
+    out = {}
+    for fact_key, answer_form in _ANSWERS.items():
+        if fact_key not in f or fact_key not in asks:
             continue
-        answer = a.format(**vals)
-        if answer in body:
-            out.append({"question": q.format(**vals), "answer": answer, "fact_key": key})
+        answer = answer_form.format(**vals)
+        wordings = {
+            template.format(**vals, ref=ref.format(**vals), topic=topic.format(**vals)): None
+            for template in asks[fact_key]
+            for ref in refs
+            for topic in topics
+        }
+        out[fact_key] = (answer, [q for q in wordings if answer.casefold() not in q.casefold()])
+    return out
+
+
+def qa_pairs(f: dict[str, Any], lang: str, body: str, key: str) -> list[dict[str, str]]:
+    """Closed-book QA from the fact sheet, for answers found verbatim in ``body``. ``key`` (the
+    site seed and the article's family) picks each fact's wording by a hash, so the questions are
+    a pure function of the replica seed, and a release's translations and republications ask alike."""
+    out = []
+    for fact_key, (answer, wordings) in question_wordings(f, lang).items():
+        if answer in body and wordings:
+            pick = int(hashlib.sha256(f"{key}:{fact_key}".encode()).hexdigest(), 16) % len(wordings)
+            out.append({"question": wordings[pick], "answer": answer, "fact_key": fact_key})
     return out
 
 
@@ -995,6 +1245,43 @@ def figure_sentence(rng: random.Random, f: dict[str, Any], lang: str) -> str:
     if lang == "de":
         return f"Energieverbrauch kombiniert: {cons}; CO2-Emissionen kombiniert: 0 g/km."
     return f"Energy consumption combined: {cons}; CO2 emissions combined: {rng.randint(0, 5)} g/km."
+
+
+def figures_in_sentence(rng: random.Random, sentence: str, mention: str, f: dict[str, Any], lang: str) -> str:
+    """A news sentence that carries the consumption/emission figures too, as real releases print
+    them: after the news behind a semicolon, between dashes after the model, or as a group with
+    "(WLTP)" nested in it after the model. ``mention`` is how ``sentence`` names the model
+    ("BMW iX3 50 xDrive*"); a sentence that does not end in "." gets the figures after it."""
+    model = f["model"]
+    cons = f["consumption"] if lang == "de" else f["consumption"].replace(",", ".")
+    co2 = 0 if f["drive"] == "bev" else rng.randint(18, 260)
+    if lang == "de":
+        figures = f"Energieverbrauch kombiniert: {cons}; CO2-Emissionen kombiniert: {co2} g/km"
+    else:
+        figures = f"energy consumption combined: {cons}; CO2 emissions combined: {co2} g/km"
+    form = rng.choice(["after", "dashes", "nested"])
+    if mention not in sentence or not sentence.endswith("."):
+        return f"{sentence} {figures[:1].upper()}{figures[1:]}."
+    if form == "after":
+        return f"{sentence[:-1]}; {figures}."
+    if form == "dashes" and f"{mention} " in sentence:  # (not before a comma: "... xDrive –, which")
+        return sentence.replace(f"{mention} ", f"{mention} – {figures} – ", 1)
+    nested = (
+        f" ({model}: Energieverbrauch kombiniert: {cons} (WLTP); CO2-Emissionen kombiniert: {co2} g/km (WLTP))"
+        if lang == "de"
+        else f" ({model}: energy consumption, combined: {cons} (WLTP); CO2 emissions, combined: {co2} g/km (WLTP))"
+    )
+    return sentence.replace(mention, mention + nested, 1)
+
+
+def lead_teaser(rng: random.Random, lead: str) -> str:
+    """The page teaser as the portal makes it from the lead (its dateline left out): the lead's
+    opening, cut at a word mid-sentence and marked " ..."."""
+    words = lead.split(" ")
+    n = max(3, round(len(words) * rng.uniform(0.45, 0.8)))
+    while n > 3 and words[n - 1].endswith((".", "!", "?", ":", ",", ";")):
+        n -= 1  # a cut right after a sentence or clause would not read as cut
+    return " ".join(words[:n]) + " ..."
 
 
 _REGIONAL_EXTRA = {
