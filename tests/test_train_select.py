@@ -7,6 +7,7 @@ import json
 
 import pytest
 import torch
+from transformers import AutoModelForCausalLM, TrainerCallback
 
 from presstune.cache import added_at_default, digest
 from presstune.models.config import VariantSpec
@@ -158,8 +159,6 @@ def test_the_chosen_points_weights_are_the_saved_ones(tmp_path, tiny_qwen3, tiny
     assert result.global_step == 6 and not result.stopped_early
     chosen, last = scorer.seen[2], scorer.seen[3]
     if method == "full":
-        from transformers import AutoModelForCausalLM
-
         final = dict(AutoModelForCausalLM.from_pretrained(out).named_parameters())
     else:
         from peft import PeftModel
@@ -217,3 +216,60 @@ def test_config_checks():
     with pytest.raises(ValueError, match="eval_every"):
         TrainConfig(select={"metric": "knowledge", "eval_every": 0})
     assert TrainConfig(select={"metric": "knowledge"}, wise_ft="auto").wise_ft == "auto"
+
+
+class CrashAt(TrainerCallback):
+    """Stands in for a killed process: raises at the end of a step (after earlier checkpoints)."""
+
+    def __init__(self, step: int):
+        self.step = step
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step == self.step:
+            raise RuntimeError("killed")
+
+
+def test_a_resumed_run_keeps_its_points_and_the_best_weights(tmp_path, tiny_qwen3, tiny_tokenizer):
+    rows = chat_rows(8)
+    write_dataset(tmp_path, rows)
+    write_valid(tmp_path, valid_rows(rows))
+    # base, steps 1 and 2, (killed at 3), resumed from checkpoint-2: steps 3 and 4. Step 1 is best.
+    scorer = KnownScores([(0, 8), (5, 8), (2, 8), (3, 8), (4, 8)])
+    config = small_config(
+        method="full",
+        learning_rate=5e-3,
+        max_steps=4,
+        save_steps=2,
+        save_total_limit=10,
+        select={"metric": "knowledge", "eval_every": 1},
+    )
+    with pytest.raises(RuntimeError, match="killed"):
+        train_variant(
+            config,
+            ORIGINAL,
+            tmp_path,
+            model=tiny_qwen3(seed=0),
+            tokenizer=tiny_tokenizer,
+            progress=False,
+            scorer=scorer,
+            callbacks=[CrashAt(3)],
+        )
+    out = tmp_path / "checkpoints" / "original"
+    assert (out / BEST_WEIGHTS_FILE).is_file() and (out / "checkpoint-2").is_dir()
+    result = train_variant(
+        config,
+        ORIGINAL,
+        tmp_path,
+        resume=True,
+        model=tiny_qwen3(seed=0),
+        tokenizer=tiny_tokenizer,
+        progress=False,
+        scorer=scorer,
+    )
+    assert scorer.scores == []  # the base was not measured again
+    saved = json.loads((out / "selection.json").read_text())
+    assert [p["step"] for p in saved["points"]] == [1, 2, 3, 4]
+    assert result.selection["chosen"]["step"] == 1
+    final = dict(AutoModelForCausalLM.from_pretrained(out).named_parameters())
+    for name, value in scorer.seen[1].items():
+        torch.testing.assert_close(final[name].detach(), value, rtol=0, atol=0)
