@@ -355,6 +355,14 @@ def _card(result: TrainResult, base_model: str) -> str:
         "Loss on assistant tokens only for chat styles, on all tokens for the article style; packed "
         "without cross-document attention. Curves: loss_curve.csv / loss_curve.json.",
     ]
+    if result.selection and result.selection.get("chosen"):
+        c = result.selection["chosen"]
+        lines.append(
+            f"- Kept step {c['step']} (epoch {c['epoch']:g}) by validation knowledge {c['knowledge']:.3f} at general "
+            f"accuracy {c['general']:.3f}: {result.selection['why']} (selection.json)"
+        )
+    if result.wise_ft_alpha != 1.0:
+        lines.append(f"- WiSE-FT: weights = base + {result.wise_ft_alpha:g} x (tuned - base)")
     if s.get("distill"):
         d = s["distill"]
         teacher = d.get("teacher_model", "the original model")
