@@ -4,6 +4,7 @@ questions, measured while training; the kept checkpoint is the one the rule name
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 import pytest
 import torch
@@ -273,3 +274,23 @@ def test_a_resumed_run_keeps_its_points_and_the_best_weights(tmp_path, tiny_qwen
     final = dict(AutoModelForCausalLM.from_pretrained(out).named_parameters())
     for name, value in scorer.seen[1].items():
         torch.testing.assert_close(final[name].detach(), value, rtol=0, atol=0)
+
+
+def test_a_fresh_start_forgets_what_an_unfinished_run_measured(tmp_path, tiny_qwen3, tiny_tokenizer):
+    rows = chat_rows(8)
+    write_dataset(tmp_path, rows)
+    write_valid(tmp_path, valid_rows(rows))
+    out = tmp_path / "checkpoints" / "original"
+    out.mkdir(parents=True)
+    old = {"base": asdict(_point(0, 0.0, 1.0)), "points": [asdict(_point(1, 1.0, 1.0)), asdict(_point(2, 1.0, 1.0))]}
+    (out / "selection.json").write_text(json.dumps(old))
+    scorer = KnownScores([(0, 8), (1, 8), (2, 8)])
+    config = small_config(
+        method="full", learning_rate=5e-3, max_steps=2, select={"metric": "knowledge", "eval_every": 1}
+    )
+    result = train_variant(
+        config, ORIGINAL, tmp_path, model=tiny_qwen3(seed=0), tokenizer=tiny_tokenizer, progress=False, scorer=scorer
+    )
+    saved = json.loads((out / "selection.json").read_text())
+    assert scorer.scores == [] and saved["base"]["general"] == 0.8
+    assert [p["knowledge"] for p in saved["points"]] == [0.1, 0.2] and result.selection["chosen"]["step"] == 2

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from presstune.train.select import Scorer, SelectionCallback, SelectionError, make_selection
+from presstune.train.select import Scorer, SelectionCallback, SelectionError, forget_selection, make_selection
 from presstune.train.wise_ft import WiseFT, choose_alpha
 
 __all__ = ["FinalWeights", "SelectionError"]
@@ -32,14 +32,22 @@ class FinalWeights:
         train_rows: list[dict[str, Any]],
         dirs: tuple[Path, Path],
         scorer: Scorer | None = None,
+        *,
+        resuming: bool = False,
     ) -> FinalWeights:
-        """Measure the base and add the selection callback; copy the base end of WiSE-FT."""
+        """Measure the base and add the selection callback; copy the base end of WiSE-FT.
+
+        ``resuming``: training continues from a checkpoint, so the points measured before it
+        stopped (``selection.json``) and the kept weights still hold; a fresh start drops them.
+        """
         t = config.train
         if t.select.metric is None and t.wise_ft == 1.0:
             return cls(None, None)
         if getattr(trainer, "is_fsdp_enabled", False):
             raise SelectionError("train.select and train.wise_ft need the whole model in each process; FSDP shards it")
         output_dir, logs_dir = dirs
+        if not resuming and trainer.is_world_process_zero():
+            forget_selection(output_dir)
         selection = make_selection(
             config,
             dataset_dir,

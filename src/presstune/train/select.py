@@ -422,6 +422,13 @@ class SelectionCallback(TrainerCallback):
             (self.out_dir / BEST_WEIGHTS_FILE).unlink()
 
 
+def forget_selection(out_dir: Path) -> None:
+    """Remove what an unfinished earlier run measured (a fresh start measures anew)."""
+    for name in (SELECTION_FILE, BEST_WEIGHTS_FILE):
+        with contextlib.suppress(FileNotFoundError):
+            (Path(out_dir) / name).unlink()
+
+
 def validation_questions(
     dataset_dir: Path, train_rows: list[dict[str, Any]], limit: int | None, seed: int
 ) -> tuple[list[ValidationQuestion], dict[str, Any]]:

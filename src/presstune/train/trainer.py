@@ -449,11 +449,13 @@ def train_variant(
         callbacks,
     )
 
+    resume_from = str(previous) if (resume and previous is not None) else None
     try:  # before train(): a resumed Trainer loads the checkpoint's weights inside train()
-        final = FinalWeights.prepare(config, run_dir / "dataset", trainer, tokenizer, train_split.rows, dirs, scorer)
+        final = FinalWeights.prepare(
+            config, run_dir / "dataset", trainer, tokenizer, train_split.rows, dirs, scorer, resuming=bool(resume_from)
+        )
     except SelectionError as exc:
         raise TrainError(str(exc)) from None
-    resume_from = str(previous) if (resume and previous is not None) else None
     started = time.perf_counter()
     train_output = trainer.train(resume_from_checkpoint=resume_from)
     seconds = time.perf_counter() - started
