@@ -10,8 +10,9 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, TrainerCallback
 
-from presstune.cache import added_at_default, digest
+from presstune.cache import added_at_default, digest, train_inputs
 from presstune.models.config import VariantSpec
+from presstune.rundir import RunDir
 from presstune.train.config import TrainConfig
 from presstune.train.select import (
     BEST_WEIGHTS_FILE,
@@ -207,6 +208,21 @@ def test_settings_enter_the_training_key_and_old_records_stay_valid():
     before = {k: v for k, v in old.items() if k not in ("select", "wise_ft", "wise_ft_alphas")}
     assert added_at_default({"train": before}, {"train": old}) is not None
     assert added_at_default({"train": before}, {"train": on}) is None
+
+
+def test_the_validation_questions_enter_the_training_key(tmp_path):
+    run = RunDir(tmp_path)
+    rows = chat_rows(4)
+    write_dataset(tmp_path, rows)
+    off = small_config(method="full")
+    on = small_config(method="full", select={"metric": "knowledge"})
+    assert "select" not in train_inputs(off, ORIGINAL, run)  # records of runs without selection unchanged
+    write_valid(tmp_path, valid_rows(rows))
+    first = digest(train_inputs(on, ORIGINAL, run))
+    write_valid(tmp_path, valid_rows(rows)[:2])
+    assert digest(train_inputs(on, ORIGINAL, run)) != first
+    fewer_general = small_config(method="full", select={"metric": "knowledge", "general_questions": 3})
+    assert digest(train_inputs(fewer_general, ORIGINAL, run)) != digest(train_inputs(on, ORIGINAL, run))
 
 
 def test_config_checks():
