@@ -63,8 +63,9 @@ class SelectConfig(Strict):
     #: Stop after this many points without a better kept checkpoint (None: train all epochs).
     patience: int | None = Field(None, ge=1)
     #: General questions taken from the *end* of GENERAL_QUESTIONS, so that evaluation's
-    #: ``retention_questions`` (taken from the start) stays disjoint where the list is long enough.
-    general_questions: int = Field(10, ge=0)
+    #: ``retention_questions`` (taken from the start) stays disjoint where the list is long enough
+    #: (selection.json counts the overlap). 20: one question is 5 points, max_general_drop's unit.
+    general_questions: int = Field(20, ge=0)
     #: At most this many validation questions (a seeded hash subsample; None: all): cost per point.
     valid_questions: int | None = Field(200, ge=1)
     #: Tokens per greedy answer: answers are one short sentence; cost grows with it.
