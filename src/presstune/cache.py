@@ -243,6 +243,14 @@ def train_inputs(cfg: Any, spec: Any, run: RunDir) -> dict[str, Any]:
         "removed_layers": planned_removed_layers(cfg, spec, run),
         "dataset": dataset_digest(run),
     }
+    if cfg.train.select.metric is not None:
+        # The kept checkpoint depends on the validation questions and the general questions asked.
+        from presstune.train.select import VALID_FILE, general_set
+
+        inputs["select"] = {
+            "qa_valid": file_digest(run / "dataset" / VALID_FILE),
+            "general": digest(general_set(cfg.train.select.general_questions)),
+        }
     if cfg.train.distill.teacher == "tuned" and spec.kind != "original":
         # A reduced variant taught by the tuned original is stale once that one is retrained.
         from presstune.train.variant import tuned_teacher_name

@@ -37,6 +37,49 @@ class DistillConfig(Strict):
     chunk_tokens: int = Field(1024, ge=1)
 
 
+class SelectConfig(Strict):
+    """Keep the checkpoint that knows most at bounded damage, measured while training.
+
+    At each evaluation point the model answers held-out questions about *trained* facts
+    (``dataset/qa_valid.jsonl``: written by the corpus stage, never in a training row) and
+    general questions (the last ``general_questions`` of
+    ``presstune.evaluate.retention.GENERAL_QUESTIONS``), greedily, asked and scored exactly as
+    evaluation asks and scores QA. The kept checkpoint has the highest validation knowledge
+    among the points whose general accuracy is at least the base's minus ``max_general_drop``
+    (none qualifies: the one with the least drop); it is restored as the variant's weights.
+    Every point and the choice go to ``checkpoints/<variant>/selection.json``. Eval loss is no
+    guide here: it rises while the facts are being learnt.
+    """
+
+    #: ``knowledge``: select by validation knowledge (contains-answer rate). None: off (cost:
+    #: one batched greedy pass over the validation and general questions per point).
+    metric: Literal["knowledge"] | None = None
+    #: Largest tolerated fall of general accuracy below the base's (0.05 = 5 points): damage
+    #: beyond it buys no knowledge worth having.
+    max_general_drop: float = Field(0.05, ge=0.0, le=1.0)
+    #: ``epoch``: one point per epoch (recipes train a few to 16 epochs); an integer: every N
+    #: optimizer steps. The last step is always a point.
+    eval_every: Literal["epoch"] | int = "epoch"
+    #: Stop after this many points without a better kept checkpoint (None: train all epochs).
+    patience: int | None = Field(None, ge=1)
+    #: General questions taken from the *end* of GENERAL_QUESTIONS, so that evaluation's
+    #: ``retention_questions`` (taken from the start) stays disjoint where the list is long enough
+    #: (selection.json counts the overlap). 20: one question is 5 points, max_general_drop's unit.
+    general_questions: int = Field(20, ge=0)
+    #: At most this many validation questions (a seeded hash subsample; None: all): cost per point.
+    valid_questions: int | None = Field(200, ge=1)
+    #: Tokens per greedy answer: answers are one short sentence; cost grows with it.
+    max_new_tokens: int = Field(32, ge=1)
+    #: Questions per generate call.
+    batch_size: int = Field(32, ge=1)
+
+    @model_validator(mode="after")
+    def _positive_interval(self) -> SelectConfig:
+        if isinstance(self.eval_every, int) and self.eval_every < 1:
+            raise ValueError("train.select.eval_every must be 'epoch' or a positive number of steps")
+        return self
+
+
 class TrainConfig(Strict):
     method: Literal["lora", "qlora", "full"] = "lora"
     #: ``hf``: TRL SFTTrainer + PEFT (default, tested). ``unsloth``: optional, needs CUDA + unsloth.
@@ -122,9 +165,27 @@ class TrainConfig(Strict):
     #: Use at most this many eval rows (None: all); eval cost grows with every evaluation.
     eval_max_rows: int | None = None
     distill: DistillConfig = Field(default_factory=DistillConfig)
+    #: Checkpoint selection by a validation signal computed while training (off by default:
+    #: ``select.metric`` None); when on, it replaces eval-loss early stopping and best-model loading.
+    select: SelectConfig = Field(default_factory=SelectConfig)
+    #: WiSE-FT (Wortsman et al. 2022): the saved weights are base + alpha * (tuned - base), after
+    #: selection; for LoRA the adapter's delta is scaled by alpha. 1: the tuned model as is.
+    #: ``auto``: the alpha of ``wise_ft_alphas`` the selection rule prefers (needs ``select``).
+    wise_ft: float | Literal["auto"] = 1.0
+    #: Candidates of ``wise_ft: auto``, each measured once by the validation signal after training.
+    wise_ft_alphas: list[float] = [0.25, 0.5, 0.75, 1.0]
     #: Further TRL ``SFTConfig`` fields, passed verbatim (checked against SFTConfig's fields when
     #: the trainer is built); a field presstune sets itself must be set through its own key.
     trl: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _wise_ft_range(self) -> TrainConfig:
+        alphas = self.wise_ft_alphas if self.wise_ft == "auto" else [self.wise_ft]
+        if not alphas or any(not 0.0 < float(a) <= 1.0 for a in alphas):
+            raise ValueError("train.wise_ft (and wise_ft_alphas) must lie in (0, 1]; 1 keeps the tuned model")
+        if self.wise_ft == "auto" and self.select.metric is None:
+            raise ValueError("train.wise_ft: auto chooses alpha by the validation signal: set train.select.metric")
+        return self
 
     @model_validator(mode="before")
     @classmethod

@@ -59,6 +59,10 @@ class TrainResult:
     best_checkpoint: str | None = None
     stopped_early: bool = False
     resumed_from: str | None = None
+    #: train.select: the kept point (step, epoch, knowledge, general) and why; None when off.
+    selection: dict[str, Any] | None = None
+    #: The WiSE-FT alpha the saved weights carry (1: the tuned model as is).
+    wise_ft_alpha: float = 1.0
     trainable_params: int = 0
     total_params: int = 0
     settings: dict[str, Any] = field(default_factory=dict)
@@ -114,7 +118,9 @@ def build_sft_config(config: Any, output_dir: Path, has_eval: bool, is_chat: boo
     from trl import SFTConfig
 
     t = config.train
-    if has_eval and t.load_best_model_at_end and t.save_steps % t.eval_steps != 0:
+    # train.select keeps its own best checkpoint; eval loss then neither stops nor selects.
+    load_best = t.load_best_model_at_end and t.select.metric is None
+    if has_eval and load_best and t.save_steps % t.eval_steps != 0:
         raise TrainError(
             f"train.save_steps ({t.save_steps}) must be a multiple of train.eval_steps ({t.eval_steps}) "
             "to keep the best checkpoint by eval loss"
@@ -129,7 +135,7 @@ def build_sft_config(config: Any, output_dir: Path, has_eval: bool, is_chat: boo
             eval_strategy="steps",
             eval_steps=t.eval_steps,
             per_device_eval_batch_size=t.per_device_batch_size,
-            load_best_model_at_end=t.load_best_model_at_end,
+            load_best_model_at_end=load_best,
             metric_for_best_model="eval_loss",
             greater_is_better=False,
         )
@@ -349,6 +355,14 @@ def _card(result: TrainResult, base_model: str) -> str:
         "Loss on assistant tokens only for chat styles, on all tokens for the article style; packed "
         "without cross-document attention. Curves: loss_curve.csv / loss_curve.json.",
     ]
+    if result.selection and result.selection.get("chosen"):
+        c = result.selection["chosen"]
+        lines.append(
+            f"- Kept step {c['step']} (epoch {c['epoch']:g}) by validation knowledge {c['knowledge']:.3f} at general "
+            f"accuracy {c['general']:.3f}: {result.selection['why']} (selection.json)"
+        )
+    if result.wise_ft_alpha != 1.0:
+        lines.append(f"- WiSE-FT: weights = base + {result.wise_ft_alpha:g} x (tuned - base)")
     if s.get("distill"):
         d = s["distill"]
         teacher = d.get("teacher_model", "the original model")
@@ -397,6 +411,7 @@ def train_variant(
     teacher: Any = None,
     callbacks: list[Any] | None = None,
     progress: bool = True,
+    scorer: Any = None,
 ) -> TrainResult:
     """Fine-tune one variant on ``<run>/dataset/`` and write its checkpoint folder.
 
@@ -404,12 +419,15 @@ def train_variant(
     variant); otherwise the base model is loaded and reduced in memory by the models stage.
     ``resume=True`` continues from the newest checkpoint exactly (optimizer, scheduler, RNG
     and data position are restored by ``Trainer``); a finished variant is skipped.
+    ``scorer`` replaces ``train.select``'s validation signal (tests: a known sequence of scores).
     """
     from transformers import set_seed
 
+    from presstune.train.final_weights import FinalWeights, SelectionError
+
     train_cfg = config.train
     run_dir = Path(run_dir)
-    output_dir, logs_dir = variant_dirs(run_dir, variant_spec.name)
+    output_dir, logs_dir = dirs = variant_dirs(run_dir, variant_spec.name)
     done, previous = _previous_state(output_dir, resume)
     if done is not None:
         return done
@@ -432,11 +450,19 @@ def train_variant(
     )
 
     resume_from = str(previous) if (resume and previous is not None) else None
+    try:  # before train(): a resumed Trainer loads the checkpoint's weights inside train()
+        final = FinalWeights.prepare(
+            config, run_dir / "dataset", trainer, tokenizer, train_split.rows, dirs, scorer, resuming=bool(resume_from)
+        )
+    except SelectionError as exc:
+        raise TrainError(str(exc)) from None
     started = time.perf_counter()
     train_output = trainer.train(resume_from_checkpoint=resume_from)
     seconds = time.perf_counter() - started
+    chosen = final.finish(trainer)  # the selected checkpoint, then WiSE-FT
 
     _save_final(trainer, tokenizer, output_dir)
+    final.clean_up(trainer)
     if not trainer.is_world_process_zero():
         return TrainResult(
             variant=variant_spec.name, method=train_cfg.method, output_dir=str(output_dir), status="worker"
@@ -458,6 +484,7 @@ def train_variant(
             variant_info=variant_info,
         ),
     )
+    result.selection, result.wise_ft_alpha = chosen
     atomic_write_json(output_dir / "variant.json", variant_info)
     atomic_write_text(output_dir / "README.md", _card(result, config.model.name_or_path))
     atomic_write_json(output_dir / RESULT_FILE, result.to_json())
@@ -635,7 +662,7 @@ def _callbacks(
     found = [LossCurveCallback(output_dir), RunTensorBoardCallback(logs_dir)]
     if progress:
         found.append(RichProgressCallback(f"train {variant_spec.name} ({t.method})"))
-    if has_eval and t.early_stopping_patience is not None and t.load_best_model_at_end:
+    if has_eval and t.early_stopping_patience is not None and t.load_best_model_at_end and t.select.metric is None:
         found.append(EarlyStoppingCallback(t.early_stopping_patience, t.early_stopping_threshold))
     found.extend(speed_callbacks(t, log_file=logs_dir / "train.log"))
     found.extend(extra or [])
