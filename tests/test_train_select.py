@@ -17,6 +17,7 @@ from presstune.train.config import TrainConfig
 from presstune.train.select import (
     BEST_WEIGHTS_FILE,
     Measurement,
+    SelectionError,
     SelectPoint,
     ValidationQuestion,
     choose,
@@ -61,6 +62,17 @@ def test_general_questions_come_from_the_end_of_the_packaged_list():
 
     assert general_set(3) == GENERAL_QUESTIONS[-3:]
     assert general_set(0) == []
+
+
+def test_selection_general_questions_are_never_asked_by_evaluation():
+    from presstune.evaluate.retention import SELECTION_RESERVED, general_questions
+
+    evaluated = {g.question for g in general_questions(None)}
+    reserved = general_set(SELECTION_RESERVED)
+    assert len(reserved) == SELECTION_RESERVED and evaluated
+    assert not evaluated & {g.question for g in reserved}
+    with pytest.raises(SelectionError):
+        general_set(SELECTION_RESERVED + 1)
 
 
 def valid_rows(train_rows: list[dict]) -> list[dict]:

@@ -327,9 +327,23 @@ GENERAL_TEXTS: list[str] = [
 ]
 
 
+#: The last questions of GENERAL_QUESTIONS are the training selection rule's general set
+#: (``train.select``): a checkpoint chosen on questions that evaluation also asks would make the
+#: reported retention optimistic, so evaluation never asks them.
+SELECTION_RESERVED = 20
+
+
 def general_questions(limit: int | None) -> list[GeneralQuestion]:
-    """The first ``limit`` packaged general questions (None = all of them)."""
-    return list(GENERAL_QUESTIONS if limit is None else GENERAL_QUESTIONS[:limit])
+    """The first ``limit`` packaged general questions (None = all that evaluation may ask: every
+    one but the ``SELECTION_RESERVED`` last, which training's selection rule uses)."""
+    asked = GENERAL_QUESTIONS[:-SELECTION_RESERVED]
+    return list(asked if limit is None else asked[:limit])
+
+
+def selection_general_questions(count: int) -> list[GeneralQuestion]:
+    """The last ``count`` (at most ``SELECTION_RESERVED``) packaged general questions: the training
+    selection rule's general set, never asked by evaluation."""
+    return list(GENERAL_QUESTIONS[-count:]) if count > 0 else []
 
 
 def retention_texts(run_manifest: dict[str, Any], config: Any, limit: int) -> tuple[list[dict[str, str]], str]:

@@ -37,7 +37,13 @@ from transformers import TrainerCallback
 from presstune.corpus.format import chat_prompt, qa_prompt
 from presstune.evaluate.generation import generate_chat
 from presstune.evaluate.qa import QAItem, contains_answer, normalize_answer, subsample
-from presstune.evaluate.retention import GENERAL_QUESTIONS
+from presstune.evaluate.retention import (
+    GENERAL_QUESTIONS,
+    SELECTION_RESERVED,
+    GeneralQuestion,
+    general_questions,
+    selection_general_questions,
+)
 from presstune.rundir import atomic_write_json
 
 log = logging.getLogger(__name__)
@@ -164,9 +170,14 @@ def unseen_questions(
     return kept, len(questions) - len(kept)
 
 
-def general_set(count: int) -> list[tuple[str, str]]:
-    """The last ``count`` general questions (evaluation's retention set is taken from the start)."""
-    return list(GENERAL_QUESTIONS[-count:]) if count > 0 else []
+def general_set(count: int) -> list[GeneralQuestion]:
+    """The last ``count`` general questions, reserved for selection (evaluation never asks them)."""
+    if count > SELECTION_RESERVED:
+        raise SelectionError(
+            f"train.select.general_questions = {count}: at most {SELECTION_RESERVED} general questions are kept "
+            "apart from evaluation's retention set"
+        )
+    return selection_general_questions(count)
 
 
 class ValidationSignal:
@@ -175,7 +186,7 @@ class ValidationSignal:
     def __init__(
         self,
         questions: list[ValidationQuestion],
-        general: list[tuple[str, str]],
+        general: list[GeneralQuestion],
         *,
         system_prompt: str,
         instruction: str,
@@ -185,7 +196,7 @@ class ValidationSignal:
         self.questions = questions
         self.general = general
         self.prompts = [chat_prompt(system_prompt, qa_prompt(instruction, q.question)) for q in questions] + [
-            chat_prompt(system_prompt, qa_prompt(instruction, q)) for q, _ in general
+            chat_prompt(system_prompt, qa_prompt(instruction, g.question)) for g in general
         ]
         self.max_new_tokens = max_new_tokens
         self.batch_size = batch_size
@@ -201,7 +212,7 @@ class ValidationSignal:
         self.last_answers = answers
         k = len(self.questions)
         knowledge = sum(q.correct(a) for q, a in zip(self.questions, answers[:k]))
-        general = sum(contains_answer(a, gold) for (_, gold), a in zip(self.general, answers[k:]))
+        general = sum(contains_answer(a, g.answer, g.aliases) for g, a in zip(self.general, answers[k:]))
         return Measurement(knowledge, k, general, len(self.general))
 
 
@@ -459,10 +470,11 @@ def validation_questions(
     return chosen, record
 
 
-def general_overlap(general: list[tuple[str, str]], evaluation_count: int) -> int:
-    """How many of the selection's general questions evaluation's retention set also asks."""
-    asked = {normalize_answer(q) for q, _ in GENERAL_QUESTIONS[:evaluation_count]}
-    return sum(1 for q, _ in general if normalize_answer(q) in asked)
+def general_overlap(general: list[GeneralQuestion], evaluation_count: int | None) -> int:
+    """How many of the selection's general questions evaluation's retention set also asks (0 by
+    construction; recorded so that selection.json proves it)."""
+    asked = {normalize_answer(g.question) for g in general_questions(evaluation_count)}
+    return sum(1 for g in general if normalize_answer(g.question) in asked)
 
 
 def make_selection(
