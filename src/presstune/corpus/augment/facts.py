@@ -1,54 +1,20 @@
-"""Atomic facts of a press release by rules: spans of the article text with their kind."""
+"""Atomic facts of a press release by rules: every candidate answer span of every sentence
+(:func:`presstune.corpus.augment.spans.sentence_spans`: figures, dates, positions, names), each
+attached to its sentence and, inside a quote, to the person speaking; plus who said what and
+their roles from the PressClub's quote forms. Contact blocks and the company profile at a
+release's end are no facts of the release."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?"
+from presstune.corpus.augment.spans import ROLE_WORDS, model_names, sentence_spans
+
 _CAP = r"[A-ZÀ-ÖØ-Þ][^\s,.;:!?()\"“”]*"
 _NAME = rf"{_CAP}(?:\s(?:van|von|de|da|del|der|di|le|la)?\s?{_CAP}){{1,2}}"
 
-#: (kind, pattern of the answer span). Order matters: earlier kinds win overlapping spans.
-_SPANS: list[tuple[str, re.Pattern[str]]] = [
-    (
-        "money",
-        re.compile(
-            rf"(?:€|EUR|US\$|\$|£)\s?(?:{_NUM})(?:\s(?:million|billion|bn))?"
-            rf"|(?:{_NUM})(?:\s(?:million|billion))?\s(?:euros?|Euro|EUR|US dollars|dollars|USD)\b"
-        ),
-    ),
-    # "300 kW (408 hp)" / "190 kW/258 hp": one fact in two units, not two facts of one kind (two
-    # would make each question name a text position to tell them apart, and split the answer).
-    (
-        "power",
-        re.compile(
-            rf"(?:{_NUM})\s?(?:kW|PS|hp|bhp)\b(?!h)"
-            rf"(?:\s?\(\s?(?:{_NUM})\s?(?:PS|hp|bhp)\)|\s?/\s?(?:{_NUM})\s?(?:PS|hp|bhp)\b)?"
-        ),
-    ),
-    ("speed", re.compile(rf"(?:{_NUM})\s?(?:km/h|mph)")),
-    ("consumption", re.compile(rf"(?:{_NUM})\s?(?:kWh|l)/100\s?km")),
-    ("distance", re.compile(rf"(?:{_NUM})\s?(?:km|kilometres|kilometers|miles)\b(?!/)")),
-    ("percent", re.compile(rf"(?:{_NUM})\s?(?:%|percent|per cent)")),
-    ("date", re.compile(rf"\b\d{{1,2}}\.?\s(?:{_MONTHS})\s\d{{4}}|\b(?:{_MONTHS})\s\d{{1,2}},\s\d{{4}}")),
-    (
-        "count",
-        re.compile(
-            rf"\b(?:{_NUM})(?:\s(?:million|billion))?\s(?=(?:new\s)?(?:employees|vehicles|cars|units|suppliers|"
-            r"countries|markets|people|jobs|deliveries|motorcycles|customers|dealers|sites|plants|models)\b)"
-        ),
-    ),
-    ("plant", re.compile(rf"\b(?:Plant|Werk)\s{_CAP}(?:\s{_CAP})*")),
-]
-
-_UNIT_NOUN = re.compile(
-    r"\s(?:new\s)?(employees|vehicles|cars|units|suppliers|countries|markets|people|jobs|deliveries|motorcycles|"
-    r"customers|dealers|sites|plants|models)\b"
-)
 #: A quote and who said it after it; run over a whole paragraph, as quotes span sentences. The
 #: quote itself is a fact only when short enough to train on (the guard's limit).
 _QUOTE = re.compile(
@@ -60,28 +26,10 @@ _SAYS_BEFORE = re.compile(rf"({_NAME}),\s*([^.\"“”]{{4,140}}?),\s*(?:said|sa
 #: 'Josh Green: "..."', opening a paragraph or a sentence.
 _COLON_QUOTE = re.compile(rf"(?:^|(?<=[.!?\"”]\s))({_NAME})(?:\s\(([^()]{{4,140}})\))?:\s*[\"“„]")
 _APPOINTED = re.compile(rf"(?:appointed|named)\s({_NAME})\s(?:as|to be)\s([^,.]{{4,140}})")
-_RESULT = re.compile(rf"({_NAME})\s(?:finished|won|took|claimed|secured)\s(first|second|third|fourth|fifth|\w+th)\b")
-#: An event's name: capitalised words and numbers joined by short lower-case words, or by an
-#: elided article glued to the next word ("Concorso d’Eleganza Villa d’Este", "Salon de l'Automobile").
-_EVENT = re.compile(
-    rf"\b(?:at|during|for) the ((?:{_CAP}|\d+)(?:\s(?:(?:of|in|at|de|di|del|della|du|des|for|and)\s)?"
-    rf"(?:[dl][’']|de\sl[’'])?(?:{_CAP}|\d+))*)"
-)
-#: A model name: a brand, then designation tokens — with a digit ("M4", "iX3", "xDrive45", "1300",
-#: "GT4"), short capitals ("CS", "GS", "RR", "ALL4") or the model and body words below. A name
-#: needs a digit among its first three tokens or a model word first, so "BMW Group", "BMW M
-#: Motorsport", "BMW M Racing Academy", "BMW Junior Team" are not models.
-_MODEL_CORE = "Cooper|Aceman|Countryman|Clubman|John|Spectre|Cullinan|Phantom|Ghost|Wraith|Dawn|Paceman"
-_MODEL_WORDS = (
-    f"{_MODEL_CORE}|Roadster|Coupé|Coupe|Touring|Gran|Sedan|Saloon|Competition|Sport|Racing|Adventure|Electric|"
-    "Works|Black|Badge|Series|Hybrid|Convertible|Cabrio|Tourer|Active|Shadow|Edition|EVO|II|III"
-)
-_MODEL_TOKEN = rf"(?:[A-Za-z]*\d[\w]*|[a-z][A-Z]\w*|[A-Z]{{1,4}}\d?|(?:{_MODEL_WORDS}))(?![\w’'-])"
-_MODEL = re.compile(rf"\b(?:BMW|MINI|Rolls-Royce)((?:\s{_MODEL_TOKEN}){{1,6}})")
-_MODEL_DIGIT = re.compile(r"\d")
 _YEAR = re.compile(r"(?:19|20)\d\d")
-_DATELINE = re.compile(r"^([A-Z][^\s.,/]*(?:[ /][A-Z][^\s.,/]*){0,3}(?:,\s[A-Z]{2})?)\.\s(?=[A-Z0-9])")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“„])")
+_SENTENCE = re.compile(
+    r"(?<=[.!?])\s+(?=[A-Z0-9\"“„])|(?<=[.!?][”\"])\s+(?=[A-Z0-9“„])|(?<=[a-z0-9]{3}\.)(?=[A-Z][a-z]+\s)"
+)
 
 
 @dataclass
@@ -89,19 +37,86 @@ class Fact:
     kind: str
     answer: str
     sentence: str
-    #: Words before the span in its sentence (tells apart two facts of one kind).
+    #: Words before the span in its sentence.
     context: str = ""
     #: Extra words a question needs (the noun of a count, the person of a role/quote).
     detail: str = ""
+    #: Where the answer starts in ``sentence`` (-1: the fact is not asked from its sentence).
+    start: int = -1
+    #: The person whose quote ``sentence`` is part of ("" when it is no quote).
+    speaker: str = ""
+    #: The person last named before ``sentence`` (whom an opening "He"/"She" refers to).
+    referent: str = ""
+    #: The same answer stated again later (asked from there when its first sentence makes no
+    #: question that passes the guards).
+    again: list[Fact] = field(default_factory=list)
+
+
+#: Words after which a full stop ends no sentence ("Dr. Nicolas Peter").
+_ABBREVIATIONS = {
+    "Dr",
+    "Prof",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "St",
+    "No",
+    "Nr",
+    "approx",
+    "ca",
+    "vs",
+    "Jr",
+    "Sr",
+    "Inc",
+    "Ltd",
+    "Co",
+}
 
 
 def sentences(body: str) -> list[str]:
     out = []
     for para in body.split("\n"):
+        pieces: list[str] = []
         for s in _SENTENCE.split(para.strip()):
+            last = pieces[-1].rstrip(".").rsplit(" ", 1)[-1] if pieces else ""
+            if pieces and pieces[-1].endswith(".") and last in _ABBREVIATIONS:
+                pieces[-1] = f"{pieces[-1]} {s}"
+            else:
+                pieces.append(s)
+        for s in pieces:
             s = " ".join(s.split())
             if len(s) >= 12:
                 out.append(s)
+    return out
+
+
+#: Where a release's own text ends: the press contact block, the company profile after it.
+_CONTACT = re.compile(
+    r"^(?:In case of (?:queries|questions)|If you have any (?:questions|queries)|For (?:further|more) information|"
+    r"Press contact|Media contact|Contact:|Media website:|Telephone:|Tel\.?:|E-?mail:|Corporate Communications$|"
+    r"BMW Group Corporate Communications|About the BMW Group|The BMW Group$)",
+    re.I,
+)
+#: The BMW Group's company profile, appended to releases (employees, deliveries, revenue of the
+#: group): facts of the company, not of the release.
+_PROFILE = re.compile(
+    r"^With its four brands|has always been based on long-term thinking|^In \d{4}, the BMW Group sold|"
+    r"^The BMW Group(?:’s|'s)? .{0,80}(?:world’s leading|world's leading) premium manufacturer|"
+    r"^The BMW Group(?:’s|'s)? Cultural Engagement|^CO2 Emissions & Consumption|^Fuel consumption|^Energy consumption"
+)
+
+
+def content_paragraphs(body: str) -> list[str]:
+    """The paragraphs of ``body`` that are the release itself."""
+    out = []
+    for para in body.split("\n"):
+        para = " ".join(para.split())
+        if not para:
+            continue
+        if _CONTACT.search(para):
+            break
+        if not _PROFILE.search(para):
+            out.append(para)
     return out
 
 
@@ -119,47 +134,75 @@ _MONEY_KINDS = [
 #: The guard's longest answer: a longer quote is not a fact to train on.
 MAX_ANSWER_CHARS = 400
 
-
-def _sentence_facts(sent: str, add: Any) -> None:
-    """The facts one sentence states: figures with units, dates, plants, appointments, results, events."""
-    taken: list[tuple[int, int]] = []
-    for kind, rx in _SPANS:
-        for sm in rx.finditer(sent):
-            a, b = sm.span()
-            if any(a < y and x < b for x, y in taken):
-                continue
-            taken.append((a, b))
-            detail, context, fact_kind = "", _context(sent, a), kind
-            if kind == "money":  # what the amount is, from the words before it: asked as such
-                fact_kind = next((k for k, says in _MONEY_KINDS if says.search(context)), "money")
-            if kind == "count":
-                noun = _UNIT_NOUN.match(sent, b - 1) or _UNIT_NOUN.search(sent[b - 1 : b + 30])
-                detail = noun.group(1) if noun else "items"
-            add(Fact(fact_kind, sm.group(0).strip(), sent, context, detail))
-    for pm in _APPOINTED.finditer(sent):
-        add(Fact("person", pm.group(1).strip(), sent, "appointed", detail=pm.group(2).strip()))
-        add(Fact("role", pm.group(2).strip(), sent, detail=pm.group(1).strip()))
-    for rm in _RESULT.finditer(sent):
-        add(Fact("person", rm.group(1), sent, f"the one who finished {rm.group(2)}"))
-        add(Fact("position", rm.group(2), sent, detail=rm.group(1)))
-    for em in _EVENT.finditer(sent):
-        name = em.group(1).strip()
-        if len(name.split()) >= 2 and not name.startswith(("Plant ", "Werk ", "BMW Group", "BMW AG")):
-            add(Fact("event", name, sent, _context(sent, em.start())))
+_DISTANCE = re.compile(
+    r"^(?:km|kilometres|kilometers|miles|metres|meters|m|cm|mm|millimetres|millimeters|centimetres)$"
+)
+_DURATION = re.compile(r"^(?:seconds|minutes|hours|days|weeks|months|years)$")
+_PLURAL = re.compile(r"^[a-z][a-z\-]*(?:s|people|staff|children|men|women|feet|teeth|media|data|equipment|personnel)$")
+_UNIT = re.compile(
+    r"^(?:km/h|mph|kWh|kW|hp|PS|bhp|Nm|km|m|cm|mm|kg|t|l|GB|TB|MW|GW|GWh|MWh|V|A|ha|m²|m2|inch|inches|tons|tonnes|"
+    r"litres|liters|hectares|kilograms)(?:/\w+)?$"
+)
+_QUOTE_MARKS = re.compile(r"[“„\"]([^“”„\"]*)(?:[”\"“]|$)")
+#: A sentence to ask from: some lower-case words and a full stop (no heading or table row).
+_STATEMENT = re.compile(r"^(?=(?:.*?\b[a-z]{2,}\b){2})(?=(?:\S+\s+){3}).*")
+_SAID_AFTER_QUOTE = re.compile(r"[”\"],?\s*(?:said|says|explained|explains|added|adds|stated|states|commented)\b")
+_SPEECH = re.compile(
+    r"\b(?:said|says|explained|explains|added|adds|stated|states|commented|emphasised|emphasized|noted)\b"
+)
 
 
-def model_names(text: str) -> list[str]:
-    """The model names in ``text`` (:data:`_MODEL`), in text order, with repeats."""
-    names = []
-    for m in _MODEL.finditer(text):
-        tokens = m.group(1).split()
-        if len(tokens) > 1 and tokens[-1] in ("A", "I"):  # "... the BMW M4. A new ..." has no full stop here
-            tokens.pop()
-        if _YEAR.fullmatch(tokens[0]):
-            continue
-        if any(_MODEL_DIGIT.search(t) for t in tokens[:3]) or re.fullmatch(_MODEL_CORE, tokens[0]):
-            names.append(m.group(0).split()[0] + " " + " ".join(tokens))
-    return names
+def _quantity_fact(answer: str, noun: str) -> tuple[str, str, str]:
+    """(kind, answer, noun) of a quantity span: a figure with a unit, or a count of a noun."""
+    if _DISTANCE.match(noun):
+        return "distance", answer, noun
+    if _DURATION.match(noun):
+        return "duration", answer, noun
+    if _UNIT.match(noun) or _PLURAL.match(noun) or noun in ("times", "points", "laps"):
+        return "count", answer, noun
+    # "three different drive options": the number is the answer, the words stay in the question
+    number = answer[: len(answer) - len(noun)].strip() if noun else answer
+    return "count", number.rstrip("- "), ""
+
+
+def _is_person(name: str, text: str, people: set[str]) -> bool:
+    if name in people:
+        return True
+    surname = name.split()[-1]
+    if len(re.findall(rf"(?<![\w-]){re.escape(surname)}(?![\w-])", text)) >= 2 and surname not in name.split()[:-1]:
+        return True
+    esc = re.escape(name)
+    return bool(
+        re.search(rf"{esc}\s?\((?!\w{{2,3}}\))|{esc},\s(?:the\s)?(?:{ROLE_WORDS}|[a-z]+ (?:of|at))", text)
+        or re.search(
+            rf"(?i:{ROLE_WORDS}|driver|rider|artist|designer|team-mate|teammate|photographer|golfer)\s{esc}", text
+        )
+        or re.search(rf"{esc}\s\((?:[A-Z]{{3}}|\d\d)\)", text)
+        or re.search(rf"{_SPEECH.pattern}\s{esc}|{esc}\s{_SPEECH.pattern}", text)
+    )
+
+
+def _in_parentheses(sentence: str, start: int) -> bool:
+    return sentence.rfind("(", 0, start) > sentence.rfind(")", 0, start)
+
+
+def _speakers(para: str, previous: str) -> tuple[list[tuple[int, int]], str]:
+    """The quoted stretches of ``para`` and who speaks them (``previous``: the speaker of the
+    paragraph before, for a quote that runs over several paragraphs)."""
+    speaker = ""
+    for rx, group in ((_COLON_QUOTE, 1), (_QUOTE, 2), (_SAYS_BEFORE, 1)):
+        m = rx.search(para)
+        if m:
+            speaker = m.group(group).strip()
+            break
+    if not speaker:
+        m = re.search(rf"{_SPEECH.pattern}\s({_NAME})|({_NAME})\s{_SPEECH.pattern}", para)
+        if m:
+            speaker = (m.group(1) or m.group(2)).strip()
+    if not speaker and para.startswith(("“", '"', "„")):
+        speaker = previous
+    spans = [(m.start(), m.end()) for m in _QUOTE_MARKS.finditer(para) if len(m.group(1)) > 40]
+    return spans, speaker
 
 
 def _central_model(body: str) -> str | None:
@@ -175,7 +218,20 @@ def extract_facts(body: str) -> list[Fact]:
 
     def add(fact: Fact) -> None:
         key = (fact.kind, fact.answer if fact.kind not in ("role", "quote") else fact.detail + fact.answer)
-        if not fact.answer or key in seen:
+        if not fact.answer or len(fact.answer) > MAX_ANSWER_CHARS:
+            return
+        if key in seen and fact.start >= 0:
+            first = next((f for f in facts if (f.kind, f.answer) == key), None)
+            if first is not None and first.sentence != fact.sentence and len(first.again) < 3:
+                first.again.append(fact)
+            return
+        if key in seen or (fact.kind == "person" and ("name", fact.answer) in seen):
+            # the quote forms' person (with the role) replaces the sentence's bare name
+            if fact.kind == "person" and fact.context in ("quoted", "appointed"):
+                for i, other in enumerate(facts):
+                    if other.kind in ("person", "name") and other.answer == fact.answer and other.start >= 0:
+                        facts[i] = fact
+                        seen.add(key)
             return
         if fact.kind == "role":  # one person's role, once cut at a comma, once whole: the whole one
             for i, other in enumerate(facts):
@@ -189,26 +245,60 @@ def extract_facts(body: str) -> list[Fact]:
         seen.add(key)
         facts.append(fact)
 
-    first = body.lstrip()
-    m = _DATELINE.match(first)
-    if m and len(m.group(1)) <= 40:
-        add(Fact("place", m.group(1), sentences(first)[0] if sentences(first) else first[:200]))
-    model = _central_model(body)
+    paragraphs = content_paragraphs(body)
+    text = "\n".join(paragraphs)
+    model = _central_model(text)
     if model:
-        add(Fact("model", model, next((x for x in sentences(body) if model in x), model)))
-    for para in body.split("\n"):
+        add(Fact("model", model, next((x for x in sentences(text) if model in x), model)))
+    people = {
+        m.group(g).strip() for rx, g in ((_QUOTE, 2), (_SAYS_BEFORE, 1), (_COLON_QUOTE, 1)) for m in rx.finditer(text)
+    }
+    speaker, referent = "", ""
+    for para in paragraphs:
+        quoted, speaker = _speakers(para, speaker)
+        offset = 0
         para_sentences = sentences(para)
         for sent in para_sentences:
-            _sentence_facts(sent, add)
+            at = para.find(sent, offset)
+            offset = max(offset, at)
+            inside = speaker if any(a <= at < b for a, b in quoted) else ""
+            if not _STATEMENT.search(sent):
+                continue  # a heading, a table row, a list item: no sentence to ask from
+            last_person = referent
+            # the words after a quote that say who said it are asked by the quote forms
+            said = _SAID_AFTER_QUOTE.search(sent)
+            headers = [m.span() for rx in (_SAYS_BEFORE, _COLON_QUOTE) for m in rx.finditer(sent)]
+            for span in sentence_spans(sent):
+                if span.kind == "entity" and span.detail != "person?":
+                    if said and span.start >= said.start() or any(a <= span.start < b for a, b in headers):
+                        continue
+                if span.kind == "entity" and _in_parentheses(sent, span.start):
+                    continue  # "(IMPC)", "(E46)": an aside, asked badly
+                answer = span.text(sent)
+                kind, detail = span.kind, span.detail
+                if kind == "quantity":
+                    kind, answer, detail = _quantity_fact(answer, detail)
+                elif kind == "money":
+                    kind = next((k for k, says in _MONEY_KINDS if says.search(_context(sent, span.start))), "money")
+                elif kind == "entity":
+                    if detail == "person?":
+                        place_word = re.search(r"\b(?:in|near|from|to|at|across)\s(?:the\s)?$", sent[: span.start])
+                        detail = "person" if _is_person(answer, text, people) else "place" if place_word else "name"
+                    kind = {"country": "place", "term": "name"}.get(detail, detail)
+                    if kind == "venue" and re.match(r"(?:BMW Group )?(?:Plant|Werk)\b", answer):
+                        kind = "plant"
+                    detail = ""
+                add(Fact(kind, answer, sent, _context(sent, span.start), detail, span.start, inside, referent))
+                if kind == "person" and " " in answer:
+                    last_person = answer
+            referent = last_person
         # who said what: quotes span sentences, so these patterns read the whole paragraph
-        para = " ".join(para.split())
         for qm in _QUOTE.finditer(para):
             person, role, quote = qm.group(2).strip(), (qm.group(3) or "").strip(), qm.group(1).strip()
             add(Fact("person", person, qm.group(0), "quoted", detail=role))
             if role:
                 add(Fact("role", role, qm.group(0), detail=person))
-            if len(quote) <= MAX_ANSWER_CHARS:
-                add(Fact("quote", quote, qm.group(0), detail=person))
+            add(Fact("quote", quote, qm.group(0), detail=person))
         for rx in (_SAYS_BEFORE, _COLON_QUOTE):
             for pm in rx.finditer(para):
                 person, role = pm.group(1).strip(), (pm.group(2) or "").strip()
@@ -216,7 +306,27 @@ def extract_facts(body: str) -> list[Fact]:
                 add(Fact("person", person, sentence, "quoted", detail=role))
                 if role:
                     add(Fact("role", role, sentence, detail=person))
-    return facts
+        for pm in _APPOINTED.finditer(para):
+            add(Fact("person", pm.group(1).strip(), pm.group(0), "appointed", detail=pm.group(2).strip()))
+            add(Fact("role", pm.group(2).strip(), pm.group(0), detail=pm.group(1).strip()))
+    return _settle_names(facts, text)
+
+
+def _settle_names(facts: list[Fact], text: str) -> list[Fact]:
+    """A one-word name that is a named person's surname is that person ("Hesse" after "Max
+    Hesse"); one that the release also writes in lower case is a common word ("the Class of 2026",
+    "class"), no name."""
+    surnames = {f.answer.split()[-1] for f in facts if f.kind == "person" and " " in f.answer}
+    lower = set(re.findall(r"(?<![\w’'-])[a-z][a-z’'-]+", text))
+    out = []
+    for f in facts:
+        if f.kind in ("name", "place") and " " not in f.answer and f.start >= 0:
+            if f.answer in surnames:
+                f.kind = "person"
+            elif f.answer.lower() in lower:
+                continue
+        out.append(f)
+    return out
 
 
 def select_facts(facts: list[Fact], limit: int) -> list[Fact]:

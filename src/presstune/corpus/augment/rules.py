@@ -1,15 +1,30 @@
-"""The rules backend: QA pairs, restatements and fact lists from the article text by templates."""
+"""The rules backend: QA pairs, restatements and fact lists from the article text, offline.
+
+Why rules and no NLP library: the step must run offline from the package registry alone, on a
+laptop CPU, in seconds. spaCy's English models (the parser and named-entity recogniser that
+would find subjects, verbs and names) are distributed outside the package registry — the
+registry's copies are third-party re-uploads — and NLTK's taggers likewise download their data
+at run time; blingfire only splits sentences, which one regular expression does here too. So
+answer spans are found by regular expressions and generic word lists
+(:mod:`presstune.corpus.augment.spans`), and questions are made from each span's own sentence
+(:mod:`presstune.corpus.augment.questions`), with every pair passing the same guards as a model's.
+"""
 
 from __future__ import annotations
 
 import random
-from collections import Counter
 from typing import Any
 
 from presstune.corpus.augment.config import AugmentConfig
 from presstune.corpus.augment.facts import Fact, extract_facts, select_facts
-from presstune.corpus.augment.guards import guard_qa, guard_restatement, normalize_text
-from presstune.corpus.augment.questions import FACT_LABELS, questions_for, which_fact
+from presstune.corpus.augment.guards import guard_qa, guard_restatement
+from presstune.corpus.augment.questions import (
+    ArticleContext,
+    article_context,
+    questions_for,
+    standalone_sentence,
+    statement,
+)
 
 
 def _permuted(items: list[Any], rng: random.Random) -> list[Any]:
@@ -25,69 +40,89 @@ RESTATE_PROMPTS = [
     'Give the main points of "{t}".',
 ]
 _FACTS_PROMPTS = ['List the facts in the press release "{t}".', 'Which figures and names does "{t}" contain?']
+#: How the rules ask for a restatement or a fact list: by the release's subject and month, as a
+#: reader would, never by quoting its headline.
+SUBJECT_RESTATE_PROMPTS = [
+    "What did the BMW Group report about {s}{w}?",
+    "Summarise the news about {s}{w}.",
+    "What is new about {s}{w}?",
+    "Give the main points of the BMW Group's news about {s}{w}.",
+]
+SUBJECT_FACTS_PROMPTS = [
+    "List the facts of the BMW Group's news about {s}{w}.",
+    "Which figures, names and dates does the news about {s}{w} give?",
+    "What are the key facts about {s}{w}?",
+    "Sum up the news about {s}{w} as a list of facts.",
+]
 
 
-def _qa_items(fact: Fact, title: str, ambiguous: bool, phrasings: int) -> list[dict[str, Any]]:
-    """The QA pairs :func:`questions_for` words for ``fact``, each with its answer, kind and phrasing."""
+def _qa_items(fact: Fact, ctx: ArticleContext, phrasings: int, index: int, body: str) -> list[dict[str, Any]]:
+    """The QA pairs :func:`questions_for` words for ``fact`` (the ``index``-th fact asked), each with
+    its answer, kind and phrasing: from the first sentence stating it that makes a question the
+    guard accepts (else the first's, to be rejected with their reasons)."""
+    first: list[str] = []
+    for occurrence in [fact, *fact.again]:
+        questions = questions_for(occurrence, ctx, phrasings)
+        first = first or questions
+        if any(guard_qa(q, fact.answer, body) is None for q in questions):
+            break
+    else:
+        questions = first
     return [
-        {"question": question, "answer": fact.answer, "fact_kind": fact.kind, "phrasing": k}
-        for k, question in enumerate(questions_for(fact, title, ambiguous, phrasings))
+        {"question": question, "answer": fact.answer, "fact_kind": fact.kind, "phrasing": k, "fact": index}
+        for k, question in enumerate(questions)
     ]
 
 
 def rules_generate(doc: dict[str, Any], cfg: AugmentConfig) -> dict[str, Any]:
-    """QA pairs, restatements and fact lists from the article text by templates."""
+    """QA pairs, restatements and fact lists from the article text by rules."""
     title, body = str(doc.get("title") or "").strip(), str(doc.get("body") or "")
     rng = random.Random(f"{cfg.seed}:{doc.get('id')}")
-    # Every question names the article by its title, so a fact the title states (the launched
-    # model, the winning driver) cannot be asked: it is rejected before it takes a max_facts slot.
-    facts, rejected = [], []
-    for fact in extract_facts(body):
-        if title and normalize_text(fact.answer) in normalize_text(title):
-            rejected += [
-                {"kind": "qa", "reason": "answer_in_question", **item}
-                for item in _qa_items(fact, title, False, cfg.qa_phrasings)
-            ]
+    every = extract_facts(body)
+    ctx = article_context(title, doc.get("date"), every, body)
+    facts = select_facts(every, cfg.max_facts)
+    items = [item for i, fact in enumerate(facts) for item in _qa_items(fact, ctx, cfg.qa_phrasings, i, body)]
+    # One question asked towards two answers (two facts a question cannot tell apart) would train
+    # neither: every pair of such a question is rejected.
+    answers: dict[str, set[str]] = {}
+    for item in items:
+        answers.setdefault(item["question"], set()).add(item["answer"])
+    qa, rejected = [], []
+    seen: set[str] = set()
+    for item in items:
+        if len(answers[item["question"]]) > 1:
+            reason = "ambiguous_question"
+        elif item["question"] in seen:
+            continue  # the same question of the same fact, worded once
         else:
-            facts.append(fact)
-    facts = select_facts(facts, cfg.max_facts)
-    kinds = Counter(f.kind for f in facts)
-
-    # Two facts a question cannot tell apart (three people quoted with one role, two figures after
-    # the same words) would train one question towards two answers: both are rejected.
-    def slot(f: Fact) -> tuple[str, str, str]:
-        return f.kind, f.detail if f.kind != "person" else "", which_fact(f, kinds[f.kind] > 1)
-
-    asked = Counter(slot(f) for f in facts)
-    qa = []
-    for fact in facts:
-        unclear = asked[slot(fact)] > 1
-        for item in _qa_items(fact, title, kinds[fact.kind] > 1, cfg.qa_phrasings):
-            reason = "ambiguous_question" if unclear else guard_qa(item["question"], fact.answer, body)
-            if reason:
-                rejected.append({"kind": "qa", "reason": reason, **item})
-            else:
-                qa.append(item)
-    fact_sentences = list(dict.fromkeys(f.sentence for f in facts))
+            reason = guard_qa(item["question"], item["answer"], body)
+        seen.add(item["question"])
+        if reason:
+            rejected.append({"kind": "qa", "reason": reason, **item})
+        else:
+            qa.append(item)
+    when = f" ({ctx.when})" if ctx.when else ""
+    asked_facts = [f for f in facts if f.start >= 0 or f.kind != "model"]
+    sentences = list(dict.fromkeys((f.sentence, f.speaker, f.referent) for f in asked_facts if f.start >= 0))
+    restated = [standalone_sentence(s, ctx, speaker, referent) for s, speaker, referent in sentences]
     paraphrases = []
-    for k in range(cfg.paraphrases if fact_sentences else 0):
-        text = " ".join(_permuted(fact_sentences, rng))
-        prompt = RESTATE_PROMPTS[k % len(RESTATE_PROMPTS)].format(t=title)
-        reason = guard_restatement(text, body, 0.99, 1.01, len(" ".join(fact_sentences)))
+    for k in range(cfg.paraphrases if restated else 0):
+        text = " ".join(_permuted(restated, rng))
+        if ctx.when:
+            text = f"{ctx.when}. {text}"
+        prompt = SUBJECT_RESTATE_PROMPTS[k % len(SUBJECT_RESTATE_PROMPTS)].format(s=ctx.subject, w=when)
+        # the release's month and year are part of what a restatement says, not an invented number
+        reason = guard_restatement(text, f"{body}\n{ctx.when}", 0.5, 2.5, len(" ".join(s for s, _, _ in sentences)))
         (rejected if reason else paraphrases).append(
             {"prompt": prompt, "text": text, **({"kind": "paraphrase", "reason": reason} if reason else {})}
         )
+    lines = list(dict.fromkeys(x for x in (statement(f, ctx) for f in facts if f.kind != "quote") if x))
     fact_lists = []
-    lines = [
-        f"{FACT_LABELS[f.kind].format(d=f.detail, ctx=f.context)}: {f.answer}"
-        for f in facts
-        if f.kind != "quote"  # quotes are long; they are in the restatements
-    ]
     for k in range(cfg.fact_lists if lines else 0):
         fact_lists.append(
             {
-                "prompt": _FACTS_PROMPTS[k % len(_FACTS_PROMPTS)].format(t=title),
-                "text": "\n".join(_permuted(lines, rng)),
+                "prompt": SUBJECT_FACTS_PROMPTS[k % len(SUBJECT_FACTS_PROMPTS)].format(s=ctx.subject, w=when),
+                "text": "\n".join(f"- {line}" for line in _permuted(lines, rng)),
             }
         )
     return {"qa": qa, "paraphrase": paraphrases, "facts": fact_lists, "rejected": rejected, "atomic_facts": len(facts)}
