@@ -313,6 +313,24 @@ def test_probe_articles_qa_never_reaches_training(augmented_run):
             )
 
 
+def test_held_out_questions_are_in_no_training_row_and_their_facts_are_trained(augmented_run):
+    run, cfg = augmented_run
+    valid = read_jsonl(run / "dataset" / "qa_valid.jsonl")
+    probes = set(json.loads((run / "dataset" / "probe.json").read_text())["articles"])
+    train_ids = {d["id"] for d in read_jsonl(run / "dataset" / "documents.jsonl") if d["split"] == "train"}
+    assert len(valid) >= 2 * len(train_ids - probes)  # a fifth of some 20-40 facts per article
+    assert {v["id"] for v in valid} <= train_ids - probes
+    assert all(set(v) == {"id", "question", "answer", "aliases", "fact_kind"} for v in valid)
+    rows = [r for p in sorted((run / "dataset").glob("train*.jsonl")) for r in read_jsonl(p)]
+    texts = "\n".join(A.row_text(r) for r in rows)
+    assert not [v["question"] for v in valid if v["question"] in texts]
+    # the fact itself is trained: its answer is asked by another question of the same article
+    trained = {(r["id"], r["completion"][0]["content"].rstrip(".")) for r in rows if r["kind"] == "qa"}
+    assert all((v["id"], v["answer"].rstrip(".")) in trained for v in valid)
+    stats = json.loads((run / "dataset" / "stats.json").read_text())["augment"]
+    assert stats["valid_questions"] == len(valid) and stats["valid_share"] == cfg.augment.valid_share
+
+
 def test_seed_mix_is_the_release_only_and_default_mix_holds_all_kinds(augmented_run):
     run, _ = augmented_run
     seed = read_jsonl(run / "dataset" / "train.seed.jsonl")

@@ -31,6 +31,12 @@ that kind (a fractional part is a seeded sample); ``replay`` is a share of gener
 ``replay_file``. ``dataset/train.jsonl`` is ``corpus.mix``; each of ``corpus.mixes`` is also
 written as ``dataset/train.<name>.jsonl`` for variants that name it (``variants[].mix``).
 
+Validation: for every non-probe train article, one wording of a seeded share of its facts
+(``valid_share``) is withheld from every mix and written to ``dataset/qa_valid.jsonl``, one row
+per question: ``{"id", "question", "answer", "aliases": [], "fact_kind"}`` — questions about
+facts the model is trained on (through their other wordings), in words it never saw, for a
+training stopping rule.
+
 Modules: :mod:`.config` (settings), :mod:`.facts` (fact extraction), :mod:`.questions` (question
 wordings), :mod:`.guards`, :mod:`.rules` (the rules generator), :mod:`.llm` (the model generator),
 :mod:`.rows` (rows, reading rows, the mix), :mod:`.audit` (audit, dataset card) and :mod:`.step`

@@ -80,6 +80,10 @@ def card_section(stats: dict[str, Any]) -> list[str]:
         f"Probe articles (QA withheld from every mix): {stats['probe_articles']}, "
         f"{stats['withheld_qa_rows']} QA rows withheld (`probe.json`).",
         "",
+        f"Held-out questions (`qa_valid.jsonl`): {stats.get('valid_questions', 0)} — one wording of a seeded "
+        f"{stats.get('valid_share', 0):.0%} of each other train article's facts, in no training row (the fact is "
+        "trained through its other wordings): questions about trained facts asked in words never trained.",
+        "",
         "## Training mixes",
         "",
         "Weight = copies of every row of that kind per epoch; `train.jsonl` is the default mix, `train.<name>.jsonl` "

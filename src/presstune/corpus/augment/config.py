@@ -56,6 +56,10 @@ class AugmentConfig(Strict):
     reading_passage_words: int = Field(120, ge=10)
     #: Share of train articles whose QA rows are withheld (probe set for qa_probe_*).
     probe_share: float = Field(0.2, ge=0, lt=1)
+    #: Share of each non-probe train article's facts (with two wordings or more) whose one wording
+    #: is withheld from every mix and written to ``dataset/qa_valid.jsonl``: held-out questions
+    #: about trained facts, for a stopping rule. The fact stays trained through its other wordings.
+    valid_share: float = Field(0.2, ge=0, lt=1)
     seed: int = 0
     #: Prefix of QA prompts, the way evaluation and `presstune ask` phrase a question (empty = none).
     qa_instruction: str = DEFAULT_QA_INSTRUCTION

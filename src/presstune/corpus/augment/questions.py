@@ -20,6 +20,7 @@ one wording per fact trains recall of that wording only).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from presstune.corpus.augment.facts import Fact
@@ -42,6 +43,9 @@ class ArticleContext:
     people: dict[str, str] = field(default_factory=dict)
     #: Words the release writes in lower case (a capitalised one opening a sentence is no name).
     common_words: set[str] = field(default_factory=set)
+    #: Whether the release is written in English: the wh-phrases are English, so a release in
+    #: another language gets only the template questions (its model, who said what).
+    english: bool = True
 
 
 def month_year(date: str | None) -> str:
@@ -52,6 +56,9 @@ def month_year(date: str | None) -> str:
     return f"{_MONTH_NAMES[int(m.group(2)) - 1]} {m.group(1)}"
 
 
+_ENGLISH = ("the", "and", "of", "to", "is", "with", "for", "was", "which", "from")
+#: Function words of the other languages the PressClub writes in (German, French, Spanish, Italian).
+_OTHER_LANGUAGE = ("der", "die", "und", "das", "mit", "ist", "le", "les", "et", "est", "el", "los", "y", "il", "di")
 _SUBJECT_KINDS = ("model", "plant", "event", "person", "organisation", "team", "venue", "name", "place")
 
 
@@ -76,8 +83,16 @@ def article_context(title: str, date: str | None, facts: list[Fact], body: str =
     if not subject:
         subject = "the BMW Group"
     common = set(re.findall(r"(?<![\w’'-])[a-z][a-z’'-]+", body))
+    words = Counter(w.lower() for w in re.findall(r"[A-Za-zÄÖÜäöüß]+", body))
+    english = sum(words[w] for w in _ENGLISH) >= sum(words[w] for w in _OTHER_LANGUAGE)
     return ArticleContext(
-        subject=subject, when=month_year(date), model=model, plant=plant, people=people, common_words=common
+        subject=subject,
+        when=month_year(date),
+        model=model,
+        plant=plant,
+        people=people,
+        common_words=common,
+        english=english,
     )
 
 
@@ -534,7 +549,12 @@ def questions_for(fact: Fact, ctx: ArticleContext, phrasings: int) -> list[str]:
     """Up to ``phrasings`` distinct wordings of a question about ``fact``: in place and fronted
     from its sentence, with the subject and time of the release named, and the long form."""
     templates = _template_questions(fact, ctx)
-    if fact.start < 0 or fact.kind in ("person", "role", "quote") and fact.context in ("quoted", "appointed"):
+    if (
+        fact.start < 0
+        or not ctx.english
+        or fact.kind in ("person", "role", "quote")
+        and fact.context in ("quoted", "appointed")
+    ):
         return templates[:phrasings]
     parts = question_parts(fact, ctx)
     if parts is None:
@@ -567,6 +587,13 @@ def questions_for(fact: Fact, ctx: ArticleContext, phrasings: int) -> list[str]:
         elif not _names_something(long) or _UNRESOLVED.match(long):
             long = f"{about}, {lower_first(long, ctx.common_words)}"
         out.append(long)
+    # one more wording: the source (and month) said at the end
+    subject = f" about {ctx.subject}" if ctx.subject != fact.answer and ctx.subject not in base else ""
+    month = f" of {ctx.when}" if ctx.when else ""
+    if subject or month:
+        out.append(f"{base[:-1]}, according to the BMW Group's news{subject}{month}?")
+    elif not base.startswith("According to"):
+        out.append(f"According to the BMW Group, {lower_first(base, ctx.common_words)}")
     out.extend(templates)
     return list(dict.fromkeys(out))[:phrasings]
 

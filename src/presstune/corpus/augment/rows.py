@@ -28,7 +28,7 @@ def as_text_row(row: dict[str, Any]) -> dict[str, Any]:
     return {"text": f"{user}\n\n{answer}", **rest}
 
 
-def _as_sentence(answer: str) -> str:
+def as_sentence(answer: str) -> str:
     """A span answer as the one-sentence reply the QA instruction asks for."""
     return answer if answer.endswith((".", "!", "?", "”", '"')) else answer + "."
 
@@ -40,7 +40,7 @@ def generated_rows(
     for item in generated.get("qa", []):
         rows["qa"].append(
             _chat_row(
-                system_prompt, qa_prompt(cfg.qa_instruction, item["question"]), _as_sentence(item["answer"]), meta, "qa"
+                system_prompt, qa_prompt(cfg.qa_instruction, item["question"]), as_sentence(item["answer"]), meta, "qa"
             )
         )
     for kind in ("paraphrase", "facts"):
@@ -106,7 +106,7 @@ def reading_rows(
             hits, put_in = got
             found["answer_passage_put_in" if put_in else "answer_passage_retrieved"] += 1
             user = qa_prompt(cfg.qa_instruction, rag_question(item["question"], hits))
-            out.append(_chat_row(system_prompt, user, _as_sentence(item["answer"]), meta_for(doc), "reading"))
+            out.append(_chat_row(system_prompt, user, as_sentence(item["answer"]), meta_for(doc), "reading"))
     return out, rejected, found
 
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from presstune.corpus.augment.audit import audit_against_facts
+from presstune.corpus.augment.audit import audit_against_facts, row_text
 from presstune.corpus.augment.config import AUGMENT_VERSION, AugmentConfig
 from presstune.corpus.augment.llm import llm_generate, make_backend
-from presstune.corpus.augment.rows import apply_mix, as_text_row, generated_rows, reading_rows
+from presstune.corpus.augment.rows import apply_mix, as_sentence, as_text_row, generated_rows, reading_rows
 from presstune.corpus.augment.rules import rules_generate
+from presstune.corpus.format import qa_prompt
+from presstune.rundir import write_jsonl
 
 
 def probe_ids(ids: list[str], share: float, seed: int) -> set[str]:
@@ -36,7 +39,8 @@ def augment_documents(
     backend = make_backend(cfg, backend)
     backend_name = getattr(backend, "name", cfg.backend)
     # What the generator does not read stays out of the key (changing it must not re-generate).
-    unread = {"probe_share", "llm", "reading_per_article", "reading_top_k", "reading_passage_words"}
+    # (probe_share and valid_share pick rows of the mix from the generated rows, read by build_mixes)
+    unread = {"probe_share", "valid_share", "llm", "reading_per_article", "reading_top_k", "reading_passage_words"}
     settings = {"v": AUGMENT_VERSION, "backend": backend_name, **cfg.model_dump(exclude=unread)}
     if cfg.backend != "rules":
         settings["llm"] = cfg.llm.model_dump(exclude={"api_key_env", "timeout", "concurrency", "batch_size"})
@@ -60,6 +64,24 @@ def augment_documents(
         out[doc["id"]] = res
         counts["generated"] += 1
     return out, counts
+
+
+def held_out_questions(items: list[dict[str, Any]], share: float, seed: int, doc_id: str) -> set[str]:
+    """One wording of a seeded ``share`` of an article's facts that have two wordings or more (the
+    fact stays trained through the others); a wording that another wording holds word for word
+    ("In June 2024, <it>") is never the one withheld."""
+    facts: dict[Any, list[str]] = {}
+    for item in items:
+        facts.setdefault(item.get("fact", item["answer"]), []).append(item["question"])
+    rng = random.Random(f"valid:{seed}:{doc_id}")
+    eligible = []
+    for key in sorted(facts, key=str):
+        wordings = facts[key]
+        free = [q for q in wordings if not any(q != o and q.rstrip("?") in o for o in wordings)]
+        if len(wordings) >= 2 and free:
+            eligible.append(free)
+    chosen = rng.sample(eligible, int(round(share * len(eligible))))
+    return {rng.choice(free) for free in chosen}
 
 
 def build_mixes(
@@ -89,12 +111,27 @@ def build_mixes(
     kinds: Counter = Counter()
     rejected: Counter = Counter()
     withheld = 0
+    valid: list[dict[str, Any]] = []
     for doc in sorted(train_docs, key=lambda d: d["id"]):
         gen = generated.get(doc["id"])
         if not gen:
             continue
         for r in gen.get("rejected", []):
             rejected[f"{r['kind']}:{r['reason']}"] += 1
+        if doc["id"] not in probes and aug.valid_share > 0:
+            held = held_out_questions(gen.get("qa", []), aug.valid_share, aug.seed, doc["id"])
+            valid += [
+                {
+                    "id": doc["id"],
+                    "question": it["question"],
+                    "answer": it["answer"],
+                    "aliases": [],
+                    "fact_kind": it.get("fact_kind", ""),
+                }
+                for it in gen["qa"]
+                if it["question"] in held
+            ]
+            gen = {**gen, "qa": [it for it in gen["qa"] if it["question"] not in held]}
         per_kind = generated_rows(doc, gen, meta_for(doc), aug, cfg.system_prompt)
         for kind, kind_rows in per_kind.items():
             kinds[kind] += len(kind_rows)
@@ -114,10 +151,16 @@ def build_mixes(
     if shared:
         rows["qa"] = [r for r in rows["qa"] if r["prompt"][-1]["content"] not in probe_questions]
         rejected["qa:question_of_a_probe_article"] += len(shared)
+    # a held-out question is asked in no training row, not even as another article's question
+    valid_prompts = {qa_prompt(aug.qa_instruction, v["question"]) for v in valid}
+    shared = [r for r in rows["qa"] if r["prompt"][-1]["content"] in valid_prompts]
+    if shared:
+        rows["qa"] = [r for r in rows["qa"] if r["prompt"][-1]["content"] not in valid_prompts]
+        rejected["qa:question_held_out_for_validation"] += len(shared)
     if any(w.reading > 0 for w in [cfg.mix, *cfg.mixes.values()]):
         asked = {d["id"] for d in train_docs} - probes
         rows["reading"], reading_rejected, reading = reading_rows(
-            train_docs, asked, generated, probe_questions, aug, cfg.system_prompt, meta_for
+            train_docs, asked, generated, probe_questions | valid_prompts, aug, cfg.system_prompt, meta_for
         )
         kinds["reading"] += len(rows["reading"])
         rejected.update(reading_rejected)
@@ -135,6 +178,15 @@ def build_mixes(
     mixes = {"default": apply_mix(rows, cfg.mix, aug.seed, self_replay)}
     for name, weights in cfg.mixes.items():
         mixes[name] = apply_mix(rows, weights, aug.seed, self_replay)
+    # a held-out question that some training row holds word for word (inside a longer question, a
+    # restatement) is no held-out question: it is left out of the file, and counted
+    # (and one whose fact lost its trained wordings to another article's identical question is no
+    # question about a trained fact)
+    blob = "\n".join(dict.fromkeys(row_text(r) for m in mixes.values() for r in m))
+    trained = {(r["id"], r["completion"][0]["content"]) for r in rows["qa"] if "completion" in r}
+    trained |= {(r["id"], r["text"].rsplit("\n\n", 1)[-1]) for r in rows["qa"] if "text" in r}
+    kept_valid = [v for v in valid if v["question"] not in blob and (v["id"], as_sentence(v["answer"])) in trained]
+    write_jsonl(out_dir / "qa_valid.jsonl", kept_valid)
     atomic_write_json(
         out_dir / "probe.json",
         {
@@ -155,6 +207,9 @@ def build_mixes(
         "rejected": dict(rejected),
         "probe_articles": len(probes),
         "withheld_qa_rows": withheld,
+        "valid_questions": len(kept_valid),
+        "valid_questions_left_out": len(valid) - len(kept_valid),
+        "valid_share": aug.valid_share,
         "mix": {"default": cfg.mix.model_dump(), **{n: w.model_dump() for n, w in cfg.mixes.items()}},
         "mix_rows": {n: dict(Counter(r.get("kind", "article") for r in m)) for n, m in mixes.items()},
         "self_replay": replay_stats,
