@@ -317,7 +317,7 @@ def _settle_names(facts: list[Fact], text: str) -> list[Fact]:
     Hesse"); one that the release also writes in lower case is a common word ("the Class of 2026",
     "class"), no name."""
     surnames = {f.answer.split()[-1] for f in facts if f.kind == "person" and " " in f.answer}
-    lower = set(re.findall(r"(?<![\w’'-])[a-z][a-z’'-]+", text))
+    lower = set(re.findall(r"(?<![\w’'./-])[a-z][a-z’'-]+(?![\w./])", re.sub(r"\S+\.\S+", " ", text)))
     out = []
     for f in facts:
         if f.kind in ("name", "place") and " " not in f.answer and f.start >= 0:

@@ -114,6 +114,13 @@ _UNIT_WORDS = {
     "m²": "square metres",
     "m2": "square metres",
 }
+#: A lower-case noun right after a name ("its Leipzig site"): the name qualifies it. A function
+#: word after a name ("the BMW Museum in the future") is no such noun.
+_QUALIFIED_NOUN = re.compile(
+    r"\s(?!(?:in|on|at|for|with|from|by|and|or|to|of|as|is|are|was|were|has|have|had|will|would|can|could|"
+    r"that|which|who|where|when|since|after|before|during|the|a|an|this|its|their|his|her|but|while|than|"
+    r"until|into|over|under|via|per|also|now|again|together|together)\b)[a-z]"
+)
 _NAME_KINDS = ("name", "place", "organisation", "team", "venue", "event", "model", "plant")
 _PREPOSITION_END = re.compile(r"\b(with|by|for|to|from|of|about|alongside|behind|against|and)\s$", re.I)
 _DETERMINER_END = re.compile(r"\b(the|a|an|its|his|her|their|our|this|these|those)\s$", re.I)
@@ -308,7 +315,7 @@ def question_parts(fact: Fact, ctx: ArticleContext, trim: bool = True) -> Questi
     header = re.match(r'^[^“"„]{0,160}?:\s*[“"„]', before)
     if header:
         before = before[header.end() :]
-    if fact.kind in _NAME_KINDS and re.match(r"\s[a-z]", after) and _DETERMINER_END.search(before):
+    if fact.kind in _NAME_KINDS and _QUALIFIED_NOUN.match(after) and _DETERMINER_END.search(before):
         return None  # "its Leipzig site": the name qualifies a noun, no thing to ask "which" of
     wh, before = wh_phrase(fact, before)
     if re.match(r"[’']s\b", after):  # "Carl Cox’s passion" -> "whose passion"
@@ -457,7 +464,7 @@ def fronted(parts: QuestionParts, fact: Fact, ctx: ArticleContext) -> str | None
     """The question with its wh-phrase first and an auxiliary after it, where the words before the
     span are a plain subject and a listed verb or an auxiliary; else None."""
     before = parts.before
-    if fact.kind in _NAME_KINDS and re.match(r"\s[a-z]", parts.after):
+    if fact.kind in _NAME_KINDS and _QUALIFIED_NOUN.match(parts.after):
         return None  # "its Leipzig site": the name qualifies a noun, no thing to ask "which" of
     after = re.split(r"\s(?:and|but|while|whereas)\s", parts.after, maxsplit=1)[0]
     tokens = before.split()

@@ -68,8 +68,10 @@ def _qa_items(fact: Fact, ctx: ArticleContext, phrasings: int, index: int, body:
             break
     else:
         questions = first
+    # a person named by surname ("said Bräuer") is answered with the full name the release gives
+    answer = ctx.people.get(fact.answer, fact.answer) if fact.kind == "person" else fact.answer
     return [
-        {"question": question, "answer": fact.answer, "fact_kind": fact.kind, "phrasing": k, "fact": index}
+        {"question": question, "answer": answer, "fact_kind": fact.kind, "phrasing": k, "fact": index}
         for k, question in enumerate(questions)
     ]
 
