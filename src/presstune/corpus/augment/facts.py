@@ -264,7 +264,7 @@ def extract_facts(body: str) -> list[Fact]:
             inside = speaker if any(a <= at < b for a, b in quoted) else ""
             if not _STATEMENT.search(sent):
                 continue  # a heading, a table row, a list item: no sentence to ask from
-            last_person = referent
+            last_person = ""  # "He" refers to a person of the sentence before, or is not resolved
             # the words after a quote that say who said it are asked by the quote forms
             said = _SAID_AFTER_QUOTE.search(sent)
             headers = [m.span() for rx in (_SAYS_BEFORE, _COLON_QUOTE) for m in rx.finditer(sent)]

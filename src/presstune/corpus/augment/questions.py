@@ -193,10 +193,9 @@ def standalone_start(text: str, ctx: ArticleContext, referent: str = "") -> str:
     """``text`` (the words that open a sentence) with a reference at its start replaced by what it
     refers to, where the rules can tell: the release's model, plant or the BMW Group, the person
     last named (``referent``) for "He"/"She"."""
-    if referent and re.search(r"\b(?:[Hh]e|[Ss]he|[Hh]is)\b|^The \d+-year-old\b", text):
-        text = re.sub(r"^The \d+-year-old\b", referent, text, count=1)
-        text = re.sub(r"\b(?:[Hh]e|[Ss]he)\b", referent, text, count=1)
-        return re.sub(r"\b[Hh]is\b", f"{referent}’s", text, count=1)
+    if referent and re.match(r"(?:He|She|His|The \d+-year-old)\b", text):
+        text = re.sub(r"^(?:He|She|The \d+-year-old)\b", referent, text, count=1)
+        return re.sub(r"^His\b", f"{referent}’s", text, count=1)
     if ctx.model and _MODEL_REFERENCE.match(text) and not text.startswith(("It is ", "It was ", "It’s ")):
         return _MODEL_REFERENCE.sub(f"The {ctx.model}" if not ctx.model.startswith("The") else ctx.model, text, 1)
     if ctx.plant and _PLANT_REFERENCE.match(text):
@@ -213,7 +212,7 @@ _ADD_S = (
     "think|believe|hope|want|know|feel|like|love|expect|look|need|see|enjoy|say|mean|wish|thank|remember|"
     "get|find|take|try|agree|hate|miss|appreciate|admire"
 )
-_FIRST_PERSON = re.compile(rf"\bI(?:\s(am|have|do|{_ADD_S})\b|([’'](?:m|ve))\b)?")
+_FIRST_PERSON = re.compile(rf"\bI(?:\s(am|have|do|{_ADD_S})\b|([’'](?:m|ve))\b|(?![\w’']))")
 
 
 def _speaker_words(text: str, speaker: str) -> str:
@@ -240,6 +239,16 @@ def _clean(text: str) -> str:
     text = re.sub(r"[“”„\"‘’](?=\s|$|[,.?!])|(?<=\s)[“”„\"‘]|^[“”„\"‘]", "", text)
     text = re.sub(r"\s\((?:[A-Z]{2,3}|\d\d)\)", "", text)  # "Max Hesse (GER)", "Rossi (46)"
     return " ".join(text.split())
+
+
+def _in_name_list(before: str, after: str) -> bool:
+    """Whether a name stands in a list of names: one before it ("A, <it>", "A and <it>") and one
+    after it, or two before it."""
+    name = r"[A-ZÀ-ÖØ-Þ][\w’'.-]*(?:\s\([^)]*\))?"
+    left = re.search(rf"{name},\s(?:and\s)?$|{name}\sand\s$", before)
+    right = re.match(rf"(?:\s\([^)]*\))?(?:,\s(?:and\s)?|\sand\s){name}", after)
+    two_left = re.search(rf"{name},\s[^,]{{2,40}},\s(?:and\s)?$", before)
+    return bool(left and (right or two_left))
 
 
 def _trim_before(before: str, max_words: int = 18) -> str:
@@ -317,6 +326,8 @@ def question_parts(fact: Fact, ctx: ArticleContext, trim: bool = True) -> Questi
         before = before[header.end() :]
     if fact.kind in _NAME_KINDS and _QUALIFIED_NOUN.match(after) and _DETERMINER_END.search(before):
         return None  # "its Leipzig site": the name qualifies a noun, no thing to ask "which" of
+    if fact.kind in (*_NAME_KINDS, "person") and _in_name_list(before, after):
+        return None  # "Roy Lichtenstein, Andy Warhol, <who>, Jeff Koons": asked by its place in a list
     wh, before = wh_phrase(fact, before)
     if re.match(r"[’']s\b", after):  # "Carl Cox’s passion" -> "whose passion"
         if wh != "who":

@@ -601,7 +601,8 @@ _BRANDS = {"BMW", "MINI", "Rolls-Royce", "BMW Group", "BMW AG", "BMW Motorrad", 
 _CONNECT = r"(?:of|for|de|del|della|di|du|des|la|le|los|las|van|von|der|den|dos|da|y|of the|for the|de la|&|zu|am|im)"
 _CAP_TOKEN = (
     r"(?:Dr\.|Prof\.|St\.|Mr\.|Ms\.|Mrs\.)?"
-    r"(?:[A-ZÀ-ÖØ-Þ][\w’'&\-]*(?:\.(?=[A-Za-z]\.))?(?:[A-Za-z]\.)*|[A-Z0-9]+[A-Z][\w\-]*|\d+[A-Za-z][\w\-]*|"
+    r"(?:[A-Z]\.[A-Z]{2,}\b|[A-ZÀ-ÖØ-Þ][\w’'&\-]*(?:\.(?=[A-Za-z]\.))?(?:[A-Za-z]\.)*|[A-Z0-9]+[A-Z][\w\-]*|"
+    r"\d+[A-Za-z][\w\-]*|"
     r"[a-z]+[A-Z][\w\-]*|#\d+)"
 )
 _ENTITY = re.compile(
@@ -848,7 +849,8 @@ def sentence_spans(sentence: str) -> list[Span]:
         while tokens and (
             tokens[0] in CAP_STOP
             or tokens[0] in _MONTH_SET
-            or a == m.start() == 0
+            or a == m.start()
+            and not sentence[:a].strip(' “"„‘(')
             and re.fullmatch(r"[A-Z][a-z]+(?:ing|ed|ly)", tokens[0])
         ):
             a += len(tokens[0]) + 1
