@@ -495,6 +495,19 @@ def test_the_central_model_of_the_real_page_and_of_the_replica(pressclub_referen
     assert checked > 80 and agree == checked
 
 
+def test_the_rules_cache_is_keyed_by_what_the_rows_depend_on(tmp_path: Path):
+    """The month of the release is in the rows (questions, restatements): another date, or another
+    setting that changes the rows, generates again; a setting that only picks rows does not."""
+    doc = {"id": "X1", "title": "Leipzig invests", "body": REAL_STYLE, "date": "2025-03-01"}
+    cfg = A.AugmentConfig()
+    first, counts = A.augment_documents([doc], cfg, tmp_path)
+    assert counts == {"generated": 1} and "March 2025" in first["X1"]["paraphrase"][0]["text"]
+    assert A.augment_documents([doc], cfg.model_copy(update={"valid_share": 0.5}), tmp_path)[1] == {"reused": 1}
+    moved, counts = A.augment_documents([{**doc, "date": "2025-04-02"}], cfg, tmp_path)
+    assert counts == {"generated": 1} and "April 2025" in moved["X1"]["paraphrase"][0]["text"]
+    assert A.augment_documents([doc], cfg.model_copy(update={"qa_phrasings": 1}), tmp_path)[1] == {"generated": 1}
+
+
 def test_a_fact_the_title_states_is_asked_without_the_title():
     """Questions name the release's subject, never quote its headline: the model the title names
     is asked too, by other words (the answer is never in its question)."""

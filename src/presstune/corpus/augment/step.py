@@ -45,7 +45,9 @@ def augment_documents(
     if cfg.backend != "rules":
         settings["llm"] = cfg.llm.model_dump(exclude={"api_key_env", "timeout", "concurrency", "batch_size"})
     for doc in docs:
-        h = _hash(settings, doc.get("title"), doc.get("body"))
+        # the rules name the release's month in questions and restatements: its date is an input
+        dated = (str(doc.get("date") or "")[:7],) if cfg.backend == "rules" else ()
+        h = _hash(settings, doc.get("title"), doc.get("body"), *dated)
         path = cache_dir / f"{_safe_name(str(doc['id']))}.json"
         try:
             old = json.loads(path.read_text(encoding="utf-8"))
