@@ -522,4 +522,5 @@ def test_a_fact_the_title_states_is_asked_without_the_title():
     assert "BMW M5 Touring" in asked.values() and not [q for q in asked if title in q]
     # "It costs": the sentence made standalone names the model it refers to
     assert asked["The BMW M5 Touring costs how much and is built at Plant Dingolfing?"] == "€146,000"
-    assert asked["Which model is the BMW Group's news about the BMW Group (June 2025) about?"] == "BMW M5 Touring"
+    # the model the title names is asked where a sentence states something of it
+    assert asked["In the BMW Group's news of June 2025, which model delivers 535 kW?"] == "BMW M5 Touring"

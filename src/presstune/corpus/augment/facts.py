@@ -138,7 +138,9 @@ _DISTANCE = re.compile(
     r"^(?:km|kilometres|kilometers|miles|metres|meters|m|cm|mm|millimetres|millimeters|centimetres)$"
 )
 _DURATION = re.compile(r"^(?:seconds|minutes|hours|days|weeks|months|years)$")
-_PLURAL = re.compile(r"^[a-z][a-z\-]*(?:s|people|staff|children|men|women|feet|teeth|media|data|equipment|personnel)$")
+_PLURAL = re.compile(
+    r"^[a-z][a-z\-]*(?:(?<!s)s|people|staff|children|men|women|feet|teeth|media|data|equipment|personnel)$"
+)
 _UNIT = re.compile(
     r"^(?:km/h|mph|kWh|kW|hp|PS|bhp|Nm|km|m|cm|mm|kg|t|l|GB|TB|MW|GW|GWh|MWh|V|A|ha|m²|m2|inch|inches|tons|tonnes|"
     r"litres|liters|hectares|kilograms)(?:/\w+)?$"
@@ -168,8 +170,9 @@ def _quantity_fact(answer: str, noun: str) -> tuple[str, str, str]:
 def _is_person(name: str, text: str, people: set[str]) -> bool:
     if name in people:
         return True
-    surname = name.split()[-1]
-    if len(re.findall(rf"(?<![\w-]){re.escape(surname)}(?![\w-])", text)) >= 2 and surname not in name.split()[:-1]:
+    given, surname = name.split()[0], name.split()[-1]
+    alone = re.findall(rf"(?<![\w-])(?<!{re.escape(given)} ){re.escape(surname)}(?![\w-])", text)
+    if alone and surname not in name.split()[:-1]:  # "Hesse" again after "Max Hesse"
         return True
     esc = re.escape(name)
     return bool(
@@ -222,7 +225,7 @@ def extract_facts(body: str) -> list[Fact]:
             return
         if key in seen and fact.start >= 0:
             first = next((f for f in facts if (f.kind, f.answer) == key), None)
-            if first is not None and first.sentence != fact.sentence and len(first.again) < 3:
+            if first is not None and (first.start < 0 or first.sentence != fact.sentence) and len(first.again) < 3:
                 first.again.append(fact)
             return
         if key in seen or (fact.kind == "person" and ("name", fact.answer) in seen):
@@ -312,6 +315,9 @@ def extract_facts(body: str) -> list[Fact]:
     return _settle_names(facts, text)
 
 
+_DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ian|ese|ish|ic)|[A-Z][a-z]+-[a-z]+")
+
+
 def _settle_names(facts: list[Fact], text: str) -> list[Fact]:
     """A one-word name that is a named person's surname is that person ("Hesse" after "Max
     Hesse"); one that the release also writes in lower case is a common word ("the Class of 2026",
@@ -323,8 +329,8 @@ def _settle_names(facts: list[Fact], text: str) -> list[Fact]:
         if f.kind in ("name", "place") and " " not in f.answer and f.start >= 0:
             if f.answer in surnames:
                 f.kind = "person"
-            elif f.answer.lower() in lower:
-                continue
+            elif f.answer.lower() in lower or f.kind == "name" and _DEMONYM.fullmatch(f.answer):
+                continue  # a common word; "Canadian", "Italian": an adjective
         out.append(f)
     return out
 

@@ -260,7 +260,10 @@ def _trim_before(before: str, max_words: int = 18) -> str:
     if len(cuts) < 2:
         return before
     first, last = cuts[0], cuts[-1]
-    kept = before[: first.start()] + ", " + before[last.end() :]
+    head, tail = before[: first.start()], before[last.end() :]
+    if any(part.count("(") != part.count(")") for part in (head, tail)) or not re.match(r"[A-Za-z0-9]", tail):
+        return before  # a cut inside an aside would leave half of it
+    kept = head + ", " + tail
     return kept if len(kept.split()) < len(before.split()) else before
 
 
@@ -324,7 +327,13 @@ def question_parts(fact: Fact, ctx: ArticleContext, trim: bool = True) -> Questi
     header = re.match(r'^[^“"„]{0,160}?:\s*[“"„]', before)
     if header:
         before = before[header.end() :]
-    if fact.kind in _NAME_KINDS and _QUALIFIED_NOUN.match(after) and _DETERMINER_END.search(before):
+    subject_of_sentence = re.fullmatch(r"\s*(?:The|A|An)\s", before)  # "The BMW M5 delivers": a verb follows
+    if (
+        fact.kind in _NAME_KINDS
+        and _QUALIFIED_NOUN.match(after)
+        and _DETERMINER_END.search(before)
+        and not (subject_of_sentence)
+    ):
         return None  # "its Leipzig site": the name qualifies a noun, no thing to ask "which" of
     if fact.kind in (*_NAME_KINDS, "person") and _in_name_list(before, after):
         return None  # "Roy Lichtenstein, Andy Warhol, <who>, Jeff Koons": asked by its place in a list
@@ -559,6 +568,8 @@ def _template_questions(fact: Fact, ctx: ArticleContext) -> list[str]:
     subject = ctx.subject
     if subject == fact.answer or fact.kind == "model" and subject == ctx.model:
         subject = "the BMW Group"  # never the answer itself
+    if fact.kind == "model" and subject == "the BMW Group":
+        return []  # "the BMW Group's news of <month>" is many releases: asked where a sentence names it
     when = f" ({ctx.when})" if ctx.when else ""
     return [t.format(d=fact.detail, s=subject, w=when) for t in _TEMPLATES[key]]
 
@@ -580,6 +591,8 @@ def questions_for(fact: Fact, ctx: ArticleContext, phrasings: int) -> list[str]:
     base = in_place(parts)
     when = f" of {ctx.when}" if ctx.when else ""
     about = f"In the news about {ctx.subject}{when}"
+    if fact.answer in ctx.subject or ctx.subject in fact.answer:  # the subject is what is asked
+        about = f"In the BMW Group's news{when}" if when else "According to the BMW Group"
     if fact.speaker:
         base = f"According to {fact.speaker}, {lower_first(base, ctx.common_words)}"
     elif not _names_something(base) or _UNRESOLVED.match(base):
@@ -589,7 +602,7 @@ def questions_for(fact: Fact, ctx: ArticleContext, phrasings: int) -> list[str]:
     if front:
         named = _names_something(front) and not _UNRESOLVED.search(front)
         out.append(front if named else f"{about}, {lower_first(front, ctx.common_words)}")
-    if ctx.subject not in base and ctx.subject != fact.answer:
+    if ctx.subject not in base and about not in base:
         out.append(f"{about}, {lower_first(in_place(parts), ctx.common_words)}")
     if ctx.when and not re.search(r"\b(?:19|20)\d\d\b", base):
         out.append(
@@ -607,8 +620,10 @@ def questions_for(fact: Fact, ctx: ArticleContext, phrasings: int) -> list[str]:
         out.append(long)
     # one more wording: the source (and month) said at the end
     subject = f" about {ctx.subject}" if ctx.subject != fact.answer and ctx.subject not in base else ""
-    month = f" of {ctx.when}" if ctx.when else ""
-    if subject or month:
+    month = f" of {ctx.when}" if ctx.when and ctx.when not in base else ""
+    if base.startswith(("In the news about", "According to")):
+        pass  # says its source already
+    elif subject or month:
         out.append(f"{base[:-1]}, according to the BMW Group's news{subject}{month}?")
     elif not base.startswith("According to"):
         out.append(f"According to the BMW Group, {lower_first(base, ctx.common_words)}")

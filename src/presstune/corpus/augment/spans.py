@@ -637,8 +637,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "power",
         re.compile(
-            rf"(?:{NUM})\s?(?:kW|PS|hp|bhp)\b(?!h)"
-            rf"(?:\s?\(\s?(?:{NUM})\s?(?:PS|hp|bhp)\)|\s?/\s?(?:{NUM})\s?(?:PS|hp|bhp)\b)?"
+            rf"(?:{NUM})\s?(?:kW|PS|hp|HP|bhp)\b(?!h)"
+            rf"(?:\s?\(\s?(?:{NUM})\s?(?:PS|hp|HP|bhp)\)|\s?/\s?(?:{NUM})\s?(?:PS|hp|HP|bhp)\b)?"
         ),
     ),
     ("speed", re.compile(rf"(?:{NUM})\s?(?:km/h|mph)")),
