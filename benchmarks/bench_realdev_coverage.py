@@ -89,14 +89,16 @@ def main() -> None:
             misses.append(q)
 
     facts = [g.get("atomic_facts") or 0 for g in generated.values()]
+    found = [len(augment.extract_facts(d["body"])) for d in docs]  # before corpus.augment.max_facts
     qa = [len(g["qa"]) for g in generated.values()]
     print(
         f"# {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC · {platform.machine()} · augment v{augment.AUGMENT_VERSION} "
         f"· backend {aug.backend} · {args.config.name} · {len(docs)} articles, {len(questions)} questions"
     )
     print(
-        f"generation: {seconds:.1f} s; per article: {sum(facts) / len(facts):.1f} facts, {sum(qa) / len(qa):.1f} QA "
-        f"pairs, {sum(len(g['paraphrase']) for g in generated.values()) / len(docs):.1f} restatements"
+        f"generation: {seconds:.1f} s; per article: {sum(found) / len(found):.1f} facts found, "
+        f"{sum(facts) / len(facts):.1f} asked (max_facts {aug.max_facts}), {sum(qa) / len(qa):.1f} QA pairs, "
+        f"{sum(len(g['paraphrase']) for g in generated.values()) / len(docs):.1f} restatements"
     )
     print("| kind | n | exact | lenient | in a restatement |")
     print("|---|---|---|---|---|")
@@ -120,6 +122,8 @@ def main() -> None:
             "articles": len(docs),
             "questions": len(questions),
             "seconds": round(seconds, 2),
+            "max_facts": aug.max_facts,
+            "facts_found_per_article": round(sum(found) / len(found), 2),
             "facts_per_article": round(sum(facts) / len(facts), 2),
             "qa_per_article": round(sum(qa) / len(qa), 2),
             "coverage": {
