@@ -41,9 +41,10 @@ class AugmentConfig(Strict):
     backend: Literal["none", "rules", "transformers", "openai"] = "rules"
     #: Question wordings per atomic fact (rules backend).
     qa_phrasings: int = Field(2, ge=1, le=5)
-    #: At most this many facts per article get QA rows (in text order, kind by kind). A real
-    #: release states 40-50 facts the rules find (benchmarks/bench_realdev_coverage.py).
-    max_facts: int = Field(64, ge=1)
+    #: At most this many facts per article get QA rows (in text order, kind by kind). The rules
+    #: find some 40 facts in a real release, up to about 100 in a long one
+    #: (benchmarks/bench_realdev_coverage.py); configs for short replica articles set fewer.
+    max_facts: int = Field(96, ge=1)
     #: Restatements (fact sentences in a permuted order) per article.
     paraphrases: int = Field(2, ge=0, le=8)
     #: Fact lists (one fact per line, permuted order) per article.

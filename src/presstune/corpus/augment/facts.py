@@ -271,9 +271,13 @@ def extract_facts(body: str) -> list[Fact]:
             # the words after a quote that say who said it are asked by the quote forms
             said = _SAID_AFTER_QUOTE.search(sent)
             headers = [m.span() for rx in (_SAYS_BEFORE, _COLON_QUOTE) for m in rx.finditer(sent)]
+            if "·" in sent:
+                continue  # a bulleted equipment list run together: no sentence to ask from
             for span in sentence_spans(sent):
+                if any(a <= span.start < b for a, b in headers) and span.detail != "person?":
+                    continue  # 'Name (car, result): "' / 'Name, Role, said': asked by the quote forms
                 if span.kind == "entity" and span.detail != "person?":
-                    if said and span.start >= said.start() or any(a <= span.start < b for a, b in headers):
+                    if said and span.start >= said.start():
                         continue
                 if span.kind == "entity" and _in_parentheses(sent, span.start):
                     continue  # "(IMPC)", "(E46)": an aside, asked badly
@@ -329,7 +333,7 @@ def _settle_names(facts: list[Fact], text: str) -> list[Fact]:
         if f.kind in ("name", "place") and " " not in f.answer and f.start >= 0:
             if f.answer in surnames:
                 f.kind = "person"
-            elif f.answer.lower() in lower or f.kind == "name" and _DEMONYM.fullmatch(f.answer):
+            elif f.answer.lower() in lower or _DEMONYM.fullmatch(f.answer):
                 continue  # a common word; "Canadian", "Italian": an adjective
         out.append(f)
     return out

@@ -244,11 +244,13 @@ def _clean(text: str) -> str:
 def _in_name_list(before: str, after: str) -> bool:
     """Whether a name stands in a list of names: one before it ("A, <it>", "A and <it>") and one
     after it, or two before it."""
-    name = r"[A-ZÀ-ÖØ-Þ][\w’'.-]*(?:\s\([^)]*\))?"
-    left = re.search(rf"{name},\s(?:and\s)?$|{name}\sand\s$", before)
-    right = re.match(rf"(?:\s\([^)]*\))?(?:,\s(?:and\s)?|\sand\s){name}", after)
-    two_left = re.search(rf"{name},\s[^,]{{2,40}},\s(?:and\s)?$", before)
-    return bool(left and (right or two_left))
+    name = r"(?:the\s)?[A-ZÀ-ÖØ-Þ][\w’'.-]*(?:\s[A-Z0-9][\w’'.-]*)*(?:\s\([^)]*\))?"
+    sep = r"(?:,\s(?:and\s)?|\sand\s)"
+    left = re.search(rf"{name}{sep}(?:the\s)?$", before)
+    right = re.match(rf"(?:\s\([^)]*\))?{sep}{name}", after)
+    two_left = re.search(rf"{name},\s[^,]{{2,40}},\s(?:and\s)?(?:the\s)?$", before)
+    two_right = re.match(rf"(?:\s\([^)]*\))?,\s{name}{sep}{name}", after)
+    return bool(left and (right or two_left) or two_right)
 
 
 def _trim_before(before: str, max_words: int = 18) -> str:
@@ -348,6 +350,9 @@ def question_parts(fact: Fact, ctx: ArticleContext, trim: bool = True) -> Questi
     if before and not before.endswith(" "):
         before += " " if re.search(r"\s$", s[: fact.start]) else ""
     after = _speaker_words(_clean(after), fact.speaker).rstrip(" .!?:;,")
+    if re.search(r"\b(?:I|I’m|I'm|my|me|My)\b", before + " " + after):
+        return None  # a quote whose speaker the rules did not find: "my hometown" is nobody's
+
     if after and not re.match(r"[\s,;:.!?)’'-]", after):
         after = " " + after
     if len(f"{before} {after}".split()) < 3:

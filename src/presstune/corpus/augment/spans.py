@@ -240,6 +240,7 @@ EVENT_WORDS = {
     "Weekend",
     "Final",
     "Finals",
+    "Hour",
     "Season",
     "Grand",
     "GP",
@@ -605,8 +606,13 @@ _CAP_TOKEN = (
     r"\d+[A-Za-z][\w\-]*|"
     r"[a-z]+[A-Z][\w\-]*|#\d+)"
 )
+#: A number inside a name ("BMW 3.0 CSL", "Formula 1", "Bathurst 12 Hour"): followed by a capitalised
+#: word, or ending the name of a brand or a series ("Formula 1").
+_NAME_NUMBER = r"\d+(?:\.\d+)?(?=\s[A-Z][\w-]*[A-Za-z])(?!\s(?:{MONTHS}))"
 _ENTITY = re.compile(
-    rf"(?<![\w’'])(?:[dl][’']\s?)?{_CAP_TOKEN}(?:(?:\s(?:{_CONNECT}\s)*|\s?[dl][’']|-){_CAP_TOKEN})*(?:™|®)?"
+    rf"(?<![\w’'])(?:[dl][’']\s?)?{_CAP_TOKEN}"
+    rf"(?:(?:\s(?:{_CONNECT}\s)*|\s?[dl][’']|-)(?:{_CAP_TOKEN}|{_NAME_NUMBER.format(MONTHS=MONTHS)}))*"
+    rf"(?:\s1\b(?!\d))?(?:™|®)?"
 )
 _YEAR_RX = r"(?:19|20)\d\d"
 _YEAR = re.compile(_YEAR_RX)
@@ -619,7 +625,7 @@ _MODEL_WORDS = (
     f"{_MODEL_CORE}|Roadster|Coupé|Coupe|Touring|Gran|Sedan|Saloon|Competition|Sport|Racing|Adventure|Electric|"
     "Works|Black|Badge|Series|Hybrid|Convertible|Cabrio|Tourer|Active|Shadow|Edition|EVO|II|III"
 )
-_MODEL_TOKEN = rf"(?:[A-Za-z]*\d[\w]*|[a-z][A-Z]\w*|[A-Z]{{1,4}}\d?|(?:{_MODEL_WORDS}))(?![\w’'-])"
+_MODEL_TOKEN = rf"(?:[A-Za-z]*\d(?:[\w]|\.\d)*|[a-z][A-Z]\w*|[A-Z]{{1,4}}\d?|(?:{_MODEL_WORDS}))(?![\w’'-])"
 _MODEL = re.compile(rf"\b(?:BMW|MINI|Rolls-Royce)((?:\s{_MODEL_TOKEN}){{1,6}})")
 _MODEL_DIGIT = re.compile(r"\d")
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
@@ -650,7 +656,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "date",
         re.compile(
-            rf"\b{_DAY}\s?(?:[-–]|to|and)\s?{_DAY}\s(?:{MONTHS})(?:\s{_YEAR_RX})?"
+            rf"\b{_DAY}\s?(?:[-–/]|to|and)\s?{_DAY}\s(?:{MONTHS})(?:\s{_YEAR_RX})?"
             rf"|\b{_DAY}\s(?:{MONTHS})\s?(?:[-–]|to)\s?{_DAY}\s(?:{MONTHS})(?:\s{_YEAR_RX})?"
             rf"|\b(?:{MONTHS})\s\d{{1,2}}\s?[-–]\s?\d{{1,2}},\s{_YEAR_RX}"
             rf"|\b{_DAY}\.?\s(?:{MONTHS})(?:\s{_YEAR_RX})?|\b(?:{MONTHS})\s\d{{1,2}}(?:st|nd|rd|th)?(?:,\s{_YEAR_RX})?\b"
@@ -673,8 +679,12 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("year", re.compile(rf"(?<=\()(?:{_YEAR_RX})(?=\))")),
     (
         "position",
+        re.compile(r"\b(?:finished|finishing|in|from|to|was|ended|took|claimed|secured|started)\s(?P<a>P\d{1,2})\b"),
+    ),
+    (
+        "position",
         re.compile(
-            rf"\bP\d{{1,2}}\b|\b\d{{1,3}}(?:st|nd|rd|th)\b(?:\s(?:place|position|overall|row|hole|victory|win|title|"
+            rf"\b\d{{1,3}}(?:st|nd|rd|th)\b(?!\s?/)(?:\s(?:place|position|overall|row|hole|victory|win|title|"
             r"podium|edition|running|time|anniversary|round|stage|lap|birthday|consecutive\s\w+|career\s\w+))?"
             rf"|\b(?:{_ORDINAL_WORDS})(?:\s|-)(?:place|position|row|hole|victory|win|title|podium|edition|"
             r"running|anniversary|round|stage|consecutive\s\w+|overall|fastest\s\w+)\b"
@@ -863,8 +873,14 @@ def sentence_spans(sentence: str) -> list[Span]:
         b = a + len(name)
         if name.endswith(("’s", "'s")):
             name, b = name[:-2], b - 2
-        if len(name) < 2 or name in _BRANDS or name in _MONTH_SET or name in CAP_STOP or _overlaps(taken, a, b):
+        if len(name) < 2 or name in _BRANDS or name in _MONTH_SET or name in CAP_STOP:
             continue
+        if _overlaps(taken, a, b):
+            # a number inside a name ("Formula 1 Legends", "Bathurst 12 Hour") is the name's, not a count
+            inside = [s for s in taken if a < s.end and s.start < b]
+            if not re.search(r"\d", name) or any(s.kind != "quantity" or s.start < a or s.end > b for s in inside):
+                continue
+            taken = [s for s in taken if s not in inside]
         if re.fullmatch(r"#?\d+", name) or re.fullmatch(r"[A-Z]{2,3}", name) and sentence[a - 1 : a] == "(":
             continue  # a number, a country code after a name: "Max Hesse (GER)"
         lead = _LEAD_WORD.match(name)
