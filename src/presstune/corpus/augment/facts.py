@@ -185,6 +185,10 @@ def _is_person(name: str, text: str, people: set[str]) -> bool:
     )
 
 
+#: The racing comment header's car: "#15 BMW M Hybrid V8" (a race number and a name).
+_CAR = re.compile(r"#\d+\s[^,()]+")
+
+
 def _in_parentheses(sentence: str, start: int) -> bool:
     return sentence.rfind("(", 0, start) > sentence.rfind(")", 0, start)
 
@@ -230,7 +234,7 @@ def extract_facts(body: str) -> list[Fact]:
             return
         if key in seen or (fact.kind == "person" and ("name", fact.answer) in seen):
             # the quote forms' person (with the role) replaces the sentence's bare name
-            if fact.kind == "person" and fact.context in ("quoted", "appointed"):
+            if fact.kind == "person" and fact.context in ("quoted", "appointed", "drove"):
                 for i, other in enumerate(facts):
                     if other.kind in ("person", "name") and other.answer == fact.answer and other.start >= 0:
                         facts[i] = fact
@@ -310,6 +314,10 @@ def extract_facts(body: str) -> list[Fact]:
             for pm in rx.finditer(para):
                 person, role = pm.group(1).strip(), (pm.group(2) or "").strip()
                 sentence = next((x for x in para_sentences if person in x), pm.group(0))
+                car = _CAR.search(role)
+                if car:  # 'Dan Harper (#15 BMW M Hybrid V8, 10th place):' names a car and a result, no role
+                    add(Fact("person", person, sentence, "drove", detail=car.group(0).strip()))
+                    continue
                 add(Fact("person", person, sentence, "quoted", detail=role))
                 if role:
                     add(Fact("role", role, sentence, detail=person))

@@ -244,7 +244,7 @@ def _clean(text: str) -> str:
 def _in_name_list(before: str, after: str) -> bool:
     """Whether a name stands in a list of names: one before it ("A, <it>", "A and <it>") and one
     after it, or two before it."""
-    name = r"(?:the\s)?[A-ZÀ-ÖØ-Þ][\w’'.-]*(?:\s[A-Z0-9][\w’'.-]*)*(?:\s\([^)]*\))?"
+    name = r"(?:the\s)?[“\"‘]?[A-ZÀ-ÖØ-Þ][\w’'.-]*(?:\s[A-Z0-9][\w’'.-]*)*[”\"’]?(?:\s\([^)]*\))?"
     sep = r"(?:,\s(?:and\s)?|\sand\s)"
     left = re.search(rf"{name}{sep}(?:the\s)?$", before)
     right = re.match(rf"(?:\s\([^)]*\))?{sep}{name}", after)
@@ -532,6 +532,11 @@ def fronted(parts: QuestionParts, fact: Fact, ctx: ArticleContext) -> str | None
 # -- templates for the quote forms and the release's model ----------------------------------------
 
 _TEMPLATES: dict[str, list[str]] = {
+    "person_car": [
+        "Who drove the {d}, according to the news about {s}{w}?",
+        "Which driver commented on the race in the {d} in the news about {s}{w}?",
+        "Who was at the wheel of the {d} in the news about {s}{w}?",
+    ],
     "person_role": [
         "Who is the {d} quoted on {s}?",
         "Which person commented on {s} as {d}?",
@@ -567,7 +572,7 @@ _TEMPLATES: dict[str, list[str]] = {
 def _template_questions(fact: Fact, ctx: ArticleContext) -> list[str]:
     key = fact.kind
     if fact.kind == "person":
-        key = "person_role" if fact.detail else "person"
+        key = "person_car" if fact.context == "drove" else "person_role" if fact.detail else "person"
     if key not in _TEMPLATES:
         return []
     subject = ctx.subject
@@ -587,7 +592,7 @@ def questions_for(fact: Fact, ctx: ArticleContext, phrasings: int) -> list[str]:
         fact.start < 0
         or not ctx.english
         or fact.kind in ("person", "role", "quote")
-        and fact.context in ("quoted", "appointed")
+        and fact.context in ("quoted", "appointed", "drove")
     ):
         return templates[:phrasings]
     parts = question_parts(fact, ctx)
@@ -642,6 +647,8 @@ def statement(fact: Fact, ctx: ArticleContext) -> str:
     if fact.start < 0:
         if fact.kind == "role":
             return f"{fact.detail}: {fact.answer}."
+        if fact.kind == "person" and fact.context == "drove":
+            return f"{fact.answer} drove the {fact.detail}."
         if fact.kind == "person":
             return f"{fact.answer}" + (f", {fact.detail}" if fact.detail else "") + f", commented on {ctx.subject}."
         if fact.kind == "model":

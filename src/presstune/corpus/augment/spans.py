@@ -702,7 +702,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 #: A nationality or a possessor before a name: no part of it.
 _LEAD_WORD = re.compile(
-    r"^(?:[A-Z][a-z]+(?:an|ian|ese|ish|ch|i)|Swiss|Thai|Greek|Dutchman|Englishman|Frenchman|Irishman|Scotsman|"
+    r"^(?:[A-Z][a-z]+(?:an|ian|ese|ish|ch)|Swiss|Thai|Greek|Dutchman|Englishman|Frenchman|Irishman|Scotsman|"
     r"Welshman|Kiwi|Czech|[A-Z][\w-]+[’']s)\s(?=[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ’'-]+\s)"
 )
 _PLAIN_NAME = re.compile(
