@@ -338,6 +338,14 @@ def _settle_names(facts: list[Fact], text: str) -> list[Fact]:
     lower = set(re.findall(r"(?<![\w’'./-])[a-z][a-z’'-]+(?![\w./])", re.sub(r"\S+\.\S+", " ", text)))
     out = []
     for f in facts:
+        while f.start == 0 and " " in f.answer and f.answer.split()[0].lower() in lower and f.kind != "model":
+            # "Tickets for the BMW International Open": a common word opening the sentence is no part of a name
+            head = re.match(r"\S+\s(?:(?:for|of|the|and|de|la)\s)*", f.answer)
+            f.start += head.end() if head else len(f.answer)
+            f.answer = f.answer[head.end() :] if head else ""
+            f.context = f.sentence[: f.start].strip()
+        if not f.answer:
+            continue
         if f.kind in ("name", "place") and " " not in f.answer and f.start >= 0:
             if f.answer in surnames:
                 f.kind = "person"

@@ -193,9 +193,10 @@ def standalone_start(text: str, ctx: ArticleContext, referent: str = "") -> str:
     """``text`` (the words that open a sentence) with a reference at its start replaced by what it
     refers to, where the rules can tell: the release's model, plant or the BMW Group, the person
     last named (``referent``) for "He"/"She"."""
-    if referent and re.match(r"(?:He|She|His|The \d+-year-old)\b", text):
-        text = re.sub(r"^(?:He|She|The \d+-year-old)\b", referent, text, count=1)
-        return re.sub(r"^His\b", f"{referent}’s", text, count=1)
+    opening = r"^((?:[A-Z][a-z]+,\s)?)"  # "Subsequently, he will leave ..."
+    if referent and re.match(rf"{opening}(?:[Hh]e|[Ss]he|His|his|The \d+-year-old)\b", text):
+        text = re.sub(rf"{opening}(?:[Hh]e|[Ss]he|The \d+-year-old)\b", rf"\g<1>{referent}", text, count=1)
+        return re.sub(rf"{opening}[Hh]is\b", rf"\g<1>{referent}’s", text, count=1)
     if ctx.model and _MODEL_REFERENCE.match(text) and not text.startswith(("It is ", "It was ", "It’s ")):
         return _MODEL_REFERENCE.sub(f"The {ctx.model}" if not ctx.model.startswith("The") else ctx.model, text, 1)
     if ctx.plant and _PLANT_REFERENCE.match(text):
@@ -265,6 +266,8 @@ def _trim_before(before: str, max_words: int = 18) -> str:
     head, tail = before[: first.start()], before[last.end() :]
     if any(part.count("(") != part.count(")") for part in (head, tail)) or not re.match(r"[A-Za-z0-9]", tail):
         return before  # a cut inside an aside would leave half of it
+    if re.match(r"(?:is|are|was|were|has|have|had|will|would|can|could|which|who)\b", tail):
+        return before  # the span's clause goes on the subject that the cut would drop
     kept = head + ", " + tail
     return kept if len(kept.split()) < len(before.split()) else before
 
@@ -292,7 +295,7 @@ def _names_something(question: str) -> bool:
 
 #: A question that opens with a reference the rules could not resolve says the release it is from.
 _UNRESOLVED = re.compile(
-    r"^(?:It|He|She|They|This|These|Those|The plant|The company|The car|The team)\b"
+    r"^(?:[A-Z][a-z]+,\s)?(?:It|He|She|They|This|These|Those|The plant|The company|The car|The team|he|she|they)\b"
     r"|\b(?:does|did|do|is|was|are|were|has|have|will|can) (?:it|he|she|they|this)\b"
 )
 
@@ -350,8 +353,8 @@ def question_parts(fact: Fact, ctx: ArticleContext, trim: bool = True) -> Questi
     if before and not before.endswith(" "):
         before += " " if re.search(r"\s$", s[: fact.start]) else ""
     after = _speaker_words(_clean(after), fact.speaker).rstrip(" .!?:;,")
-    if re.search(r"\b(?:I|I’m|I'm|my|me|My)\b", before + " " + after):
-        return None  # a quote whose speaker the rules did not find: "my hometown" is nobody's
+    if re.search(r"\b(?:I|I’m|I'm|my|me|My|you|your|You|Your)\b", before + " " + after):
+        return None  # a quote whose speaker the rules did not find ("my hometown"), or "you": nobody's
 
     if after and not re.match(r"[\s,;:.!?)’'-]", after):
         after = " " + after

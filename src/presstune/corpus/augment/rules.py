@@ -13,6 +13,7 @@ answer spans are found by regular expressions and generic word lists
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 from presstune.corpus.augment.config import AugmentConfig
@@ -69,7 +70,9 @@ def _qa_items(fact: Fact, ctx: ArticleContext, phrasings: int, index: int, body:
     else:
         questions = first
     # a person named by surname ("said Bräuer") is answered with the full name the release gives
-    answer = ctx.people.get(fact.answer, fact.answer) if fact.kind == "person" else fact.answer
+    answer = fact.answer
+    if fact.kind == "person" and not re.search(rf"\b{re.escape(fact.answer)} family\b", fact.sentence):
+        answer = ctx.people.get(fact.answer, fact.answer)  # not "the Vidal family": a family is no person
     return [
         {"question": question, "answer": answer, "fact_kind": fact.kind, "phrasing": k, "fact": index}
         for k, question in enumerate(questions)

@@ -712,6 +712,7 @@ _PLAIN_NAME = re.compile(
 _TITLED_NAME = re.compile(
     rf"^(.*\b(?:{ROLE_WORDS})\s)((?:Dr\.\s)?[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ’'-]+(?:\s(?:van|von|de|der)?\s?[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ’'-]+){{1,2}})$"
 )
+_TITLES = {"Dr", "Dr.", "Prof", "Prof.", "Mr", "Mrs", "Ms", "St"}
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+")
 #: A number that is a year or part of a name is no quantity.
 _NOT_QUANTITY = re.compile(rf"^(?:{_YEAR_RX})$|^#")
@@ -873,7 +874,7 @@ def sentence_spans(sentence: str) -> list[Span]:
         b = a + len(name)
         if name.endswith(("’s", "'s")):
             name, b = name[:-2], b - 2
-        if len(name) < 2 or name in _BRANDS or name in _MONTH_SET or name in CAP_STOP:
+        if len(name) < 2 or name in _BRANDS or name in _MONTH_SET or name in CAP_STOP or name in _TITLES:
             continue
         if _overlaps(taken, a, b):
             # a number inside a name ("Formula 1 Legends", "Bathurst 12 Hour") is the name's, not a count
