@@ -97,6 +97,9 @@ _CONTACT = re.compile(
     r"BMW Group Corporate Communications|About the BMW Group|The BMW Group$)",
     re.I,
 )
+_CONTACT_INSIDE = re.compile(
+    r"\b(?:In case of (?:queries|questions)|If you have any (?:questions|queries)),? please contact", re.I
+)
 #: The BMW Group's company profile, appended to releases (employees, deliveries, revenue of the
 #: group): facts of the company, not of the release.
 _PROFILE = re.compile(
@@ -114,6 +117,12 @@ def content_paragraphs(body: str) -> list[str]:
         if not para:
             continue
         if _CONTACT.search(para):
+            break
+        contact = _CONTACT_INSIDE.search(para)
+        if contact:  # "... In case of queries, please contact: <names>" at a paragraph's end
+            para = para[: contact.start()].strip()
+            if para and not _PROFILE.search(para):
+                out.append(para)
             break
         if not _PROFILE.search(para):
             out.append(para)
@@ -344,8 +353,8 @@ def _settle_names(facts: list[Fact], text: str) -> list[Fact]:
             f.start += head.end() if head else len(f.answer)
             f.answer = f.answer[head.end() :] if head else ""
             f.context = f.sentence[: f.start].strip()
-        if not f.answer:
-            continue
+        if len(re.sub(r"\W", "", f.answer)) < 2:
+            continue  # "P", "Dr": what is left of a name is no answer
         if f.kind in ("name", "place") and " " not in f.answer and f.start >= 0:
             if f.answer in surnames:
                 f.kind = "person"

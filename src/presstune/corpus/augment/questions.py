@@ -340,6 +340,8 @@ def question_parts(fact: Fact, ctx: ArticleContext, trim: bool = True) -> Questi
         and not (subject_of_sentence)
     ):
         return None  # "its Leipzig site": the name qualifies a noun, no thing to ask "which" of
+    if re.match(r",[^.:“”\"]{3,80}:\s", after) and not before.strip():
+        return None  # "Peter Hickman, FHO Racing BMW Motorrad: ...": a comment's header, asked by the quote forms
     if fact.kind in (*_NAME_KINDS, "person") and _in_name_list(before, after):
         return None  # "Roy Lichtenstein, Andy Warhol, <who>, Jeff Koons": asked by its place in a list
     wh, before = wh_phrase(fact, before)
