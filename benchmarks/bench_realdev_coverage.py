@@ -1,0 +1,144 @@
+"""How many of the real dev set's natural questions the offline generator writes a QA pair for (issue 32).
+
+Runs the knowledge augmentation the way a user's run does — the corpus stage's body cleaning
+(:func:`presstune.corpus.clean.clean_html`) on each ``ArticleRecord`` of ``articles.jsonl``, then
+:func:`presstune.corpus.augment.augment_documents` with the ``corpus.augment`` settings of
+``configs/demo-smollm2-recipe.yaml`` — and compares the dev questions' gold answers (and their
+aliases), normalised as evaluation normalises answers (:func:`presstune.evaluate.qa.normalize_answer`),
+with the answers of the generated QA pairs of the same article:
+
+* **exact**: a generated answer equals the gold answer or an alias;
+* **lenient**: one contains the other as whole words;
+* **restatement**: the gold answer (or an alias) stands in a generated restatement of the article.
+
+The dev questions are read only here, never by the generator. Model-free, seconds to a minute on a CPU:
+
+    python benchmarks/bench_realdev_coverage.py [--realdev ../shared/realdev] [--json OUT] [--sample 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import random
+import re
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from presstune.config import load_config
+from presstune.corpus import augment
+from presstune.corpus.clean import clean_html
+from presstune.evaluate.qa import normalize_answer
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "configs" / "demo-smollm2-recipe.yaml"
+
+
+def _contains(outer: str, inner: str) -> bool:
+    return bool(inner) and re.search(rf"(?<!\w){re.escape(inner)}(?!\w)", outer) is not None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--realdev", type=Path, default=ROOT.parent / "shared" / "realdev")
+    ap.add_argument("--config", type=Path, default=CONFIG)
+    ap.add_argument("--set", action="append", default=[], help="config overrides, as `presstune run --set`")
+    ap.add_argument("--json", type=Path, default=None, help="write a summary here")
+    ap.add_argument("--sample", type=int, default=30, help="generated questions to print")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--misses", action="store_true", help="print the dev answers no QA pair has")
+    args = ap.parse_args()
+    if not (args.realdev / "articles.jsonl").is_file():
+        print(f"SKIP: no real dev set at {args.realdev} (articles.jsonl, questions.jsonl); pass --realdev PATH")
+        sys.exit(0)
+
+    aug = load_config(args.config, args.set).corpus.augment
+    docs = []
+    for line in (args.realdev / "articles.jsonl").read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        body = clean_html(rec.get("body") or "", rec.get("title"), rec.get("subtitle")).body
+        docs.append({"id": rec["id"], "title": rec.get("title") or "", "date": rec.get("date") or "", "body": body})
+    questions = [json.loads(x) for x in (args.realdev / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        generated, _ = augment.augment_documents(docs, aug, Path(tmp) / "augment")
+    seconds = time.perf_counter() - started
+
+    answers = {d: [normalize_answer(p["answer"]) for p in g["qa"]] for d, g in generated.items()}
+    restated = {d: normalize_answer(" ".join(p["text"] for p in g["paraphrase"])) for d, g in generated.items()}
+    total, exact, lenient, restatement = Counter(), Counter(), Counter(), Counter()
+    misses = []
+    for q in questions:
+        golds = [g for g in (normalize_answer(a) for a in [q["answer"], *q.get("aliases", [])]) if g]
+        have = answers.get(q["article_id"], [])
+        hit_exact = any(g == a for g in golds for a in have)
+        hit_lenient = hit_exact or any(_contains(a, g) or _contains(g, a) for g in golds for a in have)
+        hit_restated = any(_contains(restated.get(q["article_id"], ""), g) for g in golds)
+        for key in (q["kind"], "all"):
+            total[key] += 1
+            exact[key] += hit_exact
+            lenient[key] += hit_lenient
+            restatement[key] += hit_restated
+        if not hit_lenient:
+            misses.append(q)
+
+    facts = [g.get("atomic_facts") or 0 for g in generated.values()]
+    found = [len(augment.extract_facts(d["body"])) for d in docs]  # before corpus.augment.max_facts
+    qa = [len(g["qa"]) for g in generated.values()]
+    print(
+        f"# {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC · {platform.machine()} · augment v{augment.AUGMENT_VERSION} "
+        f"· backend {aug.backend} · {args.config.name} · {len(docs)} articles, {len(questions)} questions"
+    )
+    print(
+        f"generation: {seconds:.1f} s; per article: {sum(found) / len(found):.1f} facts found, "
+        f"{sum(facts) / len(facts):.1f} asked (max_facts {aug.max_facts}), {sum(qa) / len(qa):.1f} QA pairs, "
+        f"{sum(len(g['paraphrase']) for g in generated.values()) / len(docs):.1f} restatements"
+    )
+    print("| kind | n | exact | lenient | in a restatement |")
+    print("|---|---|---|---|---|")
+    for key in sorted(total, key=lambda k: (k == "all", -total[k])):
+        n = total[key]
+        print(f"| {key} | {n} | {exact[key] / n:.1%} | {lenient[key] / n:.1%} | {restatement[key] / n:.1%} |")
+    rng = random.Random(args.seed)
+    pool = [(d, p) for d, g in sorted(generated.items()) for p in g["qa"]]
+    print(f"\nA sample of {min(args.sample, len(pool))} generated QA pairs (seed {args.seed}):")
+    for d, p in rng.sample(pool, min(args.sample, len(pool))):
+        print(f"  [{d} {p['fact_kind']}] {p['question']}  ->  {p['answer']}")
+    if args.misses:
+        print("\nDev answers no QA pair has (lenient):")
+        for q in misses:
+            print(f"  [{q['article_id']} {q['kind']}] {q['answer']!r} | {q['evidence'][:160]}")
+    if args.json:
+        summary = {
+            "augment_version": augment.AUGMENT_VERSION,
+            "config": args.config.name,
+            "overrides": args.set,
+            "articles": len(docs),
+            "questions": len(questions),
+            "seconds": round(seconds, 2),
+            "max_facts": aug.max_facts,
+            "facts_found_per_article": round(sum(found) / len(found), 2),
+            "facts_per_article": round(sum(facts) / len(facts), 2),
+            "qa_per_article": round(sum(qa) / len(qa), 2),
+            "coverage": {
+                k: {
+                    "n": total[k],
+                    "exact": round(exact[k] / total[k], 4),
+                    "lenient": round(lenient[k] / total[k], 4),
+                    "restatement": round(restatement[k] / total[k], 4),
+                }
+                for k in total
+            },
+            "missed": defaultdict(int, Counter(q["kind"] for q in misses)),
+        }
+        args.json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

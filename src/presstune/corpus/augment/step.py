@@ -1,0 +1,221 @@
+"""The augment step: per-article generation with its cache, the probe split, and the training mixes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from presstune.corpus.augment.audit import audit_against_facts, row_text
+from presstune.corpus.augment.config import AUGMENT_VERSION, AugmentConfig
+from presstune.corpus.augment.llm import llm_generate, make_backend
+from presstune.corpus.augment.rows import apply_mix, as_sentence, as_text_row, generated_rows, reading_rows
+from presstune.corpus.augment.rules import rules_generate
+from presstune.corpus.format import qa_prompt
+from presstune.rundir import write_jsonl
+
+
+def probe_ids(ids: list[str], share: float, seed: int) -> set[str]:
+    """A seeded share of ``ids`` (lowest ranks of a hash: stable when other ids come and go)."""
+    n = int(round(share * len(ids)))
+    ranked = sorted(ids, key=lambda i: hashlib.sha256(f"probe:{seed}:{i}".encode()).hexdigest())
+    return set(ranked[:n])
+
+
+def augment_documents(
+    docs: list[dict[str, Any]], cfg: AugmentConfig, cache_dir: Path, backend=None
+) -> tuple[dict[str, dict[str, Any]], Counter]:
+    """Generated rows per document id (cached per article); counts of reused/generated."""
+    from presstune.corpus.pipeline import _hash, _safe_name
+    from presstune.rundir import atomic_write_json
+
+    out: dict[str, dict[str, Any]] = {}
+    counts: Counter = Counter()
+    if cfg.backend == "none":
+        return out, counts
+    backend = make_backend(cfg, backend)
+    backend_name = getattr(backend, "name", cfg.backend)
+    # What the generator does not read stays out of the key (changing it must not re-generate).
+    # (probe_share and valid_share pick rows of the mix from the generated rows, read by build_mixes)
+    unread = {"probe_share", "valid_share", "llm", "reading_per_article", "reading_top_k", "reading_passage_words"}
+    settings = {"v": AUGMENT_VERSION, "backend": backend_name, **cfg.model_dump(exclude=unread)}
+    if cfg.backend != "rules":
+        settings["llm"] = cfg.llm.model_dump(exclude={"api_key_env", "timeout", "concurrency", "batch_size"})
+    for doc in docs:
+        # the rules name the release's month in questions and restatements: its date is an input
+        dated = (str(doc.get("date") or "")[:7],) if cfg.backend == "rules" else ()
+        h = _hash(settings, doc.get("title"), doc.get("body"), *dated)
+        path = cache_dir / f"{_safe_name(str(doc['id']))}.json"
+        try:
+            old = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            old = None
+        if old and old.get("input_hash") == h:
+            out[doc["id"]] = old
+            counts["reused"] += 1
+            continue
+        if cfg.backend == "rules":
+            res = rules_generate(doc, cfg)
+        else:
+            res = llm_generate(doc, cfg, backend)
+        res = {"id": doc["id"], "input_hash": h, "backend": backend_name, **res}
+        atomic_write_json(path, res, indent=None)
+        out[doc["id"]] = res
+        counts["generated"] += 1
+    return out, counts
+
+
+def held_out_questions(items: list[dict[str, Any]], share: float, seed: int, doc_id: str) -> set[str]:
+    """One wording of a seeded ``share`` of an article's facts that have two wordings or more (the
+    fact stays trained through the others); a wording that another wording holds word for word
+    ("In June 2024, <it>") is never the one withheld."""
+    facts: dict[Any, list[str]] = {}
+    for item in items:
+        facts.setdefault(item.get("fact", item["answer"]), []).append(item["question"])
+    rng = random.Random(f"valid:{seed}:{doc_id}")
+    eligible = []
+    for key in sorted(facts, key=str):
+        wordings = facts[key]
+        free = [q for q in wordings if not any(q != o and q.rstrip("?") in o for o in wordings)]
+        if len(wordings) >= 2 and free:
+            eligible.append(free)
+    chosen = rng.sample(eligible, int(round(share * len(eligible))))
+    return {rng.choice(free) for free in chosen}
+
+
+def build_mixes(
+    run: Path,
+    cfg: Any,
+    train_docs: list[dict[str, Any]],
+    article_rows: list[dict[str, Any]],
+    meta_for,
+    backend=None,
+    replay_backend=None,
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
+    """The training rows of ``corpus.mix`` (key "default") and of each ``corpus.mixes`` entry,
+    and the augmentation's numbers for the card (``cfg`` is the CorpusConfig)."""
+    from presstune.rundir import atomic_write_json
+
+    aug: AugmentConfig = cfg.augment
+    out_dir = run / "dataset"
+    generated, reuse = augment_documents(train_docs, aug, out_dir / "augment", backend)
+    probes = probe_ids(sorted(d["id"] for d in train_docs), aug.probe_share, aug.seed) if generated else set()
+    rows: dict[str, list[dict[str, Any]]] = {
+        "article": [{**r, "kind": "article"} for r in article_rows],
+        "qa": [],
+        "paraphrase": [],
+        "facts": [],
+        "reading": [],
+    }
+    kinds: Counter = Counter()
+    rejected: Counter = Counter()
+    withheld = 0
+    valid: list[dict[str, Any]] = []
+    for doc in sorted(train_docs, key=lambda d: d["id"]):
+        gen = generated.get(doc["id"])
+        if not gen:
+            continue
+        for r in gen.get("rejected", []):
+            rejected[f"{r['kind']}:{r['reason']}"] += 1
+        if doc["id"] not in probes and aug.valid_share > 0:
+            held = held_out_questions(gen.get("qa", []), aug.valid_share, aug.seed, doc["id"])
+            valid += [
+                {
+                    "id": doc["id"],
+                    "question": it["question"],
+                    "answer": it["answer"],
+                    "aliases": [],
+                    "fact_kind": it.get("fact_kind", ""),
+                }
+                for it in gen["qa"]
+                if it["question"] in held
+            ]
+            gen = {**gen, "qa": [it for it in gen["qa"] if it["question"] not in held]}
+        per_kind = generated_rows(doc, gen, meta_for(doc), aug, cfg.system_prompt)
+        for kind, kind_rows in per_kind.items():
+            kinds[kind] += len(kind_rows)
+            if kind == "qa" and doc["id"] in probes:
+                withheld += len(kind_rows)  # probe articles: their QA never reaches training
+                continue
+            rows[kind].extend(kind_rows)
+    # Articles may share a title (hence question strings): a probe article's question is never
+    # trained, not even as another article's question with another answer.
+    probe_questions = {
+        row["prompt"][-1]["content"]
+        for doc in train_docs
+        if doc["id"] in probes and generated.get(doc["id"])
+        for row in generated_rows(doc, generated[doc["id"]], meta_for(doc), aug, cfg.system_prompt)["qa"]
+    }
+    shared = [r for r in rows["qa"] if r["prompt"][-1]["content"] in probe_questions]
+    if shared:
+        rows["qa"] = [r for r in rows["qa"] if r["prompt"][-1]["content"] not in probe_questions]
+        rejected["qa:question_of_a_probe_article"] += len(shared)
+    # a held-out question is asked in no training row, not even as another article's question
+    valid_prompts = {qa_prompt(aug.qa_instruction, v["question"]) for v in valid}
+    shared = [r for r in rows["qa"] if r["prompt"][-1]["content"] in valid_prompts]
+    if shared:
+        rows["qa"] = [r for r in rows["qa"] if r["prompt"][-1]["content"] not in valid_prompts]
+        rejected["qa:question_held_out_for_validation"] += len(shared)
+    if any(w.reading > 0 for w in [cfg.mix, *cfg.mixes.values()]):
+        asked = {d["id"] for d in train_docs} - probes
+        rows["reading"], reading_rejected, reading = reading_rows(
+            train_docs, asked, generated, probe_questions | valid_prompts, aug, cfg.system_prompt, meta_for
+        )
+        kinds["reading"] += len(rows["reading"])
+        rejected.update(reading_rejected)
+        reading_stats = {"rows": len(rows["reading"]), "top_k": aug.reading_top_k, **reading}
+    else:
+        reading_stats = None
+    self_replay, replay_stats = None, None
+    if any(w.replay > 0 and w.replay_file == "base" for w in [cfg.mix, *cfg.mixes.values()]):
+        from presstune.corpus.replay import self_replay_rows
+
+        self_replay, replay_stats = self_replay_rows(cfg.replay, cfg.system_prompt, out_dir / "replay", replay_backend)
+    if cfg.style == "article":
+        rows = {k: [as_text_row(r) if "prompt" in r else r for r in v] for k, v in rows.items()}
+        self_replay = [as_text_row(r) for r in self_replay] if self_replay is not None else None
+    mixes = {"default": apply_mix(rows, cfg.mix, aug.seed, self_replay)}
+    for name, weights in cfg.mixes.items():
+        mixes[name] = apply_mix(rows, weights, aug.seed, self_replay)
+    # a held-out question that some training row holds word for word (inside a longer question, a
+    # restatement) is no held-out question: it is left out of the file, and counted
+    # (and one whose fact lost its trained wordings to another article's identical question is no
+    # question about a trained fact)
+    blob = "\n".join(dict.fromkeys(row_text(r) for m in mixes.values() for r in m))
+    trained = {(r["id"], r["completion"][0]["content"]) for r in rows["qa"] if "completion" in r}
+    trained |= {(r["id"], r["text"].rsplit("\n\n", 1)[-1]) for r in rows["qa"] if "text" in r}
+    kept_valid = [v for v in valid if v["question"] not in blob and (v["id"], as_sentence(v["answer"])) in trained]
+    write_jsonl(out_dir / "qa_valid.jsonl", kept_valid)
+    atomic_write_json(
+        out_dir / "probe.json",
+        {
+            "articles": sorted(probes),
+            "share": aug.probe_share,
+            "seed": aug.seed,
+            "withheld_qa_rows": withheld,
+            "definition": "train-split articles whose generated QA rows are withheld from every training mix "
+            "(their text, restatements and fact lists are trained): qa_probe_* asks about them",
+        },
+    )
+    stats = {
+        "backend": aug.backend,
+        "articles": len(generated),
+        "cache": dict(reuse),
+        "atomic_facts": sum(g.get("atomic_facts") or 0 for g in generated.values()),
+        "generated": dict(kinds),
+        "rejected": dict(rejected),
+        "probe_articles": len(probes),
+        "withheld_qa_rows": withheld,
+        "valid_questions": len(kept_valid),
+        "valid_questions_left_out": len(valid) - len(kept_valid),
+        "valid_share": aug.valid_share,
+        "mix": {"default": cfg.mix.model_dump(), **{n: w.model_dump() for n, w in cfg.mixes.items()}},
+        "mix_rows": {n: dict(Counter(r.get("kind", "article") for r in m)) for n, m in mixes.items()},
+        "self_replay": replay_stats,
+        "reading": reading_stats,
+        "audit": audit_against_facts(run, {d["id"] for d in train_docs}, [r for m in mixes.values() for r in m]),
+    }
+    return mixes, stats
