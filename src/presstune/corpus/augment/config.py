@@ -21,16 +21,23 @@ class AugmentLLM(LLMClientConfig):
     #: "base" (transformers): the run's base model writes its own study data (Active Reading).
     model: str = "base"
     max_new_tokens: int = Field(768, ge=16)
-    #: A paraphrase shorter/longer than these shares of the source's fact sentences is rejected.
+    #: A restatement shorter/longer than these shares of the passage it restates is rejected.
     min_length_ratio: float = 0.3
     max_length_ratio: float = 2.5
+    #: The model is asked about passages of about this many characters (paragraphs merged or cut):
+    #: short requests are what a small model follows (see presstune.corpus.augment.llm).
+    chunk_chars: int = Field(600, ge=100)
+    #: Question-answer pairs asked for per passage.
+    qa_per_chunk: int = Field(3, ge=1, le=10)
 
 
 class AugmentConfig(Strict):
     """Generated training rows per train article (see presstune.corpus.augment)."""
 
-    #: "none": no generated rows (the seed recipe); "rules": offline templates.
-    backend: Literal["none", "rules", "transformers", "openai"] = "rules"
+    #: "none": no generated rows (the seed recipe); "rules": offline templates; "transformers" /
+    #: "openai": a model writes QA pairs and restatements (``llm``); "rules+llm": the rules' rows
+    #: plus the model's restatements and extra QA pairs.
+    backend: Literal["none", "rules", "transformers", "openai", "rules+llm"] = "rules"
     #: Question wordings per atomic fact (rules backend).
     qa_phrasings: int = Field(2, ge=1, le=5)
     #: At most this many facts per article get QA rows (in text order).

@@ -10,7 +10,7 @@ from typing import Any
 
 from presstune.corpus.augment.audit import audit_against_facts
 from presstune.corpus.augment.config import AUGMENT_VERSION, AugmentConfig
-from presstune.corpus.augment.llm import llm_generate, make_backend
+from presstune.corpus.augment.llm import MODEL_GENERATOR_VERSION, generate_with_model, make_backend
 from presstune.corpus.augment.rows import apply_mix, as_text_row, generated_rows, reading_rows
 from presstune.corpus.augment.rules import rules_generate
 
@@ -40,8 +40,10 @@ def augment_documents(
     settings = {"v": AUGMENT_VERSION, "backend": backend_name, **cfg.model_dump(exclude=unread)}
     if cfg.backend != "rules":
         settings["llm"] = cfg.llm.model_dump(exclude={"api_key_env", "timeout", "concurrency", "batch_size"})
+        settings["model_generator"] = MODEL_GENERATOR_VERSION
+    todo: list[tuple[dict[str, Any], str, Path]] = []
     for doc in docs:
-        h = _hash(settings, doc.get("title"), doc.get("body"))
+        h = _hash(settings, doc.get("title"), doc.get("body"), doc.get("date"))
         path = cache_dir / f"{_safe_name(str(doc['id']))}.json"
         try:
             old = json.loads(path.read_text(encoding="utf-8"))
@@ -51,12 +53,17 @@ def augment_documents(
             out[doc["id"]] = old
             counts["reused"] += 1
             continue
-        if cfg.backend == "rules":
-            res = rules_generate(doc, cfg)
-        else:
-            res = llm_generate(doc, cfg, backend)
+        todo.append((doc, h, path))
+    # A model's requests go out for many articles at once (batched); the rules go article by article.
+    todo_docs = [doc for doc, _, _ in todo]
+    if cfg.backend == "rules":
+        results = (rules_generate(doc, cfg) for doc in todo_docs)
+    else:
+        results = generate_with_model(todo_docs, cfg, backend)
+    for (doc, h, path), res in zip(todo, results, strict=True):
         res = {"id": doc["id"], "input_hash": h, "backend": backend_name, **res}
-        atomic_write_json(path, res, indent=None)
+        if not res.get("backend_errors"):  # an article the client failed on is asked again next run
+            atomic_write_json(path, res, indent=None)
         out[doc["id"]] = res
         counts["generated"] += 1
     return out, counts
