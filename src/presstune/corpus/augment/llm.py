@@ -336,6 +336,7 @@ def _assemble(
         "rejected": rejected,
         "atomic_facts": None,
         "model_requests": len(requests),
+        "restated_passages": sum(len(parts) for parts in restated.values()),
         "backend_errors": errors,
     }
 
