@@ -97,7 +97,7 @@ def rejection_shares(generated: dict[str, dict[str, Any]]) -> dict[str, dict[str
             r["reason"] for g in generated.values() for r in g["rejected"] if r["kind"] == kind and "passage" in r
         )
         if kind == "qa":
-            kept = sum(1 for g in generated.values() for p in g["qa"] if p.get("fact_kind") == "generated")
+            kept = sum(1 for g in generated.values() for p in g["qa"] if "passage" in p)
         else:
             kept = sum(g.get("restated_passages", 0) for g in generated.values())
         written = kept + sum(reasons.values())
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
 
     n = len(docs)
     requests = sum(g.get("model_requests", 0) for g in generated.values())
-    model_qa = [(d, p) for d, g in generated.items() for p in g["qa"] if p.get("fact_kind") == "generated"]
+    model_qa = [(d, p) for d, g in generated.items() for p in g["qa"] if "passage" in p]
     summary = {
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),

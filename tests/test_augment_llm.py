@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from threading import Thread
@@ -60,6 +61,14 @@ class ScriptedModel:
         return [self.reply(r) for r in requests]
 
     def reply(self, request: str) -> Answer:
+        span = re.fullmatch(r"Sentence: (.+)\nAnswer: (.+)\nWrite the question\.", request, re.S)
+        if span:  # a question for a given answer: good ones, one with the answer in it, one from the example
+            sentence, answer = span.groups()
+            if answer == "800":
+                return Answer("How many new jobs does the BMW iX5 create?", "stop")
+            if answer.startswith("Plant"):
+                return Answer(f"Q: Where is the BMW iX5 built, {answer}?", "stop")
+            return Answer("Who is the head of the Aurora plant in Valencia?", "stop")
         passage = passage_of(request)
         if self.fail_on and self.fail_on in passage:
             return Answer("", "error", "ConnectError: refused")
@@ -90,8 +99,9 @@ class ScriptedModel:
         )
 
 
-def config(paraphrases: int = 1, **llm) -> A.AugmentConfig:
-    return A.AugmentConfig(backend="transformers", paraphrases=paraphrases, llm=A.AugmentLLM(chunk_chars=200, **llm))
+def config(paraphrases: int = 1, span_questions: int = 0, **llm) -> A.AugmentConfig:
+    llm = A.AugmentLLM(chunk_chars=200, span_questions=span_questions, **llm)
+    return A.AugmentConfig(backend="transformers", paraphrases=paraphrases, llm=llm)
 
 
 def test_passages_follow_paragraphs_and_cut_long_ones_at_sentence_ends():
@@ -213,6 +223,20 @@ def test_check_model_pair_reasons():
     )
 
 
+def test_the_model_words_questions_for_the_answers_the_rules_find(tmp_path: Path):
+    model = ScriptedModel()
+    out = A.augment_documents(DOCS[:1], config(paraphrases=0, span_questions=8), tmp_path, model)[0]["T0"]
+    spans = [r for r in model.calls[0] if r.startswith("Sentence:")]
+    answers = {re.search(r"Answer: (.+)", r).group(1) for r in spans}
+    assert {"800", "3 March 2026", "1,300"} <= answers, answers
+    asks_800 = next(r for r in spans if "Answer: 800" in r)
+    assert asks_800.startswith("Sentence: The BMW Group will build the new BMW iX5 at Plant Leipzig")
+    kept = [(p["question"], p["answer"], p["fact_kind"]) for p in out["qa"] if p["fact_kind"] == "span"]
+    assert kept == [("How many new jobs does the BMW iX5 create?", "800", "span")]
+    reasons = Counter(r["reason"] for r in out["rejected"] if r.get("fact_kind") == "span")
+    assert reasons["question_from_the_example"] >= 2 and reasons["answer_in_question"] >= 1, reasons
+
+
 def test_rules_and_model_together_keep_the_rules_rows_and_add_the_models(tmp_path: Path):
     doc = {**DOCS[0], "title": "Leipzig news"}
     rules = A.rules_generate(doc, A.AugmentConfig(paraphrases=1))
@@ -231,7 +255,7 @@ def test_rules_and_model_together_keep_the_rules_rows_and_add_the_models(tmp_pat
                 return got
             return Answer(f"{got.text}\nQ: {asked_by_rules['question']}\nA: {asked_by_rules['answer']}", "stop")
 
-    cfg = A.AugmentConfig(backend="rules+llm", paraphrases=1, llm=A.AugmentLLM(chunk_chars=200))
+    cfg = A.AugmentConfig(backend="rules+llm", paraphrases=1, llm=A.AugmentLLM(chunk_chars=200, span_questions=0))
     out = A.augment_documents([doc], cfg, tmp_path, AlsoAsksARulesQuestion())[0]["T0"]
     assert out["qa"][: len(rules["qa"])] == rules["qa"]
     model_qa = out["qa"][len(rules["qa"]) :]
@@ -280,7 +304,8 @@ def test_endpoint_backend_output_goes_through_the_same_checks(tmp_path: Path):
     Thread(target=server.serve_forever, daemon=True).start()
     _Endpoint.requests = []
     try:
-        llm = A.AugmentLLM(model="m", url=f"http://127.0.0.1:{server.server_port}", chunk_chars=200)
+        url = f"http://127.0.0.1:{server.server_port}"
+        llm = A.AugmentLLM(model="m", url=url, chunk_chars=200, span_questions=0)
         cfg = A.AugmentConfig(backend="openai", paraphrases=1, llm=llm)
         generated, counts = A.augment_documents(DOCS[:1], cfg, tmp_path / "cache")
         again, counts_again = A.augment_documents(DOCS[:1], cfg, tmp_path / "cache")
@@ -319,5 +344,8 @@ def test_tiny_local_model_study_data_is_rejected_by_the_checks(tmp_path: Path, t
             "invented_number",
             "too_short",
             "empty",
+            "malformed_question",
+            "question_off_the_passage",
         }
-        assert out["backend"].startswith("transformers:") and out["model_requests"] == 2
+        # per passage: the QA request, the restatement, a question per answer the rules find
+        assert out["backend"].startswith("transformers:") and out["model_requests"] > 4

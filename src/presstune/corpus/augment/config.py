@@ -29,6 +29,9 @@ class AugmentLLM(LLMClientConfig):
     chunk_chars: int = Field(600, ge=100)
     #: Question-answer pairs asked for per passage.
     qa_per_chunk: int = Field(3, ge=1, le=10)
+    #: Per passage, at most this many answers the rules find there (figures, dates, names) each
+    #: get a question the model words (0 = none): the answer is given, the model writes the question.
+    span_questions: int = Field(8, ge=0)
 
 
 class AugmentConfig(Strict):

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from presstune.corpus.augment.config import AugmentConfig
-from presstune.corpus.augment.facts import sentences
+from presstune.corpus.augment.facts import extract_facts, sentences
 from presstune.corpus.augment.guards import guard_qa, guard_restatement, normalize_text
 from presstune.corpus.augment.rules import rules_generate
 from presstune.corpus.llm import Answer, OpenAIBackend, TransformersBackend, strip_answer
@@ -43,22 +43,73 @@ from presstune.corpus.llm import Answer, OpenAIBackend, TransformersBackend, str
 #: Bump when the prompts, the passages or the checks change (part of the model backends' cache key).
 MODEL_GENERATOR_VERSION = "2"
 
-#: One worked example in the QA request: a small model copies a format far better than it follows a
-#: description of one. Invented (no real brand or release), so a copied example pair fails the guard.
-_QA_EXAMPLE = (
-    "Example passage: The new Aurora E5 city car goes on sale in Spain on 4 May 2026. It is built at "
-    "the Aurora plant in Valencia and costs 31,500 euros.\n"
+#: The QA request, after one worked exchange (an earlier user turn and its answer): a small model
+#: copies a shown format far better than it follows a described one. The example is invented (no
+#: real brand or release): a copied example pair fails the guards.
+_QA_REQUEST = (
+    "Passage (from a press release of {when}, {title}):\n{passage}\n\n"
+    "Write {n} questions a reader could ask about facts in this passage, each followed by its answer. "
+    "Each answer is a few words copied exactly from the passage: a number with its unit, a date, a name "
+    "or a place. Each question names what it is about (the model, the plant, the person, the company, "
+    'the event), never "the passage" or "the press release". Write each as\nQ: <question>\nA: <answer>'
+)
+_QA_EXAMPLE_PASSAGE = (
+    "The new Aurora E5 city car goes on sale in Spain on 4 May 2026. It is built at the Aurora plant in "
+    "Valencia and costs 31,500 euros."
+)
+_QA_EXAMPLE_ANSWER = (
     "Q: When does the Aurora E5 go on sale in Spain?\nA: 4 May 2026\n"
     "Q: In which city is the Aurora E5 built?\nA: Valencia\n"
     "Q: How much does the Aurora E5 cost?\nA: 31,500 euros"
 )
-_QA_REQUEST = (
-    "{example}\n\nPassage (from a press release of {when}, {title}):\n{passage}\n\n"
-    "Write {n} questions a reader could ask about facts in this passage, each followed by its answer. "
-    "Each answer is a few words copied exactly from the passage: a number with its unit, a date, a name "
-    "or a place. Each question names what it is about (the model, the plant, the person, the company, "
-    'the event), never "the passage" or "the press release". Use the format of the example.'
+
+
+def qa_messages(passage: str, when: str, title: str, n: int) -> list[dict[str, str]]:
+    """The QA request for ``passage``: the worked exchange, then the passage."""
+    example = _QA_REQUEST.format(when="March 2026", title="Aurora E5 on sale", passage=_QA_EXAMPLE_PASSAGE, n=3)
+    return [
+        {"role": "user", "content": example},
+        {"role": "assistant", "content": _QA_EXAMPLE_ANSWER},
+        {"role": "user", "content": _QA_REQUEST.format(when=when, title=title, passage=passage, n=n)},
+    ]
+
+
+#: The question for an answer the rules found in a sentence (a number, date, name, place): the model
+#: only words the question — the easier half of the task for a small model — and the answer is a
+#: span of the article by construction. Worked examples as earlier chat turns, because a small model
+#: copies a shown exchange far better than it follows a described one; invented (no real brand), and
+#: a question that carries their names over is rejected (``question_from_the_example``).
+_SPAN_EXAMPLES = (
+    (
+        "The new Aurora E5 city car goes on sale in Spain on 4 May 2026.",
+        "4 May 2026",
+        "When does the Aurora E5 city car go on sale in Spain?",
+    ),
+    (
+        "Marta Ruiz, head of the Aurora plant in Valencia, said the plant builds 900 cars a day.",
+        "900 cars",
+        "How many cars a day does the Aurora plant in Valencia build?",
+    ),
+    (
+        "Marta Ruiz, head of the Aurora plant in Valencia, said the plant builds 900 cars a day.",
+        "Marta Ruiz",
+        "Who is the head of the Aurora plant in Valencia?",
+    ),
 )
+_EXAMPLE_NAMES = frozenset({"aurora", "e5", "marta", "ruiz", "valencia"})
+_SPAN_REQUEST = "Sentence: {sentence}\nAnswer: {answer}\nWrite the question."
+
+
+def span_messages(sentence: str, answer: str) -> list[dict[str, str]]:
+    """The span request: the worked examples as earlier turns, then the sentence and its answer."""
+    messages = []
+    for example, example_answer, question in _SPAN_EXAMPLES:
+        messages.append({"role": "user", "content": _SPAN_REQUEST.format(sentence=example, answer=example_answer)})
+        messages.append({"role": "assistant", "content": question})
+    messages.append({"role": "user", "content": _SPAN_REQUEST.format(sentence=sentence, answer=answer)})
+    return messages
+
+
 #: Restatement instructions, one per wording (greedy decoding: the same request gives the same text).
 _RESTATE_REQUESTS = (
     "Rewrite this passage from a press release of {when} in your own words. Name the subject in every "
@@ -98,6 +149,8 @@ _STOPWORDS = frozenset(
     "more most new not other our over same some under up very we you your".split()
 )
 _HEADING_CHARS = 80
+#: A span longer than this is no short answer to ask a question for.
+_SPAN_ANSWER_CHARS = 80
 
 
 @dataclass(frozen=True)
@@ -114,10 +167,12 @@ class ModelRequest:
 
     article: int
     passage: int
-    task: str  # "qa" | "restate"
+    task: str  # "qa" | "span" | "restate"
     wording: int
     messages: list[dict[str, str]]
     max_new_tokens: int
+    #: The answer a "span" request asks a question for.
+    answer: str = ""
 
 
 def passages(body: str, chunk_chars: int) -> list[Passage]:
@@ -184,11 +239,12 @@ def model_requests(article: int, doc: dict[str, Any], cfg: AugmentConfig) -> lis
     llm = cfg.llm
     out = []
     for passage in passages(str(doc.get("body") or ""), llm.chunk_chars):
-        qa_user = _QA_REQUEST.format(
-            example=_QA_EXAMPLE, when=when, title=title or "untitled", passage=passage.text, n=llm.qa_per_chunk
-        )
         qa_budget = min(llm.max_new_tokens, 40 * llm.qa_per_chunk + 32)
-        out.append(ModelRequest(article, passage.index, "qa", 0, [{"role": "user", "content": qa_user}], qa_budget))
+        messages = qa_messages(passage.text, when, title or "untitled", llm.qa_per_chunk)
+        out.append(ModelRequest(article, passage.index, "qa", 0, messages, qa_budget))
+        for answer, sentence in span_answers(passage.text, llm.span_questions):
+            budget = min(llm.max_new_tokens, 48)
+            out.append(ModelRequest(article, passage.index, "span", 0, span_messages(sentence, answer), budget, answer))
         restate_budget = min(llm.max_new_tokens, int(_estimate_tokens(passage.text) * 1.6) + 48)
         for k in range(cfg.paraphrases):
             user = _RESTATE_REQUESTS[k % len(_RESTATE_REQUESTS)].format(when=when, passage=passage.text)
@@ -196,6 +252,29 @@ def model_requests(article: int, doc: dict[str, Any], cfg: AugmentConfig) -> lis
                 ModelRequest(article, passage.index, "restate", k, [{"role": "user", "content": user}], restate_budget)
             )
     return out
+
+
+def span_answers(passage: str, limit: int) -> list[tuple[str, str]]:
+    """Up to ``limit`` answers the rules find in ``passage`` (figures, dates, names, places) with
+    the sentence stating each, in text order, each answer once; quotes and long spans left out."""
+    if limit <= 0:
+        return []
+    found: dict[str, str] = {}
+    for fact in extract_facts(passage):
+        if fact.kind != "quote" and len(fact.answer) <= _SPAN_ANSWER_CHARS and fact.answer not in found:
+            found[fact.answer] = fact.sentence
+    return list(found.items())[:limit]
+
+
+def parse_question(text: str) -> str:
+    """The question in a model's answer to a span request: its first line, without a "Q:" label,
+    numbering or quotes, and without an answer the model added after it."""
+    line = next((x for x in strip_answer(text).splitlines() if x.strip()), "")
+    q = _Q_LINE.match(line)
+    question = q.group(1) if q else line
+    question = _INLINE_ANSWER.split(question, maxsplit=1)[0]
+    question = re.split(r"\s+(?:A|Answer)\s*:", question, maxsplit=1)[0]
+    return question.strip().strip('*"“”').strip()
 
 
 def parse_pairs(text: str) -> tuple[list[tuple[str, str]], list[str]]:
@@ -254,6 +333,8 @@ def check_model_pair(question: str, answer: str, passage: str, body: str, title:
     norm_q = normalize_text(question)
     if norm_q in asked:
         return "duplicate_question"
+    if (content_words(question) & _EXAMPLE_NAMES) - content_words(body):
+        return "question_from_the_example"
     if _POINTS_AT_TEXT.search(question):
         return "question_points_at_the_text"
     if len(title.split()) >= 3 and normalize_text(title.rstrip(".!?")) in norm_q:
@@ -288,6 +369,17 @@ def _assemble(
             rejected.append({"kind": kind, "reason": "backend_error", "passage": req.passage, "detail": ans.error})
             continue
         passage = texts[req.passage]
+        if req.task == "span":
+            question = parse_question(ans.text)
+            item = {"question": question, "answer": req.answer, "fact_kind": "span", "phrasing": 0}
+            reason = "truncated" if ans.finish_reason == "length" else None
+            reason = reason or check_model_pair(question, req.answer, passage, body, title, asked)
+            if reason:
+                rejected.append({"kind": "qa", "reason": reason, "passage": req.passage, **item})
+            else:
+                asked.add(normalize_text(question))
+                qa.append({**item, "passage": req.passage})
+            continue
         if req.task == "qa":
             lines = strip_answer(ans.text).splitlines()
             if ans.finish_reason == "length" and lines:  # the last line may be cut mid-answer: never trusted
