@@ -207,6 +207,17 @@ def test_a_cut_off_answer_loses_its_last_line():
     assert [r["line"] for r in truncated] == ["Q: When does", "Q: When does"]  # both passages' answers were cut
 
 
+def test_an_embellished_restatement_is_rejected():
+    florid = Answer(
+        "From 3 March 2026 the BMW Group builds the magnificent BMW iX5, a masterpiece of exquisite elegance.", "stop"
+    )
+    out = M.llm_generate(DOCS[0], config(), Replies(florid))
+    assert out["paraphrase"] == []
+    assert [r["reason"] for r in out["rejected"] if r["kind"] == "paraphrase"] == ["invented_words"] * 2
+    faithful = "From 3 March 2026 the BMW Group will build the new BMW iX5 at Plant Leipzig, creating 800 new jobs."
+    assert M.novel_word_share(faithful, DOCS[0]["body"]) == 0
+
+
 def test_check_model_pair_reasons():
     body, passage, title = DOCS[0]["body"], DOCS[0]["body"].split("\n")[0], DOCS[0]["title"]
     check = M.check_model_pair

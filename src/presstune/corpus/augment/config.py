@@ -24,6 +24,9 @@ class AugmentLLM(LLMClientConfig):
     #: A restatement shorter/longer than these shares of the passage it restates is rejected.
     min_length_ratio: float = 0.3
     max_length_ratio: float = 2.5
+    #: A restatement whose content words are more than this share new to the article is rejected
+    #: (rewording keeps most words; embellishing brings new ones).
+    max_novel_word_share: float = Field(0.3, ge=0, le=1)
     #: The model is asked about passages of about this many characters (paragraphs merged or cut):
     #: short requests are what a small model follows (see presstune.corpus.augment.llm).
     chunk_chars: int = Field(600, ge=100)

@@ -4,10 +4,13 @@ or OpenAI-compatible model — batched across articles, every pair checked again
 
 Why per passage: an article is cut into passages of about ``llm.chunk_chars`` characters (its
 paragraphs, short ones merged, long ones cut at sentence ends), and every passage gets its own
-short requests: one for ``llm.qa_per_chunk`` question-answer pairs and ``paraphrases`` for
-restatements (each in another wording of the instruction, since decoding is greedy). A short
-input with a short output is what a small instruct model (SmolLM2-135M) can follow; one
-whole-article prompt makes it copy the text or drift off it. A large model loses nothing by it.
+short requests: one for ``llm.qa_per_chunk`` question-answer pairs (the model picks the facts),
+one per answer the rules find in it (up to ``llm.span_questions``: the model only words the
+question for a given answer and its sentence) and ``paraphrases`` for restatements (each in
+another wording of the instruction, since decoding is greedy). A short input with a short output
+is what a small instruct model (SmolLM2-135M) can follow, and worked examples shown as earlier
+chat turns are what it copies; one whole-article prompt makes it copy the text or drift off it.
+A large model loses nothing by it.
 
 Why batched: all articles' requests go to the client together (rounds of several batches, the
 longest prompts batched with the longest), so a local model fills its ``batch_size`` and an
@@ -16,9 +19,12 @@ endpoint its ``concurrency``; each article's result is still cached on its own b
 Every pair passes :func:`check_model_pair`: the answer a span of the article (normalised) and not
 in the question (:func:`~presstune.corpus.augment.guards.guard_qa`), the question shares a content
 word with its passage besides the answer's (a cheap check that it asks about that passage), it
-neither quotes the headline nor points at "the text", and it is no repeat. Every restatement passes
-:func:`~presstune.corpus.augment.guards.guard_restatement` (no number the article lacks; a length
-near its passage's). Each rejection is recorded with its reason (the dataset card counts them).
+neither quotes the headline, points at "the text" nor carries over the worked examples' names, and
+it is no repeat. Every restatement passes :func:`~presstune.corpus.augment.guards.guard_restatement`
+(no number the article lacks; a length near its passage's) and may not bring in more than
+``llm.max_novel_word_share`` of content words the article lacks (a small model embellishes:
+"a masterpiece of modern design"). Each rejection is recorded with its reason (the dataset card
+counts them).
 
 ``rules+llm`` keeps everything the rules write (their QA, restatements and fact lists) and adds
 the model's restatements and the model's QA pairs the rules do not already ask.
@@ -322,6 +328,12 @@ def content_words(text: str) -> set[str]:
     return {w for w in words if any(c.isdigit() for c in w) or (len(w) >= 3 and w not in _STOPWORDS)}
 
 
+def novel_word_share(text: str, source: str) -> float:
+    """Share of ``text``'s content words (:func:`content_words`, counted once) that ``source`` lacks."""
+    words = content_words(text)
+    return len(words - content_words(source)) / len(words) if words else 0.0
+
+
 def check_model_pair(question: str, answer: str, passage: str, body: str, title: str, asked: set[str]) -> str | None:
     """None when a model's pair may be trained on; else the named reason it is rejected.
 
@@ -408,6 +420,8 @@ def _assemble(
             reason = guard_restatement(
                 text, reference_text, cfg.llm.min_length_ratio, cfg.llm.max_length_ratio, len(passage)
             )
+            if reason is None and novel_word_share(text, reference_text) > cfg.llm.max_novel_word_share:
+                reason = "invented_words"
         if reason:
             rejected.append({"kind": "paraphrase", "reason": reason, "passage": req.passage, "text": text[:400]})
         else:
