@@ -5,12 +5,15 @@ about what happens to its answers; a tiny real Qwen3 and a 127.0.0.1 endpoint ru
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from threading import Thread
+
+import pytest
 
 from presstune.corpus import augment as A
 from presstune.corpus.augment import llm as M
@@ -228,6 +231,17 @@ def test_check_model_pair_reasons():
     assert check("Which plant is Plant Leipzig?", "Plant Leipzig", passage, body, title, set()) == "answer_in_question"
     quoted = f'When, according to "{title}", does it start?'
     assert check(quoted, "3 March 2026", passage, body, title, set()) == "question_quotes_the_title"
+    assert (
+        check("Who builds the new BMW iX5?", "800", passage, body, title, set()) == "answer_does_not_fit_the_question"
+    )
+    assert check("How many jobs does Plant Leipzig bring?", "BMW iX5", passage, body, title, set()) == (
+        "answer_does_not_fit_the_question"
+    )
+    # the answer stands in the first paragraph, the question asks about the second
+    assert check("How many vehicles a day does the site produce?", "3 March 2026", body, body, title, set()) == (
+        "question_off_the_answer_sentence"
+    )
+    assert check("How many vehicles a day does the site produce?", "1,300", body, body, title, set()) is None
     asked = {"which plant builds the new bmw ix5?"}
     assert check("Which plant builds the new BMW iX5?", "Plant Leipzig", passage, body, title, asked) == (
         "duplicate_question"
@@ -360,3 +374,31 @@ def test_tiny_local_model_study_data_is_rejected_by_the_checks(tmp_path: Path, t
         }
         # per passage: the QA request, the restatement, a question per answer the rules find
         assert out["backend"].startswith("transformers:") and out["model_requests"] > 4
+
+
+def test_the_benchmark_runs_the_users_path_on_real_releases(tmp_path: Path, tiny_tokenizer, tiny_qwen3):
+    """benchmarks/bench_llm_augment.py on two real dev releases with a tiny model saved as a folder
+    (what --model takes): every number it reports is there and consistent."""
+    realdev = Path(__file__).resolve().parents[1].parent / "shared" / "realdev"
+    if not (realdev / "articles.jsonl").is_file():
+        pytest.skip(f"no real dev set at {realdev}")
+    spec = importlib.util.spec_from_file_location(
+        "bench_llm_augment", Path(__file__).resolve().parents[1] / "benchmarks" / "bench_llm_augment.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    tiny_qwen3().save_pretrained(tmp_path / "model")
+    tiny_tokenizer.save_pretrained(tmp_path / "model")
+    overrides = [
+        "corpus.augment.paraphrases=1",
+        "corpus.augment.llm.span_questions=1",
+        "corpus.augment.llm.max_new_tokens=16",
+    ]
+    argv = ["--model", str(tmp_path / "model"), "--realdev", str(realdev), "--limit", "2", "--batch-size", "16"]
+    summary = bench.main([*argv, *[x for o in overrides for x in ("--set", o)], "--json", str(tmp_path / "s.json")])
+    assert json.loads((tmp_path / "s.json").read_text()) == summary
+    assert summary["articles"] == 2 and summary["cache"] == {"generated": 2} and summary["model_requests"] > 2
+    assert summary["articles_per_minute"] > 0 and summary["coverage"]["questions"] > 0
+    for kind in ("qa", "paraphrase"):
+        shares = summary["rejections"][kind]
+        assert shares["written"] > 0 and abs(shares["kept"] + sum(shares["rejected"].values()) - 1) < 0.01

@@ -353,7 +353,48 @@ def check_model_pair(question: str, answer: str, passage: str, body: str, title:
         return "question_quotes_the_title"
     if not (content_words(question) & (content_words(passage) - content_words(answer))):
         return "question_off_the_passage"
+    if not answer_fits_question(question, answer):
+        return "answer_does_not_fit_the_question"
+    # the answer's own sentence must be what the question asks about, not just its passage
+    stating = [x for x in sentences(passage) if normalize_text(answer) in normalize_text(x)] or [passage]
+    if not any(content_words(question) & (content_words(x) - content_words(answer)) for x in stating):
+        return "question_off_the_answer_sentence"
     return None
+
+
+#: Question openings that ask for a figure or a time, and the words that say a "what"/"which"
+#: question does; a bare figure answering any other question ("Who is X? 2024") is no answer.
+_ASKS_FIGURE = re.compile(
+    r"\b(?:how (?:many|much|old|long|far|fast|high|large|big|heavy|quickly|often)|when|what (?:year|date|time|day)|"
+    r"which (?:year|date|day|month)|number|price|cost|output|power|percent|percentage|share|range|speed|figure|"
+    r"year|age|capacity|amount|total|date|distance|duration|time|rate|consumption|investment|sum|position|place)\b",
+    re.I,
+)
+_ASKS_NAME = re.compile(r"^\s*(?:who|whom|whose|where)\b|\b(?:which|what) (?:city|country|company|person|team)\b", re.I)
+_NUMBER_WORDS = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+    r"thousand|million|billion|dozen|first|second|third|fourth|fifth|half|double|twice)\b",
+    re.I,
+)
+_MONTHS = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|spring|summer|"
+    r"autumn|fall|winter|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
+    re.I,
+)
+
+
+def answer_fits_question(question: str, answer: str) -> bool:
+    """Whether the answer is of the kind the question asks for, as far as cheap tests tell: a
+    figure or a time for "how many"/"when", a name (letters) for "who"/"where", and a bare figure
+    only for a question that asks for one."""
+    # a number of its own ("1,300", "250kW"), not a model's digit ("iX5", "M4")
+    figure = bool(re.search(r"(?<![^\W\d_])\d", answer) or _NUMBER_WORDS.search(answer) or _MONTHS.search(answer))
+    bare_figure = not re.search(r"[^\W\d_]{2,}", answer)  # no word of two letters or more: "2024", "1,300"
+    if re.match(r"\s*(?:how (?:many|much|old|long|far|fast)|when)\b", question, re.I) and not figure:
+        return False
+    if _ASKS_NAME.search(question) and bare_figure:
+        return False
+    return not bare_figure or bool(_ASKS_FIGURE.search(question))
 
 
 def _assemble(

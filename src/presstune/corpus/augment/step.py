@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from presstune.console import step as console_step
 from presstune.corpus.augment.audit import audit_against_facts
 from presstune.corpus.augment.config import AUGMENT_VERSION, AugmentConfig
 from presstune.corpus.augment.llm import MODEL_GENERATOR_VERSION, generate_with_model, make_backend
@@ -60,12 +61,14 @@ def augment_documents(
         results = (rules_generate(doc, cfg) for doc in todo_docs)
     else:
         results = generate_with_model(todo_docs, cfg, backend)
-    for (doc, h, path), res in zip(todo, results, strict=True):
-        res = {"id": doc["id"], "input_hash": h, "backend": backend_name, **res}
-        if not res.get("backend_errors"):  # an article the client failed on is asked again next run
-            atomic_write_json(path, res, indent=None)
-        out[doc["id"]] = res
-        counts["generated"] += 1
+    with console_step(f"knowledge augmentation ({backend_name})", total=len(todo), unit="articles") as bar:
+        for (doc, h, path), res in zip(todo, results, strict=True):
+            res = {"id": doc["id"], "input_hash": h, "backend": backend_name, **res}
+            if not res.get("backend_errors"):  # an article the client failed on is asked again next run
+                atomic_write_json(path, res, indent=None)
+            out[doc["id"]] = res
+            counts["generated"] += 1
+            bar.advance()
     return out, counts
 
 
