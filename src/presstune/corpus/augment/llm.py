@@ -169,7 +169,8 @@ class Passage:
 
 @dataclass(frozen=True)
 class ModelRequest:
-    """One conversation for the client: a passage's QA request or one wording of its restatement."""
+    """One conversation for the client: a passage's QA request, the question for one answer found in
+    it, or one wording of its restatement."""
 
     article: int
     passage: int
