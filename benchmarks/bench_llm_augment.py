@@ -175,13 +175,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
         "requests_per_s": round(requests / generate_s, 2) if generate_s else None,
         "qa_per_article": round(sum(len(g["qa"]) for g in generated.values()) / max(n, 1), 2),
         "model_qa_per_article": round(len(model_qa) / max(n, 1), 2),
+        # "generated": pairs the model chose; "span": questions it worded for answers the rules found
+        "model_qa_by_request": dict(Counter(p["fact_kind"] for _, p in model_qa)),
         "restatement_rows_per_article": round(sum(len(g["paraphrase"]) for g in generated.values()) / max(n, 1), 2),
         "rejections": rejection_shares(generated),
         "coverage": coverage(questions, generated),
     }
     rng = random.Random(args.seed)
     sample = rng.sample(model_qa, min(args.sample, len(model_qa)))
-    summary["sample"] = [{"id": d, "question": p["question"], "answer": p["answer"]} for d, p in sample]
+    summary["sample"] = [
+        {"id": d, "request": p["fact_kind"], "question": p["question"], "answer": p["answer"]} for d, p in sample
+    ]
     report(summary)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -205,7 +209,8 @@ def report(s: dict[str, Any]) -> None:
         f"{s['model_requests']} requests ({s['requests_per_s']}/s)"
     )
     print(
-        f"QA pairs per article {s['qa_per_article']} (the model's {s['model_qa_per_article']}), "
+        f"QA pairs per article {s['qa_per_article']} (the model's {s['model_qa_per_article']}: "
+        f"{s['model_qa_by_request']}), "
         f"restatement rows per article {s['restatement_rows_per_article']}"
     )
     for kind, r in s["rejections"].items():
@@ -219,7 +224,7 @@ def report(s: dict[str, Any]) -> None:
         print(f"  {kind}: {c['questions']} questions, exact {c['exact']:.1%}, lenient {c['lenient']:.1%}")
     print("sample of generated pairs:")
     for p in s["sample"]:
-        print(f"  [{p['id']}] {p['question']} -> {p['answer']}")
+        print(f"  [{p['id']}, {p['request']}] {p['question']} -> {p['answer']}")
 
 
 if __name__ == "__main__":

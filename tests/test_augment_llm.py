@@ -237,6 +237,10 @@ def test_check_model_pair_reasons():
     assert check("How many jobs does Plant Leipzig bring?", "BMW iX5", passage, body, title, set()) == (
         "answer_does_not_fit_the_question"
     )
+    assert check("How many new jobs does the iX5 bring?", "2026", passage, body, title, set()) == (
+        "answer_does_not_fit_the_question"
+    )
+    assert check("In which year does the BMW iX5 go into production?", "2026", passage, body, title, set()) is None
     # the answer stands in the first paragraph, the question asks about the second
     assert check("How many vehicles a day does the site produce?", "3 March 2026", body, body, title, set()) == (
         "question_off_the_answer_sentence"

@@ -395,6 +395,8 @@ def answer_fits_question(question: str, answer: str) -> bool:
         return False
     if _ASKS_NAME.search(question) and bare_figure:
         return False
+    if re.fullmatch(r"\s*(?:in\s+)?(?:19|20)\d\d\s*", answer) and not re.search(r"\b(?:when|year)\b", question, re.I):
+        return False  # a year answers "when" or "which year", not "how many"
     return not bare_figure or bool(_ASKS_FIGURE.search(question))
 
 
