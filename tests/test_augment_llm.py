@@ -257,7 +257,7 @@ def test_the_model_words_questions_for_the_answers_the_rules_find(tmp_path: Path
     out = A.augment_documents(DOCS[:1], config(paraphrases=0, span_questions=8), tmp_path, model)[0]["T0"]
     spans = [r for r in model.calls[0] if r.startswith("Sentence:")]
     answers = {re.search(r"Answer: (.+)", r).group(1) for r in spans}
-    assert {"800", "3 March 2026", "1,300"} <= answers, answers
+    assert {"800", "3 March 2026"} <= answers and any("1,300" in a for a in answers), answers
     asks_800 = next(r for r in spans if "Answer: 800" in r)
     assert asks_800.startswith("Sentence: The BMW Group will build the new BMW iX5 at Plant Leipzig")
     kept = [(p["question"], p["answer"], p["fact_kind"]) for p in out["qa"] if p["fact_kind"] == "span"]
