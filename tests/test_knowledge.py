@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from threading import Thread
 
 import pytest
 
@@ -185,66 +183,6 @@ def test_guard_rejects_unsupported_answers():
     # a restatement may reword but never add a number
     assert A.guard_restatement("It delivers 260 kW.", REAL_STYLE, 0.0, 9.0, 20) == "invented_number"
     assert A.guard_restatement("It delivers 250kW.", REAL_STYLE, 0.0, 9.0, 20) is None
-
-
-class _Endpoint(BaseHTTPRequestHandler):
-    """An OpenAI-compatible endpoint whose model invents one answer and one number."""
-
-    def do_POST(self):  # noqa: N802
-        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if "question-answer pairs" in request["messages"][0]["content"]:
-            text = (
-                'Q: Where does the BMW Group invest according to "Leipzig invests"? | A: its Leipzig site\n'
-                'Q: How much power does the car deliver in "Leipzig invests"? | A: 400 kW\n'
-                "this line is not a pair"
-            )
-        else:
-            text = "The BMW Group invests € 1.2 billion in Leipzig and creates 900 jobs."
-        body = json.dumps({"choices": [{"message": {"content": text}, "finish_reason": "stop"}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-def test_endpoint_backend_output_goes_through_the_same_guard(tmp_path: Path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Endpoint)
-    Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        cfg = A.AugmentConfig(
-            backend="openai", paraphrases=1, llm=A.AugmentLLM(model="m", url=f"http://127.0.0.1:{server.server_port}")
-        )
-        doc = {"id": "X1", "title": "Leipzig invests", "body": REAL_STYLE}
-        generated, counts = A.augment_documents([doc], cfg, tmp_path / "cache")
-        again, counts_again = A.augment_documents([doc], cfg, tmp_path / "cache")
-    finally:
-        server.shutdown()
-    out = generated["X1"]
-    assert [p["answer"] for p in out["qa"]] == ["its Leipzig site"]
-    reasons = sorted(r["reason"] for r in out["rejected"])
-    assert reasons == ["answer_not_in_text", "invented_number", "unparsable_line"]
-    assert counts == {"generated": 1} and counts_again == {"reused": 1} and again["X1"] == out
-
-
-def test_tiny_local_model_study_data_is_rejected_by_the_guard(tmp_path: Path, tiny_tokenizer, tiny_qwen3):
-    """The transformers backend (the base writing its own study data): a tiny random model's
-    output is no supported QA pair and no faithful restatement, and each rejection is named."""
-    from presstune.corpus.llm import TransformersBackend
-
-    backend = TransformersBackend(tiny_qwen3(), tiny_tokenizer, batch_size=2)
-    cfg = A.AugmentConfig(backend="transformers", paraphrases=1, llm=A.AugmentLLM(max_new_tokens=24))
-    generated, _ = A.augment_documents(
-        [{"id": "X1", "title": "Leipzig invests", "body": REAL_STYLE}], cfg, tmp_path, backend
-    )
-    out = generated["X1"]
-    assert out["qa"] == [] and out["paraphrase"] == []
-    reasons = {r["reason"] for r in out["rejected"]}
-    assert reasons and reasons <= {"unparsable_line", "truncated", "answer_not_in_text", "invented_number", "too_short"}
-    assert out["backend"].startswith("transformers:")
 
 
 @pytest.fixture(scope="module")

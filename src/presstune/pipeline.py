@@ -264,7 +264,8 @@ def stage_corpus(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any
     from presstune.corpus.pipeline import PHASES, build_corpus
 
     augment = cfg.corpus.augment
-    if augment.backend == "transformers" and augment.llm.model == "base":  # self-generated study data
+    local_model = augment.backend == "transformers" or (augment.backend == "rules+llm" and not augment.llm.url)
+    if local_model and augment.llm.model == "base":  # self-generated study data
         augment.llm.model = cfg.model.name_or_path
     if cfg.corpus.replay.model == "base":  # self-rehearsal rows: the base model's own answers
         cfg.corpus.replay.model = cfg.model.name_or_path

@@ -20,10 +20,12 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from presstune.corpus.config import LLMConfig
 from presstune.rundir import atomic_write_json
+
+if TYPE_CHECKING:  # annotations only: corpus.config imports the augment package, which uses this module's clients
+    from presstune.corpus.config import LLMConfig
 
 _THINK = re.compile(r"<think>.*?</think>\s*", re.S)
 _WORD = re.compile(r"\w+", re.U)

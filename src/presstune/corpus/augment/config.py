@@ -29,16 +29,29 @@ class AugmentLLM(LLMClientConfig):
     #: "base" (transformers): the run's base model writes its own study data (Active Reading).
     model: str = "base"
     max_new_tokens: int = Field(768, ge=16)
-    #: A paraphrase shorter/longer than these shares of the source's fact sentences is rejected.
+    #: A restatement shorter/longer than these shares of the passage it restates is rejected.
     min_length_ratio: float = 0.3
     max_length_ratio: float = 2.5
+    #: A restatement whose content words are more than this share new to the article is rejected
+    #: (rewording keeps most words; embellishing brings new ones).
+    max_novel_word_share: float = Field(0.3, ge=0, le=1)
+    #: The model is asked about passages of about this many characters (paragraphs merged or cut):
+    #: short requests are what a small model follows (see presstune.corpus.augment.llm).
+    chunk_chars: int = Field(600, ge=100)
+    #: Question-answer pairs asked for per passage.
+    qa_per_chunk: int = Field(3, ge=1, le=10)
+    #: Per passage, at most this many answers the rules find there (figures, dates, names) each
+    #: get a question the model words (0 = none): the answer is given, the model writes the question.
+    span_questions: int = Field(8, ge=0)
 
 
 class AugmentConfig(Strict):
     """Generated training rows per train article (see presstune.corpus.augment)."""
 
-    #: "none": no generated rows (the seed recipe); "rules": offline templates.
-    backend: Literal["none", "rules", "transformers", "openai"] = "rules"
+    #: "none": no generated rows (the seed recipe); "rules": offline templates; "transformers" /
+    #: "openai": a model writes QA pairs and restatements (``llm``); "rules+llm": the rules' rows
+    #: plus the model's restatements and extra QA pairs.
+    backend: Literal["none", "rules", "transformers", "openai", "rules+llm"] = "rules"
     #: Question wordings per atomic fact (rules backend).
     qa_phrasings: int = Field(2, ge=1, le=5)
     #: At most this many facts per article get QA rows (in text order, kind by kind). The rules

@@ -9,9 +9,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from presstune.console import step as console_step
 from presstune.corpus.augment.audit import audit_against_facts, row_text
 from presstune.corpus.augment.config import AUGMENT_VERSION, AugmentConfig
-from presstune.corpus.augment.llm import llm_generate, make_backend
+from presstune.corpus.augment.llm import MODEL_GENERATOR_VERSION, generate_with_model, make_backend
 from presstune.corpus.augment.rows import apply_mix, as_sentence, as_text_row, generated_rows, reading_rows
 from presstune.corpus.augment.rules import rules_generate
 from presstune.corpus.format import qa_prompt
@@ -44,10 +45,11 @@ def augment_documents(
     settings = {"v": AUGMENT_VERSION, "backend": backend_name, **cfg.model_dump(exclude=unread)}
     if cfg.backend != "rules":
         settings["llm"] = cfg.llm.model_dump(exclude={"api_key_env", "timeout", "concurrency", "batch_size"})
+        settings["model_generator"] = MODEL_GENERATOR_VERSION
+    todo: list[tuple[dict[str, Any], str, Path]] = []
     for doc in docs:
-        # the rules name the release's month in questions and restatements: its date is an input
-        dated = (str(doc.get("date") or "")[:7],) if cfg.backend == "rules" else ()
-        h = _hash(settings, doc.get("title"), doc.get("body"), *dated)
+        # questions and restatements name the release's month (rules and model prompts): an input
+        h = _hash(settings, doc.get("title"), doc.get("body"), str(doc.get("date") or "")[:7])
         path = cache_dir / f"{_safe_name(str(doc['id']))}.json"
         try:
             old = json.loads(path.read_text(encoding="utf-8"))
@@ -57,14 +59,21 @@ def augment_documents(
             out[doc["id"]] = old
             counts["reused"] += 1
             continue
-        if cfg.backend == "rules":
-            res = rules_generate(doc, cfg)
-        else:
-            res = llm_generate(doc, cfg, backend)
-        res = {"id": doc["id"], "input_hash": h, "backend": backend_name, **res}
-        atomic_write_json(path, res, indent=None)
-        out[doc["id"]] = res
-        counts["generated"] += 1
+        todo.append((doc, h, path))
+    # A model's requests go out for many articles at once (batched); the rules go article by article.
+    todo_docs = [doc for doc, _, _ in todo]
+    if cfg.backend == "rules":
+        results = (rules_generate(doc, cfg) for doc in todo_docs)
+    else:
+        results = generate_with_model(todo_docs, cfg, backend)
+    with console_step(f"knowledge augmentation ({backend_name})", total=len(todo), unit="articles") as bar:
+        for (doc, h, path), res in zip(todo, results, strict=True):
+            res = {"id": doc["id"], "input_hash": h, "backend": backend_name, **res}
+            if not res.get("backend_errors"):  # an article the client failed on is asked again next run
+                atomic_write_json(path, res, indent=None)
+            out[doc["id"]] = res
+            counts["generated"] += 1
+            bar.advance()
     return out, counts
 
 
