@@ -154,7 +154,7 @@ pack)
     cd "$RUNS" || exit 1
     # Globs that match nothing yet are skipped (a run still training has no metrics).
     files=$(ls -d _logs _summary */realdev_bench.json */run.json */metrics/*.json */metrics/*/*.jsonl \
-        */checkpoints/*/train_result.json */checkpoints/*/loss_curve.csv \
+        */checkpoints/*/train_result.json */checkpoints/*/loss_curve.csv */checkpoints/*/selection.json \
         */dataset/stats.json */dataset/probe.json */logs/run.log 2>/dev/null | grep -v '/metrics/generations/')
     # shellcheck disable=SC2086
     tar czf "$OUT/$name.tgz" $files && echo "packed $(echo "$files" | wc -l) paths into $name.tgz"
