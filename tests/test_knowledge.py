@@ -11,6 +11,7 @@ from threading import Thread
 
 import pytest
 
+from helpers.replica_run import write_replica_run
 from presstune.corpus import augment as A
 from presstune.corpus.config import CorpusConfig
 from presstune.evaluate import qa
@@ -206,7 +207,6 @@ def augmented_run(tmp_path_factory, tiny_tokenizer):
     """A corpus built from 40 replica articles with the rules augmentation, plus its fact sheets."""
     from presstune.corpus.pipeline import build_corpus
     from presstune.replica.site import Site
-    from test_corpus_replica import write_replica_run
 
     site = Site(articles=40, seed=5)
     run = tmp_path_factory.mktemp("knowledge_run")

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import torch
 
+from helpers.train_data import chat_rows, small_config, write_dataset
 from presstune.models.config import VariantSpec
 from presstune.models.surgery import make_variant
 from presstune.train.data import LoadedSplit, to_dataset
 from presstune.train.distill import DistillSFTTrainer, distillation_sums
 from presstune.train.trainer import build_sft_config, train_variant
-from test_train_support import chat_rows, small_config, write_dataset
 
 
 def _trainer(student, teacher, tokenizer, alpha, temperature=2.0):

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import torch
 
+from helpers.train_data import chat_rows, small_config, text_rows
 from presstune.train.attention import length_groups, resolve_attention
 from presstune.train.data import LoadedSplit, to_dataset
 from presstune.train.trainer import build_sft_config
 from presstune.train.variant import TrainSetupError
-from test_train_support import chat_rows, small_config, text_rows
 
 
 def _trainer(model, tokenizer, rows, fmt, device="cpu", **train):

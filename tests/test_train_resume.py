@@ -20,10 +20,10 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file
 
+from helpers.train_data import chat_rows, write_dataset
 from presstune.config import Config
 from presstune.models.config import VariantSpec
 from presstune.train.trainer import latest_checkpoint, train_variant
-from test_train_support import chat_rows, write_dataset
 
 SPEC = VariantSpec(name="original", kind="original")
 
