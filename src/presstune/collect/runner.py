@@ -30,7 +30,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from presstune.collect.client import Clock, Fetcher, FetchError, HostNotAllowed, Sleep, user_agent
 from presstune.collect.config import CollectConfig
@@ -41,6 +41,9 @@ from presstune.collect.state import now_iso
 from presstune.collect.store import ARTICLES, REPORT, RunStore
 from presstune.rundir import RunDir
 from presstune.runlock import run_lock
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 __all__ = ["ARTICLES", "REPORT", "Candidate", "CollectSummary", "Collector", "run_collect"]
 
@@ -79,7 +82,7 @@ class _Progress:
 
     def __init__(self, enabled: bool):
         self.bar = None
-        self.task = None
+        self.task: TaskID | None = None
         if enabled and sys.stderr.isatty():
             from rich.progress import (
                 BarColumn,

@@ -619,7 +619,7 @@ def rules_generate(doc: dict[str, Any], cfg: AugmentConfig) -> dict[str, Any]:
             else:
                 qa.append(item)
     fact_sentences = list(dict.fromkeys(f.sentence for f in facts))
-    paraphrases = []
+    paraphrases: list[dict[str, Any]] = []
     for k in range(cfg.paraphrases if fact_sentences else 0):
         text = " ".join(_permuted(fact_sentences, rng))
         prompt = _RESTATE_PROMPTS[k % len(_RESTATE_PROMPTS)].format(t=title)
@@ -670,7 +670,9 @@ def llm_generate(doc: dict[str, Any], cfg: AugmentConfig, backend) -> dict[str, 
         ],
     ]
     answers = backend.generate(convs, [cfg.llm.max_new_tokens] * len(convs))
-    qa, rejected, paraphrases = [], [], []
+    qa: list[dict[str, Any]] = []
+    rejected: list[dict[str, Any]] = []
+    paraphrases: list[dict[str, Any]] = []
     qa_answer = answers[0]
     if qa_answer.finish_reason == "error":
         rejected.append({"kind": "qa", "reason": "backend_error", "detail": qa_answer.error})
