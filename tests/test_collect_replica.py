@@ -30,6 +30,8 @@ from presstune.replica.server import ReplicaServer
 from presstune.replica.site import Site
 from presstune.rundir import read_jsonl
 
+pytestmark = pytest.mark.slow  # end-to-end collects against the replica, with kill -9 and resume
+
 DISALLOWED = ("/global/my/", "/my/", "/global/oneclick/", "/global/search")
 FAST = {
     "min_delay": 0.0,

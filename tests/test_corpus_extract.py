@@ -118,6 +118,7 @@ def test_two_column_rows_are_read_column_by_column():
     assert lines[1:9] == left and lines[9:17] == right
 
 
+@pytest.mark.slow
 def test_each_bad_pdf_is_reported_and_the_run_goes_on(tmp_path: Path, tiny_tokenizer):
     (tmp_path / "pdfs").mkdir()
     records = []

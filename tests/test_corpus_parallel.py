@@ -43,6 +43,7 @@ def _tree(path: Path) -> dict[str, bytes]:
 @pytest.mark.parametrize(
     "start_method", [m for m in ("fork", "forkserver") if m in multiprocessing.get_all_start_methods()]
 )
+@pytest.mark.slow
 def test_two_workers_write_the_same_bytes_and_report_as_one(tmp_path: Path, counted_pools, monkeypatch, start_method):
 
     monkeypatch.setattr(P, "_mp_context", lambda: multiprocessing.get_context(start_method))

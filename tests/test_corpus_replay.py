@@ -18,6 +18,8 @@ from presstune.corpus.replay import GENERAL_INSTRUCTIONS, ReplayConfig, self_rep
 from presstune.evaluate.retention import GENERAL_QUESTIONS, GENERAL_TEXTS
 from presstune.rundir import read_jsonl
 
+pytestmark = pytest.mark.slow  # generates replay rows with a model
+
 
 def _grams(text: str, n: int) -> set[tuple[str, ...]]:
     words = re.findall(r"[a-z0-9']+", text.lower())

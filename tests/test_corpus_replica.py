@@ -10,6 +10,8 @@ import pytest
 from helpers.replica_run import write_replica_run
 from presstune.replica.site import Site
 
+pytestmark = pytest.mark.slow  # builds the corpus of an 80-article replica
+
 
 @pytest.fixture(scope="module")
 def replica_run(tmp_path_factory):

@@ -176,6 +176,7 @@ def _ref_assistant_nll(run: Path, row: dict, window: int, stride: int) -> tuple[
     return total, n
 
 
+@pytest.mark.slow
 def test_evaluate_variant_writes_metrics(tmp_path, tiny_tokenizer, tiny_qwen3, nli_judge):
     from presstune.evaluate import evaluate_variant
     from presstune.evaluate.runner import load_model, resolve_variant
@@ -288,6 +289,7 @@ def test_evaluate_variant_writes_metrics(tmp_path, tiny_tokenizer, tiny_qwen3, n
     assert again["created"] == doc["created"]
 
 
+@pytest.mark.slow
 def test_evaluate_cli_base_and_variant(tmp_path, tiny_tokenizer, tiny_qwen3):
     import typer
     from typer.testing import CliRunner
@@ -451,6 +453,7 @@ def test_adapter_trained_on_another_plan_is_not_merged_onto_the_rebuilt_variant(
         resolve_variant(run, "small", cfg)
 
 
+@pytest.mark.slow
 def test_knowledge_keys_probe_rag_retention_and_paired_comparison(tmp_path, tiny_tokenizer, tiny_qwen3):
     """The knowledge keys of HELPERS.md: probe articles leave knowledge QA for qa_probe_*, RAG
     retrieves passages of the train articles, Wilson intervals, McNemar counts against the base."""
@@ -492,6 +495,7 @@ def test_knowledge_keys_probe_rag_retention_and_paired_comparison(tmp_path, tiny
     assert "qa_train_contains_vs_base" not in base
 
 
+@pytest.mark.slow
 def test_asked_as_trained_diagnostic_uses_the_training_rows_own_wording(tmp_path, tiny_tokenizer, tiny_qwen3):
     """qa_seen_*: the default mix's QA rows about the knowledge-QA articles, asked word for word
     (instruction stripped and put back as evaluation puts it), answers of at most 12 words; not

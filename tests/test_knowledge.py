@@ -225,6 +225,7 @@ def _facts_by_id(run: Path) -> dict[str, dict]:
     return {r["id"]: r for r in read_jsonl(run / "replica_facts.jsonl")}
 
 
+@pytest.mark.slow
 def test_no_evaluation_question_occurs_in_any_training_row(augmented_run):
     run, _ = augmented_run
     rows = [r for p in sorted((run / "dataset").glob("train*.jsonl")) for r in read_jsonl(p)]

@@ -89,6 +89,7 @@ SPECS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
 @pytest.mark.parametrize("family", FAMILIES)
 def test_surgery_generation_cached_uncached_reloaded(family, spec, tiny_tokenizer, tmp_path):
@@ -143,6 +144,7 @@ def test_lora_targets_cover_every_projection(family, tiny_tokenizer):
     assert count == len(targets) * LAYERS
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", ["llama", "mistral", "qwen2"])
 def test_lora_training_and_scoring_of_a_dropped_variant(family, tiny_tokenizer, tmp_path):
     """The train and evaluate paths run on each architecture: the answer loss falls, scoring agrees."""

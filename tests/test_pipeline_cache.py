@@ -17,7 +17,7 @@ import pytest
 from presstune.config import load_config
 from presstune.pipeline import STAGES, repo_configs_dir, run_pipeline
 
-pytestmark = pytest.mark.timeout(1200)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # slow: four tiny pipeline runs
 
 TINY = {
     "replica": {"articles": 40, "faults": "none"},

@@ -27,6 +27,8 @@ from safetensors.torch import load_file
 
 from helpers.train_data import text_rows, write_dataset
 
+pytestmark = pytest.mark.slow  # two-process training
+
 CHILD = textwrap.dedent(
     """
     import json, os, sys

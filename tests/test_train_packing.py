@@ -95,7 +95,10 @@ def _check_packed_equals_documents(model, tokenizer, rows, fmt, attn, dtype):
     torch.testing.assert_close(loss.double(), reference, rtol=max(tol, 2e-6), atol=max(tol, 2e-6))
 
 
-@pytest.mark.parametrize("attn", sorted(CPU_BACKENDS))
+# flex_attention compiles a CPU kernel first (~15-30 s): slow
+@pytest.mark.parametrize(
+    "attn", [pytest.param(a, marks=pytest.mark.slow) if a == "flex_attention" else a for a in sorted(CPU_BACKENDS)]
+)
 @pytest.mark.parametrize("style", ["article", "chat"])
 def test_packed_loss_equals_documents_one_by_one(tiny_qwen3, tiny_tokenizer, attn, style):
     if attn == "flex_attention" and style == "chat":

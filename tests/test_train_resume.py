@@ -17,6 +17,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
 import torch
 from safetensors.torch import load_file
 
@@ -24,6 +25,8 @@ from helpers.train_data import chat_rows, write_dataset
 from presstune.config import Config
 from presstune.models.config import VariantSpec
 from presstune.train.trainer import latest_checkpoint, train_variant
+
+pytestmark = pytest.mark.slow  # training killed and resumed in a subprocess
 
 SPEC = VariantSpec(name="original", kind="original")
 

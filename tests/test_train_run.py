@@ -12,6 +12,8 @@ from presstune.models.config import VariantSpec
 from presstune.models.surgery import make_variant
 from presstune.train.trainer import TrainError, train_variant
 
+pytestmark = pytest.mark.slow  # every test trains
+
 DROPPED = VariantSpec(name="dropped", kind="dropped", layer=1)
 
 

@@ -16,6 +16,8 @@ from presstune.models.config import VariantSpec
 from presstune.rundir import RunDir
 from presstune.train.variant import TrainSetupError, build_teacher
 
+pytestmark = pytest.mark.slow  # trains a teacher, then a student
+
 ORIGINAL = VariantSpec(name="original", kind="original")
 DROPPED = VariantSpec(name="dropped", kind="dropped", layer=1)
 
