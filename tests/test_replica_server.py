@@ -513,6 +513,7 @@ def _built(site: Site) -> set[str]:
     return {a.id for a in site.articles() if "body_paragraphs" in vars(a) or "qa" in vars(a)}
 
 
+@pytest.mark.slow
 def test_ten_thousand_articles_serve_lazily(sitemap_schema):
     """10,000 articles: the server answers the sitemap index, every sitemap, a listing page and an
     article page (with its PDF) while generating the content of that one article only."""

@@ -100,6 +100,7 @@ def test_chunked_sums_match_unchunked():
     assert s.grad is not None and torch.isfinite(s.grad).all()
 
 
+@pytest.mark.slow
 def test_distilled_training_run(tmp_path, tiny_qwen3, tiny_tokenizer):
     write_dataset(tmp_path, chat_rows(8), chat_rows(4))
     spec = VariantSpec(name="dropped", kind="dropped", layer=1)
@@ -132,6 +133,7 @@ def test_distilled_training_run(tmp_path, tiny_qwen3, tiny_tokenizer):
     assert all("distill_kl" not in e for e in Logs.seen if "eval_loss" in e)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["original"])
 def test_original_variant_is_never_distilled(tmp_path, tiny_qwen3, tiny_tokenizer, kind):
     write_dataset(tmp_path, chat_rows(4))
