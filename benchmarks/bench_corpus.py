@@ -5,7 +5,7 @@
 One process, one run, in this order:
 
 1. The replica (``Site(articles, seed)``) writes ``articles.jsonl`` + ``pdfs/`` into a temp run
-   directory straight from its generator (``write_replica_run`` of tests/test_corpus_replica.py;
+   directory straight from its generator (``write_replica_run`` of tests/helpers/replica_run.py;
    no HTTP, so the timing is the corpus stage's alone). Generation time is reported apart.
 2. Engines: every article's printable PDF is read into memory, then extracted side by side:
    pypdf (the baseline) in this process, presstune's pypdfium2 path in this process, and the
@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _write_run(site: Any, run: Path) -> list[Any]:
     sys.path.insert(0, str(ROOT / "tests"))
-    from test_corpus_replica import write_replica_run  # one copy of the replica -> run writer
+    from helpers.replica_run import write_replica_run  # one copy of the replica -> run writer (tests/helpers)
 
     return write_replica_run(site, run)
 

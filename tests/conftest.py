@@ -30,6 +30,18 @@ def pressclub_reference() -> Path:
     pytest.skip("../shared/reference/pressclub not present")
 
 
+@pytest.fixture
+def one_thread():
+    """Toy-size matmuls: with 2 shared cores, one intra-op thread is many times faster (modules that
+    run many tiny models use it for every test: ``pytestmark = pytest.mark.usefixtures("one_thread")``)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session")
 def tiny_tokenizer():
     from presstune.models.tinybase import train_tokenizer

@@ -4,15 +4,15 @@
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from helpers.fake_clock import FakeClock
+from helpers.scripted_http import PDF, Route, Scripted, send
 from presstune.collect.client import (
     Fetcher,
     FetchError,
@@ -23,70 +23,7 @@ from presstune.collect.client import (
 )
 from presstune.collect.config import CollectConfig
 
-Route = Callable[[BaseHTTPRequestHandler, int], None]  # (handler, attempt number of this path)
-
-
-class Scripted:
-    def __init__(self, routes: dict[str, Route]):
-        self.routes = routes
-        self.log: list[dict[str, Any]] = []
-        self.attempts: dict[str, int] = {}
-        self.lock = threading.Lock()
-        scripted = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                entry = {"path": self.path, "started": time.monotonic(), "headers": dict(self.headers)}
-                with scripted.lock:
-                    n = scripted.attempts[self.path] = scripted.attempts.get(self.path, 0) + 1
-                try:
-                    scripted.routes.get(self.path, _not_found)(self, n)
-                except (BrokenPipeError, ConnectionResetError):
-                    self.close_connection = True
-                finally:
-                    entry["ended"] = time.monotonic()
-                    with scripted.lock:
-                        scripted.log.append(entry)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-def send(
-    h: BaseHTTPRequestHandler,
-    status: int,
-    body: bytes = b"",
-    ctype: str = "text/plain",
-    headers: dict[str, str] | None = None,
-    length: int | None = None,
-) -> None:
-    h.send_response(status)
-    h.send_header("Content-Type", ctype)
-    h.send_header("Content-Length", str(len(body) if length is None else length))
-    for k, v in (headers or {}).items():
-        h.send_header(k, v)
-    h.end_headers()
-    h.wfile.write(body)
-    h.wfile.flush()
-
-
-def _not_found(h: BaseHTTPRequestHandler, n: int) -> None:
-    send(h, 404, b"nope")
-
-
 ROBOTS = b"User-agent: *\nDisallow: /global/private/\nCrawl-delay: 0.2\n"
-PDF = b"%PDF-1.4\n" + b"1 0 obj <<>> endobj\n" * 50 + b"trailer <<>>\n%%EOF\n"
 
 
 def robots(h: BaseHTTPRequestHandler, n: int) -> None:
@@ -143,16 +80,16 @@ def test_robots_disallow_and_crawl_delay(server: Scripted) -> None:
     for i in range(4):
         server.routes[f"/global/p{i}"] = lambda h, n: send(h, 200, b"ok")
 
+    clock = FakeClock()
     sent: list[float] = []
 
     async def note_send(request) -> None:
         if request.url.path.startswith("/global/p"):
-            sent.append(time.monotonic())
+            sent.append(clock())
 
     async def go() -> None:
-        async with Fetcher(cfg(server, concurrency_per_host=4)) as f:
-            # When each request leaves the client: the server thread's own clock would also measure
-            # how the GIL and a busy machine scheduled it (a starved CI machine compressed gaps).
+        async with Fetcher(cfg(server, concurrency_per_host=4), clock=clock, sleep=clock.sleep) as f:
+            # When each request leaves the client, on the fake clock the slots wait by.
             f.client.event_hooks["request"].append(note_send)
             with pytest.raises(FetchError, match="disallowed by robots.txt") as err:
                 await f.get(server.url + "/global/private/secret")
@@ -163,8 +100,8 @@ def test_robots_disallow_and_crawl_delay(server: Scripted) -> None:
     paths = [e["path"] for e in server.log]
     assert paths[0] == "/robots.txt" and "/global/private/secret" not in paths
     assert sorted(p for p in paths if p.startswith("/global/p")) == [f"/global/p{i}" for i in range(4)]
-    # Crawl-delay 0.2 raises min_delay 0: request starts are spaced although 4 may run at once
-    assert len(sent) == 4 and all(b - a >= 0.19 for a, b in zip(sent, sent[1:])), sent
+    # Crawl-delay 0.2 raises min_delay 0: request starts are spaced by it although 4 may run at once
+    assert [b - a for a, b in zip(sent, sent[1:])] == pytest.approx([0.2] * 3), sent
     ua = server.log[0]["headers"]["User-Agent"]
     assert ua.startswith("presstune/") and "+" in ua
 
@@ -190,8 +127,16 @@ def test_retry_after_and_backoff(server: Scripted) -> None:
     server.routes["/global/gone"] = lambda h, n: send(h, 404, b"gone")
     server.routes["/global/broken"] = lambda h, n: send(h, 500, b"always")
 
+    clock = FakeClock()
+    limited_sent: list[float] = []
+
+    async def note_send(request) -> None:
+        if request.url.path == "/global/limited":
+            limited_sent.append(clock())
+
     async def go() -> None:
-        async with Fetcher(cfg(server)) as f:
+        async with Fetcher(cfg(server), clock=clock, sleep=clock.sleep) as f:
+            f.client.event_hooks["request"].append(note_send)
             got = await f.get(server.url + "/global/limited")
             assert got.content == b"done" and got.attempts == 3
             assert (await f.get(server.url + "/global/reset")).content == b"fine"
@@ -203,8 +148,7 @@ def test_retry_after_and_backoff(server: Scripted) -> None:
             assert f.stats.retry_after_waits == [1.0]
 
     run(go())
-    lim = [e for e in server.log if e["path"] == "/global/limited"]
-    assert lim[1]["started"] - lim[0]["ended"] >= 0.99  # Retry-After: 1 was waited for
+    assert len(limited_sent) == 3 and limited_sent[1] - limited_sent[0] >= 1.0  # Retry-After: 1 was waited for
     assert server.attempts["/global/broken"] == 4  # counted before the reply: no race with the log
 
 

@@ -21,12 +21,12 @@ from typing import Any
 
 import pytest
 
+from helpers.scripted_http import PDF, Scripted, send
 from presstune.collect.client import Fetcher, FetchError
 from presstune.collect.config import CollectConfig
 from presstune.collect.parse import language_of, node_text, parse_sitemap, safe_name
 from presstune.collect.runner import run_collect
 from presstune.rundir import read_jsonl
-from test_collect_client import PDF, Scripted, send
 
 MiB = 1024 * 1024
 SM_NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'

@@ -139,6 +139,7 @@ def _one_error_line(proc: subprocess.CompletedProcess) -> str:
     return lines[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(CLI_CASES))
 @pytest.mark.parametrize("command", ["config validate", "collect --config"])
 def test_cli_config_errors_are_one_line_naming_key_and_file(case, command, tmp_path):

@@ -11,36 +11,11 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
+from helpers.pdfs import BODY, H, W, article_record, corrupt_pdf, text_pdf
 from presstune.corpus.config import CorpusConfig
 from presstune.corpus.extract import PdfError, extract_pdf
 from presstune.corpus.pipeline import build_corpus
 from presstune.rundir import write_jsonl
-
-W, H = A4
-BODY = (
-    "Munich. The new BMW iX3 celebrates its world premiere at the Paris Motor Show. With an output of "
-    "340 kW and a price starting at 68,900 euros, it opens a new chapter for the brand. Production "
-    "starts at the plant in Debrecen in March 2026 and the market launch follows in the spring."
-)
-
-
-def text_pdf(pages: int = 2, body: str = BODY) -> bytes:
-    buf = io.BytesIO()
-    c = Canvas(buf, pagesize=A4, invariant=1)
-    for p in range(pages):
-        c.setFont("Helvetica", 8)
-        c.drawString(72, H - 50, "Media Information")
-        c.drawRightString(W - 72, H - 50, f"Page {p + 1}")
-        c.drawString(72, 50, "Company Bayerische Motoren Werke Aktiengesellschaft")
-        c.setFont("Helvetica", 10)
-        y = H - 120
-        words = body.split()
-        for i in range(0, len(words), 12):
-            c.drawString(72, y, " ".join(words[i : i + 12]))
-            y -= 14
-        c.showPage()
-    c.save()
-    return buf.getvalue()
 
 
 def image_only_pdf() -> bytes:
@@ -78,11 +53,6 @@ def zero_page_pdf() -> bytes:
     out = io.BytesIO()
     PdfWriter().write(out)
     return out.getvalue()
-
-
-def corrupt_pdf() -> bytes:
-    # The right header and trailer around random bytes: looks like a PDF, parses as nothing.
-    return b"%PDF-1.7\n" + os.urandom(3000) + b"\n%%EOF\n"
 
 
 BAD = {
@@ -148,43 +118,19 @@ def test_two_column_rows_are_read_column_by_column():
     assert lines[1:9] == left and lines[9:17] == right
 
 
-def _record(i: int, pdf_path: str | None, body: str = BODY) -> dict:
-    atts = (
-        []
-        if pdf_path is None
-        else [
-            {
-                "url": f"/global/article/attachment/T000000{i}EN/1",
-                "type": "pdf",
-                "label": "Printable version",
-                "path": pdf_path,
-                "status": "ok",
-            }
-        ]
-    )
-    return {
-        "id": f"T{1000000 + i:07d}EN",
-        "language": "en",
-        "url": f"/x/{i}",
-        "title": f"Title {i}",
-        "date": f"2025-01-{i + 1:02d}T10:00:00+01:00",
-        "body": body,
-        "attachments": atts,
-    }
-
-
+@pytest.mark.slow
 def test_each_bad_pdf_is_reported_and_the_run_goes_on(tmp_path: Path, tiny_tokenizer):
     (tmp_path / "pdfs").mkdir()
     records = []
     for i, (kind, make) in enumerate(BAD.items()):
         name = f"pdfs/T{1000000 + i:07d}EN.pdf"
         (tmp_path / name).write_bytes(make())
-        records.append(_record(i, name, body=f"{BODY} Variant {kind} number {i} of the page text."))
+        records.append(article_record(i, name, body=f"{BODY} Variant {kind} number {i} of the page text."))
     good = len(records)
     (tmp_path / f"pdfs/T{1000000 + good:07d}EN.pdf").write_bytes(text_pdf(2))
-    records.append(_record(good, f"pdfs/T{1000000 + good:07d}EN.pdf", body=""))
-    records.append(_record(good + 1, None, body=""))  # nothing at all: dropped with a reason
-    missing = _record(good + 2, "pdfs/missing.pdf", body="")
+    records.append(article_record(good, f"pdfs/T{1000000 + good:07d}EN.pdf", body=""))
+    records.append(article_record(good + 1, None, body=""))  # nothing at all: dropped with a reason
+    missing = article_record(good + 2, "pdfs/missing.pdf", body="")
     records.append(missing)
     write_jsonl(tmp_path / "articles.jsonl", records)
     cfg = CorpusConfig(min_chars=50, near_dup_threshold=0.95)

@@ -139,6 +139,7 @@ def test_endpoint_down_is_a_named_rejection(tmp_path: Path, tiny_tokenizer):
     assert not list((run / "llm" / "cache").glob("*.json"))  # errors are not cached
 
 
+@pytest.mark.slow
 def test_tiny_local_model_output_is_rejected(tmp_path: Path, tiny_tokenizer, tiny_qwen3):
     """A random tiny Qwen3 writes garbage: every answer must be rejected, the regex text kept."""
     run = make_run(tmp_path, ["a", "b", "c"])

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers.pdfs import BODY, article_record, corrupt_pdf, text_pdf
+from helpers.replica_run import write_replica_run
 from presstune.corpus import pipeline as P
 from presstune.corpus.config import CorpusConfig
 from presstune.rundir import read_jsonl, write_jsonl
@@ -41,9 +43,8 @@ def _tree(path: Path) -> dict[str, bytes]:
 @pytest.mark.parametrize(
     "start_method", [m for m in ("fork", "forkserver") if m in multiprocessing.get_all_start_methods()]
 )
+@pytest.mark.slow
 def test_two_workers_write_the_same_bytes_and_report_as_one(tmp_path: Path, counted_pools, monkeypatch, start_method):
-    from test_corpus_extract import corrupt_pdf
-    from test_corpus_replica import write_replica_run
 
     monkeypatch.setattr(P, "_mp_context", lambda: multiprocessing.get_context(start_method))
 
@@ -95,7 +96,6 @@ def _crashing_extract_pdf(source, engine="pypdfium2"):
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork to patch the workers")
 def test_a_pdf_that_kills_its_worker_is_a_named_failure(tmp_path: Path, monkeypatch, counted_pools):
-    from test_corpus_extract import BODY, _record, text_pdf
 
     monkeypatch.setattr(P, "extract_pdf", _crashing_extract_pdf)
     monkeypatch.setattr(P, "_mp_context", lambda: multiprocessing.get_context("fork"))
@@ -104,7 +104,7 @@ def test_a_pdf_that_kills_its_worker_is_a_named_failure(tmp_path: Path, monkeypa
     for i in range(6):
         name = f"pdfs/T{1000000 + i:07d}EN.pdf"
         (tmp_path / name).write_bytes(text_pdf(2, body=f"{BODY} Document number {i}."))
-        records.append(_record(i, name))
+        records.append(article_record(i, name))
     # Document 2: its first printable PDF kills the process, its second one is fine.
     (tmp_path / "pdfs" / "CRASH.pdf").write_bytes(text_pdf(1))
     crash = records[2]

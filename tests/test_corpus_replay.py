@@ -10,12 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from helpers.replica_run import write_replica_run
 from presstune.corpus import augment as A
 from presstune.corpus.config import CorpusConfig
 from presstune.corpus.llm import TransformersBackend
 from presstune.corpus.replay import GENERAL_INSTRUCTIONS, ReplayConfig, self_replay_rows
 from presstune.evaluate.retention import GENERAL_QUESTIONS, GENERAL_TEXTS
 from presstune.rundir import read_jsonl
+
+pytestmark = pytest.mark.slow  # generates replay rows with a model
 
 
 def _grams(text: str, n: int) -> set[tuple[str, ...]]:
@@ -94,7 +97,6 @@ def test_corpus_build_with_self_replay_writes_rows_and_card(tmp_path: Path, tiny
     answers the instructions; the default mix carries them, the seed mix does not."""
     from presstune.corpus.pipeline import build_corpus
     from presstune.replica.site import Site
-    from test_corpus_replica import write_replica_run
 
     base = tmp_path / "base"
     tiny_qwen3().save_pretrained(base)

@@ -1,78 +1,21 @@
-"""Corpus on the replica: no eval article has a near-duplicate (or language twin) in train.
-
-Also home of ``write_replica_run``: builds ``articles.jsonl`` + ``pdfs/`` straight from the
-replica's generator (no collect stage), used by the tests and benchmarks/bench_corpus.py.
-"""
+"""Corpus on the replica: no eval article has a near-duplicate (or language twin) in train."""
 
 from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
-from presstune.rundir import write_jsonl
+from helpers.replica_run import write_replica_run
+from presstune.replica.site import Site
 
-replica_site = pytest.importorskip("presstune.replica.site")
-
-
-def html_body(article) -> str:
-    """The page body as collect extracts it: paragraphs, then the CO2 line, contacts and company text."""
-    from presstune.replica import text
-
-    lang = article.lang2
-    parts = article.teaser_repeat + article.page_paragraphs
-    if article.co2:
-        parts.append(article.co2)
-    parts += article.contact_paragraphs
-    parts += text.BOILERPLATE[lang]
-    return "\n\n".join(parts)
-
-
-def write_replica_run(site, run: Path, limit: int | None = None) -> list:
-    """articles.jsonl + pdfs/ for the replica's articles (newest first, ``limit`` of them)."""
-    run = Path(run)
-    (run / "pdfs").mkdir(parents=True, exist_ok=True)
-    records = []
-    arts = site.articles()[:limit] if limit else site.articles()
-    for a in arts:
-        atts = []
-        n_pdf = 0
-        for att in a.attachments:
-            entry = {
-                "url": att.url(a.id),
-                "type": "pdf" if att.kind == "pdf" else "other",
-                "label": att.label,
-                "language": att.language,
-                "status": "pending",
-            }
-            if att.kind == "pdf":
-                name = f"{a.id}.pdf" if n_pdf == 0 else f"{a.id}-{n_pdf}.pdf"
-                n_pdf += 1
-                (run / "pdfs" / name).write_bytes(site.attachment_bytes(a.id, att.no))
-                entry.update(path=f"pdfs/{name}", status="ok")
-            atts.append(entry)
-        records.append(
-            {
-                "id": a.id,
-                "language": a.language,
-                "url": a.url_path,
-                "title": a.title,
-                "subtitle": a.subtitle,
-                "date": a.date.isoformat(),
-                "body": html_body(a),
-                "tags": list(a.tags),
-                "attachments": atts,
-            }
-        )
-    write_jsonl(run / "articles.jsonl", records)
-    return arts
+pytestmark = pytest.mark.slow  # builds the corpus of an 80-article replica
 
 
 @pytest.fixture(scope="module")
 def replica_run(tmp_path_factory):
-    site = replica_site.Site(articles=80, seed=3)
+    site = Site(articles=80, seed=3)
     run = tmp_path_factory.mktemp("replica_run")
     write_replica_run(site, run)
     return site, run

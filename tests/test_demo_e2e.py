@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.timeout(900)
+# slow: end to end, the demo killed and resumed, then ask/chat/export
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 def _demo_cmd(out: Path) -> list[str]:

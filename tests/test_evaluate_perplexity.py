@@ -129,6 +129,7 @@ def test_stride_equal_to_window_predicts_each_window_start_from_context(tiny_qwe
         assert got == pytest.approx(ref, rel=1e-5)
 
 
+@pytest.mark.slow
 def test_batch_size_and_padding_do_not_change_ppl(tiny_qwen3, tiny_tokenizer):
     model = tiny_qwen3(seed=3)
     docs = [text_doc(tiny_tokenizer, str(i), t) for i, t in enumerate(TEXTS * 2)]
@@ -167,6 +168,7 @@ def test_chat_scores_only_completion_tokens(tiny_qwen3, tiny_tokenizer):
     assert count_w[0] == len(doc.targets)
 
 
+@pytest.mark.slow
 def test_continuation_logprobs(tiny_qwen3):
     model = tiny_qwen3(seed=5)
     pairs = [([5, 6, 7], [8, 9]), ([10], [11, 12, 13]), ([5, 6, 7, 8, 9, 10, 11], [12])]

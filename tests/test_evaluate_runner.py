@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers.nli import bag_of_words_nli
 from presstune.rundir import RunDir, read_jsonl, write_jsonl
 
 SYSTEM = "You are a helpful assistant that knows the company's press releases."
@@ -139,7 +140,6 @@ def make_tiny_run(root: Path, tokenizer, make_model, with_adapter: bool = True) 
 @pytest.fixture
 def nli_judge():
     from presstune.evaluate.semantic_entropy import EntailmentJudge
-    from test_evaluate_se import bag_of_words_nli
 
     return EntailmentJudge(*bag_of_words_nli())
 
@@ -176,6 +176,7 @@ def _ref_assistant_nll(run: Path, row: dict, window: int, stride: int) -> tuple[
     return total, n
 
 
+@pytest.mark.slow
 def test_evaluate_variant_writes_metrics(tmp_path, tiny_tokenizer, tiny_qwen3, nli_judge):
     from presstune.evaluate import evaluate_variant
     from presstune.evaluate.runner import load_model, resolve_variant
@@ -258,7 +259,10 @@ def test_evaluate_variant_writes_metrics(tmp_path, tiny_tokenizer, tiny_qwen3, n
     )
     # the power question is asked of both train articles with different answers
     assert m["qa_train_contains"]["ambiguous_questions"] == sum(r["fact_key"] == "power_kw" for r in train_rows)
-    assert doc["seconds"]["qa_train"] >= 0
+    # every step is timed, the steps one after another inside the whole evaluation's time
+    steps = {step: s for step, s in doc["seconds"].items() if step != "total"}
+    assert {"perplexity", "qa", "qa_train", "semantic_entropy"} <= set(steps)
+    assert sum(steps.values()) <= doc["seconds"]["total"] + 0.001 * len(doc["seconds"]), doc["seconds"]
     # semantic entropy over 2 questions x 3 samples, bounded by log 3
     se_rows = read_jsonl(run / "metrics" / "semantic_entropy" / "small.jsonl")
     assert len(se_rows) == 2 and all(len(r["samples"]) == 3 for r in se_rows)
@@ -285,6 +289,7 @@ def test_evaluate_variant_writes_metrics(tmp_path, tiny_tokenizer, tiny_qwen3, n
     assert again["created"] == doc["created"]
 
 
+@pytest.mark.slow
 def test_evaluate_cli_base_and_variant(tmp_path, tiny_tokenizer, tiny_qwen3):
     import typer
     from typer.testing import CliRunner
@@ -448,19 +453,20 @@ def test_adapter_trained_on_another_plan_is_not_merged_onto_the_rebuilt_variant(
         resolve_variant(run, "small", cfg)
 
 
+@pytest.mark.slow
 def test_knowledge_keys_probe_rag_retention_and_paired_comparison(tmp_path, tiny_tokenizer, tiny_qwen3):
     """The knowledge keys of HELPERS.md: probe articles leave knowledge QA for qa_probe_*, RAG
     retrieves passages of the train articles, Wilson intervals, McNemar counts against the base."""
     from presstune.evaluate import evaluate_variant
     from presstune.evaluate.qa import wilson_interval
-    from presstune.evaluate.retention import GENERAL_QUESTIONS
+    from presstune.evaluate.retention import general_questions
 
     run, cfg = make_tiny_run(tmp_path, tiny_tokenizer, tiny_qwen3, with_adapter=False)
     (run / "dataset" / "probe.json").write_text(json.dumps({"articles": ["T0000010EN"]}))
     eval_cfg = cfg.evaluate.model_copy(update={"se_clustering": "none", "rag_top_k": 2, "retention_texts": 2})
     base = evaluate_variant(eval_cfg, run, "base", config=cfg)["metrics"]
     small = evaluate_variant(eval_cfg, run, "small", config=cfg)["metrics"]
-    for m in (base, small):
+    for name, m in (("base", base), ("small", small)):
         assert {r["article_id"] for r in read_jsonl(run / "metrics" / "qa_train" / "base.jsonl")} == {"T0000009EN"}
         assert m["qa_probe_contains"]["questions"] == 2 and m["qa_probe_contains"]["qa_set"] == "probe"
         assert m["qa_train_contains"]["questions"] == 2
@@ -469,8 +475,11 @@ def test_knowledge_keys_probe_rag_retention_and_paired_comparison(tmp_path, tiny
             assert m[key]["ci95"] == pytest.approx(wilson_interval(round(value * n), n))
             assert m[key]["leaked_questions"] == 0 or key == "rag_qa_train_contains"
         assert m["rag_qa_train_contains"]["retriever"] == "BM25 (bm25s), top 2"
-        assert 0 <= m["rag_qa_train_contains"]["retrieval_hit_rate"] <= 1
-        assert m["retention_contains"]["questions"] == len(GENERAL_QUESTIONS)  # all of them by default
+        # the share of questions whose own article is among the retrieved passages' articles
+        retrieved = read_jsonl(run / "metrics" / "rag_qa_train" / f"{name}.jsonl")
+        hits = [r["article_id"] in r["retrieved_articles"] for r in retrieved]
+        assert retrieved and m["rag_qa_train_contains"]["retrieval_hit_rate"] == pytest.approx(sum(hits) / len(hits))
+        assert m["retention_contains"]["questions"] == len(general_questions(None))  # all that evaluation asks
         assert m["retention_perplexity"]["documents"] == 2
     rag_rows = read_jsonl(run / "metrics" / "rag_qa_train" / "small.jsonl")
     assert all(len(r["retrieved_articles"]) == 2 for r in rag_rows)
@@ -487,10 +496,11 @@ def test_knowledge_keys_probe_rag_retention_and_paired_comparison(tmp_path, tiny
     assert (paired["b"], paired["c"], paired["questions"]) == (b, c, 2)
     assert "qa_train_contains_vs_base" not in base
     # retention is paired with the base too, question by question
-    assert small["retention_contains_vs_base"]["questions"] == len(GENERAL_QUESTIONS)
+    assert small["retention_contains_vs_base"]["questions"] == len(general_questions(None))
     assert "retention_contains_vs_base" not in base
 
 
+@pytest.mark.slow
 def test_asked_as_trained_diagnostic_uses_the_training_rows_own_wording(tmp_path, tiny_tokenizer, tiny_qwen3):
     """qa_seen_*: the default mix's QA rows about the knowledge-QA articles, asked word for word
     (instruction stripped and put back as evaluation puts it), answers of at most 12 words; not

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers.replica_run import write_replica_run
 from presstune.corpus import augment as A
 from presstune.corpus.config import CorpusConfig
 from presstune.corpus.format import qa_prompt
@@ -190,7 +191,6 @@ def augmented_run(tmp_path_factory, tiny_tokenizer):
     """A corpus built from 40 replica articles with the rules augmentation, plus its fact sheets."""
     from presstune.corpus.pipeline import build_corpus
     from presstune.replica.site import Site
-    from test_corpus_replica import write_replica_run
 
     site = Site(articles=40, seed=5)
     run = tmp_path_factory.mktemp("knowledge_run")
@@ -209,6 +209,7 @@ def _facts_by_id(run: Path) -> dict[str, dict]:
     return {r["id"]: r for r in read_jsonl(run / "replica_facts.jsonl")}
 
 
+@pytest.mark.slow
 def test_no_evaluation_question_occurs_in_any_training_row(augmented_run):
     run, _ = augmented_run
     rows = [r for p in sorted((run / "dataset").glob("train*.jsonl")) for r in read_jsonl(p)]

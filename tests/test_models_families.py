@@ -12,11 +12,14 @@ import copy
 import pytest
 import torch
 
+from helpers.generation import TEXTS, greedy
+from helpers.train_data import chat_rows, small_config, write_dataset
 from presstune.models.config import VariantSpec
 from presstune.models.importance import compute_importance
 from presstune.models.params import count_params
 from presstune.models.surgery import LAYER_INDEX_ATTRS, check_consistency, make_variant, save_variant
-from test_models_surgery import TEXTS, greedy, one_thread  # noqa: F401 (one_thread: an autouse fixture)
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 LAYERS = 6
 
@@ -86,6 +89,7 @@ SPECS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
 @pytest.mark.parametrize("family", FAMILIES)
 def test_surgery_generation_cached_uncached_reloaded(family, spec, tiny_tokenizer, tmp_path):
@@ -140,6 +144,7 @@ def test_lora_targets_cover_every_projection(family, tiny_tokenizer):
     assert count == len(targets) * LAYERS
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", ["llama", "mistral", "qwen2"])
 def test_lora_training_and_scoring_of_a_dropped_variant(family, tiny_tokenizer, tmp_path):
     """The train and evaluate paths run on each architecture: the answer loss falls, scoring agrees."""
@@ -147,7 +152,6 @@ def test_lora_training_and_scoring_of_a_dropped_variant(family, tiny_tokenizer, 
 
     from presstune.evaluate.perplexity import chat_doc, score_documents
     from presstune.train.trainer import train_variant
-    from test_train_support import chat_rows, small_config, write_dataset
 
     rows = chat_rows(12)
     write_dataset(tmp_path, rows, chat_rows(6))

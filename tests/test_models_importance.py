@@ -20,6 +20,8 @@ from presstune.models.importance import (
     write_importance,
 )
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 TEXTS = [
     "The BMW Group presents the new BMW iX3 with 340 kW at the Leipzig plant.",
     "Production begins in Debrecen in March 2026.",
@@ -27,15 +29,6 @@ TEXTS = [
     "The range is 805 km (WLTP); the price starts at 68,900 euros in Germany and Austria.",
     "Munich.",
 ]
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Toy-size matmuls: with 2 shared cores, one intra-op thread is many times faster."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture

@@ -100,6 +100,7 @@ def test_meta_count_allocates_nothing():
     assert all(p.device == torch.device("meta") for p in model.parameters())
 
 
+@pytest.mark.slow
 def test_cli_prints_qwen3_8b_figures_with_no_hub_and_no_cache(tmp_path):
     """The real console command, in a fresh process that could not reach the hub (closed local port)
     and has an empty HF cache: the packaged config alone gives the seed's published figures."""

@@ -14,6 +14,7 @@ import logging
 import pytest
 import torch
 
+from helpers.generation import NEW_TOKENS, TEXTS, greedy
 from presstune.models.config import VariantSpec
 from presstune.models.importance import best_block, compute_importance
 from presstune.models.surgery import (
@@ -25,24 +26,7 @@ from presstune.models.surgery import (
     with_identity_layer,
 )
 
-TEXTS = [
-    "The BMW Group presents the new BMW iX3 with 340 kW.",
-    "Production begins in Debrecen in March 2026, the price starts at 68,900 euros.",
-    "Oliver Zipse said: this is a milestone for the Neue Klasse.",
-    "The range is 805 km (WLTP) and the plant in Leipzig builds the batteries.",
-]
-NEW_TOKENS = 64
-
-
-def greedy(model, prompt: torch.Tensor, use_cache: bool) -> torch.Tensor:
-    return model.generate(
-        prompt,
-        attention_mask=torch.ones_like(prompt),
-        max_new_tokens=NEW_TOKENS,
-        min_new_tokens=NEW_TOKENS,
-        do_sample=False,
-        use_cache=use_cache,
-    )
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @contextlib.contextmanager
@@ -64,15 +48,6 @@ def reload(path):
     with transformers_log() as log:
         model, info = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float64, output_loading_info=True)
     return model.eval(), info, log.getvalue()
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Toy-size matmuls: with 2 shared cores, one intra-op thread is many times faster."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture

@@ -21,6 +21,8 @@ from presstune.models.qwen3_tokenizer import (  # noqa: E402
     ranks_file,
 )
 
+pytestmark = pytest.mark.slow  # rebuilds the real Qwen3 tokenizer from its ranks
+
 IM_START, IM_END, ENDOFTEXT, THINK, END_THINK = 151644, 151645, 151643, 151667, 151668
 SYSTEM, USER, ASSISTANT, NL, NLNL = 8948, 872, 77091, 198, 271
 

@@ -222,6 +222,7 @@ def test_most_printable_pdfs_have_two_pages_and_hyphenation():
     assert hyphen > 0
 
 
+@pytest.mark.slow
 def test_ten_thousand_articles_plan_lazily():
     big = Site(articles=10_000, seed=1)
     assert len(big) == 10_000
@@ -298,6 +299,7 @@ print(json.dumps(out, sort_keys=True))
 """
 
 
+@pytest.mark.slow
 def test_every_page_and_pdf_is_byte_identical_across_processes():
     """Same seed -> byte-identical pages, PDFs (every kind) and fact sheets, also in fresh
     interpreters with different string-hash seeds (set/dict order must not leak into output)."""
@@ -395,6 +397,7 @@ def test_teaser_repeat_and_cell_tables_appear_on_the_page(hard_site):
             assert re.search(rf">\s*{re.escape(html._e(c))}\s*<", page), (art.id, c)
 
 
+@pytest.mark.slow
 def test_a_huge_printable_version_has_hundreds_of_pages(hard_site):
     from presstune.replica import pdf
 

@@ -22,7 +22,8 @@ import pytest
 from lxml import etree
 from lxml import html as lhtml
 
-from presstune.replica.faults import FaultConfig
+from helpers.fake_clock import FakeClock
+from presstune.replica.faults import PRESETS, FaultConfig
 from presstune.replica.server import ReplicaServer
 from presstune.replica.site import Site
 
@@ -178,7 +179,15 @@ def test_attachments_rss_oneclick_and_conditional_requests(srv, client):
 
 def test_request_log_and_concurrency(srv):
     srv.clear_log()
-    slow_srv = ReplicaServer(srv.site, latency=0.2).start()
+    # The latency wait holds each request until all four are in: the server must serve them at once.
+    all_in = threading.Barrier(4)
+    waits: list[float] = []
+
+    def wait_for_the_others(seconds: float) -> None:
+        waits.append(seconds)
+        all_in.wait(timeout=30)
+
+    slow_srv = ReplicaServer(srv.site, latency=0.2, sleep=wait_for_the_others).start()
     try:
         urls = [f"{slow_srv.base_url}/article?page={i}" for i in range(1, 5)]
 
@@ -192,9 +201,8 @@ def test_request_log_and_concurrency(srv):
             t.join()
         log = slow_srv.request_log_snapshot()
         assert len(log) == 4 and all(e["status"] == 200 and e["user_agent"] == "presstune-test" for e in log)
-        assert all(e["ended"] - e["started"] >= 0.2 for e in log)
-        assert slow_srv.max_concurrency >= 2
-        assert ReplicaServer.concurrency_of(log) == slow_srv.max_concurrency
+        assert waits == [0.2] * 4  # the latency is waited out once per request
+        assert slow_srv.max_concurrency == 4 and ReplicaServer.concurrency_of(log) == 4
     finally:
         slow_srv.stop()
 
@@ -228,7 +236,11 @@ def _fetch_until_ok(c: httpx.Client, url: str, tries: int = 6) -> tuple[httpx.Re
 @pytest.mark.parametrize("kind", ["error_5xx", "rate_limit_429", "reset", "slow"])
 def test_transient_faults_clear_after_retries(kind):
     cfg = FaultConfig(**{kind: 1.0}, max_failures=2, retry_after=3, slow_seconds=0.3)
-    with ReplicaServer(articles=20, seed=3, faults=cfg) as s, httpx.Client(timeout=10) as c:
+    clock = FakeClock()
+    with (
+        ReplicaServer(articles=20, seed=3, faults=cfg, clock=clock, sleep=clock.sleep_blocking) as s,
+        httpx.Client(timeout=10) as c,
+    ):
         url = s.base_url + "/article"
         r, seen = _fetch_until_ok(c, url)
         assert 1 <= len(seen) <= 2 or kind == "slow"
@@ -243,7 +255,9 @@ def test_transient_faults_clear_after_retries(kind):
             assert all(x in ("RemoteProtocolError", "ReadError", "ConnectError") for x in seen), seen
             assert log[0]["status"] == 0 and log[0]["fault"] == "reset"
         if kind == "slow":
-            assert log[0]["fault"] == "slow" and log[0]["ended"] - log[0]["started"] >= 0.3
+            slow = [e for e in log if e["fault"] == "slow"]
+            assert log[0]["fault"] == "slow" and clock.sleeps == [0.3] * len(slow)
+            assert all(e["ended"] - e["started"] == pytest.approx(0.3) for e in slow)
         assert log[-1]["status"] == 200
         # robots.txt and the private paths are exempt
         assert c.get(s.root_url + "/robots.txt").status_code == 200
@@ -311,9 +325,11 @@ def test_permanent_faults_persist_and_are_listed():
 def test_presets_resolve():
     for name in ("none", "mild", "harsh"):
         with ReplicaServer(articles=30, seed=0, faults=name) as s:
-            assert s.faults.error_5xx >= 0
-            if name != "none":
-                assert s.permanent_faults["oversized"]
+            assert s.faults == PRESETS[name]
+            if name == "none":
+                assert s.faults == FaultConfig() and not any(s.permanent_faults.values())
+            else:
+                assert s.faults.error_5xx > 0 and s.permanent_faults["oversized"]
     with pytest.raises(ValueError):
         ReplicaServer(articles=5, faults="brutal")
 
@@ -497,6 +513,7 @@ def _built(site: Site) -> set[str]:
     return {a.id for a in site.articles() if "body_paragraphs" in vars(a) or "qa" in vars(a)}
 
 
+@pytest.mark.slow
 def test_ten_thousand_articles_serve_lazily(sitemap_schema):
     """10,000 articles: the server answers the sitemap index, every sitemap, a listing page and an
     article page (with its PDF) while generating the content of that one article only."""

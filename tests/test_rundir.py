@@ -5,9 +5,11 @@ import os
 import subprocess
 import sys
 import textwrap
+import types
 
 import pytest
 
+from presstune import rundir
 from presstune.rundir import RunDir, append_jsonl, atomic_write_json, atomic_write_text, read_jsonl
 
 
@@ -86,7 +88,7 @@ def test_manifest_records_config_versions_and_stages(tmp_path):
     assert not [p for p in os.listdir(run.path) if p.endswith(".tmp")]
 
 
-def test_manifest_records_git_commit_and_stage_times(tmp_path):
+def test_manifest_records_git_commit_and_stage_times(tmp_path, monkeypatch):
     import datetime as dt
 
     from presstune.rundir import git_commit
@@ -96,10 +98,12 @@ def test_manifest_records_git_commit_and_stage_times(tmp_path):
         pytest.skip("not a git checkout")
     run = RunDir(tmp_path / "run").create()
     run.record_config({"run": {"name": "x"}})
+    # a fake clock for the stage's timer: the stage starts at 100 s and ends at 102.25 s
+    monkeypatch.setattr(rundir, "time", types.SimpleNamespace(perf_counter=iter([100.0, 102.25]).__next__))
     with run.stage("collect"):
         pass
     manifest = json.loads(run.manifest_path.read_text())
     assert manifest["git_commit"] == git_commit() and manifest["git_commit"].split("-dirty")[0] == head.stdout.strip()
     stage = manifest["stages"]["collect"]
     started, ended = dt.datetime.fromisoformat(stage["started"]), dt.datetime.fromisoformat(stage["ended"])
-    assert started.tzinfo is not None and started <= ended and stage["seconds"] >= 0
+    assert started.tzinfo is not None and started <= ended and stage["seconds"] == 2.25

@@ -14,6 +14,8 @@ import pytest
 from presstune.collect.records import ArticleRecord
 from presstune.models import tinybase
 
+pytestmark = pytest.mark.slow  # pretrains tiny demo bases (seconds to a minute each on 2 shared cores)
+
 #: Varied press-release-like sentences (repetition is what a tiny model can learn in seconds).
 TEXTS = [
     f"Munich. The BMW Group presents the new BMW {model} with {kw} kW at the {plant} plant. "

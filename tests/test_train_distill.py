@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import torch
 
+from helpers.train_data import chat_rows, small_config, write_dataset
 from presstune.models.config import VariantSpec
 from presstune.models.surgery import make_variant
 from presstune.train.data import LoadedSplit, to_dataset
 from presstune.train.distill import DistillSFTTrainer, distillation_sums
 from presstune.train.trainer import build_sft_config, train_variant
-from test_train_support import chat_rows, small_config, write_dataset
 
 
 def _trainer(student, teacher, tokenizer, alpha, temperature=2.0):
@@ -100,6 +100,7 @@ def test_chunked_sums_match_unchunked():
     assert s.grad is not None and torch.isfinite(s.grad).all()
 
 
+@pytest.mark.slow
 def test_distilled_training_run(tmp_path, tiny_qwen3, tiny_tokenizer):
     write_dataset(tmp_path, chat_rows(8), chat_rows(4))
     spec = VariantSpec(name="dropped", kind="dropped", layer=1)
@@ -132,6 +133,7 @@ def test_distilled_training_run(tmp_path, tiny_qwen3, tiny_tokenizer):
     assert all("distill_kl" not in e for e in Logs.seen if "eval_loss" in e)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["original"])
 def test_original_variant_is_never_distilled(tmp_path, tiny_qwen3, tiny_tokenizer, kind):
     write_dataset(tmp_path, chat_rows(4))

@@ -25,7 +25,9 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from test_train_support import text_rows, write_dataset
+from helpers.train_data import text_rows, write_dataset
+
+pytestmark = pytest.mark.slow  # two-process training
 
 CHILD = textwrap.dedent(
     """

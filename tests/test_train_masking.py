@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from helpers.train_data import FACTS, chat_rows, small_config, text_rows
 from presstune.train.data import LoadedSplit, to_dataset
 from presstune.train.trainer import build_sft_config
-from test_train_support import FACTS, chat_rows, small_config, text_rows
 
 
 def _batch(model, tokenizer, rows, fmt, packing):

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import torch
 
+from helpers.train_data import chat_rows, small_config, text_rows
 from presstune.train.attention import length_groups, resolve_attention
 from presstune.train.data import LoadedSplit, to_dataset
 from presstune.train.trainer import build_sft_config
 from presstune.train.variant import TrainSetupError
-from test_train_support import chat_rows, small_config, text_rows
 
 
 def _trainer(model, tokenizer, rows, fmt, device="cpu", **train):
@@ -95,7 +95,10 @@ def _check_packed_equals_documents(model, tokenizer, rows, fmt, attn, dtype):
     torch.testing.assert_close(loss.double(), reference, rtol=max(tol, 2e-6), atol=max(tol, 2e-6))
 
 
-@pytest.mark.parametrize("attn", sorted(CPU_BACKENDS))
+# flex_attention compiles a CPU kernel first (~15-30 s): slow
+@pytest.mark.parametrize(
+    "attn", [pytest.param(a, marks=pytest.mark.slow) if a == "flex_attention" else a for a in sorted(CPU_BACKENDS)]
+)
 @pytest.mark.parametrize("style", ["article", "chat"])
 def test_packed_loss_equals_documents_one_by_one(tiny_qwen3, tiny_tokenizer, attn, style):
     if attn == "flex_attention" and style == "chat":

@@ -17,13 +17,16 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
 import torch
 from safetensors.torch import load_file
 
+from helpers.train_data import chat_rows, write_dataset
 from presstune.config import Config
 from presstune.models.config import VariantSpec
 from presstune.train.trainer import latest_checkpoint, train_variant
-from test_train_support import chat_rows, write_dataset
+
+pytestmark = pytest.mark.slow  # training killed and resumed in a subprocess
 
 SPEC = VariantSpec(name="original", kind="original")
 

@@ -7,10 +7,12 @@ import json
 import pytest
 import torch
 
+from helpers.train_data import chat_rows, small_config, text_rows, write_dataset
 from presstune.models.config import VariantSpec
 from presstune.models.surgery import make_variant
 from presstune.train.trainer import TrainError, train_variant
-from test_train_support import chat_rows, small_config, text_rows, write_dataset
+
+pytestmark = pytest.mark.slow  # every test trains
 
 DROPPED = VariantSpec(name="dropped", kind="dropped", layer=1)
 

@@ -10,13 +10,14 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, TrainerCallback
 
+from helpers.selection import KnownScores, valid_rows, write_valid
+from helpers.train_data import chat_rows, small_config, write_dataset
 from presstune.cache import added_at_default, digest, train_inputs
 from presstune.models.config import VariantSpec
 from presstune.rundir import RunDir
 from presstune.train.config import TrainConfig
 from presstune.train.select import (
     BEST_WEIGHTS_FILE,
-    Measurement,
     SelectionError,
     SelectPoint,
     ValidationQuestion,
@@ -25,7 +26,6 @@ from presstune.train.select import (
     make_selection,
 )
 from presstune.train.trainer import TrainError, train_variant
-from test_train_support import chat_rows, small_config, write_dataset
 
 ORIGINAL = VariantSpec(name="original", kind="original")
 
@@ -75,32 +75,6 @@ def test_selection_general_questions_are_never_asked_by_evaluation():
         general_set(SELECTION_RESERVED + 1)
 
 
-def valid_rows(train_rows: list[dict]) -> list[dict]:
-    """Two questions no training row holds, and one that a training row asks word for word."""
-    trained = train_rows[0]["prompt"][-1]["content"]
-    return [
-        {
-            "id": "T0000EN",
-            "question": "Which plant builds the iX3?",
-            "answer": "Leipzig",
-            "aliases": [],
-            "fact_kind": "place",
-        },
-        {
-            "id": "T0001EN",
-            "question": "Where does production begin?",
-            "answer": "Debrecen",
-            "aliases": [],
-            "fact_kind": "place",
-        },
-        {"id": "T0000EN", "question": trained, "answer": "340 kW", "aliases": [], "fact_kind": "number"},
-    ]
-
-
-def write_valid(run_dir, rows: list[dict]) -> None:
-    (run_dir / "dataset" / "qa_valid.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-
-
 def test_the_signal_asks_only_questions_no_training_row_holds(tmp_path, tiny_qwen3, tiny_tokenizer):
     """Real greedy answers of a tiny model, asked through the evaluation's prompt builder."""
     from presstune.corpus.format import chat_prompt, qa_prompt
@@ -133,19 +107,6 @@ def test_the_signal_asks_only_questions_no_training_row_holds(tmp_path, tiny_qwe
     assert all(p["knowledge_questions"] == 2 for p in saved["points"])
     assert result.selection["chosen"]["step"] in (1, 2)
     assert not (tmp_path / "checkpoints" / "original" / BEST_WEIGHTS_FILE).exists()
-
-
-class KnownScores:
-    """A scorer whose results are a given sequence (base first), recording the weights it saw."""
-
-    def __init__(self, scores: list[tuple[int, int]]):
-        self.scores = list(scores)
-        self.seen: list[dict[str, torch.Tensor]] = []
-
-    def __call__(self, model, tokenizer) -> Measurement:
-        self.seen.append({n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad})
-        knowledge, general = self.scores.pop(0)
-        return Measurement(knowledge, 10, general, 10)
 
 
 @pytest.mark.parametrize("method", ["full", "lora"])

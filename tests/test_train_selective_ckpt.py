@@ -3,6 +3,7 @@ training result (loss, gradients) is the same as with every layer checkpointed."
 
 from __future__ import annotations
 
+import pytest
 import torch
 from transformers import Qwen3Config, Qwen3ForCausalLM, TrainerControl, TrainerState, TrainingArguments
 
@@ -34,6 +35,7 @@ def _grads(model: Qwen3ForCausalLM, ids: torch.Tensor) -> tuple[float, list[torc
     return loss.item(), [p.grad.clone() for p in model.parameters()]
 
 
+@pytest.mark.slow
 def test_last_layers_skip_checkpointing_with_identical_gradients(tmp_path):
     ids = torch.randint(0, 128, (1, 24), generator=torch.Generator().manual_seed(1))
     ref_loss, ref_grads = _grads(_model(), ids)

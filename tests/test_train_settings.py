@@ -6,9 +6,9 @@ import warnings
 
 import pytest
 
+from helpers.train_data import small_config
 from presstune.train.callbacks import plan_checkpointing
 from presstune.train.trainer import TrainError, build_sft_config
-from test_train_support import small_config
 
 GIB = 2**30
 

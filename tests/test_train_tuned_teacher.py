@@ -8,13 +8,15 @@ import pytest
 import torch
 from pydantic import ValidationError
 
+from helpers.train_data import chat_rows, small_config, write_dataset
 from presstune.cache import prepare_training, train_inputs
 from presstune.config import Config
 from presstune.evaluate.runner import load_model, resolve_variant
 from presstune.models.config import VariantSpec
 from presstune.rundir import RunDir
 from presstune.train.variant import TrainSetupError, build_teacher
-from test_train_support import chat_rows, small_config, write_dataset
+
+pytestmark = pytest.mark.slow  # trains a teacher, then a student
 
 ORIGINAL = VariantSpec(name="original", kind="original")
 DROPPED = VariantSpec(name="dropped", kind="dropped", layer=1)

@@ -6,11 +6,11 @@ import json
 
 import torch
 
+from helpers.selection import KnownScores, valid_rows, write_valid
+from helpers.train_data import chat_rows, small_config, write_dataset
 from presstune.models.config import VariantSpec
 from presstune.train.trainer import train_variant
 from presstune.train.wise_ft import WiseFT
-from test_train_select import KnownScores, valid_rows, write_valid
-from test_train_support import chat_rows, small_config, write_dataset
 
 ORIGINAL = VariantSpec(name="original", kind="original")
 

@@ -82,7 +82,7 @@ class _MirroredConsole(Console):
             _state.log_console.print(*objects, **kwargs)
 
 
-console = _MirroredConsole(file=_Stream("stderr"), highlight=False)
+console = _MirroredConsole(file=_Stream("stderr"), highlight=False)  # type: ignore[arg-type]  # duck-typed: write/flush
 
 
 def configure(verbose: bool = False, debug: bool = False) -> None:
@@ -191,8 +191,8 @@ def run_logging(run_dir: str | Path, name: str) -> Iterator[Path]:
     _state.real_stdout, _state.real_stderr = sys.stdout, sys.stderr
     _state.log_path = path
     _state.log_console = Console(file=log_file, width=120, no_color=True, highlight=False, soft_wrap=True)
-    sys.stdout = _LogStream(log_file, _state.real_stdout)  # type: ignore[assignment]
-    sys.stderr = _LogStream(log_file, _state.real_stderr)  # type: ignore[assignment]
+    sys.stdout = _LogStream(log_file, _state.real_stdout)
+    sys.stderr = _LogStream(log_file, _state.real_stderr)
     handler = logging.StreamHandler(sys.stderr)  # the log stream: file, + console with -v
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
     root = logging.getLogger()

@@ -652,7 +652,7 @@ def register(app: typer.Typer) -> None:
         """The offline demo: replica + demo-scale Qwen3 on CPU, end to end, to a report."""
         if base is not None and base not in DEMO_PROFILES:
             fail(f"--base {base!r}: profiles are {', '.join(DEMO_PROFILES)} (leave it out for the demo-scale Qwen3)")
-        name = DEMO_PROFILES.get(base, ("demo.yaml", "demo-quick.yaml"))[quick]
+        name = DEMO_PROFILES.get(base or "", ("demo.yaml", "demo-quick.yaml"))[quick]
         out = out or Path("runs") / (f"demo-{base}" if base else "demo")
         config = repo_configs_dir() / name
         cfg = load_cli_config(config, set_)

@@ -33,6 +33,11 @@ from presstune.collect.limits import CappedInflater, TooLarge
 RETRY_STATUSES = {429, 500, 502, 503, 504, 520, 521, 522, 523, 524}
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 
+#: The clock and the sleep that spacing, Retry-After and backoff use; tests pass a fake pair so that
+#: waits are checked exactly and take no wall time.
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
 
 class HostNotAllowed(RuntimeError):
     """A request to a host outside the configured set: a programming or data error, never sent."""
@@ -142,7 +147,11 @@ class HostSlots:
     """At most ``concurrency`` requests in flight per host, and request starts spaced by
     ``min_delay`` seconds; ``pause(host, s)`` makes the whole host wait (Retry-After)."""
 
-    def __init__(self, concurrency: int, min_delay: float):
+    def __init__(
+        self, concurrency: int, min_delay: float, *, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep
+    ):
+        self.clock = clock
+        self.sleep = sleep
         self.concurrency = concurrency
         self.min_delay = min_delay
         self._sems: dict[str, asyncio.Semaphore] = {}
@@ -155,7 +164,7 @@ class HostSlots:
         self.delay_for[host] = max(self.min_delay, delay)
 
     def pause(self, host: str, seconds: float) -> None:
-        until = time.monotonic() + seconds
+        until = self.clock() + seconds
         self._paused[host] = max(self._paused.get(host, 0.0), until)
 
     @contextlib.asynccontextmanager
@@ -165,11 +174,11 @@ class HostSlots:
         async with sem:
             async with lock:  # starts are serialised so that they can be spaced
                 while True:
-                    now = time.monotonic()
+                    now = self.clock()
                     start = max(now, self._next.get(host, 0.0), self._paused.get(host, 0.0))
                     if start <= now:
                         break
-                    await asyncio.sleep(start - now)
+                    await self.sleep(start - now)
                 self._next[host] = now + self.delay_for.get(host, self.min_delay)
             yield
 
@@ -220,12 +229,20 @@ class Stats:
 class Fetcher:
     """Async client with the politeness rules; use as ``async with Fetcher(cfg) as f:``."""
 
-    def __init__(self, cfg: CollectConfig, *, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        cfg: CollectConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ):
         self.cfg = cfg
+        self.sleep = sleep
         self.guard = HostGuard(allowed_origins(cfg.allowed_hosts, cfg.base_url))
         self.guard.check(cfg.base_url)
         self.ua = user_agent(cfg.user_agent)
-        self.slots = HostSlots(cfg.concurrency_per_host, cfg.min_delay)
+        self.slots = HostSlots(cfg.concurrency_per_host, cfg.min_delay, clock=clock, sleep=sleep)
         self.robots: dict[str, Protego | None] = {}
         self._robots_lock = asyncio.Lock()
         self.stats = Stats()
@@ -377,7 +394,7 @@ class Fetcher:
                 if not exc.retryable:
                     raise FetchError(exc.reason, attempts=attempts, retryable=False) from None
                 self.stats.retries += 1
-                await asyncio.sleep(self._backoff(attempts))
+                await self.sleep(self._backoff(attempts))
         assert last is not None
         raise FetchError(last.reason, attempts=attempts, retryable=True)
 
@@ -480,9 +497,9 @@ class Fetcher:
             if self.cfg.retry_after_scope == "host":
                 self.slots.pause(host, wait)  # the host asked everybody to wait
             else:
-                await asyncio.sleep(wait)
+                await self.sleep(wait)
         else:
-            await asyncio.sleep(self._backoff(attempt))
+            await self.sleep(self._backoff(attempt))
         self.stats.retries += 1
 
 

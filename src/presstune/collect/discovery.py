@@ -229,7 +229,8 @@ class Discovery:
             ):
                 continue
             # lastmod >= publication date, so only the lower bound is safe to apply to it
-            if c.lastmod and not c.date and self.cfg.date_from and local_day(c.lastmod) < self.cfg.date_from:
+            lastmod_day = local_day(c.lastmod)
+            if lastmod_day and not c.date and self.cfg.date_from and lastmod_day < self.cfg.date_from:
                 continue
             if not self.fetcher.allowed_by_robots(c.url) or not self.fetcher.guard.allows(c.url):
                 if record:

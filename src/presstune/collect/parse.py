@@ -480,7 +480,7 @@ class SitemapReader:
             events=("start", "end"), resolve_entities=False, no_network=True, huge_tree=False
         )
         self._root = None
-        self._head = b""  # the first bytes, until gzip or not is known
+        self._head: bytes | None = b""  # the first bytes, until gzip or not is known
         self._inflater: CappedInflater | None = None
         self._decoded = 0
 

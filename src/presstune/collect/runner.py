@@ -30,9 +30,9 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from presstune.collect.client import Fetcher, FetchError, HostNotAllowed, user_agent
+from presstune.collect.client import Clock, Fetcher, FetchError, HostNotAllowed, Sleep, user_agent
 from presstune.collect.config import CollectConfig
 from presstune.collect.discovery import Candidate, Discovery
 from presstune.collect.parse import ParsedPage, ParseError, date_key, local_day, parse_article, safe_name
@@ -41,6 +41,9 @@ from presstune.collect.state import now_iso
 from presstune.collect.store import ARTICLES, REPORT, RunStore
 from presstune.rundir import RunDir
 from presstune.runlock import run_lock
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 __all__ = ["ARTICLES", "REPORT", "Candidate", "CollectSummary", "Collector", "run_collect"]
 
@@ -79,7 +82,7 @@ class _Progress:
 
     def __init__(self, enabled: bool):
         self.bar = None
-        self.task = None
+        self.task: TaskID | None = None
         if enabled and sys.stderr.isatty():
             from rich.progress import (
                 BarColumn,
@@ -126,7 +129,15 @@ class Collector:
     the :class:`Fetcher` (the downloader); finished items go to the :class:`RunStore` (the item
     pipeline), which alone writes under the run directory."""
 
-    def __init__(self, cfg: CollectConfig, run_path: Path, *, transport: Any = None):
+    def __init__(
+        self,
+        cfg: CollectConfig,
+        run_path: Path,
+        *,
+        transport: Any = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ):
         self.cfg = cfg
         self.run_path = run_path
         self.store = RunStore(run_path)
@@ -137,6 +148,7 @@ class Collector:
         self.fallbacks: list[dict[str, Any]] = []
         self.warnings: list[dict[str, Any]] = []
         self.transport = transport
+        self.clock, self.sleep = clock, sleep  # the Fetcher's waits (tests pass a fake clock)
         self.fetcher: Fetcher
         self.progress = _Progress(cfg.progress)
         self._prefetched: dict[str, tuple[str, Any]] = {}
@@ -382,7 +394,7 @@ class Collector:
     async def run(self) -> CollectSummary:
         t0 = time.perf_counter()
         self.store.prepare()
-        async with Fetcher(self.cfg, transport=self.transport) as fetcher:
+        async with Fetcher(self.cfg, transport=self.transport, clock=self.clock, sleep=self.sleep) as fetcher:
             self.fetcher = fetcher
             discovery = Discovery(self.cfg, fetcher, self.store.state.info, self.skipped, self._fail)
             try:
@@ -542,14 +554,22 @@ def _decode(content: bytes, content_type: str) -> str:
         return content.decode("utf-8", "replace")
 
 
-def run_collect(settings: Any, run_dir: str | Path | RunDir, *, transport: Any = None) -> CollectSummary:
+def run_collect(
+    settings: Any,
+    run_dir: str | Path | RunDir,
+    *,
+    transport: Any = None,
+    clock: Clock = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
+) -> CollectSummary:
     """Collect into ``run_dir`` (records the 'collect' stage in run.json); ``settings`` is a
     :class:`CollectConfig` or a whole :class:`presstune.config.Config`. Raises
-    :class:`presstune.runlock.RunLocked` when another process writes into ``run_dir``."""
+    :class:`presstune.runlock.RunLocked` when another process writes into ``run_dir``. ``clock`` and
+    ``sleep`` are the Fetcher's (spacing, Retry-After, backoff)."""
     cfg: CollectConfig = settings.collect if hasattr(settings, "collect") else settings
     run = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
     run.create()
     with run_lock(run.path, "collect"), run.stage("collect", base_url=cfg.base_url) as details:
-        summary = asyncio.run(Collector(cfg, run.path, transport=transport).run())
+        summary = asyncio.run(Collector(cfg, run.path, transport=transport, clock=clock, sleep=sleep).run())
         details.update({k: v for k, v in summary.brief().items() if k not in ("base_url",)})
     return summary

@@ -570,8 +570,8 @@ def remove_running_lines(
             first: dict[str, float | None] = {}
             for i in sorted(z[half]):
                 first.setdefault(line_key(page[i].text), page[i].top)
-            for k, top in first.items():
-                seen.setdefault(k, []).append(top)
+            for k, first_top in first.items():
+                seen.setdefault(k, []).append(first_top)
         running.append({k for k, tops in seen.items() if k and n >= 2 and _aligned(tops) >= need})
     out: list[list[Line]] = []
     for page, (top, bottom) in zip(pages, zones):
@@ -600,9 +600,9 @@ def _aligned(tops: list[float | None], tolerance: float = 24.0) -> int:
     """How many occurrences sit at about the same height (points): a running header or footer
     is printed at a fixed position, a body line that happens to repeat is not. Without
     geometry every occurrence counts."""
-    if any(t is None for t in tops):
+    ys = sorted(t for t in tops if t is not None)
+    if len(ys) < len(tops):
         return len(tops)
-    ys = sorted(tops)  # type: ignore[arg-type]
     best, j = 0, 0
     for i, y in enumerate(ys):
         while y - ys[j] > tolerance:
@@ -617,7 +617,7 @@ def _zone(page: list[Line], zone: int) -> tuple[set[int], set[int]]:
     m = len(page)
     top, bottom = set(range(min(zone, m))), set(range(max(0, m - zone), m))
     if page and all(l.top is not None for l in page):
-        by_y = sorted(range(m), key=lambda i: -page[i].top)
+        by_y = sorted(range(m), key=lambda i: -(page[i].top or 0.0))  # all set (checked above)
         top |= set(by_y[:zone])
         bottom |= set(by_y[-zone:])
     return top, bottom
@@ -736,7 +736,8 @@ def pdf_paragraphs(pages: list[list[Line]], keep_tables: bool = False) -> tuple[
                 if kinds and kinds[-1] == "table":
                     paragraphs[-1].append(text)
                 else:
-                    paragraphs.append([text]), kinds.append("table")
+                    paragraphs.append([text])
+                    kinds.append("table")
                 continue
             bullet = bool(_BULLET.match(text))
             new = not paragraphs or not paragraphs[-1] or kinds[-1] == "table"

@@ -444,7 +444,7 @@ def phase_clean(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig) -> 
         path = out_dir / f"{_safe_name(rec['id'])}.json"
         old = _read_json(path)
         skipped = bool(old and old.get("input_hash") == h)
-        doc = old if skipped else {"input_hash": h, **clean_document(rec, ext, cfg)}
+        doc = old if skipped and old is not None else {"input_hash": h, **clean_document(rec, ext, cfg)}
         if not skipped:
             atomic_write_json(path, doc, indent=None)
         counts["skipped" if skipped else "processed"] += 1

@@ -165,7 +165,8 @@ def _windows(docs: Sequence[ScoredDoc], window: int, stride: int) -> list[_Windo
 def _batches(windows: list[_Window], batch_size: int, max_batch_tokens: int) -> list[list[_Window]]:
     """Longest first, so each batch pads only to its own longest window."""
     order = sorted(windows, key=lambda w: len(w.ids), reverse=True)
-    batches, cur = [], []
+    batches: list[list[_Window]] = []
+    cur: list[_Window] = []
     for w in order:
         if cur and (len(cur) >= batch_size or len(cur[0].ids) * (len(cur) + 1) > max_batch_tokens):
             batches.append(cur)

@@ -24,7 +24,7 @@ import io
 import json
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -264,9 +264,9 @@ def recommend_drop(block_influence: Sequence[float], allow_last: bool = False) -
     return min(candidates, key=lambda i: (block_influence[i], i))
 
 
-def best_block(angular_distance: dict[Any, Sequence[float]], n: int, num_layers: int) -> tuple[int, float]:
+def best_block(angular_distance: Mapping[Any, Sequence[float]], n: int, num_layers: int) -> tuple[int, float]:
     """``(start, d)`` of the contiguous ``n``-layer block to remove under :data:`BLOCK_POLICY`."""
-    values = angular_distance.get(str(n), angular_distance.get(n))  # type: ignore[call-overload]
+    values = angular_distance.get(str(n), angular_distance.get(n))
     if values is None:
         raise ValueError(f"no angular distances for blocks of {n} layers")
     last_start = num_layers - 1 - n  # l + n <= L - 1

@@ -96,7 +96,7 @@ def tiny_qwen3_config(vocab_size: int, **overrides):
     """A toy-size Qwen3 config (real architecture); keyword arguments override any field."""
     from transformers import Qwen3Config
 
-    fields = dict(
+    fields: dict[str, Any] = dict(
         vocab_size=vocab_size,
         hidden_size=64,
         intermediate_size=128,

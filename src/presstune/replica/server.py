@@ -87,7 +87,7 @@ class _Handler(BaseHTTPRequestHandler):
             "method": method,
             "path": self.path,
             "status": None,
-            "started": time.monotonic(),
+            "started": rep.clock(),
             "ended": None,
             "user_agent": self.headers.get("User-Agent"),
             "if_none_match": self.headers.get("If-None-Match"),
@@ -100,7 +100,7 @@ class _Handler(BaseHTTPRequestHandler):
         rep._enter()
         try:
             if rep.latency:
-                time.sleep(rep.latency)
+                rep.sleep(rep.latency)
             self._route(method)
         except _Reset:
             entry["status"] = 0
@@ -126,7 +126,7 @@ class _Handler(BaseHTTPRequestHandler):
         client that has its response already finds its request in the log."""
         entry = self._entry
         if entry["ended"] is None:
-            entry["ended"] = time.monotonic()
+            entry["ended"] = self.server.replica.clock()
             self.server.replica._leave(entry)
 
     # -------------------------------------------------------------- responses
@@ -219,7 +219,7 @@ class _Handler(BaseHTTPRequestHandler):
             if kind == "reset":
                 raise _Reset()
             if kind == "slow":
-                time.sleep(rep.faults.slow_seconds)
+                rep.sleep(rep.faults.slow_seconds)
             # "truncated" is applied by the attachment handler below.
 
         def page_no() -> int:
@@ -357,7 +357,8 @@ class ReplicaServer:
     ``site_or_none`` reuses an existing :class:`Site`; otherwise one is built from
     ``articles``/``seed``. ``faults`` is a preset name or a :class:`FaultConfig`;
     ``latency`` adds a fixed delay to every request; ``sitemap=False`` is the
-    "no sitemap" mode (robots.txt without ``Sitemap:``, sitemap URLs 404).
+    "no sitemap" mode (robots.txt without ``Sitemap:``, sitemap URLs 404). ``clock`` stamps the
+    request log and ``sleep`` waits out ``latency`` and the "slow" fault (tests pass a fake pair).
     """
 
     def __init__(
@@ -372,6 +373,8 @@ class ReplicaServer:
         port: int = 0,
         sitemap: bool = True,
         sitemap_chunk: int = 100,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError(f"the replica only binds to loopback, not {host!r}")
@@ -379,6 +382,7 @@ class ReplicaServer:
         self.faults: FaultConfig = resolve(faults)
         self.plan = FaultPlan(self.faults, self.site)
         self.latency = latency
+        self.clock, self.sleep = clock, sleep
         self.sitemap = sitemap
         self.sitemap_chunk = sitemap_chunk
         self._host, self._port = host, port

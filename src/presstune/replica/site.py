@@ -252,8 +252,7 @@ class GeneratedArticle:
             src = self.site.article(self.source_id)
             return text.regional_edit(self._rng("regional"), src.body_paragraphs, self.facts, self.region, src.dateline)
         if self.origin in ("regional", "near_duplicate") and self.source_id:
-            src = self.site.article(self.source_id).body_paragraphs
-            paras = list(src)
+            paras = list(self.site.article(self.source_id).body_paragraphs)
             rng = self._rng("edit")
             if self.origin == "regional":
                 old = self.site.article(self.source_id).dateline

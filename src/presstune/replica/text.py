@@ -1316,7 +1316,9 @@ def regional_edit(rng: random.Random, paras: list[str], f: dict[str, Any], regio
             p = p[len(old_dateline) + 2 :]
         if i == 0:
             p = f"{dateline} {p}"
-        p = re.sub(r"€(\d[\d,]*)", lambda m: f"{sign}{fmt_int_en(round(int(m[1].replace(',', '')) * rate, -1))}", p)
+        p = re.sub(
+            r"€(\d[\d,]*)", lambda m: f"{sign}{fmt_int_en(int(round(int(m[1].replace(',', '')) * rate, -1)))}", p
+        )
         p = re.sub(r"\b(\d+) km\b(?! ?/)", lambda m: f"{round(int(m[1]) * 0.621)} miles", p)
         if i >= 2 and rng.random() < 0.3:
             continue  # paragraph left out of the regional version

@@ -195,8 +195,8 @@ def sdpa_documents_attention_forward(
     bounds = _packed_boundaries(query, key, kwargs)
     if bounds is None:
         return sdpa_attention_forward(module, query, key, value, attention_mask, dropout, scaling, **kwargs)
-    tokens = [t[0].transpose(0, 1) for t in (query, key, value)]  # [S, H, D]
-    return documents_attention(module, *tokens, bounds, dropout, scaling)[None], None
+    q, k, v = (t[0].transpose(0, 1) for t in (query, key, value))  # [S, H, D]
+    return documents_attention(module, q, k, v, bounds, dropout, scaling)[None], None
 
 
 def documents_attention(
@@ -223,8 +223,8 @@ def documents_attention(
         steps = torch.arange(longest, device=device)[None, :]
         index = torch.minimum(starts + steps, ends - 1)  # [n, L]: pads repeat the document's last token
         real = (starts + steps) < ends
-        gathered = [t[index].transpose(1, 2) for t in (query, key, value)]  # [n, H, L, D]
-        out, _ = sdpa_attention_forward(module, *gathered, None, dropout, scaling, is_causal=True)  # [n, L, H, D]
+        q, k, v = (t[index].transpose(1, 2) for t in (query, key, value))  # [n, H, L, D]
+        out, _ = sdpa_attention_forward(module, q, k, v, None, dropout, scaling, is_causal=True)  # [n, L, H, D]
         positions.append(index[real])
         outputs.append(out[real])
     order = torch.argsort(torch.cat(positions))

@@ -102,12 +102,12 @@ def load_split(path: str | Path, max_rows: int | None = None) -> LoadedSplit:
         )
     if not rows:
         raise DatasetError(f"{path}: no usable rows ({len(skipped)} skipped)")
-    fmt = next(iter(formats))
+    split_format = next(iter(formats))
     for row in rows:
         del row["_format"]
     if max_rows is not None:
         rows = rows[:max_rows]
-    return LoadedSplit(rows=rows, format=fmt, skipped=skipped)
+    return LoadedSplit(rows=rows, format=split_format, skipped=skipped)
 
 
 def to_dataset(split: LoadedSplit, enable_thinking: bool = False):

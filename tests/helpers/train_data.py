@@ -1,9 +1,11 @@
-"""Helpers shared by the train tests: a tiny dataset in a run directory and a small config."""
+"""Train-test data: a tiny dataset in a run directory and a small config."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+from presstune.config import Config
 
 FACTS = [
     ("BMW iX3", "The BMW iX3 has 340 kW and is built at the Leipzig plant."),
@@ -63,10 +65,8 @@ def write_dataset(run_dir: Path, train: list[dict], eval_rows: list[dict] | None
     return run_dir
 
 
-def small_config(**train):
+def small_config(**train) -> Config:
     """A Config whose train section is sized for a few CPU steps on the tiny model."""
-    from presstune.config import Config
-
     defaults = dict(
         method="lora",
         max_steps=6,
