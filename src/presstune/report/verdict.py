@@ -93,11 +93,13 @@ def perplexity_change(metric: Any, base_metric: Any) -> Change | None:
     return "unchanged"
 
 
-def _pct(value: float) -> str:
-    return f"{100 * value:.1f}%"
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
 
 
-def _ppl(value: float) -> str:
+def _ppl(value: float | None) -> str:
+    if value is None:
+        return "n/a"
     if value >= 100:
         return f"{value:,.0f}"
     return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
@@ -126,11 +128,11 @@ def verdict(name: str, metrics: dict[str, Any], base: dict[str, Any] | None) -> 
     """The one-line verdict of variant ``name`` (its ``metrics`` dict) against ``base``'s metrics
     (None when the run has no base: the numbers alone)."""
     is_base = name == "base" or base is None
-    base = {} if is_base else base
+    base_metrics: dict[str, Any] = {} if is_base or base is None else base
     parts: list[str] = []
     judged: list[str] = []
 
-    know, know_base = metrics.get(KNOWLEDGE_KEY), base.get(KNOWLEDGE_KEY)
+    know, know_base = metrics.get(KNOWLEDGE_KEY), base_metrics.get(KNOWLEDGE_KEY)
     knowledge = None
     if _value(know) is not None:
         text = f"knows {_pct(_value(know))} of the news"
@@ -142,8 +144,8 @@ def verdict(name: str, metrics: dict[str, Any], base: dict[str, Any] | None) -> 
             judged.append(KNOWLEDGE_WORDS[knowledge])
 
     retention = None
-    kept, kept_base = metrics.get(RETENTION_KEY), base.get(RETENTION_KEY)
-    reference = metrics if name == "base" else base
+    kept, kept_base = metrics.get(RETENTION_KEY), base_metrics.get(RETENTION_KEY)
+    reference = metrics if name == "base" else base_metrics
     if _value(kept) is not None and _value(reference.get(RETENTION_KEY)) != 0.0:
         text = f"answers {_pct(_value(kept))} of general questions"
         if _value(kept_base) is not None:
@@ -155,7 +157,7 @@ def verdict(name: str, metrics: dict[str, Any], base: dict[str, Any] | None) -> 
     elif _value(metrics.get(RETENTION_PPL_KEY)) is not None:
         # A base that answers no general question cannot lose any (the demo's tiny model): its
         # perplexity on texts it handles is then the retention measure.
-        ppl, ppl_base = metrics.get(RETENTION_PPL_KEY), base.get(RETENTION_PPL_KEY)
+        ppl, ppl_base = metrics.get(RETENTION_PPL_KEY), base_metrics.get(RETENTION_PPL_KEY)
         text = f"general-text perplexity {_ppl(_value(ppl))}"
         if _value(ppl_base) is not None:
             text += f" (base {_ppl(_value(ppl_base))})"
@@ -165,7 +167,7 @@ def verdict(name: str, metrics: dict[str, Any], base: dict[str, Any] | None) -> 
             judged.append(RETENTION_PPL_WORDS[retention])
 
     fluency = None
-    domain, domain_base = metrics.get(DOMAIN_PPL_KEY), base.get(DOMAIN_PPL_KEY)
+    domain, domain_base = metrics.get(DOMAIN_PPL_KEY), base_metrics.get(DOMAIN_PPL_KEY)
     if _value(domain) is not None:
         text = f"domain perplexity {_ppl(_value(domain))}"
         if _value(domain_base) is not None:

@@ -73,6 +73,8 @@ class FinalWeights:
             self.selection.restore_best(trainer.model)
         if self.wise is not None:
             if self.wise_ft == "auto":
+                # the config refuses wise_ft: auto without train.select, so a selection exists here
+                assert self.selection is not None
                 alpha, wise_record = choose_alpha(self.wise, trainer.model, list(self.alphas), self.selection)
             else:
                 alpha = float(self.wise_ft)

@@ -95,6 +95,7 @@ def rules_generate(doc: dict[str, Any], cfg: AugmentConfig) -> dict[str, Any]:
     qa, rejected = [], []
     seen: set[str] = set()
     for item in items:
+        reason: str | None
         if len(answers[item["question"]]) > 1:
             reason = "ambiguous_question"
         elif item["question"] in seen:
@@ -110,7 +111,7 @@ def rules_generate(doc: dict[str, Any], cfg: AugmentConfig) -> dict[str, Any]:
     asked_facts = [f for f in facts if f.start >= 0 or f.kind != "model"]
     sentences = list(dict.fromkeys((f.sentence, f.speaker, f.referent) for f in asked_facts if f.start >= 0))
     restated = [standalone_sentence(s, ctx, speaker, referent) for s, speaker, referent in sentences]
-    paraphrases = []
+    paraphrases: list[dict[str, Any]] = []
     for k in range(cfg.paraphrases if restated else 0):
         text = " ".join(_permuted(restated, rng))
         if ctx.when:

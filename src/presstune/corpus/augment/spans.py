@@ -833,9 +833,9 @@ def sentence_spans(sentence: str) -> list[Span]:
     """The candidate answer spans of ``sentence``, left to right, none overlapping."""
     taken: list[Span] = [Span("skip", m.start(), m.end()) for m in _URL.finditer(sentence)]
     for m in _MODEL.finditer(sentence):
-        name = model_names(m.group(0))
-        if name:
-            taken.append(Span("entity", m.start(), m.start() + len(name[0]), "model"))
+        found = model_names(m.group(0))
+        if found:
+            taken.append(Span("entity", m.start(), m.start() + len(found[0]), "model"))
     for kind, rx in _PATTERNS:
         for m in rx.finditer(sentence):
             a, b = m.span("a") if "a" in rx.groupindex and m.group("a") else m.span()
@@ -856,21 +856,21 @@ def sentence_spans(sentence: str) -> list[Span]:
         a, b = m.span()
         name = m.group(0)
         # leading sentence words that are no name ("The", "In"), trailing connectors
-        tokens = name.split(" ")
-        while tokens and (
-            tokens[0] in CAP_STOP
-            or tokens[0] in _MONTH_SET
+        words = name.split(" ")
+        while words and (
+            words[0] in CAP_STOP
+            or words[0] in _MONTH_SET
             or a == m.start()
             and not sentence[:a].strip(' “"„‘(')
-            and re.fullmatch(r"[A-Z][a-z]+(?:ing|ed|ly)", tokens[0])
+            and re.fullmatch(r"[A-Z][a-z]+(?:ing|ed|ly)", words[0])
         ):
-            a += len(tokens[0]) + 1
-            tokens = tokens[1:]
-        while tokens and re.fullmatch(_CONNECT, tokens[-1]):
-            tokens = tokens[:-1]
-        if not tokens:
+            a += len(words[0]) + 1
+            words = words[1:]
+        while words and re.fullmatch(_CONNECT, words[-1]):
+            words = words[:-1]
+        if not words:
             continue
-        name = " ".join(tokens)
+        name = " ".join(words)
         b = a + len(name)
         if name.endswith(("’s", "'s")):
             name, b = name[:-2], b - 2
@@ -894,7 +894,7 @@ def sentence_spans(sentence: str) -> list[Span]:
             name = titled.group(2)
         elif re.match(rf"(?:{ROLE_WORDS})\b", name) and " " in name:
             continue  # a role: asked with its person (facts.py)
-        if a == 0 and len(tokens) == 1 and name not in COUNTRIES:
+        if a == 0 and len(words) == 1 and name not in COUNTRIES:
             continue  # one capitalised word opening a sentence: no way to tell a name from a word
         taken.append(Span("entity", a, b, _entity_kind(name, sentence, a)))
     for m in re.finditer(r"[“\"„]([^\"“”„]{2,48})[”\"“]", sentence):

@@ -6,6 +6,7 @@ import hashlib
 import json
 import random
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,7 @@ def augment_documents(
         todo.append((doc, h, path))
     # A model's requests go out for many articles at once (batched); the rules go article by article.
     todo_docs = [doc for doc, _, _ in todo]
+    results: Iterator[dict[str, Any]]
     if cfg.backend == "rules":
         results = (rules_generate(doc, cfg) for doc in todo_docs)
     else:
