@@ -741,7 +741,7 @@ _ASK_SHARED_EN: dict[str, list[str]] = {
     "person": [
         "Who comments on {topic} as {role_reader}?",
         "Which manager speaks on {topic} as {role_reader}?",
-        "Name {role_reader} who speaks about {topic}.",
+        "Who gives the view of {role_reader} on {topic}?",
     ],
     "role": [
         "In what capacity does {person} comment on {topic}?",
@@ -780,11 +780,11 @@ _ASK_EN: dict[str, dict[str, list[str]]] = {
         ],
         "plant": [
             "Which plant did the BMW Group pick in {month} to build the {model}?",
-            "In which factory is the BMW Group investing to make the {model}?",
+            "Which factory receives the BMW Group's investment for the {model}?",
             "Which BMW Group site gets new investment for the {model}?",
         ],
         "investment_eur_million": [
-            "How much is the BMW Group putting into {plant} to build the {model}?",
+            "What amount does the BMW Group put into {plant} to build the {model}?",
             "What sum does the BMW Group spend on {plant} ahead of production of the {model}?",
             "What is the size of the BMW Group's investment in {plant}, where the {model} will be made?",
         ],
@@ -830,7 +830,7 @@ _ASK_EN: dict[str, dict[str, list[str]]] = {
             "Which of the brand's models did {person} last show, at the {event_dated}?",
         ],
         "event": [
-            "At which event did {person} present the {model}?",
+            "During which event did {person} first show the {model}?",
             "Where did {person} last show the {model} to the public?",
         ],
     },
@@ -851,7 +851,7 @@ _ASK_EN: dict[str, dict[str, list[str]]] = {
             "In which race did {driver} bring the {model} home in {position} place?",
         ],
         "event_date": [
-            "On what date is the next race after {driver}'s {position} place at the {event_dated}?",
+            "When is the race that follows {driver}'s {position} place at the {event_dated}?",
             "When does the {model} race again after the {event_dated}, where {driver} came {position}?",
             "What date is set for the round following {driver}'s {position} place at the {event_dated}?",
         ],
@@ -871,17 +871,17 @@ _ASK_EN: dict[str, dict[str, list[str]]] = {
     },
     "corporate": {
         "deliveries": [
-            "How many vehicles did the BMW Group deliver in the period presented at the {event_dated} in {month}?",
-            "How many vehicles did the BMW Group hand over to customers in the period in which it grew by "
+            "What was the BMW Group's delivery total for the period presented at the {event_dated} in {month}?",
+            "What number of vehicles reached BMW Group customers in the period in which deliveries grew by "
             "{growth_pct}?",
             "What delivery figure did the BMW Group report at the {event_dated} in {month}?",
         ],
         "event": [
-            "At which event did the BMW Group report delivery growth of {growth_pct} in {month}?",
+            "During which event did the BMW Group report delivery growth of {growth_pct} in {month}?",
             "Where did the BMW Group present its figures of {month}, up {growth_pct}?",
         ],
         "event_date": [
-            "When is the BMW Group's next update after reporting growth of {growth_pct} at the {event_dated}?",
+            "When does the BMW Group next report after growth of {growth_pct} at the {event_dated}?",
             "On what date will the BMW Group give its next update following its {month} figures, up {growth_pct}?",
         ],
         "model": [
