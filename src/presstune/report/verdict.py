@@ -181,7 +181,7 @@ def verdict(name: str, metrics: dict[str, Any], base: dict[str, Any] | None) -> 
         line = "no knowledge, retention or perplexity measured"
     elif name == "base":
         line = "the reference: " + ", ".join(parts)
-    elif base == {}:
+    elif not base_metrics:
         line = ", ".join(parts) + " (no base measured to compare with)"
     else:
         line = ", ".join(parts) + (": " + "; ".join(judged) if judged else "")
