@@ -291,6 +291,6 @@ def test_export_is_a_plain_checkpoint_with_the_same_logits(demo_run: dict, tmp_p
     with torch.no_grad():
         assert torch.allclose(model(ids).logits, reference(ids).logits, atol=1e-5)
     card = (dest / "README.md").read_text(encoding="utf-8")
-    assert "| PPL text |" in card and "Demo scale" in card
+    assert "| Domain PPL (held-out text) |" in card and "Demo scale" in card
     again = _cli(["export", "--run", str(run), "--variant", "pruned", "--out", str(dest)])
     assert again.exit_code == 1 and "not empty" in again.stderr  # never over an existing checkpoint
