@@ -82,6 +82,10 @@ install)
     $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$SITE" \
         "$ROOT"/.whl/*.whl "$PARTS/$wheel" || exit 1
     rm -rf "$SNAP" && mkdir -p "$SNAP" && cp -r "$ROOT/src" "$ROOT/configs" "$ROOT/benchmarks" "$SNAP"/
+    # another tree to run beside this one (a line's src=NAME): carried as the ignored folder .NAME
+    for tree in "$ROOT"/.basesrc; do
+        [ -d "$tree/src" ] && rm -rf "/tmp/tree_basesrc" && cp -r "$tree" /tmp/tree_basesrc
+    done
     export PYTHONPATH=$SITE:$SNAP/src
     {
         date -u
@@ -103,14 +107,20 @@ start)
         eval "set -- $line"
         label=$1 config=$2
         shift 2
+        tree=$base
+        if [ "${1:-}" != "${1#src=}" ]; then  # "label config src=basesrc k=v": the code of another tree
+            tree=/tmp/tree_${1#src=}
+            shift
+            [ -d "$tree/src" ] || { echo "$label: $tree missing (install copies .${tree#/tmp/tree_})"; continue; }
+        fi
         if [ -e "$LOGS/$label.log" ]; then echo "$label: already started (log exists), skipped"; continue; fi
-        args=(--config "$base/$config" --run-root "$RUNS" --label "$label" --realdev "$REALDEV")
+        args=(--config "$tree/$config" --run-root "$RUNS" --label "$label" --realdev "$REALDEV")
         for kv in "$@"; do args+=(--set "$kv"); done
         # shellcheck disable=SC2206
         args+=(${BENCH_ARGS:-})  # e.g. BENCH_ARGS="--articles 10" for a dry run
         # setsid: the run survives the end of this call; its rc lands next to its log.
         setsid nohup bash -c '"$@" > "'"$LOGS/$label.log"'" 2>&1; echo $? > "'"$LOGS/$label.rc"'"' \
-            _ /usr/bin/time -v timeout "${RUN_LIMIT:-3000}" $PY "$base/benchmarks/bench_realdev.py" "${args[@]}" \
+            _ env PYTHONPATH="$SITE:$tree/src" /usr/bin/time -v timeout "${RUN_LIMIT:-3000}" $PY "$tree/benchmarks/bench_realdev.py" "${args[@]}" \
             < /dev/null > /dev/null 2>&1 &
         echo "$label started $(date -u +%T): ${args[*]}" | tee -a "$LOGS/machine.txt"
     done < "$sweep"

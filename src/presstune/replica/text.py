@@ -820,7 +820,7 @@ _ASK_EN: dict[str, dict[str, list[str]]] = {
             "When does the appointment of {person} take effect?",
         ],
         "plant": [
-            "Which plant will {person} also oversee in the new role?",
+            "Which plant does {person}'s new role also cover?",
             "For which plant is {person} additionally responsible after the appointment?",
             "Which BMW Group site falls under {person}'s responsibility in the new post?",
         ],

@@ -17,7 +17,9 @@ from presstune.schema import Strict
 #: 8: facts wherever a sentence states them (every figure, date, position and name), asked from
 #: their own sentence by a wh-phrase, naming the subject instead of quoting the headline;
 #: restatements of standalone sentences with the release's month; fact lists of statements.
-AUGMENT_VERSION = "8"
+#: 9: the wh-phrase first wherever the sentence allows it (passives, a leading phrase of time),
+#: and every fact's leading wording once more in other words.
+AUGMENT_VERSION = "9"
 KINDS = ("article", "qa", "paraphrase", "facts", "reading", "replay")
 
 DEFAULT_QA_INSTRUCTION = "Answer the following question in a single brief but complete sentence."

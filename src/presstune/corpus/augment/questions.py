@@ -24,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from presstune.corpus.augment.facts import Fact
+from presstune.corpus.augment.reword import reworded
 from presstune.corpus.augment.spans import CAP_STOP, sentence_spans
 
 _MONTH_NAMES = "January February March April May June July August September October November December".split()
@@ -452,6 +453,42 @@ for _base, _past, _third in [
 ]:
     _VERBS[_past] = ("did", _base)
     _VERBS[_third] = ("does", _base)
+#: More verbs, by their past form only: their third-person forms are also nouns ("races", "posts",
+#: "fields", "marks"), which would be taken for the verb of a subject that has none.
+for _base, _past in [
+    ("increase", "increased"),
+    ("compete", "competed"),
+    ("confirm", "confirmed"),
+    ("post", "posted"),
+    ("rank", "ranked"),
+    ("race", "raced"),
+    ("manage", "managed"),
+    ("organise", "organised"),
+    ("organize", "organized"),
+    ("field", "fielded"),
+    ("triumph", "triumphed"),
+    ("collaborate", "collaborated"),
+    ("bring", "brought"),
+    ("plan", "planned"),
+    ("expect", "expected"),
+    ("introduce", "introduced"),
+    ("expand", "expanded"),
+    ("reduce", "reduced"),
+    ("export", "exported"),
+    ("use", "used"),
+    ("earn", "earned"),
+    ("return", "returned"),
+    ("replace", "replaced"),
+    ("exhibit", "exhibited"),
+    ("display", "displayed"),
+    ("operate", "operated"),
+    ("serve", "served"),
+    ("spend", "spent"),
+    ("mark", "marked"),
+    ("establish", "established"),
+    ("inaugurate", "inaugurated"),
+]:
+    _VERBS[_past] = ("did", _base)
 _AUX = {"is", "are", "was", "were", "has", "have", "had", "will", "can", "could", "would", "should", "may", "must"}
 #: Words that end a subject: no subject of a fronted question has them.
 _NOT_IN_SUBJECT = re.compile(r"[,;:()“”\"]|\b(?:who|which|that|when|where|while|because|if|and)\b")
@@ -482,6 +519,57 @@ _PREPOSITIONS = {
     "like",
     "unlike",
 }
+#: Irregular participles an auxiliary takes ("is made", "has been held"); regular ones end in -ed.
+_PARTICIPLES = {
+    "made",
+    "built",
+    "held",
+    "shown",
+    "sold",
+    "taken",
+    "won",
+    "driven",
+    "given",
+    "seen",
+    "known",
+    "set",
+    "put",
+    "led",
+    "begun",
+    "grown",
+    "risen",
+    "become",
+    "run",
+    "written",
+    "chosen",
+    "done",
+    "brought",
+    "found",
+    "spent",
+    "kept",
+    "left",
+    "met",
+    "paid",
+    "sent",
+    "told",
+    "thought",
+    "understood",
+    "drawn",
+    "flown",
+    "ridden",
+    "worn",
+}
+#: The verb group after a fronted auxiliary: adverbs, "be"/"been"/"being", then one participle.
+_VERB_GROUP = re.compile(
+    r"(?:(?:not|also|now|already|still|just|recently|currently|then|first|exclusively|officially|successfully|"
+    r"newly|jointly|once|again|be|been|being)\s+)*(?:(?:" + "|".join(sorted(_PARTICIPLES)) + r")|[a-z]+ed)\b",
+)
+
+#: A phrase of time or circumstance before the subject, moved behind a fronted question.
+_LEAD_PHRASE = re.compile(
+    r"((?:In|On|At|Since|After|Before|During|From|Following|By|Last|This|Next|Earlier|Later)\b[^,;:“”\"()]{1,50}),\s+(?=[A-Z])"
+)
+
 _WH_FRONT = {
     "date": "When",
     "month": "When",
@@ -497,6 +585,11 @@ def fronted(parts: QuestionParts, fact: Fact, ctx: ArticleContext) -> str | None
     if fact.kind in _NAME_KINDS and _QUALIFIED_NOUN.match(parts.after):
         return None  # "its Leipzig site": the name qualifies a noun, no thing to ask "which" of
     after = re.split(r"\s(?:and|but|while|whereas)\s", parts.after, maxsplit=1)[0]
+    # "In 2024, the plant built how many cars" -> "How many cars did the plant build in 2024?"
+    lead = _LEAD_PHRASE.match(before)
+    if lead:
+        before = before[lead.end() :]
+        after = f"{after} {lower_first(lead.group(1), ctx.common_words)}"
     tokens = before.split()
     i = next((k for k, tok in enumerate(tokens) if tok.lower() in _AUX or tok.lower() in _VERBS), None)
     if i is None:
@@ -506,7 +599,12 @@ def fronted(parts: QuestionParts, fact: Fact, ctx: ArticleContext) -> str | None
         return None
     if subject.split()[0].lower() in _PREPOSITIONS or verb in ("held", "made", "set", "put", "named", "placed"):
         return None  # "In an intensive selection process held ...": no subject, a participle
-    if any(t.lower() in _AUX or t.lower() in _VERBS for t in rest.split()) or len(rest.split()) > 8:
+    if verb in ("has", "have", "had") and re.match(r"(?:the|a|an|its|their|his|her|our|\d)", rest):
+        return None  # "the trio had the opportunity": "have" as a verb, not an auxiliary
+    group = _VERB_GROUP.match(rest) if verb in _AUX else None
+    # "will be unveiled on", "is made exclusively at": the auxiliary's own participle is no second verb
+    tail = rest[group.end() :] if group else rest
+    if any(t.lower() in _AUX or t.lower() in _VERBS for t in tail.split()) or len(rest.split()) > 8:
         return None  # a second verb or many words before the span: which clause is asked is not plain
     if re.search(r"\b(?:and|or|but|as well as)\b|[,;:]", rest):
         return None
@@ -517,7 +615,9 @@ def fronted(parts: QuestionParts, fact: Fact, ctx: ArticleContext) -> str | None
             return None
         rest_words = re.sub(r"\s?\b(?:on|in|at|during)$", "", rest)
         wh = _WH_FRONT[fact.kind]
-    elif re.search(r"\b(?:on|in|at|since|from|by|with|for|to|of|about|during|after|before|than)$", rest):
+    elif re.search(r"\b(?:of|than)$", rest):
+        return None  # "Of which year is ...": no reader fronts these
+    elif re.search(r"\b(?:on|in|at|since|from|by|with|for|to|about|during|after|before)$", rest):
         prep = rest.rsplit(" ", 1)[-1]
         rest_words = rest[: -len(prep)].rstrip()
         wh = f"{prep} {wh}"
@@ -616,7 +716,11 @@ def questions_for(fact: Fact, ctx: ArticleContext, phrasings: int) -> list[str]:
     front = fronted(parts, fact, ctx) if not fact.speaker else None
     if front:
         named = _names_something(front) and not _UNRESOLVED.search(front)
-        out.append(front if named else f"{about}, {lower_first(front, ctx.common_words)}")
+        front = front if named else f"{about}, {lower_first(front, ctx.common_words)}"
+        # readers ask with the wh-phrase first: the fronted wording leads where there is one
+        out.insert(0, front)
+    # and in their own words: the leading wording with its verbs and nouns swapped
+    out.insert(1, reworded(out[0]))
     if ctx.subject not in base and about not in base:
         out.append(f"{about}, {lower_first(in_place(parts), ctx.common_words)}")
     if ctx.when and not re.search(r"\b(?:19|20)\d\d\b", base):
