@@ -9,14 +9,8 @@ from pydantic import Field
 from presstune.corpus.llm_client import LLMClientConfig
 from presstune.schema import Strict
 
-#: Bump when the generated rows for the same input change (re-generates every article).
-#: 3: quotes over several sentences, the PressClub's "Name (Role):" form, power in two units as one
-#: fact, facts chosen kind by kind, questions that cannot tell two facts apart rejected. 4: event
-#: names with an elided article ("Concorso d’Eleganza Villa d’Este"), amounts asked as prices or
-#: investments when the words before them say so. 5: one person's role once, the whole of it.
-#: 8: facts wherever a sentence states them (every figure, date, position and name), asked from
-#: their own sentence by a wh-phrase, naming the subject instead of quoting the headline;
-#: restatements of standalone sentences with the release's month; fact lists of statements.
+#: Bump when the generated rows for the same input change (re-generates every article); the
+#: commit history says what each version changed.
 AUGMENT_VERSION = "8"
 KINDS = ("article", "qa", "paraphrase", "facts", "reading", "replay")
 
