@@ -286,8 +286,8 @@ class LoraAutocastInputCallback(TrainerCallback):
     ``lora_A``; under autocast that fp32 copy is cast back to bf16 for the matmul, and backward
     keeps this second copy of ``x`` (one per adapted Linear, in every un-checkpointed layer; the
     memory it saves: benchmarks/RESULTS_train.md). Without PEFT's cast, autocast gets ``x`` itself
-    (already bf16, so no copy) and the fp32 weights cast once per step (autocast's weight cache). bf16 -> fp32 -> bf16 is
-    exact, so loss and gradients are bit-identical. Only used when the Trainer autocasts
+    (already bf16, so no copy) and the fp32 weights cast once per step (autocast's weight cache).
+    bf16 -> fp32 -> bf16 is exact, so loss and gradients are bit-identical. Only used when the Trainer autocasts
     (bf16/fp16 mixed precision): without autocast, an fp32 adapter needs fp32 inputs.
     """
 
