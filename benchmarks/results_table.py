@@ -42,8 +42,9 @@ HEADER = """# Benchmark results
 
 One row per measured thing, with its newest measurement: the machine, the date and the command that
 produced it, the goal and whether it was met. Ratios compare two things measured side by side in one
-run. GPU rows marked "random weights" use the Qwen3-8B architecture without its weights (they cannot be
-downloaded on these machines): they measure time, memory and cost, never quality. Knowledge rows are
+run. The models, train, evaluate and pipeline rows on GPUs use the Qwen3-8B architecture with random
+weights (the real ones cannot be downloaded on these machines): they measure time, memory and cost,
+never quality. Knowledge rows are
 real runs of the demo's own model and of the real pretrained SmolLM2-135M-Instruct. `record` means
 no goal was set. The linked `RESULTS_*.md` pages hold the experiments behind a row and their
 setups; where one differs from this table, the table is current. Superseded numbers are in git
