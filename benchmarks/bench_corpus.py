@@ -371,7 +371,7 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS_corpus.md"))
     ap.add_argument("--repeat", type=int, default=3, help="passes per engine/mode (interleaved); the fastest counts")
     ap.add_argument(
-        "--plain", action="store_true", help="the replica without the hard cases (as of 2026-12-01), for comparison"
+        "--plain", action="store_true", help="the replica without the hard cases, to compare what they cost"
     )
     args = ap.parse_args()
     import logging

@@ -130,17 +130,29 @@ class ReplayConfig(Strict):
     """Self-rehearsal rows (``corpus.mix.replay_file: base``): the base model answers
     :data:`GENERAL_INSTRUCTIONS` once; the mix's ``replay`` share draws from those rows."""
 
-    #: "base": the run's base model (the pipeline fills in ``model.name_or_path``); or a hub id / path.
-    model: str = "base"
-    #: How many of the packaged instructions are answered (from the start of the list).
-    instructions: int = Field(len(GENERAL_INSTRUCTIONS), ge=1, le=len(GENERAL_INSTRUCTIONS))
-    max_new_tokens: int = Field(192, ge=8)
-    batch_size: int = Field(8, ge=1)
-    #: Answers shorter than this many characters (empty, cut-off noise) are not replayed.
-    min_chars: int = Field(20, ge=0)
-    #: Replay answers cut off at ``max_new_tokens`` too: trained with an end of turn, they would
-    #: teach the model to stop mid-sentence, so by default they are left out (and counted).
-    keep_cut_off: bool = False
+    model: str = Field(
+        "base",
+        description='"base": the run\'s base model (the pipeline fills in `model.name_or_path`); or a hub id / path.',
+    )
+    instructions: int = Field(
+        len(GENERAL_INSTRUCTIONS),
+        ge=1,
+        le=len(GENERAL_INSTRUCTIONS),
+        description="How many of the packaged instructions are answered (from the start of the list).",
+    )
+    max_new_tokens: int = Field(192, ge=8, description="Tokens per replayed answer.")
+    batch_size: int = Field(8, ge=1, description="Instructions per generate call.")
+    min_chars: int = Field(
+        20, ge=0, description="Answers shorter than this many characters (empty, cut-off noise) are not replayed."
+    )
+    keep_cut_off: bool = Field(
+        False,
+        description=(
+            "Replay answers cut off at `max_new_tokens` too: trained with an end of turn, "
+            "they would teach the model to stop mid-sentence, so by default they are left out "
+            "(and counted)."
+        ),
+    )
 
 
 def _inputs(cfg: ReplayConfig, system_prompt: str) -> dict[str, Any]:

