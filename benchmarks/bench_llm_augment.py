@@ -32,7 +32,6 @@ import datetime as dt
 import json
 import platform
 import random
-import re
 import sys
 import tempfile
 import time
@@ -40,48 +39,27 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bench_realdev_coverage import coverage
 from presstune.config import load_config
 from presstune.corpus import augment
 from presstune.corpus.clean import clean_html
-from presstune.evaluate.qa import normalize_answer
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "demo-smollm2-recipe.yaml"
 
 
-def whole_words_in(outer: str, inner: str) -> bool:
-    return bool(inner) and re.search(rf"(?<!\w){re.escape(inner)}(?!\w)", outer) is not None
-
-
-def coverage(questions: list[dict[str, Any]], generated: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def coverage_summary(questions: list[dict[str, Any]], generated: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Exact / lenient / restatement coverage of the dev questions by the generated rows, overall
     and by question kind (see the module docstring)."""
-    answers = {d: [normalize_answer(p["answer"]) for p in g["qa"]] for d, g in generated.items()}
-    restated = {d: normalize_answer(" ".join(p["text"] for p in g["paraphrase"])) for d, g in generated.items()}
-    total, exact, lenient, restatement = Counter(), Counter(), Counter(), Counter()
-    for q in questions:
-        golds = [g for g in (normalize_answer(a) for a in [q["answer"], *q.get("aliases", [])]) if g]
-        have = answers.get(q["article_id"], [])
-        hit_exact = any(g == a for g in golds for a in have)
-        hit_lenient = hit_exact or any(whole_words_in(a, g) or whole_words_in(g, a) for g in golds for a in have)
-        hit_restated = any(whole_words_in(restated.get(q["article_id"], ""), g) for g in golds)
-        for key in ("all", q.get("kind", "other")):
-            total[key] += 1
-            exact[key] += hit_exact
-            lenient[key] += hit_lenient
-            restatement[key] += hit_restated
-
-    def share(c: Counter, key: str) -> float:
-        return round(c[key] / total[key], 4) if total[key] else 0.0
-
+    cov = coverage(questions, generated)
     return {
-        "questions": total["all"],
-        "exact": share(exact, "all"),
-        "lenient": share(lenient, "all"),
-        "restatement": share(restatement, "all"),
+        "questions": cov.total["all"],
+        "exact": cov.share(cov.exact, "all"),
+        "lenient": cov.share(cov.lenient, "all"),
+        "restatement": cov.share(cov.restatement, "all"),
         "by_kind": {
-            k: {"questions": total[k], "exact": share(exact, k), "lenient": share(lenient, k)}
-            for k in sorted(total)
+            k: {"questions": cov.total[k], "exact": cov.share(cov.exact, k), "lenient": cov.share(cov.lenient, k)}
+            for k in sorted(cov.total)
             if k != "all"
         },
     }
@@ -179,7 +157,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
         "model_qa_by_request": dict(Counter(p["fact_kind"] for _, p in model_qa)),
         "restatement_rows_per_article": round(sum(len(g["paraphrase"]) for g in generated.values()) / max(n, 1), 2),
         "rejections": rejection_shares(generated),
-        "coverage": coverage(questions, generated),
+        "coverage": coverage_summary(questions, generated),
     }
     rng = random.Random(args.seed)
     sample = rng.sample(model_qa, min(args.sample, len(model_qa)))

@@ -28,7 +28,9 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from presstune.config import load_config
 from presstune.corpus import augment
@@ -39,8 +41,46 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "demo-smollm2-recipe.yaml"
 
 
-def _contains(outer: str, inner: str) -> bool:
+def whole_words_in(outer: str, inner: str) -> bool:
     return bool(inner) and re.search(rf"(?<!\w){re.escape(inner)}(?!\w)", outer) is not None
+
+
+@dataclass
+class Coverage:
+    """How many dev questions a generator's rows answer, per question kind and ``"all"`` (the
+    module docstring's exact / lenient / restatement), and the questions no QA pair has (lenient)."""
+
+    total: Counter[str] = field(default_factory=Counter)
+    exact: Counter[str] = field(default_factory=Counter)
+    lenient: Counter[str] = field(default_factory=Counter)
+    restatement: Counter[str] = field(default_factory=Counter)
+    misses: list[dict[str, Any]] = field(default_factory=list)
+
+    def share(self, hits: Counter[str], key: str) -> float:
+        return round(hits[key] / self.total[key], 4) if self.total[key] else 0.0
+
+
+def coverage(questions: list[dict[str, Any]], generated: dict[str, dict[str, Any]]) -> Coverage:
+    """The dev ``questions`` (``questions.jsonl`` rows, with aliases) against the ``generated`` rows
+    per article id (``augment_documents``' QA pairs and restatements), answers normalised as
+    evaluation normalises them."""
+    answers = {d: [normalize_answer(p["answer"]) for p in g["qa"]] for d, g in generated.items()}
+    restated = {d: normalize_answer(" ".join(p["text"] for p in g["paraphrase"])) for d, g in generated.items()}
+    out = Coverage()
+    for q in questions:
+        golds = [g for g in (normalize_answer(a) for a in [q["answer"], *q.get("aliases", [])]) if g]
+        have = answers.get(q["article_id"], [])
+        hit_exact = any(g == a for g in golds for a in have)
+        hit_lenient = hit_exact or any(whole_words_in(a, g) or whole_words_in(g, a) for g in golds for a in have)
+        hit_restated = any(whole_words_in(restated.get(q["article_id"], ""), g) for g in golds)
+        for key in (q.get("kind", "other"), "all"):
+            out.total[key] += 1
+            out.exact[key] += hit_exact
+            out.lenient[key] += hit_lenient
+            out.restatement[key] += hit_restated
+        if not hit_lenient:
+            out.misses.append(q)
+    return out
 
 
 def main() -> None:
@@ -70,23 +110,7 @@ def main() -> None:
         generated, _ = augment.augment_documents(docs, aug, Path(tmp) / "augment")
     seconds = time.perf_counter() - started
 
-    answers = {d: [normalize_answer(p["answer"]) for p in g["qa"]] for d, g in generated.items()}
-    restated = {d: normalize_answer(" ".join(p["text"] for p in g["paraphrase"])) for d, g in generated.items()}
-    total, exact, lenient, restatement = Counter(), Counter(), Counter(), Counter()
-    misses = []
-    for q in questions:
-        golds = [g for g in (normalize_answer(a) for a in [q["answer"], *q.get("aliases", [])]) if g]
-        have = answers.get(q["article_id"], [])
-        hit_exact = any(g == a for g in golds for a in have)
-        hit_lenient = hit_exact or any(_contains(a, g) or _contains(g, a) for g in golds for a in have)
-        hit_restated = any(_contains(restated.get(q["article_id"], ""), g) for g in golds)
-        for key in (q["kind"], "all"):
-            total[key] += 1
-            exact[key] += hit_exact
-            lenient[key] += hit_lenient
-            restatement[key] += hit_restated
-        if not hit_lenient:
-            misses.append(q)
+    cov = coverage(questions, generated)
 
     facts = [g.get("atomic_facts") or 0 for g in generated.values()]
     found = [len(augment.extract_facts(d["body"])) for d in docs]  # before corpus.augment.max_facts
@@ -102,9 +126,11 @@ def main() -> None:
     )
     print("| kind | n | exact | lenient | in a restatement |")
     print("|---|---|---|---|---|")
-    for key in sorted(total, key=lambda k: (k == "all", -total[k])):
-        n = total[key]
-        print(f"| {key} | {n} | {exact[key] / n:.1%} | {lenient[key] / n:.1%} | {restatement[key] / n:.1%} |")
+    for key in sorted(cov.total, key=lambda k: (k == "all", -cov.total[k])):
+        n = cov.total[key]
+        print(
+            f"| {key} | {n} | {cov.exact[key] / n:.1%} | {cov.lenient[key] / n:.1%} | {cov.restatement[key] / n:.1%} |"
+        )
     rng = random.Random(args.seed)
     pool = [(d, p) for d, g in sorted(generated.items()) for p in g["qa"]]
     print(f"\nA sample of {min(args.sample, len(pool))} generated QA pairs (seed {args.seed}):")
@@ -112,7 +138,7 @@ def main() -> None:
         print(f"  [{d} {p['fact_kind']}] {p['question']}  ->  {p['answer']}")
     if args.misses:
         print("\nDev answers no QA pair has (lenient):")
-        for q in misses:
+        for q in cov.misses:
             print(f"  [{q['article_id']} {q['kind']}] {q['answer']!r} | {q['evidence'][:160]}")
     if args.json:
         summary = {
@@ -128,14 +154,14 @@ def main() -> None:
             "qa_per_article": round(sum(qa) / len(qa), 2),
             "coverage": {
                 k: {
-                    "n": total[k],
-                    "exact": round(exact[k] / total[k], 4),
-                    "lenient": round(lenient[k] / total[k], 4),
-                    "restatement": round(restatement[k] / total[k], 4),
+                    "n": cov.total[k],
+                    "exact": cov.share(cov.exact, k),
+                    "lenient": cov.share(cov.lenient, k),
+                    "restatement": cov.share(cov.restatement, k),
                 }
-                for k in total
+                for k in cov.total
             },
-            "missed": defaultdict(int, Counter(q["kind"] for q in misses)),
+            "missed": defaultdict(int, Counter(q["kind"] for q in cov.misses)),
         }
         args.json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
 

@@ -12,6 +12,7 @@ import pytest
 
 from helpers.replica_run import write_replica_run
 from presstune.corpus import augment as A
+from presstune.corpus.augment.step import held_out_questions, wording
 from presstune.corpus.config import CorpusConfig
 from presstune.corpus.format import qa_prompt
 from presstune.evaluate import qa
@@ -252,6 +253,24 @@ def test_probe_articles_qa_never_reaches_training(augmented_run):
             )
 
 
+def _words(text: str) -> str:
+    return " " + " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split()) + " "
+
+
+def held_out_questions_in_training_rows(run: Path) -> list[str]:
+    """The questions of ``dataset/qa_valid.jsonl`` whose words, in any case and punctuation, stand in
+    the user or assistant text (or the text) of a row of any training file."""
+    texts: list[str] = []
+    for path in sorted((run / "dataset").glob("train*.jsonl")):
+        for row in read_jsonl(path):
+            texts += [row["text"]] if "text" in row else []
+            texts += [
+                m["content"] for m in [*row.get("prompt", []), *row.get("completion", [])] if m["role"] != "system"
+            ]
+    trained = "\n".join(_words(t) for t in texts)
+    return [v["question"] for v in read_jsonl(run / "dataset" / "qa_valid.jsonl") if _words(v["question"]) in trained]
+
+
 def test_held_out_questions_are_in_no_training_row_and_their_facts_are_trained(augmented_run):
     run, cfg = augmented_run
     valid = read_jsonl(run / "dataset" / "qa_valid.jsonl")
@@ -261,13 +280,67 @@ def test_held_out_questions_are_in_no_training_row_and_their_facts_are_trained(a
     assert {v["id"] for v in valid} <= train_ids - probes
     assert all(set(v) == {"id", "question", "answer", "aliases", "fact_kind"} for v in valid)
     rows = [r for p in sorted((run / "dataset").glob("train*.jsonl")) for r in read_jsonl(p)]
-    texts = "\n".join(A.row_text(r) for r in rows)
-    assert not [v["question"] for v in valid if v["question"] in texts]
+    assert not held_out_questions_in_training_rows(run)
     # the fact itself is trained: its answer is asked by another question of the same article
     trained = {(r["id"], r["completion"][0]["content"].rstrip(".")) for r in rows if r["kind"] == "qa"}
     assert all((v["id"], v["answer"].rstrip(".")) in trained for v in valid)
     stats = json.loads((run / "dataset" / "stats.json").read_text())["augment"]
     assert stats["valid_questions"] == len(valid) and stats["valid_share"] == cfg.augment.valid_share
+
+
+def test_a_wording_that_another_wording_holds_in_another_case_is_never_withheld():
+    """The generator's "In the news ... of November 2024, which ...?" holds "Which ...?": withholding
+    the shorter one would ask validation a question trained word for word."""
+    short = "Which model is made exclusively at BMW Group Plant Leipzig?"
+    longer = "In the BMW Group's news of November 2024, which model is made exclusively at BMW Group Plant Leipzig?"
+    other = "Plant Leipzig makes which model exclusively?"
+    items = [{"question": q, "answer": "BMW 2 Series Gran Coupé", "fact": 0} for q in (short, longer, other)]
+    withheld = {q for seed in range(30) for q in held_out_questions(items, 1.0, seed, "X1")}
+    assert withheld == {longer, other}
+    assert wording(short) in wording(longer) and wording("Which mode?") not in wording(longer)
+
+
+def _build_mixes_on(run: Path, docs: list[dict], augment_cfg: A.AugmentConfig) -> list[dict]:
+    """``build_mixes`` on ``docs`` (all train, none a probe): the rows of ``qa_valid.jsonl``."""
+    cfg = CorpusConfig(augment=augment_cfg)
+    article_rows = [{"id": d["id"], "text": d["body"], "kind": "article"} for d in docs]
+    mixes, stats = A.build_mixes(run, cfg, docs, article_rows, lambda d: {"id": d["id"]})
+    for name, rows in mixes.items():
+        (run / "dataset" / ("train.jsonl" if name == "default" else f"train.{name}.jsonl")).write_text(
+            "".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8"
+        )
+    valid = read_jsonl(run / "dataset" / "qa_valid.jsonl")
+    assert stats["valid_questions"] == len(valid)
+    return valid
+
+
+def test_held_out_questions_of_a_real_release_are_in_no_training_row(pressclub_reference: Path, tmp_path: Path):
+    """On the saved real PressClub page, with two wordings per fact (one of them the other's question
+    after "In the news about ... of December 2025,") and most facts asked for validation: no
+    validation question stands in a training row, in any case or punctuation."""
+    title, body, date = _reference_page(pressclub_reference)
+    doc = {"id": "T0454343EN", "title": title, "body": body, "date": date}
+    valid = _build_mixes_on(tmp_path, [doc], A.AugmentConfig(probe_share=0, valid_share=0.9, qa_phrasings=2))
+    assert len(valid) >= 30
+    assert not held_out_questions_in_training_rows(tmp_path)
+
+
+def test_held_out_questions_of_real_dev_releases_are_in_no_training_row(tmp_path: Path):
+    """The first 20 releases of the real dev set (``../shared/realdev``) with the realdev config's
+    generator settings: no validation question stands in a training row."""
+    from presstune.corpus.clean import clean_html
+
+    realdev = Path(__file__).resolve().parents[1].parent / "shared" / "realdev"
+    if not (realdev / "articles.jsonl").is_file():
+        pytest.skip(f"no real dev set at {realdev} (articles.jsonl)")
+    docs = []
+    for line in (realdev / "articles.jsonl").read_text(encoding="utf-8").splitlines()[:20]:
+        rec = json.loads(line)
+        body = clean_html(rec.get("body") or "", rec.get("title"), rec.get("subtitle")).body
+        docs.append({"id": rec["id"], "title": rec.get("title") or "", "date": rec.get("date") or "", "body": body})
+    valid = _build_mixes_on(tmp_path, docs, A.AugmentConfig(probe_share=0, qa_phrasings=3, max_facts=96))
+    assert len(valid) >= 100
+    assert not held_out_questions_in_training_rows(tmp_path)
 
 
 def test_seed_mix_is_the_release_only_and_default_mix_holds_all_kinds(augmented_run):

@@ -23,6 +23,7 @@ from presstune.train.select import (
     ValidationQuestion,
     choose,
     general_set,
+    load_valid_questions,
     make_selection,
 )
 from presstune.train.trainer import TrainError, train_variant
@@ -170,6 +171,18 @@ def test_missing_validation_file_is_a_clear_error(tmp_path, tiny_qwen3, tiny_tok
     config = small_config(method="full", max_steps=2, select={"metric": "knowledge"})
     with pytest.raises(TrainError, match="qa_valid.jsonl"):
         train_variant(config, ORIGINAL, tmp_path, model=tiny_qwen3(seed=0), tokenizer=tiny_tokenizer, progress=False)
+
+
+@pytest.mark.parametrize(("bad_line", "why"), [("{not json", "invalid JSON"), ('["a list"]', "not a JSON object")])
+def test_a_broken_validation_row_is_an_error_naming_its_line(tmp_path, bad_line, why):
+    """qa_valid.jsonl is the corpus stage's contract: a broken row is refused (training rows are skipped)."""
+    path = tmp_path / "qa_valid.jsonl"
+    good = json.dumps({"id": "A", "question": "When?", "answer": "In June."})
+    path.write_text(f"{good}\n\n{bad_line}\n{good}\n", encoding="utf-8")
+    with pytest.raises(SelectionError, match=rf"qa_valid.jsonl:3: {why}"):
+        load_valid_questions(path)
+    path.write_text(f"{good}\n\n{good}\n", encoding="utf-8")
+    assert [q.question for q in load_valid_questions(path)] == ["When?", "When?"]
 
 
 def test_settings_enter_the_training_key_and_old_records_stay_valid():

@@ -124,6 +124,42 @@ RETENTION_PPL_WORDS = {
 FLUENCY_WORDS = {"better": "fluency better", "unchanged": "fluency unchanged", "worse": "fluency worse"}
 
 
+@dataclass(frozen=True)
+class _Axis:
+    """One part of the verdict: the metric it reads, how its number is said, and how it is judged."""
+
+    key: str
+    label: str  # "{}" is the number
+    share: bool  # a share of right answers (paired test / intervals), else a perplexity (tolerance)
+    words: dict[str, str]
+
+
+KNOWLEDGE_AXIS = _Axis(KNOWLEDGE_KEY, "knows {} of the news", True, KNOWLEDGE_WORDS)
+RETENTION_AXIS = _Axis(RETENTION_KEY, "answers {} of general questions", True, RETENTION_WORDS)
+RETENTION_PPL_AXIS = _Axis(RETENTION_PPL_KEY, "general-text perplexity {}", False, RETENTION_PPL_WORDS)
+FLUENCY_AXIS = _Axis(DOMAIN_PPL_KEY, "domain perplexity {}", False, FLUENCY_WORDS)
+
+
+def _judge_axis(
+    axis: _Axis, metrics: dict[str, Any], base_metrics: dict[str, Any], parts: list[str], judged: list[str]
+) -> Change | None:
+    """Say ``axis``'s number (and the base's) in ``parts``, its judgement in ``judged``; the change."""
+    metric, base_metric = metrics.get(axis.key), base_metrics.get(axis.key)
+    show = _pct if axis.share else _ppl
+    text = axis.label.format(show(_value(metric)))
+    change = None
+    if _value(base_metric) is not None:
+        text += f" (base {show(_value(base_metric))})"
+        if axis.share:
+            change = share_change(metric, base_metric, metrics.get(f"{axis.key}_vs_base"))
+        else:
+            change = perplexity_change(metric, base_metric)
+    parts.append(text)
+    if change:
+        judged.append(axis.words[change])
+    return change
+
+
 def verdict(name: str, metrics: dict[str, Any], base: dict[str, Any] | None) -> Verdict:
     """The one-line verdict of variant ``name`` (its ``metrics`` dict) against ``base``'s metrics
     (None when the run has no base: the numbers alone)."""
@@ -132,50 +168,18 @@ def verdict(name: str, metrics: dict[str, Any], base: dict[str, Any] | None) -> 
     parts: list[str] = []
     judged: list[str] = []
 
-    know, know_base = metrics.get(KNOWLEDGE_KEY), base_metrics.get(KNOWLEDGE_KEY)
-    knowledge = None
-    if _value(know) is not None:
-        text = f"knows {_pct(_value(know))} of the news"
-        if _value(know_base) is not None:
-            text += f" (base {_pct(_value(know_base))})"
-            knowledge = share_change(know, know_base, metrics.get(f"{KNOWLEDGE_KEY}_vs_base"))
-        parts.append(text)
-        if knowledge:
-            judged.append(KNOWLEDGE_WORDS[knowledge])
-
-    retention = None
-    kept, kept_base = metrics.get(RETENTION_KEY), base_metrics.get(RETENTION_KEY)
+    knowledge = retention = fluency = None
+    if _value(metrics.get(KNOWLEDGE_KEY)) is not None:
+        knowledge = _judge_axis(KNOWLEDGE_AXIS, metrics, base_metrics, parts, judged)
     reference = metrics if name == "base" else base_metrics
-    if _value(kept) is not None and _value(reference.get(RETENTION_KEY)) != 0.0:
-        text = f"answers {_pct(_value(kept))} of general questions"
-        if _value(kept_base) is not None:
-            text += f" (base {_pct(_value(kept_base))})"
-            retention = share_change(kept, kept_base, metrics.get(f"{RETENTION_KEY}_vs_base"))
-        parts.append(text)
-        if retention:
-            judged.append(RETENTION_WORDS[retention])
+    if _value(metrics.get(RETENTION_KEY)) is not None and _value(reference.get(RETENTION_KEY)) != 0.0:
+        retention = _judge_axis(RETENTION_AXIS, metrics, base_metrics, parts, judged)
     elif _value(metrics.get(RETENTION_PPL_KEY)) is not None:
         # A base that answers no general question cannot lose any (the demo's tiny model): its
         # perplexity on texts it handles is then the retention measure.
-        ppl, ppl_base = metrics.get(RETENTION_PPL_KEY), base_metrics.get(RETENTION_PPL_KEY)
-        text = f"general-text perplexity {_ppl(_value(ppl))}"
-        if _value(ppl_base) is not None:
-            text += f" (base {_ppl(_value(ppl_base))})"
-            retention = perplexity_change(ppl, ppl_base)
-        parts.append(text)
-        if retention:
-            judged.append(RETENTION_PPL_WORDS[retention])
-
-    fluency = None
-    domain, domain_base = metrics.get(DOMAIN_PPL_KEY), base_metrics.get(DOMAIN_PPL_KEY)
-    if _value(domain) is not None:
-        text = f"domain perplexity {_ppl(_value(domain))}"
-        if _value(domain_base) is not None:
-            text += f" (base {_ppl(_value(domain_base))})"
-            fluency = perplexity_change(domain, domain_base)
-        parts.append(text)
-        if fluency:
-            judged.append(FLUENCY_WORDS[fluency])
+        retention = _judge_axis(RETENTION_PPL_AXIS, metrics, base_metrics, parts, judged)
+    if _value(metrics.get(DOMAIN_PPL_KEY)) is not None:
+        fluency = _judge_axis(FLUENCY_AXIS, metrics, base_metrics, parts, judged)
 
     if not parts:
         line = "no knowledge, retention or perplexity measured"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -64,6 +65,25 @@ def row_format(row: dict[str, Any]) -> tuple[Format | None, str | None]:
     return None, "row has neither prompt/completion nor text"
 
 
+def jsonl_objects(path: Path, on_bad_line: Callable[[int, str], None]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each JSON object of ``path`` with its line number, blank lines skipped. A line that is no JSON
+    object goes to ``on_bad_line(line_no, why)`` and is skipped: a caller that can train without
+    the row records it, one whose file is a contract raises there."""
+    with open(path, encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                on_bad_line(line_no, f"invalid JSON ({exc.msg})")
+                continue
+            if not isinstance(row, dict):
+                on_bad_line(line_no, "not a JSON object")
+                continue
+            yield line_no, row
+
+
 def load_split(path: str | Path, max_rows: int | None = None) -> LoadedSplit:
     """Load and check one JSONL split; raises DatasetError if nothing usable is left."""
     path = Path(path)
@@ -73,26 +93,15 @@ def load_split(path: str | Path, max_rows: int | None = None) -> LoadedSplit:
     skipped: list[str] = []
     formats: dict[Format, int] = {}
     first_line: dict[Format, int] = {}
-    with open(path, encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                skipped.append(f"{path.name}:{line_no}: invalid JSON ({exc.msg})")
-                continue
-            if not isinstance(row, dict):
-                skipped.append(f"{path.name}:{line_no}: not a JSON object")
-                continue
-            fmt, problem = row_format(row)
-            if fmt is None:
-                skipped.append(f"{path.name}:{line_no} (id {row.get('id', '?')}): {problem}")
-                continue
-            formats[fmt] = formats.get(fmt, 0) + 1
-            first_line.setdefault(fmt, line_no)
-            columns = CHAT_COLUMNS if fmt == "chat" else TEXT_COLUMNS
-            rows.append({c: row[c] for c in columns} | {"_format": fmt})
+    for line_no, row in jsonl_objects(path, lambda line_no, why: skipped.append(f"{path.name}:{line_no}: {why}")):
+        fmt, problem = row_format(row)
+        if fmt is None:
+            skipped.append(f"{path.name}:{line_no} (id {row.get('id', '?')}): {problem}")
+            continue
+        formats[fmt] = formats.get(fmt, 0) + 1
+        first_line.setdefault(fmt, line_no)
+        columns = CHAT_COLUMNS if fmt == "chat" else TEXT_COLUMNS
+        rows.append({c: row[c] for c in columns} | {"_format": fmt})
     for message in skipped:
         log.warning("skipping dataset row %s", message)
     if len(formats) > 1:

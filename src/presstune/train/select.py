@@ -45,6 +45,7 @@ from presstune.evaluate.retention import (
     selection_general_questions,
 )
 from presstune.rundir import atomic_write_json
+from presstune.train.data import jsonl_objects
 
 log = logging.getLogger(__name__)
 
@@ -124,21 +125,18 @@ Scorer = Callable[[Any, Any], Measurement]
 
 def load_valid_questions(path: Path) -> list[ValidationQuestion]:
     """The rows of ``qa_valid.jsonl`` (the corpus stage's contract), in file order."""
+
+    def refuse(line_no: int, why: str) -> None:
+        raise SelectionError(f"{path}:{line_no}: {why}")
+
     found: list[ValidationQuestion] = []
-    with open(path, encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise SelectionError(f"{path}:{line_no}: not JSON ({exc.msg})") from None
-            question, answer = str(row.get("question") or "").strip(), str(row.get("answer") or "").strip()
-            if question and answer:
-                aliases = [str(a).strip() for a in row.get("aliases") or [] if str(a).strip()]
-                found.append(
-                    ValidationQuestion(str(row.get("id", "")), question, answer, aliases, str(row.get("fact_kind", "")))
-                )
+    for _, row in jsonl_objects(path, refuse):
+        question, answer = str(row.get("question") or "").strip(), str(row.get("answer") or "").strip()
+        if question and answer:
+            aliases = [str(a).strip() for a in row.get("aliases") or [] if str(a).strip()]
+            found.append(
+                ValidationQuestion(str(row.get("id", "")), question, answer, aliases, str(row.get("fact_kind", "")))
+            )
     return found
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,10 +80,20 @@ def augment_documents(
     return out, counts
 
 
+_NOT_A_WORD = re.compile(r"[^\w\s]")
+
+
+def wording(text: str) -> str:
+    """``text`` as its words: lower case, punctuation as spaces, one space between words and one at
+    either end, so that ``wording(q) in wording(t)`` says that ``t`` holds the question ``q`` as
+    whole words ("In June 2024, which model ...?" holds "Which model ...?")."""
+    return " " + " ".join(_NOT_A_WORD.sub(" ", text.lower()).split()) + " "
+
+
 def held_out_questions(items: list[dict[str, Any]], share: float, seed: int, doc_id: str) -> set[str]:
     """One wording of a seeded ``share`` of an article's facts that have two wordings or more (the
-    fact stays trained through the others); a wording that another wording holds word for word
-    ("In June 2024, <it>") is never the one withheld."""
+    fact stays trained through the others); a wording that another wording holds, whatever its case
+    and punctuation ("In June 2024, which ...?" holds "Which ...?"), is never the one withheld."""
     facts: dict[Any, list[str]] = {}
     for item in items:
         facts.setdefault(item.get("fact", item["answer"]), []).append(item["question"])
@@ -90,7 +101,7 @@ def held_out_questions(items: list[dict[str, Any]], share: float, seed: int, doc
     eligible = []
     for key in sorted(facts, key=str):
         wordings = facts[key]
-        free = [q for q in wordings if not any(q != o and q.rstrip("?") in o for o in wordings)]
+        free = [q for q in wordings if not any(q != o and wording(q) in wording(o) for o in wordings)]
         if len(wordings) >= 2 and free:
             eligible.append(free)
     chosen = rng.sample(eligible, int(round(share * len(eligible))))
@@ -165,10 +176,12 @@ def build_mixes(
         rows["qa"] = [r for r in rows["qa"] if r["prompt"][-1]["content"] not in probe_questions]
         rejected["qa:question_of_a_probe_article"] += len(shared)
     # a held-out question is asked in no training row, not even as another article's question
+    # (the same words in another case or punctuation included)
     valid_prompts = {qa_prompt(aug.qa_instruction, v["question"]) for v in valid}
-    shared = [r for r in rows["qa"] if r["prompt"][-1]["content"] in valid_prompts]
+    valid_wordings = {wording(p) for p in valid_prompts}
+    shared = [r for r in rows["qa"] if wording(r["prompt"][-1]["content"]) in valid_wordings]
     if shared:
-        rows["qa"] = [r for r in rows["qa"] if r["prompt"][-1]["content"] not in valid_prompts]
+        rows["qa"] = [r for r in rows["qa"] if wording(r["prompt"][-1]["content"]) not in valid_wordings]
         rejected["qa:question_held_out_for_validation"] += len(shared)
     if any(w.reading > 0 for w in [cfg.mix, *cfg.mixes.values()]):
         asked = {d["id"] for d in train_docs} - probes
@@ -191,14 +204,18 @@ def build_mixes(
     mixes = {"default": apply_mix(rows, cfg.mix, aug.seed, self_replay)}
     for name, weights in cfg.mixes.items():
         mixes[name] = apply_mix(rows, weights, aug.seed, self_replay)
-    # a held-out question that some training row holds word for word (inside a longer question, a
-    # restatement) is no held-out question: it is left out of the file, and counted
-    # (and one whose fact lost its trained wordings to another article's identical question is no
-    # question about a trained fact)
-    blob = "\n".join(dict.fromkeys(row_text(r) for m in mixes.values() for r in m))
+    # A held-out question whose words some training row of any mix holds, whatever their case and
+    # punctuation (another fact's question, a restatement), is no held-out question: it is left out
+    # of the file, and counted. Left out, not put back into training: its words are trained already,
+    # and withholding the whole fact instead would leave no trained fact to ask about. (And one whose
+    # fact lost its trained wordings to another article's identical question is no question about a
+    # trained fact.)
+    blob = "\n".join(dict.fromkeys(wording(row_text(r)) for m in mixes.values() for r in m))
     trained = {(r["id"], r["completion"][0]["content"]) for r in rows["qa"] if "completion" in r}
     trained |= {(r["id"], r["text"].rsplit("\n\n", 1)[-1]) for r in rows["qa"] if "text" in r}
-    kept_valid = [v for v in valid if v["question"] not in blob and (v["id"], as_sentence(v["answer"])) in trained]
+    kept_valid = [
+        v for v in valid if wording(v["question"]) not in blob and (v["id"], as_sentence(v["answer"])) in trained
+    ]
     write_jsonl(out_dir / "qa_valid.jsonl", kept_valid)
     atomic_write_json(
         out_dir / "probe.json",
