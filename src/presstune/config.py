@@ -23,6 +23,7 @@ from presstune.collect.config import CollectConfig
 from presstune.corpus.config import CorpusConfig
 from presstune.evaluate.config import EvaluateConfig
 from presstune.models.config import ImportanceConfig, ModelConfig, VariantSpec
+from presstune.portal import PortalConfig
 from presstune.replica.config import ReplicaConfig
 from presstune.report.config import ReportConfig
 from presstune.schema import Strict
@@ -72,6 +73,7 @@ class DemoBaseConfig(Strict):
 
 class Config(Strict):
     run: RunSection = Field(default_factory=RunSection)
+    portal: PortalConfig = Field(default_factory=PortalConfig)
     replica: ReplicaConfig = Field(default_factory=ReplicaConfig)
     collect: CollectConfig = Field(default_factory=CollectConfig)
     corpus: CorpusConfig = Field(default_factory=CorpusConfig)
