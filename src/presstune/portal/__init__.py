@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-
-from presstune.portal.pressclub import PRESSCLUB
 from pydantic import field_validator
 
+from presstune.portal.pressclub import PRESSCLUB
 from presstune.portal.profile import Boilerplate, Brands, PortalProfile, Prompts, UrlScheme
 from presstune.schema import Strict
 
