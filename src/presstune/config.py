@@ -89,6 +89,15 @@ class Config(Strict):
         return Path(self.run.root) / self.run.name
 
     @model_validator(mode="after")
+    def _portal_base_url(self) -> Config:
+        """``collect.base_url`` unset: the portal profile's root."""
+        if "base_url" not in self.collect.model_fields_set:
+            base_url = self.portal.load().url.base_url
+            if self.collect.base_url != base_url:
+                self.collect.base_url = base_url
+        return self
+
+    @model_validator(mode="after")
     def _variant_mixes_exist(self) -> Config:
         for spec in self.variants:
             if spec.mix is not None and spec.mix not in self.corpus.mixes:

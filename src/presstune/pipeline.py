@@ -254,7 +254,7 @@ def resolve_benchmark_tokenizer(cfg: Config, run: RunDir) -> str | None:
 def stage_collect(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
     from presstune.collect.runner import run_collect
 
-    summary = run_collect(cfg.collect, run)
+    summary = run_collect(cfg, run)
     brief = summary.brief()
     if summary.exit_code != 0:
         raise PipelineError(f"collect failed: {brief}")

@@ -2,6 +2,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from presstune.portal import PRESSCLUB
 from presstune.schema import Strict
 
 
@@ -33,7 +34,8 @@ class Selectors(Strict):
 class CollectConfig(Strict):
     """Where and how politely to collect press releases."""
 
-    base_url: str = "https://www.press.bmwgroup.com/global"
+    #: The portal's root; unset, the portal profile's (``portal.profile``; the PressClub's here).
+    base_url: str = PRESSCLUB.url.base_url
     #: Origins that may be requested (default: the base URL's origin only), enforced by one guard
     #: on every request and redirect. ``https://host[:port]`` as written; a bare host name means
     #: the base URL's scheme, and the base URL's port when it is the base URL's host.
