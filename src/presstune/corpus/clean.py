@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from presstune.corpus.extract import Line, PdfText
-from presstune.portal import PRESSCLUB, Boilerplate
+from presstune.portal import PRESSCLUB, Boilerplate, any_of
 
 SOFT_HYPHENS = ("\xad", "\x02", "\ufffe")
 _WS = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
@@ -151,11 +151,6 @@ _SIGNATURES = (
 )
 
 
-def _any_of(patterns: list[str]) -> str:
-    """One alternation of ``patterns`` (each kept whole); a never-matching one when empty."""
-    return "|".join(f"(?:{p})" for p in patterns) or "(?!)"
-
-
 @dataclass(frozen=True)
 class PortalRules:
     """The cleaning rules of one portal: the generic rules with its profile's patterns added."""
@@ -176,23 +171,23 @@ class PortalRules:
 
     @classmethod
     def of(cls, b: Boilerplate) -> PortalRules:
-        names = _any_of(b.trailer_names)
+        names = any_of(b.trailer_names)
         return cls(
             header_lines=(*HEADER_LINES, *(re.compile(rf"^(?:{p})$", _I) for p in b.header_lines)),
-            contact_start=re.compile(rf"^(?:{_CONTACT_START}|{_any_of(b.contact_openers)})", _I),
-            web_field=re.compile(rf"^(?:{_WEB_FIELD_LABELS}|{_any_of(b.contact_fields)})\s*:\s*\S+", _I),
-            portal_pointer=re.compile(_any_of(b.portal_pointers), _I),
+            contact_start=re.compile(rf"^(?:{_CONTACT_START}|{any_of(b.contact_openers)})", _I),
+            web_field=re.compile(rf"^(?:{_WEB_FIELD_LABELS}|{any_of(b.contact_fields)})\s*:\s*\S+", _I),
+            portal_pointer=re.compile(any_of(b.portal_pointers), _I),
             # "Ends" / "- ENDS -" closes a UK release: what follows is notes to editors, "About ...", contacts.
             ends_line=re.compile(rf"^[-–—\s]*ends[-–—\s.]*(?:$|(?=about\s+(?:the\s+)?(?:{names})\b))", _I),
             # "About BMW Group UK", "About MINI": a trailer heading (short, no sentence).
             about_heading=re.compile(rf"^about\s+(?:the\s+)?(?:{names})\b[^.!?]{{0,40}}:?$", _I),
-            company_heading=re.compile(rf"^(?:{_any_of(b.company_headings)})$", _I),
+            company_heading=re.compile(rf"^(?:{any_of(b.company_headings)})$", _I),
             company_paragraph=tuple(re.compile(rf"^(?:{p})", _I) for p in b.company_openers),
             company_paragraph_weak=tuple(re.compile(rf"^(?:{p})", _I) for p in b.company_openers_shared),
             company_topics=tuple(re.compile(p, _I) for p in b.company_topics),
             disclaimers=(*DISCLAIMER_PARAGRAPH, *(re.compile(p, _I) for p in b.disclaimers)),
-            finance_heading=re.compile(rf"^(?:{_FINANCE_HEADING}|{_any_of(b.finance_headings)})\.?$", _I),
-            signatures=re.compile(rf"{_SIGNATURES}|{_any_of(b.glued_openings)}", _I),
+            finance_heading=re.compile(rf"^(?:{_FINANCE_HEADING}|{any_of(b.finance_headings)})\.?$", _I),
+            signatures=re.compile(rf"{_SIGNATURES}|{any_of(b.glued_openings)}", _I),
         )
 
 

@@ -8,7 +8,7 @@ import yaml
 from pydantic import field_validator
 
 from presstune.portal.pressclub import PRESSCLUB
-from presstune.portal.profile import Boilerplate, Brands, PortalProfile, Prompts, UrlScheme
+from presstune.portal.profile import Boilerplate, Brands, PortalProfile, Prompts, UrlScheme, any_of
 from presstune.schema import Strict
 
 #: Profiles known by name; any other ``portal.profile`` value is a path to a YAML profile.
@@ -23,6 +23,7 @@ __all__ = [
     "PortalProfile",
     "Prompts",
     "UrlScheme",
+    "any_of",
     "load_profile",
 ]
 

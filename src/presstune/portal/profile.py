@@ -19,6 +19,12 @@ from pydantic import Field
 from presstune.schema import Strict
 
 
+def any_of(patterns: list[str]) -> str:
+    """One alternation of a profile's ``patterns`` (each kept whole, so an alternation inside one
+    stays inside it); a never-matching pattern when the list is empty."""
+    return "|".join(f"(?:{p})" for p in patterns) or "(?!)"
+
+
 class UrlScheme(Strict):
     """Where the portal's articles are and how their URLs and ids look."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from presstune.portal import PRESSCLUB, PortalProfile
+from presstune.portal import PRESSCLUB, PortalProfile, any_of
 
 #: Words that make a model name without a digit whatever the make ("BMW M4 Competition",
 #: "MINI John Cooper Works"): body styles and editions. A portal's own model names ("Cooper",
@@ -22,11 +22,6 @@ _TEXT_ENDS = (
 )
 #: Consumption headings that open the figure block appended to car releases (case-sensitive).
 _FIGURE_HEADINGS = r"(?-i:^CO2 Emissions & Consumption|^Fuel consumption|^Energy consumption)"
-
-
-def _any_of(patterns: list[str]) -> str:
-    """One alternation of ``patterns`` (each kept whole); a never-matching one when empty."""
-    return "|".join(f"(?:{p})" for p in patterns) or "(?!)"
 
 
 @dataclass(frozen=True)
@@ -58,8 +53,8 @@ class PortalNames:
     @classmethod
     def of(cls, profile: PortalProfile) -> PortalNames:
         brands, boilerplate = profile.brands, profile.boilerplate
-        makes = _any_of([re.escape(m) for m in brands.makes])
-        own_words = _any_of([re.escape(w) for w in brands.model_words])
+        makes = any_of([re.escape(m) for m in brands.makes])
+        own_words = any_of([re.escape(w) for w in brands.model_words])
         words = "|".join([*(re.escape(w) for w in brands.model_words), _MODEL_WORDS])
         token = rf"(?:[A-Za-z]*\d(?:[\w]|\.\d)*|[a-z][A-Z]\w*|[A-Z]{{1,4}}\d?|(?:{words}))(?![\w’'-])"
         return cls(
@@ -70,9 +65,9 @@ class PortalNames:
             model=re.compile(rf"\b(?:{makes})((?:\s{token}){{1,6}})"),
             make_first=re.compile(rf"(?:{makes})\s"),
             model_word=re.compile(own_words),
-            text_end=re.compile(rf"^(?:{_TEXT_ENDS}|{_any_of(boilerplate.text_ends)})", re.I),
+            text_end=re.compile(rf"^(?:{_TEXT_ENDS}|{any_of(boilerplate.text_ends)})", re.I),
             # the profile's patterns say where they are case-sensitive
-            company_profile=re.compile(rf"{_FIGURE_HEADINGS}|{_any_of(boilerplate.company_profile)}", re.I),
+            company_profile=re.compile(rf"{_FIGURE_HEADINGS}|{any_of(boilerplate.company_profile)}", re.I),
             plant_name=re.compile(rf"(?:{re.escape(brands.plant_owner)} )?(?:Plant|Werk)\b"),
         )
 
