@@ -54,8 +54,8 @@ def _write_run(site: Any, run: Path) -> list[Any]:
 
 def leftovers(article: Any, body: str) -> list[str]:
     """Boilerplate snippets of this article's PDF/page that survived cleaning (not in the truth)."""
+    from presstune.replica import furniture
     from presstune.replica import pdf as P
-    from presstune.replica import text as T
 
     truth = article.ground_truth_body
     lang = article.lang2
@@ -64,9 +64,9 @@ def leftovers(article: Any, body: str) -> list[str]:
         L["corp"],
         L["doc"],
         f"{L['date']} {P.pdf_date(article, lang)}",
-        T.CONTACT_INTRO[lang],
-        T.DISCLAIMER[lang][:60],
-        T.BOILERPLATE[lang][1][:60],
+        furniture.CONTACT_INTRO[lang],
+        furniture.DISCLAIMER[lang][:60],
+        furniture.BOILERPLATE[lang][1][:60],
         "Media Contact.",
         "Pressekontakt.",
         "Internet: www.press.bmwgroup.com",
@@ -75,7 +75,7 @@ def leftovers(article: Any, body: str) -> list[str]:
     for c in article.contacts:
         snippets += [c["phone"], c["email"], f"{c['name']}, {c['role']}"]
     if article.site.hard_cases:  # the hard cases' page-only text: contact block lines, trailers, figures
-        snippets = [x for x in snippets if x not in (T.CONTACT_INTRO[lang], "Media Contact.", "Pressekontakt.")]
+        snippets = [x for x in snippets if x not in (furniture.CONTACT_INTRO[lang], "Media Contact.", "Pressekontakt.")]
         snippets += [ln for block in article.contact_paragraphs for ln in block.split("\n") if len(ln) >= 6]
         page, truth_paras = article.page_paragraphs, article.body_paragraphs
         snippets += [figures for figures in _page_only(page, truth_paras)]

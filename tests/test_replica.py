@@ -337,12 +337,12 @@ def hard_site() -> Site:
 
 
 def test_hard_cases_are_generated_in_several_wordings(hard_site):
-    from presstune.replica import text
+    from presstune.replica import hard_cases
 
     arts = [a for a in hard_site.articles() if not a.media_only]
     blocks = [a.contact_paragraphs for a in arts]
     openers = {b[0] for b in blocks} | {b[3] for b in blocks if b[0] in ("Ends", "ENDS", "- Ends -")}
-    assert len(openers & set(text.CONTACT_OPENERS["en"] + text.CONTACT_OPENERS["de"])) >= 6
+    assert len(openers & set(hard_cases.CONTACT_OPENERS["en"] + hard_cases.CONTACT_OPENERS["de"])) >= 6
     lines = [ln for b in blocks for p in b for ln in p.split("\n")]
     for field in ("Phone:", "Telephone:", "Tel.:", "Mobile:", "E-mail:", "Email:", "Media website:", "LinkedIn:"):
         assert any(ln.startswith(field) for ln in lines), field

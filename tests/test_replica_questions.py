@@ -12,7 +12,7 @@ from collections import defaultdict
 import pytest
 
 from presstune.corpus.augment import AugmentConfig, rules_generate
-from presstune.replica import text
+from presstune.replica import facts
 from presstune.replica.site import GeneratedArticle, Site
 
 #: Words of a template compared at once; a shared run of this many skeleton tokens with at least
@@ -130,7 +130,7 @@ def generated(english: list[GeneratedArticle]) -> dict[str, list[str]]:
 
 def test_no_wording_of_a_fact_sheet_question_shares_a_template_with_the_generator(english, generated):
     asked = {
-        a.id: [q for _, wordings in text.question_wordings(a.facts, "en").values() for q in wordings] for a in english
+        a.id: [q for _, wordings in facts.question_wordings(a.facts, "en").values() for q in wordings] for a in english
     }
     assert sum(map(len, asked.values())) > 20 * len(english)
     shared = shared_templates(asked, generated, english)
@@ -141,7 +141,7 @@ def test_no_question_rewords_a_sentence_of_its_release(english):
     """A question built from the sentence that states the fact (how a generator words its rows)
     shares a run of four words with it; the fact sheets ask in a reader's words instead."""
     asked = {
-        a.id: [q for _, wordings in text.question_wordings(a.facts, "en").values() for q in wordings] for a in english
+        a.id: [q for _, wordings in facts.question_wordings(a.facts, "en").values() for q in wordings] for a in english
     }
     sentences = {a.id: re.split(r"(?<=[.!?])\s+", a.ground_truth_body) for a in english}
     shared = shared_templates(asked, sentences, english, min_words=4)
@@ -182,7 +182,7 @@ def test_each_question_asks_one_fact_of_its_release(site):
     for a in site.articles():
         questions = [qa["question"] for qa in a.qa]
         assert len(set(questions)) == len(questions), a.id
-        for _, wordings in text.question_wordings(a.facts, a.lang2).values():
+        for _, wordings in facts.question_wordings(a.facts, a.lang2).values():
             assert len(set(wordings)) == len(wordings)
 
 

@@ -23,6 +23,7 @@ from presstune.collect.config import CollectConfig
 from presstune.corpus.config import CorpusConfig
 from presstune.evaluate.config import EvaluateConfig
 from presstune.models.config import ImportanceConfig, ModelConfig, VariantSpec
+from presstune.portal import PortalConfig
 from presstune.replica.config import ReplicaConfig
 from presstune.report.config import ReportConfig
 from presstune.schema import Strict
@@ -99,6 +100,9 @@ class DemoBaseConfig(Strict):
 
 class Config(Strict):
     run: RunSection = Field(default_factory=RunSection, description="Run name, parent folder and seed.")
+    portal: PortalConfig = Field(
+        default_factory=PortalConfig, description="The press portal's profile: URLs, brand names, boilerplate, prompts."
+    )
     replica: ReplicaConfig = Field(
         default_factory=ReplicaConfig, description="The local press-portal replica (demo, tests, benchmarks)."
     )
@@ -133,6 +137,15 @@ class Config(Strict):
 
     def run_dir(self) -> Path:
         return Path(self.run.root) / self.run.name
+
+    @model_validator(mode="after")
+    def _portal_base_url(self) -> Config:
+        """``collect.base_url`` unset: the portal profile's root."""
+        if "base_url" not in self.collect.model_fields_set:
+            base_url = self.portal.load().url.base_url
+            if self.collect.base_url != base_url:
+                self.collect.base_url = base_url
+        return self
 
     @model_validator(mode="after")
     def _variant_mixes_exist(self) -> Config:

@@ -157,7 +157,7 @@ def demo_instruction_chats(site: Any, cutoff: Any, cfg: Config) -> list[list[dic
     """
     import random
 
-    from presstune.corpus.augment import AugmentConfig, generated_rows, reading_passages, rules_generate
+    from presstune.corpus.augment import AugmentConfig, PortalNames, generated_rows, reading_passages, rules_generate
     from presstune.corpus.format import chat_prompt, qa_prompt
     from presstune.evaluate.rag import Retriever, chunk_documents, rag_question
     from presstune.models.tinybase import article_fields
@@ -182,8 +182,9 @@ def demo_instruction_chats(site: Any, cutoff: Any, cfg: Config) -> list[list[dic
     passages = chunk_documents(docs, cfg.evaluate.rag_passage_words)
     retriever = Retriever(passages, "bm25") if passages and cfg.demo_base.reading_share > 0 else None
     chats: list[list[dict[str, str]]] = []
+    names_of = PortalNames.of(cfg.portal.load())
     for doc in docs:
-        generated = rules_generate(doc, aug)
+        generated = rules_generate(doc, aug, names_of)
         rows = generated_rows(doc, generated, {}, aug, system_prompt)
         # a seeded sample of facts, each with all its wordings (rows align with generated["qa"];
         # a fact's wordings are consecutive, phrasing 0 first)
@@ -253,7 +254,7 @@ def resolve_benchmark_tokenizer(cfg: Config, run: RunDir) -> str | None:
 def stage_collect(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
     from presstune.collect.runner import run_collect
 
-    summary = run_collect(cfg.collect, run)
+    summary = run_collect(cfg, run)
     brief = summary.brief()
     if summary.exit_code != 0:
         raise PipelineError(f"collect failed: {brief}")
@@ -271,7 +272,7 @@ def stage_corpus(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any
         cfg.corpus.replay.model = cfg.model.name_or_path
 
     with step("corpus phases", total=len(PHASES[cfg.corpus.phase]), unit="phases"):
-        return build_corpus(cfg.corpus, run.path)
+        return build_corpus(cfg.corpus, run.path, profile=cfg.portal.load())
 
 
 def stage_models(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from presstune.replica import text
+from presstune.replica import furniture
 from presstune.rundir import write_jsonl
 
 
@@ -16,7 +16,7 @@ def html_body(article) -> str:
     if article.co2:
         parts.append(article.co2)
     parts += article.contact_paragraphs
-    parts += text.BOILERPLATE[lang]
+    parts += furniture.BOILERPLATE[lang]
     return "\n\n".join(parts)
 
 

@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         base_url: Annotated[
             str | None,
-            typer.Option("--base-url", help="Portal base URL, e.g. https://www.press.bmwgroup.com/global"),
+            typer.Option("--base-url", help="Portal base URL (default: the portal profile's, portal.profile)."),
         ] = None,
         target: Annotated[
             int | None, typer.Option("--target", help="Collect the newest N articles (after filters).")

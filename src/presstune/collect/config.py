@@ -2,6 +2,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from presstune.portal import PRESSCLUB
 from presstune.schema import Strict
 
 
@@ -50,8 +51,8 @@ class CollectConfig(Strict):
     """Where and how politely to collect press releases."""
 
     base_url: str = Field(
-        "https://www.press.bmwgroup.com/global",
-        description="The portal's start URL (the BMW Group PressClub, global, by default).",
+        PRESSCLUB.url.base_url,
+        description="The portal's root; unset, the portal profile's (`portal.profile`; the PressClub's here).",
     )
     allowed_hosts: list[str] = Field(
         [],

@@ -11,6 +11,8 @@ from typing import Any
 from presstune.collect.client import Fetcher, FetchError
 from presstune.collect.config import CollectConfig
 from presstune.collect.parse import (
+    PRESSCLUB_IDS,
+    ArticleIds,
     ParseError,
     SitemapEntry,
     SitemapReader,
@@ -44,8 +46,10 @@ class Discovery:
         info: dict[str, Any],
         skipped: list[dict[str, Any]],
         fail: FailFn,
+        ids: ArticleIds = PRESSCLUB_IDS,
     ):
         self.cfg = cfg
+        self.ids = ids  # the portal's article ids and detail URLs
         self.fetcher = fetcher
         self.info = info  # collect_state.json "info": counts that the report shows
         self.skipped = skipped
@@ -112,7 +116,7 @@ class Discovery:
                     entries = entries[: self._urls_left]
                 self._urls_left -= len(entries)
                 for entry in entries:
-                    article_id = article_id_from_url(entry.loc)
+                    article_id = article_id_from_url(entry.loc, self.ids)
                     if not article_id:
                         self.skipped.append({"url": entry.loc, "kind": "sitemap-url", "reason": "no article id in URL"})
                         continue
@@ -169,7 +173,7 @@ class Discovery:
 
         def enough(entries: list[SitemapEntry]) -> bool:
             for entry in entries[counted[0] :]:
-                article_id = article_id_from_url(entry.loc)
+                article_id = article_id_from_url(entry.loc, self.ids)
                 if article_id and self.select([Candidate(article_id, entry.loc, entry.lastmod)], record=False):
                     counted[1] += 1
             counted[0] = len(entries)
@@ -186,7 +190,9 @@ class Discovery:
                 if got.status == 404:
                     break
                 html = got.content.decode("utf-8", "replace")
-                items = await asyncio.to_thread(parse_listing, html, got.url, self.cfg.selectors)  # off the loop
+                items = await asyncio.to_thread(
+                    parse_listing, html, got.url, self.cfg.selectors, self.ids
+                )  # off the loop
             except FetchError as exc:
                 self.fail(None, url, "listing", exc)
                 break
@@ -218,7 +224,7 @@ class Discovery:
         """The candidates that pass language, date, robots and host filters, newest first."""
         out = []
         for c in candidates:
-            lang = language_of(c.id)
+            lang = language_of(c.id, self.ids)
             if not language_matches(lang, self.cfg.language, self.cfg.include_variants):
                 if record:
                     self.info["filtered_language"] = self.info.get("filtered_language", 0) + 1

@@ -22,10 +22,29 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from presstune.collect.config import Selectors
 from presstune.collect.limits import CappedInflater, TooLarge
 from presstune.collect.records import ArticleRecord, Attachment
+from presstune.portal import PRESSCLUB, UrlScheme
 
 BERLIN = ZoneInfo("Europe/Berlin")
-#: Used with fullmatch only ("$" would accept a trailing newline: "T0000002EN\n").
-TID_RE = re.compile(r"T\d{5,10}([A-Z]{2}(?:_[A-Z]{2})?)")
+
+
+@dataclass(frozen=True)
+class ArticleIds:
+    """A portal's article ids and detail URLs (its profile's ``url`` scheme), compiled."""
+
+    #: Used with fullmatch only ("$" would accept a trailing newline: "T0000002EN\n").
+    id: re.Pattern[str]
+    detail: re.Pattern[str]
+    id_query: str
+
+    @classmethod
+    def of(cls, scheme: UrlScheme) -> ArticleIds:
+        return cls(re.compile(scheme.article_id), re.compile(scheme.detail_path), scheme.id_query)
+
+
+#: The default profile's ids (``portal.profile: pressclub``).
+PRESSCLUB_IDS = ArticleIds.of(PRESSCLUB.url)
+#: The PressClub's article id ("T0454343EN"): a file name as it is (:func:`safe_name`).
+TID_RE = PRESSCLUB_IDS.id
 _TZ_OFFSETS = {
     "CET": 1,
     "CEST": 2,
@@ -67,9 +86,9 @@ class ParseError(Exception):
 
 
 # -- ids and names ---------------------------------------------------------------------------
-def language_of(article_id: str) -> str | None:
+def language_of(article_id: str, ids: ArticleIds = PRESSCLUB_IDS) -> str | None:
     """'T0454343EN' -> 'en', 'T0448891EN_US' -> 'en_us'; None for an id of another shape."""
-    m = TID_RE.fullmatch(article_id)
+    m = ids.id.fullmatch(article_id)
     return m.group(1).lower() if m else None
 
 
@@ -83,7 +102,8 @@ def language_matches(lang: str | None, wanted: str, include_variants: bool) -> b
 def safe_name(article_id: str, max_len: int = 80) -> str:
     """A file-name stem derived from an id only: well-formed ids stay as they are; anything
     else (``../../etc/passwd``, 300 emoji, NUL bytes) becomes ``[A-Za-z0-9_-]`` plus a hash
-    of the original, so two odd ids never collide and no name escapes its folder."""
+    of the original, so two odd ids never collide and no name escapes its folder (ids of
+    another portal's shape are such names: safe, if less readable)."""
     if TID_RE.fullmatch(article_id):
         return article_id
     ascii_id = unicodedata.normalize("NFKD", article_id).encode("ascii", "ignore").decode()
@@ -92,16 +112,16 @@ def safe_name(article_id: str, max_len: int = 80) -> str:
     return f"x-{cleaned}-{digest}"
 
 
-def article_id_from_url(url: str) -> str | None:
-    """The TID of a detail URL (new style ``/article/detail/<TID>/<slug>`` or legacy
-    ``pressDetail.html?...&id=<TID>``); slugs may contain '/', so route by the id segment."""
+def article_id_from_url(url: str, ids: ArticleIds = PRESSCLUB_IDS) -> str | None:
+    """The id of a detail URL (the PressClub's: new style ``/article/detail/<TID>/<slug>`` or
+    legacy ``pressDetail.html?...&id=<TID>``); slugs may contain '/', so route by the id segment."""
     parts = urlsplit(url)
-    m = re.search(r"/article/detail/([^/?#]+)", parts.path)
+    m = ids.detail.search(parts.path)
     if m:
         return unquote(m.group(1)) or None
-    ids = parse_qs(parts.query).get("id")
-    if ids and ids[0]:
-        return ids[0]
+    found = parse_qs(parts.query).get(ids.id_query)
+    if found and found[0]:
+        return found[0]
     return None
 
 
@@ -332,8 +352,11 @@ def _meta(tree: LexborHTMLParser, css: str, attr: str) -> str | None:
     return value.strip() if value else None
 
 
-def parse_article(html: str, url: str, selectors: Selectors, expected_id: str | None = None) -> ParsedPage:
-    """Parse one article page into an :class:`ArticleRecord` (attachments pending).
+def parse_article(
+    html: str, url: str, selectors: Selectors, expected_id: str | None = None, ids: ArticleIds = PRESSCLUB_IDS
+) -> ParsedPage:
+    """Parse one article page into an :class:`ArticleRecord` (attachments pending; ids and
+    their language by the portal's scheme, ``ids``).
 
     Raises :class:`ParseError` naming the selectors tried when the title or body is missing
     (a changed layout must fail loudly, not produce an empty record)."""
@@ -352,8 +375,8 @@ def parse_article(html: str, url: str, selectors: Selectors, expected_id: str | 
     canonical = _meta(tree, "link[rel=canonical]", "href") or _meta(tree, "meta[property='og:url']", "content")
     if canonical:
         canonical = urljoin(url, canonical)
-    page_id = article_id_from_url(canonical) if canonical else None
-    article_id = expected_id or page_id or article_id_from_url(url)
+    page_id = article_id_from_url(canonical, ids) if canonical else None
+    article_id = expected_id or page_id or article_id_from_url(url, ids)
     if not article_id:
         raise ParseError(f"no article id in {url!r} or the page's canonical link")
     if expected_id and page_id and page_id != expected_id:
@@ -392,7 +415,7 @@ def parse_article(html: str, url: str, selectors: Selectors, expected_id: str | 
         attachments.append(
             Attachment(url=att_url, type="pdf" if is_pdf else "other", label=label, language=lang, size_label=size)
         )
-    language = language_of(article_id)
+    language = language_of(article_id, ids)
     if language is None:
         html_node = tree.css_first("html")
         lang_attr = (html_node.attributes.get("lang") if html_node is not None else None) or ""
@@ -430,7 +453,7 @@ class ListingItem:
     date: str | None
 
 
-def parse_listing(html: str, page_url: str, selectors: Selectors) -> list[ListingItem]:
+def parse_listing(html: str, page_url: str, selectors: Selectors, ids: ArticleIds = PRESSCLUB_IDS) -> list[ListingItem]:
     """Article entries of a listing page (``/global/article?page=N`` or a load-more fragment)."""
     tree = LexborHTMLParser(html)
     items: list[ListingItem] = []
@@ -446,7 +469,7 @@ def parse_listing(html: str, page_url: str, selectors: Selectors) -> list[Listin
         if not href:
             continue
         url = urljoin(page_url, href)
-        article_id = article_id_from_url(url)
+        article_id = article_id_from_url(url, ids)
         if not article_id or article_id in seen:
             continue
         seen.add(article_id)

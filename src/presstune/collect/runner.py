@@ -35,7 +35,16 @@ from typing import TYPE_CHECKING, Any
 from presstune.collect.client import Clock, Fetcher, FetchError, HostNotAllowed, Sleep, user_agent
 from presstune.collect.config import CollectConfig
 from presstune.collect.discovery import Candidate, Discovery
-from presstune.collect.parse import ParsedPage, ParseError, date_key, local_day, parse_article, safe_name
+from presstune.collect.parse import (
+    PRESSCLUB_IDS,
+    ArticleIds,
+    ParsedPage,
+    ParseError,
+    date_key,
+    local_day,
+    parse_article,
+    safe_name,
+)
 from presstune.collect.records import ArticleRecord, Attachment
 from presstune.collect.state import now_iso
 from presstune.collect.store import ARTICLES, REPORT, RunStore
@@ -137,8 +146,10 @@ class Collector:
         transport: Any = None,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        ids: ArticleIds = PRESSCLUB_IDS,
     ):
         self.cfg = cfg
+        self.ids = ids  # the portal's article ids and detail URLs
         self.run_path = run_path
         self.store = RunStore(run_path)
         self.records = self.store.records
@@ -221,7 +232,7 @@ class Collector:
 
     async def _parse(self, html: str, url: str, c: Candidate) -> ParsedPage:
         """Parse on a worker thread: a slow page must not stall every download on the loop."""
-        return await asyncio.to_thread(parse_article, html, url, self.cfg.selectors, expected_id=c.id)
+        return await asyncio.to_thread(parse_article, html, url, self.cfg.selectors, c.id, self.ids)
 
     async def _browser_fallback(self, c: Candidate, exc: ParseError) -> ParsedPage:
         if not self.cfg.browser_fallback:
@@ -396,7 +407,7 @@ class Collector:
         self.store.prepare()
         async with Fetcher(self.cfg, transport=self.transport, clock=self.clock, sleep=self.sleep) as fetcher:
             self.fetcher = fetcher
-            discovery = Discovery(self.cfg, fetcher, self.store.state.info, self.skipped, self._fail)
+            discovery = Discovery(self.cfg, fetcher, self.store.state.info, self.skipped, self._fail, self.ids)
             try:
                 found = await discovery.discover()
                 self.summary.discovery = discovery.method
@@ -563,13 +574,16 @@ def run_collect(
     sleep: Sleep = asyncio.sleep,
 ) -> CollectSummary:
     """Collect into ``run_dir`` (records the 'collect' stage in run.json); ``settings`` is a
-    :class:`CollectConfig` or a whole :class:`presstune.config.Config`. Raises
+    :class:`CollectConfig` or a whole :class:`presstune.config.Config` (whose ``portal.profile``
+    then gives the article ids' and detail URLs' shape; else the PressClub's). Raises
     :class:`presstune.runlock.RunLocked` when another process writes into ``run_dir``. ``clock`` and
     ``sleep`` are the Fetcher's (spacing, Retry-After, backoff)."""
     cfg: CollectConfig = settings.collect if hasattr(settings, "collect") else settings
+    ids = ArticleIds.of(settings.portal.load().url) if hasattr(settings, "portal") else PRESSCLUB_IDS
     run = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
     run.create()
     with run_lock(run.path, "collect"), run.stage("collect", base_url=cfg.base_url) as details:
-        summary = asyncio.run(Collector(cfg, run.path, transport=transport, clock=clock, sleep=sleep).run())
+        collector = Collector(cfg, run.path, transport=transport, clock=clock, sleep=sleep, ids=ids)
+        summary = asyncio.run(collector.run())
         details.update({k: v for k, v in summary.brief().items() if k not in ("base_url",)})
     return summary

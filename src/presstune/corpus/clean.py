@@ -2,9 +2,11 @@
 
 Why by hand: no library knows this portal's print layout. The generic parts are learned per
 document (a line that recurs in the top/bottom zone of most pages is a running header or
-footer, whatever it says); the portal-specific parts (media-information block, contacts,
-"The BMW Group" company paragraph, consumption/CO2 disclaimers, social links, company footer)
-are small rule tables in English and German, tested on the shapes listed in PRESSCLUB.md.
+footer, whatever it says); the boilerplate (media-information block, contacts, the company
+paragraph, consumption/CO2 disclaimers, social links, company footer) is small rule tables in
+English and German: the generic rules here, and the portal's own patterns (its company's name,
+company paragraph and print headers) from its profile (:mod:`presstune.portal`), compiled into
+:class:`PortalRules`; tested on the shapes listed in PRESSCLUB.md.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from presstune.corpus.extract import Line, PdfText
+from presstune.portal import PRESSCLUB, Boilerplate, any_of
 
 SOFT_HYPHENS = ("\xad", "\x02", "\ufffe")
 _WS = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
@@ -50,18 +53,15 @@ DATE_LINE = re.compile(
 
 #: Lines of the page-1 header block and of running page headers/footers.
 HEADER_LINES = [
-    re.compile(r"^(?:bmw\s+(?:group\s+)?)?corporate\s+communications\.?$", _I),
+    re.compile(r"^corporate\s+communications\.?$", _I),
     re.compile(r"^presse-?\s+und\s+öffentlichkeitsarbeit\.?$", _I),
     re.compile(r"^(?:media|press|presse)[\s-]*information(?:en)?\.?(?:\s+(?:date\s+)?.*\d{4})?$", _I),
     re.compile(r"^(?:date|datum)\b[\s:]*.{0,40}\d{4}$", _I),
     re.compile(r"^(?:subject|topic|thema|betreff)(?:\s*:|\s+).{0,250}$", _I),
-    re.compile(r"^(?:company|firma|unternehmen)\s+bayerische\s+motoren\s+werke.*$", _I),
-    re.compile(r"^bayerische\s+motoren\s+werke\s+aktiengesellschaft\.?$", _I),
     re.compile(r"^(?:postal\s+address|postanschrift|post\s+address|address|anschrift)\b.{0,80}$", _I),
     re.compile(r"^(?:telephone|telefon|phone|tel\.?|fax|telefax)\s*[:.]?\s*\+?[\d ()/-]{5,}.*$", _I),
     re.compile(r"^(?:internet|web)\s*[:.]?\s*(?:https?://)?www\.\S+$", _I),
     re.compile(r"^(?:e-?mail)\s*[:.]?\s*\S+@\S+$", _I),
-    re.compile(r"^P90\d{6}\b.*$"),
     re.compile(r"^(?:https?://)?www\.[\w.-]+\.\w+/?$", _I),
 ]
 
@@ -69,58 +69,28 @@ HEADER_LINES = [
 #: Openers vary ("If you have any questions, please contact:", "In the event of enquiries
 #: please contact:", "For media inquiries, contact:", "Bei Rückfragen wenden Sie sich bitte
 #: an:"): the rule is "a short line about questions/enquiries ... contact", not a list of phrases.
-CONTACT_START = re.compile(
-    r"^(?:(?:if\s+you\s+have|should\s+you\s+have|in\s+case\s+of|in\s+the\s+event\s+of|for|with)\s+"
+_CONTACT_START = (
+    r"(?:if\s+you\s+have|should\s+you\s+have|in\s+case\s+of|in\s+the\s+event\s+of|for|with)\s+"
     r"(?:any\s+)?(?:further\s+|more\s+)?"
     r"(?:media\s+|press\s+)?(?:questions?|quer(?:y|ies)|enquir(?:y|ies)|inquir(?:y|ies)|information|details)\b"
     r"(?:.{0,60}\bcontact\b.{0,40}$|.{0,60}\bcontact\s*:)|"
     r"[^.!?]{0,80}\bcontact(?:\s+us)?\s*:$|[^.!?]{0,80}\bwenden\s+sie\s+sich(?:\s+bitte)?\s+an\s*:$|"
     r"media\s+contacts?\b|press\s+contacts?\b|contact\s+for\s+(?:the\s+)?(?:media|press)|contacts?\s*[.:]?$|"
-    r"(?:bmw\s+(?:group\s+)?)?corporate\s+communications\.?$|"
+    r"corporate\s+communications\.?$|"
     r"bitte\s+wenden\s+sie\s+sich\s+bei\s+rückfragen|(?:bei|für)\s+(?:weitere\s+)?rückfragen\b.{0,80}$|"
     r"ihre?\s+ansprechpartner|pressekontakt|kontakt\s*[.:]?$|published\s+by\b|business\s+and\s+finance\s+press|"
-    r"investor\s+relations\s*$)",
-    _I,
+    r"investor\s+relations\s*$"
 )
 _PHONE = re.compile(r"(?:tel\.?|telephone|telefon|phone|mobile|mobil|handy|cell|fax)\s*[:.]?\s*\+?\(?\d", _I)
-#: "Media website: www...", "Internet: ...", "LinkedIn: https://..." lines inside a contact block.
-_WEB_FIELD = re.compile(r"^(?:media\s+website|website|internet|web|pressclub)\s*:\s*\S+", _I)
-#: "You will find press material on ... in the BMW Group PressClub at www..." (and German).
-PRESSCLUB_POINTER = re.compile(
-    r"\b(?:find|found|available|download(?:ed)?)\b.{0,120}\bpress\s*club\b.{0,40}"
-    r"(?:\bat\b|\bunder\b|:)\s*(?:https?://)?www\.|"
-    r"\bpress\s*club\b.{0,40}(?:\bat\b|\bunder\b|:)\s*(?:https?://)?www\.\S+\s+(?:you\s+will\s+find|offers)\b|"
-    r"\bpressematerial\b.{0,120}\bpressclub\b.{0,40}\b(?:unter|auf)\b\s*(?:https?://)?www\.",
-    _I,
-)
-#: "Ends" / "- ENDS -" closes a UK release: what follows is notes to editors, "About ...", contacts.
-ENDS_LINE = re.compile(r"^[-–—\s]*ends[-–—\s.]*(?:$|(?=about\s+(?:the\s+)?(?:bmw|mini|rolls-royce)\b))", _I)
-#: "About BMW Group UK", "About MINI": a trailer heading (short, no sentence).
-ABOUT_HEADING = re.compile(r"^about\s+(?:the\s+)?(?:bmw|mini|rolls-royce)\b[^.!?]{0,40}:?$", _I)
+#: "Media website: www...", "Internet: ...", "LinkedIn: https://..." lines inside a contact block
+#: (labels; the portal's own site's label comes from its profile).
+_WEB_FIELD_LABELS = r"media\s+website|website|internet|web"
 _EMAIL = re.compile(r"\S+@\S+\.\w+|send an e-?mail|e-?mail\s*:", _I)
 _ROLE = re.compile(
     r"\b(?:spokesperson|spokesman|spokeswoman|press officer|head of|communications?|pressesprecher(?:in)?|"
     r"leiter(?:in)?|kommunikation|sprecher(?:in)?|pressereferent(?:in)?|media relations|public relations)\b",
     _I,
 )
-
-#: "The BMW Group" company paragraph (and its heading) in English and German.
-COMPANY_HEADING = re.compile(r"^(?:the\s+|die\s+)?bmw\s+group\.?$|^(?:über\s+die|about\s+the)\s+bmw\s+group\.?$", _I)
-#: Openers only the company paragraph uses.
-COMPANY_PARAGRAPH = [
-    re.compile(r"^with its four brands\b", _I),
-    re.compile(r"^(?:the\s+)?bmw\s+group\s+is\s+the\s+world'?s\s+leading\s+premium\s+manufacturer", _I),
-    re.compile(r"^the\s+success\s+of\s+the\s+bmw\s+group\s+has\s+always\s+been\s+built\b", _I),
-    re.compile(r"^die\s+bmw\s+group\s+ist\s+mit\s+ihren\b", _I),
-    re.compile(r"^mit\s+ihren\s+vier\s+marken\b", _I),
-    re.compile(r"^der\s+erfolg\s+der\s+bmw\s+group\s+basiert\b", _I),
-]
-#: Openers that sales news shares ("In 2025, the BMW Group sold over 200,000 electric cars"):
-#: the paragraph is the company's only when it also talks about the company as a whole.
-COMPANY_PARAGRAPH_WEAK = [
-    re.compile(r"^in\s+20\d\d,?\s+the\s+bmw\s+group\s+sold\b", _I),
-    re.compile(r"^im\s+jahr\s+20\d\d\s+(?:erwirtschaftete|verkaufte)\s+die\s+bmw\s+group\b", _I),
-]
 
 #: Consumption / CO2 disclaimers: figure lists and the legal notes around them.
 _CONSUMPTION = re.compile(
@@ -142,7 +112,7 @@ DISCLAIMER_PARAGRAPH = [
     re.compile(r"^(?:die\s+)?angaben\s+zu(?:m)?\s+(?:kraftstoff|energie|strom)verbrauch", _I),
     re.compile(r"^weitere\s+informationen\s+zum\s+offiziellen\s+kraftstoffverbrauch", _I),
     re.compile(
-        r"www\.bmw\.de/wltp|unentgeltlich\s+erhältlich|deutsche\s+automobil\s+treuhand|"
+        r"unentgeltlich\s+erhältlich|deutsche\s+automobil\s+treuhand|"
         r"leitfaden\s+über\s+den\s+kraftstoffverbrauch|guideline\s+on\s+fuel\s+consumption",
         _I,
     ),
@@ -165,20 +135,73 @@ SOCIAL_LINE = [
 ]
 
 #: Finance-release headings in capitals.
-FINANCE_HEADING = re.compile(
-    r"^(?:published\s+by|contacts?|business\s+and\s+finance\s+press|investor\s+relations|"
-    r"the\s+bmw\s+group\s+on\s+the\s+internet|die\s+bmw\s+group\s+im\s+internet|confidential|vertraulich)\.?$",
-    _I,
+_FINANCE_HEADING = (
+    r"published\s+by|contacts?|business\s+and\s+finance\s+press|investor\s+relations|confidential|vertraulich"
+)
+
+#: Openings of boilerplate blocks that can be glued to the end of a body paragraph when the
+#: PDF leaves no vertical gap; the paragraph is split there so the rules see the block alone.
+_SIGNATURES = (
+    r"if you have any questions,?\s+please contact|bitte wenden sie sich bei rückfragen|"
+    # a contact opener glued to the last news sentence ("... cinemas. In case of queries, please contact: ...")
+    r"(?<=[.!?]\s)(?:if\s+you\s+have|should\s+you\s+have|in\s+case\s+of|in\s+the\s+event\s+of|for)\s+(?:any\s+)?"
+    r"(?:further\s+)?(?:media\s+)?(?:questions|quer(?:y|ies)|enquir(?:y|ies)|inquir(?:y|ies)|information|details)\b"
+    r"[^.!?:]{0,40}\bcontact(?:\s+us)?\s*:|"
+    r"media contact\.|pressekontakt\.|the information on fuel consumption|die angaben zu kraftstoffverbrauch"
 )
 
 
-def is_header_line(text: str) -> str | None:
+@dataclass(frozen=True)
+class PortalRules:
+    """The cleaning rules of one portal: the generic rules with its profile's patterns added."""
+
+    header_lines: tuple[re.Pattern[str], ...]
+    contact_start: re.Pattern[str]
+    web_field: re.Pattern[str]
+    portal_pointer: re.Pattern[str]
+    ends_line: re.Pattern[str]
+    about_heading: re.Pattern[str]
+    company_heading: re.Pattern[str]
+    company_paragraph: tuple[re.Pattern[str], ...]
+    company_paragraph_weak: tuple[re.Pattern[str], ...]
+    company_topics: tuple[re.Pattern[str], ...]
+    disclaimers: tuple[re.Pattern[str], ...]
+    finance_heading: re.Pattern[str]
+    signatures: re.Pattern[str]
+
+    @classmethod
+    def of(cls, b: Boilerplate) -> PortalRules:
+        names = any_of(b.trailer_names)
+        return cls(
+            header_lines=(*HEADER_LINES, *(re.compile(rf"^(?:{p})$", _I) for p in b.header_lines)),
+            contact_start=re.compile(rf"^(?:{_CONTACT_START}|{any_of(b.contact_openers)})", _I),
+            web_field=re.compile(rf"^(?:{_WEB_FIELD_LABELS}|{any_of(b.contact_fields)})\s*:\s*\S+", _I),
+            portal_pointer=re.compile(any_of(b.portal_pointers), _I),
+            # "Ends" / "- ENDS -" closes a UK release: what follows is notes to editors, "About ...", contacts.
+            ends_line=re.compile(rf"^[-–—\s]*ends[-–—\s.]*(?:$|(?=about\s+(?:the\s+)?(?:{names})\b))", _I),
+            # "About BMW Group UK", "About MINI": a trailer heading (short, no sentence).
+            about_heading=re.compile(rf"^about\s+(?:the\s+)?(?:{names})\b[^.!?]{{0,40}}:?$", _I),
+            company_heading=re.compile(rf"^(?:{any_of(b.company_headings)})$", _I),
+            company_paragraph=tuple(re.compile(rf"^(?:{p})", _I) for p in b.company_openers),
+            company_paragraph_weak=tuple(re.compile(rf"^(?:{p})", _I) for p in b.company_openers_shared),
+            company_topics=tuple(re.compile(p, _I) for p in b.company_topics),
+            disclaimers=(*DISCLAIMER_PARAGRAPH, *(re.compile(p, _I) for p in b.disclaimers)),
+            finance_heading=re.compile(rf"^(?:{_FINANCE_HEADING}|{any_of(b.finance_headings)})\.?$", _I),
+            signatures=re.compile(rf"{_SIGNATURES}|{any_of(b.glued_openings)}", _I),
+        )
+
+
+#: The default profile's rules (``portal.profile: pressclub``).
+PRESSCLUB_RULES = PortalRules.of(PRESSCLUB.boilerplate)
+
+
+def is_header_line(text: str, rules: PortalRules = PRESSCLUB_RULES) -> str | None:
     t = text.strip()
     if PAGE_NUMBER.match(t):
         return "page_number"
     if DATE_LINE.match(t):
         return "date_line"
-    for rx in HEADER_LINES:
+    for rx in rules.header_lines:
         if rx.match(t):
             return "header_footer_rule"
     return None
@@ -335,8 +358,8 @@ def strip_figures(par: str) -> tuple[str, int]:
     return " ".join(kept), n
 
 
-def is_disclaimer(par: str) -> bool:
-    if any(rx.search(par) for rx in DISCLAIMER_PARAGRAPH):
+def is_disclaimer(par: str, rules: PortalRules = PRESSCLUB_RULES) -> bool:
+    if any(rx.search(par) for rx in rules.disclaimers):
         return True
     if _CONSUMPTION.search(par) and (len(_UNIT.findall(par)) >= 2 or "wltp" in par.lower() or "nefz" in par.lower()):
         # A figure list, not prose that happens to mention a range: most of it is the figures.
@@ -348,34 +371,19 @@ def is_disclaimer(par: str) -> bool:
     return False
 
 
-#: What the yearly company paragraph talks about; an opener alone ("In 2025, the BMW Group
-#: sold ...") also starts sales news, so the paragraph must talk about the company as a whole.
-_COMPANY_TOPICS = [
-    re.compile(rx, _I)
-    for rx in (
-        r"\bfour\s+brands\b|\bvier\s+marken\b",
-        r"\bpremium\b",
-        r"\bmotorcycles\b|\bmotorrädern?\b",
-        r"\bproduction\s+(?:network|sites|facilities|locations)\b|\bproduktionsnetzwerk|\bproduktionsstandorte?\b",
-        r"\bcountries\b|\bländern?\b",
-        r"\bsustainab|\bnachhaltig",
-        r"\bfinancial\s+(?:and\s+mobility\s+)?services\b|\bfinanz",
-        r"\bprofit\s+before\s+tax\b|\bergebnis\s+vor\s+steuern\b|\brevenues?\b|\bumsatz\b",
-        r"\bworkforce\b|\bemployees\b|\bmitarbeiter",
-    )
-]
+def company_topics(par: str, rules: PortalRules = PRESSCLUB_RULES) -> int:
+    """How many of the yearly company paragraph's topics ``par`` talks about: an opener alone ("In
+    2025, the BMW Group sold ...") also starts sales news, so the paragraph must talk about the
+    company as a whole."""
+    return sum(1 for rx in rules.company_topics if rx.search(par))
 
 
-def company_topics(par: str) -> int:
-    return sum(1 for rx in _COMPANY_TOPICS if rx.search(par))
-
-
-def is_company_paragraph(par: str) -> bool:
+def is_company_paragraph(par: str, rules: PortalRules = PRESSCLUB_RULES) -> bool:
     """The company paragraph: one of its own openers, or an opener news shares plus three of
     its topics (the paragraph as a whole, not a sentence that starts the same way)."""
-    if any(rx.search(par) for rx in COMPANY_PARAGRAPH):
+    if any(rx.search(par) for rx in rules.company_paragraph):
         return True
-    return any(rx.search(par) for rx in COMPANY_PARAGRAPH_WEAK) and company_topics(par) >= 3
+    return any(rx.search(par) for rx in rules.company_paragraph_weak) and company_topics(par, rules) >= 3
 
 
 @dataclass
@@ -384,27 +392,11 @@ class CleanResult:
     removed: Counter = field(default_factory=Counter)
 
 
-#: Openings of boilerplate blocks that can be glued to the end of a body paragraph when the
-#: PDF leaves no vertical gap; the paragraph is split there so the rules see the block alone.
-_SIGNATURES = re.compile(
-    r"(?:(?:the|die)\s+bmw\s+group\s+)?(?:with its four brands|die bmw group ist mit ihren vier marken)|"
-    r"if you have any questions,?\s+please contact|bitte wenden sie sich bei rückfragen|"
-    # a contact opener glued to the last news sentence ("... cinemas. In case of queries, please contact: ...")
-    r"(?<=[.!?]\s)(?:if\s+you\s+have|should\s+you\s+have|in\s+case\s+of|in\s+the\s+event\s+of|for)\s+(?:any\s+)?"
-    r"(?:further\s+)?(?:media\s+)?(?:questions|quer(?:y|ies)|enquir(?:y|ies)|inquir(?:y|ies)|information|details)\b"
-    r"[^.!?:]{0,40}\bcontact(?:\s+us)?\s*:|"
-    r"media contact\.|pressekontakt\.|the information on fuel consumption|die angaben zu kraftstoffverbrauch|"
-    # a heading glued to the end of a short line above it ("LinkedIn: https://... The BMW Group")
-    r"(?<=\s)(?<!about\s)(?<!über\s)(?:the|die)\s+bmw\s+group$",
-    _I,
-)
-
-
-def _split_at_signatures(paragraphs: list[str]) -> list[str]:
+def _split_at_signatures(paragraphs: list[str], rules: PortalRules) -> list[str]:
     out = []
     for par in paragraphs:
         while True:
-            m = _SIGNATURES.search(par, 1)
+            m = rules.signatures.search(par, 1)
             if not m or m.start() == 0:
                 break
             head = par[: m.start()].rstrip()
@@ -416,7 +408,11 @@ def _split_at_signatures(paragraphs: list[str]) -> list[str]:
 
 
 def remove_boilerplate(
-    paragraphs: list[str], title: str | None = None, subtitle: str | None = None, page_rules: bool = True
+    paragraphs: list[str],
+    title: str | None = None,
+    subtitle: str | None = None,
+    page_rules: bool = True,
+    rules: PortalRules = PRESSCLUB_RULES,
 ) -> tuple[list[str], Counter]:
     """Drop the portal's boilerplate paragraphs; returns the kept ones and counts per rule.
 
@@ -428,19 +424,19 @@ def remove_boilerplate(
     removed: Counter = Counter()
     in_contact = False
     in_company = False
-    pars = _split_at_signatures(paragraphs)
+    pars = _split_at_signatures(paragraphs, rules)
     for i, par in enumerate(pars):
         p = par.strip()
         if not p:
             continue
-        if ENDS_LINE.match(p):  # a UK release ends here; the rest is its trailer
+        if rules.ends_line.match(p):  # a UK release ends here; the rest is its trailer
             removed["trailer"] += sum(1 for rest in pars[i:] if rest.strip())
             break
-        if CONTACT_START.match(p) or FINANCE_HEADING.match(p):
+        if rules.contact_start.match(p) or rules.finance_heading.match(p):
             in_contact, in_company = True, False
             removed["contact"] += 1
             continue
-        if PRESSCLUB_POINTER.search(p) and len(p) < 400:
+        if rules.portal_pointer.search(p) and len(p) < 400:
             removed["contact"] += 1
             continue
         if is_contact_entry(p) and (len(kept) >= 2 or _CONTACT_FIELD.search(p)):  # not a title line
@@ -451,18 +447,19 @@ def remove_boilerplate(
             in_contact, in_company = True, False
             removed["contact"] += 1
             continue
-        if in_contact and not (COMPANY_HEADING.match(p) or is_company_paragraph(p) or ABOUT_HEADING.match(p)):
-            if _contact_like(p) or _WEB_FIELD.match(p) or is_social(p):
+        company_start = rules.company_heading.match(p) or rules.about_heading.match(p)
+        if in_contact and not (company_start or is_company_paragraph(p, rules)):
+            if _contact_like(p) or rules.web_field.match(p) or is_social(p):
                 removed["contact"] += 1
                 continue
         in_contact = False
-        if COMPANY_HEADING.match(p) or ABOUT_HEADING.match(p):
+        if company_start:
             in_company = True
             removed["company"] += 1
             continue
         # ... and its pieces where a two-column print broke it ("-Motorrädern und bietet").
         fragment = len(p) < 40 and not p.endswith((".", "!", "?"))
-        if is_company_paragraph(p) or (in_company and (company_topics(p) >= 3 or fragment)):
+        if is_company_paragraph(p, rules) or (in_company and (company_topics(p, rules) >= 3 or fragment)):
             in_company = True
             removed["company"] += 1
             continue
@@ -472,13 +469,13 @@ def remove_boilerplate(
         p, n_figures = strip_figures(p)
         if n_figures:
             removed["figures"] += n_figures
-        if not p.strip() or is_disclaimer(p):
+        if not p.strip() or is_disclaimer(p, rules):
             removed["disclaimer"] += 1
             continue
         if is_social(p):
             removed["social"] += 1
             continue
-        if page_rules and is_header_line(p) and len(p) < 300:
+        if page_rules and is_header_line(p, rules) and len(p) < 300:
             removed["header_rule"] += 1
             continue
         kept.append(p)
@@ -552,7 +549,7 @@ def _alnum(text: str) -> str:
 
 
 def remove_running_lines(
-    pages: list[list[Line]], share: float = 0.5, zone: int = 6
+    pages: list[list[Line]], share: float = 0.5, zone: int = 6, rules: PortalRules = PRESSCLUB_RULES
 ) -> tuple[list[list[Line]], Counter]:
     """Remove lines recurring in the top/bottom zone of most pages, and page numbers/header rules there."""
     removed: Counter = Counter()
@@ -584,8 +581,9 @@ def remove_running_lines(
                 removed["running_header_footer"] += 1
                 cut = True
                 continue
-            if in_zone and is_header_line(line.text):
-                removed[is_header_line(line.text) or "header"] += 1
+            header = is_header_line(line.text, rules) if in_zone else None
+            if header:
+                removed[header] += 1
                 cut = True
                 continue
             if cut and kept:  # a removed line separated two blocks: keep them apart
@@ -793,14 +791,15 @@ def clean_pdf(
     zone: int = 6,
     boilerplate: bool = True,
     keep_tables: bool = False,
+    rules: PortalRules = PRESSCLUB_RULES,
 ) -> CleanResult:
     pages = [[Line(**{**l.__dict__, "text": normalize_text(l.text).strip()}) for l in page] for page in pdf.pages]
     pages = [[l for l in page if l.text] for page in pages]
-    pages, removed = remove_running_lines(pages, share=share, zone=zone)
+    pages, removed = remove_running_lines(pages, share=share, zone=zone, rules=rules)
     paragraphs, more = pdf_paragraphs(pages, keep_tables=keep_tables)
     removed.update(more)
     if boilerplate:
-        paragraphs, more = remove_boilerplate(paragraphs, title, subtitle)
+        paragraphs, more = remove_boilerplate(paragraphs, title, subtitle, rules=rules)
         removed.update(more)
     return CleanResult(body="\n\n".join(paragraphs), removed=removed)
 
@@ -832,10 +831,14 @@ def html_paragraphs(body: str) -> list[str]:
 
 
 def clean_html(
-    body: str, title: str | None = None, subtitle: str | None = None, boilerplate: bool = True
+    body: str,
+    title: str | None = None,
+    subtitle: str | None = None,
+    boilerplate: bool = True,
+    rules: PortalRules = PRESSCLUB_RULES,
 ) -> CleanResult:
     paragraphs = html_paragraphs(body)
     removed: Counter = Counter()
     if boilerplate:
-        paragraphs, removed = remove_boilerplate(paragraphs, title, subtitle, page_rules=False)
+        paragraphs, removed = remove_boilerplate(paragraphs, title, subtitle, page_rules=False, rules=rules)
     return CleanResult(body="\n\n".join(paragraphs), removed=removed)

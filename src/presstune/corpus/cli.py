@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
 
             print(f"--force: moved {', '.join(force_corpus(RunDir(run))) or 'nothing'} to stale/")
         try:
-            summary = build_corpus(cfg.corpus, run)
+            summary = build_corpus(cfg.corpus, run, profile=cfg.portal.load())
         except (FileNotFoundError, RuntimeError, ValueError) as exc:
             fail(str(exc))
             return

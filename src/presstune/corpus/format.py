@@ -12,6 +12,8 @@ import re
 from collections import Counter
 from typing import Any
 
+from presstune.portal import PRESSCLUB, Prompts
+
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“„])")
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -56,11 +58,6 @@ QA_TEMPLATES = [
         "Welches Werk nennt die Pressemitteilung „{title}“?",
     ),
 ]
-
-USER_INSTRUCT = {
-    "en": 'Write the BMW Group press release titled "{title}"{date}.',
-    "de": "Schreibe die Pressemitteilung der BMW Group mit dem Titel „{title}“{date}.",
-}
 
 
 def _lang(doc: dict[str, Any]) -> str:
@@ -132,12 +129,15 @@ def qa_prompt(instruction: str, question: str) -> str:
     return f"{instruction} {question}" if instruction else question
 
 
-def rows_for(doc: dict[str, Any], style: str, system_prompt: str, qa_per_article: int) -> list[dict[str, Any]]:
+def rows_for(
+    doc: dict[str, Any], style: str, system_prompt: str, qa_per_article: int, prompts: Prompts = PRESSCLUB.prompts
+) -> list[dict[str, Any]]:
+    """The document's rows in ``style``; an instruct row asks with the portal's prompt (``prompts``)."""
     lang = _lang(doc)
     if style == "article":
         return [{"text": f"{doc['title']}\n\n{full_text(doc)}", **meta(doc, style)}]
     if style == "instruct":
-        user = USER_INSTRUCT[lang].format(title=doc["title"], date=_date_phrase(doc, lang))
+        user = prompts.instruct[lang].format(title=doc["title"], date=_date_phrase(doc, lang))
         return [
             {
                 "prompt": chat_prompt(system_prompt, user),

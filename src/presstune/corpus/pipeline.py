@@ -32,6 +32,7 @@ from presstune.console import phase as progress_phase
 from presstune.corpus import clean
 from presstune.corpus.config import CorpusConfig
 from presstune.corpus.extract import Line, PdfError, PdfText, extract_pdf
+from presstune.portal import PRESSCLUB, PortalProfile
 from presstune.rundir import RunDir, atomic_write_json, atomic_write_text, read_jsonl
 from presstune.runlock import run_lock
 
@@ -377,9 +378,11 @@ def phase_extract(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig) -
 # -- clean ---------------------------------------------------------------------------------------
 
 
-def clean_document(rec: dict[str, Any], ext: dict[str, Any], cfg: CorpusConfig) -> dict[str, Any]:
+def clean_document(
+    rec: dict[str, Any], ext: dict[str, Any], cfg: CorpusConfig, rules: clean.PortalRules = clean.PRESSCLUB_RULES
+) -> dict[str, Any]:
     title, subtitle = rec.get("title"), rec.get("subtitle")
-    html = clean.clean_html(rec.get("body") or "", title, subtitle, cfg.remove_boilerplate)
+    html = clean.clean_html(rec.get("body") or "", title, subtitle, cfg.remove_boilerplate, rules)
     source, body, removed, note = "html", html.body, html.removed, None
     if ext["source"] == "pdf":
         pdf = clean.clean_pdf(
@@ -389,6 +392,7 @@ def clean_document(rec: dict[str, Any], ext: dict[str, Any], cfg: CorpusConfig) 
             cfg.header_footer_share,
             cfg.header_footer_zone,
             cfg.remove_boilerplate,
+            rules=rules,
         )
         if html.body and len(pdf.body) < cfg.min_pdf_to_html_ratio * len(html.body):
             note = f"pdf_much_shorter_than_page ({len(pdf.body)} vs {len(html.body)} chars): page body used"
@@ -422,8 +426,11 @@ def clean_document(rec: dict[str, Any], ext: dict[str, Any], cfg: CorpusConfig) 
     return doc
 
 
-def phase_clean(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig) -> dict[str, Any]:
+def phase_clean(
+    run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, profile: PortalProfile = PRESSCLUB
+) -> dict[str, Any]:
     out_dir = run / "cleaned"
+    rules = clean.PortalRules.of(profile.boilerplate)
     settings = {
         "v": CLEAN_VERSION,
         "share": cfg.header_footer_share,
@@ -431,6 +438,7 @@ def phase_clean(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig) -> 
         "boilerplate": cfg.remove_boilerplate,
         "ratio": cfg.min_pdf_to_html_ratio,
         "max_ratio": cfg.max_pdf_to_html_ratio,
+        "portal": profile.boilerplate.model_dump(),
     }
     items = []
     counts: Counter = Counter()
@@ -444,7 +452,7 @@ def phase_clean(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig) -> 
         path = out_dir / f"{_safe_name(rec['id'])}.json"
         old = _read_json(path)
         skipped = bool(old and old.get("input_hash") == h)
-        doc = old if skipped and old is not None else {"input_hash": h, **clean_document(rec, ext, cfg)}
+        doc = old if skipped and old is not None else {"input_hash": h, **clean_document(rec, ext, cfg, rules)}
         if not skipped:
             atomic_write_json(path, doc, indent=None)
         counts["skipped" if skipped else "processed"] += 1
@@ -567,12 +575,14 @@ def read_cleaned(run: Path, records: list[dict[str, Any]]) -> tuple[list[dict[st
     return docs, n_llm
 
 
-def phase_format(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, tokenizer=None) -> dict[str, Any]:
+def phase_format(
+    run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, tokenizer=None, profile: PortalProfile = PRESSCLUB
+) -> dict[str, Any]:
     """Cleaned documents through ``corpus.format_steps`` (see corpus/steps.py), then the card."""
     from presstune.corpus import steps
 
     docs, n_llm = read_cleaned(run, records)
-    ctx = steps.Context(cfg=cfg, run=run, tokenizer=tokenizer)
+    ctx = steps.Context(cfg=cfg, run=run, tokenizer=tokenizer, profile=profile)
     kept = steps.run_steps(docs, steps.build_steps(cfg.format_steps or steps.DEFAULT_STEPS), ctx)
     out = run / "dataset"
     ctx.exclusions.write(out / "dropped.jsonl")
@@ -662,9 +672,15 @@ def _teaser_counts(kept: list[dict[str, Any]], cleaned_report: dict[str, Any]) -
 
 
 def build_corpus(
-    cfg: CorpusConfig, run_dir: str | Path, tokenizer=None, phase: str | None = None, llm_backend=None
+    cfg: CorpusConfig,
+    run_dir: str | Path,
+    tokenizer=None,
+    phase: str | None = None,
+    llm_backend=None,
+    profile: PortalProfile = PRESSCLUB,
 ) -> dict[str, Any]:
-    """Run the configured phases on ``run_dir``; returns a summary per phase (also in run.json)."""
+    """Run the configured phases on ``run_dir`` for the releases of ``profile``'s portal; returns
+    a summary per phase (also in run.json)."""
     run = RunDir(run_dir)
     if not (run.path / "articles.jsonl").exists():
         raise FileNotFoundError(f"{run.path}/articles.jsonl not found: run `presstune collect` first")
@@ -678,14 +694,14 @@ def build_corpus(
             if step == "extract":
                 summary[step] = phase_extract(run.path, records, cfg)
             elif step == "clean":
-                summary[step] = phase_clean(run.path, records, cfg)
+                summary[step] = phase_clean(run.path, records, cfg, profile)
             elif step == "llm":
                 counter = None
                 if tokenizer is not None:
                     counter = lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"])  # noqa: E731
                 summary[step] = phase_llm(run.path, records, cfg, llm_backend, counter)
             elif step == "format":
-                summary[step] = phase_format(run.path, records, cfg, tokenizer)
+                summary[step] = phase_format(run.path, records, cfg, tokenizer, profile)
             summary[step]["seconds"] = round(time.perf_counter() - t0, 2)
         details.update(summary)
     return summary

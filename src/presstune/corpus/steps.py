@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from presstune.portal import PRESSCLUB, PortalProfile
 from presstune.rundir import write_jsonl
 
 Doc = dict[str, Any]
@@ -73,6 +74,8 @@ class Context:
     cfg: Any  # CorpusConfig
     run: Path
     tokenizer: Any = None
+    #: The portal whose releases these are: its prompts and brand names (``portal.profile``).
+    profile: PortalProfile = field(default_factory=lambda: PRESSCLUB)
     exclusions: ExclusionWriter = field(default_factory=ExclusionWriter)
     #: (id_a, id_b) pairs that must end up in one family (release numbers, near duplicates ...).
     links: list[tuple[str, str]] = field(default_factory=list)
@@ -308,7 +311,7 @@ class FormatRows(Step):
         if ctx.tokenizer is None:  # the demo tokenizer is trained on these bodies, in this order
             ctx.tokenizer = load_tokenizer(cfg.tokenizer, [d["body"] for d in docs])
         for doc in sorted(docs, key=lambda d: d["id"]):
-            doc["rows"] = rows_for(doc, cfg.style, cfg.system_prompt, cfg.qa_per_article)
+            doc["rows"] = rows_for(doc, cfg.style, cfg.system_prompt, cfg.qa_per_article, ctx.profile.prompts)
             yield doc
 
 
@@ -328,7 +331,9 @@ class Augment(Step):
         docs = sorted(docs, key=lambda d: d["id"])
         train_docs = [d for d in docs if d["split"] == "train"]
         article_rows = [r for d in train_docs for r in d["rows"]]
-        mixes, ctx.stats["augment"] = build_mixes(ctx.run, cfg, train_docs, article_rows, lambda d: meta(d, cfg.style))
+        mixes, ctx.stats["augment"] = build_mixes(
+            ctx.run, cfg, train_docs, article_rows, lambda d: meta(d, cfg.style), profile=ctx.profile
+        )
         by_doc: dict[str, list[dict[str, Any]]] = {}
         train_ids = {d["id"] for d in train_docs}
         for row in mixes.pop("default"):

@@ -17,7 +17,7 @@ import textwrap
 from html import escape
 from typing import TYPE_CHECKING
 
-from presstune.replica import text
+from presstune.replica import furniture
 
 if TYPE_CHECKING:
     from presstune.replica.site import Attachment, GeneratedArticle, Site
@@ -180,7 +180,7 @@ def body_html(article: GeneratedArticle) -> str:
             parts.append("<p>" + "<br/>".join(_inline(rng, line, "") for line in block.split("\n")) + "</p>")
     elif rng.random() < 0.35 and paras:
         people = article.contacts
-        parts.append(f"<p>{_e(text.CONTACT_INTRO[lang])}</p>")
+        parts.append(f"<p>{_e(furniture.CONTACT_INTRO[lang])}</p>")
         for c in people:
             tel = "Tel." if lang == "de" else "Telephone"
             parts.append(
@@ -188,14 +188,14 @@ def body_html(article: GeneratedArticle) -> str:
                 f'E-mail: <a href="mailto:{_e(c["email"])}">{_e(c["email"])}</a></p>'
             )
     if rng.random() < 0.45 and paras:
-        bp = text.BOILERPLATE[lang]
+        bp = furniture.BOILERPLATE[lang]
         parts.append(f"<p><strong>{_e(bp[0])}</strong></p>")
         parts.append(f"<p>{_e(bp[1])}</p>")
     co2 = article.co2
     if co2 and paras:
         parts.append(f'<div class="text co2_summary"><p>{_e(co2)}</p></div>')
         if rng.random() < 0.5:
-            parts.append(f"<p>{_e(text.DISCLAIMER[lang])}</p>")
+            parts.append(f"<p>{_e(furniture.DISCLAIMER[lang])}</p>")
     return "\n".join(parts)
 
 

@@ -24,7 +24,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from presstune.replica import text
+from presstune.replica import furniture, prose, vocabulary
 
 if TYPE_CHECKING:
     from presstune.replica.site import Attachment, GeneratedArticle
@@ -65,7 +65,7 @@ _PDFIUM_LOCK = threading.Lock()
 
 def pdf_date(article: GeneratedArticle, lang: str) -> str:
     d = article.date
-    return text.fmt_day(d.date().isoformat(), lang)
+    return vocabulary.fmt_day(d.date().isoformat(), lang)
 
 
 # --------------------------------------------------------------------------- line breaking
@@ -143,8 +143,8 @@ def _blocks(article: GeneratedArticle, lang: str, kind: str) -> list[tuple[str, 
     if lang == article.lang2:
         title, subtitle, body = article.title, article.subtitle, article.page_paragraphs
     else:  # a printable version in the other language, same facts
-        title, subtitle = text.title_subtitle(random.Random(f"{article.site.seed}:{article.id}:pdfx"), f, lang)
-        body = [] if article.media_only else text.body_paragraphs(rng, f, lang, article.dateline)
+        title, subtitle = prose.title_subtitle(random.Random(f"{article.site.seed}:{article.id}:pdfx"), f, lang)
+        body = [] if article.media_only else prose.body_paragraphs(rng, f, lang, article.dateline)
     blocks: list[tuple[str, Any]] = [("title", title), ("subtitle", subtitle)]
     if not body:
         blocks.append(
@@ -168,26 +168,28 @@ def _blocks(article: GeneratedArticle, lang: str, kind: str) -> list[tuple[str, 
             ("Model" if lang == "en" else "Modell", f["model"]),
             ("Power" if lang == "en" else "Leistung", f"{f['power_kw']} kW"),
         ]
-        rows.append(("Price" if lang == "en" else "Preis", text.fmt_price(f["price_eur"], lang)))
+        rows.append(("Price" if lang == "en" else "Preis", vocabulary.fmt_price(f["price_eur"], lang)))
         if "range_km" in f:
             rows.append(("Range (WLTP)" if lang == "en" else "Reichweite (WLTP)", f"{f['range_km']} km"))
         if "consumption" in f:
             rows.append(("Consumption (WLTP)" if lang == "en" else "Verbrauch (WLTP)", f["consumption"]))
-        rows.append(("Plant" if lang == "en" else "Werk", f["plant"] if lang == "en" else text.PLANT_DE[f["plant"]]))
+        rows.append(
+            ("Plant" if lang == "en" else "Werk", f["plant"] if lang == "en" else vocabulary.PLANT_DE[f["plant"]])
+        )
         blocks.append(("table", rows))
     if lang == article.lang2 and article.quirks.get("huge_pdf"):
         blocks += appendix_blocks(article, lang)
     if article.co2:
         blocks.append(("small", article.co2))
-    blocks.append(("small", text.DISCLAIMER[lang]))
+    blocks.append(("small", furniture.DISCLAIMER[lang]))
     if lang == article.lang2 and article.site.hard_cases:
         for para in article.contact_paragraphs:
             blocks.append(("para", para))
     else:
         blocks.append(("head", "Media Contact." if lang == "en" else "Pressekontakt."))
-        for line in text.contact_lines(article.contacts, lang):
+        for line in furniture.contact_lines(article.contacts, lang):
             blocks.append(("para", line))
-    bp = text.BOILERPLATE[lang]
+    bp = furniture.BOILERPLATE[lang]
     blocks.append(("head", bp[0]))
     blocks.append(("para", bp[1]))
     return blocks
@@ -204,7 +206,7 @@ def appendix_blocks(article: GeneratedArticle, lang: str, paragraphs: int = HUGE
     for i in range(paragraphs):
         if i % 12 == 0:
             out.append(("head", f"Section {i // 12 + 1}"))
-        out.append(("para", text._filler(rng, 4)))
+        out.append(("para", prose.filler(rng, 4)))
     return out
 
 

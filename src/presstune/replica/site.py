@@ -55,7 +55,8 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from presstune.replica import text
+from presstune.replica import furniture, hard_cases, prose, vocabulary
+from presstune.replica.facts import make_facts, qa_pairs
 
 BERLIN = ZoneInfo("Europe/Berlin")
 #: The newest article's date; fixed so that output does not depend on the wall clock.
@@ -197,9 +198,9 @@ class GeneratedArticle:
             return paras
         rng = self._rng("hard-body")
         if self.quirks.get("lookalike"):  # news that opens like the company paragraph
-            paras.insert(1, text.company_lookalike(rng, self.facts, self.lang2))
+            paras.insert(1, hard_cases.company_lookalike(rng, self.facts, self.lang2))
         if self.quirks.get("table"):  # a table, one paragraph a cell, as real page bodies hold them
-            paras[min(3, len(paras)) : min(3, len(paras))] = text.cell_table(rng, self.facts, self.lang2)
+            paras[min(3, len(paras)) : min(3, len(paras))] = hard_cases.cell_table(rng, self.facts, self.lang2)
         return paras
 
     @cached_property
@@ -213,15 +214,15 @@ class GeneratedArticle:
             rng = self._rng("figures")
             if how == "paren":
                 mark = model + "*" if model + "*" in paras[at] else model
-                paras[at] = paras[at].replace(mark, mark + text.inline_figures(rng, self.facts, self.lang2), 1)
+                paras[at] = paras[at].replace(mark, mark + hard_cases.inline_figures(rng, self.facts, self.lang2), 1)
             elif how == "in_sentence":
                 mark = model + "*" if model + "*" in paras[at] else model
                 sentences = re.split(r"(?<=[.!?]) ", paras[at])
                 i = next((i for i, x in enumerate(sentences) if mark in x and x.endswith(".")), 0)
-                sentences[i] = text.figures_in_sentence(rng, sentences[i], mark, self.facts, self.lang2)
+                sentences[i] = hard_cases.figures_in_sentence(rng, sentences[i], mark, self.facts, self.lang2)
                 paras[at] = " ".join(sentences)
             else:
-                paras[at] = paras[at] + " " + text.figure_sentence(rng, self.facts, self.lang2)
+                paras[at] = paras[at] + " " + hard_cases.figure_sentence(rng, self.facts, self.lang2)
         return paras
 
     @cached_property
@@ -231,7 +232,7 @@ class GeneratedArticle:
             return []
         if self.region == "us":
             return [
-                f"Woodcliff Lake, NJ – {text.MONTHS[self.date.month - 1]} {self.date.day}, {self.date.year} – "
+                f"Woodcliff Lake, NJ – {vocabulary.MONTHS[self.date.month - 1]} {self.date.day}, {self.date.year} – "
                 f"{self.subtitle}"
             ]
         return [self.subtitle]
@@ -240,17 +241,19 @@ class GeneratedArticle:
     def contact_paragraphs(self) -> list[str]:
         """The press-contact block after the body (and a UK release's "Ends"/"About ..." trailer)."""
         if not self.site.hard_cases:
-            return text.contact_lines(self.contacts, self.lang2)
+            return furniture.contact_lines(self.contacts, self.lang2)
         rng = self._rng("contact-block")
-        block = text.contact_block(rng, self.lang2, self.region)
-        return (text.uk_trailer(rng) + block) if self.quirks.get("uk_trailer") else block
+        block = hard_cases.contact_block(rng, self.lang2, self.region)
+        return (hard_cases.uk_trailer(rng) + block) if self.quirks.get("uk_trailer") else block
 
     def _base_paragraphs(self) -> list[str]:
         if self.media_only:
             return []
         if self.origin == "regional_edit" and self.source_id:
             src = self.site.article(self.source_id)
-            return text.regional_edit(self._rng("regional"), src.body_paragraphs, self.facts, self.region, src.dateline)
+            return hard_cases.regional_edit(
+                self._rng("regional"), src.body_paragraphs, self.facts, self.region, src.dateline
+            )
         if self.origin in ("regional", "near_duplicate") and self.source_id:
             paras = list(self.site.article(self.source_id).body_paragraphs)
             rng = self._rng("edit")
@@ -278,7 +281,7 @@ class GeneratedArticle:
                 else:
                     paras[i] = paras[i].replace("The ", "Now, the ", 1)
             return paras
-        return text.body_paragraphs(self._rng("body"), self.facts, self.lang2, self.dateline)
+        return prose.body_paragraphs(self._rng("body"), self.facts, self.lang2, self.dateline)
 
     @property
     def ground_truth_body(self) -> str:
@@ -292,11 +295,11 @@ class GeneratedArticle:
 
     @cached_property
     def qa(self) -> list[dict[str, str]]:
-        return text.qa_pairs(self.facts, self.lang2, self.ground_truth_body, f"{self.site.seed}:{self.family_id}")
+        return qa_pairs(self.facts, self.lang2, self.ground_truth_body, f"{self.site.seed}:{self.family_id}")
 
     @cached_property
     def contacts(self) -> list[dict[str, str]]:
-        return text.contact_people(self._rng("contacts"))
+        return furniture.contact_people(self._rng("contacts"))
 
     @cached_property
     def co2(self) -> str | None:
@@ -305,7 +308,7 @@ class GeneratedArticle:
         # German CO2 wording now and then even on English pages (seen on the real site).
         rng = self._rng("co2")
         lang = "de" if (self.lang2 == "de" or rng.random() < 0.04) else "en"
-        return text.co2_summary(rng, self.facts, lang)
+        return furniture.co2_summary(rng, self.facts, lang)
 
     def fact_record(self, body: bool = False) -> dict[str, Any]:
         rec: dict[str, Any] = {
@@ -423,19 +426,21 @@ class Site:
             used.add(num)
             when = self._at(day, rng)
             media_only = rng.random() < 0.025
-            kind = rng.choice(text.KINDS)
+            kind = rng.choice(vocabulary.KINDS)
             fam = f"{num:07d}"
             frng = random.Random(f"{self.seed}:{fam}:facts")
-            facts = text.make_facts(frng, kind, when.date().isoformat())
-            title, subtitle = text.title_subtitle(frng, facts, "en")
+            facts = make_facts(frng, kind, when.date().isoformat())
+            title, subtitle = prose.title_subtitle(frng, facts, "en")
             if media_only:
                 title = frng.choice(
                     [f"The {facts['model']} – Additional Media Assets.", f"{facts['model']} - Additional photos."]
                 )
-            tags = frng.sample(text.TAGS_BY_KIND[kind], k=min(len(text.TAGS_BY_KIND[kind]), frng.randint(1, 3)))
+            tags = frng.sample(
+                vocabulary.TAGS_BY_KIND[kind], k=min(len(vocabulary.TAGS_BY_KIND[kind]), frng.randint(1, 3))
+            )
             # A dateline opens most bodies; "Munich." dominates on the real site (PRESSCLUB.md §1.4).
             r = frng.random()
-            dateline = "Munich" if r < 0.4 else frng.choice(text.DATELINES) if r < 0.87 else None
+            dateline = "Munich" if r < 0.4 else frng.choice(vocabulary.DATELINES) if r < 0.87 else None
             art = self._make(
                 rng,
                 next_att,
@@ -457,8 +462,8 @@ class Site:
             if art.lead_teaser:  # the page teaser is the lead's opening, cut by the portal
                 # The lead as the body will print it, without its dateline; the body itself stays
                 # unbuilt (the plan generates no content).
-                lead = text.body_paragraphs(art._rng("body"), facts, "en", None)[0]
-                art.subtitle = text.lead_teaser(art._rng("lead-teaser-cut"), lead)
+                lead = prose.body_paragraphs(art._rng("body"), facts, "en", None)[0]
+                art.subtitle = hard_cases.lead_teaser(art._rng("lead-teaser-cut"), lead)
             originals.append(art)
 
         return originals
@@ -468,7 +473,7 @@ class Site:
         twins_src = pick.sample(eligible, min(count, len(eligible)))
         for src in twins_src:
             frng = random.Random(f"{self.seed}:{src.family_id}:de")
-            title, subtitle = text.title_subtitle(frng, src.facts, "de")
+            title, subtitle = prose.title_subtitle(frng, src.facts, "de")
             self._make(
                 rng,
                 next_att,

@@ -39,8 +39,8 @@ training stopping rule.
 
 Modules: :mod:`.config` (settings), :mod:`.facts` (fact extraction), :mod:`.questions` (question
 wordings), :mod:`.guards`, :mod:`.rules` (the rules generator), :mod:`.llm` (the model generator),
-:mod:`.rows` (rows, reading rows, the mix), :mod:`.audit` (audit, dataset card) and :mod:`.step`
-(cache, probe split, mixes).
+:mod:`.rows` (rows, reading rows, the mix), :mod:`.audit` (audit, dataset card), :mod:`.portal` (the
+portal profile's brand and publisher names, compiled) and :mod:`.step` (cache, probe split, mixes).
 """
 
 from presstune.corpus.augment.audit import audit_against_facts, card_section, ngram_overlap, row_text
@@ -57,6 +57,7 @@ from presstune.corpus.augment.config import (
 from presstune.corpus.augment.facts import Fact, extract_facts, model_names, select_facts, sentences
 from presstune.corpus.augment.guards import guard_qa, guard_restatement
 from presstune.corpus.augment.llm import llm_generate, make_backend
+from presstune.corpus.augment.portal import PRESSCLUB_NAMES, PortalNames
 from presstune.corpus.augment.questions import questions_for
 from presstune.corpus.augment.rows import apply_mix, generated_rows, reading_passages, reading_rows
 from presstune.corpus.augment.rules import rules_generate
@@ -72,6 +73,8 @@ __all__ = [
     "AugmentLLM",
     "Fact",
     "MixWeights",
+    "PRESSCLUB_NAMES",
+    "PortalNames",
     "apply_mix",
     "audit_against_facts",
     "augment_documents",

@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from presstune.corpus.augment.portal import PRESSCLUB_NAMES, PortalNames
 from presstune.corpus.augment.spans import ROLE_WORDS, model_names, sentence_spans
 
 _CAP = r"[A-ZÀ-ÖØ-Þ][^\s,.;:!?()\"“”]*"
@@ -90,41 +91,29 @@ def sentences(body: str) -> list[str]:
     return out
 
 
-#: Where a release's own text ends: the press contact block, the company profile after it.
-_CONTACT = re.compile(
-    r"^(?:In case of (?:queries|questions)|If you have any (?:questions|queries)|For (?:further|more) information|"
-    r"Press contact|Media contact|Contact:|Media website:|Telephone:|Tel\.?:|E-?mail:|Corporate Communications$|"
-    r"BMW Group Corporate Communications|About the BMW Group|The BMW Group$)",
-    re.I,
-)
 _CONTACT_INSIDE = re.compile(
     r"\b(?:In case of (?:queries|questions)|If you have any (?:questions|queries)),? please contact", re.I
 )
-#: The BMW Group's company profile, appended to releases (employees, deliveries, revenue of the
-#: group): facts of the company, not of the release.
-_PROFILE = re.compile(
-    r"^With its four brands|has always been based on long-term thinking|^In \d{4}, the BMW Group sold|"
-    r"^The BMW Group(?:’s|'s)? .{0,80}(?:world’s leading|world's leading) premium manufacturer|"
-    r"^The BMW Group(?:’s|'s)? Cultural Engagement|^CO2 Emissions & Consumption|^Fuel consumption|^Energy consumption"
-)
 
 
-def content_paragraphs(body: str) -> list[str]:
-    """The paragraphs of ``body`` that are the release itself."""
+def content_paragraphs(body: str, names_of: PortalNames = PRESSCLUB_NAMES) -> list[str]:
+    """The paragraphs of ``body`` that are the release itself: up to the press contact block
+    (``names_of.text_end``), without the company profile appended to releases (employees,
+    deliveries, revenue of the group: facts of the company, not of the release)."""
     out = []
     for para in body.split("\n"):
         para = " ".join(para.split())
         if not para:
             continue
-        if _CONTACT.search(para):
+        if names_of.text_end.search(para):
             break
         contact = _CONTACT_INSIDE.search(para)
         if contact:  # "... In case of queries, please contact: <names>" at a paragraph's end
             para = para[: contact.start()].strip()
-            if para and not _PROFILE.search(para):
+            if para and not names_of.company_profile.search(para):
                 out.append(para)
             break
-        if not _PROFILE.search(para):
+        if not names_of.company_profile.search(para):
             out.append(para)
     return out
 
@@ -221,14 +210,15 @@ def _speakers(para: str, previous: str) -> tuple[list[tuple[int, int]], str]:
     return spans, speaker
 
 
-def _central_model(body: str) -> str | None:
+def _central_model(body: str, names_of: PortalNames) -> str | None:
     """The model a release is about: its most often named model (the first of equals), or None."""
-    ranked = Counter(model_names(body)).most_common(1)  # ties keep text order: the first of equals
+    ranked = Counter(model_names(body, names_of)).most_common(1)  # ties keep text order: the first of equals
     return ranked[0][0] if ranked else None
 
 
-def extract_facts(body: str) -> list[Fact]:
-    """Atomic facts stated in ``body``, in text order, each a literal span of it."""
+def extract_facts(body: str, names_of: PortalNames = PRESSCLUB_NAMES) -> list[Fact]:
+    """Atomic facts stated in ``body``, in text order, each a literal span of it (brand and model
+    names, and where the release's text ends, by its portal: ``names_of``)."""
     facts: list[Fact] = []
     seen: set[tuple[str, str]] = set()
 
@@ -261,9 +251,9 @@ def extract_facts(body: str) -> list[Fact]:
         seen.add(key)
         facts.append(fact)
 
-    paragraphs = content_paragraphs(body)
+    paragraphs = content_paragraphs(body, names_of)
     text = "\n".join(paragraphs)
-    model = _central_model(text)
+    model = _central_model(text, names_of)
     if model:
         add(Fact("model", model, next((x for x in sentences(text) if model in x), model)))
     people = {
@@ -286,7 +276,7 @@ def extract_facts(body: str) -> list[Fact]:
             headers = [m.span() for rx in (_SAYS_BEFORE, _COLON_QUOTE) for m in rx.finditer(sent)]
             if "·" in sent:
                 continue  # a bulleted equipment list run together: no sentence to ask from
-            for span in sentence_spans(sent):
+            for span in sentence_spans(sent, names_of):
                 if any(a <= span.start < b for a, b in headers) and span.detail != "person?":
                     continue  # 'Name (car, result): "' / 'Name, Role, said': asked by the quote forms
                 if span.kind == "entity" and span.detail != "person?":
@@ -305,7 +295,7 @@ def extract_facts(body: str) -> list[Fact]:
                         place_word = re.search(r"\b(?:in|near|from|to|at|across)\s(?:the\s)?$", sent[: span.start])
                         detail = "person" if _is_person(answer, text, people) else "place" if place_word else "name"
                     kind = {"country": "place", "term": "name"}.get(detail, detail)
-                    if kind == "venue" and re.match(r"(?:BMW Group )?(?:Plant|Werk)\b", answer):
+                    if kind == "venue" and names_of.plant_name.match(answer):
                         kind = "plant"
                     detail = ""
                 add(Fact(kind, answer, sent, _context(sent, span.start), detail, span.start, inside, referent))

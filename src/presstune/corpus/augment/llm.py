@@ -43,6 +43,7 @@ from typing import Any
 from presstune.corpus.augment.config import AugmentConfig
 from presstune.corpus.augment.facts import extract_facts, sentences
 from presstune.corpus.augment.guards import guard_qa, guard_restatement, normalize_text
+from presstune.corpus.augment.portal import PRESSCLUB_NAMES, PortalNames
 from presstune.corpus.augment.rules import rules_generate
 from presstune.corpus.llm import Answer, OpenAIBackend, TransformersBackend, strip_answer
 
@@ -133,7 +134,7 @@ _RESTATE_REQUESTS = (
 )
 #: How a training row asks for a restatement: by the release's month and headline words, unquoted.
 _RESTATE_ROW_PROMPTS = (
-    "What did the BMW Group report in {when} about {title}?",
+    "What did {company} report in {when} about {title}?",
     "Summarise the news of {when} about {title}.",
     "What was announced in {when} about {title}?",
     "Give the main points of the news of {when} about {title}.",
@@ -238,7 +239,9 @@ def _estimate_tokens(text: str) -> int:
     return len(text) // 3 + 1
 
 
-def model_requests(article: int, doc: dict[str, Any], cfg: AugmentConfig) -> list[ModelRequest]:
+def model_requests(
+    article: int, doc: dict[str, Any], cfg: AugmentConfig, names_of: PortalNames = PRESSCLUB_NAMES
+) -> list[ModelRequest]:
     """The conversations one article needs: per passage, a QA request and ``cfg.paraphrases``
     restatement requests (each another wording of the instruction)."""
     title = " ".join(str(doc.get("title") or "").split())
@@ -249,7 +252,7 @@ def model_requests(article: int, doc: dict[str, Any], cfg: AugmentConfig) -> lis
         qa_budget = min(llm.max_new_tokens, 40 * llm.qa_per_chunk + 32)
         messages = qa_messages(passage.text, when, title or "untitled", llm.qa_per_chunk)
         out.append(ModelRequest(article, passage.index, "qa", 0, messages, qa_budget))
-        for answer, sentence in span_answers(passage.text, llm.span_questions):
+        for answer, sentence in span_answers(passage.text, llm.span_questions, names_of):
             budget = min(llm.max_new_tokens, 48)
             out.append(ModelRequest(article, passage.index, "span", 0, span_messages(sentence, answer), budget, answer))
         restate_budget = min(llm.max_new_tokens, int(_estimate_tokens(passage.text) * 1.6) + 48)
@@ -261,13 +264,13 @@ def model_requests(article: int, doc: dict[str, Any], cfg: AugmentConfig) -> lis
     return out
 
 
-def span_answers(passage: str, limit: int) -> list[tuple[str, str]]:
+def span_answers(passage: str, limit: int, names_of: PortalNames = PRESSCLUB_NAMES) -> list[tuple[str, str]]:
     """Up to ``limit`` answers the rules find in ``passage`` (figures, dates, names, places) with
     the sentence stating each, in text order, each answer once; quotes and long spans left out."""
     if limit <= 0:
         return []
     found: dict[str, str] = {}
-    for fact in extract_facts(passage):
+    for fact in extract_facts(passage, names_of):
         if fact.kind != "quote" and len(fact.answer) <= _SPAN_ANSWER_CHARS and fact.answer not in found:
             found[fact.answer] = fact.sentence
     return list(found.items())[:limit]
@@ -405,6 +408,7 @@ def _assemble(
     requests: list[ModelRequest],
     answers: list[Answer],
     cfg: AugmentConfig,
+    names_of: PortalNames = PRESSCLUB_NAMES,
 ) -> dict[str, Any]:
     """One article's QA pairs and restatements from its requests' answers, through the checks."""
     title = " ".join(str(doc.get("title") or "").split())
@@ -477,7 +481,8 @@ def _assemble(
         parts = restated[k]
         if k > 0:  # the first wording in text order, the others in seeded permuted orders
             rng.shuffle(parts)
-        prompt = _RESTATE_ROW_PROMPTS[k % len(_RESTATE_ROW_PROMPTS)].format(when=when or "recent news", title=subject)
+        wording = _RESTATE_ROW_PROMPTS[k % len(_RESTATE_ROW_PROMPTS)]
+        prompt = wording.format(company=names_of.company, when=when or "recent news", title=subject)
         paraphrases.append({"prompt": prompt, "text": " ".join(parts)})
     return {
         "qa": qa,
@@ -491,10 +496,12 @@ def _assemble(
     }
 
 
-def _with_rules(doc: dict[str, Any], model: dict[str, Any], cfg: AugmentConfig) -> dict[str, Any]:
+def _with_rules(
+    doc: dict[str, Any], model: dict[str, Any], cfg: AugmentConfig, names_of: PortalNames = PRESSCLUB_NAMES
+) -> dict[str, Any]:
     """``rules+llm``: the rules' rows, plus the model's restatements and the model's pairs whose
     question the rules do not already ask."""
-    rules = rules_generate(doc, cfg)
+    rules = rules_generate(doc, cfg, names_of)
     asked = {normalize_text(item["question"]) for item in rules["qa"]}
     extra, repeats = [], []
     for item in model["qa"]:
@@ -519,23 +526,30 @@ def _round_size(backend, cfg: AugmentConfig) -> int:
     return max(1, int(per_batch)) * 8
 
 
-def generate_with_model(docs: Sequence[dict[str, Any]], cfg: AugmentConfig, backend) -> Iterator[dict[str, Any]]:
+def generate_with_model(
+    docs: Sequence[dict[str, Any]], cfg: AugmentConfig, backend, names_of: PortalNames = PRESSCLUB_NAMES
+) -> Iterator[dict[str, Any]]:
     """Each of ``docs``' generated rows (in order), its requests sent to ``backend`` in rounds of
     whole articles; a round is one ``backend.generate`` call holding several articles' requests,
-    ordered by length so each batch pads little."""
+    ordered by length so each batch pads little. ``names_of``: the portal's names (the rules'
+    spans, the publisher in restatement prompts)."""
     pending: list[tuple[int, list[ModelRequest]]] = []
     queued = 0
     size = _round_size(backend, cfg)
     for i, doc in enumerate(docs):
-        pending.append((i, model_requests(i, doc, cfg)))
+        pending.append((i, model_requests(i, doc, cfg, names_of)))
         queued += len(pending[-1][1])
         if queued >= size or i == len(docs) - 1:
-            yield from _run_round(docs, pending, cfg, backend)
+            yield from _run_round(docs, pending, cfg, backend, names_of)
             pending, queued = [], 0
 
 
 def _run_round(
-    docs: Sequence[dict[str, Any]], pending: list[tuple[int, list[ModelRequest]]], cfg: AugmentConfig, backend
+    docs: Sequence[dict[str, Any]],
+    pending: list[tuple[int, list[ModelRequest]]],
+    cfg: AugmentConfig,
+    backend,
+    names_of: PortalNames,
 ) -> Iterator[dict[str, Any]]:
     flat = [req for _, reqs in pending for req in reqs]
     order = sorted(range(len(flat)), key=lambda j: (flat[j].max_new_tokens, len(flat[j].messages[-1]["content"])))
@@ -548,8 +562,8 @@ def _run_round(
     for i, reqs in pending:
         mine = [a for a in answers[start : start + len(reqs)] if a is not None]
         start += len(reqs)
-        result = _assemble(docs[i], reqs, mine, cfg)
-        yield _with_rules(docs[i], result, cfg) if cfg.backend == "rules+llm" else result
+        result = _assemble(docs[i], reqs, mine, cfg, names_of)
+        yield _with_rules(docs[i], result, cfg, names_of) if cfg.backend == "rules+llm" else result
 
 
 def llm_generate(doc: dict[str, Any], cfg: AugmentConfig, backend) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from presstune.corpus.augment.facts import Fact
+from presstune.corpus.augment.portal import PRESSCLUB_NAMES, PortalNames
 from presstune.corpus.augment.reword import reworded
 from presstune.corpus.augment.spans import CAP_STOP, sentence_spans
 
@@ -47,6 +48,8 @@ class ArticleContext:
     #: Whether the release is written in English: the wh-phrases are English, so a release in
     #: another language gets only the template questions (its model, who said what).
     english: bool = True
+    #: The portal's names: how questions name the publisher ("the BMW Group") and its plants.
+    names_of: PortalNames = PRESSCLUB_NAMES
 
 
 def month_year(date: str | None) -> str:
@@ -63,7 +66,9 @@ _OTHER_LANGUAGE = ("der", "die", "und", "das", "mit", "ist", "le", "les", "et", 
 _SUBJECT_KINDS = ("model", "plant", "event", "person", "organisation", "team", "venue", "name", "place")
 
 
-def article_context(title: str, date: str | None, facts: list[Fact], body: str = "") -> ArticleContext:
+def article_context(
+    title: str, date: str | None, facts: list[Fact], body: str = "", names_of: PortalNames = PRESSCLUB_NAMES
+) -> ArticleContext:
     """The subject of a release: the name its title and its text share, preferring the model,
     plant, event, person and organisation kinds in that order; else the title's first name."""
     model = next((f.answer for f in facts if f.kind == "model" and f.start < 0), "")
@@ -72,7 +77,7 @@ def article_context(title: str, date: str | None, facts: list[Fact], body: str =
     for f in facts:
         if f.kind == "person" and " " in f.answer:
             people.setdefault(f.answer.split()[-1], f.answer)
-    in_title = [s.text(title) for s in sentence_spans(title) if s.kind == "entity"]
+    in_title = [s.text(title) for s in sentence_spans(title, names_of) if s.kind == "entity"]
     known = {f.answer: f.kind for f in facts}
     subject = ""
     for kind in _SUBJECT_KINDS:
@@ -82,7 +87,7 @@ def article_context(title: str, date: str | None, facts: list[Fact], body: str =
     if not subject:
         subject = next((n for n in in_title if " " in n), "") or model or (in_title[0] if in_title else "")
     if not subject:
-        subject = "the BMW Group"
+        subject = names_of.company
     common = set(re.findall(r"(?<![\w’'-])[a-z][a-z’'-]+", body))
     words = Counter(w.lower() for w in re.findall(r"[A-Za-zÄÖÜäöüß]+", body))
     english = sum(words[w] for w in _ENGLISH) >= sum(words[w] for w in _OTHER_LANGUAGE)
@@ -94,6 +99,7 @@ def article_context(title: str, date: str | None, facts: list[Fact], body: str =
         people=people,
         common_words=common,
         english=english,
+        names_of=names_of,
     )
 
 
@@ -192,7 +198,7 @@ _CUT = re.compile(r",\s|;\s|\s[–—]\s|:\s|\s\(")
 
 def standalone_start(text: str, ctx: ArticleContext, referent: str = "") -> str:
     """``text`` (the words that open a sentence) with a reference at its start replaced by what it
-    refers to, where the rules can tell: the release's model, plant or the BMW Group, the person
+    refers to, where the rules can tell: the release's model, plant or publisher, the person
     last named (``referent``) for "He"/"She"."""
     opening = r"^((?:[A-Z][a-z]+,\s)?)"  # "Subsequently, he will leave ..."
     if referent and re.match(rf"{opening}(?:[Hh]e|[Ss]he|His|his|The \d+-year-old)\b", text):
@@ -201,10 +207,11 @@ def standalone_start(text: str, ctx: ArticleContext, referent: str = "") -> str:
     if ctx.model and _MODEL_REFERENCE.match(text) and not text.startswith(("It is ", "It was ", "It’s ")):
         return _MODEL_REFERENCE.sub(f"The {ctx.model}" if not ctx.model.startswith("The") else ctx.model, text, 1)
     if ctx.plant and _PLANT_REFERENCE.match(text):
-        name = ctx.plant if ctx.plant.startswith("BMW") else f"BMW Group {ctx.plant}"
+        names = ctx.names_of
+        name = ctx.plant if ctx.plant.startswith(names.own_plant_prefix) else f"{names.plant_owner} {ctx.plant}"
         return _PLANT_REFERENCE.sub(name, text, 1)
     if _COMPANY_REFERENCE.match(text):
-        return _COMPANY_REFERENCE.sub("The BMW Group", text, 1)
+        return _COMPANY_REFERENCE.sub(_upper_first(ctx.names_of.company), text, 1)
     return text
 
 
@@ -667,7 +674,7 @@ _TEMPLATES: dict[str, list[str]] = {
         "What was {d}'s statement on {s}?",
     ],
     "model": [
-        "Which model is the BMW Group's news about {s}{w} about?",
+        "Which model is {c}'s news about {s}{w} about?",
         "Which model does the news about {s}{w} feature?",
         "What model is presented in the news about {s}{w}?",
     ],
@@ -680,13 +687,13 @@ def _template_questions(fact: Fact, ctx: ArticleContext) -> list[str]:
         key = "person_car" if fact.context == "drove" else "person_role" if fact.detail else "person"
     if key not in _TEMPLATES:
         return []
-    subject = ctx.subject
+    subject, company = ctx.subject, ctx.names_of.company
     if subject == fact.answer or fact.kind == "model" and subject == ctx.model:
-        subject = "the BMW Group"  # never the answer itself
-    if fact.kind == "model" and subject == "the BMW Group":
+        subject = company  # never the answer itself
+    if fact.kind == "model" and subject == company:
         return []  # "the BMW Group's news of <month>" is many releases: asked where a sentence names it
     when = f" ({ctx.when})" if ctx.when else ""
-    return [t.format(d=fact.detail, s=subject, w=when) for t in _TEMPLATES[key]]
+    return [t.format(c=company, d=fact.detail, s=subject, w=when) for t in _TEMPLATES[key]]
 
 
 def questions_for(fact: Fact, ctx: ArticleContext, phrasings: int) -> list[str]:
@@ -704,10 +711,11 @@ def questions_for(fact: Fact, ctx: ArticleContext, phrasings: int) -> list[str]:
     if parts is None:
         return []  # the templates ask about the release's model and its quotes, not about this mention
     base = in_place(parts)
+    company = ctx.names_of.company
     when = f" of {ctx.when}" if ctx.when else ""
     about = f"In the news about {ctx.subject}{when}"
     if fact.answer in ctx.subject or ctx.subject in fact.answer:  # the subject is what is asked
-        about = f"In the BMW Group's news{when}" if when else "According to the BMW Group"
+        about = f"In {company}'s news{when}" if when else f"According to {company}"
     if fact.speaker:
         base = f"According to {fact.speaker}, {lower_first(base, ctx.common_words)}"
     elif not _names_something(base) or _UNRESOLVED.match(base):
@@ -743,9 +751,9 @@ def questions_for(fact: Fact, ctx: ArticleContext, phrasings: int) -> list[str]:
     if base.startswith(("In the news about", "According to")):
         pass  # says its source already
     elif subject or month:
-        out.append(f"{base[:-1]}, according to the BMW Group's news{subject}{month}?")
+        out.append(f"{base[:-1]}, according to {company}'s news{subject}{month}?")
     elif not base.startswith("According to"):
-        out.append(f"According to the BMW Group, {lower_first(base, ctx.common_words)}")
+        out.append(f"According to {company}, {lower_first(base, ctx.common_words)}")
     out.extend(templates)
     return list(dict.fromkeys(out))[:phrasings]
 

@@ -19,6 +19,7 @@ from typing import Any
 from presstune.corpus.augment.config import AugmentConfig
 from presstune.corpus.augment.facts import Fact, extract_facts, select_facts
 from presstune.corpus.augment.guards import guard_qa, guard_restatement
+from presstune.corpus.augment.portal import PRESSCLUB_NAMES, PortalNames
 from presstune.corpus.augment.questions import (
     ArticleContext,
     article_context,
@@ -42,15 +43,15 @@ RESTATE_PROMPTS = [
 ]
 _FACTS_PROMPTS = ['List the facts in the press release "{t}".', 'Which figures and names does "{t}" contain?']
 #: How the rules ask for a restatement or a fact list: by the release's subject and month, as a
-#: reader would, never by quoting its headline.
+#: reader would, never by quoting its headline ({c}: the publisher, as the portal profile names it).
 SUBJECT_RESTATE_PROMPTS = [
-    "What did the BMW Group report about {s}{w}?",
+    "What did {c} report about {s}{w}?",
     "Summarise the news about {s}{w}.",
     "What is new about {s}{w}?",
-    "Give the main points of the BMW Group's news about {s}{w}.",
+    "Give the main points of {c}'s news about {s}{w}.",
 ]
 SUBJECT_FACTS_PROMPTS = [
-    "List the facts of the BMW Group's news about {s}{w}.",
+    "List the facts of {c}'s news about {s}{w}.",
     "Which figures, names and dates does the news about {s}{w} give?",
     "What are the key facts about {s}{w}?",
     "Sum up the news about {s}{w} as a list of facts.",
@@ -79,12 +80,13 @@ def _qa_items(fact: Fact, ctx: ArticleContext, phrasings: int, index: int, body:
     ]
 
 
-def rules_generate(doc: dict[str, Any], cfg: AugmentConfig) -> dict[str, Any]:
-    """QA pairs, restatements and fact lists from the article text by rules."""
+def rules_generate(doc: dict[str, Any], cfg: AugmentConfig, names_of: PortalNames = PRESSCLUB_NAMES) -> dict[str, Any]:
+    """QA pairs, restatements and fact lists from the article text by rules (brand, model and
+    publisher names by the portal: ``names_of``)."""
     title, body = str(doc.get("title") or "").strip(), str(doc.get("body") or "")
     rng = random.Random(f"{cfg.seed}:{doc.get('id')}")
-    every = extract_facts(body)
-    ctx = article_context(title, doc.get("date"), every, body)
+    every = extract_facts(body, names_of)
+    ctx = article_context(title, doc.get("date"), every, body, names_of)
     facts = select_facts(every, cfg.max_facts)
     items = [item for i, fact in enumerate(facts) for item in _qa_items(fact, ctx, cfg.qa_phrasings, i, body)]
     # One question asked towards two answers (two facts a question cannot tell apart) would train
@@ -116,7 +118,9 @@ def rules_generate(doc: dict[str, Any], cfg: AugmentConfig) -> dict[str, Any]:
         text = " ".join(_permuted(restated, rng))
         if ctx.when:
             text = f"{ctx.when}. {text}"
-        prompt = SUBJECT_RESTATE_PROMPTS[k % len(SUBJECT_RESTATE_PROMPTS)].format(s=ctx.subject, w=when)
+        prompt = SUBJECT_RESTATE_PROMPTS[k % len(SUBJECT_RESTATE_PROMPTS)].format(
+            c=names_of.company, s=ctx.subject, w=when
+        )
         # the release's month and year are part of what a restatement says, not an invented number
         reason = guard_restatement(text, f"{body}\n{ctx.when}", 0.5, 2.5, len(" ".join(s for s, _, _ in sentences)))
         (rejected if reason else paraphrases).append(
@@ -127,7 +131,9 @@ def rules_generate(doc: dict[str, Any], cfg: AugmentConfig) -> dict[str, Any]:
     for k in range(cfg.fact_lists if lines else 0):
         fact_lists.append(
             {
-                "prompt": SUBJECT_FACTS_PROMPTS[k % len(SUBJECT_FACTS_PROMPTS)].format(s=ctx.subject, w=when),
+                "prompt": SUBJECT_FACTS_PROMPTS[k % len(SUBJECT_FACTS_PROMPTS)].format(
+                    c=names_of.company, s=ctx.subject, w=when
+                ),
                 "text": "\n".join(f"- {line}" for line in _permuted(lines, rng)),
             }
         )

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from presstune.corpus.augment.portal import PRESSCLUB_NAMES, PortalNames
+
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?"
 _SMALL = (
@@ -597,8 +599,6 @@ CAP_STOP = {
     "Results",
 }
 _MONTH_SET = set(MONTHS.split("|"))
-#: Brand words alone are no fact (every release names them).
-_BRANDS = {"BMW", "MINI", "Rolls-Royce", "BMW Group", "BMW AG", "BMW Motorrad", "Group", "BMW M", "M"}
 _CONNECT = r"(?:of|for|de|del|della|di|du|des|la|le|los|las|van|von|der|den|dos|da|y|of the|for the|de la|&|zu|am|im)"
 _CAP_TOKEN = (
     r"(?:Dr\.|Prof\.|St\.|Mr\.|Ms\.|Mrs\.)?"
@@ -616,17 +616,6 @@ _ENTITY = re.compile(
 )
 _YEAR_RX = r"(?:19|20)\d\d"
 _YEAR = re.compile(_YEAR_RX)
-#: A model name: a brand, then designation tokens — with a digit ("M4", "iX3", "xDrive45", "1300",
-#: "GT4"), short capitals ("CS", "GS", "RR", "ALL4") or the model and body words below. A name
-#: needs a digit among its first three tokens or a model word first, so "BMW Group", "BMW M
-#: Motorsport", "BMW M Racing Academy", "BMW Junior Team" are not models.
-_MODEL_CORE = "Cooper|Aceman|Countryman|Clubman|John|Spectre|Cullinan|Phantom|Ghost|Wraith|Dawn|Paceman"
-_MODEL_WORDS = (
-    f"{_MODEL_CORE}|Roadster|Coupé|Coupe|Touring|Gran|Sedan|Saloon|Competition|Sport|Racing|Adventure|Electric|"
-    "Works|Black|Badge|Series|Hybrid|Convertible|Cabrio|Tourer|Active|Shadow|Edition|EVO|II|III"
-)
-_MODEL_TOKEN = rf"(?:[A-Za-z]*\d(?:[\w]|\.\d)*|[a-z][A-Z]\w*|[A-Z]{{1,4}}\d?|(?:{_MODEL_WORDS}))(?![\w’'-])"
-_MODEL = re.compile(rf"\b(?:BMW|MINI|Rolls-Royce)((?:\s{_MODEL_TOKEN}){{1,6}})")
 _MODEL_DIGIT = re.compile(r"\d")
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 
@@ -718,17 +707,17 @@ _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+")
 _NOT_QUANTITY = re.compile(rf"^(?:{_YEAR_RX})$|^#")
 
 
-def model_names(text: str) -> list[str]:
-    """The model names in ``text`` (:data:`_MODEL`), in text order, with repeats."""
+def model_names(text: str, names_of: PortalNames = PRESSCLUB_NAMES) -> list[str]:
+    """The model names in ``text`` (``names_of.model``: the portal's makes), in text order, with repeats."""
     names = []
-    for m in _MODEL.finditer(text):
+    for m in names_of.model.finditer(text):
         tokens = m.group(1).split()
         if len(tokens) > 1 and tokens[-1] in ("A", "I"):  # "... the BMW M4. A new ..." has no full stop here
             tokens.pop()
         if _YEAR.fullmatch(tokens[0]):
             continue
-        if any(_MODEL_DIGIT.search(t) for t in tokens[:3]) or re.fullmatch(_MODEL_CORE, tokens[0]):
-            names.append(m.group(0).split()[0] + " " + " ".join(tokens))
+        if any(_MODEL_DIGIT.search(t) for t in tokens[:3]) or names_of.model_word.fullmatch(tokens[0]):
+            names.append(text[m.start() : m.start(1)] + " " + " ".join(tokens))
     return names
 
 
@@ -795,13 +784,13 @@ def _trim_quantity(sentence: str, a: int, b: int) -> tuple[int, int, str] | None
     return a, b, noun
 
 
-def _entity_kind(name: str, sentence: str, start: int) -> str:
+def _entity_kind(name: str, sentence: str, start: int, names_of: PortalNames) -> str:
     """person / organisation / team / event / venue / place / model / name, from the name's words
     and the words before it."""
     words = name.replace("-", " ").split()
     last = words[-1]
     before = sentence[max(0, start - 24) : start].lower()
-    if re.match(r"(?:BMW|MINI|Rolls-Royce)\s", name) and re.search(r"\d|[a-z][A-Z]", name.split(" ", 1)[1]):
+    if names_of.make_first.match(name) and re.search(r"\d|[a-z][A-Z]", name.split(" ", 1)[1]):
         return "model"
     if (
         any(w in EVENT_WORDS for w in words[1:])
@@ -822,18 +811,19 @@ def _entity_kind(name: str, sentence: str, start: int) -> str:
         for w in words
     )
     after_place_word = re.search(r"\b(?:in|near|from|to|at|across|around|outside|throughout|of)\s(?:the\s)?$", before)
-    if plain and 2 <= len(words) <= 4 and not any(w in _BRANDS or w in _MONTH_SET for w in words):
+    if plain and 2 <= len(words) <= 4 and not any(w in names_of.brand_words or w in _MONTH_SET for w in words):
         return "person?"
     if after_place_word and len(words) <= 3 and not re.search(r"\d", name):
         return "place"
     return "name"
 
 
-def sentence_spans(sentence: str) -> list[Span]:
-    """The candidate answer spans of ``sentence``, left to right, none overlapping."""
+def sentence_spans(sentence: str, names_of: PortalNames = PRESSCLUB_NAMES) -> list[Span]:
+    """The candidate answer spans of ``sentence``, left to right, none overlapping (models by the
+    portal's makes, ``names_of``)."""
     taken: list[Span] = [Span("skip", m.start(), m.end()) for m in _URL.finditer(sentence)]
-    for m in _MODEL.finditer(sentence):
-        found = model_names(m.group(0))
+    for m in names_of.model.finditer(sentence):
+        found = model_names(m.group(0), names_of)
         if found:
             taken.append(Span("entity", m.start(), m.start() + len(found[0]), "model"))
     for kind, rx in _PATTERNS:
@@ -874,7 +864,7 @@ def sentence_spans(sentence: str) -> list[Span]:
         b = a + len(name)
         if name.endswith(("’s", "'s")):
             name, b = name[:-2], b - 2
-        if len(name) < 2 or name in _BRANDS or name in _MONTH_SET or name in CAP_STOP or name in _TITLES:
+        if len(name) < 2 or name in names_of.brand_words or name in _MONTH_SET or name in CAP_STOP or name in _TITLES:
             continue
         if _overlaps(taken, a, b):
             # a number inside a name ("Formula 1 Legends", "Bathurst 12 Hour") is the name's, not a count
@@ -896,7 +886,7 @@ def sentence_spans(sentence: str) -> list[Span]:
             continue  # a role: asked with its person (facts.py)
         if a == 0 and len(words) == 1 and name not in COUNTRIES:
             continue  # one capitalised word opening a sentence: no way to tell a name from a word
-        taken.append(Span("entity", a, b, _entity_kind(name, sentence, a)))
+        taken.append(Span("entity", a, b, _entity_kind(name, sentence, a, names_of)))
     for m in re.finditer(r"[“\"„]([^\"“”„]{2,48})[”\"“]", sentence):
         inner = m.group(1).strip()
         if 1 <= len(inner.split()) <= 5 and not inner.endswith((".", "!", "?", ",")):

@@ -15,9 +15,11 @@ from presstune.console import step as console_step
 from presstune.corpus.augment.audit import audit_against_facts, row_text
 from presstune.corpus.augment.config import AUGMENT_VERSION, AugmentConfig
 from presstune.corpus.augment.llm import MODEL_GENERATOR_VERSION, generate_with_model, make_backend
+from presstune.corpus.augment.portal import PortalNames
 from presstune.corpus.augment.rows import apply_mix, as_sentence, as_text_row, generated_rows, reading_rows
 from presstune.corpus.augment.rules import rules_generate
 from presstune.corpus.format import qa_prompt
+from presstune.portal import PRESSCLUB, PortalProfile
 from presstune.rundir import write_jsonl
 
 
@@ -29,9 +31,10 @@ def probe_ids(ids: list[str], share: float, seed: int) -> set[str]:
 
 
 def augment_documents(
-    docs: list[dict[str, Any]], cfg: AugmentConfig, cache_dir: Path, backend=None
+    docs: list[dict[str, Any]], cfg: AugmentConfig, cache_dir: Path, backend=None, profile: PortalProfile = PRESSCLUB
 ) -> tuple[dict[str, dict[str, Any]], Counter]:
-    """Generated rows per document id (cached per article); counts of reused/generated."""
+    """Generated rows per document id (cached per article); counts of reused/generated. The
+    releases are ``profile``'s portal's: its brand and publisher names go into the rules."""
     from presstune.corpus.pipeline import _hash, _safe_name
     from presstune.rundir import atomic_write_json
 
@@ -45,6 +48,13 @@ def augment_documents(
     # (probe_share and valid_share pick rows of the mix from the generated rows, read by build_mixes)
     unread = {"probe_share", "valid_share", "llm", "reading_per_article", "reading_top_k", "reading_passage_words"}
     settings = {"v": AUGMENT_VERSION, "backend": backend_name, **cfg.model_dump(exclude=unread)}
+    names_of = PortalNames.of(profile)
+    # what the rules read of the profile: its names, and where a release's own text ends
+    settings["portal"] = {
+        "brands": profile.brands.model_dump(),
+        "text_ends": profile.boilerplate.text_ends,
+        "company_profile": profile.boilerplate.company_profile,
+    }
     if cfg.backend != "rules":
         settings["llm"] = cfg.llm.model_dump(exclude={"api_key_env", "timeout", "concurrency", "batch_size"})
         settings["model_generator"] = MODEL_GENERATOR_VERSION
@@ -66,9 +76,9 @@ def augment_documents(
     todo_docs = [doc for doc, _, _ in todo]
     results: Iterator[dict[str, Any]]
     if cfg.backend == "rules":
-        results = (rules_generate(doc, cfg) for doc in todo_docs)
+        results = (rules_generate(doc, cfg, names_of) for doc in todo_docs)
     else:
-        results = generate_with_model(todo_docs, cfg, backend)
+        results = generate_with_model(todo_docs, cfg, backend, names_of)
     with console_step(f"knowledge augmentation ({backend_name})", total=len(todo), unit="articles") as bar:
         for (doc, h, path), res in zip(todo, results, strict=True):
             res = {"id": doc["id"], "input_hash": h, "backend": backend_name, **res}
@@ -116,14 +126,16 @@ def build_mixes(
     meta_for,
     backend=None,
     replay_backend=None,
+    profile: PortalProfile = PRESSCLUB,
 ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
     """The training rows of ``corpus.mix`` (key "default") and of each ``corpus.mixes`` entry,
-    and the augmentation's numbers for the card (``cfg`` is the CorpusConfig)."""
+    and the augmentation's numbers for the card (``cfg`` is the CorpusConfig; ``profile`` the
+    portal whose releases these are)."""
     from presstune.rundir import atomic_write_json
 
     aug: AugmentConfig = cfg.augment
     out_dir = run / "dataset"
-    generated, reuse = augment_documents(train_docs, aug, out_dir / "augment", backend)
+    generated, reuse = augment_documents(train_docs, aug, out_dir / "augment", backend, profile)
     probes = probe_ids(sorted(d["id"] for d in train_docs), aug.probe_share, aug.seed) if generated else set()
     rows: dict[str, list[dict[str, Any]]] = {
         "article": [{**r, "kind": "article"} for r in article_rows],
