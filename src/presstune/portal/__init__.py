@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from presstune.portal.pressclub import PRESSCLUB
 from presstune.portal.profile import Boilerplate, Brands, PortalProfile, Prompts, UrlScheme, any_of
@@ -47,9 +47,13 @@ def load_profile(name_or_path: str) -> PortalProfile:
 class PortalConfig(Strict):
     """The ``portal`` section: which press portal the run's releases come from."""
 
-    #: A built-in profile's name ("pressclub": the BMW Group PressClub) or the path of a YAML
-    #: profile (:class:`PortalProfile`'s fields): brand names, boilerplate, prompts, URL scheme.
-    profile: str = "pressclub"
+    profile: str = Field(
+        "pressclub",
+        description=(
+            'A built-in profile\'s name ("pressclub": the BMW Group PressClub) or the path of a YAML profile '
+            "(PortalProfile's fields): brand names, boilerplate, prompts, URL scheme."
+        ),
+    )
 
     @field_validator("profile")
     @classmethod
