@@ -4,7 +4,8 @@
 # Wheels the machine lacks are expected in /tmp/site.
 set -u
 SRC=${SRC:-$PWD/src}
-CONF=${CONF:-$PWD/configs}
+CONF=${CONF:-$PWD/configs}                       # the product recipes
+BENCH_CONF=${BENCH_CONF:-$PWD/benchmarks/configs}  # the experiments' configs (they extend ../../configs/)
 RUNS=${RUNS:-/tmp/runs}
 LOGS=$RUNS/_logs
 export PYTHONPATH=/tmp/site:$SRC HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false PYTHONUNBUFFERED=1

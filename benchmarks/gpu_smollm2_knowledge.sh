@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # On the GPU machine: the SmolLM2-135M-Instruct knowledge profile of issue 14, `presstune run`s one
 # after the other on one GPU, each end to end (replica, collect, corpus, models, train, evaluate, report):
-#   full      configs/demo-smollm2-knowledge.yaml with full fine-tuning (lr 1e-4; pruned distilled
+#   full      benchmarks/configs/demo-smollm2-knowledge.yaml with full fine-tuning (lr 1e-4; pruned distilled
 #             from the tuned original; the seed recipe as original_seed)
 #   lora      the config as it is (LoRA r16, lr 1e-3)
 #   full_e16  full fine-tuning, twice the epochs, original only (does more exposure buy recall?)
@@ -10,7 +10,7 @@
 # not side by side: three runs at once were each ~3.5x slower (about the same aggregate speed), so a
 # call that ends early would have had no complete run. The small files of every run are packed into
 # one $OUT/smollm2_knowledge.tgz (the device returns few files per call).
-# Usage: SRC=<src> CONF=<configs> RUNS=<dir> bash benchmarks/gpu_smollm2_knowledge.sh [--set k=v ...]
+# Usage: SRC=<src> BENCH_CONF=<benchmarks/configs> RUNS=<dir> bash benchmarks/gpu_smollm2_knowledge.sh [--set k=v ...]
 # (extra --set arguments go to every run: a CPU dry run shrinks the runs with them).
 set -u
 # shellcheck source=benchmarks/gpu_smollm2_common.sh
@@ -21,7 +21,7 @@ smol() {  # name, --set arguments...
     shift
     local started=$SECONDS
     /usr/bin/time -v timeout "${SMOL_LIMIT:-1080}" python3 -m presstune.cli run \
-        --config "$CONF/demo-smollm2-knowledge.yaml" --run "$RUNS/$name" --set evaluate.se_clustering=none \
+        --config "$BENCH_CONF/demo-smollm2-knowledge.yaml" --run "$RUNS/$name" --set evaluate.se_clustering=none \
         "$@" > "$LOGS/$name.log" 2>&1
     echo "$name rc=$? wall=$((SECONDS - started))s" >> "$LOGS/machine.txt"
 }
