@@ -1,12 +1,13 @@
 """Config loading: extends/deep merge, --set overrides, and one-line errors with exit code 2."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from presstune.config import ConfigError, deep_merge, load_config
+from presstune.config import ConfigError, deep_merge, load_config, load_raw
 
 
 def write(path: Path, text: str) -> Path:
@@ -99,13 +100,55 @@ def test_deep_merge_does_not_mutate():
     assert merged == {"a": {"b": 2, "c": [1]}} and base == {"a": {"b": 1, "c": [1]}}
 
 
-def test_shipped_configs_validate():
-    for path in sorted(
-        p
-        for p in Path(__file__).resolve().parents[1].joinpath("configs").rglob("*.yaml")
-        if "accelerate" not in p.parts
-    ):
-        load_config(path)
+ROOT = Path(__file__).resolve().parents[1]
+RECIPES = ROOT / "configs"  # the product's recipes
+EXPERIMENTS = ROOT / "benchmarks" / "configs"  # configs one benchmark or experiment runs
+SHIPPED = sorted(
+    p.relative_to(ROOT).as_posix()
+    for p in [*RECIPES.rglob("*.yaml"), *EXPERIMENTS.rglob("*.yaml")]
+    if "accelerate" not in p.parts  # accelerate's own launcher configs, not presstune's
+)
+
+
+def test_shipped_configs_are_found():
+    assert "configs/demo.yaml" in SHIPPED and "benchmarks/configs/demo-smollm2-realdev.yaml" in SHIPPED
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_config_validates(name):
+    load_config(ROOT / name)
+
+
+@pytest.mark.parametrize("name", [n for n in SHIPPED if n.startswith("configs/")])
+def test_recipes_extend_only_recipes(name):
+    """A product recipe never depends on an experiment's config (those may change with the experiment)."""
+    outside = [f for f in load_raw(ROOT / name)[1] if not f.is_relative_to(RECIPES)]
+    assert outside == []
+
+
+# configs/NAME.yaml or benchmarks/configs/NAME.yaml, as commands and prose name them
+CONFIG_PATH = re.compile(r"(?<![\w./-])((?:benchmarks/)?configs/[\w./-]+?\.yaml)\b")
+
+
+def test_every_config_path_named_in_the_repository_exists():
+    """README, docs, the benchmark scripts, detail pages and RESULTS rows name configs by path: a moved
+    or renamed config must take its references along. A sweep line run on another tree (src=NAME)
+    names the path in that tree."""
+    texts = [ROOT / "README.md", *(ROOT / "docs").glob("*.md"), *(ROOT / "configs").rglob("*.yaml")]
+    for pattern in ("*.md", "*.py", "*.sh", "*.txt", "configs/*.yaml", "data/results/*.json"):
+        texts.extend((ROOT / "benchmarks").glob(pattern))
+    missing = []
+    for path in texts:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if path.suffix == ".txt" and re.search(r"\ssrc=\S", line):
+                continue
+            missing += [
+                f"{path.relative_to(ROOT)}:{number}: {named}"
+                for named in CONFIG_PATH.findall(line)
+                if not (ROOT / named).is_file()
+            ]
+    assert len(texts) > 30
+    assert missing == []
 
 
 def test_cli_exit_code_2_one_line_no_traceback(tmp_path):
