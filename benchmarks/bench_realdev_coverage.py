@@ -83,6 +83,28 @@ def coverage(questions: list[dict[str, Any]], generated: dict[str, dict[str, Any
     return out
 
 
+#: A question that opens with its wh-phrase (after a preposition at most), as readers ask:
+#: "When did ...", "At which plant is ...", "How many cars ..."; not "The plant builds how many cars?".
+WH_FIRST = re.compile(
+    r"^(?:(?:In|On|At|For|From|By|With|To|Since|During|After|Before)\s+)?(?:Who|Whom|Whose|What|Which|When|Where|How|Why)\b"
+)
+
+
+def wh_first_shares(generated: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """Share of the generated QA pairs that open with their wh-phrase, and of the asked facts with
+    at least one such wording (a fact is an article's ``fact`` index)."""
+    pairs = [p for g in generated.values() for p in g["qa"]]
+    facts: dict[tuple[str, Any], bool] = {}
+    for d, g in generated.items():
+        for p in g["qa"]:
+            key = (d, p.get("fact"))
+            facts[key] = facts.get(key, False) or bool(WH_FIRST.match(p["question"]))
+    return {
+        "pairs": round(sum(bool(WH_FIRST.match(p["question"])) for p in pairs) / len(pairs), 4) if pairs else 0.0,
+        "facts": round(sum(facts.values()) / len(facts), 4) if facts else 0.0,
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--realdev", type=Path, default=ROOT.parent / "shared" / "realdev")
@@ -124,6 +146,11 @@ def main() -> None:
         f"{sum(facts) / len(facts):.1f} asked (max_facts {aug.max_facts}), {sum(qa) / len(qa):.1f} QA pairs, "
         f"{sum(len(g['paraphrase']) for g in generated.values()) / len(docs):.1f} restatements"
     )
+    wh_first = wh_first_shares(generated)
+    print(
+        f"asked with the wh-phrase first: {wh_first['pairs']:.1%} of QA pairs, "
+        f"{wh_first['facts']:.1%} of asked facts in at least one wording"
+    )
     print("| kind | n | exact | lenient | in a restatement |")
     print("|---|---|---|---|---|")
     for key in sorted(cov.total, key=lambda k: (k == "all", -cov.total[k])):
@@ -152,6 +179,7 @@ def main() -> None:
             "facts_found_per_article": round(sum(found) / len(found), 2),
             "facts_per_article": round(sum(facts) / len(facts), 2),
             "qa_per_article": round(sum(qa) / len(qa), 2),
+            "wh_first": wh_first,
             "coverage": {
                 k: {
                     "n": cov.total[k],
