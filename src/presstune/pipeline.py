@@ -27,11 +27,11 @@ from typing import Annotated, Any
 
 import typer
 
-from presstune.cache import invalidate_stale
 from presstune.config import Config, dump_config, load_raw
 from presstune.console import console, log, print_result, run_logging, step
 from presstune.rundir import RunDir, atomic_write_json
 from presstune.runlock import run_lock
+from presstune.train.records import invalidate_stale
 
 STAGES = ("collect", "corpus", "models", "train", "evaluate", "report")
 REPLICA = "replica"
@@ -158,9 +158,9 @@ def demo_instruction_chats(site: Any, cutoff: Any, cfg: Config) -> list[list[dic
     import random
 
     from presstune.corpus.augment import AugmentConfig, generated_rows, reading_passages, rules_generate
-    from presstune.corpus.format import chat_prompt, qa_prompt
-    from presstune.evaluate.rag import Retriever, chunk_documents, rag_question
     from presstune.models.tinybase import article_fields
+    from presstune.prompts import chat_prompt, qa_prompt
+    from presstune.retrieval import Retriever, chunk_documents, rag_question
 
     docs = []
     for item in site.articles():
@@ -381,7 +381,7 @@ def _log_decision(what: str, decision: Any) -> None:
 
 
 def stage_train(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
-    from presstune.cache import prepare_training
+    from presstune.train.records import prepare_training
     from presstune.train.trainer import train_variant
 
     results = {}
@@ -456,8 +456,8 @@ def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
 def stage_report(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
     """Always rebuilt (it only reads files); stale training outputs and metrics are moved out of
     the way first, so the page never shows numbers that the recorded config did not produce."""
-    from presstune.cache import invalidate_stale
     from presstune.report.build import build_report
+    from presstune.train.records import invalidate_stale
 
     moved = _report_invalidated(invalidate_stale(cfg, run))
     paths = build_report(run.path, title=cfg.report.title)

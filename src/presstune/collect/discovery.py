@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from presstune.collect.client import Fetcher, FetchError
-from presstune.collect.config import CollectConfig
 from presstune.collect.parse import (
     ParseError,
     SitemapEntry,
@@ -21,6 +20,7 @@ from presstune.collect.parse import (
     local_day,
     parse_listing,
 )
+from presstune.config.collect import CollectConfig
 
 
 @dataclass

@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from presstune.collect.config import Selectors
 from presstune.collect.limits import CappedInflater, TooLarge
 from presstune.collect.records import ArticleRecord, Attachment
+from presstune.config.collect import Selectors
 
 BERLIN = ZoneInfo("Europe/Berlin")
 #: Used with fullmatch only ("$" would accept a trailing newline: "T0000002EN\n").

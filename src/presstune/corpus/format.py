@@ -12,6 +12,8 @@ import re
 from collections import Counter
 from typing import Any
 
+from presstune.prompts import chat_prompt
+
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“„])")
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -114,22 +116,6 @@ def full_text(doc: dict[str, Any]) -> str:
     """The release as written: the teaser once, then the body."""
     teaser = doc.get("teaser") or ""
     return f"{teaser}\n\n{doc['body']}" if teaser else doc["body"]
-
-
-def chat_prompt(system_prompt: str, user: str) -> list[dict[str, str]]:
-    """A chat row's prompt turns: the system turn (none when ``corpus.system_prompt`` is empty:
-    a model trained here from scratch has no use for one, and it is the same ~20 tokens in every
-    row) and the user turn. Training rows, evaluation and ``presstune ask`` all build prompts here,
-    so they always agree."""
-    system = [{"role": "system", "content": system_prompt}] if system_prompt else []
-    return [*system, {"role": "user", "content": user}]
-
-
-def qa_prompt(instruction: str, question: str) -> str:
-    """A QA user turn: the QA instruction in front of the question (an empty instruction adds
-    nothing, not a leading space). The QA rows, the demo base's reading conversations and
-    evaluation all ask through here: a question is asked as it was trained."""
-    return f"{instruction} {question}" if instruction else question
 
 
 def rows_for(doc: dict[str, Any], style: str, system_prompt: str, qa_per_article: int) -> list[dict[str, Any]]:

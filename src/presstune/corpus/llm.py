@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from presstune.rundir import atomic_write_json
 
 if TYPE_CHECKING:  # annotations only: corpus.config imports the augment package, which uses this module's clients
-    from presstune.corpus.config import LLMConfig
+    from presstune.config.corpus import LLMConfig
 
 _THINK = re.compile(r"<think>.*?</think>\s*", re.S)
 _WORD = re.compile(r"\w+", re.U)

@@ -28,9 +28,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from presstune.config.corpus import CorpusConfig
 from presstune.console import phase as progress_phase
 from presstune.corpus import clean
-from presstune.corpus.config import CorpusConfig
 from presstune.corpus.extract import Line, PdfError, PdfText, extract_pdf
 from presstune.rundir import RunDir, atomic_write_json, atomic_write_text, read_jsonl
 from presstune.runlock import run_lock

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from presstune.config.corpus import CORPUS_STEPS
 from presstune.rundir import write_jsonl
 
 Doc = dict[str, Any]
@@ -474,22 +475,7 @@ STEP_TYPES: dict[str, type[Step]] = {
 }
 
 #: The format phase's steps in order (``corpus.format_steps`` overrides it).
-DEFAULT_STEPS: tuple[str, ...] = (
-    "length_filter",
-    "language_filter",
-    "exact_dedup",
-    "release_links",
-    "near_dedup",
-    "headline_links",
-    "families",
-    "split",
-    "leak_check",
-    "format_rows",
-    "augment",
-    "scrub_pii",
-    "measure_tokens",
-    "write_dataset",
-)
+DEFAULT_STEPS: tuple[str, ...] = CORPUS_STEPS
 
 
 def build_steps(names: Iterable[str]) -> list[Step]:

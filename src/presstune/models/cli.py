@@ -25,7 +25,7 @@ def _model_cfg(model: str, dtype: str, device: str, random_init: bool, tokenizer
     from pydantic import ValidationError
 
     from presstune.cli_common import fail
-    from presstune.models.config import ModelConfig
+    from presstune.config.models import ModelConfig
 
     try:
         return ModelConfig(name_or_path=model, dtype=dtype, device=device, random_init=random_init, tokenizer=tokenizer)
@@ -174,7 +174,7 @@ def variant(
     from pydantic import ValidationError
 
     from presstune.cli_common import fail
-    from presstune.models.config import VariantSpec
+    from presstune.config.models import VariantSpec
     from presstune.models.importance import read_importance
     from presstune.models.surgery import SurgeryError, make_variant, save_variant
 

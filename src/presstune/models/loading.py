@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from presstune.models.config import ModelConfig, VariantSpec
+from presstune.config.models import ModelConfig, VariantSpec
 
 log = logging.getLogger(__name__)
 

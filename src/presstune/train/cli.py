@@ -75,9 +75,9 @@ def _selected_variants(specs: list[Any], names: list[str] | None) -> list[Any]:
 def _train_one(cfg: Any, spec: Any, run_dir: Any, resume: bool, force: bool, is_main: bool) -> None:
     """Train one variant; the main process holds the run's lock, moves outputs trained on other
     inputs (config, variant plan, dataset) to stale/ first, records the stage and reports."""
-    from presstune.cache import prepare_training
     from presstune.cli_common import console, fail
     from presstune.runlock import run_lock
+    from presstune.train.records import prepare_training
     from presstune.train.trainer import TrainError, train_variant
     from presstune.train.variant import TrainSetupError
 

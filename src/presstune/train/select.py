@@ -34,7 +34,6 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-from presstune.corpus.format import chat_prompt, qa_prompt
 from presstune.evaluate.generation import generate_chat
 from presstune.evaluate.qa import QAItem, contains_answer, normalize_answer, subsample
 from presstune.evaluate.retention import (
@@ -44,6 +43,7 @@ from presstune.evaluate.retention import (
     general_questions,
     selection_general_questions,
 )
+from presstune.prompts import chat_prompt, qa_prompt
 from presstune.rundir import atomic_write_json
 
 log = logging.getLogger(__name__)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from presstune.models.config import VariantSpec
+from presstune.config.models import VariantSpec
 from presstune.models.loading import releasing_memory
 from presstune.rundir import atomic_write_json, atomic_write_text
 from presstune.train.variant import TrainSetupError, resolve_precision
@@ -637,7 +637,7 @@ def _distill_record(config: Any, variant_spec: VariantSpec) -> dict[str, Any]:
     d = config.train.distill
     record = d.model_dump(mode="json")
     if d.teacher == "tuned":
-        from presstune.train.variant import tuned_teacher_name
+        from presstune.config.train import tuned_teacher_name
 
         name = tuned_teacher_name(config.variants, d.teacher_variant, variant_spec)
         record["teacher_model"] = f"the tuned variant {name!r}"

@@ -7,8 +7,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from presstune.models.config import VariantSpec
-from presstune.train.config import TrainConfig
+from presstune.config.models import VariantSpec
+from presstune.config.train import TrainConfig, tuned_teacher_name
+from presstune.models.checkpoints import ModelSourceError, resolve_variant
 
 
 class TrainSetupError(RuntimeError):
@@ -126,25 +127,6 @@ def build_student(config: Any, spec: VariantSpec, run_dir: str | Path) -> tuple[
     return model, info
 
 
-def tuned_teacher_name(variants: list[Any], teacher_variant: str | None, student: Any) -> str:
-    """The variant that teaches ``student`` under ``train.distill.teacher: tuned``: the one named
-    by ``teacher_variant``, else the first of kind ``original`` trained on the student's mix (else
-    the first of kind ``original``). ValueError when there is none."""
-    originals = [v for v in variants if v.kind == "original"]
-    if teacher_variant is not None:
-        named = next((v for v in variants if v.name == teacher_variant), None)
-        if named is None or named.kind != "original":
-            raise ValueError(
-                f"train.distill.teacher_variant {teacher_variant!r} is not a variant of kind original "
-                f"({', '.join(v.name for v in originals) or 'none listed'})"
-            )
-        return named.name
-    if not originals:
-        raise ValueError("train.distill.teacher=tuned needs a variant of kind original to teach the reduced ones")
-    same_mix = [v for v in originals if v.mix == student.mix]
-    return (same_mix or originals)[0].name
-
-
 def build_teacher(config: Any, run_dir: str | Path | None = None, student: VariantSpec | None = None) -> Any:
     """The frozen teacher for distillation, in the compute dtype: the unreduced base model, or
     (``teacher: tuned``) the run's fine-tuned original variant with its adapter merged."""
@@ -166,7 +148,6 @@ def build_teacher(config: Any, run_dir: str | Path | None = None, student: Varia
 def _tuned_teacher(config: Any, train_cfg: TrainConfig, run_dir: Path, student: VariantSpec, qlora: bool) -> Any:
     """The trained ``original``-kind variant as evaluation would load it (same checkpoint
     resolution), built on the training device: base + merged adapter, or the full weights."""
-    from presstune.evaluate.runner import EvaluateError, resolve_variant
     from presstune.train.trainer import read_result
 
     name = tuned_teacher_name(config.variants, config.train.distill.teacher_variant, student)
@@ -178,7 +159,7 @@ def _tuned_teacher(config: Any, train_cfg: TrainConfig, run_dir: Path, student: 
         )
     try:
         source = resolve_variant(run_dir, name, config)
-    except EvaluateError as exc:
+    except ModelSourceError as exc:
         raise TrainSetupError(f"teacher {name!r}: {exc}") from None
     if source.get("adapter") is None:  # full fine-tuning: the trained weights are the teacher
         model_cfg = config.model.model_copy(update={"name_or_path": source["model"], "random_init": False})

@@ -7,8 +7,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from presstune.corpus.augment.config import AugmentConfig, MixWeights
-from presstune.corpus.format import chat_prompt, qa_prompt
+from presstune.config.augment import AugmentConfig, MixWeights
+from presstune.prompts import chat_prompt, qa_prompt
 
 
 def _chat_row(system_prompt: str, user: str, assistant: str, meta: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -80,7 +80,7 @@ def reading_rows(
     questions with the top-k passages of all ``docs`` (the train split, the pool evaluation
     retrieves from) in the prompt; a question in ``skip_questions`` (a probe article's) is never
     used. Returns the rows, the rejection counts and how often retrieval found the answer's passage."""
-    from presstune.evaluate.rag import Retriever, chunk_documents, rag_question
+    from presstune.retrieval import Retriever, chunk_documents, rag_question
 
     rejected: Counter = Counter()
     found = {"answer_passage_retrieved": 0, "answer_passage_put_in": 0}

@@ -10,13 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from presstune.config.augment import AUGMENT_VERSION, AugmentConfig
 from presstune.console import step as console_step
 from presstune.corpus.augment.audit import audit_against_facts, row_text
-from presstune.corpus.augment.config import AUGMENT_VERSION, AugmentConfig
 from presstune.corpus.augment.llm import MODEL_GENERATOR_VERSION, generate_with_model, make_backend
 from presstune.corpus.augment.rows import apply_mix, as_sentence, as_text_row, generated_rows, reading_rows
 from presstune.corpus.augment.rules import rules_generate
-from presstune.corpus.format import qa_prompt
+from presstune.prompts import qa_prompt
 from presstune.rundir import write_jsonl
 
 
