@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
         from presstune.corpus.pipeline import build_corpus
 
         if force:
-            from presstune.pipeline import force_corpus
+            from presstune.corpus.pipeline import force_corpus
             from presstune.rundir import RunDir
 
             print(f"--force: moved {', '.join(force_corpus(RunDir(run))) or 'nothing'} to stale/")

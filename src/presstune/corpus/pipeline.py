@@ -689,3 +689,13 @@ def build_corpus(
             summary[step]["seconds"] = round(time.perf_counter() - t0, 2)
         details.update(summary)
     return summary
+
+
+def force_corpus(run: RunDir) -> list[str]:
+    """Move the per-document outputs of the corpus phases to stale/ so every phase recomputes
+    (the LLM phase's response cache ``llm/cache/`` stays: same prompt, same answer)."""
+    from presstune.cache import move_aside
+
+    llm = run / "llm"
+    per_doc = [p for p in llm.iterdir() if p.name != "cache"] if llm.is_dir() else []
+    return move_aside(run, [run / "extracted", run / "cleaned", *per_doc, run / "dataset"])

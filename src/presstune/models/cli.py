@@ -216,7 +216,7 @@ def tokenize(
     """Print the token ids of TEXT (and with --chat the rendered template): count tokens, check a template."""
     import json
 
-    from presstune.cli import fail
+    from presstune.cli_common import fail
     from presstune.models.loading import pretrained_tokenizer
 
     try:

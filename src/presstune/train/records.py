@@ -31,7 +31,7 @@ from presstune.config.train import tuned_teacher_name
 from presstune.models.checkpoints import ModelSourceError, resolve_variant
 from presstune.models.surgery import SurgeryError, plan_variant
 from presstune.rundir import RunDir
-from presstune.train.select import VALID_FILE, general_set
+from presstune.train.selection_inputs import VALID_FILE, general_set
 
 
 def planned_removed_layers(cfg: Any, spec: Any, run: RunDir) -> list[int] | None:
