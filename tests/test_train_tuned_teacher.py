@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from helpers.train_data import chat_rows, small_config, write_dataset
 from presstune.config import Config
 from presstune.config.models import VariantSpec
-from presstune.evaluate.runner import load_model, resolve_variant
+from presstune.models.checkpoints import load_model, resolve_variant
 from presstune.rundir import RunDir
 from presstune.train.records import prepare_training, train_inputs
 from presstune.train.variant import TrainSetupError, build_teacher

@@ -27,11 +27,35 @@ from typing import Annotated, Any
 
 import typer
 
+from presstune import cache
+from presstune.cli_common import ConfigOpt, SetOpt, fail, load_cli_config
+from presstune.collect.runner import run_collect
 from presstune.config import Config, dump_config, load_raw
 from presstune.console import console, log, print_result, run_logging, step
-from presstune.rundir import RunDir, atomic_write_json
+from presstune.corpus.augment import AugmentConfig, generated_rows, reading_passages, rules_generate
+from presstune.corpus.pipeline import PHASES, build_corpus, force_corpus
+from presstune.evaluate.runner import evaluate_variant
+from presstune.models.importance import compute_importance, load_calibration_texts, write_importance
+from presstune.models.loading import load_base_model, load_tokenizer
+from presstune.models.params import count_params, default_keep, resolve_config
+from presstune.models.surgery import make_variant, plan_variant, save_variant
+from presstune.models.tinybase import (
+    article_fields,
+    cached_demo_base,
+    default_cache_root,
+    demo_cutoff,
+    demo_pretraining_texts,
+    train_tokenizer,
+)
+from presstune.prompts import chat_prompt, qa_prompt
+from presstune.replica.server import ReplicaServer
+from presstune.replica.site import Site
+from presstune.report.build import build_report
+from presstune.retrieval import Retriever, chunk_documents, rag_question
+from presstune.rundir import RunDir, atomic_write_bytes, atomic_write_json
 from presstune.runlock import run_lock
-from presstune.train.records import invalidate_stale
+from presstune.train.records import invalidate_stale, prepare_training
+from presstune.train.trainer import train_variant
 
 STAGES = ("collect", "corpus", "models", "train", "evaluate", "report")
 REPLICA = "replica"
@@ -62,8 +86,6 @@ def replica_if_needed(cfg: Config, run: RunDir) -> Iterator[Any]:
     if cfg.collect.base_url != REPLICA:
         yield None
         return
-    from presstune.replica.server import ReplicaServer
-
     server = ReplicaServer.from_config(cfg.replica)
     server.start()
     try:
@@ -78,8 +100,6 @@ def replica_if_needed(cfg: Config, run: RunDir) -> Iterator[Any]:
         response = httpx.get(f"{server.root_url}/_replica/facts.jsonl", timeout=60)
         response.raise_for_status()
         if not facts.is_file() or facts.read_bytes() != response.content:
-            from presstune.rundir import atomic_write_bytes
-
             atomic_write_bytes(facts, response.content)
         if cfg.evaluate.facts_file is None:
             cfg.evaluate.facts_file = str(facts)
@@ -95,9 +115,6 @@ def resolve_demo_base(cfg: Config, run: RunDir) -> dict[str, Any] | None:
     """Build or reuse the demo base model; restrict collection to the articles after its cutoff."""
     if cfg.model.name_or_path != DEMO_BASE:
         return None
-    from presstune.models.tinybase import cached_demo_base, default_cache_root, demo_cutoff, demo_pretraining_texts
-    from presstune.replica.site import Site
-
     site = Site(articles=cfg.replica.articles, seed=cfg.replica.seed)
     cutoff = demo_cutoff(site, cfg.demo_base.pretrain_fraction)
     texts = demo_pretraining_texts(site, cutoff)
@@ -156,11 +173,6 @@ def demo_instruction_chats(site: Any, cutoff: Any, cfg: Config) -> list[list[dic
     No newer article, and no evaluation question, is in any of it.
     """
     import random
-
-    from presstune.corpus.augment import AugmentConfig, generated_rows, reading_passages, rules_generate
-    from presstune.models.tinybase import article_fields
-    from presstune.prompts import chat_prompt, qa_prompt
-    from presstune.retrieval import Retriever, chunk_documents, rag_question
 
     docs = []
     for item in site.articles():
@@ -223,9 +235,6 @@ def resolve_benchmark_tokenizer(cfg: Config, run: RunDir) -> str | None:
         import shutil
         import tempfile
 
-        from presstune.models.tinybase import demo_pretraining_texts, train_tokenizer
-        from presstune.replica.site import Site
-
         site = Site(articles=cfg.replica.articles, seed=cfg.replica.seed)
         texts = demo_pretraining_texts(site, "9999-12-31T00:00:00+00:00")  # every dated article
         tmp = Path(tempfile.mkdtemp(prefix=".tokenizer-", dir=run.path))
@@ -251,8 +260,6 @@ def resolve_benchmark_tokenizer(cfg: Config, run: RunDir) -> str | None:
 
 
 def stage_collect(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
-    from presstune.collect.runner import run_collect
-
     summary = run_collect(cfg.collect, run)
     brief = summary.brief()
     if summary.exit_code != 0:
@@ -261,8 +268,6 @@ def stage_collect(cfg: Config, run: RunDir, force: bool = False) -> dict[str, An
 
 
 def stage_corpus(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
-    from presstune.corpus.pipeline import PHASES, build_corpus
-
     augment = cfg.corpus.augment
     local_model = augment.backend == "transformers" or (augment.backend == "rules+llm" and not augment.llm.url)
     if local_model and augment.llm.model == "base":  # self-generated study data
@@ -278,9 +283,6 @@ def stage_models(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any
     """Parameter report, layer importance on the corpus, and the variants as HF checkpoints.
 
     The base model is loaded only when importance or a variant has to be (re)computed."""
-    from presstune.models.loading import load_base_model, load_tokenizer
-    from presstune.models.params import count_params, default_keep, resolve_config
-
     loaded: dict[str, Any] = {}
 
     def base() -> tuple[Any, Any]:
@@ -305,9 +307,6 @@ def stage_models(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any
 
 def _models_importance(cfg: Config, run: RunDir, base: Any, force: bool) -> tuple[dict[str, Any], dict[str, Any]]:
     """``models/importance.json``, reused when its inputs are unchanged; (importance, decision)."""
-    from presstune import cache
-    from presstune.models.importance import compute_importance, load_calibration_texts, write_importance
-
     out = run / "models"
     importance_path = out / "importance.json"
     record_path = out / cache.IMPORTANCE_RECORD
@@ -342,9 +341,6 @@ def _models_variant(
     cfg: Config, run: RunDir, spec: Any, importance: dict[str, Any], total: int, base: Any, force: bool
 ) -> dict[str, Any]:
     """``variants/<name>/`` built (or reused when its inputs are unchanged); what was done and why."""
-    from presstune import cache
-    from presstune.models.surgery import make_variant, plan_variant, save_variant
-
     if spec.kind == "original":
         return {"removed_layers": [], "layers": total, "reused": True, "reason": "the base model"}
     plan = plan_variant(total, spec, importance)
@@ -381,9 +377,6 @@ def _log_decision(what: str, decision: Any) -> None:
 
 
 def stage_train(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
-    from presstune.train.records import prepare_training
-    from presstune.train.trainer import train_variant
-
     results = {}
     for spec in cfg.variants:
         plan = prepare_training(cfg, spec, run, force)
@@ -403,8 +396,6 @@ def stage_evaluate(cfg: Config, run: RunDir, force: bool = False) -> dict[str, A
     """Evaluate the base and every variant. Outputs the current config did not produce are moved
     to stale/ first (as the report does): a checkpoint trained under other settings (e.g. after
     ``--from evaluate`` with a new learning rate) is not evaluated as if it were this config's."""
-    from presstune.evaluate.runner import evaluate_variant
-
     stale = {
         item["output"].split("/", 1)[1]: item["reason"]
         for item in _report_invalidated(invalidate_stale(cfg, run))
@@ -456,9 +447,6 @@ def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
 def stage_report(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
     """Always rebuilt (it only reads files); stale training outputs and metrics are moved out of
     the way first, so the page never shows numbers that the recorded config did not produce."""
-    from presstune.report.build import build_report
-    from presstune.train.records import invalidate_stale
-
     moved = _report_invalidated(invalidate_stale(cfg, run))
     paths = build_report(run.path, title=cfg.report.title)
     return {
@@ -586,8 +574,6 @@ def repo_configs_dir() -> Path:
 
 
 def register(app: typer.Typer) -> None:
-    from presstune.cli_common import ConfigOpt, SetOpt, fail, load_cli_config
-
     @app.command("run")
     def run_cmd(
         config: ConfigOpt = None,

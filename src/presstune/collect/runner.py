@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from presstune.collect import browser
 from presstune.collect.client import Clock, Fetcher, FetchError, HostNotAllowed, Sleep, user_agent
 from presstune.collect.discovery import Candidate, Discovery
 from presstune.collect.parse import ParsedPage, ParseError, date_key, local_day, parse_article, safe_name
@@ -226,8 +227,6 @@ class Collector:
     async def _browser_fallback(self, c: Candidate, exc: ParseError) -> ParsedPage:
         if not self.cfg.browser_fallback:
             raise exc
-        from presstune.collect import browser
-
         if not browser.available():
             raise ParseError(f"{exc.args[0]}; browser fallback unavailable (playwright not installed)") from None
         html = await browser.render(c.url, self.fetcher, self.cfg)

@@ -13,6 +13,7 @@ from collections import Counter
 from typing import Any
 
 from presstune.prompts import chat_prompt
+from presstune.rundir import atomic_write_bytes
 
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“„])")
 _MONTHS = (
@@ -168,8 +169,6 @@ def histogram_png(path, lengths: dict[str, list[int]]) -> None:
     ax.legend()
     fig.tight_layout()
     import io
-
-    from presstune.rundir import atomic_write_bytes
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

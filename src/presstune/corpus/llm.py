@@ -20,12 +20,11 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
+from presstune.config.corpus import LLMConfig
+from presstune.models.loading import pretrained_model, pretrained_tokenizer
 from presstune.rundir import atomic_write_json
-
-if TYPE_CHECKING:  # annotations only: corpus.config imports the augment package, which uses this module's clients
-    from presstune.config.corpus import LLMConfig
 
 _THINK = re.compile(r"<think>.*?</think>\s*", re.S)
 _WORD = re.compile(r"\w+", re.U)
@@ -116,8 +115,6 @@ class TransformersBackend:
     @classmethod
     def from_pretrained(cls, name_or_path: str, batch_size: int = 4) -> TransformersBackend:
         import torch
-
-        from presstune.models.loading import pretrained_model, pretrained_tokenizer
 
         tok = pretrained_tokenizer(name_or_path)
         dtype = torch.bfloat16 if torch.cuda.is_available() else torch.float32

@@ -18,8 +18,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from presstune.cache import digest, read_record
 from presstune.config.replay import GENERAL_INSTRUCTIONS, ReplayConfig
+from presstune.console import step
+from presstune.corpus.llm import TransformersBackend
 from presstune.prompts import chat_prompt
+from presstune.rundir import atomic_write_json, read_jsonl, write_jsonl
 
 
 def _inputs(cfg: ReplayConfig, system_prompt: str) -> dict[str, Any]:
@@ -40,9 +44,6 @@ def self_replay_rows(
     """The base model's answers as chat rows (kind ``replay``), generated or reused; and what
     was done (for the dataset card). ``backend``: a :class:`presstune.corpus.llm.Backend`
     (tests); by default a transformers backend of ``cfg.model``."""
-    from presstune.cache import digest, read_record
-    from presstune.rundir import atomic_write_json, read_jsonl, write_jsonl
-
     key = digest(_inputs(cfg, system_prompt))
     rows_path, record_path = out_dir / "base.jsonl", out_dir / "inputs.json"
     record = read_record(record_path) or {}
@@ -50,13 +51,9 @@ def self_replay_rows(
         rows = read_jsonl(rows_path)
         return rows, {**record.get("stats", {}), "reused": True}
     if backend is None:
-        from presstune.corpus.llm import TransformersBackend
-
         backend = TransformersBackend.from_pretrained(cfg.model, cfg.batch_size)
     instructions = GENERAL_INSTRUCTIONS[: cfg.instructions]
     conversations = [chat_prompt(system_prompt, q) for q in instructions]
-    from presstune.console import step
-
     answers = []
     with step(f"self-rehearsal replay ({cfg.model})", total=len(conversations), unit="answers") as bar:
         for start in range(0, len(conversations), cfg.batch_size):  # one batch at a time: progress

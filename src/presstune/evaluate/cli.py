@@ -5,16 +5,17 @@ from typing import Annotated
 
 import typer
 
+from presstune.cli_common import ConfigOpt, SetOpt, fail, load_cli_config
+from presstune.config import ConfigError, apply_override, validate
+from presstune.evaluate.runner import EvaluateError, evaluate_variant
 from presstune.models.checkpoints import ModelSourceError
+from presstune.rundir import RunDir
+from presstune.runlock import run_lock
 
 
 def run_config(run_dir: Path, config_path: Path | None, sets: list[str] | None):
     """--config (and --set) if given, else the config recorded in the run's run.json (as the
     pipeline resolved it: demo base path, tokenizer, facts file), else defaults."""
-    from presstune.cli_common import fail, load_cli_config
-    from presstune.config import ConfigError, apply_override, validate
-    from presstune.rundir import RunDir
-
     if config_path is not None:
         return load_cli_config(config_path, sets)
     manifest = RunDir(run_dir).read_manifest()
@@ -48,8 +49,6 @@ def list_variants(run_dir: Path, config) -> list[str]:
 
 
 def register(app: typer.Typer) -> None:
-    from presstune.cli_common import ConfigOpt, SetOpt
-
     @app.command("evaluate")
     def evaluate(
         run: Annotated[Path, typer.Option("--run", help="Run directory (dataset/ is read, metrics/ is written).")],
@@ -75,8 +74,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Perplexity (assistant tokens / whole text, bits per byte), semantic entropy, closed-book QA
         (held-out and train-split knowledge), generations and cost of variants -> <run>/metrics/<variant>.json."""
-        from presstune.cli_common import fail
-
         if not run.is_dir():
             fail(f"run directory not found: {run}")
         cfg = run_config(run, config, set_)
@@ -94,8 +91,6 @@ def _evaluate_jobs(
 ):
     """(metrics name, model source) per evaluation: one external model, or run variants (source
     None: resolved from the run)."""
-    from presstune.cli_common import fail
-
     if model is not None:
         if variant:
             fail("give either --variant or --model, not both")
@@ -116,10 +111,6 @@ def _evaluate_jobs(
 def _evaluate_job(run: Path, cfg, job_name: str, source: dict | None, force: bool) -> bool:
     """Evaluate one job under the run's lock, as a recorded stage, and print its headline
     metrics; False when it failed (the error is printed, the other jobs go on)."""
-    from presstune.evaluate.runner import EvaluateError, evaluate_variant
-    from presstune.rundir import RunDir
-    from presstune.runlock import run_lock
-
     rd = RunDir(run)
     try:
         with run_lock(rd.path, "evaluate"), rd.stage(f"evaluate.{job_name}") as details:

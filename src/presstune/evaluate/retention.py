@@ -19,6 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from presstune.models.tinybase import demo_pretraining_texts
+from presstune.replica.site import Site
+
 
 @dataclass(frozen=True)
 class GeneralQuestion:
@@ -353,9 +356,6 @@ def retention_texts(run_manifest: dict[str, Any], config: Any, limit: int) -> tu
     demo = run_manifest.get("demo_base") or {}
     replica = getattr(config, "replica", None)
     if demo.get("cutoff") and replica is not None:
-        from presstune.models.tinybase import demo_pretraining_texts
-        from presstune.replica.site import Site
-
         texts = demo_pretraining_texts(Site(articles=replica.articles, seed=replica.seed), demo["cutoff"])
         chosen = texts[-limit:] if limit else []
         return [{"id": f"pretrain-{i}", "text": t} for i, t in enumerate(chosen)], (

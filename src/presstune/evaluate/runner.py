@@ -21,8 +21,12 @@ from typing import Any
 
 import numpy as np
 
+from presstune.cache import decide, digest, eval_inputs
 from presstune.config.evaluate import EvaluateConfig
 from presstune.console import phase as progress_phase
+from presstune.corpus.augment import row_text
+from presstune.evaluate.cost import measure_speed, weights_bytes
+from presstune.evaluate.generation import generate_chat, prompt_ids
 from presstune.evaluate.perplexity import (
     EvalDataError,
     chat_doc,
@@ -33,9 +37,26 @@ from presstune.evaluate.perplexity import (
     summarize,
     text_doc,
 )
-from presstune.evaluate.qa import mcnemar, wilson_interval
+from presstune.evaluate.qa import (
+    QAItem,
+    ambiguous_questions,
+    answer_in_question,
+    contains_answer,
+    exact_match,
+    facts_questions,
+    mcnemar,
+    question_source,
+    subsample,
+    template_questions,
+    wilson_interval,
+)
+from presstune.evaluate.retention import general_questions, retention_texts
+from presstune.evaluate.semantic_entropy import EmbeddingJudge, EntailmentJudge, question_entropy
 from presstune.models.checkpoints import device_for, load_model, resolve_variant
+from presstune.models.loading import release_memory
 from presstune.prompts import chat_prompt, qa_prompt, run_system_prompt
+from presstune.replica.site import Site
+from presstune.retrieval import Retriever, chunk_documents, rag_question
 from presstune.rundir import RunDir, atomic_write_json, hardware, read_jsonl, write_jsonl
 
 
@@ -85,8 +106,6 @@ def split_ids(data: dict[str, Any]) -> tuple[set[str], set[str]]:
 
 def _fact_records(run: RunDir, eval_cfg: EvaluateConfig, config: Any) -> tuple[list[dict[str, Any]] | None, str]:
     """(fact records or None, where they came from: :func:`presstune.evaluate.qa.question_source`)."""
-    from presstune.evaluate.qa import question_source
-
     candidates = [Path(eval_cfg.facts_file)] if eval_cfg.facts_file else []
     candidates += [run / "facts.jsonl", run / "replica" / "facts.jsonl", run / "_replica" / "facts.jsonl"]
     for path in candidates:
@@ -98,8 +117,6 @@ def _fact_records(run: RunDir, eval_cfg: EvaluateConfig, config: Any) -> tuple[l
     # collected from it (base URL on this machine).
     base_url = str(getattr(getattr(config, "collect", None), "base_url", ""))
     if config is not None and any(h in base_url for h in ("127.0.0.1", "localhost")):
-        from presstune.replica.site import Site
-
         site = Site(articles=config.replica.articles, seed=config.replica.seed)
         return [json.loads(line) for line in site.facts_jsonl(body=False).splitlines() if line.strip()], (
             question_source("facts")
@@ -131,15 +148,6 @@ def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, 
     different answer), ``answer_in_question_excluded`` (questions left out of the pool because
     their answer stands in the question, ``evaluate.qa_exclude_answer_in_question``).
     """
-    from presstune.evaluate.qa import (
-        ambiguous_questions,
-        answer_in_question,
-        facts_questions,
-        question_source,
-        subsample,
-        template_questions,
-    )
-
     train_ids, eval_ids = split_ids(data)
     probe_ids = load_probe_ids(run) & train_ids
     qa_trained_ids = train_ids - probe_ids
@@ -215,8 +223,6 @@ def trained_wording_items(data: dict[str, Any], articles: set[str], eval_cfg: Ev
     training). Answers over 12 words (quotes) are left out: a truncated answer is not a miss.
     Every variant and the base are asked the same rows, also a variant whose mix has none.
     """
-    from presstune.evaluate.qa import QAItem, question_source, subsample
-
     instruction = eval_cfg.qa_instruction
     pool: list[QAItem] = []
     seen: set[str] = set()
@@ -258,8 +264,6 @@ def load_probe_ids(run: RunDir) -> set[str]:
 
 def training_texts(run: RunDir) -> list[str]:
     """Every training row's text (all mixes: dataset/train*.jsonl), for the leak check."""
-    from presstune.corpus.augment import row_text
-
     texts = []
     for path in sorted((run / "dataset").glob("train*.jsonl")):
         texts.extend(row_text(r) for r in read_jsonl(path))
@@ -304,9 +308,6 @@ def _qa_rows(
 ) -> list[dict[str, Any]]:
     """Greedy answer + teacher-forced gold-answer log-likelihood per question (``questions``:
     the question texts to ask instead of the items', e.g. with retrieved passages)."""
-    from presstune.evaluate.generation import generate_chat, prompt_ids
-    from presstune.evaluate.qa import contains_answer, exact_match
-
     if not items:
         return []
     asked = questions if questions is not None else [it.question for it in items]
@@ -422,8 +423,6 @@ def _qa_metrics(
 
 def _rag_rows(model, tokenizer, items, data, eval_cfg: EvaluateConfig, system_prompt: str, pad_id: int):
     """The knowledge questions asked with the top-k retrieved passages of the train articles."""
-    from presstune.retrieval import Retriever, chunk_documents, rag_question
-
     docs = data.get("train_documents") or _row_docs(data.get("train_rows") or [])
     retriever = Retriever(
         chunk_documents(docs, eval_cfg.rag_passage_words),
@@ -558,8 +557,6 @@ class _Variant:
 def _earlier_result(out_path: Path, inputs: dict[str, Any], force: bool):
     """The metrics document an earlier evaluation wrote (None if absent or unreadable) and the
     cache's decision whether it still stands for these inputs."""
-    from presstune.cache import decide
-
     previous = None
     if out_path.is_file():
         try:
@@ -577,8 +574,6 @@ def _load_variant(
     import torch
 
     if model is None:
-        from presstune.models.loading import release_memory
-
         release_memory()  # whatever an earlier stage or variant left (peak memory is measured below)
         model, tokenizer = load_model(source, eval_cfg, config)
     if tokenizer is None:
@@ -603,8 +598,6 @@ def _load_variant(
 
 def _size_metrics(model, source: dict[str, Any]) -> dict[str, Any]:
     """Parameters, layers, bytes on disk (a model in a local folder only) and bytes in memory."""
-    from presstune.evaluate.cost import weights_bytes
-
     metrics: dict[str, Any] = {}
     n_params = sum(p.numel() for p in model.parameters())
     metrics["parameters"] = {"value": int(n_params), "definition": "number of parameters (adapters merged)"}
@@ -636,8 +629,6 @@ def _measure_cost(v: _Variant, source: dict[str, Any]) -> str:
 
     Measured first, before the other measurements leave anything in the allocator, so every
     variant is measured the same way."""
-    from presstune.evaluate.cost import measure_speed
-
     v.metrics.update(_size_metrics(v.model, source))
     cfg = v.eval_cfg
     vocab = min(int(v.model.config.vocab_size), len(v.tokenizer))
@@ -746,8 +737,6 @@ def _unshared_heldout(rows: list[dict[str, Any]], train_documents: list[dict[str
     held-out hit may be knowledge, not a leak. Each row gets ``answer_in_train_text`` (the gold
     answer, normalised, stands in a train-split document); ``qa_unshared_contains`` scores only the
     questions where it does not. ``qa_contains`` stays the whole set."""
-    from presstune.evaluate.qa import contains_answer, wilson_interval
-
     texts = [f"{d.get('title') or ''}\n{d.get('body') or d.get('text') or ''}" for d in train_documents]
     for row in rows:
         row["answer_in_train_text"] = any(contains_answer(t, row["gold"], row.get("aliases") or ()) for t in texts)
@@ -785,10 +774,6 @@ def _rag_qa(v: _Variant, train: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _measure_retention(v: _Variant) -> dict[str, Any]:
     """Forgetting: perplexity over texts the base handles and answers to general questions."""
-    from presstune.evaluate.generation import generate_chat
-    from presstune.evaluate.qa import contains_answer
-    from presstune.evaluate.retention import general_questions, retention_texts
-
     cfg = v.eval_cfg
     out: dict[str, Any] = {}
     texts, source = retention_texts(v.run.read_manifest(), v.config, cfg.retention_texts)
@@ -899,8 +884,6 @@ def _measure_semantic_entropy(v: _Variant, items, judge) -> None:
 
 def _write_generations(v: _Variant) -> None:
     """Greedy answers to the first eval prompts, kept for reading (no metric)."""
-    from presstune.evaluate.generation import generate_chat
-
     prompts = generation_prompts(v.data, v.eval_cfg.generation_prompts, v.system_prompt)
     gens = (
         generate_chat(
@@ -926,8 +909,6 @@ def _result_document(
     v: _Variant, source: dict[str, Any], device_name: str, settings: dict, inputs: dict, total_seconds: float
 ) -> dict[str, Any]:
     """``metrics/<variant>.json``: the metrics with what they were measured on and from."""
-    from presstune.cache import digest
-
     return {
         "variant": v.name,
         "source": source,
@@ -964,8 +945,6 @@ def evaluate_variant(
     the checkpoint/variant it came from, dataset, facts) is kept unless ``force``; the returned
     document's ``cache`` says which and why (it is not written to the file).
     """
-    from presstune.cache import eval_inputs
-
     run = RunDir(run_dir)
     out_path = run / "metrics" / f"{variant_name}.json"
     settings = eval_cfg.model_dump(mode="json")
@@ -1043,8 +1022,6 @@ def _finite(obj: Any) -> Any:
 
 
 def build_judge(eval_cfg: EvaluateConfig, device: str = "cpu"):
-    from presstune.evaluate.semantic_entropy import EmbeddingJudge, EntailmentJudge
-
     if eval_cfg.se_clustering == "embedding":
         return EmbeddingJudge.load(eval_cfg.embedding_model, eval_cfg.se_embedding_threshold, device)
     return EntailmentJudge.load(eval_cfg.nli_model, device)
@@ -1055,10 +1032,6 @@ def semantic_entropy_rows(
 ) -> list[dict[str, Any]]:
     """Per question: one low-temperature answer and N samples (one generate call per prompt
     batch, num_return_sequences=N), sample log-likelihoods (teacher-forced), clusters, entropies."""
-    from presstune.evaluate.generation import generate_chat, prompt_ids
-    from presstune.evaluate.qa import contains_answer
-    from presstune.evaluate.semantic_entropy import question_entropy
-
     prompts = [chat_prompt(system_prompt, qa_prompt(eval_cfg.qa_instruction, it.question)) for it in items]
     low = generate_chat(
         model,

@@ -55,7 +55,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from presstune.replica import text
+from presstune.replica import pdf, text
 
 BERLIN = ZoneInfo("Europe/Berlin")
 #: The newest article's date; fixed so that output does not depend on the wall clock.
@@ -649,8 +649,6 @@ class Site:
         att = self.attachment(article_id, no)
         if att is None:
             raise KeyError(f"article {article_id} has no attachment {no}")
-        from presstune.replica import pdf
-
         blob = pdf.build_attachment(art, att)
         with self._blob_lock:
             if len(self._blob_cache) > 4096:  # bound memory on huge sites

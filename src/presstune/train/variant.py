@@ -10,10 +10,13 @@ from typing import Any
 from presstune.config.models import VariantSpec
 from presstune.config.train import TrainConfig, tuned_teacher_name
 from presstune.models.checkpoints import ModelSourceError, resolve_variant
-
-
-class TrainSetupError(RuntimeError):
-    """The requested training setup cannot run here (no CUDA for QLoRA, missing package...)."""
+from presstune.models.importance import read_importance
+from presstune.models.loading import load_base_model, pretrained_model
+from presstune.models.loading import load_tokenizer as _load
+from presstune.models.surgery import make_variant
+from presstune.train.attention import resolve_attention
+from presstune.train.errors import TrainSetupError
+from presstune.train.result import read_result
 
 
 def resolve_precision(train_cfg: TrainConfig) -> str:
@@ -71,8 +74,6 @@ def load_base_for_training(config: Any, train_cfg: TrainConfig, *, quantize_4bit
     """The base causal LM, ready to train: training dtype, attention kernel, this rank's device."""
     import torch
 
-    from presstune.train.attention import resolve_attention
-
     precision = resolve_precision(train_cfg)
     dtype = weight_dtype(train_cfg, precision)
     device = training_device()
@@ -90,8 +91,6 @@ def load_base_for_training(config: Any, train_cfg: TrainConfig, *, quantize_4bit
             raise TrainSetupError("train.method=qlora cannot quantize a random_init model; use lora")
         from transformers import BitsAndBytesConfig
 
-        from presstune.models.loading import pretrained_model
-
         bnb = BitsAndBytesConfig(
             load_in_4bit=True,
             bnb_4bit_quant_type="nf4",
@@ -105,8 +104,6 @@ def load_base_for_training(config: Any, train_cfg: TrainConfig, *, quantize_4bit
             device_map={"": device},
             attn_implementation=attention,
         )
-    from presstune.models.loading import load_base_model
-
     dtype_name = {torch.float32: "float32", torch.bfloat16: "bfloat16", torch.float16: "float16"}[dtype]
     model_cfg = config.model.model_copy(
         update={"dtype": dtype_name, "device": device, "attn_implementation": attention}
@@ -116,9 +113,6 @@ def load_base_for_training(config: Any, train_cfg: TrainConfig, *, quantize_4bit
 
 def build_student(config: Any, spec: VariantSpec, run_dir: str | Path) -> tuple[Any, dict[str, Any]]:
     """The variant to train, built in memory from the base model (no reduced checkpoint on disk)."""
-    from presstune.models.importance import read_importance
-    from presstune.models.surgery import make_variant
-
     model = load_base_for_training(config, config.train, quantize_4bit=config.train.method == "qlora")
     importance_path = find_importance(run_dir)
     importance = read_importance(importance_path) if importance_path is not None else None
@@ -148,8 +142,6 @@ def build_teacher(config: Any, run_dir: str | Path | None = None, student: Varia
 def _tuned_teacher(config: Any, train_cfg: TrainConfig, run_dir: Path, student: VariantSpec, qlora: bool) -> Any:
     """The trained ``original``-kind variant as evaluation would load it (same checkpoint
     resolution), built on the training device: base + merged adapter, or the full weights."""
-    from presstune.train.trainer import read_result
-
     name = tuned_teacher_name(config.variants, config.train.distill.teacher_variant, student)
     trained = read_result(run_dir / "checkpoints" / name)
     if trained is None or trained.status != "done":
@@ -173,8 +165,6 @@ def _tuned_teacher(config: Any, train_cfg: TrainConfig, run_dir: Path, student: 
 
 
 def load_tokenizer(config: Any):
-    from presstune.models.loading import load_tokenizer as _load
-
     tokenizer = _load(config.model)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token

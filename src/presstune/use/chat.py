@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import IO, Any
 
+from presstune.console import console
+from presstune.evaluate.perplexity import end_of_turn_id, render_prompt
 from presstune.models.checkpoints import ModelSourceError, load_model, resolve_variant
 from presstune.prompts import chat_prompt, run_system_prompt
 from presstune.use.retrieval import Retriever, with_passages
@@ -62,8 +64,6 @@ class Assistant:
         import torch
         from transformers import TextStreamer
 
-        from presstune.evaluate.perplexity import end_of_turn_id, render_prompt
-
         if self.model is None:
             raise ChatError("no variant loaded")
         tokenizer = self.tokenizer
@@ -93,8 +93,6 @@ class Assistant:
         if not text:
             # A small or badly tuned model can end its turn at once; an empty line alone reads as a hang or a bug.
             from rich.markup import escape
-
-            from presstune.console import console
 
             why = (
                 "it ended its turn at once"

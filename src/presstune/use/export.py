@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from presstune.models.checkpoints import ModelSourceError, load_model, resolve_variant
+from presstune.report.data import SUMMARY, format_value, read_json
 from presstune.rundir import atomic_write_text
 
 
@@ -18,16 +19,12 @@ class ExportError(RuntimeError):
 
 
 def _json(path: Path) -> dict[str, Any]:
-    from presstune.report.data import read_json
-
     doc = read_json(path)
     return doc if isinstance(doc, dict) else {}
 
 
 def model_card(run_dir: Path, variant: str, source: dict[str, Any], config: Any) -> str:
     """README.md for the exported folder: what the model is and the run's measured numbers."""
-    from presstune.report.data import SUMMARY, format_value
-
     metrics = _json(run_dir / "metrics" / f"{variant}.json").get("metrics") or {}
     plan = _json(run_dir / "variants" / variant / "variant.json")
     train = _json(run_dir / "checkpoints" / variant / "train_result.json")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from presstune.corpus.llm import _ngrams
+from presstune.rundir import read_jsonl
+
 
 def ngram_overlap(questions: list[str], rows: list[dict[str, Any]], n: int = 8) -> dict[str, Any]:
     """How much of the evaluation questions' text the training rows hold: verbatim questions,
     and the share of question word n-grams found in any training row."""
-    from presstune.corpus.llm import _ngrams
-
     texts = [row_text(r) for r in rows]
     have: set[tuple[str, ...]] = set()
     for t in texts:
@@ -37,8 +38,6 @@ def row_text(row: dict[str, Any]) -> str:
 def audit_against_facts(run: Path, train_ids: set[str], rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Question/answer overlap of the training rows with the replica's ground-truth questions of
     the train articles (the knowledge-QA pool). Only an audit: generation never reads these."""
-    from presstune.rundir import read_jsonl
-
     for name in ("replica_facts.jsonl", "facts.jsonl"):
         path = run / name
         if path.is_file():
