@@ -45,7 +45,8 @@ TRACKED_PACKAGES = (
 )
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """fsync a directory, so a rename into it survives a crash (where the platform allows)."""
     # Make the rename itself durable; not supported on every platform/filesystem.
     with contextlib.suppress(OSError):
         fd = os.open(directory, os.O_RDONLY)
@@ -69,7 +70,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return path
 
 

@@ -168,17 +168,18 @@ def make_backend(cfg: LLMConfig) -> Backend:
     return TransformersBackend.from_pretrained(cfg.model, cfg.batch_size)
 
 
-def _ngrams(text: str, n: int) -> list[tuple[str, ...]]:
+def word_ngrams(text: str, n: int) -> list[tuple[str, ...]]:
+    """The casefolded word n-grams of ``text``, in order."""
     words = [w.casefold() for w in _WORD.findall(text)]
     return [tuple(words[i : i + n]) for i in range(max(0, len(words) - n + 1))]
 
 
 def novel_ngram_share(output: str, source: str, n: int = 3) -> float:
     """Share of the output's word n-grams that never occur in the source (0 = pure deletion)."""
-    out = _ngrams(output, n)
+    out = word_ngrams(output, n)
     if not out:
         return 1.0 if output.strip() else 0.0
-    have = set(_ngrams(source, n))
+    have = set(word_ngrams(source, n))
     return sum(1 for g in out if g not in have) / len(out)
 
 

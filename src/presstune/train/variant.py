@@ -12,7 +12,7 @@ from presstune.config.train import TrainConfig, tuned_teacher_name
 from presstune.models.checkpoints import ModelSourceError, resolve_variant
 from presstune.models.importance import read_importance
 from presstune.models.loading import load_base_model, pretrained_model
-from presstune.models.loading import load_tokenizer as _load
+from presstune.models.loading import load_tokenizer as load_model_tokenizer
 from presstune.models.surgery import make_variant
 from presstune.train.attention import resolve_attention
 from presstune.train.errors import TrainSetupError
@@ -165,7 +165,7 @@ def _tuned_teacher(config: Any, train_cfg: TrainConfig, run_dir: Path, student: 
 
 
 def load_tokenizer(config: Any):
-    tokenizer = _load(config.model)
+    tokenizer = load_model_tokenizer(config.model)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from presstune.corpus.llm import _ngrams
+from presstune.corpus.llm import word_ngrams
 from presstune.rundir import read_jsonl
 
 
@@ -15,10 +15,10 @@ def ngram_overlap(questions: list[str], rows: list[dict[str, Any]], n: int = 8) 
     texts = [row_text(r) for r in rows]
     have: set[tuple[str, ...]] = set()
     for t in texts:
-        have.update(_ngrams(t, n))
+        have.update(word_ngrams(t, n))
     blob = "\n".join(texts)
     verbatim = sum(1 for q in questions if q in blob)
-    grams = [g for q in questions for g in _ngrams(q, n)]
+    grams = [g for q in questions for g in word_ngrams(q, n)]
     shared = sum(1 for g in grams if g in have)
     return {
         "questions": len(questions),
