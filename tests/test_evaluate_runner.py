@@ -343,8 +343,9 @@ def test_adapter_on_random_init_base_is_rebuilt_from_the_seeded_architecture(tmp
 def test_qa_sets_split_by_recorded_split(tmp_path, tiny_tokenizer, tiny_qwen3):
     """Knowledge QA draws only on train-split ids, held-out QA only on eval ids (facts and
     templates); the subsample is deterministic and 0 switches knowledge QA off."""
+    from presstune.evaluate.data import load_eval_data, split_ids
     from presstune.evaluate.qa import QAItem, subsample
-    from presstune.evaluate.runner import load_eval_data, qa_sets, split_ids
+    from presstune.evaluate.qa_sets import qa_sets
 
     run, cfg = make_tiny_run(tmp_path, tiny_tokenizer, tiny_qwen3, with_adapter=False)
     data = load_eval_data(RunDir(run), None)

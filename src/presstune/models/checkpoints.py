@@ -90,7 +90,8 @@ def _refuse_reduced_adapter_on_full_base(variant: str, ckpt_root: Path, final: P
     removed = info.get("removed_layers") or (spec is not None and spec.kind != "original")
     variant_dir = ckpt_root.parent.parent / "variants" / variant
     if removed:
-        detail = f" (removed layers {info['removed_layers']})" if info.get("removed_layers") else f" ({spec.kind})"
+        kind = getattr(spec, "kind", None)  # spec is set whenever no removed layers are recorded
+        detail = f" (removed layers {info['removed_layers']})" if info.get("removed_layers") else f" ({kind})"
         raise ModelSourceError(
             f"{where}the adapter in {final} was trained on a reduced model{detail}, but {variant_dir} is missing; "
             f"it cannot be merged onto the full base {base}: {fix}"

@@ -36,11 +36,7 @@ from transformers import TrainerCallback
 
 from presstune.evaluate.generation import generate_chat
 from presstune.evaluate.qa import QAItem, contains_answer, normalize_answer, subsample
-from presstune.evaluate.retention import (
-    GENERAL_QUESTIONS,
-    GeneralQuestion,
-    general_questions,
-)
+from presstune.evaluate.retention import GENERAL_QUESTIONS, GeneralQuestion, general_questions
 from presstune.prompts import chat_prompt, qa_prompt
 from presstune.rundir import atomic_write_json
 from presstune.train.selection_inputs import VALID_FILE, SelectionError, general_set

@@ -205,10 +205,7 @@ def speed_callbacks(train_cfg: Any, log_file: str | Path | None = None) -> list[
     ``log_file``: where ``gradient_checkpointing: auto`` states what it chose.
     """
     # subclasses transformers/trl classes: imported when training starts, not with the CLI
-    from presstune.train.callbacks import (
-        LoraAutocastInputCallback,
-        SelectiveCheckpointCallback,
-    )
+    from presstune.train.callbacks import LoraAutocastInputCallback, SelectiveCheckpointCallback
 
     found: list[Any] = []
     if train_cfg.gradient_checkpointing == "auto":
@@ -390,10 +387,7 @@ def train_variant(
     from transformers import set_seed
 
     # subclasses transformers/trl classes: imported when training starts, not with the CLI
-    from presstune.train.final_weights import (
-        FinalWeights,
-        SelectionError,
-    )
+    from presstune.train.final_weights import FinalWeights, SelectionError
 
     train_cfg = config.train
     run_dir = Path(run_dir)
@@ -617,11 +611,7 @@ def _callbacks(
     from transformers import EarlyStoppingCallback
 
     # subclasses transformers/trl classes: imported when training starts, not with the CLI
-    from presstune.train.callbacks import (
-        LossCurveCallback,
-        RichProgressCallback,
-        RunTensorBoardCallback,
-    )
+    from presstune.train.callbacks import LossCurveCallback, RichProgressCallback, RunTensorBoardCallback
 
     found = [LossCurveCallback(output_dir), RunTensorBoardCallback(logs_dir)]
     if progress:
