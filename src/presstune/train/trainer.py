@@ -574,9 +574,8 @@ def _trainer_class(
         from trl import SFTTrainer
 
         return SFTTrainer, {}, False
-    from presstune.train.distill import (
-        DistillSFTTrainer,  # subclasses transformers/trl classes: imported when training starts, not with the CLI
-    )
+    # subclasses transformers/trl classes: imported when training starts, not with the CLI
+    from presstune.train.distill import DistillSFTTrainer
 
     extra = dict(
         teacher=teacher if teacher is not None else build_teacher(config, run_dir, variant_spec),
@@ -635,9 +634,8 @@ def _train_result(
     """The finished run's TrainResult (settings, tokens, losses); writes the loss curve."""
     import torch
 
-    from presstune.train.callbacks import (
-        write_loss_curve,  # subclasses transformers/trl classes: imported when training starts, not with the CLI
-    )
+    # imports transformers' callback classes: loaded when training starts, not with the CLI
+    from presstune.train.callbacks import write_loss_curve
 
     t = config.train
     state = trainer.state
