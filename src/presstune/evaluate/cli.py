@@ -7,7 +7,8 @@ import typer
 
 from presstune.cli_common import ConfigOpt, SetOpt, fail, load_cli_config
 from presstune.config import ConfigError, apply_override, validate
-from presstune.evaluate.runner import EvaluateError, evaluate_variant
+from presstune.evaluate.data import EvaluateError
+from presstune.evaluate.runner import evaluate_variant
 from presstune.models.checkpoints import ModelSourceError
 from presstune.rundir import RunDir
 from presstune.runlock import run_lock
