@@ -6,6 +6,7 @@ import numpy as np
 
 
 def mean_ci(values: list[float], samples: int, seed: int) -> list[float] | None:
+    """Bootstrap 95% interval (over items) of the mean of ``values``; None below two items."""
     if len(values) < 2 or samples <= 0:
         return None
     arr = np.asarray(values, dtype=np.float64)
