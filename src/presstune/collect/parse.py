@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from presstune.collect.limits import CappedInflater, TooLarge
-from presstune.collect.records import ArticleRecord, Attachment
 from presstune.config.collect import Selectors
+from presstune.records import ArticleRecord, Attachment
 
 BERLIN = ZoneInfo("Europe/Berlin")
 #: Used with fullmatch only ("$" would accept a trailing newline: "T0000002EN\n").

@@ -36,10 +36,10 @@ from presstune.collect import browser
 from presstune.collect.client import Clock, Fetcher, FetchError, HostNotAllowed, Sleep, user_agent
 from presstune.collect.discovery import Candidate, Discovery
 from presstune.collect.parse import ParsedPage, ParseError, date_key, local_day, parse_article, safe_name
-from presstune.collect.records import ArticleRecord, Attachment
 from presstune.collect.state import now_iso
 from presstune.collect.store import ARTICLES, REPORT, RunStore
 from presstune.config.collect import CollectConfig
+from presstune.records import ArticleRecord, Attachment
 from presstune.rundir import RunDir
 from presstune.runlock import run_lock
 

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from presstune.collect.parse import safe_name
-from presstune.collect.records import ArticleRecord
 from presstune.collect.state import CollectState
+from presstune.records import ArticleRecord
 from presstune.rundir import append_jsonl, atomic_write_json, atomic_write_text, fsync_dir, read_jsonl, write_jsonl
 
 ARTICLES = "articles.jsonl"

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from presstune.cache import move_aside
-from presstune.collect.records import ArticleRecord
 from presstune.config.corpus import CorpusConfig
 from presstune.console import phase as progress_phase
 from presstune.corpus import clean, steps
@@ -39,6 +38,7 @@ from presstune.corpus.dedup import detect_language, preference
 from presstune.corpus.extract import Line, PdfError, PdfText, extract_pdf
 from presstune.corpus.keys import input_hash, safe_file_name
 from presstune.corpus.llm import clean_with_llm, make_backend
+from presstune.records import ArticleRecord
 from presstune.rundir import RunDir, atomic_write_json, atomic_write_text, read_jsonl
 from presstune.runlock import run_lock
 
