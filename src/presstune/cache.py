@@ -236,9 +236,7 @@ def eval_inputs(
             "system_prompt": getattr(config.corpus, "system_prompt", None),
             "tokenizer": getattr(config.corpus, "tokenizer", None),
         }
-    facts = settings.get("facts_file")
-    for path in [Path(facts)] if facts else [run / "facts.jsonl", run / "replica_facts.jsonl"]:
-        if path.is_file():
-            inputs["facts"] = file_digest(path)
-            break
+    facts = run.fact_sheets(settings.get("facts_file"))
+    if facts is not None and facts.is_file():
+        inputs["facts"] = file_digest(facts)
     return inputs

@@ -94,7 +94,7 @@ def replica_if_needed(cfg: Config, run: RunDir) -> Iterator[Any]:
         # Fetched on every run and rewritten when it differs: the fact sheets follow the replica's
         # settings and code (a run made before the fact-sheet questions changed gets the current
         # ones, and evaluation, keyed by the file's digest, asks them).
-        facts = run / "replica_facts.jsonl"
+        facts = run.replica_facts
         import httpx
 
         response = httpx.get(f"{server.root_url}/_replica/facts.jsonl", timeout=60)

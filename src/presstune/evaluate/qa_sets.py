@@ -4,7 +4,6 @@ and the diagnostic set asked in the training rows' own wording."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from presstune.config.evaluate import EvaluateConfig
@@ -24,11 +23,9 @@ from presstune.rundir import RunDir, read_jsonl
 
 def _fact_records(run: RunDir, eval_cfg: EvaluateConfig, config: Any) -> tuple[list[dict[str, Any]] | None, str]:
     """(fact records or None, where they came from: :func:`presstune.evaluate.qa.question_source`)."""
-    candidates = [Path(eval_cfg.facts_file)] if eval_cfg.facts_file else []
-    candidates += [run / "facts.jsonl", run / "replica" / "facts.jsonl", run / "_replica" / "facts.jsonl"]
-    for path in candidates:
-        if path.is_file():
-            return read_jsonl(path), question_source("facts", path)
+    path = run.fact_sheets(eval_cfg.facts_file)
+    if path is not None and path.is_file():
+        return read_jsonl(path), question_source("facts", path)
     if eval_cfg.facts_file:
         raise EvaluateError(f"evaluate.facts_file not found: {eval_cfg.facts_file}")
     # The replica is a pure function of (articles, seed): rebuild its fact sheets when the run

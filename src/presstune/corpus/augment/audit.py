@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from presstune.corpus.llm import word_ngrams
-from presstune.rundir import read_jsonl
+from presstune.rundir import RunDir, read_jsonl
 
 
 def ngram_overlap(questions: list[str], rows: list[dict[str, Any]], n: int = 8) -> dict[str, Any]:
@@ -38,11 +38,8 @@ def row_text(row: dict[str, Any]) -> str:
 def audit_against_facts(run: Path, train_ids: set[str], rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Question/answer overlap of the training rows with the replica's ground-truth questions of
     the train articles (the knowledge-QA pool). Only an audit: generation never reads these."""
-    for name in ("replica_facts.jsonl", "facts.jsonl"):
-        path = run / name
-        if path.is_file():
-            break
-    else:
+    path = RunDir(run).fact_sheets()
+    if path is None:
         return None
     questions, answers = [], []
     for rec in read_jsonl(path):
