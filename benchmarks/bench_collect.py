@@ -48,8 +48,8 @@ def _serve(articles: int, latency: float, q: Any, stop: Any) -> None:
 
 
 def _presstune(base_url: str, out: str, q: Any) -> None:
-    from presstune.collect.config import CollectConfig
     from presstune.collect.runner import run_collect
+    from presstune.config.collect import CollectConfig
 
     cfg = CollectConfig(
         base_url=base_url, concurrency_per_host=4, min_delay=0.0, max_crawl_delay=0.0, progress=False, timeout=30.0
@@ -73,8 +73,8 @@ def _seed_style(base_url: str, out: str, limit: int, scale: float, q: Any) -> No
     """One request at a time, as the seed does (pauses scaled by ``scale``)."""
     import httpx
 
-    from presstune.collect.config import Selectors
     from presstune.collect.parse import language_of, parse_article, parse_listing
+    from presstune.config.collect import Selectors
 
     sel = Selectors()
     outdir = Path(out)

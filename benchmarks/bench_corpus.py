@@ -379,7 +379,7 @@ def main() -> None:
     logging.basicConfig(level=logging.ERROR)
     import shutil
 
-    from presstune.corpus.config import CorpusConfig
+    from presstune.config.corpus import CorpusConfig
     from presstune.corpus.dedup import detect_language
     from presstune.corpus.pipeline import build_corpus, extract_workers, load_articles, phase_extract, usable_cpus
     from presstune.replica.site import Site

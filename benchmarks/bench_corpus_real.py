@@ -217,7 +217,7 @@ def main() -> None:
     import logging
 
     logging.basicConfig(level=logging.ERROR)
-    from presstune.corpus.config import CorpusConfig
+    from presstune.config.corpus import CorpusConfig
     from presstune.corpus.pipeline import CLEAN_VERSION, build_corpus
 
     records = [json.loads(line) for line in src.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -33,7 +33,7 @@ def sync() -> None:
 
 
 def build(tiny: bool):
-    from presstune.models.config import ModelConfig
+    from presstune.config.models import ModelConfig
     from presstune.models.loading import load_base_model
 
     if tiny:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import torch
 
-from presstune.models.config import ModelConfig, VariantSpec
+from presstune.config.models import ModelConfig, VariantSpec
 from presstune.models.importance import compute_importance
 from presstune.models.loading import load_base_model
 from presstune.models.params import count_params, human, resolve_config

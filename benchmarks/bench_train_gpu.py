@@ -130,7 +130,7 @@ def make_lengths(out: Path) -> None:
 
 
 def build_model(tiny: bool, layers_kept: list[int] | None = None, dtype: str = "bfloat16", device: str | None = None):
-    from presstune.models.config import ModelConfig
+    from presstune.config.models import ModelConfig
     from presstune.models.loading import load_base_model
     from presstune.train.variant import training_device  # this rank's GPU under accelerate launch
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import copy
 
 from presstune.cache import decide, digest, setting_defaults
-from presstune.evaluate.config import EvaluateConfig
-from presstune.train.config import TrainConfig
+from presstune.config.evaluate import EvaluateConfig
+from presstune.config.train import TrainConfig
 
 
 def _train_inputs(train: TrainConfig) -> dict:

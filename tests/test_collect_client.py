@@ -21,7 +21,7 @@ from presstune.collect.client import (
     allowed_origins,
     parse_retry_after,
 )
-from presstune.collect.config import CollectConfig
+from presstune.config.collect import CollectConfig
 
 ROBOTS = b"User-agent: *\nDisallow: /global/private/\nCrawl-delay: 0.2\n"
 

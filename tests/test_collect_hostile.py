@@ -23,9 +23,9 @@ import pytest
 
 from helpers.scripted_http import PDF, Scripted, send
 from presstune.collect.client import Fetcher, FetchError
-from presstune.collect.config import CollectConfig
 from presstune.collect.parse import language_of, node_text, parse_sitemap, safe_name
 from presstune.collect.runner import run_collect
+from presstune.config.collect import CollectConfig
 from presstune.rundir import read_jsonl
 
 MiB = 1024 * 1024

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from presstune.collect.config import Selectors
 from presstune.collect.parse import (
     ParseError,
     article_id_from_url,
@@ -21,6 +20,7 @@ from presstune.collect.parse import (
     parse_sitemap,
     safe_name,
 )
+from presstune.config.collect import Selectors
 
 REAL_URL = "https://www.press.bmwgroup.com/global/article/detail/T0454343EN/x"
 

@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 
 from helpers.fake_clock import FakeClock
-from presstune.collect.config import CollectConfig
 from presstune.collect.parse import language_of
 from presstune.collect.runner import run_collect
-from presstune.replica.faults import FaultConfig
+from presstune.config.collect import CollectConfig
+from presstune.config.replica import FaultConfig
 from presstune.replica.server import ReplicaServer
 from presstune.replica.site import Site
 from presstune.rundir import read_jsonl

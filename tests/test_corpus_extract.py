@@ -12,7 +12,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
 from helpers.pdfs import BODY, H, W, article_record, corrupt_pdf, text_pdf
-from presstune.corpus.config import CorpusConfig
+from presstune.config.corpus import CorpusConfig
 from presstune.corpus.extract import PdfError, extract_pdf
 from presstune.corpus.pipeline import build_corpus
 from presstune.rundir import write_jsonl

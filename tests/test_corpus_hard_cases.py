@@ -114,7 +114,7 @@ def _letters(text: str) -> str:
 
 def _cleaned_row_text(paragraphs: list[str], teaser: str) -> tuple[dict, str]:
     """The document the clean phase writes for a page body and teaser, and its instruct row's text."""
-    from presstune.corpus.config import CorpusConfig
+    from presstune.config.corpus import CorpusConfig
     from presstune.corpus.format import rows_for
     from presstune.corpus.pipeline import clean_document
 
@@ -341,7 +341,7 @@ def _pdf(paragraphs: list[str]) -> PdfText:
 
 
 def test_a_huge_printable_version_is_not_taken_for_the_release():
-    from presstune.corpus.config import CorpusConfig
+    from presstune.config.corpus import CorpusConfig
     from presstune.corpus.pipeline import clean_document
 
     appendix = [f"Section {i}: the engine is rated at {100 + i} kW in this variant of the range." for i in range(400)]
@@ -352,8 +352,8 @@ def test_a_huge_printable_version_is_not_taken_for_the_release():
 
 
 def test_one_document_cannot_outweigh_the_corpus(tmp_path):
+    from presstune.config.corpus import CorpusConfig
     from presstune.corpus import steps
-    from presstune.corpus.config import CorpusConfig
 
     cfg = CorpusConfig()
     assert cfg.max_tokens and cfg.max_chars  # sane defaults, not None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from presstune.corpus.config import CorpusConfig, LLMConfig
+from presstune.config.corpus import CorpusConfig, LLMConfig
 from presstune.corpus.llm import Answer, TransformersBackend, guard, novel_ngram_share
 from presstune.corpus.pipeline import build_corpus
 from presstune.rundir import write_jsonl

@@ -13,8 +13,8 @@ import pytest
 
 from helpers.pdfs import BODY, article_record, corrupt_pdf, text_pdf
 from helpers.replica_run import write_replica_run
+from presstune.config.corpus import CorpusConfig
 from presstune.corpus import pipeline as P
-from presstune.corpus.config import CorpusConfig
 from presstune.rundir import read_jsonl, write_jsonl
 
 replica_site = pytest.importorskip("presstune.replica.site")

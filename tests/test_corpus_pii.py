@@ -51,8 +51,8 @@ def test_figures_dates_and_teasers_are_not_pii(text):
 
 
 def test_the_scrub_step_runs_over_every_row_and_document_and_is_counted(tmp_path):
+    from presstune.config.corpus import CorpusConfig
     from presstune.corpus import steps
-    from presstune.corpus.config import CorpusConfig
 
     doc = {
         "id": "T0000001EN",

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from helpers.replica_run import write_replica_run
+from presstune.config.corpus import CorpusConfig
+from presstune.config.replay import GENERAL_INSTRUCTIONS, ReplayConfig
 from presstune.corpus import augment as A
-from presstune.corpus.config import CorpusConfig
 from presstune.corpus.llm import TransformersBackend
-from presstune.corpus.replay import GENERAL_INSTRUCTIONS, ReplayConfig, self_replay_rows
+from presstune.corpus.replay import self_replay_rows
 from presstune.evaluate.retention import GENERAL_QUESTIONS, GENERAL_TEXTS
 from presstune.rundir import read_jsonl
 

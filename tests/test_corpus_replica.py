@@ -33,7 +33,7 @@ def _related(site) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("drop_near", [False, True])
 @pytest.mark.parametrize("method", ["family", "date"])
 def test_no_eval_article_has_a_near_duplicate_in_train(replica_run, tiny_tokenizer, drop_near, method):
-    from presstune.corpus.config import CorpusConfig
+    from presstune.config.corpus import CorpusConfig
     from presstune.corpus.pipeline import build_corpus
 
     site, run = replica_run
@@ -57,7 +57,7 @@ def test_no_eval_article_has_a_near_duplicate_in_train(replica_run, tiny_tokeniz
 def test_fidelity_and_rerun_skip(replica_run, tiny_tokenizer):
     from rapidfuzz import fuzz
 
-    from presstune.corpus.config import CorpusConfig
+    from presstune.config.corpus import CorpusConfig
     from presstune.corpus.pipeline import build_corpus
 
     site, run = replica_run
@@ -88,7 +88,7 @@ def test_fidelity_and_rerun_skip(replica_run, tiny_tokenizer):
 def test_the_real_teaser_and_figure_forms_keep_the_lead_and_the_news(replica_run, tiny_tokenizer):
     """A page teaser that is the lead's opening cut mid-sentence leaves the lead whole (and is not
     trained twice); a news sentence that also carries the consumption figures keeps its news."""
-    from presstune.corpus.config import CorpusConfig
+    from presstune.config.corpus import CorpusConfig
     from presstune.corpus.pipeline import build_corpus
     from presstune.replica.pdf import pdf_safe
 
@@ -118,7 +118,7 @@ def test_the_real_teaser_and_figure_forms_keep_the_lead_and_the_news(replica_run
 def test_dataset_loads_and_renders_through_the_chat_template(replica_run, tiny_tokenizer, style):
     import datasets
 
-    from presstune.corpus.config import CorpusConfig
+    from presstune.config.corpus import CorpusConfig
     from presstune.corpus.pipeline import build_corpus
 
     site, run = replica_run

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from presstune.config.corpus import CORPUS_STEPS, CorpusConfig
 from presstune.corpus import steps
-from presstune.corpus.config import CorpusConfig
 
 
 def _doc(doc_id: str, body: str, **kw) -> dict:
@@ -125,3 +125,10 @@ def test_near_duplicate_pairs_are_measured_exactly_not_estimated():
         assert (("A", d["id"]) in pairs) == (exact >= 0.7), (d["id"], exact)
         if exact >= 0.7:
             assert pairs[("A", d["id"])] == round(exact, 3)
+
+
+def test_every_step_name_in_the_settings_is_a_registered_step():
+    """``corpus.format_steps`` is validated against the settings' list of step names without
+    importing the steps; the registry must hold exactly those names."""
+    assert set(steps.STEP_TYPES) == set(CORPUS_STEPS)
+    assert steps.DEFAULT_STEPS == CORPUS_STEPS

@@ -276,7 +276,7 @@ def test_export_is_a_plain_checkpoint_with_the_same_logits(demo_run: dict, tmp_p
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from presstune.evaluate.cli import run_config
-    from presstune.evaluate.runner import load_model, resolve_variant
+    from presstune.models.checkpoints import load_model, resolve_variant
 
     run, dest = demo_run["out"], tmp_path / "exported"
     result = _cli(["export", "--run", str(run), "--variant", "pruned", "--out", str(dest)])

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from presstune.config import Config
-from presstune.evaluate.rag import RAG_INSTRUCTION
 from presstune.models.tinybase import article_fields, demo_cutoff
 from presstune.pipeline import demo_instruction_chats
 from presstune.replica.site import Site
+from presstune.retrieval import RAG_INSTRUCTION
 
 
 @pytest.fixture(scope="module")

@@ -178,8 +178,8 @@ def _ref_assistant_nll(run: Path, row: dict, window: int, stride: int) -> tuple[
 
 @pytest.mark.slow
 def test_evaluate_variant_writes_metrics(tmp_path, tiny_tokenizer, tiny_qwen3, nli_judge):
-    from presstune.evaluate import evaluate_variant
-    from presstune.evaluate.runner import load_model, resolve_variant
+    from presstune.evaluate.runner import evaluate_variant
+    from presstune.models.checkpoints import load_model, resolve_variant
 
     run, cfg = make_tiny_run(tmp_path, tiny_tokenizer, tiny_qwen3)
     src = resolve_variant(run, "small", cfg)
@@ -326,7 +326,7 @@ def test_adapter_on_random_init_base_is_rebuilt_from_the_seeded_architecture(tmp
     """A LoRA adapter trained on a random_init Qwen3-8B names the packaged config folder as its
     base (no weights there): evaluation must rebuild the seeded random base, not load that folder."""
     from presstune.config import validate
-    from presstune.evaluate.runner import resolve_variant
+    from presstune.models.checkpoints import resolve_variant
     from presstune.models.params import packaged_config_dir
 
     packaged = packaged_config_dir("Qwen/Qwen3-8B")
@@ -343,8 +343,9 @@ def test_adapter_on_random_init_base_is_rebuilt_from_the_seeded_architecture(tmp
 def test_qa_sets_split_by_recorded_split(tmp_path, tiny_tokenizer, tiny_qwen3):
     """Knowledge QA draws only on train-split ids, held-out QA only on eval ids (facts and
     templates); the subsample is deterministic and 0 switches knowledge QA off."""
+    from presstune.evaluate.data import load_eval_data, split_ids
     from presstune.evaluate.qa import QAItem, subsample
-    from presstune.evaluate.runner import load_eval_data, qa_sets, split_ids
+    from presstune.evaluate.qa_sets import qa_sets
 
     run, cfg = make_tiny_run(tmp_path, tiny_tokenizer, tiny_qwen3, with_adapter=False)
     data = load_eval_data(RunDir(run), None)
@@ -401,7 +402,7 @@ def test_adapter_of_a_reduced_variant_is_not_merged_onto_the_full_base(tmp_path,
     from peft import LoraConfig, get_peft_model
 
     from presstune.config import validate
-    from presstune.evaluate.runner import EvaluateError, resolve_variant
+    from presstune.models.checkpoints import ModelSourceError, resolve_variant
 
     base_dir = tmp_path / "base"
     tiny_qwen3(seed=0, num_hidden_layers=4).save_pretrained(base_dir)
@@ -425,15 +426,15 @@ def test_adapter_of_a_reduced_variant_is_not_merged_onto_the_full_base(tmp_path,
     adapter("original", 4)
     assert resolve_variant(tmp_path, "original", cfg)["model"] == str(base_dir)  # same layers: fine
     pruned = adapter("pruned", 3)
-    with pytest.raises(EvaluateError, match=r"'pruned'.*reduced model.*variants/pruned is missing"):
+    with pytest.raises(ModelSourceError, match=r"'pruned'.*reduced model.*variants/pruned is missing"):
         resolve_variant(tmp_path, "pruned", cfg)
     # the run's variant.json says so even without the config
     (pruned / "variant.json").write_text(json.dumps({"removed_layers": [2], "num_layers": 3}))
-    with pytest.raises(EvaluateError, match=r"removed layers \[2\]"):
+    with pytest.raises(ModelSourceError, match=r"removed layers \[2\]"):
         resolve_variant(tmp_path, "pruned", None)
     # nothing says layers were removed, but the adapter holds 3 layers and the base has 4
     adapter("odd", 3)
-    with pytest.raises(EvaluateError, match="trained on 3 layers, its base .* has 4"):
+    with pytest.raises(ModelSourceError, match="trained on 3 layers, its base .* has 4"):
         resolve_variant(tmp_path, "odd", cfg)
 
 
@@ -441,7 +442,7 @@ def test_adapter_trained_on_another_plan_is_not_merged_onto_the_rebuilt_variant(
     """variants/<v> rebuilt with other layers removed after checkpoints/<v> was trained: the
     recorded inputs disagree and resolve_variant refuses instead of merging."""
     from presstune.cache import RECORD, write_record
-    from presstune.evaluate.runner import EvaluateError, resolve_variant
+    from presstune.models.checkpoints import ModelSourceError, resolve_variant
 
     run, cfg = make_tiny_run(tmp_path, tiny_tokenizer, tiny_qwen3)
     model = {"config": {"name_or_path": "base"}}
@@ -449,7 +450,7 @@ def test_adapter_trained_on_another_plan_is_not_merged_onto_the_rebuilt_variant(
     write_record(run / "checkpoints" / "small" / RECORD, {"model": model, "removed_layers": [1], "train": {}})
     assert resolve_variant(run, "small", cfg)["model"].endswith("variants/small")
     write_record(run / "variants" / "small" / RECORD, {"model": model, "removed_layers": [2]})
-    with pytest.raises(EvaluateError, match=r"trained on removed_layers \[1\], but .*variants/small now has \[2\]"):
+    with pytest.raises(ModelSourceError, match=r"trained on removed_layers \[1\], but .*variants/small now has \[2\]"):
         resolve_variant(run, "small", cfg)
 
 
@@ -457,9 +458,9 @@ def test_adapter_trained_on_another_plan_is_not_merged_onto_the_rebuilt_variant(
 def test_knowledge_keys_probe_rag_retention_and_paired_comparison(tmp_path, tiny_tokenizer, tiny_qwen3):
     """The knowledge keys of HELPERS.md: probe articles leave knowledge QA for qa_probe_*, RAG
     retrieves passages of the train articles, Wilson intervals, McNemar counts against the base."""
-    from presstune.evaluate import evaluate_variant
     from presstune.evaluate.qa import wilson_interval
     from presstune.evaluate.retention import general_questions
+    from presstune.evaluate.runner import evaluate_variant
 
     run, cfg = make_tiny_run(tmp_path, tiny_tokenizer, tiny_qwen3, with_adapter=False)
     (run / "dataset" / "probe.json").write_text(json.dumps({"articles": ["T0000010EN"]}))
@@ -505,7 +506,7 @@ def test_asked_as_trained_diagnostic_uses_the_training_rows_own_wording(tmp_path
     """qa_seen_*: the default mix's QA rows about the knowledge-QA articles, asked word for word
     (instruction stripped and put back as evaluation puts it), answers of at most 12 words; not
     the probe articles', not other kinds of rows; the base is asked the same and paired."""
-    from presstune.evaluate import evaluate_variant
+    from presstune.evaluate.runner import evaluate_variant
 
     run, cfg = make_tiny_run(tmp_path, tiny_tokenizer, tiny_qwen3, with_adapter=False)
     (run / "dataset" / "probe.json").write_text(json.dumps({"articles": ["T0000010EN"]}))
@@ -562,8 +563,8 @@ def test_fact_sheet_aliases_score_in_every_qa_set(tmp_path, tiny_tokenizer, tiny
     """A fact sheet's accepted answers besides the canonical one (``aliases`` or ``answers``): the
     model's own answer given as an alias is a hit in knowledge, probe and held-out QA; the same
     answers against other aliases are misses. The rows carry the aliases; the gold stays canonical."""
-    from presstune.evaluate import evaluate_variant
     from presstune.evaluate.qa import normalize_answer
+    from presstune.evaluate.runner import evaluate_variant
 
     run, cfg = make_tiny_run(tmp_path, tiny_tokenizer, tiny_qwen3, with_adapter=False)
     (run / "dataset" / "probe.json").write_text(json.dumps({"articles": ["T0000010EN"]}))

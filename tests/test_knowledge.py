@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from helpers.replica_run import write_replica_run
+from presstune.config.corpus import CorpusConfig
 from presstune.corpus import augment as A
 from presstune.corpus.augment.step import held_out_questions, wording
-from presstune.corpus.config import CorpusConfig
-from presstune.corpus.format import qa_prompt
 from presstune.evaluate import qa
+from presstune.prompts import qa_prompt
 from presstune.rundir import read_jsonl
 
 #: Written like a real press release (not the replica's templates): other units, a US date,
@@ -100,8 +100,8 @@ def test_quotes_over_several_sentences_power_in_two_units_and_people_beyond_the_
 
 def _reference_page(pressclub_reference: Path) -> tuple[str, str, str]:
     """The saved real PressClub page as the corpus stage reads it: (title, body, date)."""
-    from presstune.collect.config import Selectors
     from presstune.collect.parse import parse_article
+    from presstune.config.collect import Selectors
     from presstune.corpus.clean import clean_html
 
     html = (pressclub_reference / "article-T0454343EN.html").read_text(encoding="utf-8")
@@ -351,8 +351,8 @@ def test_seed_mix_is_the_release_only_and_default_mix_holds_all_kinds(augmented_
 
 
 def test_reading_rows_ask_a_question_with_the_passage_that_answers_it_as_evaluation_does(augmented_run):
-    from presstune.evaluate.rag import RAG_INSTRUCTION, Passage, rag_question
-    from presstune.evaluate.runner import qa_prompt
+    from presstune.prompts import qa_prompt
+    from presstune.retrieval import RAG_INSTRUCTION, Passage, rag_question
 
     run, cfg = augmented_run
     rows = read_jsonl(run / "dataset" / "train.reading.jsonl")
@@ -386,7 +386,7 @@ def test_reading_rows_ask_a_question_with_the_passage_that_answers_it_as_evaluat
 
 
 def test_rag_retrieves_the_right_article_for_a_question_about_it(augmented_run):
-    from presstune.evaluate.rag import Retriever, chunk_documents
+    from presstune.retrieval import Retriever, chunk_documents
 
     run, _ = augmented_run
     docs = [d for d in read_jsonl(run / "dataset" / "documents.jsonl") if d["split"] == "train"]
@@ -445,8 +445,7 @@ def test_evaluation_asks_a_question_exactly_as_the_qa_rows_were_trained(
     instruction: str, system_prompt: str, tiny_tokenizer
 ) -> None:
     from presstune.config import Config
-    from presstune.corpus.format import chat_prompt
-    from presstune.evaluate.runner import qa_prompt, run_system_prompt
+    from presstune.prompts import chat_prompt, qa_prompt, run_system_prompt
 
     question = 'How much power does the BMW iX3 deliver according to "The new BMW iX3."?'
     config = Config.model_validate(
@@ -485,8 +484,8 @@ def test_model_names_on_a_written_release_and_not_on_company_names():
 def test_the_central_model_of_the_real_page_and_of_the_replica(pressclub_reference: Path):
     """The model a release is about is its most named one: on the saved real page the racing
     academy's car (the academy and BMW M Motorsport are no models); on the replica the fact sheet's."""
-    from presstune.collect.config import Selectors
     from presstune.collect.parse import parse_article
+    from presstune.config.collect import Selectors
     from presstune.corpus.clean import clean_html
     from presstune.replica.site import Site
 

@@ -14,7 +14,7 @@ import torch
 
 from helpers.generation import TEXTS, greedy
 from helpers.train_data import chat_rows, small_config, write_dataset
-from presstune.models.config import VariantSpec
+from presstune.config.models import VariantSpec
 from presstune.models.importance import compute_importance
 from presstune.models.params import count_params
 from presstune.models.surgery import LAYER_INDEX_ATTRS, check_consistency, make_variant, save_variant
@@ -134,7 +134,7 @@ def test_surgery_generation_cached_uncached_reloaded(family, spec, tiny_tokenize
 def test_lora_targets_cover_every_projection(family, tiny_tokenizer):
     from peft import LoraConfig, get_peft_model
 
-    from presstune.train.config import TrainConfig
+    from presstune.config.train import TrainConfig
 
     targets = TrainConfig().lora_target_modules
     model = get_peft_model(make_model(family, tiny_tokenizer), LoraConfig(r=4, target_modules=list(targets)))

@@ -4,7 +4,7 @@ import json
 
 import torch
 
-from presstune.models.config import ModelConfig, VariantSpec
+from presstune.config.models import ModelConfig, VariantSpec
 from presstune.models.importance import compute_importance
 from presstune.models.loading import build_variant_in_memory, load_base_model
 from presstune.models.tinybase import tiny_qwen3_config

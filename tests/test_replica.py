@@ -266,8 +266,7 @@ def test_export_cli_writes_facts_and_samples(tmp_path):
 def test_replica_config_section():
     from pydantic import ValidationError
 
-    from presstune.replica.config import ReplicaConfig
-    from presstune.replica.faults import FaultConfig
+    from presstune.config.replica import FaultConfig, ReplicaConfig
     from presstune.replica.server import ReplicaServer
 
     cfg = ReplicaConfig(articles=12, seed=3, faults={"error_5xx": 0.5}, sitemap=False)

@@ -23,7 +23,8 @@ from lxml import etree
 from lxml import html as lhtml
 
 from helpers.fake_clock import FakeClock
-from presstune.replica.faults import PRESETS, FaultConfig
+from presstune.config.replica import FaultConfig
+from presstune.replica.faults import PRESETS
 from presstune.replica.server import ReplicaServer
 from presstune.replica.site import Site
 

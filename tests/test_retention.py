@@ -3,7 +3,7 @@ scored honestly (no answer in its own question, aliases that count), and enough 
 
 from __future__ import annotations
 
-from presstune.evaluate.config import EvaluateConfig
+from presstune.config.evaluate import EvaluateConfig
 from presstune.evaluate.qa import QAItem, answer_in_question, contains_answer, normalize_answer, wilson_interval
 from presstune.evaluate.retention import GENERAL_QUESTIONS, GENERAL_TEXTS, SELECTION_RESERVED, general_questions
 

@@ -107,3 +107,18 @@ def test_manifest_records_git_commit_and_stage_times(tmp_path, monkeypatch):
     stage = manifest["stages"]["collect"]
     started, ended = dt.datetime.fromisoformat(stage["started"]), dt.datetime.fromisoformat(stage["ended"])
     assert started.tzinfo is not None and started <= ended and stage["seconds"] == 2.25
+
+
+def test_fact_sheets_are_found_one_way_for_every_stage(tmp_path):
+    """evaluate.facts_file wins (even when missing: evaluation then says so); else a hand-placed
+    facts.jsonl, then the replica's fact sheets the pipeline fetched, then a replica --out folder."""
+    run = RunDir(tmp_path)
+    assert run.fact_sheets() is None
+    (tmp_path / "_replica").mkdir()
+    (tmp_path / "_replica" / "facts.jsonl").write_text("{}\n")
+    assert run.fact_sheets() == tmp_path / "_replica" / "facts.jsonl"
+    run.replica_facts.write_text("{}\n")
+    assert run.fact_sheets() == tmp_path / "replica_facts.jsonl"
+    (tmp_path / "facts.jsonl").write_text("{}\n")
+    assert run.fact_sheets() == tmp_path / "facts.jsonl"
+    assert run.fact_sheets(str(tmp_path / "mine.jsonl")) == tmp_path / "mine.jsonl"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from presstune.collect.records import ArticleRecord
 from presstune.models import tinybase
+from presstune.records import ArticleRecord
 
 pytestmark = pytest.mark.slow  # pretrains tiny demo bases (seconds to a minute each on 2 shared cores)
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from helpers.train_data import chat_rows, small_config, write_dataset
-from presstune.models.config import VariantSpec
+from presstune.config.models import VariantSpec
 from presstune.models.surgery import make_variant
 from presstune.train.data import LoadedSplit, to_dataset
 from presstune.train.distill import DistillSFTTrainer, distillation_sums

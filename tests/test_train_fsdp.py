@@ -35,7 +35,7 @@ CHILD = textwrap.dedent(
     import torch
     from transformers import TrainerCallback
     from presstune.config import Config
-    from presstune.models.config import VariantSpec
+    from presstune.config.models import VariantSpec
     from presstune.train.trainer import train_variant
 
     class Interrupt(TrainerCallback):

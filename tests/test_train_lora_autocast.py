@@ -8,8 +8,8 @@ import torch
 from peft import LoraConfig, get_peft_model
 from transformers import Qwen3Config, Qwen3ForCausalLM
 
+from presstune.config.train import TrainConfig
 from presstune.train.callbacks import LoraAutocastInputCallback
-from presstune.train.config import TrainConfig
 from presstune.train.trainer import speed_callbacks
 
 

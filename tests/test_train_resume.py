@@ -23,7 +23,7 @@ from safetensors.torch import load_file
 
 from helpers.train_data import chat_rows, write_dataset
 from presstune.config import Config
-from presstune.models.config import VariantSpec
+from presstune.config.models import VariantSpec
 from presstune.train.trainer import latest_checkpoint, train_variant
 
 pytestmark = pytest.mark.slow  # training killed and resumed in a subprocess
@@ -63,7 +63,7 @@ CHILD = textwrap.dedent(
     import json, sys, time
     from transformers import TrainerCallback
     from presstune.config import Config
-    from presstune.models.config import VariantSpec
+    from presstune.config.models import VariantSpec
     from presstune.train.trainer import train_variant
 
     class SlowAfterFirstCheckpoint(TrainerCallback):

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from helpers.train_data import chat_rows, small_config, text_rows, write_dataset
-from presstune.models.config import VariantSpec
+from presstune.config.models import VariantSpec
 from presstune.models.surgery import make_variant
 from presstune.train.trainer import TrainError, train_variant
 

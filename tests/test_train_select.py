@@ -12,10 +12,11 @@ from transformers import AutoModelForCausalLM, TrainerCallback
 
 from helpers.selection import KnownScores, valid_rows, write_valid
 from helpers.train_data import chat_rows, small_config, write_dataset
-from presstune.cache import added_at_default, digest, train_inputs
-from presstune.models.config import VariantSpec
+from presstune.cache import added_at_default, digest
+from presstune.config.models import VariantSpec
+from presstune.config.train import TrainConfig
 from presstune.rundir import RunDir
-from presstune.train.config import TrainConfig
+from presstune.train.records import train_inputs
 from presstune.train.select import (
     BEST_WEIGHTS_FILE,
     SelectionError,
@@ -78,7 +79,7 @@ def test_selection_general_questions_are_never_asked_by_evaluation():
 
 def test_the_signal_asks_only_questions_no_training_row_holds(tmp_path, tiny_qwen3, tiny_tokenizer):
     """Real greedy answers of a tiny model, asked through the evaluation's prompt builder."""
-    from presstune.corpus.format import chat_prompt, qa_prompt
+    from presstune.prompts import chat_prompt, qa_prompt
 
     rows = chat_rows(6)
     write_dataset(tmp_path, rows)

@@ -7,8 +7,8 @@ import pytest
 import torch
 from transformers import Qwen3Config, Qwen3ForCausalLM, TrainerControl, TrainerState, TrainingArguments
 
+from presstune.config.train import TrainConfig
 from presstune.train.callbacks import SelectiveCheckpointCallback
-from presstune.train.config import TrainConfig
 from presstune.train.trainer import speed_callbacks
 
 

@@ -9,11 +9,11 @@ import torch
 from pydantic import ValidationError
 
 from helpers.train_data import chat_rows, small_config, write_dataset
-from presstune.cache import prepare_training, train_inputs
 from presstune.config import Config
-from presstune.evaluate.runner import load_model, resolve_variant
-from presstune.models.config import VariantSpec
+from presstune.config.models import VariantSpec
+from presstune.models.checkpoints import load_model, resolve_variant
 from presstune.rundir import RunDir
+from presstune.train.records import prepare_training, train_inputs
 from presstune.train.variant import TrainSetupError, build_teacher
 
 pytestmark = pytest.mark.slow  # trains a teacher, then a student
@@ -108,7 +108,7 @@ def test_default_teacher_shares_the_students_mix(base_dir):
         {"name": "dropped_seed", "kind": "dropped", "layer": 1, "mix": "seed"},
     ]
     config = Config.model_validate(data)
-    from presstune.train.variant import tuned_teacher_name
+    from presstune.config.train import tuned_teacher_name
 
     assert tuned_teacher_name(config.variants, None, config.variants[2]) == "original"
     assert tuned_teacher_name(config.variants, None, config.variants[3]) == "original_seed"

@@ -8,7 +8,7 @@ import torch
 
 from helpers.selection import KnownScores, valid_rows, write_valid
 from helpers.train_data import chat_rows, small_config, write_dataset
-from presstune.models.config import VariantSpec
+from presstune.config.models import VariantSpec
 from presstune.train.trainer import train_variant
 from presstune.train.wise_ft import WiseFT
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from presstune.evaluate.rag import RAG_INSTRUCTION, chunk_documents, rag_question
-from presstune.evaluate.rag import Retriever as EvalRetriever
+from presstune.retrieval import RAG_INSTRUCTION, chunk_documents, rag_question
+from presstune.retrieval import Retriever as EvalRetriever
 from presstune.use.retrieval import RetrievalError, Retriever, with_passages
 
 DOCS = [
@@ -51,7 +51,7 @@ def test_bm25s_is_imported_with_jax_kept_off_the_gpu(monkeypatch):
     GPU: retrieval keeps JAX on the CPU unless the user configured it."""
     import os
 
-    from presstune.evaluate.rag import import_bm25s
+    from presstune.retrieval import import_bm25s
 
     monkeypatch.delenv("JAX_PLATFORMS", raising=False)
     monkeypatch.delenv("XLA_PYTHON_CLIENT_PREALLOCATE", raising=False)

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from presstune.config.evaluate import EvaluateConfig
+from presstune.config.train import TrainConfig
 from presstune.rundir import RunDir, atomic_write_json
 
 RECORD = "inputs.json"
@@ -85,6 +87,16 @@ def model_identity(model_cfg: Any) -> dict[str, Any]:
     return {"config": section, "files": digest(files)}
 
 
+def flatten_keys(value: Any, prefix: str = "", keep_empty: bool = False) -> dict[str, Any]:
+    """Dotted key paths of nested dicts; ``keep_empty``: an empty dict is a value (so adding one is seen)."""
+    if isinstance(value, dict) and (value or not keep_empty):
+        out: dict[str, Any] = {}
+        for key, child in value.items():
+            out.update(flatten_keys(child, f"{prefix}.{key}" if prefix else str(key), keep_empty))
+        return out
+    return {prefix: value}
+
+
 # -- records ---------------------------------------------------------------------------------
 
 
@@ -116,9 +128,7 @@ def write_record(path: Path, inputs: dict[str, Any]) -> str:
 
 def changes(old: dict[str, Any], new: dict[str, Any], limit: int = 4) -> str:
     """``'train.learning_rate 0.0002 -> 0.001, dataset.train.jsonl ...'``: the inputs that differ."""
-    from presstune.train.compare import _flatten  # the dotted key paths train-diff compares
-
-    a, b = _flatten(old), _flatten(new)
+    a, b = flatten_keys(old), flatten_keys(new)
     diff = [k for k in sorted({*a, *b}) if a.get(k, "<unset>") != b.get(k, "<unset>")]
     shown = [
         f"{k} {json.dumps(a.get(k, '<unset>'), default=str)} -> {json.dumps(b.get(k, '<unset>'), default=str)}"
@@ -134,12 +144,8 @@ _ABSENT = object()
 def setting_defaults() -> dict[str, Any]:
     """Every setting's default by the key paths records use: ``train.*`` (training records) and
     ``settings.*`` (the evaluate section in metrics files)."""
-    from presstune.evaluate.config import EvaluateConfig
-    from presstune.train.compare import _flatten
-    from presstune.train.config import TrainConfig
-
     sections = {"train": TrainConfig().model_dump(mode="json"), "settings": EvaluateConfig().model_dump(mode="json")}
-    return _flatten(sections, keep_empty=True)
+    return flatten_keys(sections, keep_empty=True)
 
 
 def added_at_default(old: dict[str, Any], new: dict[str, Any]) -> list[str] | None:
@@ -150,9 +156,7 @@ def added_at_default(old: dict[str, Any], new: dict[str, Any]) -> list[str] | No
     behaviour from before (the rule for every new setting), so the output still stands. Without
     this, upgrading presstune would send hours of training to stale/ for an option nobody set.
     """
-    from presstune.train.compare import _flatten
-
-    a, b = _flatten(old, keep_empty=True), _flatten(new, keep_empty=True)
+    a, b = flatten_keys(old, keep_empty=True), flatten_keys(new, keep_empty=True)
     diff = sorted(k for k in {*a, *b} if a.get(k, _ABSENT) != b.get(k, _ABSENT))
     if not diff or any(k in a for k in diff):
         return None
@@ -214,53 +218,6 @@ def variant_inputs(cfg: Any, removed_layers: list[int] | None) -> dict[str, Any]
     return {"model": model_identity(cfg.model), "removed_layers": list(removed_layers or [])}
 
 
-def planned_removed_layers(cfg: Any, spec: Any, run: RunDir) -> list[int] | None:
-    """The layers ``spec`` removes given the run's current models/importance.json (None: cannot
-    plan yet, e.g. a dropped variant before importance exists)."""
-    if spec.kind == "original":
-        return []
-    from presstune.models.surgery import SurgeryError, plan_variant
-
-    try:
-        importance = json.loads((run / "models" / "importance.json").read_text(encoding="utf-8"))
-        total = int(importance["num_layers"])
-    except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError):
-        return None
-    try:
-        return list(plan_variant(total, spec, importance).get("removed_layers") or [])
-    except (SurgeryError, KeyError, ValueError):
-        return None
-
-
-def train_inputs(cfg: Any, spec: Any, run: RunDir) -> dict[str, Any]:
-    """Training reads the train section, the seed, the base model reduced by the variant's plan
-    (it rebuilds the variant in memory, see train/variant.py) and the dataset."""
-    inputs = {
-        "train": cfg.train.model_dump(mode="json"),
-        "run_seed": cfg.run.seed,
-        "variant": spec.model_dump(mode="json"),
-        "model": model_identity(cfg.model),
-        "removed_layers": planned_removed_layers(cfg, spec, run),
-        "dataset": dataset_digest(run),
-    }
-    if cfg.train.select.metric is not None:
-        # The kept checkpoint depends on the validation questions and the general questions asked.
-        from presstune.train.select import VALID_FILE, general_set
-
-        inputs["select"] = {
-            "qa_valid": file_digest(run / "dataset" / VALID_FILE),
-            "general": digest(general_set(cfg.train.select.general_questions)),
-        }
-    if cfg.train.distill.teacher == "tuned" and spec.kind != "original":
-        # A reduced variant taught by the tuned original is stale once that one is retrained.
-        from presstune.train.variant import tuned_teacher_name
-
-        name = tuned_teacher_name(cfg.variants, cfg.train.distill.teacher_variant, spec)
-        record = read_record(run / "checkpoints" / name / RECORD)
-        inputs["teacher"] = {"variant": name, "key": record["key"] if record else None}
-    return inputs
-
-
 def eval_inputs(
     run: RunDir, variant: str, settings: dict[str, Any], source: dict[str, Any], config: Any
 ) -> dict[str, Any]:
@@ -279,84 +236,7 @@ def eval_inputs(
             "system_prompt": getattr(config.corpus, "system_prompt", None),
             "tokenizer": getattr(config.corpus, "tokenizer", None),
         }
-    facts = settings.get("facts_file")
-    for path in [Path(facts)] if facts else [run / "facts.jsonl", run / "replica_facts.jsonl"]:
-        if path.is_file():
-            inputs["facts"] = file_digest(path)
-            break
+    facts = run.fact_sheets(settings.get("facts_file"))
+    if facts is not None and facts.is_file():
+        inputs["facts"] = file_digest(facts)
     return inputs
-
-
-# -- stage helpers ----------------------------------------------------------------------------
-
-
-def prepare_training(cfg: Any, spec: Any, run: RunDir, force: bool = False) -> dict[str, Any]:
-    """Before training ``spec``: keep checkpoints/<v> when it was trained (or, killed, is being
-    trained) on the current inputs; otherwise move it, its logs and its metrics to stale/ and
-    record the new inputs first, so a killed training resumes only under the same inputs."""
-    out = run / "checkpoints" / spec.name
-    inputs = train_inputs(cfg, spec, run)
-    decision = decide(read_record(out / RECORD), inputs, force)
-    if decision.reuse:
-        done = (out / "train_result.json").is_file()
-        return {"action": "reuse" if done else "resume", **decision.to_dict()}
-    if not out.exists() and not force:
-        decision = Decision(False, "not trained yet")
-    moved = move_aside(run, [out, run / "logs" / spec.name, *metrics_paths(run, spec.name)])
-    write_record(out / RECORD, inputs)
-    return {"action": "train", **decision.to_dict(), **({"moved_to_stale": moved} if moved else {})}
-
-
-def stale_outputs(cfg: Any, run: RunDir) -> list[tuple[Path, str]]:
-    """Training outputs and metrics that the current config and upstream outputs did not
-    produce (after a partial run, e.g. ``--until models`` with a new learning rate)."""
-    from presstune.evaluate.runner import EvaluateError, resolve_variant
-
-    found: list[tuple[Path, str]] = []
-    for spec in cfg.variants:
-        out = run / "checkpoints" / spec.name
-        if out.is_dir():
-            decision = decide(read_record(out / RECORD), train_inputs(cfg, spec, run))
-            if not decision.reuse:
-                found.append((out, f"checkpoints/{spec.name}: {decision.reason}"))
-    settings = cfg.evaluate.model_dump(mode="json")
-    for path in sorted((run / "metrics").glob("*.json")) if (run / "metrics").is_dir() else []:
-        name = path.stem
-        moving = any(p == run / "checkpoints" / name for p, _ in found)
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-            if doc.get("source", {}).get("kind") == "external":
-                continue  # `presstune evaluate --model`: not built by this run's stages
-            source = resolve_variant(run.path, name, cfg)
-        except (OSError, json.JSONDecodeError, EvaluateError, AttributeError) as exc:
-            if name in {"base", *(v.name for v in cfg.variants)} or (run / "checkpoints" / name).exists():
-                found.append((path, f"metrics/{name}.json: {type(exc).__name__}: {exc}"))
-            continue
-        if moving:
-            found.append((path, f"metrics/{name}.json: its checkpoint is stale"))
-            continue
-        current = eval_inputs(run, name, settings, source, cfg)
-        if not decide({"key": doc.get("inputs_key"), "inputs": doc.get("inputs")}, current).reuse:
-            old = doc.get("inputs") or {}
-            why = changes(old, current) if old else "no record of its inputs"
-            found.append((path, f"metrics/{name}.json: {why}"))
-    return found
-
-
-def invalidate_stale(cfg: Any, run: RunDir) -> list[dict[str, Any]]:
-    """Move every stale training output and metrics file (with its logs / per-item files) to
-    stale/; a report rendered from them goes too (it would show their numbers)."""
-    moved = []
-    for path, reason in stale_outputs(cfg, run):
-        if path.parent.name == "checkpoints":
-            paths = [path, run / "logs" / path.name, *metrics_paths(run, path.name)]
-        else:
-            paths = metrics_paths(run, path.stem)
-        done = move_aside(run, paths)
-        if done:
-            moved.append({"output": str(path.relative_to(run.path)), "reason": reason, "moved": done})
-    if moved:
-        report = move_aside(run, [run / "report"])
-        if report:
-            moved.append({"output": "report", "reason": "rendered from the outputs above", "moved": report})
-    return moved

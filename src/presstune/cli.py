@@ -14,12 +14,20 @@ from typing import Annotated
 import typer
 import yaml
 
-from presstune import __version__
+from presstune import __version__, pipeline
 from presstune import console as console_module
 from presstune.cli_common import ConfigOpt, SetOpt, fail, load_cli_config
+from presstune.collect import cli as collect_cli
 from presstune.config import ConfigError, dump_config
 from presstune.console import console, error
+from presstune.corpus import cli as corpus_cli
+from presstune.evaluate import cli as evaluate_cli
+from presstune.models import cli as models_cli
+from presstune.replica import cli as replica_cli
+from presstune.report import cli as report_cli
 from presstune.runlock import RunLocked
+from presstune.train import cli as train_cli
+from presstune.use import cli as use_cli
 
 app = typer.Typer(
     name="presstune",
@@ -75,16 +83,6 @@ def config_validate(config: Annotated[Path, typer.Argument(help="YAML config fil
 
 
 def _register_stages() -> None:
-    from presstune import pipeline
-    from presstune.collect import cli as collect_cli
-    from presstune.corpus import cli as corpus_cli
-    from presstune.evaluate import cli as evaluate_cli
-    from presstune.models import cli as models_cli
-    from presstune.replica import cli as replica_cli
-    from presstune.report import cli as report_cli
-    from presstune.train import cli as train_cli
-    from presstune.use import cli as use_cli
-
     for module in (replica_cli, collect_cli, corpus_cli, models_cli, train_cli, evaluate_cli, report_cli, pipeline):
         module.register(app)
     use_cli.register(app)

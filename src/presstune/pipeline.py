@@ -27,11 +27,35 @@ from typing import Annotated, Any
 
 import typer
 
-from presstune.cache import invalidate_stale
+from presstune import cache
+from presstune.cli_common import ConfigOpt, SetOpt, fail, load_cli_config
+from presstune.collect.runner import run_collect
 from presstune.config import Config, dump_config, load_raw
 from presstune.console import console, log, print_result, run_logging, step
-from presstune.rundir import RunDir, atomic_write_json
+from presstune.corpus.augment import AugmentConfig, PortalNames, generated_rows, reading_passages, rules_generate
+from presstune.corpus.pipeline import PHASES, build_corpus, force_corpus
+from presstune.evaluate.runner import evaluate_variant
+from presstune.models.importance import compute_importance, load_calibration_texts, write_importance
+from presstune.models.loading import load_base_model, load_tokenizer
+from presstune.models.params import count_params, default_keep, resolve_config
+from presstune.models.surgery import make_variant, plan_variant, save_variant
+from presstune.models.tinybase import (
+    article_fields,
+    cached_demo_base,
+    default_cache_root,
+    demo_cutoff,
+    demo_pretraining_texts,
+    train_tokenizer,
+)
+from presstune.prompts import chat_prompt, qa_prompt
+from presstune.replica.server import ReplicaServer
+from presstune.replica.site import Site
+from presstune.report.build import build_report
+from presstune.retrieval import Retriever, chunk_documents, rag_question
+from presstune.rundir import RunDir, atomic_write_bytes, atomic_write_json
 from presstune.runlock import run_lock
+from presstune.train.records import invalidate_stale, prepare_training
+from presstune.train.trainer import train_variant
 
 STAGES = ("collect", "corpus", "models", "train", "evaluate", "report")
 REPLICA = "replica"
@@ -62,8 +86,6 @@ def replica_if_needed(cfg: Config, run: RunDir) -> Iterator[Any]:
     if cfg.collect.base_url != REPLICA:
         yield None
         return
-    from presstune.replica.server import ReplicaServer
-
     server = ReplicaServer.from_config(cfg.replica)
     server.start()
     try:
@@ -72,14 +94,12 @@ def replica_if_needed(cfg: Config, run: RunDir) -> Iterator[Any]:
         # Fetched on every run and rewritten when it differs: the fact sheets follow the replica's
         # settings and code (a run made before the fact-sheet questions changed gets the current
         # ones, and evaluation, keyed by the file's digest, asks them).
-        facts = run / "replica_facts.jsonl"
+        facts = run.replica_facts
         import httpx
 
         response = httpx.get(f"{server.root_url}/_replica/facts.jsonl", timeout=60)
         response.raise_for_status()
         if not facts.is_file() or facts.read_bytes() != response.content:
-            from presstune.rundir import atomic_write_bytes
-
             atomic_write_bytes(facts, response.content)
         if cfg.evaluate.facts_file is None:
             cfg.evaluate.facts_file = str(facts)
@@ -95,9 +115,6 @@ def resolve_demo_base(cfg: Config, run: RunDir) -> dict[str, Any] | None:
     """Build or reuse the demo base model; restrict collection to the articles after its cutoff."""
     if cfg.model.name_or_path != DEMO_BASE:
         return None
-    from presstune.models.tinybase import cached_demo_base, default_cache_root, demo_cutoff, demo_pretraining_texts
-    from presstune.replica.site import Site
-
     site = Site(articles=cfg.replica.articles, seed=cfg.replica.seed)
     cutoff = demo_cutoff(site, cfg.demo_base.pretrain_fraction)
     texts = demo_pretraining_texts(site, cutoff)
@@ -156,11 +173,6 @@ def demo_instruction_chats(site: Any, cutoff: Any, cfg: Config) -> list[list[dic
     No newer article, and no evaluation question, is in any of it.
     """
     import random
-
-    from presstune.corpus.augment import AugmentConfig, PortalNames, generated_rows, reading_passages, rules_generate
-    from presstune.corpus.format import chat_prompt, qa_prompt
-    from presstune.evaluate.rag import Retriever, chunk_documents, rag_question
-    from presstune.models.tinybase import article_fields
 
     docs = []
     for item in site.articles():
@@ -224,9 +236,6 @@ def resolve_benchmark_tokenizer(cfg: Config, run: RunDir) -> str | None:
         import shutil
         import tempfile
 
-        from presstune.models.tinybase import demo_pretraining_texts, train_tokenizer
-        from presstune.replica.site import Site
-
         site = Site(articles=cfg.replica.articles, seed=cfg.replica.seed)
         texts = demo_pretraining_texts(site, "9999-12-31T00:00:00+00:00")  # every dated article
         tmp = Path(tempfile.mkdtemp(prefix=".tokenizer-", dir=run.path))
@@ -252,8 +261,6 @@ def resolve_benchmark_tokenizer(cfg: Config, run: RunDir) -> str | None:
 
 
 def stage_collect(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
-    from presstune.collect.runner import run_collect
-
     summary = run_collect(cfg, run)
     brief = summary.brief()
     if summary.exit_code != 0:
@@ -262,8 +269,6 @@ def stage_collect(cfg: Config, run: RunDir, force: bool = False) -> dict[str, An
 
 
 def stage_corpus(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
-    from presstune.corpus.pipeline import PHASES, build_corpus
-
     augment = cfg.corpus.augment
     local_model = augment.backend == "transformers" or (augment.backend == "rules+llm" and not augment.llm.url)
     if local_model and augment.llm.model == "base":  # self-generated study data
@@ -279,9 +284,6 @@ def stage_models(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any
     """Parameter report, layer importance on the corpus, and the variants as HF checkpoints.
 
     The base model is loaded only when importance or a variant has to be (re)computed."""
-    from presstune.models.loading import load_base_model, load_tokenizer
-    from presstune.models.params import count_params, default_keep, resolve_config
-
     loaded: dict[str, Any] = {}
 
     def base() -> tuple[Any, Any]:
@@ -306,9 +308,6 @@ def stage_models(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any
 
 def _models_importance(cfg: Config, run: RunDir, base: Any, force: bool) -> tuple[dict[str, Any], dict[str, Any]]:
     """``models/importance.json``, reused when its inputs are unchanged; (importance, decision)."""
-    from presstune import cache
-    from presstune.models.importance import compute_importance, load_calibration_texts, write_importance
-
     out = run / "models"
     importance_path = out / "importance.json"
     record_path = out / cache.IMPORTANCE_RECORD
@@ -343,9 +342,6 @@ def _models_variant(
     cfg: Config, run: RunDir, spec: Any, importance: dict[str, Any], total: int, base: Any, force: bool
 ) -> dict[str, Any]:
     """``variants/<name>/`` built (or reused when its inputs are unchanged); what was done and why."""
-    from presstune import cache
-    from presstune.models.surgery import make_variant, plan_variant, save_variant
-
     if spec.kind == "original":
         return {"removed_layers": [], "layers": total, "reused": True, "reason": "the base model"}
     plan = plan_variant(total, spec, importance)
@@ -382,9 +378,6 @@ def _log_decision(what: str, decision: Any) -> None:
 
 
 def stage_train(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
-    from presstune.cache import prepare_training
-    from presstune.train.trainer import train_variant
-
     results = {}
     for spec in cfg.variants:
         plan = prepare_training(cfg, spec, run, force)
@@ -404,8 +397,6 @@ def stage_evaluate(cfg: Config, run: RunDir, force: bool = False) -> dict[str, A
     """Evaluate the base and every variant. Outputs the current config did not produce are moved
     to stale/ first (as the report does): a checkpoint trained under other settings (e.g. after
     ``--from evaluate`` with a new learning rate) is not evaluated as if it were this config's."""
-    from presstune.evaluate.runner import evaluate_variant
-
     stale = {
         item["output"].split("/", 1)[1]: item["reason"]
         for item in _report_invalidated(invalidate_stale(cfg, run))
@@ -457,9 +448,6 @@ def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
 def stage_report(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any]:
     """Always rebuilt (it only reads files); stale training outputs and metrics are moved out of
     the way first, so the page never shows numbers that the recorded config did not produce."""
-    from presstune.cache import invalidate_stale
-    from presstune.report.build import build_report
-
     moved = _report_invalidated(invalidate_stale(cfg, run))
     paths = build_report(run.path, title=cfg.report.title)
     return {
@@ -574,16 +562,6 @@ def select_forced(force: Iterable[str], stages: list[str]) -> set[str]:
     return {s for s in stages if s != "collect"} if "all" in names else names
 
 
-def force_corpus(run: RunDir) -> list[str]:
-    """Move the per-document outputs of the corpus phases to stale/ so every phase recomputes
-    (the LLM phase's response cache ``llm/cache/`` stays: same prompt, same answer)."""
-    from presstune.cache import move_aside
-
-    llm = run / "llm"
-    per_doc = [p for p in llm.iterdir() if p.name != "cache"] if llm.is_dir() else []
-    return move_aside(run, [run / "extracted", run / "cleaned", *per_doc, run / "dataset"])
-
-
 # -- CLI -----------------------------------------------------------------------------------
 
 
@@ -597,8 +575,6 @@ def repo_configs_dir() -> Path:
 
 
 def register(app: typer.Typer) -> None:
-    from presstune.cli_common import ConfigOpt, SetOpt, fail, load_cli_config
-
     @app.command("run")
     def run_cmd(
         config: ConfigOpt = None,

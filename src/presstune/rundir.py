@@ -45,7 +45,8 @@ TRACKED_PACKAGES = (
 )
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """fsync a directory, so a rename into it survives a crash (where the platform allows)."""
     # Make the rename itself durable; not supported on every platform/filesystem.
     with contextlib.suppress(OSError):
         fd = os.open(directory, os.O_RDONLY)
@@ -69,7 +70,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return path
 
 
@@ -187,6 +188,12 @@ def _now() -> str:
 class RunDir:
     """A run directory with its ``run.json`` manifest."""
 
+    #: Where a run's fact sheets are looked for when ``evaluate.facts_file`` is not set, in this
+    #: order: put there by hand (a real portal's), fetched from the replica by the pipeline
+    #: (:attr:`replica_facts`), written by ``presstune replica --out <run>/replica`` or mirrored
+    #: from the replica server's ``/_replica/`` path.
+    FACT_SHEETS = ("facts.jsonl", "replica_facts.jsonl", "replica/facts.jsonl", "_replica/facts.jsonl")
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
 
@@ -197,6 +204,19 @@ class RunDir:
     @property
     def manifest_path(self) -> Path:
         return self.path / "run.json"
+
+    @property
+    def replica_facts(self) -> Path:
+        """The replica's fact sheets, fetched by the pipeline on every run that collects from it."""
+        return self.path / "replica_facts.jsonl"
+
+    def fact_sheets(self, facts_file: str | None = None) -> Path | None:
+        """The run's fact sheets, the one place evaluation, the cache records and the augmentation
+        audit look them up: ``facts_file`` (``evaluate.facts_file``) when given, whether or not it
+        exists; else the first of :data:`FACT_SHEETS` that exists; None when there is none."""
+        if facts_file:
+            return Path(facts_file)
+        return next((p for p in (self.path / name for name in self.FACT_SHEETS) if p.is_file()), None)
 
     def create(self) -> RunDir:
         self.path.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,8 @@ import os
 import shutil
 from typing import Any
 
+from presstune.collect.client import host_key
+
 
 def available() -> bool:
     return importlib.util.find_spec("playwright") is not None
@@ -29,8 +31,6 @@ def _chromium_path() -> str | None:
 async def render(url: str, fetcher: Any, cfg: Any) -> str:
     """The rendered HTML of ``url``; requests are spaced by the fetcher's per-host slot."""
     from playwright.async_api import async_playwright  # lazy: optional dependency
-
-    from presstune.collect.client import host_key
 
     fetcher.guard.check(url)
 

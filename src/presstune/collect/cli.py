@@ -6,10 +6,15 @@ from typing import Annotated, Any
 
 import typer
 
+from presstune.cli_common import ConfigOpt, SetOpt, fail, load_cli_config
+from presstune.collect.runner import run_collect
+from presstune.config import dump_config
+from presstune.rundir import RunDir
+from presstune.runlock import RunLocked, run_lock
+
 
 def register(app: typer.Typer) -> None:
     """Add ``presstune collect`` to the root app."""
-    from presstune.cli_common import ConfigOpt, SetOpt
 
     @app.command("collect")
     def collect(
@@ -84,14 +89,7 @@ def _flag_sets(set_: list[str] | None, flags: dict[str, Any]) -> list[str]:
 
 def _collect(run: Path | None, config: Path | None, sets: list[str]) -> None:
     """Run the collect stage into the run folder (locked, its config recorded) and report it."""
-    from presstune.cli_common import fail, load_cli_config
-
     cfg = load_cli_config(config, sets)
-    from presstune.collect.runner import run_collect
-    from presstune.config import dump_config
-    from presstune.rundir import RunDir
-    from presstune.runlock import RunLocked, run_lock
-
     run_dir = RunDir(run if run is not None else cfg.run_dir()).create()
     try:
         with run_lock(run_dir.path, "collect"):  # before run.json is touched

@@ -27,8 +27,8 @@ import httpx
 from protego import Protego
 
 from presstune import __version__
-from presstune.collect.config import CollectConfig
 from presstune.collect.limits import CappedInflater, TooLarge
+from presstune.config.collect import CollectConfig
 
 RETRY_STATUSES = {429, 500, 502, 503, 504, 520, 521, 522, 523, 524}
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}

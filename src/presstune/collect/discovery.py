@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from presstune.collect.client import Fetcher, FetchError
-from presstune.collect.config import CollectConfig
 from presstune.collect.parse import (
     PRESSCLUB_IDS,
     ArticleIds,
@@ -23,6 +22,7 @@ from presstune.collect.parse import (
     local_day,
     parse_listing,
 )
+from presstune.config.collect import CollectConfig
 
 
 @dataclass

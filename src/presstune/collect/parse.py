@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from presstune.collect.config import Selectors
 from presstune.collect.limits import CappedInflater, TooLarge
-from presstune.collect.records import ArticleRecord, Attachment
+from presstune.config.collect import Selectors
 from presstune.portal import PRESSCLUB, UrlScheme
+from presstune.records import ArticleRecord, Attachment
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

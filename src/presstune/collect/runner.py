@@ -32,8 +32,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from presstune.collect import browser
 from presstune.collect.client import Clock, Fetcher, FetchError, HostNotAllowed, Sleep, user_agent
-from presstune.collect.config import CollectConfig
 from presstune.collect.discovery import Candidate, Discovery
 from presstune.collect.parse import (
     PRESSCLUB_IDS,
@@ -45,9 +45,10 @@ from presstune.collect.parse import (
     parse_article,
     safe_name,
 )
-from presstune.collect.records import ArticleRecord, Attachment
 from presstune.collect.state import now_iso
 from presstune.collect.store import ARTICLES, REPORT, RunStore
+from presstune.config.collect import CollectConfig
+from presstune.records import ArticleRecord, Attachment
 from presstune.rundir import RunDir
 from presstune.runlock import run_lock
 
@@ -237,8 +238,6 @@ class Collector:
     async def _browser_fallback(self, c: Candidate, exc: ParseError) -> ParsedPage:
         if not self.cfg.browser_fallback:
             raise exc
-        from presstune.collect import browser
-
         if not browser.available():
             raise ParseError(f"{exc.args[0]}; browser fallback unavailable (playwright not installed)") from None
         html = await browser.render(c.url, self.fetcher, self.cfg)

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from presstune.collect.parse import safe_name
-from presstune.collect.records import ArticleRecord
 from presstune.collect.state import CollectState
-from presstune.rundir import _fsync_dir, append_jsonl, atomic_write_json, atomic_write_text, read_jsonl, write_jsonl
+from presstune.records import ArticleRecord
+from presstune.rundir import append_jsonl, atomic_write_json, atomic_write_text, fsync_dir, read_jsonl, write_jsonl
 
 ARTICLES = "articles.jsonl"
 REPORT = "collect_report.json"
@@ -132,7 +132,7 @@ class RunStore:
 def _finalize(part: Path, final: Path) -> None:
     """Rename the verified .part file onto its final name (durably)."""
     os.replace(part, final)
-    _fsync_dir(final.parent)
+    fsync_dir(final.parent)
 
 
 def _sha256(path: Path) -> tuple[str, int]:

@@ -5,10 +5,13 @@ from typing import Annotated
 
 import typer
 
+from presstune.cli_common import ConfigOpt, SetOpt, fail, load_cli_config
+from presstune.corpus.pipeline import build_corpus, force_corpus
+from presstune.rundir import RunDir
+
 
 def register(app: typer.Typer) -> None:
     """Add ``presstune corpus`` to the root app (one command; its options are most of it)."""
-    from presstune.cli_common import ConfigOpt, SetOpt
 
     @app.command("corpus")
     def corpus(
@@ -38,8 +41,6 @@ def register(app: typer.Typer) -> None:
         set_: SetOpt = None,
     ) -> None:
         """Build the training corpus: extract, clean, [LLM], filter, split, format (phases re-runnable)."""
-        from presstune.cli_common import fail, load_cli_config
-
         sets = list(set_ or [])
         for key, value in (
             ("phase", phase),
@@ -56,12 +57,7 @@ def register(app: typer.Typer) -> None:
         if llm_url is not None:
             sets.append("corpus.llm.backend=openai")
         cfg = load_cli_config(config, sets)
-        from presstune.corpus.pipeline import build_corpus
-
         if force:
-            from presstune.pipeline import force_corpus
-            from presstune.rundir import RunDir
-
             print(f"--force: moved {', '.join(force_corpus(RunDir(run))) or 'nothing'} to stale/")
         try:
             summary = build_corpus(cfg.corpus, run, profile=cfg.portal.load())

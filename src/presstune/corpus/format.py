@@ -13,6 +13,8 @@ from collections import Counter
 from typing import Any
 
 from presstune.portal import PRESSCLUB, Prompts
+from presstune.prompts import chat_prompt
+from presstune.rundir import atomic_write_bytes
 
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“„])")
 _MONTHS = (
@@ -113,22 +115,6 @@ def full_text(doc: dict[str, Any]) -> str:
     return f"{teaser}\n\n{doc['body']}" if teaser else doc["body"]
 
 
-def chat_prompt(system_prompt: str, user: str) -> list[dict[str, str]]:
-    """A chat row's prompt turns: the system turn (none when ``corpus.system_prompt`` is empty:
-    a model trained here from scratch has no use for one, and it is the same ~20 tokens in every
-    row) and the user turn. Training rows, evaluation and ``presstune ask`` all build prompts here,
-    so they always agree."""
-    system = [{"role": "system", "content": system_prompt}] if system_prompt else []
-    return [*system, {"role": "user", "content": user}]
-
-
-def qa_prompt(instruction: str, question: str) -> str:
-    """A QA user turn: the QA instruction in front of the question (an empty instruction adds
-    nothing, not a leading space). The QA rows, the demo base's reading conversations and
-    evaluation all ask through here: a question is asked as it was trained."""
-    return f"{instruction} {question}" if instruction else question
-
-
 def rows_for(
     doc: dict[str, Any], style: str, system_prompt: str, qa_per_article: int, prompts: Prompts = PRESSCLUB.prompts
 ) -> list[dict[str, Any]]:
@@ -182,8 +168,6 @@ def histogram_png(path, lengths: dict[str, list[int]]) -> None:
     ax.legend()
     fig.tight_layout()
     import io
-
-    from presstune.rundir import atomic_write_bytes
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

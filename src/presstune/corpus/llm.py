@@ -20,12 +20,11 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
+from presstune.config.corpus import LLMConfig
+from presstune.models.loading import pretrained_model, pretrained_tokenizer
 from presstune.rundir import atomic_write_json
-
-if TYPE_CHECKING:  # annotations only: corpus.config imports the augment package, which uses this module's clients
-    from presstune.corpus.config import LLMConfig
 
 _THINK = re.compile(r"<think>.*?</think>\s*", re.S)
 _WORD = re.compile(r"\w+", re.U)
@@ -117,8 +116,6 @@ class TransformersBackend:
     def from_pretrained(cls, name_or_path: str, batch_size: int = 4) -> TransformersBackend:
         import torch
 
-        from presstune.models.loading import pretrained_model, pretrained_tokenizer
-
         tok = pretrained_tokenizer(name_or_path)
         dtype = torch.bfloat16 if torch.cuda.is_available() else torch.float32
         model = pretrained_model(name_or_path, dtype=dtype, device_map="auto" if torch.cuda.is_available() else None)
@@ -171,17 +168,18 @@ def make_backend(cfg: LLMConfig) -> Backend:
     return TransformersBackend.from_pretrained(cfg.model, cfg.batch_size)
 
 
-def _ngrams(text: str, n: int) -> list[tuple[str, ...]]:
+def word_ngrams(text: str, n: int) -> list[tuple[str, ...]]:
+    """The casefolded word n-grams of ``text``, in order."""
     words = [w.casefold() for w in _WORD.findall(text)]
     return [tuple(words[i : i + n]) for i in range(max(0, len(words) - n + 1))]
 
 
 def novel_ngram_share(output: str, source: str, n: int = 3) -> float:
     """Share of the output's word n-grams that never occur in the source (0 = pure deletion)."""
-    out = _ngrams(output, n)
+    out = word_ngrams(output, n)
     if not out:
         return 1.0 if output.strip() else 0.0
-    have = set(_ngrams(source, n))
+    have = set(word_ngrams(source, n))
     return sum(1 for g in out if g not in have) / len(out)
 
 

@@ -28,11 +28,18 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from presstune.cache import move_aside
+from presstune.config.corpus import CorpusConfig
 from presstune.console import phase as progress_phase
-from presstune.corpus import clean
-from presstune.corpus.config import CorpusConfig
+from presstune.corpus import clean, steps
+from presstune.corpus import format as formatting
+from presstune.corpus.augment import card_section
+from presstune.corpus.dedup import detect_language, preference
 from presstune.corpus.extract import Line, PdfError, PdfText, extract_pdf
+from presstune.corpus.keys import input_hash, safe_file_name
+from presstune.corpus.llm import clean_with_llm, make_backend
 from presstune.portal import PRESSCLUB, PortalProfile
+from presstune.records import ArticleRecord
 from presstune.rundir import RunDir, atomic_write_json, atomic_write_text, read_jsonl
 from presstune.runlock import run_lock
 
@@ -52,11 +59,6 @@ PHASES = {
 }
 
 
-def _hash(*parts: Any) -> str:
-    blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:32]
-
-
 def _file_sha(path: Path) -> str | None:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -71,15 +73,9 @@ def _read_json(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def _safe_name(doc_id: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in doc_id)
-
-
 def load_articles(run: Path) -> list[dict[str, Any]]:
     """articles.jsonl validated as ArticleRecord; later lines for the same id supersede earlier."""
     from pydantic import ValidationError
-
-    from presstune.collect.records import ArticleRecord
 
     by_id: dict[str, dict[str, Any]] = {}
     for i, row in enumerate(read_jsonl(run / "articles.jsonl")):
@@ -131,8 +127,6 @@ def extract_article(rec: dict[str, Any], run: Path, cfg: CorpusConfig) -> dict[s
             )
             continue
         if cfg.check_pdf_language:
-            from presstune.corpus.dedup import detect_language
-
             lang = detect_language(pdf.plain())
             want = primary_language(rec["language"])
             if lang != want:
@@ -314,8 +308,6 @@ def _extract_jobs(run: Path, cfg: CorpusConfig, jobs: list[tuple]) -> list[tuple
         if workers <= 1:
             return _extract_chunk(run, cfg, jobs)
     elif cfg.check_pdf_language:
-        from presstune.corpus.dedup import detect_language
-
         detect_language("warm up")  # load the language model once; the forked workers share it
     size = max(1, min(CHUNK_DOCS, len(jobs) // (workers * 4)))
     chunks = [(i, jobs[i : i + size]) for i in range(0, len(jobs), size)]
@@ -355,8 +347,8 @@ def phase_extract(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig) -
     for rec in records:
         pdf_shas = [_file_sha(run / a["path"]) if a.get("path") else None for a in _pdf_candidates(rec)]
         rec_key = {k: rec.get(k) for k in ("id", "language", "title", "subtitle", "date", "body", "attachments")}
-        h = _hash(settings, rec_key, pdf_shas)
-        path = out_dir / f"{_safe_name(rec['id'])}.json"
+        h = input_hash(settings, rec_key, pdf_shas)
+        path = out_dir / f"{safe_file_name(rec['id'])}.json"
         old = _read_json(path)
         if old and old.get("input_hash") == h:
             report.append(
@@ -443,13 +435,13 @@ def phase_clean(
     items = []
     counts: Counter = Counter()
     for rec in records:
-        ext = _read_json(run / "extracted" / f"{_safe_name(rec['id'])}.json")
+        ext = _read_json(run / "extracted" / f"{safe_file_name(rec['id'])}.json")
         if ext is None:
             items.append({"id": rec["id"], "status": "failed", "reason": "not_extracted"})
             counts["failed:not_extracted"] += 1
             continue
-        h = _hash(settings, ext["input_hash"], rec.get("title"), rec.get("subtitle"), rec.get("body"))
-        path = out_dir / f"{_safe_name(rec['id'])}.json"
+        h = input_hash(settings, ext["input_hash"], rec.get("title"), rec.get("subtitle"), rec.get("body"))
+        path = out_dir / f"{safe_file_name(rec['id'])}.json"
         old = _read_json(path)
         skipped = bool(old and old.get("input_hash") == h)
         doc = old if skipped and old is not None else {"input_hash": h, **clean_document(rec, ext, cfg, rules)}
@@ -482,7 +474,7 @@ def phase_clean(
 def cleaned_docs(run: Path, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     docs = []
     for rec in records:
-        doc = _read_json(run / "cleaned" / f"{_safe_name(rec['id'])}.json")
+        doc = _read_json(run / "cleaned" / f"{safe_file_name(rec['id'])}.json")
         if doc and doc.get("status") == "ok":
             docs.append(doc)
     return docs
@@ -494,8 +486,6 @@ def cleaned_docs(run: Path, records: list[dict[str, Any]]) -> list[dict[str, Any
 def phase_llm(
     run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, backend=None, token_counter=None
 ) -> dict[str, Any]:
-    from presstune.corpus.llm import clean_with_llm, make_backend
-
     out_dir = run / "llm"
     docs = cleaned_docs(run, records)
     if not docs:
@@ -509,8 +499,8 @@ def phase_llm(
     todo, items = [], []
     counts: Counter = Counter()
     for doc in docs:
-        h = _hash(settings, doc["input_hash"])
-        old = _read_json(out_dir / f"{_safe_name(doc['id'])}.json")
+        h = input_hash(settings, doc["input_hash"])
+        old = _read_json(out_dir / f"{safe_file_name(doc['id'])}.json")
         if old and old.get("input_hash") == h:
             counts["skipped"] += 1
             counts[old["status"]] += 1
@@ -521,7 +511,7 @@ def phase_llm(
         results = clean_with_llm([d for d, _ in todo], backend, cfg.llm, out_dir / "cache", token_counter)
         for (doc, h), res in zip(todo, results):
             atomic_write_json(
-                out_dir / f"{_safe_name(doc['id'])}.json",
+                out_dir / f"{safe_file_name(doc['id'])}.json",
                 {"id": doc["id"], "input_hash": h, "cleaned_hash": doc["input_hash"], **res},
                 indent=None,
             )
@@ -537,22 +527,6 @@ def phase_llm(
 # -- format --------------------------------------------------------------------------------------
 
 
-def load_tokenizer(name: str, texts: list[str] | None = None):
-    """The tokenizer whose chat template renders the rows; "tinybase" trains the demo's one."""
-    if name == "tinybase":
-        from presstune.models.tinybase import train_tokenizer
-
-        return train_tokenizer(texts or ["presstune"], vocab_size=2048)
-    from presstune.models.loading import pretrained_tokenizer
-
-    try:
-        return pretrained_tokenizer(name)  # named offline models; Qwen/Qwen3-* rebuilt offline
-    except (OSError, ValueError) as exc:
-        raise RuntimeError(
-            f"cannot load tokenizer {name!r} (offline? pass a local path or 'tinybase'): {exc}"
-        ) from None
-
-
 def read_cleaned(run: Path, records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
     """The format phase's input: cleaned documents, with the LLM body where it was accepted for
     this very cleaned version; returns (documents, how many carry an LLM body)."""
@@ -563,7 +537,7 @@ def read_cleaned(run: Path, records: list[dict[str, Any]]) -> tuple[list[dict[st
         )
     n_llm = 0
     for doc in docs:
-        llm = _read_json(run / "llm" / f"{_safe_name(doc['id'])}.json")
+        llm = _read_json(run / "llm" / f"{safe_file_name(doc['id'])}.json")
         if llm and llm.get("cleaned_hash") == doc["input_hash"] and llm.get("status") == "accepted":
             doc["body"], doc["llm"] = llm["body"], True
             n_llm += 1
@@ -579,8 +553,6 @@ def phase_format(
     run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, tokenizer=None, profile: PortalProfile = PRESSCLUB
 ) -> dict[str, Any]:
     """Cleaned documents through ``corpus.format_steps`` (see corpus/steps.py), then the card."""
-    from presstune.corpus import steps
-
     docs, n_llm = read_cleaned(run, records)
     ctx = steps.Context(cfg=cfg, run=run, tokenizer=tokenizer, profile=profile)
     kept = steps.run_steps(docs, steps.build_steps(cfg.format_steps or steps.DEFAULT_STEPS), ctx)
@@ -597,9 +569,6 @@ def phase_format(
 
 def _write_card(run: Path, cfg: CorpusConfig, ctx, kept: list[dict[str, Any]], n_llm: int) -> dict[str, Any]:
     """lengths.png, README.md (the dataset card) and stats.json from what the steps recorded."""
-    from presstune.corpus import format as formatting
-    from presstune.corpus.dedup import preference
-
     kept = sorted(kept, key=preference)  # counts listed in the order of first appearance
     out = run / "dataset"
     tokens = ctx.stats.get("tokens", {"train": [], "eval": []})
@@ -638,8 +607,6 @@ def _write_card(run: Path, cfg: CorpusConfig, ctx, kept: list[dict[str, Any]], n
         "teaser": _teaser_counts(kept, cleaned_report),
         "pdf_failures": cleaned_report.get("pdf_failures", {}),
     }
-    from presstune.corpus.augment import card_section
-
     card = formatting.card(stats)
     if ctx.stats.get("augment"):
         stats["augment"] = ctx.stats["augment"]
@@ -705,3 +672,11 @@ def build_corpus(
             summary[step]["seconds"] = round(time.perf_counter() - t0, 2)
         details.update(summary)
     return summary
+
+
+def force_corpus(run: RunDir) -> list[str]:
+    """Move the per-document outputs of the corpus phases to stale/ so every phase recomputes
+    (the LLM phase's response cache ``llm/cache/`` stays: same prompt, same answer)."""
+    llm = run / "llm"
+    per_doc = [p for p in llm.iterdir() if p.name != "cache"] if llm.is_dir() else []
+    return move_aside(run, [run / "extracted", run / "cleaned", *per_doc, run / "dataset"])

@@ -36,6 +36,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from presstune.config.corpus import CORPUS_STEPS
+from presstune.corpus.augment import build_mixes
+from presstune.corpus.dedup import (
+    UnionFind,
+    cross_split_pairs,
+    detect_language,
+    headline_pairs,
+    near_duplicate_pairs,
+    normalized_hash,
+    preference,
+    release_number,
+    split_documents,
+)
+from presstune.corpus.format import meta, rows_for, token_length
+from presstune.corpus.pii import scrub
+from presstune.models.loading import pretrained_tokenizer
+from presstune.models.tinybase import train_tokenizer
 from presstune.portal import PRESSCLUB, PortalProfile
 from presstune.rundir import write_jsonl
 
@@ -127,8 +144,6 @@ class LanguageFilter(Filter):
     name = "language_filter"
 
     def keep(self, doc: Doc, ctx: Context) -> Verdict:
-        from presstune.corpus.dedup import detect_language
-
         allowed = {lang.split("_")[0].lower() for lang in ctx.cfg.languages}
         detected = detect_language(doc["body"]) if doc["body"].strip() else "?"
         if detected in allowed:
@@ -144,8 +159,6 @@ class ExactDedup(Step):
     name = "exact_dedup"
 
     def run(self, docs: Iterable[Doc], ctx: Context) -> Iterator[Doc]:
-        from presstune.corpus.dedup import normalized_hash, preference
-
         seen: dict[str, str] = {}
         for doc in sorted(docs, key=preference):
             h = normalized_hash(doc["body"])
@@ -163,8 +176,6 @@ class ReleaseNumberLinks(Step):
     name = "release_links"
 
     def run(self, docs: Iterable[Doc], ctx: Context) -> Iterator[Doc]:
-        from presstune.corpus.dedup import release_number
-
         first: dict[str, str] = {}
         for doc in docs:
             num = release_number(doc["id"])
@@ -183,8 +194,6 @@ class NearDedup(Step):
     name = "near_dedup"
 
     def run(self, docs: Iterable[Doc], ctx: Context) -> Iterator[Doc]:
-        from presstune.corpus.dedup import UnionFind, near_duplicate_pairs
-
         cfg = ctx.cfg
         docs = list(docs)
         pairs = near_duplicate_pairs(docs, cfg.near_dup_threshold, cfg.shingle_size, cfg.minhash_perm)
@@ -214,12 +223,8 @@ class HeadlineLinks(Step):
     name = "headline_links"
 
     def run(self, docs: Iterable[Doc], ctx: Context) -> Iterator[Doc]:
-        from presstune.corpus.dedup import headline_pairs
-
         cfg = ctx.cfg
         docs = list(docs)
-        from presstune.corpus.dedup import UnionFind
-
         pairs = headline_pairs(docs, cfg.headline_window_days, cfg.headline_similarity)
         before = UnionFind()  # the families the earlier links make: which pairs join two of them
         for a, b in ctx.links:
@@ -242,8 +247,6 @@ class Families(Step):
     name = "families"
 
     def run(self, docs: Iterable[Doc], ctx: Context) -> Iterator[Doc]:
-        from presstune.corpus.dedup import UnionFind, release_number
-
         docs = list(docs)  # every upstream step has recorded its links only once its input is read
         uf = UnionFind()
         for a, b in ctx.links:
@@ -260,8 +263,6 @@ class Split(Step):
     name = "split"
 
     def run(self, docs: Iterable[Doc], ctx: Context) -> Iterator[Doc]:
-        from presstune.corpus.dedup import split_documents
-
         cfg = ctx.cfg
         docs = list(docs)
         split = split_documents(docs, cfg.train_ratio, cfg.split, cfg.seed)
@@ -278,8 +279,6 @@ class LeakCheck(Step):
     name = "leak_check"
 
     def run(self, docs: Iterable[Doc], ctx: Context) -> Iterator[Doc]:
-        from presstune.corpus.dedup import cross_split_pairs
-
         cfg = ctx.cfg
         docs = list(docs)
         ctx.stats["leaks"] = cross_split_pairs(
@@ -303,9 +302,6 @@ class FormatRows(Step):
     name = "format_rows"
 
     def run(self, docs: Iterable[Doc], ctx: Context) -> Iterator[Doc]:
-        from presstune.corpus.format import rows_for
-        from presstune.corpus.pipeline import load_tokenizer
-
         cfg = ctx.cfg
         docs = list(docs)
         if ctx.tokenizer is None:  # the demo tokenizer is trained on these bodies, in this order
@@ -324,9 +320,6 @@ class Augment(Step):
     name = "augment"
 
     def run(self, docs: Iterable[Doc], ctx: Context) -> Iterator[Doc]:
-        from presstune.corpus.augment import build_mixes
-        from presstune.corpus.format import meta
-
         cfg = ctx.cfg
         docs = sorted(docs, key=lambda d: d["id"])
         train_docs = [d for d in docs if d["split"] == "train"]
@@ -354,8 +347,6 @@ class MeasureTokens(Step):
     name = "measure_tokens"
 
     def run(self, docs: Iterable[Doc], ctx: Context) -> Iterator[Doc]:
-        from presstune.corpus.format import token_length
-
         limit = ctx.cfg.max_tokens
         tokens: dict[str, list[int]] = ctx.stats.setdefault("tokens", {"train": [], "eval": []})
         too_long = 0
@@ -388,8 +379,6 @@ class ScrubPii(Step):
     name = "scrub_pii"
 
     def run(self, docs: Iterable[Doc], ctx: Context) -> Iterator[Doc]:
-        from presstune.corpus.pii import scrub
-
         counts: Counter = ctx.stats.setdefault("pii_scrubbed", Counter())
         enabled = ctx.cfg.scrub_pii
         for doc in docs:
@@ -410,8 +399,6 @@ class ScrubPii(Step):
 
 
 def _scrub_row(row: dict[str, Any], counts: Counter) -> None:
-    from presstune.corpus.pii import scrub
-
     if "text" in row:
         row["text"], found = scrub(row["text"])
         counts.update(found)
@@ -479,22 +466,19 @@ STEP_TYPES: dict[str, type[Step]] = {
 }
 
 #: The format phase's steps in order (``corpus.format_steps`` overrides it).
-DEFAULT_STEPS: tuple[str, ...] = (
-    "length_filter",
-    "language_filter",
-    "exact_dedup",
-    "release_links",
-    "near_dedup",
-    "headline_links",
-    "families",
-    "split",
-    "leak_check",
-    "format_rows",
-    "augment",
-    "scrub_pii",
-    "measure_tokens",
-    "write_dataset",
-)
+DEFAULT_STEPS: tuple[str, ...] = CORPUS_STEPS
+
+
+def load_tokenizer(name: str, texts: list[str] | None = None):
+    """The tokenizer whose chat template renders the rows; "tinybase" trains the demo's one."""
+    if name == "tinybase":
+        return train_tokenizer(texts or ["presstune"], vocab_size=2048)
+    try:
+        return pretrained_tokenizer(name)  # named offline models; Qwen/Qwen3-* rebuilt offline
+    except (OSError, ValueError) as exc:
+        raise RuntimeError(
+            f"cannot load tokenizer {name!r} (offline? pass a local path or 'tinybase'): {exc}"
+        ) from None
 
 
 def build_steps(names: Iterable[str]) -> list[Step]:

@@ -5,14 +5,18 @@ from typing import Annotated
 
 import typer
 
+from presstune.cli_common import ConfigOpt, SetOpt, fail, load_cli_config
+from presstune.config import ConfigError, apply_override, validate
+from presstune.evaluate.data import EvaluateError
+from presstune.evaluate.runner import evaluate_variant
+from presstune.models.checkpoints import ModelSourceError
+from presstune.rundir import RunDir
+from presstune.runlock import run_lock
+
 
 def run_config(run_dir: Path, config_path: Path | None, sets: list[str] | None):
     """--config (and --set) if given, else the config recorded in the run's run.json (as the
     pipeline resolved it: demo base path, tokenizer, facts file), else defaults."""
-    from presstune.cli_common import fail, load_cli_config
-    from presstune.config import ConfigError, apply_override, validate
-    from presstune.rundir import RunDir
-
     if config_path is not None:
         return load_cli_config(config_path, sets)
     manifest = RunDir(run_dir).read_manifest()
@@ -46,8 +50,6 @@ def list_variants(run_dir: Path, config) -> list[str]:
 
 
 def register(app: typer.Typer) -> None:
-    from presstune.cli_common import ConfigOpt, SetOpt
-
     @app.command("evaluate")
     def evaluate(
         run: Annotated[Path, typer.Option("--run", help="Run directory (dataset/ is read, metrics/ is written).")],
@@ -73,8 +75,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Perplexity (assistant tokens / whole text, bits per byte), semantic entropy, closed-book QA
         (held-out and train-split knowledge), generations and cost of variants -> <run>/metrics/<variant>.json."""
-        from presstune.cli_common import fail
-
         if not run.is_dir():
             fail(f"run directory not found: {run}")
         cfg = run_config(run, config, set_)
@@ -92,8 +92,6 @@ def _evaluate_jobs(
 ):
     """(metrics name, model source) per evaluation: one external model, or run variants (source
     None: resolved from the run)."""
-    from presstune.cli_common import fail
-
     if model is not None:
         if variant:
             fail("give either --variant or --model, not both")
@@ -114,10 +112,6 @@ def _evaluate_jobs(
 def _evaluate_job(run: Path, cfg, job_name: str, source: dict | None, force: bool) -> bool:
     """Evaluate one job under the run's lock, as a recorded stage, and print its headline
     metrics; False when it failed (the error is printed, the other jobs go on)."""
-    from presstune.evaluate.runner import EvaluateError, evaluate_variant
-    from presstune.rundir import RunDir
-    from presstune.runlock import run_lock
-
     rd = RunDir(run)
     try:
         with run_lock(rd.path, "evaluate"), rd.stage(f"evaluate.{job_name}") as details:
@@ -125,7 +119,7 @@ def _evaluate_job(run: Path, cfg, job_name: str, source: dict | None, force: boo
             details["metrics"] = str(Path("metrics") / f"{job_name}.json")
             details["errors"] = doc["errors"]
             details.update(doc.get("cache", {}))
-    except (EvaluateError, OSError, ValueError) as exc:
+    except (EvaluateError, ModelSourceError, OSError, ValueError) as exc:
         typer.echo(f"error: {job_name}: {exc}", err=True)
         return False
     m = doc["metrics"]

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from presstune.evaluate.variant import Measurement, VariantUnderTest
+
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf")
 
 
@@ -186,3 +188,56 @@ def measure_speed(
         "peak_memory": memory,
         "device": str(device),
     }
+
+
+def _size_metrics(model, source: dict[str, Any]) -> dict[str, Any]:
+    """Parameters, layers, bytes on disk (a model in a local folder only) and bytes in memory."""
+    metrics: dict[str, Any] = {}
+    n_params = sum(p.numel() for p in model.parameters())
+    metrics["parameters"] = {"value": int(n_params), "definition": "number of parameters (adapters merged)"}
+    metrics["layers"] = {"value": int(getattr(model.config, "num_hidden_layers", 0)), "definition": "decoder layers"}
+    # A random_init base names its config folder, which holds no weights: count the parameters.
+    model_dir = (
+        Path(source["model"])
+        if source.get("model") and Path(str(source["model"])).is_dir() and not source.get("random_init")
+        else None
+    )
+    # Two sizes, never mixed in one key: what the checkpoint takes on disk (only for a model in
+    # a local folder) and what the loaded parameters take in memory (always).
+    adapter_bytes = weights_bytes(source.get("adapter"))
+    if model_dir is not None:
+        metrics["disk_bytes"] = {
+            "value": weights_bytes(model_dir) + adapter_bytes,
+            "adapter_bytes": adapter_bytes,
+            "definition": "weight files on disk: model folder + adapter (the adapter is merged for evaluation)",
+        }
+    metrics["memory_bytes"] = {
+        "value": int(sum(p.numel() * p.element_size() for p in model.parameters())),
+        "definition": "bytes of the loaded model's parameters in memory (adapters merged, evaluation dtype)",
+    }
+    return metrics
+
+
+def _measure_cost(v: VariantUnderTest) -> None:
+    """Size, speed and peak memory of the freshly loaded model, and the device's name.
+
+    Measured first, before the other measurements leave anything in the allocator, so every
+    variant is measured the same way."""
+    v.metrics.update(_size_metrics(v.model, v.source))
+    cfg = v.eval_cfg
+    vocab = min(int(v.model.config.vocab_size), len(v.tokenizer))
+    speed = measure_speed(
+        v.model,
+        vocab,
+        cfg.speed_prompt_tokens,
+        cfg.speed_new_tokens,
+        cfg.speed_batch_size,
+        cfg.speed_warmup,
+        cfg.speed_repeats,
+        cfg.seed,
+    )
+    v.device_name = speed.pop("device")
+    v.metrics.update(speed)
+
+
+MEASUREMENT = Measurement("cost", "cost", _measure_cost)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from presstune.evaluate.perplexity import end_of_turn_id, render_prompt
+from presstune.evaluate.variant import Measurement, VariantUnderTest
+from presstune.prompts import chat_prompt
 
 
 @dataclass
@@ -78,3 +80,60 @@ def generate_chat(
                 group.append(Generation(tokenizer.decode(ids, skip_special_tokens=True).strip(), ids, finished))
             out.append(group)
     return out
+
+
+def _write_generations(v: VariantUnderTest) -> None:
+    """Greedy answers to the first eval prompts, kept for reading (no metric)."""
+    prompts = generation_prompts(v.data, v.eval_cfg.generation_prompts, v.system_prompt)
+    gens = (
+        generate_chat(
+            v.model,
+            v.tokenizer,
+            [p["prompt"] for p in prompts],
+            max_new_tokens=v.eval_cfg.max_new_tokens,
+            batch_size=v.eval_cfg.gen_batch_size,
+        )
+        if prompts
+        else []
+    )
+    v.write_rows(
+        "generations",
+        [
+            {**p, "variant": v.name, "output": g[0].text, "new_tokens": len(g[0].ids), "finished": g[0].finished}
+            for p, g in zip(prompts, gens)
+        ],
+    )
+
+
+def generation_prompts(data: dict[str, Any], limit: int, system_prompt: str) -> list[dict[str, Any]]:
+    """The first ``limit`` eval prompts (one per article), with the reference answer."""
+    out, seen = [], set()
+    for row in data["chat"]:
+        key = row.get("id")
+        if key in seen:
+            continue
+        seen.add(key)
+        ref = "".join(m.get("content", "") for m in row["completion"])
+        out.append({"prompt_id": str(key), "prompt": row["prompt"], "reference": ref})
+        if len(out) >= limit:
+            return out
+    for doc in data["documents"] or data["eval_rows"]:
+        if len(out) >= limit:
+            break
+        if doc.get("id") in seen or not doc.get("title"):
+            continue
+        seen.add(doc.get("id"))
+        user = f'Write the press release titled "{doc["title"]}"' + (
+            f" ({doc['date'][:10]})." if doc.get("date") else "."
+        )
+        out.append(
+            {
+                "prompt_id": str(doc.get("id")),
+                "prompt": chat_prompt(system_prompt, user),
+                "reference": doc.get("body") or doc.get("text") or "",
+            }
+        )
+    return out
+
+
+MEASUREMENT = Measurement("generations", "generations", _write_generations)

@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from presstune.evaluate.variant import Measurement, VariantUnderTest
+
 
 class EvalDataError(ValueError):
     """One bad input row; the message names it."""
@@ -344,3 +346,56 @@ def summarize(
             "comparable across tokenizers",
         }
     return out
+
+
+def _scored_docs(v: VariantUnderTest, rows: list[dict[str, Any]], build) -> list:
+    """``build(row)`` for each row; a row it refuses (EvalDataError) is listed in the errors."""
+    docs = []
+    for row in rows:
+        try:
+            docs.append(build(row))
+        except EvalDataError as exc:
+            v.errors.append(str(exc))
+    return docs
+
+
+def perplexity_metrics(v: VariantUnderTest, view: str, docs: list, definition: str) -> dict[str, Any]:
+    """``perplexity_<view>`` (and its per-byte companions) over ``docs``; {} without docs."""
+    if not docs:
+        return {}
+    nll, count = score_documents(v.model, docs, **v.score_kw)
+    n_bytes = np.array([d.n_bytes for d in docs])
+    return summarize(view, nll, count, n_bytes, v.eval_cfg.bootstrap_samples, v.eval_cfg.seed, definition)
+
+
+def _measure_perplexity(v: VariantUnderTest) -> None:
+    """Two views: the eval split's chat rows (completion tokens only) and whole eval documents."""
+    cfg, tok = v.eval_cfg, v.tokenizer
+    chat_docs = _scored_docs(
+        v, v.data["chat"], lambda row: chat_doc(tok, str(row.get("id")), row["prompt"], row["completion"])
+    )
+    v.metrics.update(
+        perplexity_metrics(
+            v,
+            "assistant",
+            chat_docs,
+            "exp(sum of token NLLs / scored tokens) over the eval split's chat rows; prompt+completion rendered by "
+            "the chat template, only completion tokens (assistant text + end-of-turn) scored; sliding window "
+            f"{cfg.window}/stride {cfg.stride}; ci95 = bootstrap over rows",
+        )
+    )
+    start_id = document_start_id(tok)
+    text_docs = _scored_docs(v, v.data["texts"], lambda item: text_doc(tok, str(item["id"]), item["text"], start_id))
+    v.metrics.update(
+        perplexity_metrics(
+            v,
+            "text",
+            text_docs,
+            "exp(sum of token NLLs / scored tokens) over eval documents' whole cleaned bodies, every token scored "
+            f"(after a document-start token), nothing truncated: sliding window {cfg.window}/stride "
+            f"{cfg.stride}; ci95 = bootstrap over documents",
+        )
+    )
+
+
+MEASUREMENT = Measurement("perplexity", "perplexity", _measure_perplexity)

@@ -19,6 +19,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from presstune.evaluate.generation import generate_chat
+from presstune.evaluate.perplexity import document_start_id, perplexity_metrics, text_doc
+from presstune.evaluate.qa import contains_answer, wilson_interval
+from presstune.evaluate.qa_metrics import paired_vs_base
+from presstune.evaluate.variant import Measurement, VariantUnderTest
+from presstune.models.tinybase import demo_pretraining_texts
+from presstune.prompts import chat_prompt, qa_prompt
+from presstune.replica.site import Site
+
 
 @dataclass(frozen=True)
 class GeneralQuestion:
@@ -353,9 +364,6 @@ def retention_texts(run_manifest: dict[str, Any], config: Any, limit: int) -> tu
     demo = run_manifest.get("demo_base") or {}
     replica = getattr(config, "replica", None)
     if demo.get("cutoff") and replica is not None:
-        from presstune.models.tinybase import demo_pretraining_texts
-        from presstune.replica.site import Site
-
         texts = demo_pretraining_texts(Site(articles=replica.articles, seed=replica.seed), demo["cutoff"])
         chosen = texts[-limit:] if limit else []
         return [{"id": f"pretrain-{i}", "text": t} for i, t in enumerate(chosen)], (
@@ -365,3 +373,58 @@ def retention_texts(run_manifest: dict[str, Any], config: Any, limit: int) -> tu
     return [{"id": f"general-{i}", "text": t} for i, t in enumerate(chosen)], (
         f"{len(chosen)} packaged general paragraphs (presstune.evaluate.retention.GENERAL_TEXTS)"
     )
+
+
+def _measure_retention(v: VariantUnderTest) -> dict[str, Any]:
+    """Forgetting: perplexity over texts the base handles and answers to general questions."""
+    cfg = v.eval_cfg
+    out: dict[str, Any] = {}
+    texts, source = retention_texts(v.run.read_manifest(), v.config, cfg.retention_texts)
+    start_id = document_start_id(v.tokenizer)
+    docs = [text_doc(v.tokenizer, t["id"], t["text"], start_id) for t in texts]
+    ppl = perplexity_metrics(
+        v,
+        "retention",
+        docs,
+        f"retention: exp(token NLL) over {source}, whole text scored (texts the base handles; a rise against "
+        "the base is forgetting); ci95 = bootstrap over texts",
+    )
+    out.update({k.replace("perplexity_retention", "retention_perplexity"): val for k, val in ppl.items()})
+    general = general_questions(cfg.retention_questions)
+    if not general:
+        return out
+    prompts = [chat_prompt(v.system_prompt, qa_prompt(cfg.qa_instruction, g.question)) for g in general]
+    answers = generate_chat(
+        v.model, v.tokenizer, prompts, max_new_tokens=cfg.se_max_new_tokens, batch_size=cfg.gen_batch_size
+    )
+    correct = [contains_answer(a[0].text, g.answer, g.aliases) for a, g in zip(answers, general)]
+    out["retention_contains"] = {
+        "value": float(np.mean(correct)),
+        "ci95": wilson_interval(sum(correct), len(correct)),
+        "questions": len(correct),
+        "definition": "retention: share of greedy answers containing the gold answer (or one of its aliases) over "
+        "the packaged general questions (presstune.evaluate.retention.GENERAL_QUESTIONS; short answers); compare "
+        "with the base: a drop is knowledge lost to fine-tuning; ci95 = Wilson score interval",
+    }
+    rows = [
+        {
+            "question": g.question,
+            "gold": g.answer,
+            "aliases": list(g.aliases),
+            "answer": a[0].text,
+            "contains_answer": c,
+        }
+        for g, a, c in zip(general, answers, correct)
+    ]
+    v.write_rows("retention", rows)
+    if v.name != "base":  # the same questions, paired with the base's answers (McNemar)
+        out.update(paired_vs_base(v.run, {"retention": rows}))
+    return out
+
+
+def _retention_if_asked(v: VariantUnderTest) -> None:
+    if v.eval_cfg.retention:
+        v.metrics.update(_measure_retention(v))
+
+
+MEASUREMENT = Measurement("retention", None, _retention_if_asked)

@@ -5,6 +5,15 @@ from typing import Annotated
 
 import typer
 
+from presstune.cli_common import fail
+from presstune.config.models import ModelConfig, VariantSpec
+from presstune.models.importance import compute_importance, load_calibration_texts, read_importance, write_importance
+from presstune.models.loading import load_base_model, load_tokenizer, pretrained_tokenizer
+from presstune.models.params import count_params, format_report, report_json, resolve_config
+from presstune.models.surgery import SurgeryError, make_variant, num_layers, save_variant
+from presstune.rundir import RunDir
+from presstune.runlock import run_lock
+
 ModelOpt = Annotated[
     str,
     typer.Option(
@@ -24,9 +33,6 @@ TokenizerOpt = Annotated[str | None, typer.Option("--tokenizer", help="Tokenizer
 def _model_cfg(model: str, dtype: str, device: str, random_init: bool, tokenizer: str | None):
     from pydantic import ValidationError
 
-    from presstune.cli_common import fail
-    from presstune.models.config import ModelConfig
-
     try:
         return ModelConfig(name_or_path=model, dtype=dtype, device=device, random_init=random_init, tokenizer=tokenizer)
     except ValidationError as exc:
@@ -35,9 +41,6 @@ def _model_cfg(model: str, dtype: str, device: str, random_init: bool, tokenizer
 
 
 def _load(model_cfg, need_tokenizer: bool):
-    from presstune.cli_common import fail
-    from presstune.models.loading import load_base_model, load_tokenizer
-
     try:
         model = load_base_model(model_cfg)
         tokenizer = load_tokenizer(model_cfg, required=need_tokenizer)
@@ -55,9 +58,6 @@ def params(
     ] = None,
 ) -> None:
     """Exact parameter counts from the config alone (meta device: no weights, no download for Qwen3)."""
-    from presstune.cli_common import fail
-    from presstune.models.params import count_params, format_report, report_json, resolve_config
-
     try:
         config, source = resolve_config(model)
     except (OSError, ValueError) as exc:
@@ -87,12 +87,6 @@ def importance(
     tokenizer: TokenizerOpt = None,
 ) -> None:
     """Layer importance on calibration text: Block Influence per layer and block angular distances."""
-    from presstune.cli_common import fail
-    from presstune.models.importance import compute_importance, load_calibration_texts, write_importance
-    from presstune.models.surgery import num_layers
-    from presstune.rundir import RunDir
-    from presstune.runlock import run_lock
-
     model_cfg = _model_cfg(model, dtype, device, random_init, tokenizer)
     dataset_dir = data if data.is_dir() else data.parent
     out_dir = out or dataset_dir.parent / "models"
@@ -173,11 +167,6 @@ def variant(
     """Make a variant (original, one layer dropped, or pruned to N layers) and save a plain HF checkpoint."""
     from pydantic import ValidationError
 
-    from presstune.cli_common import fail
-    from presstune.models.config import VariantSpec
-    from presstune.models.importance import read_importance
-    from presstune.models.surgery import SurgeryError, make_variant, save_variant
-
     try:
         spec = VariantSpec(name=name or kind, kind=kind, layer=layer, keep_layers=keep, strategy=strategy)
     except ValidationError as exc:
@@ -215,9 +204,6 @@ def tokenize(
 ) -> None:
     """Print the token ids of TEXT (and with --chat the rendered template): count tokens, check a template."""
     import json
-
-    from presstune.cli import fail
-    from presstune.models.loading import pretrained_tokenizer
 
     try:
         tok = pretrained_tokenizer(model)

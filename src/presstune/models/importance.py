@@ -28,6 +28,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from presstune.models.layers import decoder_layers
+from presstune.models.params import default_keep
+from presstune.rundir import atomic_write_bytes, atomic_write_json
+
 DROP_POLICY = (
     "lowest Block Influence among layers 0..L-2; the last layer is never proposed unless allow_last, "
     "because it writes the representation the final norm and lm_head read (ShortGPT and Gromov et al. "
@@ -132,8 +136,6 @@ def compute_importance(
     model_name: str = "",
 ) -> dict[str, Any]:
     """Measure Block Influence and angular distances of ``model`` on ``texts`` (strings or token ids)."""
-    from presstune.models.surgery import decoder_layers
-
     t0 = time.perf_counter()
     base, layers = decoder_layers(model)
     L = len(layers)
@@ -242,8 +244,6 @@ def _angular_distances(last_states: list[list[Any]], L: int) -> dict[str, list[f
 def _recommendation(
     block_influence: list[float], angular: dict[str, list[float]], L: int, block_size: int | None, allow_last: bool
 ) -> dict[str, Any]:
-    from presstune.models.params import default_keep
-
     n = block_size if block_size is not None else L - default_keep(L)
     recommendation: dict[str, Any] = {
         "drop_layer": recommend_drop(block_influence, allow_last=allow_last),
@@ -318,8 +318,6 @@ def plot_importance(result: dict[str, Any]) -> bytes:
 
 def write_importance(result: dict[str, Any], out_dir: str | Path) -> tuple[Path, Path]:
     """Write ``importance.json`` and ``importance.png`` atomically into ``out_dir``."""
-    from presstune.rundir import atomic_write_bytes, atomic_write_json
-
     out_dir = Path(out_dir)
     png = atomic_write_bytes(out_dir / "importance.png", plot_importance(result))
     js = atomic_write_json(out_dir / "importance.json", result)

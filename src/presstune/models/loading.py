@@ -6,7 +6,12 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from presstune.models.config import ModelConfig, VariantSpec
+from presstune.config.models import ModelConfig, VariantSpec
+from presstune.models.importance import read_importance
+from presstune.models.offline import is_local, resolve_pretrained, unavailable
+from presstune.models.params import resolve_config
+from presstune.models.qwen3_tokenizer import is_qwen3_text_model, qwen3_tokenizer
+from presstune.models.surgery import make_variant
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +79,6 @@ def load_base_model(model_cfg: ModelConfig) -> Any:
     import torch
     from transformers import AutoModelForCausalLM
 
-    from presstune.models.params import resolve_config
-
     device = resolve_device(model_cfg.device)
     extra = {"attn_implementation": model_cfg.attn_implementation} if model_cfg.attn_implementation else {}
     if model_cfg.random_init:
@@ -95,8 +98,6 @@ def pretrained_model(name_or_path: str, **kwargs: Any) -> Any:
     """``AutoModelForCausalLM.from_pretrained`` of a resolved name; one clear error when unavailable."""
     from transformers import AutoModelForCausalLM
 
-    from presstune.models.offline import is_local, resolve_pretrained, unavailable
-
     source = resolve_pretrained(name_or_path)
     try:
         return AutoModelForCausalLM.from_pretrained(source, **kwargs)
@@ -114,9 +115,6 @@ def pretrained_tokenizer(name_or_path: str) -> Any:
     (same ids, Qwen3's chat format; logged as such). Any other unavailable id: one clear error.
     """
     from transformers import AutoTokenizer
-
-    from presstune.models.offline import is_local, resolve_pretrained, unavailable
-    from presstune.models.qwen3_tokenizer import is_qwen3_text_model, qwen3_tokenizer
 
     source = resolve_pretrained(name_or_path)
     try:
@@ -155,9 +153,6 @@ def build_variant_in_memory(
 
     Returns ``(model, card_info)``; card_info says which layers were removed and why.
     """
-    from presstune.models.importance import read_importance
-    from presstune.models.surgery import make_variant
-
     importance = read_importance(importance_path) if importance_path is not None else None
     model = load_base_model(model_cfg)
     model, info = make_variant(model, variant_spec, importance)

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from presstune.models.cache import cached_build, default_cache_root
+
 #: Bump when the conversion output changes (part of the cache entry's name).
 CONVERTER_VERSION = "1"
 
@@ -113,8 +115,6 @@ def _package_version(model: NamedModel) -> str:
 
 def cache_entry(model: NamedModel, cache_root: str | os.PathLike | None = None) -> Path:
     """Where the converted checkpoint lives: one entry per (package version, file size, converter)."""
-    from presstune.models.cache import default_cache_root
-
     root = Path(cache_root) if cache_root is not None else default_cache_root()
     size = gguf_path(model).stat().st_size
     return root / "models" / f"{model.name}-{_package_version(model)}-{size}-c{CONVERTER_VERSION}"
@@ -228,8 +228,6 @@ def converted_model(name: str, cache_root: str | os.PathLike | None = None) -> P
 
     Converted into a temporary folder and renamed into place when complete (see models.cache).
     """
-    from presstune.models.cache import cached_build
-
     model = named_model(name)
     if model is None:
         raise KeyError(f"{name!r} is not a named offline model ({', '.join(NAMED_MODELS)})")

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from presstune.models.offline import cache_entry, gguf_config, named_model, unavailable
+
 CONFIGS_DIR = Path(__file__).resolve().parent / "configs"
 
 #: Layer share used when no prune target is given: keep two thirds (24 of Qwen3-8B's 36).
@@ -48,8 +50,6 @@ def resolve_config(name_or_path: str) -> tuple[Any, str]:
     (seconds; nothing is converted just to count parameters).
     """
     from transformers import AutoConfig
-
-    from presstune.models.offline import cache_entry, gguf_config, named_model, unavailable
 
     path = Path(name_or_path)
     if path.is_file() and path.name.endswith(".json"):

@@ -25,6 +25,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from presstune.models.cache import cached_build, default_cache_root
+
 log = logging.getLogger(__name__)
 
 #: The split pattern of Qwen2/Qwen3's pre-tokenizer (single digits, newline runs as one piece).
@@ -192,8 +194,6 @@ def qwen3_tokenizer(name: str = "Qwen/Qwen3-8B", cache_root: str | os.PathLike |
     The function the GPU benchmarks call to get real Qwen3 token lengths without the hub.
     """
     from transformers import AutoTokenizer
-
-    from presstune.models.cache import cached_build, default_cache_root
 
     base_model = str(name).lower().endswith("-base")
     root = Path(cache_root) if cache_root is not None else default_cache_root()

@@ -23,29 +23,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from presstune.models.importance import best_block, recommend_drop
+from presstune.models.layers import SurgeryError, decoder_layers, num_layers
+from presstune.models.params import default_keep, human
+
 #: Config attributes that hold one entry per decoder layer (sliced on removal).
 PER_LAYER_CONFIG_LISTS = ("layer_types", "mlp_layer_types", "no_rope_layers")
 #: Module attributes that carry a layer's own index.
 LAYER_INDEX_ATTRS = ("layer_idx", "layer_id", "layer_index")
-
-
-class SurgeryError(ValueError):
-    """A variant request that cannot be carried out (bad index, missing analysis…)."""
-
-
-def decoder_layers(model: Any):
-    """``(parent, ModuleList)`` of a causal LM's decoder layers (``model.model.layers`` for Qwen3/Llama)."""
-    import torch.nn as nn
-
-    base = getattr(model, getattr(model, "base_model_prefix", "model"), None) or model
-    layers = getattr(base, "layers", None)
-    if not isinstance(layers, nn.ModuleList):
-        raise SurgeryError(f"{type(model).__name__}: no decoder ModuleList at .{model.base_model_prefix}.layers")
-    return base, layers
-
-
-def num_layers(model: Any) -> int:
-    return len(decoder_layers(model)[1])
 
 
 def drop_layers(model: Any, indices: list[int] | tuple[int, ...] | set[int], *, renumber: bool = True) -> Any:
@@ -127,9 +112,6 @@ def _importance_for(importance: dict[str, Any] | None, total: int, what: str) ->
 
 def plan_variant(total: int, spec: Any, importance: dict[str, Any] | None = None) -> dict[str, Any]:
     """Decide which layers a variant removes (original numbering) and why; touches no model."""
-    from presstune.models.importance import best_block, recommend_drop
-    from presstune.models.params import default_keep
-
     kind = spec.kind
     plan: dict[str, Any] = {"variant": spec.name, "kind": kind, "original_layers": total, "removed_layers": []}
     if kind == "original":
@@ -198,8 +180,6 @@ def make_variant(model: Any, spec: Any, importance: dict[str, Any] | None = None
 
 
 def model_card(info: dict[str, Any], base_model: str) -> str:
-    from presstune.models.params import human
-
     removed = info["removed_layers"]
     lines = [
         "---",

@@ -6,6 +6,13 @@ from typing import Annotated
 
 import typer
 
+from presstune.cli_common import fail
+from presstune.replica import html
+from presstune.replica.faults import PRESETS
+from presstune.replica.server import ReplicaServer
+from presstune.replica.site import Site
+from presstune.rundir import atomic_write_bytes, atomic_write_text
+
 replica_app = typer.Typer(help="The local, generated PressClub replica (127.0.0.1 only).", no_args_is_help=True)
 
 
@@ -25,10 +32,6 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the replica; the first line printed is ``serving http://127.0.0.1:<port>/global``."""
-    from presstune.cli_common import fail
-    from presstune.replica.faults import PRESETS
-    from presstune.replica.server import ReplicaServer
-
     if faults not in PRESETS:
         fail(f"--faults: unknown preset {faults!r} (choose none, mild or harsh)")
     if articles < 1:
@@ -64,10 +67,6 @@ def export(
     pages: Annotated[int, typer.Option(help="Also write this many article pages and their PDFs.")] = 5,
 ) -> None:
     """Write facts.jsonl (with ground-truth bodies) and a few sample pages/PDFs, atomically."""
-    from presstune.replica import html
-    from presstune.replica.site import Site
-    from presstune.rundir import atomic_write_bytes, atomic_write_text
-
     site = Site(articles=articles, seed=seed)
     atomic_write_text(out / "facts.jsonl", site.facts_jsonl(body=True))
     for art in site.articles()[:pages]:

@@ -15,42 +15,12 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field
-
-from presstune.schema import Strict
+from presstune.config.replica import FaultConfig
 
 if TYPE_CHECKING:
     from presstune.replica.site import Site
 
 TransientKind = Literal["5xx", "429", "reset", "slow", "truncated"]
-
-
-class FaultConfig(Strict):
-    """Shares are per request path (transient) or per item (permanent), 0..1."""
-
-    error_5xx: float = Field(0.0, ge=0, le=1, description="Share of requests answered 500/502/503.")
-    rate_limit_429: float = Field(0.0, ge=0, le=1, description="Share of requests answered 429 with Retry-After.")
-    retry_after: int = Field(1, ge=0, description="Seconds in the Retry-After header.")
-    reset: float = Field(0.0, ge=0, le=1, description="Share of requests whose socket is closed without a response.")
-    slow: float = Field(0.0, ge=0, le=1, description="Share of requests answered after slow_seconds.")
-    slow_seconds: float = Field(2.0, ge=0, description="Delay of a slow answer in seconds.")
-    truncated_pdf: float = Field(
-        0.0, ge=0, le=1, description="Share of attachment paths whose body is cut and connection closed."
-    )
-    max_failures: int = Field(
-        2, ge=1, description="A transient fault hits attempts 1..k of its path, k drawn in [1, max_failures]."
-    )
-    html_instead_of_pdf: float = Field(
-        0.0,
-        ge=0,
-        le=1,
-        description="Permanent: share of PDF attachments served as an HTML page (at least one when > 0).",
-    )
-    oversized: int = Field(0, ge=0, description="Permanent: number of PDF attachments served oversized.")
-    oversized_bytes: int = Field(60 * 1024 * 1024, ge=1, description="Streamed size of an oversized attachment.")
-    changed_layout: float = Field(
-        0.0, ge=0, le=1, description="Permanent: share of article pages with a changed layout (at least one when > 0)."
-    )
 
 
 PRESETS: dict[str, FaultConfig] = {

@@ -38,14 +38,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from presstune.config.replica import FaultConfig
 from presstune.replica import feeds, html
-from presstune.replica.faults import FaultConfig, FaultPlan, resolve
+from presstune.replica.faults import FaultPlan, resolve
 from presstune.replica.site import Site
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from presstune.replica.config import ReplicaConfig
+    from presstune.config.replica import ReplicaConfig
 
 _TID = r"T\d{7}(?:EN_GB|EN_US|EN|DE|ES|FR)"
 _DETAIL = re.compile(rf"^/global/article/detail/({_TID})(?:/.*)?$")

@@ -55,7 +55,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from presstune.replica import furniture, hard_cases, prose, vocabulary
+from presstune.replica import furniture, hard_cases, pdf, prose, vocabulary
 from presstune.replica.facts import make_facts, qa_pairs
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -654,8 +654,6 @@ class Site:
         att = self.attachment(article_id, no)
         if att is None:
             raise KeyError(f"article {article_id} has no attachment {no}")
-        from presstune.replica import pdf
-
         blob = pdf.build_attachment(art, att)
         with self._blob_lock:
             if len(self._blob_cache) > 4096:  # bound memory on huge sites

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from presstune.report.data import report_data
 from presstune.rundir import RunDir, atomic_write_bytes, atomic_write_text
 
 PLOT_FILES = {"quality_size": "quality_size.png", "loss": "loss.png", "importance": "importance.png"}
@@ -71,8 +72,6 @@ def render_markdown(data: dict[str, Any]) -> str:
 
 def build_report(run_dir: str | Path, title: str | None = None) -> dict[str, Path]:
     """Write report/index.html, report/README.md and report/plots/*.png; returns their paths."""
-    from presstune.report.data import report_data
-
     run = RunDir(run_dir)
     data = report_data(run, title)
     out = run / "report"

@@ -5,6 +5,12 @@ from typing import Annotated
 
 import typer
 
+from presstune.cli_common import fail
+from presstune.console import print_result, run_logging
+from presstune.report.build import build_report
+from presstune.rundir import RunDir
+from presstune.runlock import run_lock
+
 
 def register(app: typer.Typer) -> None:
     @app.command("report")
@@ -17,12 +23,6 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Write <run>/report/index.html (self-contained) and <run>/report/README.md."""
-        from presstune.cli_common import fail
-        from presstune.console import print_result, run_logging
-        from presstune.report.build import build_report
-        from presstune.rundir import RunDir
-        from presstune.runlock import run_lock
-
         if not run.is_dir():
             fail(f"run directory not found: {run}")
         with run_lock(run, "report"), run_logging(run, "report"), RunDir(run).stage("report") as details:

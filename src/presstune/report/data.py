@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from presstune.evaluate.qa import question_source
+from presstune.report import plots
 from presstune.report.verdict import verdicts
 from presstune.rundir import RunDir, read_jsonl
 
@@ -582,8 +583,6 @@ def size_points(metrics: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 
 def report_data(run: RunDir, title: str | None = None) -> dict[str, Any]:
     """Everything both templates render (plots as PNG bytes, drawn by report.plots)."""
-    from presstune.report import plots
-
     manifest = run.read_manifest()
     cfg = manifest.get("config") or {}
     rcfg = cfg.get("report") or {}

@@ -31,6 +31,8 @@ import inspect
 import logging
 from typing import Any
 
+from presstune.train.errors import TrainSetupError
+
 log = logging.getLogger(__name__)
 
 #: The names under which presstune's functions are registered in transformers' AttentionInterface.
@@ -101,8 +103,6 @@ def resolve_attention(requested: str, device: str) -> str:
         return "sdpa"
     reason = unavailable_reason(requested, device)
     if reason is not None:
-        from presstune.train.variant import TrainSetupError
-
         raise TrainSetupError(f"train.attn_implementation={requested}: {reason}")
     return _transformers_name(requested)
 

@@ -13,6 +13,8 @@ from typing import Any
 from transformers import TrainerCallback
 from transformers.integrations import TensorBoardCallback
 
+from presstune.console import log as run_log
+from presstune.console import step
 from presstune.rundir import atomic_write_json, atomic_write_text
 
 log = logging.getLogger(__name__)
@@ -96,8 +98,6 @@ class RichProgressCallback(TrainerCallback):
     def on_train_begin(self, args, state, control, **kwargs):
         if not state.is_world_process_zero:
             return
-        from presstune.console import step
-
         self.step_context = step(self.description, total=state.max_steps, unit="steps", completed=state.global_step)
         self.bar = self.step_context.__enter__()
 
@@ -108,9 +108,7 @@ class RichProgressCallback(TrainerCallback):
     def on_log(self, args, state, control, logs=None, **kwargs):
         if not state.is_world_process_zero or not logs:
             return
-        from presstune.console import log
-
-        log.info("%s step %s: %s", self.description, state.global_step, logs)
+        run_log.info("%s step %s: %s", self.description, state.global_step, logs)
         if "loss" in logs:
             self.last["loss"] = f"loss {logs['loss']:.4f}"
         if "eval_loss" in logs:

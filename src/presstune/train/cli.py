@@ -5,10 +5,17 @@ from typing import Annotated, Any
 
 import typer
 
+from presstune.cli_common import ConfigOpt, SetOpt, console, fail, load_cli_config
+from presstune.config import dump_config
+from presstune.rundir import RunDir
+from presstune.runlock import run_lock
+from presstune.train.compare import diff_configs, format_diff
+from presstune.train.records import prepare_training
+from presstune.train.trainer import TrainError, train_variant
+from presstune.train.variant import TrainSetupError
+
 
 def register(app: typer.Typer) -> None:
-    from presstune.cli_common import ConfigOpt, SetOpt
-
     @app.command("train")
     def train(
         config: ConfigOpt = None,
@@ -27,10 +34,6 @@ def register(app: typer.Typer) -> None:
 
         Several GPUs: accelerate launch --config_file configs/accelerate/ddp.yaml -m presstune.cli train ...
         """
-        from presstune.cli_common import load_cli_config
-        from presstune.config import dump_config
-        from presstune.rundir import RunDir
-
         cfg = load_cli_config(config, set_)
         run_dir = RunDir(run if run is not None else cfg.run_dir())
         specs = _selected_variants(cfg.variants, variant)
@@ -47,9 +50,6 @@ def register(app: typer.Typer) -> None:
         b: Annotated[Path, typer.Argument(help="Second config file.")],
     ) -> None:
         """List every difference between two resolved configs (proves variants are trained alike)."""
-        from presstune.cli_common import load_cli_config
-        from presstune.train.compare import diff_configs, format_diff
-
         print(format_diff(diff_configs(load_cli_config(a, None), load_cli_config(b, None)), str(a), str(b)))
 
 
@@ -61,8 +61,6 @@ def _is_main_process() -> bool:
 
 def _selected_variants(specs: list[Any], names: list[str] | None) -> list[Any]:
     """The config's variants named by --variant (all without it); an unknown name fails."""
-    from presstune.cli_common import fail
-
     if not names:
         return specs
     known = {s.name for s in specs}
@@ -75,12 +73,6 @@ def _selected_variants(specs: list[Any], names: list[str] | None) -> list[Any]:
 def _train_one(cfg: Any, spec: Any, run_dir: Any, resume: bool, force: bool, is_main: bool) -> None:
     """Train one variant; the main process holds the run's lock, moves outputs trained on other
     inputs (config, variant plan, dataset) to stale/ first, records the stage and reports."""
-    from presstune.cache import prepare_training
-    from presstune.cli_common import console, fail
-    from presstune.runlock import run_lock
-    from presstune.train.trainer import TrainError, train_variant
-    from presstune.train.variant import TrainSetupError
-
     try:
         if is_main:
             with run_lock(run_dir.path, "train"):

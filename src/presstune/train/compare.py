@@ -8,18 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from presstune.cache import flatten_keys
+
 #: Top-level keys a variant file is expected to change.
 VARIANT_KEYS = ("variants", "run.name")
-
-
-def _flatten(value: Any, prefix: str = "", keep_empty: bool = False) -> dict[str, Any]:
-    """Dotted key paths of nested dicts; ``keep_empty``: an empty dict is a value (so adding one is seen)."""
-    if isinstance(value, dict) and (value or not keep_empty):
-        out: dict[str, Any] = {}
-        for key, child in value.items():
-            out.update(_flatten(child, f"{prefix}.{key}" if prefix else str(key), keep_empty))
-        return out
-    return {prefix: value}
 
 
 def diff_configs(a: Any, b: Any) -> list[dict[str, Any]]:
@@ -30,7 +22,7 @@ def diff_configs(a: Any, b: Any) -> list[dict[str, Any]]:
     """
     da = a.model_dump(mode="json") if hasattr(a, "model_dump") else a
     db = b.model_dump(mode="json") if hasattr(b, "model_dump") else b
-    fa, fb = _flatten(da), _flatten(db)
+    fa, fb = flatten_keys(da), flatten_keys(db)
     rows = []
     for key in sorted(set(fa) | set(fb)):
         va, vb = fa.get(key, "<unset>"), fb.get(key, "<unset>")

@@ -34,28 +34,18 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-from presstune.corpus.format import chat_prompt, qa_prompt
 from presstune.evaluate.generation import generate_chat
 from presstune.evaluate.qa import QAItem, contains_answer, normalize_answer, subsample
-from presstune.evaluate.retention import (
-    GENERAL_QUESTIONS,
-    SELECTION_RESERVED,
-    GeneralQuestion,
-    general_questions,
-    selection_general_questions,
-)
+from presstune.evaluate.retention import GENERAL_QUESTIONS, GeneralQuestion, general_questions
+from presstune.prompts import chat_prompt, qa_prompt
 from presstune.rundir import atomic_write_json
 from presstune.train.data import jsonl_objects
+from presstune.train.selection_inputs import VALID_FILE, SelectionError, general_set
 
 log = logging.getLogger(__name__)
 
-VALID_FILE = "qa_valid.jsonl"
 SELECTION_FILE = "selection.json"
 BEST_WEIGHTS_FILE = "selection-best.safetensors"
-
-
-class SelectionError(RuntimeError):
-    """Selection cannot run (no validation questions), phrased for the user."""
 
 
 @dataclass
@@ -166,16 +156,6 @@ def unseen_questions(
     text = training_text(train_rows)
     kept = [q for q in questions if _squashed(q.question) not in text]
     return kept, len(questions) - len(kept)
-
-
-def general_set(count: int) -> list[GeneralQuestion]:
-    """The last ``count`` general questions, reserved for selection (evaluation never asks them)."""
-    if count > SELECTION_RESERVED:
-        raise SelectionError(
-            f"train.select.general_questions = {count}: at most {SELECTION_RESERVED} general questions are kept "
-            "apart from evaluation's retention set"
-        )
-    return selection_general_questions(count)
 
 
 class ValidationSignal:

@@ -21,55 +21,35 @@ mask for sdpa and eager, so packed documents never attend to each other
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from presstune.models.config import VariantSpec
+from presstune.config.models import VariantSpec
+from presstune.config.train import tuned_teacher_name
+from presstune.models.importance import read_importance
 from presstune.models.loading import releasing_memory
+from presstune.models.offline import resolve_pretrained
+from presstune.models.surgery import make_variant, num_layers
 from presstune.rundir import atomic_write_json, atomic_write_text
-from presstune.train.variant import TrainSetupError, resolve_precision
-
-RESULT_FILE = "train_result.json"
+from presstune.train.data import DatasetError, load_split, to_dataset
+from presstune.train.result import RESULT_FILE, TrainResult, read_result
+from presstune.train.variant import (
+    TrainSetupError,
+    build_student,
+    build_teacher,
+    find_importance,
+    load_tokenizer,
+    resolve_precision,
+)
 
 
 class TrainError(RuntimeError):
     """A training run that cannot start or continue, phrased for the user."""
-
-
-@dataclass
-class TrainResult:
-    variant: str
-    method: str
-    output_dir: str
-    status: str = "done"
-    skipped: bool = False
-    global_step: int = 0
-    epochs: float = 0.0
-    tokens_seen: int = 0
-    train_seconds: float = 0.0
-    final_train_loss: float | None = None
-    best_eval_loss: float | None = None
-    best_checkpoint: str | None = None
-    stopped_early: bool = False
-    resumed_from: str | None = None
-    #: train.select: the kept point (step, epoch, knowledge, general) and why; None when off.
-    selection: dict[str, Any] | None = None
-    #: The WiSE-FT alpha the saved weights carry (1: the tuned model as is).
-    wise_ft_alpha: float = 1.0
-    trainable_params: int = 0
-    total_params: int = 0
-    settings: dict[str, Any] = field(default_factory=dict)
-    variant_info: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 def variant_dirs(run_dir: str | Path, variant: str) -> tuple[Path, Path]:
@@ -91,18 +71,6 @@ def latest_checkpoint(output_dir: str | Path) -> Path | None:
         if (path / "trainer_state.json").is_file():
             found.append((step, path))
     return max(found)[1] if found else None
-
-
-def read_result(output_dir: str | Path) -> TrainResult | None:
-    path = Path(output_dir) / RESULT_FILE
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        known = {f.name for f in dataclasses.fields(TrainResult)}
-        return TrainResult(**{k: v for k, v in data.items() if k in known})
-    except (json.JSONDecodeError, TypeError):
-        return None
 
 
 def gradient_accumulation(train_cfg: Any, world_size: int) -> int:
@@ -236,6 +204,7 @@ def speed_callbacks(train_cfg: Any, log_file: str | Path | None = None) -> list[
 
     ``log_file``: where ``gradient_checkpointing: auto`` states what it chose.
     """
+    # subclasses transformers/trl classes: imported when training starts, not with the CLI
     from presstune.train.callbacks import LoraAutocastInputCallback, SelectiveCheckpointCallback
 
     found: list[Any] = []
@@ -299,15 +268,9 @@ def _unsloth_model(config: Any, spec: VariantSpec, run_dir: Path):
         from unsloth import FastLanguageModel
     except ImportError:
         raise TrainSetupError("train.backend=unsloth needs the unsloth package (pip install unsloth)") from None
-    from presstune.models.importance import read_importance
-    from presstune.models.surgery import make_variant
-    from presstune.train.variant import find_importance
-
     t = config.train
     if t.method == "full":
         raise TrainSetupError("train.backend=unsloth is wired for lora/qlora only; use backend: hf for full")
-    from presstune.models.offline import resolve_pretrained
-
     model, tokenizer = FastLanguageModel.from_pretrained(
         resolve_pretrained(config.model.name_or_path),
         max_seq_length=t.max_seq_length,
@@ -423,6 +386,7 @@ def train_variant(
     """
     from transformers import set_seed
 
+    # subclasses transformers/trl classes: imported when training starts, not with the CLI
     from presstune.train.final_weights import FinalWeights, SelectionError
 
     train_cfg = config.train
@@ -520,8 +484,6 @@ def _build_trainer(
     """The variant's trainer (SFT, or distillation with a teacher): the reduced model wrapped for
     training, the datasets, the callbacks; returns it with the tokenizer, the variant's record
     and whether it distils."""
-    from presstune.train.data import to_dataset
-
     train_cfg = config.train
     output_dir, logs_dir = dirs
     train_split, eval_split = splits
@@ -554,8 +516,6 @@ def _build_trainer(
 def _load_splits(dataset_dir: Path, t: Any, mix: str | None = None) -> tuple[Any, Any]:
     """``train.jsonl`` (``train.<mix>.jsonl`` for a variant trained on a named mix) and (when
     present) ``eval.jsonl``, checked to share one format."""
-    from presstune.train.data import DatasetError, load_split
-
     try:
         train_split = load_split(dataset_dir / (f"train.{mix}.jsonl" if mix else "train.jsonl"))
         eval_split = (
@@ -581,12 +541,8 @@ def _prepare_model(
         if t.backend == "unsloth":
             raise TrainSetupError("train.backend=unsloth loads its own model; do not pass one in")
         if model is None:
-            from presstune.train.variant import build_student
-
             model, variant_info = build_student(config, variant_spec, run_dir)
         else:
-            from presstune.models.surgery import num_layers
-
             variant_info = {
                 "variant": variant_spec.name,
                 "kind": variant_spec.kind,
@@ -594,8 +550,6 @@ def _prepare_model(
                 "note": "model given by the caller",
             }
         if tokenizer is None:
-            from presstune.train.variant import load_tokenizer
-
             tokenizer = load_tokenizer(config)
         peft_config = None
         if t.method in ("lora", "qlora"):
@@ -620,8 +574,8 @@ def _trainer_class(
         from trl import SFTTrainer
 
         return SFTTrainer, {}, False
+    # subclasses transformers/trl classes: imported when training starts, not with the CLI
     from presstune.train.distill import DistillSFTTrainer
-    from presstune.train.variant import build_teacher
 
     extra = dict(
         teacher=teacher if teacher is not None else build_teacher(config, run_dir, variant_spec),
@@ -637,8 +591,6 @@ def _distill_record(config: Any, variant_spec: VariantSpec) -> dict[str, Any]:
     d = config.train.distill
     record = d.model_dump(mode="json")
     if d.teacher == "tuned":
-        from presstune.train.variant import tuned_teacher_name
-
         name = tuned_teacher_name(config.variants, d.teacher_variant, variant_spec)
         record["teacher_model"] = f"the tuned variant {name!r}"
     else:
@@ -657,6 +609,7 @@ def _callbacks(
 ) -> list[Any]:
     from transformers import EarlyStoppingCallback
 
+    # subclasses transformers/trl classes: imported when training starts, not with the CLI
     from presstune.train.callbacks import LossCurveCallback, RichProgressCallback, RunTensorBoardCallback
 
     found = [LossCurveCallback(output_dir), RunTensorBoardCallback(logs_dir)]
@@ -681,6 +634,7 @@ def _train_result(
     """The finished run's TrainResult (settings, tokens, losses); writes the loss curve."""
     import torch
 
+    # imports transformers' callback classes: loaded when training starts, not with the CLI
     from presstune.train.callbacks import write_loss_curve
 
     t = config.train

@@ -7,12 +7,16 @@ import os
 from pathlib import Path
 from typing import Any
 
-from presstune.models.config import VariantSpec
-from presstune.train.config import TrainConfig
-
-
-class TrainSetupError(RuntimeError):
-    """The requested training setup cannot run here (no CUDA for QLoRA, missing package...)."""
+from presstune.config.models import VariantSpec
+from presstune.config.train import TrainConfig, tuned_teacher_name
+from presstune.models.checkpoints import ModelSourceError, resolve_variant
+from presstune.models.importance import read_importance
+from presstune.models.loading import load_base_model, pretrained_model
+from presstune.models.loading import load_tokenizer as load_model_tokenizer
+from presstune.models.surgery import make_variant
+from presstune.train.attention import resolve_attention
+from presstune.train.errors import TrainSetupError
+from presstune.train.result import read_result
 
 
 def resolve_precision(train_cfg: TrainConfig) -> str:
@@ -70,8 +74,6 @@ def load_base_for_training(config: Any, train_cfg: TrainConfig, *, quantize_4bit
     """The base causal LM, ready to train: training dtype, attention kernel, this rank's device."""
     import torch
 
-    from presstune.train.attention import resolve_attention
-
     precision = resolve_precision(train_cfg)
     dtype = weight_dtype(train_cfg, precision)
     device = training_device()
@@ -89,8 +91,6 @@ def load_base_for_training(config: Any, train_cfg: TrainConfig, *, quantize_4bit
             raise TrainSetupError("train.method=qlora cannot quantize a random_init model; use lora")
         from transformers import BitsAndBytesConfig
 
-        from presstune.models.loading import pretrained_model
-
         bnb = BitsAndBytesConfig(
             load_in_4bit=True,
             bnb_4bit_quant_type="nf4",
@@ -104,8 +104,6 @@ def load_base_for_training(config: Any, train_cfg: TrainConfig, *, quantize_4bit
             device_map={"": device},
             attn_implementation=attention,
         )
-    from presstune.models.loading import load_base_model
-
     dtype_name = {torch.float32: "float32", torch.bfloat16: "bfloat16", torch.float16: "float16"}[dtype]
     model_cfg = config.model.model_copy(
         update={"dtype": dtype_name, "device": device, "attn_implementation": attention}
@@ -115,34 +113,12 @@ def load_base_for_training(config: Any, train_cfg: TrainConfig, *, quantize_4bit
 
 def build_student(config: Any, spec: VariantSpec, run_dir: str | Path) -> tuple[Any, dict[str, Any]]:
     """The variant to train, built in memory from the base model (no reduced checkpoint on disk)."""
-    from presstune.models.importance import read_importance
-    from presstune.models.surgery import make_variant
-
     model = load_base_for_training(config, config.train, quantize_4bit=config.train.method == "qlora")
     importance_path = find_importance(run_dir)
     importance = read_importance(importance_path) if importance_path is not None else None
     model, info = make_variant(model, spec, importance)
     info["base_model"] = config.model.name_or_path
     return model, info
-
-
-def tuned_teacher_name(variants: list[Any], teacher_variant: str | None, student: Any) -> str:
-    """The variant that teaches ``student`` under ``train.distill.teacher: tuned``: the one named
-    by ``teacher_variant``, else the first of kind ``original`` trained on the student's mix (else
-    the first of kind ``original``). ValueError when there is none."""
-    originals = [v for v in variants if v.kind == "original"]
-    if teacher_variant is not None:
-        named = next((v for v in variants if v.name == teacher_variant), None)
-        if named is None or named.kind != "original":
-            raise ValueError(
-                f"train.distill.teacher_variant {teacher_variant!r} is not a variant of kind original "
-                f"({', '.join(v.name for v in originals) or 'none listed'})"
-            )
-        return named.name
-    if not originals:
-        raise ValueError("train.distill.teacher=tuned needs a variant of kind original to teach the reduced ones")
-    same_mix = [v for v in originals if v.mix == student.mix]
-    return (same_mix or originals)[0].name
 
 
 def build_teacher(config: Any, run_dir: str | Path | None = None, student: VariantSpec | None = None) -> Any:
@@ -166,9 +142,6 @@ def build_teacher(config: Any, run_dir: str | Path | None = None, student: Varia
 def _tuned_teacher(config: Any, train_cfg: TrainConfig, run_dir: Path, student: VariantSpec, qlora: bool) -> Any:
     """The trained ``original``-kind variant as evaluation would load it (same checkpoint
     resolution), built on the training device: base + merged adapter, or the full weights."""
-    from presstune.evaluate.runner import EvaluateError, resolve_variant
-    from presstune.train.trainer import read_result
-
     name = tuned_teacher_name(config.variants, config.train.distill.teacher_variant, student)
     trained = read_result(run_dir / "checkpoints" / name)
     if trained is None or trained.status != "done":
@@ -178,7 +151,7 @@ def _tuned_teacher(config: Any, train_cfg: TrainConfig, run_dir: Path, student: 
         )
     try:
         source = resolve_variant(run_dir, name, config)
-    except EvaluateError as exc:
+    except ModelSourceError as exc:
         raise TrainSetupError(f"teacher {name!r}: {exc}") from None
     if source.get("adapter") is None:  # full fine-tuning: the trained weights are the teacher
         model_cfg = config.model.model_copy(update={"name_or_path": source["model"], "random_init": False})
@@ -192,9 +165,7 @@ def _tuned_teacher(config: Any, train_cfg: TrainConfig, run_dir: Path, student: 
 
 
 def load_tokenizer(config: Any):
-    from presstune.models.loading import load_tokenizer as _load
-
-    tokenizer = _load(config.model)
+    tokenizer = load_model_tokenizer(config.model)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer

@@ -6,6 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import IO, Any
 
+from presstune.console import console
+from presstune.evaluate.perplexity import end_of_turn_id, render_prompt
+from presstune.models.checkpoints import ModelSourceError, load_model, resolve_variant
+from presstune.prompts import chat_prompt, run_system_prompt
 from presstune.use.retrieval import Retriever, with_passages
 
 
@@ -37,12 +41,10 @@ class Assistant:
         self.tokenizer = None
 
     def load(self, variant: str) -> None:
-        from presstune.evaluate.runner import EvaluateError, load_model, resolve_variant
-
         try:
             source = resolve_variant(self.run_dir, variant, self.config)
             model, tokenizer = load_model(source, self.config.evaluate, self.config)
-        except (EvaluateError, OSError, ValueError) as exc:
+        except (ModelSourceError, OSError, ValueError) as exc:
             known = ", ".join(available_variants(self.run_dir))
             raise ChatError(
                 f"cannot load variant {variant!r} of {self.run_dir}: {exc} (variants here: {known})"
@@ -51,9 +53,6 @@ class Assistant:
         self.history = []  # a new model starts a new conversation
 
     def messages(self, question: str) -> list[dict[str, str]]:
-        from presstune.corpus.format import chat_prompt
-        from presstune.evaluate.runner import run_system_prompt
-
         user = question
         if self.retriever is not None:
             user = with_passages(question, self.retriever.search(question))
@@ -64,8 +63,6 @@ class Assistant:
         """Stream the answer to ``out``; the question and answer join the history."""
         import torch
         from transformers import TextStreamer
-
-        from presstune.evaluate.perplexity import end_of_turn_id, render_prompt
 
         if self.model is None:
             raise ChatError("no variant loaded")
@@ -96,8 +93,6 @@ class Assistant:
         if not text:
             # A small or badly tuned model can end its turn at once; an empty line alone reads as a hang or a bug.
             from rich.markup import escape
-
-            from presstune.console import console
 
             why = (
                 "it ended its turn at once"

@@ -8,6 +8,13 @@ from typing import Annotated
 
 import typer
 
+from presstune.cli_common import fail
+from presstune.console import console, error, print_result, run_logging, stdout
+from presstune.evaluate.cli import run_config
+from presstune.use.chat import Assistant, ChatError
+from presstune.use.export import ExportError, export_variant
+from presstune.use.retrieval import RetrievalError, Retriever
+
 RunOpt = Annotated[Path, typer.Option("--run", help="Run directory (its run.json names the base model).")]
 VariantOpt = Annotated[
     str | None, typer.Option("--variant", help="Variant name or 'base' (default: the run's first variant).")
@@ -17,9 +24,6 @@ TokensOpt = Annotated[int, typer.Option("--max-new-tokens", min=1, help="Longest
 
 
 def _config_and_variant(run: Path, variant: str | None):
-    from presstune.cli_common import fail
-    from presstune.evaluate.cli import run_config
-
     if not (run / "run.json").is_file():
         fail(f"not a run directory (no run.json): {run}")
     config = run_config(run, None, None)
@@ -27,10 +31,6 @@ def _config_and_variant(run: Path, variant: str | None):
 
 
 def _assistant(run: Path, variant: str, rag: bool, max_new_tokens: int, config):
-    from presstune.cli_common import fail
-    from presstune.use.chat import Assistant, ChatError
-    from presstune.use.retrieval import RetrievalError, Retriever
-
     try:
         retriever = Retriever.from_run(run) if rag else None
         assistant = Assistant(run, config, retriever, max_new_tokens)
@@ -42,9 +42,6 @@ def _assistant(run: Path, variant: str, rag: bool, max_new_tokens: int, config):
 
 def _chat_loop(assistant, interactive: bool) -> None:
     """One message per line until end of input or /quit; /reset and /variant NAME are commands."""
-    from presstune.console import console, error, stdout
-    from presstune.use.chat import ChatError
-
     while True:
         if interactive:
             console.print("[bold]you>[/] ", end="")
@@ -83,8 +80,6 @@ def register(app: typer.Typer) -> None:
         max_new_tokens: TokensOpt = 256,
     ) -> None:
         """Ask a run's variant one question; the answer streams to stdout."""
-        from presstune.console import run_logging, stdout
-
         config, variant = _config_and_variant(run, variant)
         with run_logging(run, "ask"):
             _assistant(run, variant, rag, max_new_tokens, config).answer(question, stdout())
@@ -98,8 +93,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Chat with a run's variant (the conversation is kept); /variant NAME switches, /reset, /quit.
         Reads one message per line, so piped input works too."""
-        from presstune.console import console, run_logging
-
         config, variant = _config_and_variant(run, variant)
         interactive = sys.stdin.isatty()
         if interactive:
@@ -119,10 +112,6 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="New folder for the checkpoint.")],
     ) -> None:
         """Write a variant as a plain HF checkpoint (adapter merged, tokenizer + chat template, model card)."""
-        from presstune.cli_common import fail
-        from presstune.console import print_result, run_logging
-        from presstune.use.export import ExportError, export_variant
-
         config, variant = _config_and_variant(run, variant)
         try:
             with run_logging(run, "export"):

@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from presstune.models.checkpoints import ModelSourceError, load_model, resolve_variant
+from presstune.report.data import SUMMARY, format_value, read_json
 from presstune.rundir import atomic_write_text
 
 
@@ -17,16 +19,12 @@ class ExportError(RuntimeError):
 
 
 def _json(path: Path) -> dict[str, Any]:
-    from presstune.report.data import read_json
-
     doc = read_json(path)
     return doc if isinstance(doc, dict) else {}
 
 
 def model_card(run_dir: Path, variant: str, source: dict[str, Any], config: Any) -> str:
     """README.md for the exported folder: what the model is and the run's measured numbers."""
-    from presstune.report.data import SUMMARY, format_value
-
     metrics = _json(run_dir / "metrics" / f"{variant}.json").get("metrics") or {}
     plan = _json(run_dir / "variants" / variant / "variant.json")
     train = _json(run_dir / "checkpoints" / variant / "train_result.json")
@@ -86,15 +84,13 @@ def model_card(run_dir: Path, variant: str, source: dict[str, Any], config: Any)
 
 def export_variant(run_dir: str | Path, variant: str, out_dir: str | Path, config: Any) -> Path:
     """Write ``out_dir`` (which must not exist or be empty) whole, or not at all."""
-    from presstune.evaluate.runner import EvaluateError, load_model, resolve_variant
-
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise ExportError(f"{out_dir} exists and is not empty: choose a new --out")
     try:
         source = resolve_variant(run_dir, variant, config)
         model, tokenizer = load_model(source, config.evaluate, config)
-    except (EvaluateError, OSError, ValueError) as exc:
+    except (ModelSourceError, OSError, ValueError) as exc:
         raise ExportError(f"cannot export variant {variant!r} of {run_dir}: {exc}") from exc
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))

@@ -1,6 +1,6 @@
 """Passages from the run's corpus for ``ask --rag`` / ``chat --rag``.
 
-The evaluation's retriever (``presstune.evaluate.rag``: the same passages, BM25, the same prompt
+The evaluation's retriever (``presstune.retrieval``: the same passages, BM25, the same prompt
 layout) over every document of ``dataset/documents.jsonl``, so that what a user asks with --rag
 is what ``rag_qa_train_*`` measured (and what the demo base learnt to read).
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from presstune.evaluate.rag import Passage, chunk_documents, rag_question
-from presstune.evaluate.rag import Retriever as _Index
+from presstune.retrieval import Passage, chunk_documents, rag_question
+from presstune.retrieval import Retriever as _Index
 from presstune.rundir import read_jsonl
 
 

@@ -43,8 +43,7 @@ wordings), :mod:`.guards`, :mod:`.rules` (the rules generator), :mod:`.llm` (the
 portal profile's brand and publisher names, compiled) and :mod:`.step` (cache, probe split, mixes).
 """
 
-from presstune.corpus.augment.audit import audit_against_facts, card_section, ngram_overlap, row_text
-from presstune.corpus.augment.config import (
+from presstune.config.augment import (
     AUGMENT_VERSION,
     DEFAULT_QA_INSTRUCTION,
     KINDS,
@@ -54,6 +53,7 @@ from presstune.corpus.augment.config import (
     AugmentLLM,
     MixWeights,
 )
+from presstune.corpus.augment.audit import audit_against_facts, card_section, ngram_overlap, row_text
 from presstune.corpus.augment.facts import Fact, extract_facts, model_names, select_facts, sentences
 from presstune.corpus.augment.guards import guard_qa, guard_restatement
 from presstune.corpus.augment.llm import llm_generate, make_backend

@@ -5,19 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from presstune.corpus.llm import word_ngrams
+from presstune.rundir import RunDir, read_jsonl
+
 
 def ngram_overlap(questions: list[str], rows: list[dict[str, Any]], n: int = 8) -> dict[str, Any]:
     """How much of the evaluation questions' text the training rows hold: verbatim questions,
     and the share of question word n-grams found in any training row."""
-    from presstune.corpus.llm import _ngrams
-
     texts = [row_text(r) for r in rows]
     have: set[tuple[str, ...]] = set()
     for t in texts:
-        have.update(_ngrams(t, n))
+        have.update(word_ngrams(t, n))
     blob = "\n".join(texts)
     verbatim = sum(1 for q in questions if q in blob)
-    grams = [g for q in questions for g in _ngrams(q, n)]
+    grams = [g for q in questions for g in word_ngrams(q, n)]
     shared = sum(1 for g in grams if g in have)
     return {
         "questions": len(questions),
@@ -37,13 +38,8 @@ def row_text(row: dict[str, Any]) -> str:
 def audit_against_facts(run: Path, train_ids: set[str], rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Question/answer overlap of the training rows with the replica's ground-truth questions of
     the train articles (the knowledge-QA pool). Only an audit: generation never reads these."""
-    from presstune.rundir import read_jsonl
-
-    for name in ("replica_facts.jsonl", "facts.jsonl"):
-        path = run / name
-        if path.is_file():
-            break
-    else:
+    path = RunDir(run).fact_sheets()
+    if path is None:
         return None
     questions, answers = [], []
     for rec in read_jsonl(path):

@@ -40,7 +40,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from presstune.corpus.augment.config import AugmentConfig
+from presstune.config.augment import AugmentConfig
 from presstune.corpus.augment.facts import extract_facts, sentences
 from presstune.corpus.augment.guards import guard_qa, guard_restatement, normalize_text
 from presstune.corpus.augment.portal import PRESSCLUB_NAMES, PortalNames

@@ -7,8 +7,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from presstune.corpus.augment.config import AugmentConfig, MixWeights
-from presstune.corpus.format import chat_prompt, qa_prompt
+from presstune.config.augment import AugmentConfig, MixWeights
+from presstune.prompts import chat_prompt, qa_prompt
+from presstune.retrieval import Retriever, chunk_documents, rag_question
+from presstune.rundir import read_jsonl
 
 
 def _chat_row(system_prompt: str, user: str, assistant: str, meta: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -80,8 +82,6 @@ def reading_rows(
     questions with the top-k passages of all ``docs`` (the train split, the pool evaluation
     retrieves from) in the prompt; a question in ``skip_questions`` (a probe article's) is never
     used. Returns the rows, the rejection counts and how often retrieval found the answer's passage."""
-    from presstune.evaluate.rag import Retriever, chunk_documents, rag_question
-
     rejected: Counter = Counter()
     found = {"answer_passage_retrieved": 0, "answer_passage_put_in": 0}
     passages = chunk_documents(docs, cfg.reading_passage_words)
@@ -118,8 +118,6 @@ def apply_mix(
 ) -> list[dict[str, Any]]:
     """Rows of each kind repeated ``weight`` times (the fractional part a seeded sample), plus
     the replay share from ``weights.replay_file`` (``self_replay`` when it is ``base``)."""
-    from presstune.rundir import read_jsonl
-
     rng = random.Random(f"mix:{seed}")
     out: list[dict[str, Any]] = []
     for kind in ("article", "qa", "paraphrase", "facts", "reading"):

@@ -16,7 +16,7 @@ import random
 import re
 from typing import Any
 
-from presstune.corpus.augment.config import AugmentConfig
+from presstune.config.augment import AugmentConfig
 from presstune.corpus.augment.facts import Fact, extract_facts, select_facts
 from presstune.corpus.augment.guards import guard_qa, guard_restatement
 from presstune.corpus.augment.portal import PRESSCLUB_NAMES, PortalNames

@@ -11,16 +11,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from presstune.config.augment import AUGMENT_VERSION, AugmentConfig
 from presstune.console import step as console_step
 from presstune.corpus.augment.audit import audit_against_facts, row_text
-from presstune.corpus.augment.config import AUGMENT_VERSION, AugmentConfig
 from presstune.corpus.augment.llm import MODEL_GENERATOR_VERSION, generate_with_model, make_backend
 from presstune.corpus.augment.portal import PortalNames
 from presstune.corpus.augment.rows import apply_mix, as_sentence, as_text_row, generated_rows, reading_rows
 from presstune.corpus.augment.rules import rules_generate
-from presstune.corpus.format import qa_prompt
+from presstune.corpus.keys import input_hash, safe_file_name
+from presstune.corpus.replay import self_replay_rows
 from presstune.portal import PRESSCLUB, PortalProfile
-from presstune.rundir import write_jsonl
+from presstune.prompts import qa_prompt
+from presstune.rundir import atomic_write_json, write_jsonl
 
 
 def probe_ids(ids: list[str], share: float, seed: int) -> set[str]:
@@ -35,9 +37,6 @@ def augment_documents(
 ) -> tuple[dict[str, dict[str, Any]], Counter]:
     """Generated rows per document id (cached per article); counts of reused/generated. The
     releases are ``profile``'s portal's: its brand and publisher names go into the rules."""
-    from presstune.corpus.pipeline import _hash, _safe_name
-    from presstune.rundir import atomic_write_json
-
     out: dict[str, dict[str, Any]] = {}
     counts: Counter = Counter()
     if cfg.backend == "none":
@@ -61,8 +60,8 @@ def augment_documents(
     todo: list[tuple[dict[str, Any], str, Path]] = []
     for doc in docs:
         # questions and restatements name the release's month (rules and model prompts): an input
-        h = _hash(settings, doc.get("title"), doc.get("body"), str(doc.get("date") or "")[:7])
-        path = cache_dir / f"{_safe_name(str(doc['id']))}.json"
+        h = input_hash(settings, doc.get("title"), doc.get("body"), str(doc.get("date") or "")[:7])
+        path = cache_dir / f"{safe_file_name(str(doc['id']))}.json"
         try:
             old = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
@@ -131,8 +130,6 @@ def build_mixes(
     """The training rows of ``corpus.mix`` (key "default") and of each ``corpus.mixes`` entry,
     and the augmentation's numbers for the card (``cfg`` is the CorpusConfig; ``profile`` the
     portal whose releases these are)."""
-    from presstune.rundir import atomic_write_json
-
     aug: AugmentConfig = cfg.augment
     out_dir = run / "dataset"
     generated, reuse = augment_documents(train_docs, aug, out_dir / "augment", backend, profile)
@@ -207,8 +204,6 @@ def build_mixes(
         reading_stats = None
     self_replay, replay_stats = None, None
     if any(w.replay > 0 and w.replay_file == "base" for w in [cfg.mix, *cfg.mixes.values()]):
-        from presstune.corpus.replay import self_replay_rows
-
         self_replay, replay_stats = self_replay_rows(cfg.replay, cfg.system_prompt, out_dir / "replay", replay_backend)
     if cfg.style == "article":
         rows = {k: [as_text_row(r) if "prompt" in r else r for r in v] for k, v in rows.items()}

@@ -1,6 +1,8 @@
-"""Retrieval for ``rag_qa_train_*``: the knowledge questions answered with the top-k passages of
-the train articles in the prompt (the comparison every user asks for: fine-tuning vs retrieval,
-and both together).
+"""Retrieval: passages of press releases for a question, and the prompt that puts them in front
+of it. Shared by evaluation (``rag_qa_train_*``: the knowledge questions answered with the top-k
+passages of the train articles in the prompt, the comparison every user asks for: fine-tuning vs
+retrieval, and both together), the corpus stage's reading rows, the demo base's instruction data
+and ``ask --rag`` / ``chat --rag``.
 
 Passages are paragraph-aligned chunks of the train-split documents, each headed by its
 article's title (a question names the release by its title). Retrievers: BM25 (``bm25s``,
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from presstune.models.embedding import load_sentence_encoder
 
 RAG_INSTRUCTION = "Use the passages from the company's press releases to answer."
 
@@ -87,9 +91,7 @@ class Retriever:
             self.index = bm25s.BM25()
             self.index.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
         else:
-            from presstune.evaluate.semantic_entropy import EmbeddingJudge
-
-            self.encoder = EmbeddingJudge.load(embedding_model, 0.9, device).encoder
+            self.encoder = load_sentence_encoder(embedding_model, device)
             self.embeddings = self.encoder.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
 
     @property

@@ -5,8 +5,9 @@ deep-merged, the child winning. Command-line overrides ``--set train.lr=1e-4`` a
 last and parsed as YAML scalars. Every problem becomes one :class:`ConfigError` whose message
 names the key path and the file, so the CLI can print one line and exit 2.
 
-Each stage owns its section model in ``presstune/<stage>/config.py``; this module only
-composes them, so a stage can grow its settings without touching the others.
+Each stage's section model is a module of this package (``presstune/config/<stage>.py``); this
+module only composes them, so a stage can grow its settings without touching the others, and
+the settings load without importing any stage's code.
 """
 
 from __future__ import annotations
@@ -19,15 +20,15 @@ from typing import Any
 import yaml
 from pydantic import Field, ValidationError, model_validator
 
-from presstune.collect.config import CollectConfig
-from presstune.corpus.config import CorpusConfig
-from presstune.evaluate.config import EvaluateConfig
-from presstune.models.config import ImportanceConfig, ModelConfig, VariantSpec
+from presstune.config.collect import CollectConfig
+from presstune.config.corpus import CorpusConfig
+from presstune.config.evaluate import EvaluateConfig
+from presstune.config.models import ImportanceConfig, ModelConfig, VariantSpec
+from presstune.config.replica import ReplicaConfig
+from presstune.config.report import ReportConfig
+from presstune.config.train import TrainConfig, tuned_teacher_name
 from presstune.portal import PortalConfig
-from presstune.replica.config import ReplicaConfig
-from presstune.report.config import ReportConfig
 from presstune.schema import Strict
-from presstune.train.config import TrainConfig
 
 log = logging.getLogger(__name__)
 
@@ -161,8 +162,6 @@ class Config(Strict):
         the variants train in the listed order."""
         if self.train.distill.teacher != "tuned":
             return self
-        from presstune.train.variant import tuned_teacher_name
-
         listed: set[str] = set()
         for spec in self.variants:
             if spec.kind != "original":

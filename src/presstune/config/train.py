@@ -336,3 +336,22 @@ class TrainConfig(Strict):
             if method in DEFAULT_LR:
                 data = {**data, "learning_rate": DEFAULT_LR[method]}
         return data
+
+
+def tuned_teacher_name(variants: list[Any], teacher_variant: str | None, student: Any) -> str:
+    """The variant that teaches ``student`` under ``train.distill.teacher: tuned``: the one named
+    by ``teacher_variant``, else the first of kind ``original`` trained on the student's mix (else
+    the first of kind ``original``). ValueError when there is none."""
+    originals = [v for v in variants if v.kind == "original"]
+    if teacher_variant is not None:
+        named = next((v for v in variants if v.name == teacher_variant), None)
+        if named is None or named.kind != "original":
+            raise ValueError(
+                f"train.distill.teacher_variant {teacher_variant!r} is not a variant of kind original "
+                f"({', '.join(v.name for v in originals) or 'none listed'})"
+            )
+        return named.name
+    if not originals:
+        raise ValueError("train.distill.teacher=tuned needs a variant of kind original to teach the reduced ones")
+    same_mix = [v for v in originals if v.mix == student.mix]
+    return (same_mix or originals)[0].name

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from presstune.corpus.llm_client import LLMClientConfig
+from presstune.config.llm_client import LLMClientConfig
 from presstune.schema import Strict
 
 #: Bump when the generated rows for the same input change (re-generates every article); the

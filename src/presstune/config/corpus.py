@@ -3,10 +3,30 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from presstune.corpus.augment import KNOWLEDGE_MIX, SEED_MIX, AugmentConfig, MixWeights
-from presstune.corpus.llm_client import LLMClientConfig
-from presstune.corpus.replay import ReplayConfig
+from presstune.config.augment import KNOWLEDGE_MIX, SEED_MIX, AugmentConfig, MixWeights
+from presstune.config.llm_client import LLMClientConfig
+from presstune.config.replay import ReplayConfig
 from presstune.schema import Strict
+
+#: Every corpus step by name, in the format phase's default order. The settings are validated
+#: against it without importing the steps; :mod:`presstune.corpus.steps` registers one class
+#: under each name (a test keeps the two lists equal).
+CORPUS_STEPS: tuple[str, ...] = (
+    "length_filter",
+    "language_filter",
+    "exact_dedup",
+    "release_links",
+    "near_dedup",
+    "headline_links",
+    "families",
+    "split",
+    "leak_check",
+    "format_rows",
+    "augment",
+    "scrub_pii",
+    "measure_tokens",
+    "write_dataset",
+)
 
 
 class LLMConfig(LLMClientConfig):
@@ -254,8 +274,7 @@ class CorpusConfig(Strict):
     @field_validator("format_steps")
     @classmethod
     def _known_steps(cls, names: list[str] | None) -> list[str] | None:
-        if names is not None:
-            from presstune.corpus.steps import build_steps
-
-            build_steps(names)  # raises ValueError naming the unknown step
+        unknown = [n for n in names or [] if n not in CORPUS_STEPS]
+        if unknown:
+            raise ValueError(f"unknown corpus step(s) {unknown}; known: {sorted(CORPUS_STEPS)}")
         return names
