@@ -203,7 +203,131 @@ class RunDir:
 
     @property
     def manifest_path(self) -> Path:
+        """``run.json``: the manifest every stage updates through :meth:`stage`."""
         return self.path / "run.json"
+
+    @property
+    def logs(self) -> Path:
+        """``logs/``: each command's log (console) and each variant's training curves (train)."""
+        return self.path / "logs"
+
+    def log(self, command: str) -> Path:
+        """``logs/<command>.log``, written by every command through the console."""
+        return self.logs / f"{command}.log"
+
+    def train_logs(self, variant: str) -> Path:
+        """``logs/<variant>/``: the training curves train writes for TensorBoard."""
+        return self.logs / variant
+
+    @property
+    def articles(self) -> Path:
+        """``articles.jsonl``: one record per article, written by collect."""
+        return self.path / "articles.jsonl"
+
+    @property
+    def dataset(self) -> Path:
+        """``dataset/``: the training data the corpus stage writes."""
+        return self.path / "dataset"
+
+    @property
+    def train_rows(self) -> Path:
+        """``dataset/train.jsonl``: the default mix's training rows (corpus format)."""
+        return self.dataset / "train.jsonl"
+
+    def mix_rows(self, mix: str) -> Path:
+        """``dataset/train.<mix>.jsonl``: a named mix's training rows (corpus format)."""
+        return self.dataset / f"train.{mix}.jsonl"
+
+    @property
+    def eval_rows(self) -> Path:
+        """``dataset/eval.jsonl``: the eval rows (corpus format)."""
+        return self.dataset / "eval.jsonl"
+
+    @property
+    def documents(self) -> Path:
+        """``dataset/documents.jsonl``: every kept document with its split (corpus format)."""
+        return self.dataset / "documents.jsonl"
+
+    @property
+    def probe(self) -> Path:
+        """``dataset/probe.json``: train articles whose QA rows were withheld (corpus augment)."""
+        return self.dataset / "probe.json"
+
+    @property
+    def qa_valid(self) -> Path:
+        """``dataset/qa_valid.jsonl``: held-out wordings of trained facts (corpus augment)."""
+        return self.dataset / "qa_valid.jsonl"
+
+    @property
+    def dataset_stats(self) -> Path:
+        """``dataset/stats.json``: the dataset's counts (corpus format)."""
+        return self.dataset / "stats.json"
+
+    @property
+    def models(self) -> Path:
+        """``models/``: parameter counts and layer importance, written by the models stage."""
+        return self.path / "models"
+
+    @property
+    def params(self) -> Path:
+        """``models/params.json``: exact parameter counts (models)."""
+        return self.models / "params.json"
+
+    @property
+    def importance(self) -> Path:
+        """``models/importance.json``: Block Influence per layer (models importance)."""
+        return self.models / "importance.json"
+
+    @property
+    def importance_plot(self) -> Path:
+        """``models/importance.png``: the importance plot (models importance)."""
+        return self.models / "importance.png"
+
+    @property
+    def variants(self) -> Path:
+        """``variants/``: one pruned checkpoint per variant, written by models (variant)."""
+        return self.path / "variants"
+
+    def variant(self, name: str) -> Path:
+        """``variants/<name>/``: a plain Hugging Face checkpoint with layers removed (models)."""
+        return self.variants / name
+
+    @property
+    def checkpoints(self) -> Path:
+        """``checkpoints/``: the trained variants, written by train."""
+        return self.path / "checkpoints"
+
+    def checkpoint(self, variant: str) -> Path:
+        """``checkpoints/<variant>/``: adapter or weights and how training went (train)."""
+        return self.checkpoints / variant
+
+    @property
+    def metrics(self) -> Path:
+        """``metrics/``: every measured number, written by evaluate."""
+        return self.path / "metrics"
+
+    def metric(self, variant: str) -> Path:
+        """``metrics/<variant>.json``: a variant's numbers with definitions and intervals (evaluate)."""
+        return self.metrics / f"{variant}.json"
+
+    def metric_rows(self, measurement: str, variant: str) -> Path:
+        """``metrics/<measurement>/<variant>.jsonl``: one row per question or prompt (evaluate)."""
+        return self.metrics / measurement / f"{variant}.jsonl"
+
+    @property
+    def report(self) -> Path:
+        """``report/``: the comparison report (report)."""
+        return self.path / "report"
+
+    @property
+    def report_index(self) -> Path:
+        """``report/index.html``: the report's page (report)."""
+        return self.report / "index.html"
+
+    @property
+    def stale(self) -> Path:
+        """``stale/``: outputs moved aside by the cache when their inputs changed."""
+        return self.path / "stale"
 
     @property
     def replica_facts(self) -> Path:
