@@ -69,7 +69,7 @@ def file_digest(path: Path) -> str | None:
 
 def dataset_digest(run: RunDir) -> dict[str, str | None]:
     """The corpus stage's output as the later stages read it."""
-    return {name: file_digest(run / "dataset" / name) for name in DATASET_FILES}
+    return {name: file_digest(run.dataset / name) for name in DATASET_FILES}
 
 
 def model_identity(model_cfg: Any) -> dict[str, Any]:
@@ -188,7 +188,7 @@ def move_aside(run: RunDir, paths: Iterable[Path]) -> list[str]:
         if not path.exists():
             continue
         rel = path.relative_to(run.path)
-        target = run.path / "stale" / f"{rel}.{stamp}"
+        target = run.stale / f"{rel}.{stamp}"
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(path, target)
         moved.append(str(rel))
@@ -197,9 +197,9 @@ def move_aside(run: RunDir, paths: Iterable[Path]) -> list[str]:
 
 def metrics_paths(run: RunDir, variant: str) -> list[Path]:
     """``metrics/<v>.json`` and the per-item files ``metrics/<set>/<v>.jsonl``."""
-    root = run / "metrics"
+    root = run.metrics
     items = sorted(root.glob(f"*/{variant}.jsonl")) if root.is_dir() else []
-    return [root / f"{variant}.json", *items]
+    return [run.metric(variant), *items]
 
 
 # -- the inputs of each output -----------------------------------------------------------------

@@ -300,7 +300,7 @@ def stage_models(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any
     keep = next((v.keep_layers for v in cfg.variants if v.kind == "pruned" and v.keep_layers), None)
     total = model_config.num_hidden_layers
     params = report.to_dict(keep=keep or default_keep(total))
-    atomic_write_json(run / "models" / "params.json", params)
+    atomic_write_json(run.params, params)
     importance, importance_decision = _models_importance(cfg, run, base, force)
     built = {spec.name: _models_variant(cfg, run, spec, importance, total, base, force) for spec in cfg.variants}
     return {"params_total": params.get("total"), "importance": importance_decision, "variants": built}
@@ -308,7 +308,7 @@ def stage_models(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any
 
 def _models_importance(cfg: Config, run: RunDir, base: Any, force: bool) -> tuple[dict[str, Any], dict[str, Any]]:
     """``models/importance.json``, reused when its inputs are unchanged; (importance, decision)."""
-    out = run / "models"
+    out = run.models
     importance_path = out / "importance.json"
     record_path = out / cache.IMPORTANCE_RECORD
     inputs = cache.importance_inputs(cfg, run)
@@ -319,7 +319,7 @@ def _models_importance(cfg: Config, run: RunDir, base: Any, force: bool) -> tupl
     if not decision.reuse:
         model, tokenizer = base()
         with step("importance", unit="texts") as bar:
-            texts, errors = load_calibration_texts(run / "dataset", tokenizer, samples=cfg.importance.samples)
+            texts, errors = load_calibration_texts(run.dataset, tokenizer, samples=cfg.importance.samples)
             for line in errors:
                 console.print(f"[yellow]calibration:[/] {line}")
             result = compute_importance(
@@ -345,7 +345,7 @@ def _models_variant(
     if spec.kind == "original":
         return {"removed_layers": [], "layers": total, "reused": True, "reason": "the base model"}
     plan = plan_variant(total, spec, importance)
-    out_dir = run / "variants" / spec.name
+    out_dir = run.variant(spec.name)
     inputs = cache.variant_inputs(cfg, plan.get("removed_layers"))
     decision = cache.decide(cache.read_record(out_dir / cache.RECORD), inputs, force)
     if not (out_dir / "config.json").is_file():
@@ -355,9 +355,9 @@ def _models_variant(
     if decision.reuse:
         return built
     # What was trained or evaluated on the old variant goes with it (train/evaluate redo it).
-    trained = cache.read_record(run / "checkpoints" / spec.name / cache.RECORD)
+    trained = cache.read_record(run.checkpoint(spec.name) / cache.RECORD)
     same_plan = trained is not None and all(trained["inputs"].get(k) == inputs[k] for k in ("removed_layers", "model"))
-    stale = [] if same_plan else [run / "checkpoints" / spec.name, run / "logs" / spec.name]
+    stale = [] if same_plan else [run.checkpoint(spec.name), run.train_logs(spec.name)]
     moved = cache.move_aside(run, [*stale, *cache.metrics_paths(run, spec.name)])
     if moved:
         console.print(f"[dim]  moved to stale/: {', '.join(moved)}[/]")
@@ -646,7 +646,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_outcome(run: RunDir) -> None:
-    index = run / "report" / "index.html"
+    index = run.report_index
     if index.is_file():
         print_result(f"report: {index.resolve()}")
     else:

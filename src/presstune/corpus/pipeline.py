@@ -78,7 +78,7 @@ def load_articles(run: Path) -> list[dict[str, Any]]:
     from pydantic import ValidationError
 
     by_id: dict[str, dict[str, Any]] = {}
-    for i, row in enumerate(read_jsonl(run / "articles.jsonl")):
+    for i, row in enumerate(read_jsonl(RunDir(run).articles)):
         try:
             rec = ArticleRecord.model_validate(row)
         except ValidationError as exc:
@@ -556,7 +556,7 @@ def phase_format(
     docs, n_llm = read_cleaned(run, records)
     ctx = steps.Context(cfg=cfg, run=run, tokenizer=tokenizer, profile=profile)
     kept = steps.run_steps(docs, steps.build_steps(cfg.format_steps or steps.DEFAULT_STEPS), ctx)
-    out = run / "dataset"
+    out = RunDir(run).dataset
     ctx.exclusions.write(out / "dropped.jsonl")
     stats = _write_card(run, cfg, ctx, kept, n_llm)
     leaks = ctx.stats.get("leaks", [])
@@ -570,7 +570,7 @@ def phase_format(
 def _write_card(run: Path, cfg: CorpusConfig, ctx, kept: list[dict[str, Any]], n_llm: int) -> dict[str, Any]:
     """lengths.png, README.md (the dataset card) and stats.json from what the steps recorded."""
     kept = sorted(kept, key=preference)  # counts listed in the order of first appearance
-    out = run / "dataset"
+    out = RunDir(run).dataset
     tokens = ctx.stats.get("tokens", {"train": [], "eval": []})
     pairs = ctx.stats.get("near_duplicate_pairs", [])
     formatting.histogram_png(out / "lengths.png", tokens)
@@ -649,7 +649,7 @@ def build_corpus(
     """Run the configured phases on ``run_dir`` for the releases of ``profile``'s portal; returns
     a summary per phase (also in run.json)."""
     run = RunDir(run_dir)
-    if not (run.path / "articles.jsonl").exists():
+    if not run.articles.exists():
         raise FileNotFoundError(f"{run.path}/articles.jsonl not found: run `presstune collect` first")
     phase = phase or cfg.phase
     records = load_articles(run.path)
@@ -679,4 +679,4 @@ def force_corpus(run: RunDir) -> list[str]:
     (the LLM phase's response cache ``llm/cache/`` stays: same prompt, same answer)."""
     llm = run / "llm"
     per_doc = [p for p in llm.iterdir() if p.name != "cache"] if llm.is_dir() else []
-    return move_aside(run, [run / "extracted", run / "cleaned", *per_doc, run / "dataset"])
+    return move_aside(run, [run / "extracted", run / "cleaned", *per_doc, run.dataset])

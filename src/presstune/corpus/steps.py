@@ -54,7 +54,7 @@ from presstune.corpus.pii import scrub
 from presstune.models.loading import pretrained_tokenizer
 from presstune.models.tinybase import train_tokenizer
 from presstune.portal import PRESSCLUB, PortalProfile
-from presstune.rundir import write_jsonl
+from presstune.rundir import RunDir, write_jsonl
 
 Doc = dict[str, Any]
 
@@ -414,7 +414,7 @@ class WriteDataset(Step):
 
     def run(self, docs: Iterable[Doc], ctx: Context) -> Iterator[Doc]:
         docs = list(docs)
-        out = ctx.run / "dataset"
+        out = RunDir(ctx.run).dataset
         rows: dict[str, list[dict[str, Any]]] = {"train": [], "eval": []}
         for doc in docs:
             rows[doc["split"]] += doc["rows"]

@@ -32,19 +32,20 @@ def run_config(run_dir: Path, config_path: Path | None, sets: list[str] | None):
 
 def list_variants(run_dir: Path, config) -> list[str]:
     """base (if enabled) + every variant with a checkpoint or a variant folder, config order first."""
+    run = RunDir(run_dir)
     names = ["base"] if config.evaluate.include_base else []
     configured = [v.name for v in config.variants]
     found = sorted(
         {
             p.name
-            for sub in ("checkpoints", "variants")
-            if (run_dir / sub).is_dir()
-            for p in (run_dir / sub).iterdir()
+            for folder in (run.checkpoints, run.variants)
+            if folder.is_dir()
+            for p in folder.iterdir()
             if p.is_dir()
         }
     )
     for name in [*configured, *found]:
-        if name not in names and ((run_dir / "checkpoints" / name).is_dir() or (run_dir / "variants" / name).is_dir()):
+        if name not in names and (run.checkpoint(name).is_dir() or run.variant(name).is_dir()):
             names.append(name)
     return names
 

@@ -20,8 +20,8 @@ def load_eval_data(run: RunDir, limit: int | None) -> dict[str, Any]:
     The split is recorded by the corpus stage: ``dataset/documents.jsonl`` gives every kept
     document its ``split``; ``dataset/{train,eval}.jsonl`` rows carry their document's ``id``.
     """
-    eval_rows = read_jsonl(run / "dataset" / "eval.jsonl")
-    all_documents = read_jsonl(run / "dataset" / "documents.jsonl")
+    eval_rows = read_jsonl(run.eval_rows)
+    all_documents = read_jsonl(run.documents)
     documents = [d for d in all_documents if d.get("split") == "eval"]
     chat = [r for r in eval_rows if r.get("prompt") and r.get("completion")]
     texts = [{"id": d.get("id"), "text": d.get("body") or ""} for d in documents if d.get("body")]
@@ -35,7 +35,7 @@ def load_eval_data(run: RunDir, limit: int | None) -> dict[str, Any]:
         "documents": documents,
         "eval_rows": eval_rows,
         "train_documents": [d for d in all_documents if d.get("split") == "train"],
-        "train_rows": read_jsonl(run / "dataset" / "train.jsonl"),
+        "train_rows": read_jsonl(run.train_rows),
     }
 
 
@@ -65,7 +65,7 @@ def row_docs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def load_probe_ids(run: RunDir) -> set[str]:
     """The probe articles of the corpus stage (dataset/probe.json; none without augmentation)."""
-    path = run / "dataset" / "probe.json"
+    path = run.probe
     if not path.is_file():
         return set()
     try:
@@ -77,7 +77,7 @@ def load_probe_ids(run: RunDir) -> set[str]:
 def training_texts(run: RunDir) -> list[str]:
     """Every training row's text (all mixes: dataset/train*.jsonl), for the leak check."""
     texts: list[str] = []
-    for path in sorted((run / "dataset").glob("train*.jsonl")):
+    for path in sorted(run.dataset.glob("train*.jsonl")):
         texts.extend(row_text(r) for r in read_jsonl(path))
     return texts
 

@@ -129,7 +129,7 @@ def evaluate_variant(
     document's ``cache`` says which and why (it is not written to the file).
     """
     run = RunDir(run_dir)
-    out_path = run / "metrics" / f"{variant_name}.json"
+    out_path = run.metric(variant_name)
     settings = eval_cfg.model_dump(mode="json")
     if source is None and model is None:
         source = resolve_variant(run.path, variant_name, config)

@@ -57,7 +57,7 @@ class VariantUnderTest:
 
     def write_rows(self, folder: str, rows: list[dict[str, Any]]) -> None:
         """The per-item file ``metrics/<folder>/<variant>.jsonl``."""
-        write_jsonl(self.run / "metrics" / folder / f"{self.name}.jsonl", rows)
+        write_jsonl(self.run.metric_rows(folder, self.name), rows)
 
     @contextmanager
     def timed(self, step: str) -> Iterator[None]:

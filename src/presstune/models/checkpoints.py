@@ -21,6 +21,7 @@ from presstune.cache import RECORD, read_record
 from presstune.config.evaluate import EvaluateConfig
 from presstune.models.loading import load_base_model, pretrained_model, pretrained_tokenizer
 from presstune.models.params import packaged_config_dir
+from presstune.rundir import RunDir
 
 
 class ModelSourceError(RuntimeError):
@@ -88,7 +89,7 @@ def _refuse_reduced_adapter_on_full_base(variant: str, ckpt_root: Path, final: P
             break
     spec = next((v for v in getattr(config, "variants", None) or [] if v.name == variant), None)
     removed = info.get("removed_layers") or (spec is not None and spec.kind != "original")
-    variant_dir = ckpt_root.parent.parent / "variants" / variant
+    variant_dir = RunDir(ckpt_root.parent.parent).variant(variant)
     if removed:
         kind = getattr(spec, "kind", None)  # spec is set whenever no removed layers are recorded
         detail = f" (removed layers {info['removed_layers']})" if info.get("removed_layers") else f" ({kind})"
@@ -123,7 +124,7 @@ def _refuse_adapter_of_another_plan(variant: str, ckpt_root: Path, variant_dir: 
 def resolve_variant(run_dir: str | Path, variant: str, config: Any = None) -> dict[str, Any]:
     """Where ``variant``'s weights are (see the module docstring): ``kind``, ``model``, ``adapter``
     and, for a random_init base, ``random_init``."""
-    run = Path(run_dir)
+    run = RunDir(run_dir)
     if variant == "base":
         if config is None:
             raise ModelSourceError("variant 'base' needs the run's config (model.name_or_path)")
@@ -133,8 +134,8 @@ def resolve_variant(run_dir: str | Path, variant: str, config: Any = None) -> di
             "adapter": None,
             "random_init": bool(getattr(config.model, "random_init", False)),
         }
-    ckpt_root = run / "checkpoints" / variant
-    variant_dir = run / "variants" / variant
+    ckpt_root = run.checkpoint(variant)
+    variant_dir = run.variant(variant)
     final = _final_dir(ckpt_root) if ckpt_root.is_dir() else None
     if final is not None and _has(final, "adapter_config.json"):
         base = variant_dir if _has(variant_dir, "config.json") else None

@@ -74,7 +74,7 @@ def build_report(run_dir: str | Path, title: str | None = None) -> dict[str, Pat
     """Write report/index.html, report/README.md and report/plots/*.png; returns their paths."""
     run = RunDir(run_dir)
     data = report_data(run, title)
-    out = run / "report"
+    out = run.report
     paths = {}
     for key, name in PLOT_FILES.items():
         if data["plots"].get(key):

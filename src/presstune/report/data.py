@@ -320,7 +320,7 @@ def table(
 
 def load_metrics(run: RunDir, order: list[str]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
-    for path in sorted((run / "metrics").glob("*.json")):
+    for path in sorted(run.metrics.glob("*.json")):
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError:
@@ -406,7 +406,7 @@ def training_rows(run: RunDir, names: list[str]) -> list[dict[str, Any]]:
     """One row per trained variant from ``checkpoints/<v>/train_result.json`` (written last)."""
     rows = []
     for name in names:
-        res = read_json(run / "checkpoints" / name / "train_result.json")
+        res = read_json(run.checkpoint(name) / "train_result.json")
         if not isinstance(res, dict):
             continue
         resumed = res.get("resumed_from")
@@ -464,8 +464,8 @@ def settings_differences(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]
 
 def loss_curves(run: RunDir, names: list[str]) -> dict[str, list[dict[str, Any]]]:
     curves = {}
-    for name in sorted({*names, *(p.name for p in (run / "checkpoints").glob("*") if p.is_dir())}):
-        rows = read_json(run / "checkpoints" / name / "loss_curve.json")
+    for name in sorted({*names, *(p.name for p in run.checkpoints.glob("*") if p.is_dir())}):
+        rows = read_json(run.checkpoint(name) / "loss_curve.json")
         if isinstance(rows, list):
             curves[name] = [r for r in rows if isinstance(r, dict)]
     return curves
@@ -474,7 +474,7 @@ def loss_curves(run: RunDir, names: list[str]) -> dict[str, list[dict[str, Any]]
 def importance_scores(run: RunDir) -> list[float] | None:
     """``block_influence`` of ``models/importance.json`` (one score per layer, documented in
     models/importance.py); None when the file or the list is missing."""
-    doc = read_json(run / "models" / "importance.json")
+    doc = read_json(run.importance)
     values = doc.get("block_influence") if isinstance(doc, dict) else None
     if isinstance(values, list) and values and all(_number(x) is not None for x in values):
         return [float(x) for x in values]
@@ -487,7 +487,7 @@ def qa_examples(run: RunDir, names: list[str], limit: int) -> list[dict[str, Any
     answer and whether it was scored right."""
     by_question: dict[tuple[Any, str], dict[str, Any]] = {}
     for name in names:
-        for row in read_jsonl(run / "metrics" / "qa_train" / f"{name}.jsonl"):
+        for row in read_jsonl(run.metric_rows("qa_train", name)):
             key = (row.get("article_id"), str(row.get("question")))
             # the documented row: gold + answer; rows written before that name them answer + prediction
             gold, answer = (
@@ -502,7 +502,7 @@ def qa_examples(run: RunDir, names: list[str], limit: int) -> list[dict[str, Any
 def generations_by_prompt(run: RunDir, variants: list[str], limit: int) -> list[dict[str, Any]]:
     prompts: dict[str, dict[str, Any]] = {}
     for name in variants:
-        for row in read_jsonl(run / "metrics" / "generations" / f"{name}.jsonl"):
+        for row in read_jsonl(run.metric_rows("generations", name)):
             entry = prompts.setdefault(
                 str(row.get("prompt_id")),
                 {"prompt": prompt_text(row.get("prompt")), "reference": str(row.get("reference") or ""), "outputs": {}},
@@ -520,16 +520,16 @@ def prompt_text(prompt: Any) -> str:
 def data_counts(run: RunDir) -> dict[str, Any]:
     counts: dict[str, Any] = {}
     for name in ("train", "eval"):
-        path = run / "dataset" / f"{name}.jsonl"
+        path = run.dataset / f"{name}.jsonl"
         if path.is_file():
             counts[f"{name}_rows"] = len(read_jsonl(path))
-    docs = read_jsonl(run / "dataset" / "documents.jsonl")
+    docs = read_jsonl(run.documents)
     if docs:
         counts["documents"] = len(docs)
         counts["eval_documents"] = sum(1 for d in docs if d.get("split") == "eval")
-    if (run / "articles.jsonl").is_file():
-        counts["articles_collected"] = len(read_jsonl(run / "articles.jsonl"))
-    stats = run / "dataset" / "stats.json"
+    if run.articles.is_file():
+        counts["articles_collected"] = len(read_jsonl(run.articles))
+    stats = run.dataset_stats
     if stats.is_file():
         try:
             counts["stats.json"] = json.loads(stats.read_text(encoding="utf-8"))
@@ -621,8 +621,8 @@ def report_data(run: RunDir, title: str | None = None) -> dict[str, Any]:
             "loss": plots.loss_plot(curves, resumed),
             # the models stage draws its own plot (models/importance.png); drawn here only when absent
             "importance": (
-                (run / "models" / "importance.png").read_bytes()
-                if (run / "models" / "importance.png").is_file()
+                run.importance_plot.read_bytes()
+                if run.importance_plot.is_file()
                 else (plots.importance_plot(scores) if scores else None)
             ),
         },

@@ -40,7 +40,7 @@ def planned_removed_layers(cfg: Any, spec: Any, run: RunDir) -> list[int] | None
     if spec.kind == "original":
         return []
     try:
-        importance = json.loads((run / "models" / "importance.json").read_text(encoding="utf-8"))
+        importance = json.loads(run.importance.read_text(encoding="utf-8"))
         total = int(importance["num_layers"])
     except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError):
         return None
@@ -64,13 +64,13 @@ def train_inputs(cfg: Any, spec: Any, run: RunDir) -> dict[str, Any]:
     if cfg.train.select.metric is not None:
         # The kept checkpoint depends on the validation questions and the general questions asked.
         inputs["select"] = {
-            "qa_valid": file_digest(run / "dataset" / VALID_FILE),
+            "qa_valid": file_digest(run.dataset / VALID_FILE),
             "general": digest(general_set(cfg.train.select.general_questions)),
         }
     if cfg.train.distill.teacher == "tuned" and spec.kind != "original":
         # A reduced variant taught by the tuned original is stale once that one is retrained.
         name = tuned_teacher_name(cfg.variants, cfg.train.distill.teacher_variant, spec)
-        record = read_record(run / "checkpoints" / name / RECORD)
+        record = read_record(run.checkpoint(name) / RECORD)
         inputs["teacher"] = {"variant": name, "key": record["key"] if record else None}
     return inputs
 
@@ -79,7 +79,7 @@ def prepare_training(cfg: Any, spec: Any, run: RunDir, force: bool = False) -> d
     """Before training ``spec``: keep checkpoints/<v> when it was trained (or, killed, is being
     trained) on the current inputs; otherwise move it, its logs and its metrics to stale/ and
     record the new inputs first, so a killed training resumes only under the same inputs."""
-    out = run / "checkpoints" / spec.name
+    out = run.checkpoint(spec.name)
     inputs = train_inputs(cfg, spec, run)
     decision = decide(read_record(out / RECORD), inputs, force)
     if decision.reuse:
@@ -87,7 +87,7 @@ def prepare_training(cfg: Any, spec: Any, run: RunDir, force: bool = False) -> d
         return {"action": "reuse" if done else "resume", **decision.to_dict()}
     if not out.exists() and not force:
         decision = Decision(False, "not trained yet")
-    moved = move_aside(run, [out, run / "logs" / spec.name, *metrics_paths(run, spec.name)])
+    moved = move_aside(run, [out, run.train_logs(spec.name), *metrics_paths(run, spec.name)])
     write_record(out / RECORD, inputs)
     return {"action": "train", **decision.to_dict(), **({"moved_to_stale": moved} if moved else {})}
 
@@ -97,22 +97,22 @@ def stale_outputs(cfg: Any, run: RunDir) -> list[tuple[Path, str]]:
     produce (after a partial run, e.g. ``--until models`` with a new learning rate)."""
     found: list[tuple[Path, str]] = []
     for spec in cfg.variants:
-        out = run / "checkpoints" / spec.name
+        out = run.checkpoint(spec.name)
         if out.is_dir():
             decision = decide(read_record(out / RECORD), train_inputs(cfg, spec, run))
             if not decision.reuse:
                 found.append((out, f"checkpoints/{spec.name}: {decision.reason}"))
     settings = cfg.evaluate.model_dump(mode="json")
-    for path in sorted((run / "metrics").glob("*.json")) if (run / "metrics").is_dir() else []:
+    for path in sorted(run.metrics.glob("*.json")) if run.metrics.is_dir() else []:
         name = path.stem
-        moving = any(p == run / "checkpoints" / name for p, _ in found)
+        moving = any(p == run.checkpoint(name) for p, _ in found)
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
             if doc.get("source", {}).get("kind") == "external":
                 continue  # `presstune evaluate --model`: not built by this run's stages
             source = resolve_variant(run.path, name, cfg)
         except (OSError, json.JSONDecodeError, ModelSourceError, AttributeError) as exc:
-            if name in {"base", *(v.name for v in cfg.variants)} or (run / "checkpoints" / name).exists():
+            if name in {"base", *(v.name for v in cfg.variants)} or (run.checkpoint(name)).exists():
                 found.append((path, f"metrics/{name}.json: {type(exc).__name__}: {exc}"))
             continue
         if moving:
@@ -132,14 +132,14 @@ def invalidate_stale(cfg: Any, run: RunDir) -> list[dict[str, Any]]:
     moved = []
     for path, reason in stale_outputs(cfg, run):
         if path.parent.name == "checkpoints":
-            paths = [path, run / "logs" / path.name, *metrics_paths(run, path.name)]
+            paths = [path, run.train_logs(path.name), *metrics_paths(run, path.name)]
         else:
             paths = metrics_paths(run, path.stem)
         done = move_aside(run, paths)
         if done:
             moved.append({"output": str(path.relative_to(run.path)), "reason": reason, "moved": done})
     if moved:
-        report = move_aside(run, [run / "report"])
+        report = move_aside(run, [run.report])
         if report:
             moved.append({"output": "report", "reason": "rendered from the outputs above", "moved": report})
     return moved

@@ -14,6 +14,7 @@ from presstune.models.importance import read_importance
 from presstune.models.loading import load_base_model, pretrained_model
 from presstune.models.loading import load_tokenizer as load_model_tokenizer
 from presstune.models.surgery import make_variant
+from presstune.rundir import RunDir
 from presstune.train.attention import resolve_attention
 from presstune.train.errors import TrainSetupError
 from presstune.train.result import read_result
@@ -63,7 +64,7 @@ def find_importance(run_dir: str | Path) -> Path | None:
     for candidate in (
         run_dir / "importance" / "importance.json",
         run_dir / "importance.json",
-        run_dir / "models" / "importance.json",
+        RunDir(run_dir).importance,
     ):
         if candidate.is_file():
             return candidate
@@ -143,7 +144,7 @@ def _tuned_teacher(config: Any, train_cfg: TrainConfig, run_dir: Path, student: 
     """The trained ``original``-kind variant as evaluation would load it (same checkpoint
     resolution), built on the training device: base + merged adapter, or the full weights."""
     name = tuned_teacher_name(config.variants, config.train.distill.teacher_variant, student)
-    trained = read_result(run_dir / "checkpoints" / name)
+    trained = read_result(RunDir(run_dir).checkpoint(name))
     if trained is None or trained.status != "done":
         raise TrainSetupError(
             f"variant {student.name!r} distils from the tuned variant {name!r} (train.distill.teacher=tuned), "

@@ -10,6 +10,7 @@ from presstune.console import console
 from presstune.evaluate.perplexity import end_of_turn_id, render_prompt
 from presstune.models.checkpoints import ModelSourceError, load_model, resolve_variant
 from presstune.prompts import chat_prompt, run_system_prompt
+from presstune.rundir import RunDir
 from presstune.use.retrieval import Retriever, with_passages
 
 
@@ -18,13 +19,9 @@ class ChatError(RuntimeError):
 
 
 def available_variants(run_dir: Path) -> list[str]:
-    names = {
-        p.name for sub in ("checkpoints", "variants") if (run_dir / sub).is_dir() for p in (run_dir / sub).iterdir()
-    }
-    return [
-        "base",
-        *sorted(n for n in names if (run_dir / "checkpoints" / n).is_dir() or (run_dir / "variants" / n).is_dir()),
-    ]
+    run = RunDir(run_dir)
+    names = {p.name for folder in (run.checkpoints, run.variants) if folder.is_dir() for p in folder.iterdir()}
+    return ["base", *sorted(n for n in names if run.checkpoint(n).is_dir() or run.variant(n).is_dir())]
 
 
 class Assistant:

@@ -11,6 +11,7 @@ import typer
 from presstune.cli_common import fail
 from presstune.console import console, error, print_result, run_logging, stdout
 from presstune.evaluate.cli import run_config
+from presstune.rundir import RunDir
 from presstune.use.chat import Assistant, ChatError
 from presstune.use.export import ExportError, export_variant
 from presstune.use.retrieval import RetrievalError, Retriever
@@ -24,7 +25,7 @@ TokensOpt = Annotated[int, typer.Option("--max-new-tokens", min=1, help="Longest
 
 
 def _config_and_variant(run: Path, variant: str | None):
-    if not (run / "run.json").is_file():
+    if not RunDir(run).manifest_path.is_file():
         fail(f"not a run directory (no run.json): {run}")
     config = run_config(run, None, None)
     return config, variant or (config.variants[0].name if config.variants else "base")

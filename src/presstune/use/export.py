@@ -11,7 +11,7 @@ from typing import Any
 
 from presstune.models.checkpoints import ModelSourceError, load_model, resolve_variant
 from presstune.report.data import SUMMARY, format_value, read_json
-from presstune.rundir import atomic_write_text
+from presstune.rundir import RunDir, atomic_write_text
 
 
 class ExportError(RuntimeError):
@@ -25,10 +25,11 @@ def _json(path: Path) -> dict[str, Any]:
 
 def model_card(run_dir: Path, variant: str, source: dict[str, Any], config: Any) -> str:
     """README.md for the exported folder: what the model is and the run's measured numbers."""
-    metrics = _json(run_dir / "metrics" / f"{variant}.json").get("metrics") or {}
-    plan = _json(run_dir / "variants" / variant / "variant.json")
-    train = _json(run_dir / "checkpoints" / variant / "train_result.json")
-    manifest = _json(run_dir / "run.json")
+    run = RunDir(run_dir)
+    metrics = _json(run.metric(variant)).get("metrics") or {}
+    plan = _json(run.variant(variant) / "variant.json")
+    train = _json(run.checkpoint(variant) / "train_result.json")
+    manifest = _json(run.manifest_path)
     lines = [
         "---",
         "library_name: transformers",

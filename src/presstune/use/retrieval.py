@@ -11,7 +11,7 @@ from pathlib import Path
 
 from presstune.retrieval import Passage, chunk_documents, rag_question
 from presstune.retrieval import Retriever as _Index
-from presstune.rundir import read_jsonl
+from presstune.rundir import RunDir, read_jsonl
 
 
 class RetrievalError(RuntimeError):
@@ -30,7 +30,7 @@ class Retriever:
 
     @classmethod
     def from_run(cls, run_dir: str | Path) -> Retriever:
-        path = Path(run_dir) / "dataset" / "documents.jsonl"
+        path = RunDir(run_dir).documents
         documents = read_jsonl(path)
         if not documents:
             raise RetrievalError(f"--rag needs the corpus: {path} is missing or empty (run `presstune corpus`)")
