@@ -2,10 +2,12 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
 import types
+from pathlib import Path
 
 import pytest
 
@@ -122,3 +124,65 @@ def test_fact_sheets_are_found_one_way_for_every_stage(tmp_path):
     (tmp_path / "facts.jsonl").write_text("{}\n")
     assert run.fact_sheets() == tmp_path / "facts.jsonl"
     assert run.fact_sheets(str(tmp_path / "mine.jsonl")) == tmp_path / "mine.jsonl"
+
+
+ARCHITECTURE = Path(__file__).resolve().parents[1] / "docs" / "architecture.md"
+
+
+def run_layout_members() -> list[str]:
+    """RunDir's public properties and methods that return a path of the run directory."""
+    names = []
+    for name, member in vars(RunDir).items():
+        if name.startswith("_"):
+            continue
+        function = member.fget if isinstance(member, property) else member
+        if callable(function) and function.__annotations__.get("return") == "Path":
+            names.append(name)
+    return names
+
+
+def documented_accessors() -> list[tuple[str, list[str]]]:
+    """(accessor, the paths of its row) from the `RunDir` column of the architecture page's table."""
+    rows = []
+    for line in ARCHITECTURE.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.startswith("| `") or len(cells) != 5:
+            continue
+        paths = [p.rstrip("/") for p in re.findall(r"`([^`]+)`", cells[0])]
+        rows += [(accessor, paths) for accessor in re.findall(r"`([^`]+)`", cells[1])]
+    return rows
+
+
+def resolve(run: RunDir, accessor: str) -> Path:
+    """``checkpoint(v)`` -> run.checkpoint("<v>"): the table's placeholders stand for the arguments."""
+    name, _, args = accessor.partition("(")
+    member = getattr(run, name)
+    if not args:
+        return member
+    return member(*(f"<{a.strip()}>" for a in args.rstrip(")").split(",")))
+
+
+def test_run_layout_matches_the_architecture_table(tmp_path):
+    run = RunDir(tmp_path / "run")
+    documented = documented_accessors()
+    assert len(documented) >= 25
+    for accessor, paths in documented:
+        if accessor == "fact_sheets()":  # a lookup over FACT_SHEETS, tested above
+            assert "facts.jsonl" in paths and paths[0] in RunDir.FACT_SHEETS
+            continue
+        relative = resolve(run, accessor).relative_to(run.path).as_posix()
+        # the accessor names one of its row's files, or the folder they are in
+        assert any(p == relative or p.startswith(relative + "/") for p in paths), (accessor, relative, paths)
+    names = {accessor.partition("(")[0] for accessor, _ in documented}
+    assert set(run_layout_members()) <= names, set(run_layout_members()) - names
+
+
+def test_every_run_layout_path_is_inside_the_run_dir(tmp_path):
+    run = RunDir(tmp_path / "run")
+    members = run_layout_members()
+    assert {"articles", "documents", "checkpoint", "metric", "report"} <= set(members)
+    for name in members:
+        member = getattr(run, name)
+        path = member if isinstance(member, Path) else member(*["x"] * (member.__code__.co_argcount - 1))
+        assert path.resolve().is_relative_to(run.path.resolve()), (name, path)
+        assert path != run.path, name
