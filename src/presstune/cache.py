@@ -225,9 +225,9 @@ def eval_inputs(
     checkpoints/<v> or variants/<v>, or the base model), the dataset and the fact sheets."""
     inputs: dict[str, Any] = {"settings": settings, "source": source, "dataset": dataset_digest(run)}
     used = [str(source.get(k)) for k in ("model", "adapter") if source.get(k)]
-    for sub in ("checkpoints", "variants"):
-        folder = str(run / sub / variant)
-        record = read_record(run / sub / variant / RECORD)
+    for sub, built in (("checkpoints", run.checkpoint(variant)), ("variants", run.variant(variant))):
+        folder = str(built)
+        record = read_record(built / RECORD)
         if record is not None and any(p == folder or p.startswith(folder + os.sep) for p in used):
             inputs[sub] = record["key"]
     if config is not None:

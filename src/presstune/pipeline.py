@@ -309,7 +309,7 @@ def stage_models(cfg: Config, run: RunDir, force: bool = False) -> dict[str, Any
 def _models_importance(cfg: Config, run: RunDir, base: Any, force: bool) -> tuple[dict[str, Any], dict[str, Any]]:
     """``models/importance.json``, reused when its inputs are unchanged; (importance, decision)."""
     out = run.models
-    importance_path = out / "importance.json"
+    importance_path = run.importance
     record_path = out / cache.IMPORTANCE_RECORD
     inputs = cache.importance_inputs(cfg, run)
     decision = cache.decide(cache.read_record(record_path), inputs, force)

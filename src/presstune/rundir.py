@@ -194,6 +194,9 @@ class RunDir:
     #: from the replica server's ``/_replica/`` path.
     FACT_SHEETS = ("facts.jsonl", "replica_facts.jsonl", "replica/facts.jsonl", "_replica/facts.jsonl")
 
+    #: The name of collect's article file, also matched by its leftover temporary files.
+    ARTICLES = "articles.jsonl"
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
 
@@ -222,7 +225,7 @@ class RunDir:
     @property
     def articles(self) -> Path:
         """``articles.jsonl``: one record per article, written by collect."""
-        return self.path / "articles.jsonl"
+        return self.path / self.ARTICLES
 
     @property
     def dataset(self) -> Path:

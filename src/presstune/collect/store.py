@@ -26,9 +26,17 @@ from typing import Any
 from presstune.collect.parse import safe_name
 from presstune.collect.state import CollectState
 from presstune.records import ArticleRecord
-from presstune.rundir import append_jsonl, atomic_write_json, atomic_write_text, fsync_dir, read_jsonl, write_jsonl
+from presstune.rundir import (
+    RunDir,
+    append_jsonl,
+    atomic_write_json,
+    atomic_write_text,
+    fsync_dir,
+    read_jsonl,
+    write_jsonl,
+)
 
-ARTICLES = "articles.jsonl"
+ARTICLES = RunDir.ARTICLES
 REPORT = "collect_report.json"
 
 
@@ -37,6 +45,7 @@ class RunStore:
         self.run_path = run_path
         self.pdf_dir = run_path / "pdfs"
         self.html_dir = run_path / "html"
+        self.articles = RunDir(run_path).articles
         self.state = CollectState(run_path)
         self.records: dict[str, ArticleRecord] = {}
         self._appender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="collect-append")
@@ -58,7 +67,7 @@ class RunStore:
                         leftover.unlink()
         self.state.load()
         lines = 0
-        for raw in read_jsonl(self.run_path / ARTICLES):
+        for raw in read_jsonl(self.articles):
             lines += 1
             with contextlib.suppress(Exception):
                 record = ArticleRecord.model_validate(raw)
@@ -101,7 +110,7 @@ class RunStore:
 
     # -- records ----------------------------------------------------------------------------
     async def add_record(self, record: ArticleRecord) -> None:
-        await self._append(self.run_path / ARTICLES, record.model_dump(mode="json"))
+        await self._append(self.articles, record.model_dump(mode="json"))
         if record.id in self.records:
             self._duplicate_lines += 1
         self.records[record.id] = record
@@ -121,7 +130,7 @@ class RunStore:
     def finish(self, info: dict[str, Any]) -> None:
         """Compact articles.jsonl to one line per id (the last), snapshot the state."""
         if self._duplicate_lines > 0:
-            write_jsonl(self.run_path / ARTICLES, [r.model_dump(mode="json") for r in self.records.values()])
+            write_jsonl(self.articles, [r.model_dump(mode="json") for r in self.records.values()])
         self.state.info.update(info)
         self.state.save()
 

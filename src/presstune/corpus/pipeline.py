@@ -613,7 +613,7 @@ def _write_card(run: Path, cfg: CorpusConfig, ctx, kept: list[dict[str, Any]], n
         card += "\n".join(card_section(stats["augment"]))
     atomic_write_text(out / "README.md", card)
     atomic_write_json(
-        out / "stats.json",
+        RunDir(run).dataset_stats,
         {
             **stats,
             "tokens": {k: {"sum": sum(v), "n": len(v), "max": max(v, default=0)} for k, v in tokens.items()},

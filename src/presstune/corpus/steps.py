@@ -414,16 +414,16 @@ class WriteDataset(Step):
 
     def run(self, docs: Iterable[Doc], ctx: Context) -> Iterator[Doc]:
         docs = list(docs)
-        out = RunDir(ctx.run).dataset
+        layout = RunDir(ctx.run)
         rows: dict[str, list[dict[str, Any]]] = {"train": [], "eval": []}
         for doc in docs:
             rows[doc["split"]] += doc["rows"]
         rows["train"] += ctx.extra_train_rows
         for name, mix_rows in ctx.mixes.items():
-            write_jsonl(out / f"train.{name}.jsonl", mix_rows)
-        write_jsonl(out / "train.jsonl", rows["train"])
-        write_jsonl(out / "eval.jsonl", rows["eval"])
-        write_jsonl(out / "documents.jsonl", [_document_record(d) for d in sorted(docs, key=lambda d: d["id"])])
+            write_jsonl(layout.mix_rows(name), mix_rows)
+        write_jsonl(layout.train_rows, rows["train"])
+        write_jsonl(layout.eval_rows, rows["eval"])
+        write_jsonl(layout.documents, [_document_record(d) for d in sorted(docs, key=lambda d: d["id"])])
         ctx.stats["rows"] = {s: len(rows[s]) for s in rows}
         yield from docs
 

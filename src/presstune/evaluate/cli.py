@@ -117,7 +117,7 @@ def _evaluate_job(run: Path, cfg, job_name: str, source: dict | None, force: boo
     try:
         with run_lock(rd.path, "evaluate"), rd.stage(f"evaluate.{job_name}") as details:
             doc = evaluate_variant(cfg.evaluate, run, job_name, config=cfg, source=source, force=force)
-            details["metrics"] = str(Path("metrics") / f"{job_name}.json")
+            details["metrics"] = str(rd.metric(job_name).relative_to(rd.path))
             details["errors"] = doc["errors"]
             details.update(doc.get("cache", {}))
     except (EvaluateError, ModelSourceError, OSError, ValueError) as exc:
