@@ -1,9 +1,8 @@
 """The run directory every stage reads and writes, and atomic file writes.
 
-Layout (each stage documents its own files in README.md):
-
-    runs/<name>/run.json        resolved config, versions, git commit, per-stage timings
-    runs/<name>/articles.jsonl  collect   ...   runs/<name>/report/index.html   report
+Layout: :class:`RunDir` has a property (or, for per-variant and per-measurement files, a method)
+for each file of the contract in docs/architecture.md, and every stage reaches its files through
+them (``run.documents``, ``run.checkpoint(v)``, ``run.metric(v)``) instead of joining paths.
 
 Atomic writes: content goes to a temporary file in the same directory, is flushed and
 fsync'd, then ``os.replace``d onto the final name, so a reader (or a re-run after kill -9)
