@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from presstune.corpus.augment.facts import Fact
 from presstune.corpus.augment.portal import PRESSCLUB_NAMES, PortalNames
-from presstune.corpus.augment.spans import CAP_STOP, sentence_spans
+from presstune.corpus.augment.spans import sentence_spans
+from presstune.corpus.augment.vocabulary import CAP_STOP
 
 _MONTH_NAMES = "January February March April May June July August September October November December".split()
 

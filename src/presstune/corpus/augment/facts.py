@@ -11,7 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from presstune.corpus.augment.portal import PRESSCLUB_NAMES, PortalNames
-from presstune.corpus.augment.spans import ROLE_WORDS, model_names, sentence_spans
+from presstune.corpus.augment.spans import model_names, sentence_spans
+from presstune.corpus.augment.vocabulary import ROLE_WORDS
 
 _CAP = r"[A-ZÀ-ÖØ-Þ][^\s,.;:!?()\"“”]*"
 _NAME = rf"{_CAP}(?:\s(?:van|von|de|da|del|der|di|le|la)?\s?{_CAP}){{1,2}}"

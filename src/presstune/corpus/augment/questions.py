@@ -32,7 +32,7 @@ from presstune.corpus.augment.context import (
 from presstune.corpus.augment.facts import Fact
 from presstune.corpus.augment.fronting import VERBS, fronted
 from presstune.corpus.augment.reword import reworded
-from presstune.corpus.augment.spans import CAP_STOP
+from presstune.corpus.augment.vocabulary import CAP_STOP
 
 # -- wh-phrases ---------------------------------------------------------------------------------
 
