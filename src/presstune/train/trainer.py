@@ -386,8 +386,8 @@ def train_variant(
 
     Why it is long (kept in one function): its parts are helpers already; what is left is their
     order, which resuming and multi-GPU runs depend on (selection prepared before ``train()``
-    loads a checkpoint, the final weights saved on every process before the workers return), and
-    that order reads best in one place.
+    loads a checkpoint, the final save entered by every rank, a collective under FSDP, before the
+    workers return), and that order reads best in one place.
     """
     from transformers import set_seed
 
