@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from presstune.corpus.boilerplate import is_disclaimer
 from presstune.corpus.clean import (
     clean_html,
     clean_pdf,
-    is_disclaimer,
     join_lines,
     remove_boilerplate,
     remove_running_lines,

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from presstune.corpus.clean import clean_html, remove_boilerplate, strip_figures
+from presstune.corpus.boilerplate import strip_figures
+from presstune.corpus.clean import clean_html, remove_boilerplate
 from presstune.corpus.extract import Line, PdfText
 
 BODY = [

@@ -31,7 +31,7 @@ from typing import Any
 from presstune.cache import move_aside
 from presstune.config.corpus import CorpusConfig
 from presstune.console import phase as progress_phase
-from presstune.corpus import clean, steps
+from presstune.corpus import boilerplate, clean, steps
 from presstune.corpus import format as formatting
 from presstune.corpus.augment import card_section
 from presstune.corpus.dedup import detect_language, preference
@@ -371,7 +371,10 @@ def phase_extract(run: Path, records: list[dict[str, Any]], cfg: CorpusConfig) -
 
 
 def clean_document(
-    rec: dict[str, Any], ext: dict[str, Any], cfg: CorpusConfig, rules: clean.PortalRules = clean.PRESSCLUB_RULES
+    rec: dict[str, Any],
+    ext: dict[str, Any],
+    cfg: CorpusConfig,
+    rules: boilerplate.PortalRules = boilerplate.PRESSCLUB_RULES,
 ) -> dict[str, Any]:
     title, subtitle = rec.get("title"), rec.get("subtitle")
     html = clean.clean_html(rec.get("body") or "", title, subtitle, cfg.remove_boilerplate, rules)
@@ -422,7 +425,7 @@ def phase_clean(
     run: Path, records: list[dict[str, Any]], cfg: CorpusConfig, profile: PortalProfile = PRESSCLUB
 ) -> dict[str, Any]:
     out_dir = run / "cleaned"
-    rules = clean.PortalRules.of(profile.boilerplate)
+    rules = boilerplate.PortalRules.of(profile.boilerplate)
     settings = {
         "v": CLEAN_VERSION,
         "share": cfg.header_footer_share,

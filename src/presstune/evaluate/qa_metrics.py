@@ -59,12 +59,9 @@ def _qa_rows(
     ]
 
 
-def _qa_metrics(
-    prefix: str, which: str, rows: list[dict[str, Any]], qa: dict[str, Any], eval_cfg: EvaluateConfig
-) -> dict[str, Any]:
-    """``<prefix>exact_match`` / ``contains`` / ``answer_logprob_per_token`` / ``answer_logprob``
-    of one QA set, each with its definition and sample size."""
-    source, n = qa["source"], len(rows)
+def _qa_set_description(which: str, qa: dict[str, Any], n: int, eval_cfg: EvaluateConfig) -> str:
+    """What one QA set asks, for its metrics' definitions: the questions' source, the split, the sample."""
+    source = qa["source"]
     split = "eval" if which == "heldout" else "train"
     if source == "facts":
         what = f"questions from {qa.get('question_source', 'fact sheets')} about {split}-split articles"
@@ -90,6 +87,17 @@ def _qa_metrics(
         what += f" ({qa['answer_in_question_excluded']} questions whose answer stands in the question left out)"
     if which == "rag_train":
         what += f"; retriever {qa.get('retriever')}"
+    return what
+
+
+def _qa_metrics(
+    prefix: str, which: str, rows: list[dict[str, Any]], qa: dict[str, Any], eval_cfg: EvaluateConfig
+) -> dict[str, Any]:
+    """``<prefix>exact_match`` / ``contains`` / ``answer_logprob_per_token`` / ``answer_logprob``
+    of one QA set, each with its definition and sample size."""
+    source, n = qa["source"], len(rows)
+    split = "eval" if which == "heldout" else "train"
+    what = _qa_set_description(which, qa, n, eval_cfg)
     label = QA_SET_LABELS[which]
     common: dict[str, Any] = {
         **{k: qa[k] for k in ("retriever", "retrieval_hit_rate", "leaked_questions", "question_source") if k in qa},

@@ -383,6 +383,11 @@ def train_variant(
     ``resume=True`` continues from the newest checkpoint exactly (optimizer, scheduler, RNG
     and data position are restored by ``Trainer``); a finished variant is skipped.
     ``scorer`` replaces ``train.select``'s validation signal (tests: a known sequence of scores).
+
+    Why it is long (kept in one function): its parts are helpers already; what is left is their
+    order, which resuming and multi-GPU runs depend on (selection prepared before ``train()``
+    loads a checkpoint, the final save entered by every rank, a collective under FSDP, before the
+    workers return), and that order reads best in one place.
     """
     from transformers import set_seed
 

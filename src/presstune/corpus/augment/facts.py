@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from presstune.corpus.augment.portal import PRESSCLUB_NAMES, PortalNames
-from presstune.corpus.augment.spans import ROLE_WORDS, model_names, sentence_spans
+from presstune.corpus.augment.spans import Span, model_names, sentence_spans
+from presstune.corpus.augment.vocabulary import ROLE_WORDS
 
 _CAP = r"[A-ZÀ-ÖØ-Þ][^\s,.;:!?()\"“”]*"
 _NAME = rf"{_CAP}(?:\s(?:van|von|de|da|del|der|di|le|la)?\s?{_CAP}){{1,2}}"
@@ -284,46 +286,60 @@ def extract_facts(body: str, names_of: PortalNames = PRESSCLUB_NAMES) -> list[Fa
                         continue
                 if span.kind == "entity" and _in_parentheses(sent, span.start):
                     continue  # "(IMPC)", "(E46)": an aside, asked badly
-                answer = span.text(sent)
-                kind, detail = span.kind, span.detail
-                if kind == "quantity":
-                    kind, answer, detail = _quantity_fact(answer, detail)
-                elif kind == "money":
-                    kind = next((k for k, says in _MONEY_KINDS if says.search(_context(sent, span.start))), "money")
-                elif kind == "entity":
-                    if detail == "person?":
-                        place_word = re.search(r"\b(?:in|near|from|to|at|across)\s(?:the\s)?$", sent[: span.start])
-                        detail = "person" if _is_person(answer, text, people) else "place" if place_word else "name"
-                    kind = {"country": "place", "term": "name"}.get(detail, detail)
-                    if kind == "venue" and names_of.plant_name.match(answer):
-                        kind = "plant"
-                    detail = ""
-                add(Fact(kind, answer, sent, _context(sent, span.start), detail, span.start, inside, referent))
-                if kind == "person" and " " in answer:
-                    last_person = answer
+                fact = _span_fact(span, sent, text, people, names_of, inside, referent)
+                add(fact)
+                if fact.kind == "person" and " " in fact.answer:
+                    last_person = fact.answer
             referent = last_person
-        # who said what: quotes span sentences, so these patterns read the whole paragraph
-        for qm in _QUOTE.finditer(para):
-            person, role, quote = qm.group(2).strip(), (qm.group(3) or "").strip(), qm.group(1).strip()
-            add(Fact("person", person, qm.group(0), "quoted", detail=role))
-            if role:
-                add(Fact("role", role, qm.group(0), detail=person))
-            add(Fact("quote", quote, qm.group(0), detail=person))
-        for rx in (_SAYS_BEFORE, _COLON_QUOTE):
-            for pm in rx.finditer(para):
-                person, role = pm.group(1).strip(), (pm.group(2) or "").strip()
-                sentence = next((x for x in para_sentences if person in x), pm.group(0))
-                car = _CAR.search(role)
-                if car:  # 'Dan Harper (#15 BMW M Hybrid V8, 10th place):' names a car and a result, no role
-                    add(Fact("person", person, sentence, "drove", detail=car.group(0).strip()))
-                    continue
-                add(Fact("person", person, sentence, "quoted", detail=role))
-                if role:
-                    add(Fact("role", role, sentence, detail=person))
-        for pm in _APPOINTED.finditer(para):
-            add(Fact("person", pm.group(1).strip(), pm.group(0), "appointed", detail=pm.group(2).strip()))
-            add(Fact("role", pm.group(2).strip(), pm.group(0), detail=pm.group(1).strip()))
+        for fact in _quote_form_facts(para, para_sentences):
+            add(fact)
     return _settle_names(facts, text)
+
+
+def _span_fact(
+    span: Span, sent: str, text: str, people: set[str], names_of: PortalNames, inside: str, referent: str
+) -> Fact:
+    """The fact of one candidate span of ``sent``, its kind settled from the span's kind and its words."""
+    answer = span.text(sent)
+    kind, detail = span.kind, span.detail
+    if kind == "quantity":
+        kind, answer, detail = _quantity_fact(answer, detail)
+    elif kind == "money":
+        kind = next((k for k, says in _MONEY_KINDS if says.search(_context(sent, span.start))), "money")
+    elif kind == "entity":
+        if detail == "person?":
+            place_word = re.search(r"\b(?:in|near|from|to|at|across)\s(?:the\s)?$", sent[: span.start])
+            detail = "person" if _is_person(answer, text, people) else "place" if place_word else "name"
+        kind = {"country": "place", "term": "name"}.get(detail, detail)
+        if kind == "venue" and names_of.plant_name.match(answer):
+            kind = "plant"
+        detail = ""
+    return Fact(kind, answer, sent, _context(sent, span.start), detail, span.start, inside, referent)
+
+
+def _quote_form_facts(para: str, para_sentences: list[str]) -> Iterator[Fact]:
+    """Who said what, and their role, in the order the paragraph's quote forms give them: quotes
+    span sentences, so these patterns read the whole paragraph."""
+    for qm in _QUOTE.finditer(para):
+        person, role, quote = qm.group(2).strip(), (qm.group(3) or "").strip(), qm.group(1).strip()
+        yield Fact("person", person, qm.group(0), "quoted", detail=role)
+        if role:
+            yield Fact("role", role, qm.group(0), detail=person)
+        yield Fact("quote", quote, qm.group(0), detail=person)
+    for rx in (_SAYS_BEFORE, _COLON_QUOTE):
+        for pm in rx.finditer(para):
+            person, role = pm.group(1).strip(), (pm.group(2) or "").strip()
+            sentence = next((x for x in para_sentences if person in x), pm.group(0))
+            car = _CAR.search(role)
+            if car:  # 'Dan Harper (#15 BMW M Hybrid V8, 10th place):' names a car and a result, no role
+                yield Fact("person", person, sentence, "drove", detail=car.group(0).strip())
+                continue
+            yield Fact("person", person, sentence, "quoted", detail=role)
+            if role:
+                yield Fact("role", role, sentence, detail=person)
+    for pm in _APPOINTED.finditer(para):
+        yield Fact("person", pm.group(1).strip(), pm.group(0), "appointed", detail=pm.group(2).strip())
+        yield Fact("role", pm.group(2).strip(), pm.group(0), detail=pm.group(1).strip())
 
 
 _DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ian|ese|ish|ic)|[A-Z][a-z]+-[a-z]+")

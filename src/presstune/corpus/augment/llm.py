@@ -403,6 +403,42 @@ def answer_fits_question(question: str, answer: str) -> bool:
     return not bare_figure or bool(_ASKS_FIGURE.search(question))
 
 
+def _restatement_rejected(
+    text: str, finish_reason: str, passage: str, reference_text: str, cfg: AugmentConfig
+) -> str | None:
+    """Why a model's restatement of ``passage`` is rejected, or None when it passes the checks."""
+    if finish_reason == "length":
+        return "truncated"
+    if normalize_text(text) == normalize_text(passage):
+        return "copied_unchanged"
+    reason = guard_restatement(text, reference_text, cfg.llm.min_length_ratio, cfg.llm.max_length_ratio, len(passage))
+    if reason is None and novel_word_share(text, reference_text) > cfg.llm.max_novel_word_share:
+        reason = "invented_words"
+    return reason
+
+
+def _restatement_rows(
+    restated: dict[int, list[str]],
+    doc: dict[str, Any],
+    title: str,
+    when: str,
+    cfg: AugmentConfig,
+    names_of: PortalNames,
+) -> list[dict[str, str]]:
+    """One restatement row per wording: its passages' restatements joined, each under its prompt."""
+    paraphrases = []
+    rng = random.Random(f"{cfg.seed}:{doc.get('id')}:model")
+    subject = _title_phrase(title) or "this news"
+    for k in sorted(restated):
+        parts = restated[k]
+        if k > 0:  # the first wording in text order, the others in seeded permuted orders
+            rng.shuffle(parts)
+        wording = _RESTATE_ROW_PROMPTS[k % len(_RESTATE_ROW_PROMPTS)]
+        prompt = wording.format(company=names_of.company, when=when or "recent news", title=subject)
+        paraphrases.append({"prompt": prompt, "text": " ".join(parts)})
+    return paraphrases
+
+
 def _assemble(
     doc: dict[str, Any],
     requests: list[ModelRequest],
@@ -460,33 +496,14 @@ def _assemble(
                     qa.append({**item, "passage": req.passage})
             continue
         text = " ".join(strip_answer(ans.text).split())
-        if ans.finish_reason == "length":
-            reason = "truncated"
-        elif normalize_text(text) == normalize_text(passage):
-            reason = "copied_unchanged"
-        else:
-            reason = guard_restatement(
-                text, reference_text, cfg.llm.min_length_ratio, cfg.llm.max_length_ratio, len(passage)
-            )
-            if reason is None and novel_word_share(text, reference_text) > cfg.llm.max_novel_word_share:
-                reason = "invented_words"
+        reason = _restatement_rejected(text, ans.finish_reason, passage, reference_text, cfg)
         if reason:
             rejected.append({"kind": "paraphrase", "reason": reason, "passage": req.passage, "text": text[:400]})
         else:
             restated.setdefault(req.wording, []).append(text)
-    paraphrases = []
-    rng = random.Random(f"{cfg.seed}:{doc.get('id')}:model")
-    subject = _title_phrase(title) or "this news"
-    for k in sorted(restated):
-        parts = restated[k]
-        if k > 0:  # the first wording in text order, the others in seeded permuted orders
-            rng.shuffle(parts)
-        wording = _RESTATE_ROW_PROMPTS[k % len(_RESTATE_ROW_PROMPTS)]
-        prompt = wording.format(company=names_of.company, when=when or "recent news", title=subject)
-        paraphrases.append({"prompt": prompt, "text": " ".join(parts)})
     return {
         "qa": qa,
-        "paraphrase": paraphrases,
+        "paraphrase": _restatement_rows(restated, doc, title, when, cfg, names_of),
         "facts": [],
         "rejected": rejected,
         "atomic_facts": None,

@@ -20,88 +20,19 @@ one wording per fact trains recall of that wording only).
 from __future__ import annotations
 
 import re
-from collections import Counter
-from dataclasses import dataclass, field
 
+from presstune.corpus.augment.context import (
+    NAME_KINDS,
+    QUALIFIED_NOUN,
+    ArticleContext,
+    QuestionParts,
+    lower_first,
+    upper_first,
+)
 from presstune.corpus.augment.facts import Fact
-from presstune.corpus.augment.portal import PRESSCLUB_NAMES, PortalNames
+from presstune.corpus.augment.fronting import VERBS, fronted
 from presstune.corpus.augment.reword import reworded
-from presstune.corpus.augment.spans import CAP_STOP, sentence_spans
-
-_MONTH_NAMES = "January February March April May June July August September October November December".split()
-
-
-@dataclass
-class ArticleContext:
-    """What a question may name to say which release it is about."""
-
-    #: What the release is about: its model, plant, person, organisation or event.
-    subject: str
-    #: "November 2024" (the release's date), or "".
-    when: str = ""
-    model: str = ""
-    plant: str = ""
-    #: Full names of the people the release names, by surname ("Harper" -> "Dan Harper").
-    people: dict[str, str] = field(default_factory=dict)
-    #: Words the release writes in lower case (a capitalised one opening a sentence is no name).
-    common_words: set[str] = field(default_factory=set)
-    #: Whether the release is written in English: the wh-phrases are English, so a release in
-    #: another language gets only the template questions (its model, who said what).
-    english: bool = True
-    #: The portal's names: how questions name the publisher ("the BMW Group") and its plants.
-    names_of: PortalNames = PRESSCLUB_NAMES
-
-
-def month_year(date: str | None) -> str:
-    """ "2024-11-01..." -> "November 2024" ("" when the date is missing or malformed)."""
-    m = re.match(r"(\d{4})-(\d{2})", str(date or ""))
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        return ""
-    return f"{_MONTH_NAMES[int(m.group(2)) - 1]} {m.group(1)}"
-
-
-_ENGLISH = ("the", "and", "of", "to", "is", "with", "for", "was", "which", "from")
-#: Function words of the other languages the PressClub writes in (German, French, Spanish, Italian).
-_OTHER_LANGUAGE = ("der", "die", "und", "das", "mit", "ist", "le", "les", "et", "est", "el", "los", "y", "il", "di")
-_SUBJECT_KINDS = ("model", "plant", "event", "person", "organisation", "team", "venue", "name", "place")
-
-
-def article_context(
-    title: str, date: str | None, facts: list[Fact], body: str = "", names_of: PortalNames = PRESSCLUB_NAMES
-) -> ArticleContext:
-    """The subject of a release: the name its title and its text share, preferring the model,
-    plant, event, person and organisation kinds in that order; else the title's first name."""
-    model = next((f.answer for f in facts if f.kind == "model" and f.start < 0), "")
-    plant = next((f.answer for f in facts if f.kind == "plant"), "")
-    people: dict[str, str] = {}
-    for f in facts:
-        if f.kind == "person" and " " in f.answer:
-            people.setdefault(f.answer.split()[-1], f.answer)
-    in_title = [s.text(title) for s in sentence_spans(title, names_of) if s.kind == "entity"]
-    known = {f.answer: f.kind for f in facts}
-    subject = ""
-    for kind in _SUBJECT_KINDS:
-        subject = next((name for name in in_title if known.get(name) == kind), "")
-        if subject:
-            break
-    if not subject:
-        subject = next((n for n in in_title if " " in n), "") or model or (in_title[0] if in_title else "")
-    if not subject:
-        subject = names_of.company
-    common = set(re.findall(r"(?<![\w’'-])[a-z][a-z’'-]+", body))
-    words = Counter(w.lower() for w in re.findall(r"[A-Za-zÄÖÜäöüß]+", body))
-    english = sum(words[w] for w in _ENGLISH) >= sum(words[w] for w in _OTHER_LANGUAGE)
-    return ArticleContext(
-        subject=subject,
-        when=month_year(date),
-        model=model,
-        plant=plant,
-        people=people,
-        common_words=common,
-        english=english,
-        names_of=names_of,
-    )
-
+from presstune.corpus.augment.vocabulary import CAP_STOP
 
 # -- wh-phrases ---------------------------------------------------------------------------------
 
@@ -121,14 +52,6 @@ _UNIT_WORDS = {
     "m²": "square metres",
     "m2": "square metres",
 }
-#: A lower-case noun right after a name ("its Leipzig site"): the name qualifies it. A function
-#: word after a name ("the BMW Museum in the future") is no such noun.
-_QUALIFIED_NOUN = re.compile(
-    r"\s(?!(?:in|on|at|for|with|from|by|and|or|to|of|as|is|are|was|were|has|have|had|will|would|can|could|"
-    r"that|which|who|where|when|since|after|before|during|the|a|an|this|its|their|his|her|but|while|than|"
-    r"until|into|over|under|via|per|also|now|again|together|together)\b)[a-z]"
-)
-_NAME_KINDS = ("name", "place", "organisation", "team", "venue", "event", "model", "plant")
 _PREPOSITION_END = re.compile(r"\b(with|by|for|to|from|of|about|alongside|behind|against|and)\s$", re.I)
 _DETERMINER_END = re.compile(r"\b(the|a|an|its|his|her|their|our|this|these|those)\s$", re.I)
 _ORDINAL = re.compile(r"^(?:P\d+|\d+(?:st|nd|rd|th)|[a-z]+(?:st|nd|rd|th))\b", re.I)
@@ -211,7 +134,7 @@ def standalone_start(text: str, ctx: ArticleContext, referent: str = "") -> str:
         name = ctx.plant if ctx.plant.startswith(names.own_plant_prefix) else f"{names.plant_owner} {ctx.plant}"
         return _PLANT_REFERENCE.sub(name, text, 1)
     if _COMPANY_REFERENCE.match(text):
-        return _COMPANY_REFERENCE.sub(_upper_first(ctx.names_of.company), text, 1)
+        return _COMPANY_REFERENCE.sub(upper_first(ctx.names_of.company), text, 1)
     return text
 
 
@@ -289,7 +212,7 @@ def _trim_after(after: str, before: str) -> str:
     end = 0
     for m in _CUT.finditer(after):
         end = m.start()
-        if _VERB_LIKE.search(before + " " + after[:end]) or any(w in _VERBS for w in after[:end].split()):
+        if _VERB_LIKE.search(before + " " + after[:end]) or any(w in VERBS for w in after[:end].split()):
             return after[:end]
     return after
 
@@ -308,27 +231,6 @@ _UNRESOLVED = re.compile(
 )
 
 
-def lower_first(text: str, common: frozenset[str] | set[str] = frozenset()) -> str:
-    """``text`` to follow a comma: its first word lower-cased when it is a common word (a function
-    word, or a word ``common`` holds: the words the article writes in lower case)."""
-    first = text.split(" ", 1)[0]
-    if first in CAP_STOP and first != "I" or first in ("Whom",) or first.lower() in common and first[1:].islower():
-        return text[:1].lower() + text[1:]
-    return text
-
-
-def _upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-@dataclass
-class QuestionParts:
-    before: str
-    wh: str
-    after: str
-    speaker: str
-
-
 def question_parts(fact: Fact, ctx: ArticleContext, trim: bool = True) -> QuestionParts | None:
     """The sentence of ``fact`` split around its span, standalone and trimmed; None when the fact
     is not asked from its sentence."""
@@ -342,15 +244,15 @@ def question_parts(fact: Fact, ctx: ArticleContext, trim: bool = True) -> Questi
         before = before[header.end() :]
     subject_of_sentence = re.fullmatch(r"\s*(?:The|A|An)\s", before)  # "The BMW M5 delivers": a verb follows
     if (
-        fact.kind in _NAME_KINDS
-        and _QUALIFIED_NOUN.match(after)
+        fact.kind in NAME_KINDS
+        and QUALIFIED_NOUN.match(after)
         and _DETERMINER_END.search(before)
         and not (subject_of_sentence)
     ):
         return None  # "its Leipzig site": the name qualifies a noun, no thing to ask "which" of
     if re.match(r",[^.:“”\"]{3,80}:\s", after) and not before.strip():
         return None  # "Peter Hickman, FHO Racing BMW Motorrad: ...": a comment's header, asked by the quote forms
-    if fact.kind in (*_NAME_KINDS, "person") and _in_name_list(before, after):
+    if fact.kind in (*NAME_KINDS, "person") and _in_name_list(before, after):
         return None  # "Roy Lichtenstein, Andy Warhol, <who>, Jeff Koons": asked by its place in a list
     wh, before = wh_phrase(fact, before)
     if re.match(r"[’']s\b", after):  # "Carl Cox’s passion" -> "whose passion"
@@ -375,270 +277,10 @@ def question_parts(fact: Fact, ctx: ArticleContext, trim: bool = True) -> Questi
 
 def in_place(parts: QuestionParts) -> str:
     before = parts.before.rstrip()
-    text = f"{before} {parts.wh}" if before else _upper_first(parts.wh)
+    text = f"{before} {parts.wh}" if before else upper_first(parts.wh)
     text = f"{text}{parts.after}" if parts.after else text
     text = re.sub(r"\s+([,;:.!?)])", r"\1", text).rstrip(" ,;:") + "?"
-    return _upper_first(text)
-
-
-# -- fronting: "When did production of ... start in Leipzig?" -----------------------------------
-
-#: Verb forms a release's sentence is made of -> (auxiliary, base form). A verb not listed is not
-#: fronted (its question stays in place): lemmatising unknown verbs by rule makes broken English.
-_VERBS: dict[str, tuple[str, str]] = {}
-for _base, _past, _third in [
-    ("start", "started", "starts"),
-    ("begin", "began", "begins"),
-    ("win", "won", "wins"),
-    ("finish", "finished", "finishes"),
-    ("take", "took", "takes"),
-    ("open", "opened", "opens"),
-    ("produce", "produced", "produces"),
-    ("present", "presented", "presents"),
-    ("launch", "launched", "launches"),
-    ("found", "founded", "founds"),
-    ("hold", "held", "holds"),
-    ("announce", "announced", "announces"),
-    ("deliver", "delivered", "delivers"),
-    ("sell", "sold", "sells"),
-    ("reach", "reached", "reaches"),
-    ("achieve", "achieved", "achieves"),
-    ("celebrate", "celebrated", "celebrates"),
-    ("build", "built", "builds"),
-    ("invest", "invested", "invests"),
-    ("receive", "received", "receives"),
-    ("drive", "drove", "drives"),
-    ("score", "scored", "scores"),
-    ("claim", "claimed", "claims"),
-    ("secure", "secured", "secures"),
-    ("join", "joined", "joins"),
-    ("complete", "completed", "completes"),
-    ("grow", "grew", "grows"),
-    ("rise", "rose", "rises"),
-    ("make", "made", "makes"),
-    ("run", "ran", "runs"),
-    ("lead", "led", "leads"),
-    ("become", "became", "becomes"),
-    ("offer", "offered", "offers"),
-    ("include", "included", "includes"),
-    ("feature", "featured", "features"),
-    ("set", "set", "sets"),
-    ("show", "showed", "shows"),
-    ("employ", "employed", "employs"),
-    ("support", "supported", "supports"),
-    ("host", "hosted", "hosts"),
-    ("award", "awarded", "awards"),
-    ("name", "named", "names"),
-    ("appoint", "appointed", "appoints"),
-    ("attract", "attracted", "attracts"),
-    ("welcome", "welcomed", "welcomes"),
-    ("record", "recorded", "records"),
-    ("cover", "covered", "covers"),
-    ("complete", "completed", "completes"),
-    ("add", "added", "adds"),
-    ("create", "created", "creates"),
-    ("design", "designed", "designs"),
-    ("develop", "developed", "develops"),
-    ("unveil", "unveiled", "unveils"),
-    ("reveal", "revealed", "reveals"),
-    ("donate", "donated", "donates"),
-    ("raise", "raised", "raises"),
-    ("collect", "collected", "collects"),
-    ("visit", "visited", "visits"),
-    ("travel", "travelled", "travels"),
-    ("cross", "crossed", "crosses"),
-    ("finish", "finished", "finishes"),
-    ("put", "put", "puts"),
-    ("manufacture", "manufactured", "manufactures"),
-    ("move", "moved", "moves"),
-    ("close", "closed", "closes"),
-    ("sign", "signed", "signs"),
-    ("enter", "entered", "enters"),
-    ("place", "placed", "places"),
-    ("register", "registered", "registers"),
-    ("contribute", "contributed", "contributes"),
-]:
-    _VERBS[_past] = ("did", _base)
-    _VERBS[_third] = ("does", _base)
-#: More verbs, by their past form only: their third-person forms are also nouns ("races", "posts",
-#: "fields", "marks"), which would be taken for the verb of a subject that has none.
-for _base, _past in [
-    ("increase", "increased"),
-    ("compete", "competed"),
-    ("confirm", "confirmed"),
-    ("post", "posted"),
-    ("rank", "ranked"),
-    ("race", "raced"),
-    ("manage", "managed"),
-    ("organise", "organised"),
-    ("organize", "organized"),
-    ("field", "fielded"),
-    ("triumph", "triumphed"),
-    ("collaborate", "collaborated"),
-    ("bring", "brought"),
-    ("plan", "planned"),
-    ("expect", "expected"),
-    ("introduce", "introduced"),
-    ("expand", "expanded"),
-    ("reduce", "reduced"),
-    ("export", "exported"),
-    ("use", "used"),
-    ("earn", "earned"),
-    ("return", "returned"),
-    ("replace", "replaced"),
-    ("exhibit", "exhibited"),
-    ("display", "displayed"),
-    ("operate", "operated"),
-    ("serve", "served"),
-    ("spend", "spent"),
-    ("mark", "marked"),
-    ("establish", "established"),
-    ("inaugurate", "inaugurated"),
-]:
-    _VERBS[_past] = ("did", _base)
-_AUX = {"is", "are", "was", "were", "has", "have", "had", "will", "can", "could", "would", "should", "may", "must"}
-#: Words that end a subject: no subject of a fronted question has them.
-_NOT_IN_SUBJECT = re.compile(r"[,;:()“”\"]|\b(?:who|which|that|when|where|while|because|if|and)\b")
-_PREPOSITIONS = {
-    "in",
-    "on",
-    "at",
-    "for",
-    "with",
-    "from",
-    "by",
-    "after",
-    "before",
-    "during",
-    "following",
-    "since",
-    "until",
-    "as",
-    "to",
-    "of",
-    "under",
-    "over",
-    "through",
-    "thanks",
-    "despite",
-    "among",
-    "between",
-    "like",
-    "unlike",
-}
-#: Irregular participles an auxiliary takes ("is made", "has been held"); regular ones end in -ed.
-_PARTICIPLES = {
-    "made",
-    "built",
-    "held",
-    "shown",
-    "sold",
-    "taken",
-    "won",
-    "driven",
-    "given",
-    "seen",
-    "known",
-    "set",
-    "put",
-    "led",
-    "begun",
-    "grown",
-    "risen",
-    "become",
-    "run",
-    "written",
-    "chosen",
-    "done",
-    "brought",
-    "found",
-    "spent",
-    "kept",
-    "left",
-    "met",
-    "paid",
-    "sent",
-    "told",
-    "thought",
-    "understood",
-    "drawn",
-    "flown",
-    "ridden",
-    "worn",
-}
-#: The verb group after a fronted auxiliary: adverbs, "be"/"been"/"being", then one participle.
-_VERB_GROUP = re.compile(
-    r"(?:(?:not|also|now|already|still|just|recently|currently|then|first|exclusively|officially|successfully|"
-    r"newly|jointly|once|again|be|been|being)\s+)*(?:(?:" + "|".join(sorted(_PARTICIPLES)) + r")|[a-z]+ed)\b",
-)
-
-#: A phrase of time or circumstance before the subject, moved behind a fronted question.
-_LEAD_PHRASE = re.compile(
-    r"((?:In|On|At|Since|After|Before|During|From|Following|By|Last|This|Next|Earlier|Later)\b[^,;:“”\"()]{1,50}),\s+(?=[A-Z])"
-)
-
-_WH_FRONT = {
-    "date": "When",
-    "month": "When",
-    "year": "In which year",
-    "place": "Where",
-}
-
-
-def fronted(parts: QuestionParts, fact: Fact, ctx: ArticleContext) -> str | None:
-    """The question with its wh-phrase first and an auxiliary after it, where the words before the
-    span are a plain subject and a listed verb or an auxiliary; else None."""
-    before = parts.before
-    if fact.kind in _NAME_KINDS and _QUALIFIED_NOUN.match(parts.after):
-        return None  # "its Leipzig site": the name qualifies a noun, no thing to ask "which" of
-    after = re.split(r"\s(?:and|but|while|whereas)\s", parts.after, maxsplit=1)[0]
-    # "In 2024, the plant built how many cars" -> "How many cars did the plant build in 2024?"
-    lead = _LEAD_PHRASE.match(before)
-    if lead:
-        before = before[lead.end() :]
-        after = f"{after} {lower_first(lead.group(1), ctx.common_words)}"
-    tokens = before.split()
-    i = next((k for k, tok in enumerate(tokens) if tok.lower() in _AUX or tok.lower() in _VERBS), None)
-    if i is None:
-        return None
-    subject, verb, rest = " ".join(tokens[:i]), tokens[i].lower(), " ".join(tokens[i + 1 :])
-    if not subject or len(tokens[:i]) > 14 or _NOT_IN_SUBJECT.search(subject) or subject.lower() in ("there", "it"):
-        return None
-    if subject.split()[0].lower() in _PREPOSITIONS or verb in ("held", "made", "set", "put", "named", "placed"):
-        return None  # "In an intensive selection process held ...": no subject, a participle
-    if verb in ("has", "have", "had") and re.match(r"(?:the|a|an|its|their|his|her|our|\d)", rest):
-        return None  # "the trio had the opportunity": "have" as a verb, not an auxiliary
-    group = _VERB_GROUP.match(rest) if verb in _AUX else None
-    # "will be unveiled on", "is made exclusively at": the auxiliary's own participle is no second verb
-    tail = rest[group.end() :] if group else rest
-    if any(t.lower() in _AUX or t.lower() in _VERBS for t in tail.split()) or len(rest.split()) > 8:
-        return None  # a second verb or many words before the span: which clause is asked is not plain
-    if re.search(r"\b(?:and|or|but|as well as)\b|[,;:]", rest):
-        return None
-    wh = parts.wh
-    rest_words = rest
-    if fact.kind in _WH_FRONT and re.search(r"\b(?:on|in|at|since|from|during)$", rest):
-        if fact.kind in ("date", "month") and not rest.endswith(("on", "in")):
-            return None
-        rest_words = re.sub(r"\s?\b(?:on|in|at|during)$", "", rest)
-        wh = _WH_FRONT[fact.kind]
-    elif re.search(r"\b(?:of|than)$", rest):
-        return None  # "Of which year is ...": no reader fronts these
-    elif re.search(r"\b(?:on|in|at|since|from|by|with|for|to|about|during|after|before)$", rest):
-        prep = rest.rsplit(" ", 1)[-1]
-        rest_words = rest[: -len(prep)].rstrip()
-        wh = f"{prep} {wh}"
-    subj = lower_first(subject, ctx.common_words)
-    if verb in _AUX:
-        if rest_words == "" and not after:
-            return None
-        body = f"{verb} {subj} {rest_words} {after}"
-    else:
-        aux, base = _VERBS[verb]
-        if fact.speaker and subj == fact.speaker or subj.lower() in ("they", "we", "you", "i"):
-            aux = "did" if aux == "did" else "do"
-        body = f"{aux} {subj} {base} {rest_words} {after}"
-    return _upper_first(" ".join(f"{wh} {body}".split()).rstrip(" ,;:") + "?")
+    return upper_first(text)
 
 
 # -- templates for the quote forms and the release's model ----------------------------------------
@@ -775,7 +417,7 @@ def statement(fact: Fact, ctx: ArticleContext) -> str:
     if parts is None:
         return ""
     text = f"{parts.before}{fact.answer}{parts.after}".strip(" ,;:")
-    text = _upper_first(text) + "."
+    text = upper_first(text) + "."
     return f"According to {fact.speaker}, {lower_first(text, ctx.common_words)}" if fact.speaker else text
 
 

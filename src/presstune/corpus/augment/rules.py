@@ -17,16 +17,11 @@ import re
 from typing import Any
 
 from presstune.config.augment import AugmentConfig
+from presstune.corpus.augment.context import ArticleContext, article_context
 from presstune.corpus.augment.facts import Fact, extract_facts, select_facts
 from presstune.corpus.augment.guards import guard_qa, guard_restatement
 from presstune.corpus.augment.portal import PRESSCLUB_NAMES, PortalNames
-from presstune.corpus.augment.questions import (
-    ArticleContext,
-    article_context,
-    questions_for,
-    standalone_sentence,
-    statement,
-)
+from presstune.corpus.augment.questions import questions_for, standalone_sentence, statement
 
 
 def _permuted(items: list[Any], rng: random.Random) -> list[Any]:

@@ -8,6 +8,7 @@ import random
 import re
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -117,23 +118,31 @@ def held_out_questions(items: list[dict[str, Any]], share: float, seed: int, doc
     return {rng.choice(free) for free in chosen}
 
 
-def build_mixes(
-    run: Path,
-    cfg: Any,
+@dataclass
+class _ArticleRows:
+    """The generated rows of the train articles by kind, before the leak filters and the mixes."""
+
+    rows: dict[str, list[dict[str, Any]]]
+    #: Rows generated per kind (probe articles' QA rows included).
+    kinds: Counter
+    #: Rejected pairs by "kind:reason".
+    rejected: Counter
+    #: QA rows of probe articles, withheld from training.
+    withheld: int
+    #: Questions held out for validation.
+    valid: list[dict[str, Any]]
+
+
+def _article_rows(
     train_docs: list[dict[str, Any]],
     article_rows: list[dict[str, Any]],
+    generated: dict[str, dict[str, Any]],
+    probes: set[str],
+    aug: AugmentConfig,
+    system_prompt: str,
     meta_for,
-    backend=None,
-    replay_backend=None,
-    profile: PortalProfile = PRESSCLUB,
-) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
-    """The training rows of ``corpus.mix`` (key "default") and of each ``corpus.mixes`` entry,
-    and the augmentation's numbers for the card (``cfg`` is the CorpusConfig; ``profile`` the
-    portal whose releases these are)."""
-    aug: AugmentConfig = cfg.augment
-    out_dir = run / "dataset"
-    generated, reuse = augment_documents(train_docs, aug, out_dir / "augment", backend, profile)
-    probes = probe_ids(sorted(d["id"] for d in train_docs), aug.probe_share, aug.seed) if generated else set()
+) -> _ArticleRows:
+    """Each train article's generated rows, its held-out questions taken out and its probe QA withheld."""
     rows: dict[str, list[dict[str, Any]]] = {
         "article": [{**r, "kind": "article"} for r in article_rows],
         "qa": [],
@@ -165,13 +174,79 @@ def build_mixes(
                 if it["question"] in held
             ]
             gen = {**gen, "qa": [it for it in gen["qa"] if it["question"] not in held]}
-        per_kind = generated_rows(doc, gen, meta_for(doc), aug, cfg.system_prompt)
+        per_kind = generated_rows(doc, gen, meta_for(doc), aug, system_prompt)
         for kind, kind_rows in per_kind.items():
             kinds[kind] += len(kind_rows)
             if kind == "qa" and doc["id"] in probes:
                 withheld += len(kind_rows)  # probe articles: their QA never reaches training
                 continue
             rows[kind].extend(kind_rows)
+    return _ArticleRows(rows, kinds, rejected, withheld, valid)
+
+
+def _held_out_kept(
+    valid: list[dict[str, Any]], mixes: dict[str, list[dict[str, Any]]], qa_rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The held-out questions whose words no training row of any mix holds and whose answer is
+    still trained (see :func:`build_mixes`)."""
+    blob = "\n".join(dict.fromkeys(wording(row_text(r)) for m in mixes.values() for r in m))
+    trained = {(r["id"], r["completion"][0]["content"]) for r in qa_rows if "completion" in r}
+    trained |= {(r["id"], r["text"].rsplit("\n\n", 1)[-1]) for r in qa_rows if "text" in r}
+    return [v for v in valid if wording(v["question"]) not in blob and (v["id"], as_sentence(v["answer"])) in trained]
+
+
+def _without_withheld_questions(
+    qa_rows: list[dict[str, Any]], probe_questions: set[str], valid_prompts: set[str], rejected: Counter
+) -> list[dict[str, Any]]:
+    """``qa_rows`` without a probe article's question or a held-out question, each counted in ``rejected``."""
+    shared = [r for r in qa_rows if r["prompt"][-1]["content"] in probe_questions]
+    if shared:
+        qa_rows = [r for r in qa_rows if r["prompt"][-1]["content"] not in probe_questions]
+        rejected["qa:question_of_a_probe_article"] += len(shared)
+    # a held-out question is asked in no training row, not even as another article's question
+    # (the same words in another case or punctuation included)
+    valid_wordings = {wording(p) for p in valid_prompts}
+    shared = [r for r in qa_rows if wording(r["prompt"][-1]["content"]) in valid_wordings]
+    if shared:
+        qa_rows = [r for r in qa_rows if wording(r["prompt"][-1]["content"]) not in valid_wordings]
+        rejected["qa:question_held_out_for_validation"] += len(shared)
+    return qa_rows
+
+
+def _write_probe_file(path: Path, probes: set[str], aug: AugmentConfig, withheld: int) -> None:
+    atomic_write_json(
+        path,
+        {
+            "articles": sorted(probes),
+            "share": aug.probe_share,
+            "seed": aug.seed,
+            "withheld_qa_rows": withheld,
+            "definition": "train-split articles whose generated QA rows are withheld from every training mix "
+            "(their text, restatements and fact lists are trained): qa_probe_* asks about them",
+        },
+    )
+
+
+def build_mixes(
+    run: Path,
+    cfg: Any,
+    train_docs: list[dict[str, Any]],
+    article_rows: list[dict[str, Any]],
+    meta_for,
+    backend=None,
+    replay_backend=None,
+    profile: PortalProfile = PRESSCLUB,
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
+    """The training rows of ``corpus.mix`` (key "default") and of each ``corpus.mixes`` entry,
+    and the augmentation's numbers for the card (``cfg`` is the CorpusConfig; ``profile`` the
+    portal whose releases these are)."""
+    aug: AugmentConfig = cfg.augment
+    out_dir = run / "dataset"
+    generated, reuse = augment_documents(train_docs, aug, out_dir / "augment", backend, profile)
+    probes = probe_ids(sorted(d["id"] for d in train_docs), aug.probe_share, aug.seed) if generated else set()
+    per_article = _article_rows(train_docs, article_rows, generated, probes, aug, cfg.system_prompt, meta_for)
+    rows, kinds, rejected = per_article.rows, per_article.kinds, per_article.rejected
+    withheld, valid = per_article.withheld, per_article.valid
     # Articles may share a title (hence question strings): a probe article's question is never
     # trained, not even as another article's question with another answer.
     probe_questions = {
@@ -180,18 +255,8 @@ def build_mixes(
         if doc["id"] in probes and generated.get(doc["id"])
         for row in generated_rows(doc, generated[doc["id"]], meta_for(doc), aug, cfg.system_prompt)["qa"]
     }
-    shared = [r for r in rows["qa"] if r["prompt"][-1]["content"] in probe_questions]
-    if shared:
-        rows["qa"] = [r for r in rows["qa"] if r["prompt"][-1]["content"] not in probe_questions]
-        rejected["qa:question_of_a_probe_article"] += len(shared)
-    # a held-out question is asked in no training row, not even as another article's question
-    # (the same words in another case or punctuation included)
     valid_prompts = {qa_prompt(aug.qa_instruction, v["question"]) for v in valid}
-    valid_wordings = {wording(p) for p in valid_prompts}
-    shared = [r for r in rows["qa"] if wording(r["prompt"][-1]["content"]) in valid_wordings]
-    if shared:
-        rows["qa"] = [r for r in rows["qa"] if wording(r["prompt"][-1]["content"]) not in valid_wordings]
-        rejected["qa:question_held_out_for_validation"] += len(shared)
+    rows["qa"] = _without_withheld_questions(rows["qa"], probe_questions, valid_prompts, rejected)
     if any(w.reading > 0 for w in [cfg.mix, *cfg.mixes.values()]):
         asked = {d["id"] for d in train_docs} - probes
         rows["reading"], reading_rejected, reading = reading_rows(
@@ -217,24 +282,9 @@ def build_mixes(
     # and withholding the whole fact instead would leave no trained fact to ask about. (And one whose
     # fact lost its trained wordings to another article's identical question is no question about a
     # trained fact.)
-    blob = "\n".join(dict.fromkeys(wording(row_text(r)) for m in mixes.values() for r in m))
-    trained = {(r["id"], r["completion"][0]["content"]) for r in rows["qa"] if "completion" in r}
-    trained |= {(r["id"], r["text"].rsplit("\n\n", 1)[-1]) for r in rows["qa"] if "text" in r}
-    kept_valid = [
-        v for v in valid if wording(v["question"]) not in blob and (v["id"], as_sentence(v["answer"])) in trained
-    ]
+    kept_valid = _held_out_kept(valid, mixes, rows["qa"])
     write_jsonl(out_dir / "qa_valid.jsonl", kept_valid)
-    atomic_write_json(
-        out_dir / "probe.json",
-        {
-            "articles": sorted(probes),
-            "share": aug.probe_share,
-            "seed": aug.seed,
-            "withheld_qa_rows": withheld,
-            "definition": "train-split articles whose generated QA rows are withheld from every training mix "
-            "(their text, restatements and fact lists are trained): qa_probe_* asks about them",
-        },
-    )
+    _write_probe_file(out_dir / "probe.json", probes, aug, withheld)
     stats = {
         "backend": aug.backend,
         "articles": len(generated),
