@@ -185,7 +185,7 @@ def paired_vs_base(run: RunDir, rows_by_set: dict[str, list[dict[str, Any]]]) ->
     """Per-question comparison with the base model on the same questions (McNemar counts)."""
     out: dict[str, Any] = {}
     for name, rows in rows_by_set.items():
-        base_rows = read_jsonl(run / "metrics" / name / "base.jsonl")
+        base_rows = read_jsonl(run.metric_rows(name, "base"))
         if not rows or not base_rows:
             continue
         base_by_q = {(r.get("qid"), r.get("question")): bool(r.get("contains_answer")) for r in base_rows}

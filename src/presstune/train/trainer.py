@@ -35,7 +35,7 @@ from presstune.models.importance import read_importance
 from presstune.models.loading import releasing_memory
 from presstune.models.offline import resolve_pretrained
 from presstune.models.surgery import make_variant, num_layers
-from presstune.rundir import atomic_write_json, atomic_write_text
+from presstune.rundir import RunDir, atomic_write_json, atomic_write_text
 from presstune.train.data import DatasetError, load_split, to_dataset
 from presstune.train.result import RESULT_FILE, TrainResult, read_result
 from presstune.train.variant import (
@@ -53,8 +53,8 @@ class TrainError(RuntimeError):
 
 
 def variant_dirs(run_dir: str | Path, variant: str) -> tuple[Path, Path]:
-    run_dir = Path(run_dir)
-    return run_dir / "checkpoints" / variant, run_dir / "logs" / variant
+    run = RunDir(run_dir)
+    return run.checkpoint(variant), run.train_logs(variant)
 
 
 def latest_checkpoint(output_dir: str | Path) -> Path | None:
@@ -400,7 +400,7 @@ def train_variant(
     done, previous = _previous_state(output_dir, resume)
     if done is not None:
         return done
-    train_split, eval_split = _load_splits(run_dir / "dataset", train_cfg, getattr(variant_spec, "mix", None))
+    train_split, eval_split = _load_splits(RunDir(run_dir).dataset, train_cfg, getattr(variant_spec, "mix", None))
     is_chat = train_split.format == "chat"
 
     seed = train_cfg.seed if train_cfg.seed is not None else config.run.seed
@@ -421,7 +421,14 @@ def train_variant(
     resume_from = str(previous) if (resume and previous is not None) else None
     try:  # before train(): a resumed Trainer loads the checkpoint's weights inside train()
         final = FinalWeights.prepare(
-            config, run_dir / "dataset", trainer, tokenizer, train_split.rows, dirs, scorer, resuming=bool(resume_from)
+            config,
+            RunDir(run_dir).dataset,
+            trainer,
+            tokenizer,
+            train_split.rows,
+            dirs,
+            scorer,
+            resuming=bool(resume_from),
         )
     except SelectionError as exc:
         raise TrainError(str(exc)) from None

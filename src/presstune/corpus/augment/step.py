@@ -23,7 +23,7 @@ from presstune.corpus.keys import input_hash, safe_file_name
 from presstune.corpus.replay import self_replay_rows
 from presstune.portal import PRESSCLUB, PortalProfile
 from presstune.prompts import qa_prompt
-from presstune.rundir import atomic_write_json, write_jsonl
+from presstune.rundir import RunDir, atomic_write_json, write_jsonl
 
 
 def probe_ids(ids: list[str], share: float, seed: int) -> set[str]:
@@ -241,7 +241,7 @@ def build_mixes(
     and the augmentation's numbers for the card (``cfg`` is the CorpusConfig; ``profile`` the
     portal whose releases these are)."""
     aug: AugmentConfig = cfg.augment
-    out_dir = run / "dataset"
+    out_dir = RunDir(run).dataset
     generated, reuse = augment_documents(train_docs, aug, out_dir / "augment", backend, profile)
     probes = probe_ids(sorted(d["id"] for d in train_docs), aug.probe_share, aug.seed) if generated else set()
     per_article = _article_rows(train_docs, article_rows, generated, probes, aug, cfg.system_prompt, meta_for)
