@@ -535,3 +535,43 @@ def test_a_fact_the_title_states_is_asked_without_the_title():
     assert asked["The BMW M5 Touring costs how much and is built at Plant Dingolfing?"] == "€146,000"
     # the model the title names is asked where a sentence states something of it
     assert asked["In the BMW Group's news of June 2025, which model delivers 535 kW?"] == "BMW M5 Touring"
+
+
+def _qa_replies(run: Path) -> dict[str, str]:
+    """Question (without the QA instruction) -> trained reply, of the QA rows of ``train.jsonl``."""
+    instruction = A.AugmentConfig().qa_instruction
+    return {
+        r["prompt"][-1]["content"].removeprefix(instruction).strip(): r["completion"][0]["content"]
+        for r in read_jsonl(run / "dataset" / "train.jsonl")
+        if r.get("kind") == "qa"
+    }
+
+
+@pytest.mark.parametrize("style", ["span", "statement"])
+def test_qa_rows_reply_with_the_span_or_the_clause_that_states_the_fact(tmp_path: Path, style: str):
+    doc = {"id": "X1", "title": "Leipzig invests", "body": REAL_STYLE, "date": "2025-03-01"}
+    augment_cfg = A.AugmentConfig(probe_share=0, valid_share=0.5, qa_phrasings=2, qa_answer=style)
+    valid = _build_mixes_on(tmp_path, [doc], augment_cfg)
+    replies = _qa_replies(tmp_path)
+    asked = "The BMW Group will invest € 1.2 billion in its Leipzig site by which year?"
+    expected = {"span": "2027.", "statement": "The BMW Group will invest € 1.2 billion in its Leipzig site by 2027."}
+    assert replies[asked] == expected[style]
+    # held-out wordings are kept for a fact whose other wording trains the same reply
+    assert valid and not held_out_questions_in_training_rows(tmp_path)
+    items = A.rules_generate(doc, augment_cfg)["qa"]
+    stated = [it for it in items if "statement" in it]
+    assert len(stated) >= len(items) // 2
+    for it in stated:
+        assert it["answer"] in it["statement"] and it["statement"].endswith(".")
+        if style == "statement" and it["question"] in replies:
+            assert replies[it["question"]] == it["statement"]
+
+
+def test_a_quoted_span_is_stated_with_the_space_before_it():
+    body = (
+        "Munich. The showcase celebrates 50 years of the iconic “rolling sculptures” that unite art and "
+        "engineering. The tour continues in 2026."
+    )
+    out = A.rules_generate({"id": "X2", "title": "Art Cars", "body": body, "date": "2025-03-01"}, A.AugmentConfig())
+    said = [it["statement"] for it in out["qa"] if it["answer"] == "rolling sculptures" and "statement" in it]
+    assert said and all("iconic rolling sculptures" in s for s in said), said

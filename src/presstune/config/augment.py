@@ -11,7 +11,7 @@ from presstune.schema import Strict
 
 #: Bump when the generated rows for the same input change (re-generates every article); the
 #: commit history says what each version changed.
-AUGMENT_VERSION = "9"
+AUGMENT_VERSION = "10"
 KINDS = ("article", "qa", "paraphrase", "facts", "reading", "replay")
 
 DEFAULT_QA_INSTRUCTION = "Answer the following question in a single brief but complete sentence."
@@ -72,6 +72,14 @@ class AugmentConfig(Strict):
         ),
     )
     qa_phrasings: int = Field(2, ge=1, le=5, description="Question wordings per atomic fact (rules backend).")
+    qa_answer: Literal["span", "statement"] = Field(
+        "span",
+        description=(
+            'The reply of QA and reading rows: "span" = the answer alone ("Cluj-Napoca."); "statement" = '
+            "the fact's clause with the answer in place (\"BMW TechWorks Romania was founded in Cluj-Napoca.\"), "
+            "the complete sentence the QA instruction asks for, where the rules have one (else the span)."
+        ),
+    )
     max_facts: int = Field(
         96,
         ge=1,

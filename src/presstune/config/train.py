@@ -112,7 +112,12 @@ class SelectConfig(Strict):
         description="At most this many validation questions (a seeded hash subsample; None: all): cost per point.",
     )
     max_new_tokens: int = Field(
-        32, ge=1, description="Tokens per greedy answer: answers are one short sentence; cost grows with it."
+        64,
+        ge=1,
+        description=(
+            "Tokens per greedy answer, as many as evaluation gives one (evaluate.se_max_new_tokens): a reply "
+            "trained as the fact's clause (`corpus.augment.qa_answer: statement`) names the answer late."
+        ),
     )
     batch_size: int = Field(32, ge=1, description="Questions per generate call.")
 

@@ -263,7 +263,8 @@ def question_parts(fact: Fact, ctx: ArticleContext, trim: bool = True) -> Questi
         before, after = _trim_before(before), _trim_after(after, before)
     before = standalone_start(_speaker_words(_clean(before), fact.speaker), ctx, fact.referent)
     if before and not before.endswith(" "):
-        before += " " if re.search(r"\s$", s[: fact.start]) else ""
+        # a quoted span ('the iconic “rolling sculptures”'): the quote mark goes, the space stays
+        before += " " if re.search(r"\s[“\"„‘]?$", s[: fact.start]) else ""
     after = _speaker_words(_clean(after), fact.speaker).rstrip(" .!?:;,")
     if re.search(r"\b(?:I|I’m|I'm|my|me|My|you|your|You|Your)\b", before + " " + after):
         return None  # a quote whose speaker the rules did not find ("my hometown"), or "you": nobody's

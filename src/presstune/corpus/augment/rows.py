@@ -35,6 +35,16 @@ def as_sentence(answer: str) -> str:
     return answer if answer.endswith((".", "!", "?", "”", '"')) else answer + "."
 
 
+def qa_reply(item: dict[str, Any], style: str) -> str:
+    """The trained reply to a QA item: its answer as a sentence, or (``style`` "statement") the
+    clause stating the fact where the generator gave one. A 135M model tuned on bare spans answers
+    every question of the QA instruction with a bare span, general ones too, and its general
+    answers fall apart ("What is the capital of Italy?" -> "Italieta."); the base model answers in a
+    sentence that restates the question and retrieves as it goes."""
+    said = item.get("statement") if style == "statement" else None
+    return said if said else as_sentence(item["answer"])
+
+
 def generated_rows(
     doc: dict[str, Any], generated: dict[str, Any], meta: dict[str, Any], cfg: AugmentConfig, system_prompt: str
 ) -> dict[str, list[dict[str, Any]]]:
@@ -42,7 +52,11 @@ def generated_rows(
     for item in generated.get("qa", []):
         rows["qa"].append(
             _chat_row(
-                system_prompt, qa_prompt(cfg.qa_instruction, item["question"]), as_sentence(item["answer"]), meta, "qa"
+                system_prompt,
+                qa_prompt(cfg.qa_instruction, item["question"]),
+                qa_reply(item, cfg.qa_answer),
+                meta,
+                "qa",
             )
         )
     for kind in ("paraphrase", "facts"):
@@ -106,7 +120,7 @@ def reading_rows(
             hits, put_in = got
             found["answer_passage_put_in" if put_in else "answer_passage_retrieved"] += 1
             user = qa_prompt(cfg.qa_instruction, rag_question(item["question"], hits))
-            out.append(_chat_row(system_prompt, user, as_sentence(item["answer"]), meta_for(doc), "reading"))
+            out.append(_chat_row(system_prompt, user, qa_reply(item, cfg.qa_answer), meta_for(doc), "reading"))
     return out, rejected, found
 
 

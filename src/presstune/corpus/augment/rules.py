@@ -69,8 +69,12 @@ def _qa_items(fact: Fact, ctx: ArticleContext, phrasings: int, index: int, body:
     answer = fact.answer
     if fact.kind == "person" and not re.search(rf"\b{re.escape(fact.answer)} family\b", fact.sentence):
         answer = ctx.people.get(fact.answer, fact.answer)  # not "the Vidal family": a family is no person
+    # The clause that states the fact, for `qa_answer: statement`; only where it holds the answer as
+    # asked (a person named by surname in the clause but answered by full name has none).
+    said = statement(fact, ctx) if fact.start >= 0 else ""
+    extra = {"statement": said} if said and answer in said else {}
     return [
-        {"question": question, "answer": answer, "fact_kind": fact.kind, "phrasing": k, "fact": index}
+        {"question": question, "answer": answer, "fact_kind": fact.kind, "phrasing": k, "fact": index, **extra}
         for k, question in enumerate(questions)
     ]
 

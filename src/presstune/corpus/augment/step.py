@@ -17,7 +17,7 @@ from presstune.console import step as console_step
 from presstune.corpus.augment.audit import audit_against_facts, row_text
 from presstune.corpus.augment.llm import MODEL_GENERATOR_VERSION, generate_with_model, make_backend
 from presstune.corpus.augment.portal import PortalNames
-from presstune.corpus.augment.rows import apply_mix, as_sentence, as_text_row, generated_rows, reading_rows
+from presstune.corpus.augment.rows import apply_mix, as_text_row, generated_rows, qa_reply, reading_rows
 from presstune.corpus.augment.rules import rules_generate
 from presstune.corpus.keys import input_hash, safe_file_name
 from presstune.corpus.replay import self_replay_rows
@@ -45,8 +45,16 @@ def augment_documents(
     backend = make_backend(cfg, backend)
     backend_name = getattr(backend, "name", cfg.backend)
     # What the generator does not read stays out of the key (changing it must not re-generate).
-    # (probe_share and valid_share pick rows of the mix from the generated rows, read by build_mixes)
-    unread = {"probe_share", "valid_share", "llm", "reading_per_article", "reading_top_k", "reading_passage_words"}
+    # (probe_share, valid_share and qa_answer shape the rows of the mix from the generated items: build_mixes)
+    unread = {
+        "probe_share",
+        "valid_share",
+        "qa_answer",
+        "llm",
+        "reading_per_article",
+        "reading_top_k",
+        "reading_passage_words",
+    }
     settings = {"v": AUGMENT_VERSION, "backend": backend_name, **cfg.model_dump(exclude=unread)}
     names_of = PortalNames.of(profile)
     # what the rules read of the profile: its names, and where a release's own text ends
@@ -169,6 +177,7 @@ def _article_rows(
                     "answer": it["answer"],
                     "aliases": [],
                     "fact_kind": it.get("fact_kind", ""),
+                    "reply": qa_reply(it, aug.qa_answer),  # what its fact's other wordings train; not written
                 }
                 for it in gen["qa"]
                 if it["question"] in held
@@ -192,7 +201,11 @@ def _held_out_kept(
     blob = "\n".join(dict.fromkeys(wording(row_text(r)) for m in mixes.values() for r in m))
     trained = {(r["id"], r["completion"][0]["content"]) for r in qa_rows if "completion" in r}
     trained |= {(r["id"], r["text"].rsplit("\n\n", 1)[-1]) for r in qa_rows if "text" in r}
-    return [v for v in valid if wording(v["question"]) not in blob and (v["id"], as_sentence(v["answer"])) in trained]
+    return [
+        {k: x for k, x in v.items() if k != "reply"}
+        for v in valid
+        if wording(v["question"]) not in blob and (v["id"], v["reply"]) in trained
+    ]
 
 
 def _without_withheld_questions(
