@@ -48,6 +48,7 @@ shares, a bootstrap over documents for perplexity):
 | retention | ``retention_contains`` | the packaged general questions (compare with the base) |
 | perplexity | ``perplexity_text`` | held-out domain perplexity: the eval articles' whole bodies |
 | as-trained | ``qa_seen_contains`` | the training rows' own QA wording (facts stored vs questions understood) |
+| answer words | ``retention_answer_words`` | median words of the general answers (vs the base: answer form) |
 
 Usage:
 
@@ -85,9 +86,10 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("retention", "retention_contains", "retention"),
     ("perplexity", "perplexity_text", "perplexity (held-out)"),
     ("seen", "qa_seen_contains", "as-trained"),
+    ("retention_words", "retention_answer_words", "retention answer words"),
 )
-#: Shares are printed in per cent; perplexity as is.
-PERCENT = {name for name, key, _ in COLUMNS if key != "perplexity_text"}
+#: Shares are printed in per cent; perplexity and answer lengths as they are.
+PERCENT = {name for name, key, _ in COLUMNS if key not in ("perplexity_text", "retention_answer_words")}
 
 #: The two trade-offs the sweep is judged by: (name, x summary name, y summary name, y is better
 #: higher). Knowledge QA is always better higher.

@@ -481,6 +481,11 @@ def test_knowledge_keys_probe_rag_retention_and_paired_comparison(tmp_path, tiny
         hits = [r["article_id"] in r["retrieved_articles"] for r in retrieved]
         assert retrieved and m["rag_qa_train_contains"]["retrieval_hit_rate"] == pytest.approx(sum(hits) / len(hits))
         assert m["retention_contains"]["questions"] == len(general_questions(None))  # all that evaluation asks
+        answers = read_jsonl(run / "metrics" / "retention" / f"{name}.jsonl")
+        words = sorted(len(r["answer"].split()) for r in answers)
+        assert m["retention_answer_words"]["value"] == pytest.approx(
+            (words[(len(words) - 1) // 2] + words[len(words) // 2]) / 2
+        )
         assert m["retention_perplexity"]["documents"] == 2
     rag_rows = read_jsonl(run / "metrics" / "rag_qa_train" / "small.jsonl")
     assert all(len(r["retrieved_articles"]) == 2 for r in rag_rows)

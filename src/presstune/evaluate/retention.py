@@ -406,6 +406,16 @@ def _measure_retention(v: VariantUnderTest) -> dict[str, Any]:
         "the packaged general questions (presstune.evaluate.retention.GENERAL_QUESTIONS; short answers); compare "
         "with the base: a drop is knowledge lost to fine-tuning; ci95 = Wilson score interval",
     }
+    # How long the answers are, beside whether they are right: a tuned model that answers every
+    # question of the QA instruction with a bare span (as QA rows of spans teach it) loses general
+    # answers the base gets by restating the question first; this shows that shift next to the share.
+    words = [len(a[0].text.split()) for a in answers]
+    out["retention_answer_words"] = {
+        "value": float(np.median(words)),
+        "questions": len(words),
+        "definition": "retention: median words of the greedy answers to the general questions (the base's "
+        "beside it: a tuned model much briefer than the base answers in another form)",
+    }
     rows = [
         {
             "question": g.question,
