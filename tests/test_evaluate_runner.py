@@ -245,12 +245,16 @@ def test_evaluate_variant_writes_metrics(tmp_path, tiny_tokenizer, tiny_qwen3, n
         "qa_train_contains",
         "qa_train_answer_logprob_per_token",
         "qa_train_answer_logprob",
+        "qa_train_answer_words",
     ):
         metric = m[key]
         assert metric["questions"] == 3 and metric["pool_questions"] == 4 and metric["split"] == "train", key
         assert metric["source"] == "facts" and metric["articles"] == len({r["article_id"] for r in train_rows}), key
         assert metric["definition"].startswith("knowledge QA (knowledge injection"), key
     assert m["qa_train_contains"]["value"] == pytest.approx(np.mean([r["contains_answer"] for r in train_rows]))
+    assert m["qa_train_answer_words"]["value"] == pytest.approx(
+        np.median([len(r["answer"].split()) for r in train_rows])
+    )
     assert m["qa_train_answer_logprob_per_token"]["tokens"] == sum(r["answer_tokens"] for r in train_rows)
     lo, hi = m["qa_train_answer_logprob_per_token"]["ci95"]
     assert lo <= m["qa_train_answer_logprob_per_token"]["value"] <= hi
