@@ -55,7 +55,9 @@ def generated_rows(
                 system_prompt,
                 qa_prompt(cfg.qa_instruction, item["question"]),
                 qa_reply(item, cfg.qa_answer),
-                meta,
+                # the span itself, whatever the reply: the asked-as-trained diagnostic scores it
+                # (training keeps only the chat columns)
+                {**meta, "answer": item["answer"]},
                 "qa",
             )
         )
