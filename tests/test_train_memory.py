@@ -213,3 +213,24 @@ def test_training_records_the_optimizer_that_ran(tmp_path, tiny_qwen3, tiny_toke
     assert json.loads((out / "train_result.json").read_text())["settings"]["optimizer"] == ran
     assert json.loads((out / "memory_plan.json").read_text())["optim"] == ran
     assert built == ([("AdamW", True)] if ran == "adamw_torch_fused" else [("SGD", None)])
+
+
+def test_checkpointing_plan_counts_only_the_optimizer_states_on_the_gpu():
+    from presstune.models.params import meta_model, resolve_config
+    from presstune.train.callbacks import plan_checkpointing
+
+    sizes = model_sizes(meta_model(resolve_config("Qwen/Qwen3-8B")[0]), "full")
+    on_gpu, on_host = optimizer_state_bytes("paged_adamw_8bit", sizes.trainable)
+    assert on_host > 3 * on_gpu  # the paged moments of all large tensors are on the host
+    shape = dict(layers=36, hidden=4096, intermediate=12288, vocab=151936, tokens=4096, activation_bytes=2)
+    common = dict(
+        trainable_params=sizes.trainable_params,
+        trainable_param_bytes=4,
+        allocated_bytes=4 * sizes.total_params,
+        target_bytes=int(0.9 * 79.2 * GIB),  # an 80 GB H100 at the default target
+        fused_loss=True,
+    )
+    fp32_states = plan_checkpointing(**shape, **common)
+    paged = plan_checkpointing(**shape, **common, optimizer_state_bytes=on_gpu)
+    assert fp32_states.skip_layers == 0 and paged.skip_layers > 0
+    assert paged.planned_peak_gib <= 0.9 * 79.2

@@ -7,6 +7,7 @@ Layout of a variant's outputs (readers check ``train_result.json``, written last
     <run>/checkpoints/<variant>/tokenizer*, README.md, variant.json
     <run>/checkpoints/<variant>/loss_curve.{json,csv}
     <run>/checkpoints/<variant>/train_result.json settings, tokens seen, time, best eval loss
+    <run>/checkpoints/<variant>/memory_plan.json  the optimizer that runs (train.optim auto's choice) and why
     <run>/logs/<variant>/                         TensorBoard event files
 
 What TRL does for us (and why no hand-written data code): chat rendering through the
