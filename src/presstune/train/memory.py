@@ -13,9 +13,10 @@ The estimate adds up, for one training process:
   tensors bitsandbytes does not page and one tensor's states (the one being updated) stay on the GPU;
 * an activation allowance (stated, not measured): with checkpointing every decoder layer's input
   plus one layer's activations recomputed in backward (and as many more as the configuration
-  leaves un-checkpointed), else every layer's; the ``[tokens, vocab]`` fp32 logits and their
-  gradient unless the fused loss runs; plus a fixed reserve for the CUDA context, library
-  workspaces and allocator fragmentation.
+  leaves un-checkpointed), else every layer's; for full fine-tuning under autocast, the bf16
+  copies of those layers' (and the LM head's) fp32 weights that backward keeps; the
+  ``[tokens, vocab]`` fp32 logits and their gradient unless the fused loss runs; plus a fixed
+  reserve for the CUDA context, library workspaces and allocator fragmentation.
 
 Under FSDP weights, gradients and optimizer states are sharded over the processes.
 
@@ -29,6 +30,8 @@ import math
 import os
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from presstune.models.layers import SurgeryError, decoder_layers
 
 GIB = 2**30
 
@@ -91,6 +94,10 @@ class ModelSizes:
     hidden: int
     intermediate: int
     vocab: int
+    #: Linear weight elements of the largest decoder layer, and of the LM head: under autocast a
+    #: layer keeps compute-dtype copies of its fp32 weights for backward (full fine-tuning)
+    layer_linear_params: int = 0
+    head_params: int = 0
 
     @property
     def trainable_params(self) -> int:
@@ -132,6 +139,17 @@ def model_sizes(model: Any, method: str, lora_r: int = 16, lora_targets: list[st
         if name.rsplit(".", 1)[-1] in targets:
             adapters += [TensorSize(lora_r * module.in_features), TensorSize(module.out_features * lora_r)]
     adapter_params = sum(t.numel for t in adapters)
+    try:
+        _, decoder = decoder_layers(model)
+    except SurgeryError:  # an architecture without a decoder ModuleList: no per-layer weight copies counted
+        decoder = []
+    layer_linear = max(
+        (
+            sum(m.in_features * m.out_features for m in layer.modules() if isinstance(m, torch.nn.Linear))
+            for layer in decoder
+        ),
+        default=0,
+    )
     return ModelSizes(
         method=method,
         total_params=total + (adapter_params if method != "full" else 0),
@@ -141,6 +159,8 @@ def model_sizes(model: Any, method: str, lora_r: int = 16, lora_targets: list[st
         hidden=hidden,
         intermediate=int(getattr(cfg, "intermediate_size", None) or 4 * hidden),
         vocab=int(getattr(cfg, "vocab_size", 0)),
+        layer_linear_params=layer_linear,
+        head_params=output.in_features * output.out_features if isinstance(output, torch.nn.Linear) else 0,
     )
 
 
@@ -182,14 +202,18 @@ class ActivationSettings:
 
 
 def activation_bytes(sizes: ModelSizes, act: ActivationSettings) -> int:
+    """The allowance: saved layer activations, the logits, and (full fine-tuning under autocast)
+    the compute-dtype copies of the fp32 weights that each layer holding activations keeps."""
     per_layer = ACTIVATION_COPIES_PER_LAYER * (sizes.hidden + sizes.intermediate) * act.activation_bytes * act.tokens
+    holding = (1 + min(act.unchecked_layers, sizes.layers)) if act.checkpointing else sizes.layers
+    saved = holding * per_layer
     if act.checkpointing:
-        inputs = sizes.layers * act.tokens * sizes.hidden * act.activation_bytes
-        layers = inputs + (1 + min(act.unchecked_layers, sizes.layers)) * per_layer
-    else:
-        layers = sizes.layers * per_layer
+        saved += sizes.layers * act.tokens * sizes.hidden * act.activation_bytes  # every layer's input
+    copies = 0
+    if sizes.method == "full" and act.activation_bytes < 4:
+        copies = (holding * sizes.layer_linear_params + sizes.head_params) * act.activation_bytes
     logits = 0 if act.fused_loss else act.tokens * sizes.vocab * 4 * 2
-    return layers + logits
+    return saved + copies + logits
 
 
 @dataclass(frozen=True)
