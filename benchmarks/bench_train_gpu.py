@@ -4,7 +4,7 @@
     python benchmarks/bench_train_gpu.py --out $OUT --attention  # the attention kernels alone
     python benchmarks/bench_train_gpu.py --tiny --out /tmp/b     # smoke run of this script (CPU or GPU)
 
-Both sides train LoRA r=16 (alpha 32) on all linear layers of a model with random weights built
+The LoRA rows train r=16 (alpha 32) on all linear layers of a model with random weights built
 from the packaged Qwen3-8B config:
 
 * baseline: plain transformers + peft, SDPA, gradient checkpointing, a hand loop (forward with
@@ -22,6 +22,37 @@ non-padding token count). "single" rows are one 4,096-token document each (the e
 rows). MFU = tokens/s x 4 N / 790 TFLOP/s (N = the model's parameters; forward + activation-gradient
 backward of a LoRA step; attention FLOPs and recompute not counted; 790 = the H200's measured
 bf16 matmul rate).
+
+Before a row builds its model, ``presstune.train.memory`` estimates its memory (weights,
+gradients and optimizer states counted from the architecture on the ``meta`` device, an
+activation allowance, a reserve) against this GPU's total memory: a row that cannot fit is not
+tried, and the table and the JSON say why (``full_fsdp``'s fp32 AdamW states on one GPU, for
+one). ``full_auto`` is full fine-tuning on one GPU the way ``train.optim: auto`` runs it: fp32
+master weights and gradients with fp32 AdamW where its states fit, else 8-bit AdamW, else 8-bit
+states paged to host RAM (bitsandbytes), with train-base.yaml's 16 micro-batches of 4,096 tokens
+per optimizer step (``--full-accumulation``), so the optimizer step weighs in as it does in a
+real run; its MFU counts 6 N FLOPs per token. "GPU in use" is the device's used memory after
+training (``mem_get_info``): paged optimizer states live in CUDA unified memory, which torch's
+peak figures do not see. The summary ends with the verdict against issue 35's goals.
+
+Device run of issue 35's rows on one 80 GB GPU (kind ``nvidia-h100-x1``). The machine lacks
+bitsandbytes and the wheels in ``.whl/`` (trl, datasets, peft, liger-kernel, pydantic, ...);
+together they are over one call's 64 MiB, so they travel in two calls made back to back (the
+second finds the first's ``/tmp/site`` while the machine is warm; ../shared/GPU_NOTES.md):
+
+    # here, once, into the ignored .whl_bnb/ (43 MB):
+    pip download --no-deps --python-version 3.12 --platform manylinux_2_24_x86_64 --only-binary=:all: \
+        -d .whl_bnb bitsandbytes==0.50.2
+    # call 1, carry [".whl_bnb"]:
+    python3 -m pip install -q --no-deps --target /tmp/site .whl_bnb/*.whl && PYTHONPATH=/tmp/site python3 -c \
+        "import bitsandbytes, torch; print(bitsandbytes.__version__, torch.__version__, torch.cuda.get_device_name(0))"
+    # call 2, right after, carry [".whl"]: install, start detached, collect what is done by 560 s
+    python3 -m pip install -q --no-deps --target /tmp/site .whl/*.whl && (setsid nohup env \
+        PYTHONPATH=/tmp/site:src python3 benchmarks/bench_train_gpu.py --out /tmp/b35 \
+        --only baseline,packed,packed_mem,full_auto,full_fsdp,qlora > /tmp/b35.log 2>&1 &) ; \
+        sleep 560; cp -r /tmp/b35 /tmp/b35.log $OUT/
+    # call 3 (and on, until the log's last lines print the verdict), no carry:
+    sleep 400; cp -r /tmp/b35 /tmp/b35.log $OUT/; tail -8 /tmp/b35.log
 
 Step times are taken with CUDA synchronisation around each optimizer step; the first
 ``--warmup`` steps are dropped. Peak memory is ``torch.cuda.max_memory_allocated`` (and
