@@ -394,7 +394,7 @@ def memory_plan(t, shape):
     try:
         choice = choose_for_config(t, shape, resolve_precision(t), use_liger(t), budget)
     except MemoryFitError as exc:
-        raise SkipRow(" ".join(str(exc).split())) from None
+        raise SkipRow(" ".join(str(exc).split()), {"considered": [e.to_json() for e in exc.considered]}) from None
     if not choice.estimate.fits(budget):
         raise SkipRow(
             f"estimated not to fit: {choice.estimate.describe()}, against {budget.device_bytes / GIB:.1f} GiB "

@@ -167,6 +167,7 @@ def test_auto_says_what_it_tried_when_nothing_fits(tiny):
         choose_optimizer("auto", sizes, budget(5_400_000), "bf16", ACT)
     for name in ("adamw_torch_fused", "adamw_8bit", "paged_adamw_8bit"):
         assert name in str(err.value)
+    assert [e.optim for e in err.value.considered] == ["adamw_torch_fused", "adamw_8bit", "paged_adamw_8bit"]
     # paged states need host RAM too
     with pytest.raises(MemoryFitError):
         choose_optimizer("auto", sizes, budget(5_500_000, host=1_000_000), "bf16", ACT)

@@ -71,6 +71,10 @@ _BNB_PAGED = {"paged_adamw_8bit", "paged_adamw_32bit"}
 class MemoryFitError(RuntimeError):
     """No optimizer of ``train.optim: auto``'s ladder fits the device: the message lists each estimate."""
 
+    def __init__(self, message: str, considered: list[MemoryEstimate] | None = None):
+        super().__init__(message)
+        self.considered = considered or []
+
 
 @dataclass(frozen=True)
 class TensorSize:
@@ -360,7 +364,8 @@ def choose_optimizer(
         f"train.optim auto: no optimizer fits {sizes.method} fine-tuning of this model in the "
         f"{budget.device_bytes / GIB:.1f} GiB of the {budget.device}:\n{lines}\n"
         "Use lora or qlora, fewer tokens per micro-batch (per_device_batch_size, max_seq_length), or FSDP over "
-        "more GPUs (configs/accelerate/fsdp2.yaml)."
+        "more GPUs (configs/accelerate/fsdp2.yaml).",
+        considered,
     )
 
 
