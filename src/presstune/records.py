@@ -151,6 +151,8 @@ class HeldOutQuestion(BaseModel):
 class ProbeFile(BaseModel):
     """``dataset/probe.json``: the train articles whose generated QA rows were withheld."""
 
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
     articles: list[str] = []
     share: float | None = None
     seed: int | None = None
