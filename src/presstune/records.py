@@ -292,8 +292,12 @@ def read_records(path: str | Path, validate: Callable[[Any], T], what: str) -> l
                 continue
             try:
                 value = json.loads(line.decode("utf-8"))
-            except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-                raise RecordFileError(f"{path}:{line_no}: not a JSON line ({exc})") from None
+            except json.JSONDecodeError as exc:
+                raise RecordFileError(f"{path}:{line_no}: invalid JSON ({exc.msg})") from None
+            except UnicodeDecodeError:
+                raise RecordFileError(f"{path}:{line_no}: invalid JSON (not UTF-8)") from None
+            if not isinstance(value, dict):
+                raise RecordFileError(f"{path}:{line_no}: not a JSON object") from None
             try:
                 out.append(validate(value))
             except ValidationError as exc:

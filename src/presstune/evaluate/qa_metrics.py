@@ -17,8 +17,9 @@ from presstune.evaluate.stats import mean_ci, ratio_ci
 from presstune.evaluate.variant import Measurement, VariantUnderTest
 from presstune.models.checkpoints import device_for
 from presstune.prompts import chat_prompt, qa_prompt
+from presstune.records import read_question_rows
 from presstune.retrieval import Retriever, chunk_documents, rag_question
-from presstune.rundir import RunDir, read_jsonl
+from presstune.rundir import RunDir
 
 
 def _qa_rows(
@@ -185,7 +186,7 @@ def paired_vs_base(run: RunDir, rows_by_set: dict[str, list[dict[str, Any]]]) ->
     """Per-question comparison with the base model on the same questions (McNemar counts)."""
     out: dict[str, Any] = {}
     for name, rows in rows_by_set.items():
-        base_rows = read_jsonl(run.metric_rows(name, "base"))
+        base_rows = read_question_rows(run.metric_rows(name, "base"))
         if not rows or not base_rows:
             continue
         base_by_q = {(r.get("qid"), r.get("question")): bool(r.get("contains_answer")) for r in base_rows}
