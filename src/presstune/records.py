@@ -327,3 +327,11 @@ def read_held_out_questions(path: str | Path) -> list[HeldOutQuestion]:
 def read_fact_sheets(path: str | Path) -> list[FactSheetLine]:
     """A facts file (``facts.jsonl``, ``replica_facts.jsonl``), every line checked."""
     return read_records(path, FactSheetLine.model_validate, "a fact sheet or a question")
+
+
+def metrics_document(path: str | Path, raw: Any) -> MetricsDocument:
+    """The parsed content of ``metrics/<variant>.json`` (``path``, for the message) as a document."""
+    try:
+        return MetricsDocument.model_validate(raw)
+    except ValidationError as exc:
+        raise RecordFileError(f"{path}: not a metrics document: {_why(exc)}") from None
