@@ -261,6 +261,7 @@ class QuestionRow(TypedDict, total=False):
     answer_tokens: int
     retrieved_articles: list[str]
     retrieved_right_article: bool
+    answer_in_train_text: bool  # held-out rows: the gold answer stands in a train-split document
 
 
 # -- reading ------------------------------------------------------------------------------------
