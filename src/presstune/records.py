@@ -112,6 +112,7 @@ class TrainingRow(TypedDict, total=False):
     source: str
     style: str
     kind: str
+    cut_off: bool  # self-rehearsal rows: the base model's answer stopped at its token limit
 
 
 # -- corpus (augment) -> corpus: the generator's QA items in dataset/augment/<ID>.json ---------
