@@ -126,6 +126,7 @@ class GeneratedQA(TypedDict):
     fact_kind: str  # "number", "person", "date", ... (rules); "span" / "generated" (a model)
     phrasing: int  # 0 for a fact's first wording, 1, 2, ... for the others
     fact: NotRequired[int]  # the fact's index in the article (rules); wordings of one fact share it
+    passage: NotRequired[int]  # the passage of the release a model was asked about (model generators)
     #: The clause that states the fact, the reply of ``corpus.augment.qa_answer: statement`` (rules,
     #: where the clause holds the answer as asked).
     statement: NotRequired[str]
