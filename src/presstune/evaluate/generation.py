@@ -9,6 +9,7 @@ from typing import Any
 from presstune.evaluate.perplexity import end_of_turn_id, render_prompt
 from presstune.evaluate.variant import Measurement, VariantUnderTest
 from presstune.prompts import chat_prompt
+from presstune.records import ChatMessage
 
 
 @dataclass
@@ -20,14 +21,14 @@ class Generation:
     finished: bool
 
 
-def prompt_ids(tokenizer, messages: list[dict[str, str]]) -> list[int]:
+def prompt_ids(tokenizer, messages: list[ChatMessage]) -> list[int]:
     return tokenizer(render_prompt(tokenizer, messages), add_special_tokens=False)["input_ids"]
 
 
 def generate_chat(
     model,
     tokenizer,
-    prompts: list[list[dict[str, str]]],
+    prompts: list[list[ChatMessage]],
     max_new_tokens: int = 256,
     batch_size: int = 8,
     num_return_sequences: int = 1,
