@@ -74,6 +74,9 @@ def test_documents_read_back_as_written_keys_and_all(tmp_path: Path):
     assert read_documents(run.documents) == [{**DOCUMENT, "extra": 1}]  # later keys pass through
     data = load_eval_data(run, None)
     assert data["documents"] == read_documents(run.documents) and data["texts"] == [{"id": "T1", "text": "Some text"}]
+    older = {k: v for k, v in DOCUMENT.items() if k != "teaser"}  # written before documents had a teaser
+    write_lines(run.documents, json.dumps(older))
+    assert read_documents(run.documents) == [older]
 
 
 def test_fact_sheets_in_either_form_and_a_bad_line(tmp_path: Path):

@@ -167,17 +167,19 @@ class ProbeFile(BaseModel):
 
 @with_config(ConfigDict(extra="allow"))
 class CorpusDocument(TypedDict):
-    """One kept document of ``dataset/documents.jsonl`` with its split."""
+    """One kept document of ``dataset/documents.jsonl`` with its split. The corpus stage writes
+    every field; a reader needs the required ones (the rest may be missing in a file an older
+    version wrote, as ``teaser`` is)."""
 
     id: str
-    family_id: str
-    language: str
-    date: str  # YYYY-MM-DD, or ""
+    family_id: NotRequired[str]
+    language: NotRequired[str]
+    date: NotRequired[str]  # YYYY-MM-DD, or ""
     title: str
     split: str  # "train" | "eval"
-    source: str  # where the body came from ("pdf", "html", "llm", ...)
-    chars: int
-    teaser: str
+    source: NotRequired[str]  # where the body came from ("pdf", "html", "llm", ...)
+    chars: NotRequired[int]
+    teaser: NotRequired[str]
     body: str
 
 
