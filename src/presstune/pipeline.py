@@ -48,7 +48,7 @@ from presstune.models.tinybase import (
     train_tokenizer,
 )
 from presstune.prompts import chat_prompt, qa_prompt
-from presstune.records import ChatMessage
+from presstune.records import ChatMessage, TrainingRow
 from presstune.replica.server import ReplicaServer
 from presstune.replica.site import Site
 from presstune.report.build import build_report
@@ -201,7 +201,7 @@ def demo_instruction_chats(site: Any, cutoff: Any, cfg: Config) -> list[list[Cha
         rows = generated_rows(doc, generated, {}, aug, system_prompt)
         # a seeded sample of facts, each with all its wordings (rows align with generated["qa"];
         # a fact's wordings are consecutive, phrasing 0 first)
-        facts: list[list[dict[str, Any]]] = []
+        facts: list[list[TrainingRow]] = []
         for item, row in zip(generated["qa"], rows["qa"]):
             if item.get("phrasing", 0) == 0 or not facts:
                 facts.append([])

@@ -83,8 +83,9 @@ class ChatMessage(TypedDict):
     content: str
 
 
-class RowMeta(TypedDict):
-    """The document's metadata every training row carries (``corpus.format.meta``)."""
+class RowMeta(TypedDict, total=False):
+    """The document's metadata a training row carries: all of it from the corpus stage
+    (``corpus.format.meta``), none in the demo base's instruction conversations."""
 
     id: str
     family_id: str

@@ -49,8 +49,8 @@ def self_replay_rows(
     rows_path, record_path = out_dir / "base.jsonl", out_dir / "inputs.json"
     record = read_record(record_path) or {}
     if record.get("key") == key and rows_path.is_file():
-        rows = cast(list[TrainingRow], read_jsonl(rows_path))  # this stage's own file, written below
-        return rows, {**record.get("stats", {}), "reused": True}
+        reused = cast(list[TrainingRow], read_jsonl(rows_path))  # this stage's own file, written below
+        return reused, {**record.get("stats", {}), "reused": True}
     if backend is None:
         backend = TransformersBackend.from_pretrained(cfg.model, cfg.batch_size)
     instructions = GENERAL_INSTRUCTIONS[: cfg.instructions]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from presstune.evaluate.data import EvalData
 from presstune.evaluate.perplexity import end_of_turn_id, render_prompt
 from presstune.evaluate.variant import Measurement, VariantUnderTest
 from presstune.prompts import chat_prompt
@@ -106,9 +107,10 @@ def _write_generations(v: VariantUnderTest) -> None:
     )
 
 
-def generation_prompts(data: dict[str, Any], limit: int, system_prompt: str) -> list[dict[str, Any]]:
+def generation_prompts(data: EvalData, limit: int, system_prompt: str) -> list[dict[str, Any]]:
     """The first ``limit`` eval prompts (one per article), with the reference answer."""
-    out, seen = [], set()
+    out: list[dict[str, Any]] = []
+    seen: set[str | None] = set()
     for row in data["chat"]:
         key = row.get("id")
         if key in seen:

@@ -21,7 +21,7 @@ Perplexity = exp(sum of token NLLs / number of scored tokens), never a mean of b
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -349,7 +349,7 @@ def summarize(
     return out
 
 
-def _scored_docs(v: VariantUnderTest, rows: list[dict[str, Any]], build) -> list:
+def _scored_docs(v: VariantUnderTest, rows: Sequence[Mapping[str, Any]], build) -> list:
     """``build(row)`` for each row; a row it refuses (EvalDataError) is listed in the errors."""
     docs = []
     for row in rows:

@@ -3,6 +3,7 @@ and the diagnostic set asked in the training rows' own wording."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from presstune.config.evaluate import EvaluateConfig
@@ -65,13 +66,13 @@ def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: EvalData) 
             raise EvaluateError("qa_source=facts but no fact sheets (facts.jsonl) were found")
     if source is None:
         source, origin = "templates", question_source("templates")
-        docs = data["documents"] or [
+        docs: Sequence[Mapping[str, Any]] = data["documents"] or [
             {"id": r.get("id"), "title": r.get("title"), "date": r.get("date"), "text": r.get("text")}
             for r in data["eval_rows"]
             if r.get("text")
         ]
         held_pool = template_questions(docs)
-        train_docs = data.get("train_documents") or row_docs(data.get("train_rows") or [])
+        train_docs: Sequence[Mapping[str, Any]] = data.get("train_documents") or row_docs(data.get("train_rows") or [])
         probe_docs = [d for d in train_docs if str(d.get("id")) in probe_ids]
         train_docs = [d for d in train_docs if str(d.get("id")) in qa_trained_ids]
         train_pool = template_questions(train_docs) if eval_cfg.qa_train_questions else []

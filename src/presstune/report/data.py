@@ -348,8 +348,7 @@ def qa_set_lines(metrics: Metrics) -> list[str]:
     """One line per QA set: what it measures and its sample, read from the metrics files."""
     lines = []
     for prefix, name, what in QA_SETS:
-        found = [d.metrics.get(f"{prefix}contains") for d in metrics.values()]
-        found = [m for m in found if isinstance(m, dict)]
+        found = [m for d in metrics.values() if isinstance(m := d.metrics.get(f"{prefix}contains"), dict)]
         if not found:
             lines.append(f"{name}: {what} Not measured in this run (no {prefix}* metrics).")
             continue
@@ -573,8 +572,8 @@ def size_points(metrics: Metrics) -> list[dict[str, Any]]:
         params = _number(metric_value(m.get("parameters")))
         if params is None:
             continue
-        know = m.get("qa_train_contains") if isinstance(m.get("qa_train_contains"), dict) else {}
-        ppl = m.get("perplexity_text") if isinstance(m.get("perplexity_text"), dict) else {}
+        know = found if isinstance(found := m.get("qa_train_contains"), dict) else {}
+        ppl = found if isinstance(found := m.get("perplexity_text"), dict) else {}
         points.append(
             {
                 "variant": name,

@@ -128,7 +128,8 @@ def to_dataset(split: LoadedSplit, enable_thinking: bool = False):
     """
     from datasets import Dataset
 
-    rows = split.rows
+    rows: list[dict[str, Any]] = [dict(r) for r in split.rows]
     if split.format == "chat":
-        rows = [{**r, "chat_template_kwargs": {"enable_thinking": enable_thinking}} for r in rows]
+        for row in rows:
+            row["chat_template_kwargs"] = {"enable_thinking": enable_thinking}
     return Dataset.from_list(rows)

@@ -110,7 +110,7 @@ _SPAN_REQUEST = "Sentence: {sentence}\nAnswer: {answer}\nWrite the question."
 
 def span_messages(sentence: str, answer: str) -> list[ChatMessage]:
     """The span request: the worked examples as earlier turns, then the sentence and its answer."""
-    messages = []
+    messages: list[ChatMessage] = []
     for example, example_answer, question in _SPAN_EXAMPLES:
         messages.append({"role": "user", "content": _SPAN_REQUEST.format(sentence=example, answer=example_answer)})
         messages.append({"role": "assistant", "content": question})
