@@ -48,6 +48,8 @@ shares, a bootstrap over documents for perplexity):
 | retention | ``retention_contains`` | the packaged general questions (compare with the base) |
 | perplexity | ``perplexity_text`` | held-out domain perplexity: the eval articles' whole bodies |
 | as-trained | ``qa_seen_contains`` | the training rows' own QA wording (facts stored vs questions understood) |
+| answer words | ``retention_answer_words`` | median words of the general answers (vs the base: answer form) |
+| answer words | ``qa_train_answer_words`` | median words of the knowledge answers (longer: more candidates) |
 
 Usage:
 
@@ -86,9 +88,11 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("retention", "retention_contains", "retention"),
     ("perplexity", "perplexity_text", "perplexity (held-out)"),
     ("seen", "qa_seen_contains", "as-trained"),
+    ("retention_words", "retention_answer_words", "retention answer words"),
+    ("knowledge_words", "qa_train_answer_words", "knowledge answer words"),
 )
-#: Shares are printed in per cent; perplexity as is.
-PERCENT = {name for name, key, _ in COLUMNS if key != "perplexity_text"}
+#: Shares are printed in per cent; perplexity and answer lengths as they are.
+PERCENT = {name for name, key, _ in COLUMNS if key != "perplexity_text" and not key.endswith("_words")}
 
 #: The two trade-offs the sweep is judged by: (name, x summary name, y summary name, y is better
 #: higher). Knowledge QA is always better higher.

@@ -208,3 +208,21 @@ def test_the_real_dev_set_gets_every_alias(bench):
     assert len(facts) == 100 and sum(len(f["qa"]) for f in facts) == len(questions) == 160
     got = {(f["id"], qa["question"]): qa["aliases"] for f in facts for qa in f["qa"]}
     assert got == {(q["article_id"], q["question"]): q["aliases"] for q in questions}
+
+
+def test_every_line_of_the_sweep_file_is_a_valid_config(bench, tmp_path: Path):
+    """A typo in the sweep file would cost a device session: every run line of this tree loads, with
+    the harness's own overrides first, as bench_realdev.py passes them."""
+    import shlex
+
+    from presstune.config import load_config
+
+    root = BENCH.parents[1]
+    lines = (root / "benchmarks" / "bench_realdev_sweep.txt").read_text(encoding="utf-8").splitlines()
+    runs = [shlex.split(line.split("#", 1)[0]) for line in lines if line.split("#", 1)[0].strip()]
+    assert runs
+    for label, config, *overrides in runs:
+        if overrides and overrides[0].startswith("src="):
+            continue  # another tree's code and config
+        cfg = load_config(root / config, [*bench.bench_overrides(tmp_path / "facts.jsonl"), *overrides])
+        assert cfg.variants, label

@@ -12,7 +12,7 @@ import pytest
 
 from helpers.replica_run import write_replica_run
 from presstune.config.corpus import CorpusConfig
-from presstune.config.replay import GENERAL_INSTRUCTIONS, ReplayConfig
+from presstune.config.replay import GENERAL_INSTRUCTIONS, GENERAL_QA_QUESTIONS, ReplayConfig
 from presstune.corpus import augment as A
 from presstune.corpus.llm import TransformersBackend
 from presstune.corpus.replay import self_replay_rows
@@ -37,6 +37,34 @@ def test_instructions_share_nothing_with_what_retention_asks():
     retention_grams = set().union(*(_grams(t, 4) for t in [g.question for g in GENERAL_QUESTIONS] + GENERAL_TEXTS))
     assert instruction_grams & retention_grams == set()
     assert len(set(GENERAL_INSTRUCTIONS)) == len(GENERAL_INSTRUCTIONS)
+
+
+#: Words of a question's form, which the QA replay shares with the retention questions on purpose.
+_QUESTION_FORM = set(
+    "what is the a an of do you call which who how many does to in on for and are people use used called "
+    "name person at its as often usually known from with by".split()
+)
+
+
+def test_qa_questions_rehearse_the_question_form_not_the_retention_topics():
+    """The QA replay keeps how the base answers a question, never what retention asks: no retention
+    answer is named in a question, and no replay question shares two content words with a
+    retention question (the form words aside)."""
+    blob = " ".join(GENERAL_QA_QUESTIONS).lower()
+    named = [g.answer for g in GENERAL_QUESTIONS if re.search(rf"\b{re.escape(g.answer.lower())}\b", blob)]
+    assert named == []
+
+    def content(text: str) -> set[str]:
+        return set(re.findall(r"[a-z']+", text.lower())) - _QUESTION_FORM
+
+    close = [
+        (q, g.question)
+        for q in GENERAL_QA_QUESTIONS
+        for g in GENERAL_QUESTIONS
+        if len(content(q) & content(g.question)) > 1
+    ]
+    assert close == []
+    assert len(set(GENERAL_QA_QUESTIONS)) == len(GENERAL_QA_QUESTIONS)
 
 
 class _Refuses:
@@ -64,6 +92,18 @@ def test_rows_are_the_models_answers_cached_by_their_inputs(tmp_path: Path, tiny
     assert reused == rows and stats["reused"] is True
     with pytest.raises(AssertionError, match="generated again"):  # another system prompt: new inputs
         self_replay_rows(cfg, "Another persona.", tmp_path, _Refuses())
+    with pytest.raises(AssertionError, match="generated again"):  # general questions asked too: new inputs
+        self_replay_rows(cfg.model_copy(update={"qa_questions": 2}), "You are the press office.", tmp_path, _Refuses())
+
+
+def test_general_questions_are_asked_through_the_qa_instruction(tmp_path: Path, tiny_qwen3, tiny_tokenizer):
+    cfg = ReplayConfig(model="tiny", instructions=2, qa_questions=3, max_new_tokens=8, min_chars=0, keep_cut_off=True)
+    backend = TransformersBackend(tiny_qwen3(), tiny_tokenizer)
+    instruction = "Answer the following question in a single brief but complete sentence."
+    rows, stats = self_replay_rows(cfg, "S", tmp_path, backend, instruction)
+    asked = [r["prompt"][-1]["content"] for r in rows]
+    assert asked == GENERAL_INSTRUCTIONS[:2] + [f"{instruction} {q}" for q in GENERAL_QA_QUESTIONS[:3]]
+    assert stats["instructions"] == 2 and stats["qa_questions"] == 3
 
 
 def test_too_short_answers_are_not_replayed(tmp_path: Path, tiny_qwen3, tiny_tokenizer):

@@ -245,12 +245,16 @@ def test_evaluate_variant_writes_metrics(tmp_path, tiny_tokenizer, tiny_qwen3, n
         "qa_train_contains",
         "qa_train_answer_logprob_per_token",
         "qa_train_answer_logprob",
+        "qa_train_answer_words",
     ):
         metric = m[key]
         assert metric["questions"] == 3 and metric["pool_questions"] == 4 and metric["split"] == "train", key
         assert metric["source"] == "facts" and metric["articles"] == len({r["article_id"] for r in train_rows}), key
         assert metric["definition"].startswith("knowledge QA (knowledge injection"), key
     assert m["qa_train_contains"]["value"] == pytest.approx(np.mean([r["contains_answer"] for r in train_rows]))
+    assert m["qa_train_answer_words"]["value"] == pytest.approx(
+        np.median([len(r["answer"].split()) for r in train_rows])
+    )
     assert m["qa_train_answer_logprob_per_token"]["tokens"] == sum(r["answer_tokens"] for r in train_rows)
     lo, hi = m["qa_train_answer_logprob_per_token"]["ci95"]
     assert lo <= m["qa_train_answer_logprob_per_token"]["value"] <= hi
@@ -481,6 +485,11 @@ def test_knowledge_keys_probe_rag_retention_and_paired_comparison(tmp_path, tiny
         hits = [r["article_id"] in r["retrieved_articles"] for r in retrieved]
         assert retrieved and m["rag_qa_train_contains"]["retrieval_hit_rate"] == pytest.approx(sum(hits) / len(hits))
         assert m["retention_contains"]["questions"] == len(general_questions(None))  # all that evaluation asks
+        answers = read_jsonl(run / "metrics" / "retention" / f"{name}.jsonl")
+        words = sorted(len(r["answer"].split()) for r in answers)
+        assert m["retention_answer_words"]["value"] == pytest.approx(
+            (words[(len(words) - 1) // 2] + words[len(words) // 2]) / 2
+        )
         assert m["retention_perplexity"]["documents"] == 2
     rag_rows = read_jsonl(run / "metrics" / "rag_qa_train" / "small.jsonl")
     assert all(len(r["retrieved_articles"]) == 2 for r in rag_rows)
@@ -504,7 +513,8 @@ def test_knowledge_keys_probe_rag_retention_and_paired_comparison(tmp_path, tiny
 @pytest.mark.slow
 def test_asked_as_trained_diagnostic_uses_the_training_rows_own_wording(tmp_path, tiny_tokenizer, tiny_qwen3):
     """qa_seen_*: the default mix's QA rows about the knowledge-QA articles, asked word for word
-    (instruction stripped and put back as evaluation puts it), answers of at most 12 words; not
+    (instruction stripped and put back as evaluation puts it), scored by the row's span (else its
+    reply), answers of at most 12 words; not
     the probe articles', not other kinds of rows; the base is asked the same and paired."""
     from presstune.evaluate.runner import evaluate_variant
 
@@ -512,7 +522,7 @@ def test_asked_as_trained_diagnostic_uses_the_training_rows_own_wording(tmp_path
     (run / "dataset" / "probe.json").write_text(json.dumps({"articles": ["T0000010EN"]}))
     instruction = cfg.evaluate.qa_instruction
 
-    def qa_row(aid: str, question: str, answer: str, kind: str = "qa") -> dict:
+    def qa_row(aid: str, question: str, answer: str, kind: str = "qa", span: str | None = None) -> dict:
         return {
             "prompt": [
                 {"role": "system", "content": SYSTEM},
@@ -521,12 +531,19 @@ def test_asked_as_trained_diagnostic_uses_the_training_rows_own_wording(tmp_path
             "completion": [{"role": "assistant", "content": answer}],
             "id": aid,
             "kind": kind,
+            **({"answer": span} if span else {}),
         }
 
     rows = read_jsonl(run / "dataset" / "train.jsonl")
     rows += [
         qa_row("T0000009EN", "Which power figure does the release name?", "343 kW."),
-        qa_row("T0000009EN", "Which plant does the release refer to?", "Debrecen."),
+        # a reply that states the fact (qa_answer: statement) is scored by the row's span
+        qa_row(
+            "T0000009EN",
+            "In which city does the release's plant stand?",
+            "The release refers to the plant in Debrecen, where production of the new model starts in 2026.",
+            span="Debrecen",
+        ),
         qa_row("T0000009EN", "Which plant does the release refer to?", "Debrecen."),  # a repeat: asked once
         qa_row("T0000009EN", "What does the CEO say?", " ".join(["word"] * 13) + "."),  # a quote: too long
         qa_row("T0000010EN", "Which power figure does the probe release name?", "344 kW."),  # probe article
@@ -538,6 +555,7 @@ def test_asked_as_trained_diagnostic_uses_the_training_rows_own_wording(tmp_path
     small = evaluate_variant(eval_cfg, run, "small", config=cfg)["metrics"]
     asked = read_jsonl(run / "metrics" / "qa_seen" / "small.jsonl")
     assert sorted((r["question"], r["gold"]) for r in asked) == [
+        ("In which city does the release's plant stand?", "Debrecen"),
         ("Which plant does the release refer to?", "Debrecen"),
         ("Which power figure does the release name?", "343 kW"),
     ]
@@ -547,14 +565,14 @@ def test_asked_as_trained_diagnostic_uses_the_training_rows_own_wording(tmp_path
     for m in (base, small):
         seen = m["qa_seen_contains"]
         assert (seen["questions"], seen["articles"], seen["source"], seen["pool_questions"]) == (
-            2,
+            3,
             1,
             "training_rows",
-            2,
+            3,
         )
         assert "training data's own wording" in seen["definition"]
         assert "word for word" in m["qa_seen_exact_match"]["definition"]
-    assert small["qa_seen_contains_vs_base"]["questions"] == 2
+    assert small["qa_seen_contains_vs_base"]["questions"] == 3
     off = cfg.evaluate.model_copy(update={"se_clustering": "none", "retention": False, "qa_seen_questions": 0})
     assert "qa_seen_contains" not in evaluate_variant(off, run, "small", config=cfg, force=True)["metrics"]
 

@@ -570,6 +570,9 @@ def test_qa_rows_reply_with_the_span_or_the_clause_that_states_the_fact(tmp_path
     asked = "The BMW Group will invest € 1.2 billion in its Leipzig site by which year?"
     expected = {"span": "2027.", "statement": "The BMW Group will invest € 1.2 billion in its Leipzig site by 2027."}
     assert replies[asked] == expected[style]
+    # every QA row carries its span, which the reply states (the asked-as-trained diagnostic scores it)
+    qa_rows = [r for r in read_jsonl(tmp_path / "dataset" / "train.jsonl") if r.get("kind") == "qa"]
+    assert qa_rows and all(r["answer"] in r["completion"][0]["content"] for r in qa_rows)
     # held-out wordings are kept for a fact whose other wording trains the same reply
     assert valid and not held_out_questions_in_training_rows(tmp_path)
     items = A.rules_generate(doc, augment_cfg)["qa"]

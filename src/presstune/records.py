@@ -112,6 +112,7 @@ class TrainingRow(TypedDict, total=False):
     title: str
     source: str
     style: str
+    answer: str  # QA rows: the span asked about, whatever the reply (corpus.augment.qa_answer)
     kind: str
     cut_off: bool  # self-rehearsal rows: the base model's answer stopped at its token limit
 

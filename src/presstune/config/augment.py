@@ -76,7 +76,7 @@ class AugmentConfig(Strict):
         "span",
         description=(
             'The reply of QA and reading rows: "span" = the answer alone ("Cluj-Napoca."); "statement" = '
-            "the fact's clause with the answer in place (\"BMW TechWorks Romania was founded in Cluj-Napoca.\"), "
+            'the fact\'s clause with the answer in place ("BMW TechWorks Romania was founded in Cluj-Napoca."), '
             "the complete sentence the QA instruction asks for, where the rules have one (else the span)."
         ),
     )

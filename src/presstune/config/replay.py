@@ -110,9 +110,78 @@ GENERAL_INSTRUCTIONS: list[str] = [
 ]
 
 
+#: Short general questions (our own wording) that the base answers through the QA instruction: a
+#: model tuned on QA rows learns how to answer *that* instruction, so rehearsing the base's own
+#: answers to it keeps the base's way of answering general questions. Topics and answers are
+#: kept apart from the retention questions (a test checks it); the shared part is the question
+#: form ("What do you call ...?"), which is what is rehearsed.
+GENERAL_QA_QUESTIONS = [
+    "What is a group of wolves called?",
+    "What do you call the person who steers a ship?",
+    "Which part of a plant usually grows underground?",
+    "What instrument measures air pressure?",
+    "What is the opposite of 'ancient'?",
+    "What do you call a word that means the opposite of another word?",
+    "Which tool is used to drive nails into wood?",
+    "What do you call a book of maps?",
+    "What is the main ingredient of guacamole?",
+    "Which piece of furniture do people sleep on?",
+    "What is the plural of 'mouse'?",
+    "What do you call a baby horse?",
+    "What do you call a baby cow?",
+    "Which insect is known for building webs?",
+    "Which bird hunts at night and hoots?",
+    "What do you call the place where planes take off and land?",
+    "What do you call a person who repairs water pipes?",
+    "What do you call a person who designs buildings?",
+    "What do you use to see very small things, like cells?",
+    "What do you use to look at distant stars?",
+    "Which sense do people use their noses for?",
+    "What is the hard outer covering of an egg called?",
+    "What do you call frozen rain that falls as small hard balls?",
+    "What is the name of the line that divides the Earth into northern and southern halves?",
+    "Which part of a tree is covered by bark?",
+    "What do you call the small flying insects that glow at night?",
+    "Which kitchen appliance keeps food cool?",
+    "What do you call a shape with three sides?",
+    "What do you call the amount of space inside a container?",
+    "Which clear material are windows made of?",
+    "What is the round inner part of an egg called?",
+    "Which game is played on a board with kings, queens and pawns?",
+    "In which sport do players use a bat and a ball and run between wickets?",
+    "What do you call a person who writes poems?",
+    "Which garden animal carries its house on its back?",
+    "What do you call a very large group of stars, such as the Milky Way?",
+    "What is the name of the tool used to dig holes in a garden?",
+    "What is the main ingredient of bread?",
+    "Which fruit is dried to make raisins?",
+    "What do you call a person who cannot see?",
+    "Which body part do people use to chew food?",
+    "What do you call the outer layer of a tree trunk?",
+    "Which vehicle runs on rails?",
+    "What do you call a building where films are shown?",
+    "What do you call someone who travels into space?",
+    "What is the name of the season when leaves fall from trees?",
+    "What does a compass needle point to?",
+    "What do you call the edge of a sea or ocean where the land begins?",
+    "Which striped African animal looks like a horse?",
+    "Which animal has a very long neck and eats leaves from tall trees?",
+    "What do you call a young frog?",
+    "What do you call a doctor who treats animals?",
+    "Which string instrument is often played at campfires?",
+    "What do people use an umbrella for?",
+    "What is the name of the tool used to measure length, marked in centimetres?",
+    "What do you call a person who works in a library?",
+    "Which shape is a ball?",
+    "What do you call the day before today?",
+    "What do you call a person who makes bread and cakes for a living?",
+]
+
+
 class ReplayConfig(Strict):
     """Self-rehearsal rows (``corpus.mix.replay_file: base``): the base model answers
-    :data:`GENERAL_INSTRUCTIONS` once; the mix's ``replay`` share draws from those rows."""
+    :data:`GENERAL_INSTRUCTIONS` (and ``qa_questions`` of :data:`GENERAL_QA_QUESTIONS`) once; the
+    mix's ``replay`` share draws from those rows."""
 
     model: str = Field(
         "base",
@@ -123,6 +192,15 @@ class ReplayConfig(Strict):
         ge=1,
         le=len(GENERAL_INSTRUCTIONS),
         description="How many of the packaged instructions are answered (from the start of the list).",
+    )
+    qa_questions: int = Field(
+        0,
+        ge=0,
+        le=len(GENERAL_QA_QUESTIONS),
+        description=(
+            "How many of the packaged general questions (from the start of the list) the base also answers "
+            "through the QA instruction (`corpus.augment.qa_instruction`); 0 = none."
+        ),
     )
     max_new_tokens: int = Field(192, ge=8, description="Tokens per replayed answer.")
     batch_size: int = Field(8, ge=1, description="Instructions per generate call.")

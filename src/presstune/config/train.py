@@ -183,7 +183,17 @@ class TrainConfig(Strict):
     )
     weight_decay: float = Field(0.0, description="AdamW weight decay.")
     max_grad_norm: float = Field(1.0, description="Gradient clipping norm.")
-    optim: str = Field("adamw_torch", description="Optimizer (a transformers optim name).")
+    optim: str = Field(
+        "adamw_torch",
+        description=(
+            "Optimizer (a transformers optim name, used as given). `auto`: fp32 AdamW "
+            "(adamw_torch_fused) where its states fit the device's memory, else 8-bit AdamW "
+            "(adamw_8bit), else 8-bit states paged to host RAM (paged_adamw_8bit; both need "
+            "bitsandbytes and CUDA), chosen from presstune.train.memory's estimate and the GPU's "
+            "total memory; the choice and the estimate go to the train log and to "
+            "checkpoints/<variant>/memory_plan.json."
+        ),
+    )
     lora_r: int = Field(16, ge=1, description="LoRA rank.")
     lora_alpha: int = Field(32, description="LoRA scaling alpha (the update is scaled by alpha / r).")
     lora_dropout: float = Field(0.05, description="Dropout on the LoRA adapters' input.")

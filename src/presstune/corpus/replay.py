@@ -19,19 +19,26 @@ from pathlib import Path
 from typing import Any, cast
 
 from presstune.cache import digest, read_record
-from presstune.config.replay import GENERAL_INSTRUCTIONS, ReplayConfig
+from presstune.config.replay import GENERAL_INSTRUCTIONS, GENERAL_QA_QUESTIONS, ReplayConfig
 from presstune.console import step
 from presstune.corpus.llm import TransformersBackend
-from presstune.prompts import chat_prompt
+from presstune.prompts import chat_prompt, qa_prompt
 from presstune.records import TrainingRow
 from presstune.rundir import atomic_write_json, read_jsonl, write_jsonl
 
 
-def _inputs(cfg: ReplayConfig, system_prompt: str) -> dict[str, Any]:
-    """What the rows depend on: the model, the instructions asked and the generation settings."""
+def replay_requests(cfg: ReplayConfig, qa_instruction: str) -> list[str]:
+    """The user turns the base answers: the open instructions, then the general questions asked
+    through the QA instruction, as evaluation and the QA rows ask."""
+    questions = [qa_prompt(qa_instruction, q) for q in GENERAL_QA_QUESTIONS[: cfg.qa_questions]]
+    return GENERAL_INSTRUCTIONS[: cfg.instructions] + questions
+
+
+def _inputs(cfg: ReplayConfig, system_prompt: str, qa_instruction: str) -> dict[str, Any]:
+    """What the rows depend on: the model, the requests asked and the generation settings."""
     return {
         "model": cfg.model,
-        "instructions": GENERAL_INSTRUCTIONS[: cfg.instructions],
+        "instructions": replay_requests(cfg, qa_instruction),
         "max_new_tokens": cfg.max_new_tokens,
         "min_chars": cfg.min_chars,
         "keep_cut_off": cfg.keep_cut_off,
@@ -40,12 +47,13 @@ def _inputs(cfg: ReplayConfig, system_prompt: str) -> dict[str, Any]:
 
 
 def self_replay_rows(
-    cfg: ReplayConfig, system_prompt: str, out_dir: Path, backend: Any = None
+    cfg: ReplayConfig, system_prompt: str, out_dir: Path, backend: Any = None, qa_instruction: str = ""
 ) -> tuple[list[TrainingRow], dict[str, Any]]:
     """The base model's answers as chat rows (kind ``replay``), generated or reused; and what
     was done (for the dataset card). ``backend``: a :class:`presstune.corpus.llm.Backend`
-    (tests); by default a transformers backend of ``cfg.model``."""
-    key = digest(_inputs(cfg, system_prompt))
+    (tests); by default a transformers backend of ``cfg.model``. ``qa_instruction``: the QA
+    rows' instruction, in front of ``cfg.qa_questions`` general questions."""
+    key = digest(_inputs(cfg, system_prompt, qa_instruction))
     rows_path, record_path = out_dir / "base.jsonl", out_dir / "inputs.json"
     record = read_record(record_path) or {}
     if record.get("key") == key and rows_path.is_file():
@@ -53,7 +61,7 @@ def self_replay_rows(
         return reused, {**record.get("stats", {}), "reused": True}
     if backend is None:
         backend = TransformersBackend.from_pretrained(cfg.model, cfg.batch_size)
-    instructions = GENERAL_INSTRUCTIONS[: cfg.instructions]
+    instructions = replay_requests(cfg, qa_instruction)
     conversations = [chat_prompt(system_prompt, q) for q in instructions]
     answers = []
     with step(f"self-rehearsal replay ({cfg.model})", total=len(conversations), unit="answers") as bar:
@@ -85,7 +93,8 @@ def self_replay_rows(
         )
     stats = {
         "model": cfg.model,
-        "instructions": len(instructions),
+        "instructions": cfg.instructions,
+        "qa_questions": cfg.qa_questions,
         "rows": len(rows),
         "too_short": dropped,
         "cut_off": cut_off,

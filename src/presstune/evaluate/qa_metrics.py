@@ -136,6 +136,14 @@ def _qa_metrics(
             'aliases) as whole words (normaliser: "340kW" = "340 kW", "€ 68,900" = "68,900 euros"); ci95 = Wilson '
             "score interval",
         },
+        # beside the shares: a reply trained as the fact's whole clause (corpus.augment.qa_answer:
+        # statement) is longer, and a longer answer contains more words that could match
+        f"{prefix}answer_words": {
+            "value": float(np.median([len(r["answer"].split()) for r in rows])),
+            **common,
+            "definition": f"{label}: median words of the greedy answers (read the shares beside it: a longer "
+            "answer names more candidates)",
+        },
         f"{prefix}answer_logprob_per_token": {
             "value": float(sum(r["answer_logprob"] for r in rows) / max(total_tokens, 1)),
             "ci95": ratio_ci(

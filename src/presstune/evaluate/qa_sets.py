@@ -119,7 +119,7 @@ def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: EvalData) 
 def trained_wording_items(data: EvalData, articles: set[str], eval_cfg: EvaluateConfig) -> dict[str, Any]:
     """The diagnostic set ``seen``: generated QA rows of the default training mix
     (``dataset/train.jsonl``, kind ``qa``) about the knowledge-QA articles, asked in the training
-    data's own wording; the answer is the row's answer.
+    data's own wording; the answer is the row's span (``answer``; a row without one: its reply).
 
     Why: knowledge QA below this says the facts are stored but the evaluation's wording does not
     reach them (question understanding); both low says the facts were not stored (too little
@@ -135,7 +135,7 @@ def trained_wording_items(data: EvalData, articles: set[str], eval_cfg: Evaluate
             continue
         try:
             question = str(row["prompt"][-1]["content"]).strip()
-            answer = str(row["completion"][-1]["content"]).strip()
+            answer = str(row.get("answer") or row["completion"][-1]["content"]).strip()
         except (KeyError, IndexError, TypeError):
             continue
         question = question.removeprefix(instruction).strip()

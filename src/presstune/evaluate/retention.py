@@ -407,6 +407,16 @@ def _measure_retention(v: VariantUnderTest) -> dict[str, Any]:
         "the packaged general questions (presstune.evaluate.retention.GENERAL_QUESTIONS; short answers); compare "
         "with the base: a drop is knowledge lost to fine-tuning; ci95 = Wilson score interval",
     }
+    # How long the answers are, beside whether they are right: a tuned model that answers every
+    # question of the QA instruction with a bare span (as QA rows of spans teach it) loses general
+    # answers the base gets by restating the question first; this shows that shift next to the share.
+    words = [len(a[0].text.split()) for a in answers]
+    out["retention_answer_words"] = {
+        "value": float(np.median(words)),
+        "questions": len(words),
+        "definition": "retention: median words of the greedy answers to the general questions (the base's "
+        "beside it: a tuned model much briefer than the base answers in another form)",
+    }
     rows = [
         QuestionRow(question=g.question, gold=g.answer, aliases=list(g.aliases), answer=a[0].text, contains_answer=c)
         for g, a, c in zip(general, answers, correct)

@@ -59,6 +59,8 @@ KNOWLEDGE_DETAIL = [
     Column("rag_qa_train_exact_match", "+ RAG exact", "pct", "higher", ("questions",)),
     Column("qa_unshared_contains", "Held-out, answer in no train text", "pct", "higher", ("questions",)),
     Column("qa_seen_contains", "Asked as trained", "pct", "higher", ("questions",)),
+    # neither longer nor shorter is better; far briefer than the base = answers in another form
+    Column("retention_answer_words", "Retention answer words (median)", "num", None, ("questions",), base_beside=True),
     Column("qa_train_answer_logprob_per_token", "Knowledge QA logp/tok", "f3", "higher", ("questions", "tokens")),
     Column("qa_answer_logprob_per_token", "Held-out QA logp/tok", "f3", "higher", ("questions", "tokens")),
 ]

@@ -16,6 +16,12 @@ from transformers.integrations import TensorBoardCallback
 from presstune.console import log as run_log
 from presstune.console import step
 from presstune.rundir import atomic_write_json, atomic_write_text
+from presstune.train.memory import (
+    ACTIVATION_COPIES_PER_LAYER,
+    CHECKPOINT_MARGIN_GIB,
+    optimizer_state_bytes,
+    trainable_tensors,
+)
 
 log = logging.getLogger(__name__)
 
@@ -132,14 +138,6 @@ class RichProgressCallback(TrainerCallback):
             context.__exit__(type(error), error, error.__traceback__)
 
 
-#: Activation bytes per token that one un-checkpointed decoder layer keeps, per element of
-#: (hidden + intermediate) size: 4 bf16 copies. Calibrated on the measured 0.49 GiB per layer of
-#: Qwen3-8B LoRA at 4,096 tokens (4 x 16,384 x 2 B x 4,096 = 0.50 GiB; benchmarks/RESULTS_train.md).
-ACTIVATION_COPIES_PER_LAYER = 4
-#: Kept free for allocator fragmentation and transient buffers (GiB).
-CHECKPOINT_MARGIN_GIB = 1.0
-
-
 @dataclass
 class CheckpointPlan:
     """How many decoder layers run un-checkpointed under ``gradient_checkpointing: auto``, and why."""
@@ -172,16 +170,19 @@ def plan_checkpointing(
     allocated_bytes: int,
     target_bytes: int,
     fused_loss: bool,
+    optimizer_state_bytes: int | None = None,
 ) -> CheckpointPlan:
     """Layers to leave un-checkpointed so that the planned peak stays within ``target_bytes``.
 
-    Planned peak = what is allocated now (weights, adapters) + gradients and AdamW state of the
-    trainable parameters (allocated at the first step) + the checkpointed layers' inputs + one
-    layer recomputed in backward + the loss's logits + a margin + ``skip`` un-checkpointed layers.
+    Planned peak = what is allocated now (weights, adapters) + gradients and optimizer state of
+    the trainable parameters (allocated at the first step; ``optimizer_state_bytes`` on the GPU,
+    None: two fp32 moments) + the checkpointed layers' inputs + one layer recomputed in backward
+    + the loss's logits + a margin + ``skip`` un-checkpointed layers.
     """
     gib = 2**30
     per_layer = ACTIVATION_COPIES_PER_LAYER * (hidden + intermediate) * activation_bytes * tokens
-    optimizer = trainable_params * (trainable_param_bytes + 8)  # gradient + two fp32 moments
+    states = trainable_params * 8 if optimizer_state_bytes is None else optimizer_state_bytes
+    optimizer = trainable_params * trainable_param_bytes + states  # gradients + optimizer state
     inputs = layers * tokens * hidden * activation_bytes
     logits = (tokens * vocab * 4 * 2) if not fused_loss else 0  # fp32 logits and their gradient
     fixed = allocated_bytes + optimizer + inputs + per_layer + logits + int(CHECKPOINT_MARGIN_GIB * gib)
@@ -231,7 +232,9 @@ class SelectiveCheckpointCallback(TrainerCallback):
         layers = [m for m in model.modules() if isinstance(m, GradientCheckpointingLayer) and m.gradient_checkpointing]
         skip = self.skip_layers
         if skip == "auto":
-            skip = self._auto(model, len(layers), mixed_precision=bool(args.bf16 or args.fp16))
+            skip = self._auto(
+                model, len(layers), bool(args.bf16 or args.fp16), getattr(args.optim, "value", args.optim)
+            )
         skip = min(int(skip), len(layers))
         if skip <= 0:
             return
@@ -239,7 +242,7 @@ class SelectiveCheckpointCallback(TrainerCallback):
             layer.gradient_checkpointing = False
         self.skipped = skip
 
-    def _auto(self, model: Any, n_layers: int, mixed_precision: bool) -> int:
+    def _auto(self, model: Any, n_layers: int, mixed_precision: bool, optim: str) -> int:
         import torch
 
         param = next(model.parameters())
@@ -253,6 +256,8 @@ class SelectiveCheckpointCallback(TrainerCallback):
         target = min(usable, int((self.target_gib or 0.9 * total / 2**30) * 2**30))
         cfg = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
         trainable = [p for p in model.parameters() if p.requires_grad]
+        param_bytes = trainable[0].element_size() if trainable else 4
+        states = optimizer_state_bytes(optim, trainable_tensors(model), param_bytes)  # paged states: host RAM
         self.plan = plan_checkpointing(
             layers=n_layers,
             hidden=cfg.hidden_size,
@@ -261,10 +266,11 @@ class SelectiveCheckpointCallback(TrainerCallback):
             tokens=self.tokens,
             activation_bytes=2 if mixed_precision or param.dtype != torch.float32 else 4,
             trainable_params=sum(p.numel() for p in trainable),
-            trainable_param_bytes=trainable[0].element_size() if trainable else 4,
+            trainable_param_bytes=param_bytes,
             allocated_bytes=torch.cuda.memory_allocated(device),
             target_bytes=target,
             fused_loss=self.fused_loss,
+            optimizer_state_bytes=None if states is None else states[0],
         )
         log.info(self.plan.describe())
         self._note(self.plan.describe())

@@ -7,6 +7,7 @@ Layout of a variant's outputs (readers check ``train_result.json``, written last
     <run>/checkpoints/<variant>/tokenizer*, README.md, variant.json
     <run>/checkpoints/<variant>/loss_curve.{json,csv}
     <run>/checkpoints/<variant>/train_result.json settings, tokens seen, time, best eval loss
+    <run>/checkpoints/<variant>/memory_plan.json  the optimizer that runs (train.optim auto's choice) and why
     <run>/logs/<variant>/                         TensorBoard event files
 
 What TRL does for us (and why no hand-written data code): chat rendering through the
@@ -31,12 +32,20 @@ from typing import Any
 
 from presstune.config.models import VariantSpec
 from presstune.config.train import tuned_teacher_name
+from presstune.console import log as run_log
 from presstune.models.importance import read_importance
 from presstune.models.loading import releasing_memory
 from presstune.models.offline import resolve_pretrained
 from presstune.models.surgery import make_variant, num_layers
 from presstune.rundir import RunDir, atomic_write_json, atomic_write_text
 from presstune.train.data import DatasetError, load_split, to_dataset
+from presstune.train.memory import (
+    MemoryFitError,
+    OptimizerChoice,
+    choose_for_config,
+    device_budget,
+    uses_bitsandbytes,
+)
 from presstune.train.result import RESULT_FILE, TrainResult, read_result
 from presstune.train.variant import (
     TrainSetupError,
@@ -45,6 +54,7 @@ from presstune.train.variant import (
     find_importance,
     load_tokenizer,
     resolve_precision,
+    training_device,
 )
 
 
@@ -81,11 +91,17 @@ def gradient_accumulation(train_cfg: Any, world_size: int) -> int:
     return max(1, round(train_cfg.effective_batch_tokens / per_micro))
 
 
-def build_sft_config(config: Any, output_dir: Path, has_eval: bool, is_chat: bool):
-    """TRL ``SFTConfig`` from presstune's train section (the one place the mapping lives)."""
+def build_sft_config(config: Any, output_dir: Path, has_eval: bool, is_chat: bool, optim: str | None = None):
+    """TRL ``SFTConfig`` from presstune's train section (the one place the mapping lives).
+
+    ``optim``: the optimizer :func:`plan_optimizer` resolved (needed when ``train.optim`` is ``auto``).
+    """
     from trl import SFTConfig
 
     t = config.train
+    optim = optim or t.optim
+    if optim == "auto":
+        raise TrainError("train.optim auto is resolved from the model's memory estimate: pass plan_optimizer's choice")
     # train.select keeps its own best checkpoint; eval loss then neither stops nor selects.
     load_best = t.load_best_model_at_end and t.select.metric is None
     if has_eval and load_best and t.save_steps % t.eval_steps != 0:
@@ -121,7 +137,7 @@ def build_sft_config(config: Any, output_dir: Path, has_eval: bool, is_chat: boo
         warmup_steps=t.warmup_ratio,  # transformers 5: a float < 1 is a ratio of the total steps
         weight_decay=t.weight_decay,
         max_grad_norm=t.max_grad_norm,
-        optim=t.optim,
+        optim=optim,
         bf16=precision == "bf16",
         fp16=precision == "fp16",
         **_checkpointing_args(SFTConfig, bool(t.gradient_checkpointing)),
@@ -149,6 +165,35 @@ def build_sft_config(config: Any, output_dir: Path, has_eval: bool, is_chat: boo
     if precision == "bf16" and not _cuda_available() and "use_cpu" not in t.trl:
         kwargs["use_cpu"] = True  # Trainer refuses bf16 without a GPU unless told it runs on the CPU (autocast)
     return SFTConfig(**kwargs, **_trl_passthrough(SFTConfig, t.trl, set(kwargs)))
+
+
+#: ``checkpoints/<variant>/memory_plan.json``: the optimizer that ran, why, and the memory estimate.
+MEMORY_PLAN_FILE = "memory_plan.json"
+
+
+def plan_optimizer(train_cfg: Any, model: Any, output_dir: Path | None = None) -> OptimizerChoice:
+    """``train.optim`` as it will run: given, or (``auto``) chosen from the memory estimate of
+    ``model`` (before PEFT wraps it) against the training device's total memory. Logged, and
+    written to ``output_dir/memory_plan.json`` by the first process."""
+    try:
+        choice = choose_for_config(
+            train_cfg, model, resolve_precision(train_cfg), use_liger(train_cfg), device_budget(training_device())
+        )
+    except MemoryFitError as exc:
+        raise TrainError(str(exc)) from None
+    if train_cfg.optim == "auto" and uses_bitsandbytes(choice.optim):
+        import importlib.util
+
+        if importlib.util.find_spec("bitsandbytes") is None:
+            raise TrainError(
+                f"train.optim auto needs {choice.optim} here ({choice.estimate.describe()}), which needs "
+                "bitsandbytes: pip install 'presstune[gpu]'"
+            )
+    run_log.info("train: %s", choice.describe())
+    if output_dir is not None and int(os.environ.get("RANK", "0")) == 0:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(output_dir / MEMORY_PLAN_FILE, choice.to_json())
+    return choice
 
 
 def _checkpointing_args(config_cls: Any, enabled: bool) -> dict[str, Any]:
@@ -502,7 +547,8 @@ def _build_trainer(
     model, tokenizer, teacher = given
     model, tokenizer, variant_info, peft_config = _prepare_model(config, variant_spec, run_dir, model, tokenizer)
     has_eval = eval_split is not None
-    args = build_sft_config(config, output_dir, has_eval, train_split.format == "chat")
+    optimizer = plan_optimizer(train_cfg, model, output_dir)
+    args = build_sft_config(config, output_dir, has_eval, train_split.format == "chat", optim=optimizer.optim)
     trainer_cls, extra, distill = _trainer_class(config, variant_spec, teacher, run_dir)
     if "wandb" in train_cfg.report_to:
         os.environ.setdefault("WANDB_DIR", str(logs_dir))
@@ -664,6 +710,7 @@ def _train_result(
         "gradient_accumulation_steps": accum,
         "effective_batch_sequences": t.per_device_batch_size * accum * int(os.environ.get("WORLD_SIZE", "1")),
         "precision": resolve_precision(t),
+        "optimizer": getattr(trainer.args.optim, "value", trainer.args.optim),  # train.optim auto's choice
         "dataset_format": train_split.format,
         "loss_on": "assistant completion" if (is_chat and t.completion_only_loss) else "all tokens",
         "train_rows": len(train_split.rows),

@@ -14,13 +14,18 @@ from presstune.retrieval import Retriever, chunk_documents, rag_question
 from presstune.rundir import read_jsonl
 
 
-def _chat_row(system_prompt: str, user: str, assistant: str, meta: RowMeta, kind: str) -> TrainingRow:
-    return {
+def _chat_row(
+    system_prompt: str, user: str, assistant: str, meta: RowMeta, kind: str, answer: str | None = None
+) -> TrainingRow:
+    row: TrainingRow = {
         "prompt": chat_prompt(system_prompt, user),
         "completion": [{"role": "assistant", "content": assistant}],
         **meta,
-        "kind": kind,
     }
+    if answer is not None:
+        row["answer"] = answer
+    row["kind"] = kind
+    return row
 
 
 def as_text_row(row: TrainingRow) -> TrainingRow:
@@ -58,6 +63,9 @@ def generated_rows(
                 qa_reply(item, cfg.qa_answer),
                 meta,
                 "qa",
+                # the span itself, whatever the reply: the asked-as-trained diagnostic scores it
+                # (training keeps only the chat columns)
+                answer=item["answer"],
             )
         )
     for kind in ("paraphrase", "facts"):

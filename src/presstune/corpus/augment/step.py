@@ -275,7 +275,9 @@ def build_mixes(
         reading_stats = None
     self_replay, replay_stats = None, None
     if any(w.replay > 0 and w.replay_file == "base" for w in [cfg.mix, *cfg.mixes.values()]):
-        self_replay, replay_stats = self_replay_rows(cfg.replay, cfg.system_prompt, out_dir / "replay", replay_backend)
+        self_replay, replay_stats = self_replay_rows(
+            cfg.replay, cfg.system_prompt, out_dir / "replay", replay_backend, aug.qa_instruction
+        )
     if cfg.style == "article":
         rows = {k: [as_text_row(r) if "prompt" in r else r for r in v] for k, v in rows.items()}
         self_replay = [as_text_row(r) for r in self_replay] if self_replay is not None else None
