@@ -74,6 +74,7 @@ from pathlib import Path
 from typing import Any
 
 from presstune.evaluate.qa import answer_in_question, facts_questions
+from presstune.records import read_fact_sheets
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_REALDEV = REPO.parent / "shared" / "realdev"
@@ -191,6 +192,7 @@ def split_questions(run: Path) -> dict[str, Any]:
     split = {str(d.get("id")): d.get("split") for d in read_jsonl(run / "dataset" / "documents.jsonl")}
     probe = {str(i) for i in read_json(run / "dataset" / "probe.json").get("articles", [])}
     facts = read_jsonl(run / "facts.jsonl")
+    sheets = read_fact_sheets(run / "facts.jsonl")
     with_questions = {str(f["id"]) for f in facts if f.get("qa")}
     sets = {
         "knowledge": {i for i, s in split.items() if s == "train"} - probe,
@@ -200,7 +202,7 @@ def split_questions(run: Path) -> dict[str, Any]:
     }
     out: dict[str, Any] = {}
     for name, ids in sets.items():
-        items = facts_questions(facts, ids)
+        items = facts_questions(sheets, ids)
         out[name] = {
             "articles": len(ids),
             "articles_with_questions": len(ids & with_questions),

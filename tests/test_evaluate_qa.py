@@ -18,28 +18,26 @@ from presstune.evaluate.qa import (
     facts_questions,
     question_source,
 )
+from presstune.records import FactQuestion, FactSheetLine, read_fact_sheets
 
 
 def test_fact_sheet_entries_give_their_aliases_in_either_form():
-    assert fact_answers({"answer": "five hours"}) == ("five hours", ())
-    assert fact_answers({"answer": "five hours", "aliases": ["5 hours", "5 h"]}) == ("five hours", ("5 hours", "5 h"))
+    def answers(**entry) -> tuple[str, tuple[str, ...]]:
+        return fact_answers(FactQuestion(**entry))
+
+    assert answers(answer="five hours") == ("five hours", ())
+    assert answers(answer="five hours", aliases=["5 hours", "5 h"]) == ("five hours", ("5 hours", "5 h"))
     # answers: all accepted answers, the first canonical
-    assert fact_answers({"answers": ["René Rast", "Rene Rast"]}) == ("René Rast", ("Rene Rast",))
+    assert answers(answers=["René Rast", "Rene Rast"]) == ("René Rast", ("Rene Rast",))
     # answer and answers together: answer is canonical, answers add to the aliases
-    assert fact_answers({"answer": "527 points", "answers": ["527"], "aliases": ["527 pts"]}) == (
-        "527 points",
-        ("527", "527 pts"),
-    )
+    assert answers(answer="527 points", answers=["527"], aliases=["527 pts"]) == ("527 points", ("527", "527 pts"))
     # forms that normalise alike score nothing new and are dropped; empty ones too
-    assert fact_answers({"answer": "BMW Museum", "aliases": ["the BMW Museum", "", "bmw  museum"]}) == (
-        "BMW Museum",
-        (),
-    )
+    assert answers(answer="BMW Museum", aliases=["the BMW Museum", "", "bmw  museum"]) == ("BMW Museum", ())
     records = [
         {"id": "A1", "qa": [{"question": "How long?", "answers": ["five hours", "5 hours"], "fact_key": "number"}]},
         {"id": "A2", "qa": [{"question": "Who?", "answer": "Maro Engel"}, {"question": "", "answer": "x"}]},
     ]
-    items = facts_questions(records, {"A1", "A2"})
+    items = facts_questions([FactSheetLine.model_validate(r) for r in records], {"A1", "A2"})
     assert [(it.qid, it.answer, it.aliases) for it in items] == [
         ("A1:0", "five hours", ("5 hours",)),
         ("A2:0", "Maro Engel", ()),
@@ -51,7 +49,8 @@ def test_fact_sheet_entries_give_their_aliases_in_either_form():
         {"article_id": "C", "question": "Who?", "answer": "Anton Huber"},
         {"article_id": "B", "question": "How long?", "answer": "five hours", "aliases": ["5 hours"]},
     ]
-    assert [(it.qid, it.fact_key, it.aliases) for it in facts_questions(flat, {"B"})] == [
+    lines = [FactSheetLine.model_validate(r) for r in flat]
+    assert [(it.qid, it.fact_key, it.aliases) for it in facts_questions(lines, {"B"})] == [
         ("B:0", "place", ()),
         ("B:1", "", ("5 hours",)),
     ]
@@ -103,8 +102,8 @@ def test_real_dev_questions_file_serves_as_a_facts_file_with_its_aliases(realdev
 
     questions = read("questions.jsonl")
     ids = {q["article_id"] for q in questions}
-    items = facts_questions(questions, ids)
-    sheets = facts_questions(read("facts.jsonl"), ids)
+    items = facts_questions(read_fact_sheets(realdev / "questions.jsonl"), ids)
+    sheets = facts_questions(read_fact_sheets(realdev / "facts.jsonl"), ids)
     assert len(items) == len(questions)
     assert [(it.qid, it.question, it.answer) for it in items] == [(it.qid, it.question, it.answer) for it in sheets]
     by_question = {q["question"]: q for q in questions}

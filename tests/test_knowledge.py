@@ -16,7 +16,8 @@ from presstune.corpus import augment as A
 from presstune.corpus.augment.step import held_out_questions, wording
 from presstune.evaluate import qa
 from presstune.prompts import qa_prompt
-from presstune.rundir import read_jsonl
+from presstune.records import ProbeFile, read_documents, read_fact_sheets, read_held_out_questions
+from presstune.rundir import RunDir, read_jsonl
 
 #: Written like a real press release (not the replica's templates): other units, a US date,
 #: a quote attributed before the speech, an amount with a space.
@@ -228,6 +229,19 @@ def test_no_evaluation_question_occurs_in_any_training_row(augmented_run):
     audited = stats["audit"]["verbatim_in_training"]  # of the train articles' questions
     assert audited <= len(verbatim) and stats["generated"]["qa"] > 0
     assert "## Audit against the evaluation questions" in card and f"**{audited}** occur verbatim" in card
+
+
+def test_the_corpus_files_read_back_through_their_records(augmented_run):
+    """What the corpus stage writes is what the other stages' readers accept."""
+    run = RunDir(augmented_run[0])
+    documents = read_documents(run.documents)
+    assert documents and {d["split"] for d in documents} == {"train", "eval"}
+    held_out = read_held_out_questions(run.qa_valid)
+    train_ids = {d["id"] for d in documents if d["split"] == "train"}
+    assert held_out and all(q.id in train_ids and q.answer for q in held_out)
+    assert set(ProbeFile.model_validate_json(run.probe.read_text()).articles) <= train_ids
+    sheets = read_fact_sheets(run.path / "replica_facts.jsonl")
+    assert sheets and all(q.question and q.answer for s in sheets for q in s.entries())
 
 
 def test_probe_articles_qa_never_reaches_training(augmented_run):

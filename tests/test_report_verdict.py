@@ -3,6 +3,7 @@ its stated rule (paired test or separated intervals for shares, +-5 % for perple
 
 from __future__ import annotations
 
+from presstune.records import MetricsDocument
 from presstune.report.verdict import (
     PERPLEXITY_TOLERANCE,
     perplexity_change,
@@ -96,10 +97,12 @@ def test_base_reference_missing_base_and_a_base_that_answers_no_general_question
 
 def test_verdicts_of_a_run_compare_with_its_base():
     docs = {
-        "base": {"metrics": BASE},
-        "pruned": {"metrics": {**BASE, "perplexity_text": ppl(25.0)}},
+        "base": MetricsDocument(metrics=BASE),
+        "pruned": MetricsDocument(metrics={**BASE, "perplexity_text": ppl(25.0)}),
     }
     lines = verdicts(docs)
     assert lines["base"].text.startswith("the reference: ")
     assert lines["pruned"].fluency == "worse" and "domain perplexity 25.0 (base 19.9)" in lines["pruned"].text
-    assert verdicts({"original": {"metrics": BASE}})["original"].text.endswith("(no base measured to compare with)")
+    assert verdicts({"original": MetricsDocument(metrics=BASE)})["original"].text.endswith(
+        "(no base measured to compare with)"
+    )

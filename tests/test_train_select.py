@@ -174,7 +174,14 @@ def test_missing_validation_file_is_a_clear_error(tmp_path, tiny_qwen3, tiny_tok
         train_variant(config, ORIGINAL, tmp_path, model=tiny_qwen3(seed=0), tokenizer=tiny_tokenizer, progress=False)
 
 
-@pytest.mark.parametrize(("bad_line", "why"), [("{not json", "invalid JSON"), ('["a list"]', "not a JSON object")])
+@pytest.mark.parametrize(
+    ("bad_line", "why"),
+    [
+        ("{not json", "invalid JSON"),
+        ('["a list"]', "not a JSON object"),
+        ('{"id": "A", "question": "When?"}', "not a held-out question .*answer: Field required"),
+    ],
+)
 def test_a_broken_validation_row_is_an_error_naming_its_line(tmp_path, bad_line, why):
     """qa_valid.jsonl is the corpus stage's contract: a broken row is refused (training rows are skipped)."""
     path = tmp_path / "qa_valid.jsonl"

@@ -12,9 +12,14 @@ from presstune.retrieval import Retriever as EvalRetriever
 from presstune.use.retrieval import RetrievalError, Retriever, with_passages
 
 DOCS = [
-    {"id": "A", "title": "BMW iX3 premiere", "body": "The BMW iX3 delivers 340 kW.\nIt is built in Debrecen."},
-    {"id": "B", "title": "MINI Countryman", "body": "The MINI Countryman starts at 40,000 euros."},
-    {"id": "C", "title": "Plant Leipzig", "body": "Plant Leipzig produces the BMW 1 Series.\n\n"},
+    {
+        "id": "A",
+        "split": "train",
+        "title": "BMW iX3 premiere",
+        "body": "The BMW iX3 delivers 340 kW.\nIt is built in Debrecen.",
+    },
+    {"id": "B", "split": "train", "title": "MINI Countryman", "body": "The MINI Countryman starts at 40,000 euros."},
+    {"id": "C", "split": "eval", "title": "Plant Leipzig", "body": "Plant Leipzig produces the BMW 1 Series.\n\n"},
 ]
 
 

@@ -48,6 +48,7 @@ from presstune.models.tinybase import (
     train_tokenizer,
 )
 from presstune.prompts import chat_prompt, qa_prompt
+from presstune.records import ChatMessage, TrainingRow
 from presstune.replica.server import ReplicaServer
 from presstune.replica.site import Site
 from presstune.report.build import build_report
@@ -160,7 +161,7 @@ def resolve_demo_base(cfg: Config, run: RunDir) -> dict[str, Any] | None:
     return info
 
 
-def demo_instruction_chats(site: Any, cutoff: Any, cfg: Config) -> list[list[dict[str, str]]]:
+def demo_instruction_chats(site: Any, cutoff: Any, cfg: Config) -> list[list[ChatMessage]]:
     """The demo base's instruction data: conversations about its own (older) articles only.
 
     A real base such as Qwen3-8B or SmolLM2-Instruct has been instruction-tuned: it can answer a
@@ -193,14 +194,14 @@ def demo_instruction_chats(site: Any, cutoff: Any, cfg: Config) -> list[list[dic
     rng = random.Random(f"demo-instruct:{cfg.run.seed}")
     passages = chunk_documents(docs, cfg.evaluate.rag_passage_words)
     retriever = Retriever(passages, "bm25") if passages and cfg.demo_base.reading_share > 0 else None
-    chats: list[list[dict[str, str]]] = []
+    chats: list[list[ChatMessage]] = []
     names_of = PortalNames.of(cfg.portal.load())
     for doc in docs:
         generated = rules_generate(doc, aug, names_of)
         rows = generated_rows(doc, generated, {}, aug, system_prompt)
         # a seeded sample of facts, each with all its wordings (rows align with generated["qa"];
         # a fact's wordings are consecutive, phrasing 0 first)
-        facts: list[list[dict[str, Any]]] = []
+        facts: list[list[TrainingRow]] = []
         for item, row in zip(generated["qa"], rows["qa"]):
             if item.get("phrasing", 0) == 0 or not facts:
                 facts.append([])

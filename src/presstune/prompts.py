@@ -7,14 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from presstune.config.corpus import CorpusConfig
+from presstune.records import ChatMessage
 
 
-def chat_prompt(system_prompt: str, user: str) -> list[dict[str, str]]:
+def chat_prompt(system_prompt: str, user: str) -> list[ChatMessage]:
     """A chat row's prompt turns: the system turn (none when ``corpus.system_prompt`` is empty:
     a model trained here from scratch has no use for one, and it is the same ~20 tokens in every
     row) and the user turn. Training rows, evaluation and ``presstune ask`` all build prompts here,
     so they always agree."""
-    system = [{"role": "system", "content": system_prompt}] if system_prompt else []
+    system: list[ChatMessage] = [{"role": "system", "content": system_prompt}] if system_prompt else []
     return [*system, {"role": "user", "content": user}]
 
 

@@ -12,6 +12,7 @@ deterministic.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -48,7 +49,7 @@ class Passage:
         return f"{self.title}\n{self.text}"
 
 
-def chunk_documents(documents: list[dict[str, Any]], words: int = 120) -> list[Passage]:
+def chunk_documents(documents: Sequence[Mapping[str, Any]], words: int = 120) -> list[Passage]:
     """Paragraphs of each document packed into passages of about ``words`` words (a paragraph
     longer than that is split at word boundaries)."""
     out: list[Passage] = []

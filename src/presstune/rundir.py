@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -81,7 +81,7 @@ def atomic_write_json(path: str | Path, obj: Any, indent: int | None = 2) -> Pat
     return atomic_write_text(path, json.dumps(obj, indent=indent, ensure_ascii=False, default=str) + "\n")
 
 
-def append_jsonl(path: str | Path, record: dict[str, Any]) -> None:
+def append_jsonl(path: str | Path, record: Mapping[str, Any]) -> None:
     """Append one record as one line, flushed and fsync'd.
 
     A crash can leave at most a partial *last* line, which :func:`read_jsonl` skips; earlier
@@ -123,7 +123,7 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
     return records
 
 
-def write_jsonl(path: str | Path, records: list[dict[str, Any]]) -> Path:
+def write_jsonl(path: str | Path, records: Iterable[Mapping[str, Any]]) -> Path:
     """Write a whole JSONL file atomically."""
     text = "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in records)
     return atomic_write_text(path, text)

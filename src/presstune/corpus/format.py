@@ -14,6 +14,7 @@ from typing import Any
 
 from presstune.portal import PRESSCLUB, Prompts
 from presstune.prompts import chat_prompt
+from presstune.records import RowMeta, TrainingRow
 from presstune.rundir import atomic_write_bytes
 
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“„])")
@@ -73,7 +74,7 @@ def _date_phrase(doc: dict[str, Any], lang: str) -> str:
     return f", published on {d}" if lang == "en" else f", veröffentlicht am {d}"
 
 
-def meta(doc: dict[str, Any], style: str) -> dict[str, Any]:
+def meta(doc: dict[str, Any], style: str) -> RowMeta:
     return {
         "id": doc["id"],
         "family_id": doc["family_id"],
@@ -117,7 +118,7 @@ def full_text(doc: dict[str, Any]) -> str:
 
 def rows_for(
     doc: dict[str, Any], style: str, system_prompt: str, qa_per_article: int, prompts: Prompts = PRESSCLUB.prompts
-) -> list[dict[str, Any]]:
+) -> list[TrainingRow]:
     """The document's rows in ``style``; an instruct row asks with the portal's prompt (``prompts``)."""
     lang = _lang(doc)
     if style == "article":
@@ -131,7 +132,7 @@ def rows_for(
                 **meta(doc, style),
             }
         ]
-    rows = []
+    rows: list[TrainingRow] = []
     for q, a in qa_pairs(doc, qa_per_article):
         rows.append(
             {
@@ -143,7 +144,7 @@ def rows_for(
     return rows
 
 
-def token_length(row: dict[str, Any], tokenizer) -> int:
+def token_length(row: TrainingRow, tokenizer) -> int:
     """Tokens of the row as the trainer sees it: chat rows through the chat template."""
     if "text" in row:
         return len(tokenizer(row["text"], add_special_tokens=False)["input_ids"])

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from presstune.config.corpus import LLMConfig
 from presstune.models.loading import pretrained_model, pretrained_tokenizer
+from presstune.records import ChatMessage
 from presstune.rundir import atomic_write_json
 
 _THINK = re.compile(r"<think>.*?</think>\s*", re.S)
@@ -40,12 +41,10 @@ class Answer:
 class Backend(Protocol):
     name: str
 
-    def generate(
-        self, conversations: Sequence[list[dict[str, str]]], max_new_tokens: Sequence[int]
-    ) -> list[Answer]: ...
+    def generate(self, conversations: Sequence[list[ChatMessage]], max_new_tokens: Sequence[int]) -> list[Answer]: ...
 
 
-def build_messages(cfg: LLMConfig, title: str, body: str) -> list[dict[str, str]]:
+def build_messages(cfg: LLMConfig, title: str, body: str) -> list[ChatMessage]:
     return [
         {"role": "system", "content": cfg.system_prompt},
         {"role": "user", "content": f"Title: {title}\n\n{body}"},
@@ -73,7 +72,7 @@ class OpenAIBackend:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.client = httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout)
 
-    def _one(self, messages: list[dict[str, str]], max_tokens: int) -> Answer:
+    def _one(self, messages: list[ChatMessage], max_tokens: int) -> Answer:
         import httpx
 
         payload = {
@@ -211,7 +210,7 @@ def guard(source: str, answer: Answer, cfg: LLMConfig) -> str | None:
     return None
 
 
-def request_key(backend_name: str, messages: list[dict[str, str]], cfg: LLMConfig) -> str:
+def request_key(backend_name: str, messages: list[ChatMessage], cfg: LLMConfig) -> str:
     blob = json.dumps([backend_name, messages, cfg.temperature, cfg.max_new_tokens], ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 

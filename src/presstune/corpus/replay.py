@@ -16,13 +16,14 @@ inputs key in ``dataset/replay/inputs.json``; a later corpus build with the same
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from presstune.cache import digest, read_record
 from presstune.config.replay import GENERAL_INSTRUCTIONS, GENERAL_QA_QUESTIONS, ReplayConfig
 from presstune.console import step
 from presstune.corpus.llm import TransformersBackend
 from presstune.prompts import chat_prompt, qa_prompt
+from presstune.records import TrainingRow
 from presstune.rundir import atomic_write_json, read_jsonl, write_jsonl
 
 
@@ -47,7 +48,7 @@ def _inputs(cfg: ReplayConfig, system_prompt: str, qa_instruction: str) -> dict[
 
 def self_replay_rows(
     cfg: ReplayConfig, system_prompt: str, out_dir: Path, backend: Any = None, qa_instruction: str = ""
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+) -> tuple[list[TrainingRow], dict[str, Any]]:
     """The base model's answers as chat rows (kind ``replay``), generated or reused; and what
     was done (for the dataset card). ``backend``: a :class:`presstune.corpus.llm.Backend`
     (tests); by default a transformers backend of ``cfg.model``. ``qa_instruction``: the QA
@@ -56,8 +57,8 @@ def self_replay_rows(
     rows_path, record_path = out_dir / "base.jsonl", out_dir / "inputs.json"
     record = read_record(record_path) or {}
     if record.get("key") == key and rows_path.is_file():
-        rows = read_jsonl(rows_path)
-        return rows, {**record.get("stats", {}), "reused": True}
+        reused = cast(list[TrainingRow], read_jsonl(rows_path))  # this stage's own file, written below
+        return reused, {**record.get("stats", {}), "reused": True}
     if backend is None:
         backend = TransformersBackend.from_pretrained(cfg.model, cfg.batch_size)
     instructions = replay_requests(cfg, qa_instruction)
@@ -70,7 +71,8 @@ def self_replay_rows(
             bar.advance(len(chunk))
     if len(answers) != len(conversations):
         raise ValueError(f"replay model {cfg.model}: {len(answers)} answers for {len(conversations)} instructions")
-    rows, dropped, cut_off = [], 0, 0
+    rows: list[TrainingRow] = []
+    dropped, cut_off = 0, 0
     for i, answer in enumerate(answers):
         text = answer.text.strip()
         if answer.finish_reason == "error" or len(text) < cfg.min_chars:

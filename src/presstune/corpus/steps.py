@@ -54,6 +54,7 @@ from presstune.corpus.pii import scrub
 from presstune.models.loading import pretrained_tokenizer
 from presstune.models.tinybase import train_tokenizer
 from presstune.portal import PRESSCLUB, PortalProfile
+from presstune.records import CorpusDocument, TrainingRow
 from presstune.rundir import RunDir, write_jsonl
 
 Doc = dict[str, Any]
@@ -98,9 +99,9 @@ class Context:
     links: list[tuple[str, str]] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
     #: Named training mixes (``corpus.mixes``) -> rows, written as ``train.<name>.jsonl``.
-    mixes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    mixes: dict[str, list[TrainingRow]] = field(default_factory=dict)
     #: Train rows of the default mix that belong to no document (general replay).
-    extra_train_rows: list[dict[str, Any]] = field(default_factory=list)
+    extra_train_rows: list[TrainingRow] = field(default_factory=list)
 
 
 class Step:
@@ -327,7 +328,7 @@ class Augment(Step):
         mixes, ctx.stats["augment"] = build_mixes(
             ctx.run, cfg, train_docs, article_rows, lambda d: meta(d, cfg.style), profile=ctx.profile
         )
-        by_doc: dict[str, list[dict[str, Any]]] = {}
+        by_doc: dict[str, list[TrainingRow]] = {}
         train_ids = {d["id"] for d in train_docs}
         for row in mixes.pop("default"):
             if row.get("id") in train_ids and row.get("kind") != "replay":
@@ -351,7 +352,7 @@ class MeasureTokens(Step):
         tokens: dict[str, list[int]] = ctx.stats.setdefault("tokens", {"train": [], "eval": []})
         too_long = 0
 
-        def within(rows: list[dict[str, Any]], split: str | None) -> list[dict[str, Any]]:
+        def within(rows: list[TrainingRow], split: str | None) -> list[TrainingRow]:
             nonlocal too_long
             kept = []
             for row in rows:
@@ -398,7 +399,7 @@ class ScrubPii(Step):
                     _scrub_row(row, counts)
 
 
-def _scrub_row(row: dict[str, Any], counts: Counter) -> None:
+def _scrub_row(row: TrainingRow, counts: Counter) -> None:
     if "text" in row:
         row["text"], found = scrub(row["text"])
         counts.update(found)
@@ -415,7 +416,7 @@ class WriteDataset(Step):
     def run(self, docs: Iterable[Doc], ctx: Context) -> Iterator[Doc]:
         docs = list(docs)
         layout = RunDir(ctx.run)
-        rows: dict[str, list[dict[str, Any]]] = {"train": [], "eval": []}
+        rows: dict[str, list[TrainingRow]] = {"train": [], "eval": []}
         for doc in docs:
             rows[doc["split"]] += doc["rows"]
         rows["train"] += ctx.extra_train_rows
@@ -428,7 +429,7 @@ class WriteDataset(Step):
         yield from docs
 
 
-def _document_record(d: Doc) -> dict[str, Any]:
+def _document_record(d: Doc) -> CorpusDocument:
     return {
         "id": d["id"],
         "family_id": d["family_id"],

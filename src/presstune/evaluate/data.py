@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
+
+from pydantic import ValidationError
 
 from presstune.corpus.augment import row_text
+from presstune.records import CorpusDocument, ProbeFile, TrainingRow, read_documents
 from presstune.rundir import RunDir, read_jsonl
 
 
@@ -14,17 +16,41 @@ class EvaluateError(RuntimeError):
     """A problem that stops the evaluation of one variant (message names it)."""
 
 
-def load_eval_data(run: RunDir, limit: int | None) -> dict[str, Any]:
+class EvalText(TypedDict):
+    """A text scored for perplexity: a document's body, or a text row."""
+
+    id: str | None
+    text: str
+
+
+class EvalData(TypedDict):
+    """What the evaluation reads of the corpus stage's files (:func:`load_eval_data`)."""
+
+    chat: list[TrainingRow]  # the eval split's chat rows (scored), at most the limit
+    texts: list[EvalText]  # the eval split's texts (scored), at most the limit
+    documents: list[CorpusDocument]  # the eval split's documents
+    eval_rows: list[TrainingRow]
+    train_documents: NotRequired[list[CorpusDocument]]
+    train_rows: NotRequired[list[TrainingRow]]
+
+
+def training_rows(path) -> list[TrainingRow]:
+    """A training-rows file as written by the corpus stage (not checked here: rows are checked
+    where the trainer loads them, ``presstune.train.data``)."""
+    return cast(list[TrainingRow], read_jsonl(path))
+
+
+def load_eval_data(run: RunDir, limit: int | None) -> EvalData:
     """The eval split (scored) and the train split's documents/rows (knowledge QA only).
 
     The split is recorded by the corpus stage: ``dataset/documents.jsonl`` gives every kept
     document its ``split``; ``dataset/{train,eval}.jsonl`` rows carry their document's ``id``.
     """
-    eval_rows = read_jsonl(run.eval_rows)
-    all_documents = read_jsonl(run.documents)
+    eval_rows = training_rows(run.eval_rows)
+    all_documents = read_documents(run.documents)
     documents = [d for d in all_documents if d.get("split") == "eval"]
     chat = [r for r in eval_rows if r.get("prompt") and r.get("completion")]
-    texts = [{"id": d.get("id"), "text": d.get("body") or ""} for d in documents if d.get("body")]
+    texts: list[EvalText] = [{"id": d.get("id"), "text": d.get("body") or ""} for d in documents if d.get("body")]
     if not texts:  # no documents file: the article-style rows are whole text
         texts = [{"id": r.get("id"), "text": r["text"]} for r in eval_rows if r.get("text")]
     if not eval_rows and not documents:
@@ -35,23 +61,23 @@ def load_eval_data(run: RunDir, limit: int | None) -> dict[str, Any]:
         "documents": documents,
         "eval_rows": eval_rows,
         "train_documents": [d for d in all_documents if d.get("split") == "train"],
-        "train_rows": read_jsonl(run.train_rows),
+        "train_rows": training_rows(run.train_rows),
     }
 
 
-def split_ids(data: dict[str, Any]) -> tuple[set[str], set[str]]:
+def split_ids(data: EvalData) -> tuple[set[str], set[str]]:
     """(train ids, eval ids) from documents.jsonl's ``split`` and the split files' row ids. An id
     found on both sides (cannot happen with the corpus stage's family split) counts as eval only,
     so knowledge QA never asks about a held-out article."""
 
-    def ids(docs: list[dict[str, Any]], rows: list[dict[str, Any]]) -> set[str]:
+    def ids(docs: list[CorpusDocument], rows: list[TrainingRow]) -> set[str]:
         return {str(x.get("id")) for x in [*docs, *rows] if x.get("id") is not None}
 
     eval_ids = ids(data["documents"], data["eval_rows"])
     return ids(data.get("train_documents", []), data.get("train_rows", [])) - eval_ids, eval_ids
 
 
-def row_docs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def row_docs(rows: list[TrainingRow]) -> list[dict[str, Any]]:
     """Document-like dicts from split rows (no documents.jsonl): article rows' text, else the
     assistant completion (instruct rows hold the whole release there); one per id."""
     out, seen = [], set()
@@ -69,16 +95,16 @@ def load_probe_ids(run: RunDir) -> set[str]:
     if not path.is_file():
         return set()
     try:
-        return {str(i) for i in json.loads(path.read_text(encoding="utf-8")).get("articles", [])}
-    except json.JSONDecodeError:
-        return set()
+        return set(ProbeFile.model_validate_json(path.read_text(encoding="utf-8")).articles)
+    except ValidationError as exc:
+        raise EvaluateError(f"{path}: not the corpus stage's probe file: {exc}") from None
 
 
 def training_texts(run: RunDir) -> list[str]:
     """Every training row's text (all mixes: dataset/train*.jsonl), for the leak check."""
     texts: list[str] = []
     for path in sorted(run.dataset.glob("train*.jsonl")):
-        texts.extend(row_text(r) for r in read_jsonl(path))
+        texts.extend(row_text(r) for r in training_rows(path))
     return texts
 
 

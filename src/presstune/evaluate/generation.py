@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from presstune.evaluate.data import EvalData
 from presstune.evaluate.perplexity import end_of_turn_id, render_prompt
 from presstune.evaluate.variant import Measurement, VariantUnderTest
 from presstune.prompts import chat_prompt
+from presstune.records import ChatMessage
 
 
 @dataclass
@@ -20,14 +22,14 @@ class Generation:
     finished: bool
 
 
-def prompt_ids(tokenizer, messages: list[dict[str, str]]) -> list[int]:
+def prompt_ids(tokenizer, messages: list[ChatMessage]) -> list[int]:
     return tokenizer(render_prompt(tokenizer, messages), add_special_tokens=False)["input_ids"]
 
 
 def generate_chat(
     model,
     tokenizer,
-    prompts: list[list[dict[str, str]]],
+    prompts: list[list[ChatMessage]],
     max_new_tokens: int = 256,
     batch_size: int = 8,
     num_return_sequences: int = 1,
@@ -105,9 +107,10 @@ def _write_generations(v: VariantUnderTest) -> None:
     )
 
 
-def generation_prompts(data: dict[str, Any], limit: int, system_prompt: str) -> list[dict[str, Any]]:
+def generation_prompts(data: EvalData, limit: int, system_prompt: str) -> list[dict[str, Any]]:
     """The first ``limit`` eval prompts (one per article), with the reference answer."""
-    out, seen = [], set()
+    out: list[dict[str, Any]] = []
+    seen: set[str | None] = set()
     for row in data["chat"]:
         key = row.get("id")
         if key in seen:

@@ -21,13 +21,14 @@ Perplexity = exp(sum of token NLLs / number of scored tokens), never a mean of b
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from presstune.evaluate.variant import Measurement, VariantUnderTest
+from presstune.records import ChatMessage
 
 
 class EvalDataError(ValueError):
@@ -77,7 +78,7 @@ def text_doc(tokenizer, doc_id: str, text: str, start_id: int | None = None) -> 
     return ScoredDoc(doc_id, list(ids), None, len(text.encode("utf-8")))
 
 
-def render_prompt(tokenizer, messages: list[dict[str, str]]) -> str:
+def render_prompt(tokenizer, messages: list[ChatMessage]) -> str:
     """The generation prompt through the tokenizer's own chat template, Qwen3 thinking off."""
     return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True, enable_thinking=False)
 
@@ -92,7 +93,7 @@ def end_of_turn_id(tokenizer) -> int:
     return int(tokenizer.eos_token_id)
 
 
-def chat_doc(tokenizer, doc_id: str, prompt: list[dict[str, str]], completion: list[dict[str, str]]) -> ScoredDoc:
+def chat_doc(tokenizer, doc_id: str, prompt: list[ChatMessage], completion: list[ChatMessage]) -> ScoredDoc:
     """A chat row: prompt + completion rendered by the chat template; only completion tokens
     (the assistant's text and its end-of-turn token) are scored."""
     if not prompt or not completion:
@@ -348,7 +349,7 @@ def summarize(
     return out
 
 
-def _scored_docs(v: VariantUnderTest, rows: list[dict[str, Any]], build) -> list:
+def _scored_docs(v: VariantUnderTest, rows: Sequence[Mapping[str, Any]], build) -> list:
     """``build(row)`` for each row; a row it refuses (EvalDataError) is listed in the errors."""
     docs = []
     for row in rows:

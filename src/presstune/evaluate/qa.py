@@ -15,10 +15,12 @@ import hashlib
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from presstune.records import FactQuestion, FactSheetLine
 
 
 @dataclass
@@ -43,16 +45,16 @@ class QAItem:
         return {**asdict(self), "aliases": list(self.aliases)}
 
 
-def fact_answers(qa: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+def fact_answers(qa: FactQuestion) -> tuple[str, tuple[str, ...]]:
     """(canonical answer, aliases) of one fact-sheet QA entry.
 
     Accepted forms: ``answer`` alone; ``answer`` with ``aliases: [...]``; ``answers: [...]`` (all
     accepted answers, the first canonical) with or without ``answer`` (then ``answer`` is the
     canonical one and ``answers`` adds to the aliases). Aliases that normalise like the canonical
     answer or like an earlier alias are dropped: they score nothing new."""
-    listed = [str(a).strip() for a in qa.get("answers") or [] if str(a).strip()]
-    canonical = str(qa.get("answer") or "").strip() or (listed[0] if listed else "")
-    others = [*listed, *(str(a).strip() for a in qa.get("aliases") or [])]
+    listed = [a.strip() for a in qa.answers or [] if a.strip()]
+    canonical = (qa.answer or "").strip() or (listed[0] if listed else "")
+    others = [*listed, *(a.strip() for a in qa.aliases or [])]
     seen = {normalize_answer(canonical)}
     aliases: list[str] = []
     for alias in others:
@@ -63,20 +65,18 @@ def fact_answers(qa: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
     return canonical, tuple(aliases)
 
 
-def fact_sheets(records: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+def fact_sheets(records: list[FactSheetLine]) -> list[tuple[str, list[FactQuestion]]]:
     """(article id, QA entries) per article, in file order. Two file forms: fact sheets
     (``{id, qa: [...]}``, one line per article) and one question per line (``{article_id,
     question, answer, aliases}``, as the real dev set's questions.jsonl): the latter grouped by
     article, so a question gets the same id (``<article>:<k>``) from either form of the same set."""
-    sheets: dict[str, list[dict[str, Any]]] = {}
+    sheets: dict[str, list[FactQuestion]] = {}
     for rec in records:
-        aid = str(rec.get("id") or rec.get("article_id") or "")
-        entries = rec.get("qa") if "qa" in rec or "question" not in rec else [rec]
-        sheets.setdefault(aid, []).extend(entries or [])
+        sheets.setdefault(rec.article, []).extend(rec.entries())
     return list(sheets.items())
 
 
-def facts_questions(fact_records: list[dict[str, Any]], ids: set[str], limit: int | None = None) -> list[QAItem]:
+def facts_questions(fact_records: list[FactSheetLine], ids: set[str], limit: int | None = None) -> list[QAItem]:
     """The QA pairs of the articles in ``ids`` (one split), in file order, with their aliases
     (:func:`fact_answers`); either file form of :func:`fact_sheets`."""
     items: list[QAItem] = []
@@ -84,10 +84,10 @@ def facts_questions(fact_records: list[dict[str, Any]], ids: set[str], limit: in
         if aid not in ids:
             continue
         for k, qa in enumerate(entries):
-            q = str(qa.get("question", "")).strip()
+            q = (qa.question or "").strip()
             a, aliases = fact_answers(qa)
             if q and a:
-                key = str(qa.get("fact_key") or qa.get("kind") or "")
+                key = qa.fact_key or qa.kind or ""
                 items.append(QAItem(f"{aid}:{k}", aid, q, a, key, "facts", aliases))
     return items[:limit] if limit is not None else items
 
@@ -122,7 +122,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
 
 
 def template_questions(
-    documents: list[dict[str, Any]], limit: int | None = None, per_document: int = 3
+    documents: Sequence[Mapping[str, Any]], limit: int | None = None, per_document: int = 3
 ) -> list[QAItem]:
     """Cloze questions from documents (one split): a sentence with one number+unit span blanked,
     framed by the article's title and date; the blanked span is the answer.

@@ -17,8 +17,9 @@ from presstune.evaluate.stats import mean_ci, ratio_ci
 from presstune.evaluate.variant import Measurement, VariantUnderTest
 from presstune.models.checkpoints import device_for
 from presstune.prompts import chat_prompt, qa_prompt
+from presstune.records import CorpusDocument, QuestionRow, read_question_rows
 from presstune.retrieval import Retriever, chunk_documents, rag_question
-from presstune.rundir import RunDir, read_jsonl
+from presstune.rundir import RunDir
 
 
 def _qa_rows(
@@ -29,7 +30,7 @@ def _qa_rows(
     system_prompt: str,
     pad_id: int,
     questions: list[str] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[QuestionRow]:
     """Greedy answer + teacher-forced gold-answer log-likelihood per question (``questions``:
     the question texts to ask instead of the items', e.g. with retrieved passages)."""
     if not items:
@@ -45,16 +46,21 @@ def _qa_rows(
     ]
     lp, n_tok = continuation_logprobs(model, pairs, batch_size=eval_cfg.batch_size, pad_id=pad_id)
     return [
-        {
-            **it.to_dict(),
-            "gold": it.answer,
-            "answer": gen[0].text,
-            "prediction": gen[0].text,
-            "exact_match": exact_match(gen[0].text, it.answer, it.aliases),
-            "contains_answer": contains_answer(gen[0].text, it.answer, it.aliases),
-            "answer_logprob": float(ll),
-            "answer_tokens": int(n),
-        }
+        QuestionRow(
+            qid=it.qid,
+            article_id=it.article_id,
+            question=it.question,
+            answer=gen[0].text,  # the model's answer (rows before ``gold`` named the gold answer so)
+            fact_key=it.fact_key,
+            source=it.source,
+            aliases=list(it.aliases),
+            gold=it.answer,
+            prediction=gen[0].text,
+            exact_match=exact_match(gen[0].text, it.answer, it.aliases),
+            contains_answer=contains_answer(gen[0].text, it.answer, it.aliases),
+            answer_logprob=float(ll),
+            answer_tokens=int(n),
+        )
         for it, gen, ll, n in zip(items, answers, lp, n_tok)
     ]
 
@@ -91,7 +97,7 @@ def _qa_set_description(which: str, qa: dict[str, Any], n: int, eval_cfg: Evalua
 
 
 def _qa_metrics(
-    prefix: str, which: str, rows: list[dict[str, Any]], qa: dict[str, Any], eval_cfg: EvaluateConfig
+    prefix: str, which: str, rows: list[QuestionRow], qa: dict[str, Any], eval_cfg: EvaluateConfig
 ) -> dict[str, Any]:
     """``<prefix>exact_match`` / ``contains`` / ``answer_logprob_per_token`` / ``answer_logprob``
     of one QA set, each with its definition and sample size."""
@@ -189,11 +195,11 @@ def _rag_rows(model, tokenizer, items, data, eval_cfg: EvaluateConfig, system_pr
     return rows, {"retriever": f"{retriever.name}, top {eval_cfg.rag_top_k}", "retrieval_hit_rate": hit_rate}
 
 
-def paired_vs_base(run: RunDir, rows_by_set: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+def paired_vs_base(run: RunDir, rows_by_set: dict[str, list[QuestionRow]]) -> dict[str, Any]:
     """Per-question comparison with the base model on the same questions (McNemar counts)."""
     out: dict[str, Any] = {}
     for name, rows in rows_by_set.items():
-        base_rows = read_jsonl(run.metric_rows(name, "base"))
+        base_rows = read_question_rows(run.metric_rows(name, "base"))
         if not rows or not base_rows:
             continue
         base_by_q = {(r.get("qid"), r.get("question")): bool(r.get("contains_answer")) for r in base_rows}
@@ -226,7 +232,7 @@ def _qa_sets_checked(v: VariantUnderTest) -> dict[str, dict[str, Any]]:
     return sets
 
 
-def _closed_book_qa(v: VariantUnderTest, which: str, qa: dict[str, Any], missing: str | None) -> list[dict[str, Any]]:
+def _closed_book_qa(v: VariantUnderTest, which: str, qa: dict[str, Any], missing: str | None) -> list[QuestionRow]:
     """Ask one QA set closed-book; its metrics, or the ``missing`` error when it has no rows."""
     rows = _qa_rows(v.model, v.tokenizer, qa["items"], v.eval_cfg, v.system_prompt, v.pad_id)
     folder = QA_SET_FOLDERS[which]
@@ -241,7 +247,7 @@ def _closed_book_qa(v: VariantUnderTest, which: str, qa: dict[str, Any], missing
     return rows
 
 
-def _unshared_heldout(rows: list[dict[str, Any]], train_documents: list[dict[str, Any]]) -> dict[str, Any]:
+def _unshared_heldout(rows: list[QuestionRow], train_documents: list[CorpusDocument]) -> dict[str, Any]:
     """The leak check without the facts a model could have learnt honestly: held-out articles share
     people, plants and figures with trained ones (on the replica and on a real portal alike), so a
     held-out hit may be knowledge, not a leak. Each row gets ``answer_in_train_text`` (the gold
@@ -269,9 +275,9 @@ def _unshared_heldout(rows: list[dict[str, Any]], train_documents: list[dict[str
     }
 
 
-def _rag_qa(v: VariantUnderTest, train: dict[str, Any]) -> list[dict[str, Any]]:
+def _rag_qa(v: VariantUnderTest, train: dict[str, Any]) -> list[QuestionRow]:
     """The knowledge questions again, with retrieved passages in the prompt (unless switched off)."""
-    rows: list[dict[str, Any]] = []
+    rows: list[QuestionRow] = []
     if v.eval_cfg.rag_retriever != "none" and train["items"]:
         try:
             rows, info = _rag_rows(v.model, v.tokenizer, train["items"], v.data, v.eval_cfg, v.system_prompt, v.pad_id)

@@ -3,11 +3,11 @@ and the diagnostic set asked in the training rows' own wording."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from presstune.config.evaluate import EvaluateConfig
-from presstune.evaluate.data import EvaluateError, load_probe_ids, row_docs, split_ids
+from presstune.evaluate.data import EvalData, EvaluateError, load_probe_ids, row_docs, split_ids
 from presstune.evaluate.qa import (
     QAItem,
     ambiguous_questions,
@@ -17,15 +17,16 @@ from presstune.evaluate.qa import (
     subsample,
     template_questions,
 )
+from presstune.records import FactSheetLine, read_fact_sheets
 from presstune.replica.site import Site
-from presstune.rundir import RunDir, read_jsonl
+from presstune.rundir import RunDir
 
 
-def _fact_records(run: RunDir, eval_cfg: EvaluateConfig, config: Any) -> tuple[list[dict[str, Any]] | None, str]:
+def _fact_records(run: RunDir, eval_cfg: EvaluateConfig, config: Any) -> tuple[list[FactSheetLine] | None, str]:
     """(fact records or None, where they came from: :func:`presstune.evaluate.qa.question_source`)."""
     path = run.fact_sheets(eval_cfg.facts_file)
     if path is not None and path.is_file():
-        return read_jsonl(path), question_source("facts", path)
+        return read_fact_sheets(path), question_source("facts", path)
     if eval_cfg.facts_file:
         raise EvaluateError(f"evaluate.facts_file not found: {eval_cfg.facts_file}")
     # The replica is a pure function of (articles, seed): rebuild its fact sheets when the run
@@ -33,13 +34,12 @@ def _fact_records(run: RunDir, eval_cfg: EvaluateConfig, config: Any) -> tuple[l
     base_url = str(getattr(getattr(config, "collect", None), "base_url", ""))
     if config is not None and any(h in base_url for h in ("127.0.0.1", "localhost")):
         site = Site(articles=config.replica.articles, seed=config.replica.seed)
-        return [json.loads(line) for line in site.facts_jsonl(body=False).splitlines() if line.strip()], (
-            question_source("facts")
-        )
+        lines = site.facts_jsonl(body=False).splitlines()
+        return [FactSheetLine.model_validate_json(line) for line in lines if line.strip()], (question_source("facts"))
     return None, question_source("templates")
 
 
-def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: EvalData) -> dict[str, dict[str, Any]]:
     """The two closed-book QA sets, from the same source (fact sheets, else templates):
 
     * ``heldout``: eval-split articles, the first ``qa_questions`` (generalisation / leak check);
@@ -66,13 +66,13 @@ def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, 
             raise EvaluateError("qa_source=facts but no fact sheets (facts.jsonl) were found")
     if source is None:
         source, origin = "templates", question_source("templates")
-        docs = data["documents"] or [
+        docs: Sequence[Mapping[str, Any]] = data["documents"] or [
             {"id": r.get("id"), "title": r.get("title"), "date": r.get("date"), "text": r.get("text")}
             for r in data["eval_rows"]
             if r.get("text")
         ]
         held_pool = template_questions(docs)
-        train_docs = data.get("train_documents") or row_docs(data.get("train_rows") or [])
+        train_docs: Sequence[Mapping[str, Any]] = data.get("train_documents") or row_docs(data.get("train_rows") or [])
         probe_docs = [d for d in train_docs if str(d.get("id")) in probe_ids]
         train_docs = [d for d in train_docs if str(d.get("id")) in qa_trained_ids]
         train_pool = template_questions(train_docs) if eval_cfg.qa_train_questions else []
@@ -116,7 +116,7 @@ def qa_sets(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, 
     }
 
 
-def trained_wording_items(data: dict[str, Any], articles: set[str], eval_cfg: EvaluateConfig) -> dict[str, Any]:
+def trained_wording_items(data: EvalData, articles: set[str], eval_cfg: EvaluateConfig) -> dict[str, Any]:
     """The diagnostic set ``seen``: generated QA rows of the default training mix
     (``dataset/train.jsonl``, kind ``qa``) about the knowledge-QA articles, asked in the training
     data's own wording; the answer is the row's span (``answer``; a row without one: its reply).
@@ -154,7 +154,7 @@ def trained_wording_items(data: dict[str, Any], articles: set[str], eval_cfg: Ev
     }
 
 
-def qa_items(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: dict[str, Any]):
+def qa_items(run: RunDir, eval_cfg: EvaluateConfig, config: Any, data: EvalData):
     """The held-out QA set: (items, source)."""
     held = qa_sets(run, eval_cfg, config, data)["heldout"]
     return held["items"], held["source"]

@@ -28,6 +28,7 @@ from presstune.evaluate.qa_metrics import paired_vs_base
 from presstune.evaluate.variant import Measurement, VariantUnderTest
 from presstune.models.tinybase import demo_pretraining_texts
 from presstune.prompts import chat_prompt, qa_prompt
+from presstune.records import QuestionRow
 from presstune.replica.site import Site
 
 
@@ -417,13 +418,7 @@ def _measure_retention(v: VariantUnderTest) -> dict[str, Any]:
         "beside it: a tuned model much briefer than the base answers in another form)",
     }
     rows = [
-        {
-            "question": g.question,
-            "gold": g.answer,
-            "aliases": list(g.aliases),
-            "answer": a[0].text,
-            "contains_answer": c,
-        }
+        QuestionRow(question=g.question, gold=g.answer, aliases=list(g.aliases), answer=a[0].text, contains_answer=c)
         for g, a, c in zip(general, answers, correct)
     ]
     v.write_rows("retention", rows)

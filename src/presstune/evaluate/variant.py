@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from presstune.config.evaluate import EvaluateConfig
+from presstune.evaluate.data import EvalData
+from presstune.records import QuestionRow
 from presstune.rundir import RunDir, write_jsonl
 
 
@@ -24,7 +26,7 @@ class VariantUnderTest:
     config: Any
     model: Any
     tokenizer: Any
-    data: dict[str, Any]
+    data: EvalData
     system_prompt: str
     pad_id: int
     eot: int
@@ -40,7 +42,7 @@ class VariantUnderTest:
     #: The QA sets (:func:`presstune.evaluate.qa_sets.qa_sets`), once the held-out QA has built them.
     qa_sets: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Per-question rows of each QA set asked so far, by their folder under ``metrics/``.
-    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    rows: dict[str, list[QuestionRow]] = field(default_factory=dict)
 
     @property
     def score_kw(self) -> dict[str, Any]:
@@ -55,7 +57,7 @@ class VariantUnderTest:
             pad_id=self.pad_id,
         )
 
-    def write_rows(self, folder: str, rows: list[dict[str, Any]]) -> None:
+    def write_rows(self, folder: str, rows: Sequence[Mapping[str, Any]]) -> None:
         """The per-item file ``metrics/<folder>/<variant>.jsonl``."""
         write_jsonl(self.run.metric_rows(folder, self.name), rows)
 

@@ -17,9 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from presstune.evaluate.qa import question_source
+from presstune.records import MetricsDocument, metrics_document, read_documents, read_question_rows
 from presstune.report import plots
 from presstune.report.verdict import verdicts
 from presstune.rundir import RunDir, read_jsonl
+
+#: Each variant's metrics document by variant name, the base first.
+Metrics = dict[str, MetricsDocument]
 
 #: Fields of a metric that count its sample (shown as the column's n).
 N_FIELDS = ("questions", "documents", "articles", "tokens", "samples_per_question", "repeats")
@@ -194,7 +198,7 @@ def format_value(metric: Any, kind: str, with_ci: bool = True) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
 
 
-def separated_best(metrics: dict[str, dict[str, Any]], column: Column) -> str | None:
+def separated_best(metrics: Metrics, column: Column) -> str | None:
     """The variant whose 95% interval lies wholly on the better side of every other's, else None.
 
     Only columns with a better direction and an interval on every value qualify: a point estimate
@@ -204,7 +208,7 @@ def separated_best(metrics: dict[str, dict[str, Any]], column: Column) -> str | 
         return None
     spans = {}
     for name, doc in metrics.items():
-        m = doc["metrics"].get(column.key)
+        m = doc.metrics.get(column.key)
         v = _number(metric_value(m))
         ci = m.get("ci95") if isinstance(m, dict) else None
         if v is None:
@@ -223,7 +227,7 @@ def separated_best(metrics: dict[str, dict[str, Any]], column: Column) -> str | 
     return best if all(hi < o_lo for _, o_lo, _ in others) else None
 
 
-def _sample_sizes(metrics: dict[str, dict[str, Any]], column: Column) -> str:
+def _sample_sizes(metrics: Metrics, column: Column) -> str:
     """The column's n, e.g. ``questions=10, articles=8`` (values that differ by variant joined by /)."""
     parts = []
     for field in column.n:
@@ -231,7 +235,7 @@ def _sample_sizes(metrics: dict[str, dict[str, Any]], column: Column) -> str:
             {
                 m[field]
                 for d in metrics.values()
-                if isinstance(m := d["metrics"].get(column.key), dict)
+                if isinstance(m := d.metrics.get(column.key), dict)
                 if m.get(field) is not None
             },
             key=str,
@@ -241,9 +245,9 @@ def _sample_sizes(metrics: dict[str, dict[str, Any]], column: Column) -> str:
     return ", ".join(parts)
 
 
-def _definition(metrics: dict[str, dict[str, Any]], key: str) -> str:
+def _definition(metrics: Metrics, key: str) -> str:
     for doc in metrics.values():
-        m = doc["metrics"].get(key)
+        m = doc.metrics.get(key)
         if isinstance(m, dict) and m.get("definition"):
             text = str(m["definition"])
             if m.get("retriever"):
@@ -264,14 +268,14 @@ def metric_question_source(metric: Any) -> str | None:
     return question_source(str(metric["source"])) if metric.get("source") else None
 
 
-def column_source(metrics: dict[str, dict[str, Any]], key: str) -> str:
+def column_source(metrics: Metrics, key: str) -> str:
     """The question source(s) of one column over the variants, joined by " / " if they differ."""
-    found = {metric_question_source(d["metrics"].get(key)) for d in metrics.values()} - {None}
+    found = {metric_question_source(d.metrics.get(key)) for d in metrics.values()} - {None}
     return " / ".join(sorted(str(x) for x in found))
 
 
 def table(
-    metrics: dict[str, dict[str, Any]],
+    metrics: Metrics,
     columns: list[Column],
     keep_empty: bool = False,
     with_verdicts: bool = False,
@@ -279,7 +283,7 @@ def table(
     """Header cells (title, definition, n, question source) and rows of formatted cells (with the
     base's value beside where the column asks for it, and the variant's verdict line when
     ``with_verdicts``); columns no variant has are left out unless ``keep_empty``."""
-    present = [c for c in columns if keep_empty or any(c.key in d["metrics"] for d in metrics.values())]
+    present = [c for c in columns if keep_empty or any(c.key in d.metrics for d in metrics.values())]
     heads = [
         {
             "key": c.key,
@@ -291,7 +295,7 @@ def table(
         for c in present
     ]
     best = {c.key: separated_best(metrics, c) for c in present}
-    base = (metrics.get("base") or {}).get("metrics") or {}
+    base = metrics["base"].metrics if "base" in metrics else {}
     lines = verdicts(metrics) if with_verdicts else {}
     rows = []
     for name, doc in metrics.items():
@@ -300,7 +304,7 @@ def table(
             beside = c.base_beside and name != "base" and _number(metric_value(base.get(c.key))) is not None
             cells.append(
                 {
-                    "text": format_value(doc["metrics"].get(c.key), c.fmt),
+                    "text": format_value(doc.metrics.get(c.key), c.fmt),
                     "best": best[c.key] == name,
                     "base": format_value(base.get(c.key), c.fmt, with_ci=False) if beside else "",
                 }
@@ -309,7 +313,7 @@ def table(
         rows.append(
             {
                 "variant": name,
-                "kind": (doc.get("source") or {}).get("kind", ""),
+                "kind": doc.source.get("kind", ""),
                 "cells": cells,
                 "verdict": verdict.text if verdict else "",
             }
@@ -320,15 +324,19 @@ def table(
 # -- gathering ------------------------------------------------------------------------------
 
 
-def load_metrics(run: RunDir, order: list[str]) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
+def load_metrics(run: RunDir, order: list[str]) -> Metrics:
+    """Every variant's ``metrics/<variant>.json``, the base first, then ``order``; a file that is
+    no JSON object with a ``metrics`` object is left out (the report shows the variant as not
+    measured), one whose other fields are wrong is an error naming it."""
+    out: Metrics = {}
     for path in sorted(run.metrics.glob("*.json")):
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
+            raw = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError:
             continue
-        if isinstance(doc, dict) and isinstance(doc.get("metrics"), dict):
-            m = doc["metrics"]
+        if isinstance(raw, dict) and isinstance(raw.get("metrics"), dict):
+            doc = metrics_document(path, raw)
+            m = doc.metrics
             # metrics from before disk_bytes/memory_bytes: checkpoint_bytes was on-disk unless "estimated"
             old = m.get("checkpoint_bytes")
             if "disk_bytes" not in m and isinstance(old, dict) and not old.get("estimated"):
@@ -338,12 +346,11 @@ def load_metrics(run: RunDir, order: list[str]) -> dict[str, dict[str, Any]]:
     return dict(sorted(out.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])))
 
 
-def qa_set_lines(metrics: dict[str, dict[str, Any]]) -> list[str]:
+def qa_set_lines(metrics: Metrics) -> list[str]:
     """One line per QA set: what it measures and its sample, read from the metrics files."""
     lines = []
     for prefix, name, what in QA_SETS:
-        found = [d["metrics"].get(f"{prefix}contains") for d in metrics.values()]
-        found = [m for m in found if isinstance(m, dict)]
+        found = [m for d in metrics.values() if isinstance(m := d.metrics.get(f"{prefix}contains"), dict)]
         if not found:
             lines.append(f"{name}: {what} Not measured in this run (no {prefix}* metrics).")
             continue
@@ -489,7 +496,7 @@ def qa_examples(run: RunDir, names: list[str], limit: int) -> list[dict[str, Any
     answer and whether it was scored right."""
     by_question: dict[tuple[Any, str], dict[str, Any]] = {}
     for name in names:
-        for row in read_jsonl(run.metric_rows("qa_train", name)):
+        for row in read_question_rows(run.metric_rows("qa_train", name)):
             key = (row.get("article_id"), str(row.get("question")))
             # the documented row: gold + answer; rows written before that name them answer + prediction
             gold, answer = (
@@ -525,7 +532,7 @@ def data_counts(run: RunDir) -> dict[str, Any]:
         path = run.dataset / f"{name}.jsonl"
         if path.is_file():
             counts[f"{name}_rows"] = len(read_jsonl(path))
-    docs = read_jsonl(run.documents)
+    docs = read_documents(run.documents)
     if docs:
         counts["documents"] = len(docs)
         counts["eval_documents"] = sum(1 for d in docs if d.get("split") == "eval")
@@ -540,9 +547,9 @@ def data_counts(run: RunDir) -> dict[str, Any]:
     return counts
 
 
-def demo_banner(manifest: dict[str, Any], metrics: dict[str, dict[str, Any]]) -> str | None:
+def demo_banner(manifest: dict[str, Any], metrics: Metrics) -> str | None:
     cfg = manifest.get("config") or {}
-    params = [_number(metric_value(m["metrics"].get("parameters"))) for m in metrics.values()]
+    params = [_number(metric_value(m.metrics.get("parameters"))) for m in metrics.values()]
     largest = max((p for p in params if p is not None), default=None)
     flagged = (
         manifest.get("demo")
@@ -559,16 +566,16 @@ def demo_banner(manifest: dict[str, Any], metrics: dict[str, dict[str, Any]]) ->
     return None
 
 
-def size_points(metrics: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def size_points(metrics: Metrics) -> list[dict[str, Any]]:
     """Per variant: parameters, knowledge QA (with interval) and perplexity, for the quality/size plot."""
     points = []
     for name, doc in metrics.items():
-        m = doc["metrics"]
+        m = doc.metrics
         params = _number(metric_value(m.get("parameters")))
         if params is None:
             continue
-        know = m.get("qa_train_contains") if isinstance(m.get("qa_train_contains"), dict) else {}
-        ppl = m.get("perplexity_text") if isinstance(m.get("perplexity_text"), dict) else {}
+        know = found if isinstance(found := m.get("qa_train_contains"), dict) else {}
+        ppl = found if isinstance(found := m.get("perplexity_text"), dict) else {}
         points.append(
             {
                 "variant": name,
@@ -595,7 +602,7 @@ def report_data(run: RunDir, title: str | None = None) -> dict[str, Any]:
     training = training_rows(run, [n for n in names if n != "base"] or sorted(curves))
     resumed = {r["variant"]: r["resumed_at_step"] for r in training if r.get("resumed_at_step") is not None}
     scores = importance_scores(run)
-    devices = sorted({str(d.get("device")) for d in metrics.values() if d.get("device")})
+    devices = sorted({str(d.device) for d in metrics.values() if d.device})
     return {
         "title": title or rcfg.get("title") or "presstune report",
         "run_name": (cfg.get("run") or {}).get("name") or run.path.name,
@@ -607,7 +614,7 @@ def report_data(run: RunDir, title: str | None = None) -> dict[str, Any]:
         "qa_sets": qa_set_lines(metrics) if metrics else [],
         "groups": [{"id": gid, "title": gtitle, **table(metrics, cols)} for gid, gtitle, cols in GROUPS],
         "devices": ", ".join(devices) or "unknown",
-        "errors": {n: d.get("errors") for n, d in metrics.items() if d.get("errors")},
+        "errors": {n: d.errors for n, d in metrics.items() if d.errors},
         "training": training,
         "training_heads": TRAINING_HEADS,
         "training_cells": training_cells(training),

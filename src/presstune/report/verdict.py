@@ -21,6 +21,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from presstune.records import MetricsDocument
+
 #: Two-sided p below which a paired difference with the base counts as a change.
 PAIRED_ALPHA = 0.05
 #: Relative perplexity change against the base that still counts as unchanged fluency.
@@ -192,8 +194,7 @@ def verdict(name: str, metrics: dict[str, Any], base: dict[str, Any] | None) -> 
     return Verdict(name, line, knowledge, retention, fluency)
 
 
-def verdicts(metrics: dict[str, dict[str, Any]]) -> dict[str, Verdict]:
+def verdicts(metrics: dict[str, MetricsDocument]) -> dict[str, Verdict]:
     """Every variant's verdict against the run's base (``metrics/base.json``) when there is one."""
-    base_doc = metrics.get("base")
-    base = base_doc.get("metrics") if isinstance(base_doc, dict) else None
-    return {name: verdict(name, doc.get("metrics") or {}, base) for name, doc in metrics.items()}
+    base = metrics["base"].metrics if "base" in metrics else None
+    return {name: verdict(name, doc.metrics, base) for name, doc in metrics.items()}

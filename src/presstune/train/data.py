@@ -13,7 +13,9 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
+
+from presstune.records import TrainingRow
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +33,7 @@ class DatasetError(ValueError):
 
 @dataclass
 class LoadedSplit:
-    rows: list[dict[str, Any]]
+    rows: list[TrainingRow]
     format: Format
     skipped: list[str] = field(default_factory=list)
 
@@ -89,7 +91,7 @@ def load_split(path: str | Path, max_rows: int | None = None) -> LoadedSplit:
     path = Path(path)
     if not path.is_file():
         raise DatasetError(f"dataset file not found: {path} (run `presstune corpus` first)")
-    rows: list[dict[str, Any]] = []
+    rows: list[TrainingRow] = []
     skipped: list[str] = []
     formats: dict[Format, int] = {}
     first_line: dict[Format, int] = {}
@@ -101,7 +103,7 @@ def load_split(path: str | Path, max_rows: int | None = None) -> LoadedSplit:
         formats[fmt] = formats.get(fmt, 0) + 1
         first_line.setdefault(fmt, line_no)
         columns = CHAT_COLUMNS if fmt == "chat" else TEXT_COLUMNS
-        rows.append({c: row[c] for c in columns} | {"_format": fmt})
+        rows.append(cast(TrainingRow, {c: row[c] for c in columns}))  # checked by row_format
     for message in skipped:
         log.warning("skipping dataset row %s", message)
     if len(formats) > 1:
@@ -112,8 +114,6 @@ def load_split(path: str | Path, max_rows: int | None = None) -> LoadedSplit:
     if not rows:
         raise DatasetError(f"{path}: no usable rows ({len(skipped)} skipped)")
     split_format = next(iter(formats))
-    for row in rows:
-        del row["_format"]
     if max_rows is not None:
         rows = rows[:max_rows]
     return LoadedSplit(rows=rows, format=split_format, skipped=skipped)
@@ -128,7 +128,8 @@ def to_dataset(split: LoadedSplit, enable_thinking: bool = False):
     """
     from datasets import Dataset
 
-    rows = split.rows
+    rows: list[dict[str, Any]] = [dict(r) for r in split.rows]
     if split.format == "chat":
-        rows = [{**r, "chat_template_kwargs": {"enable_thinking": enable_thinking}} for r in rows]
+        for row in rows:
+            row["chat_template_kwargs"] = {"enable_thinking": enable_thinking}
     return Dataset.from_list(rows)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from presstune.records import TrainingRow
 from presstune.train.select import Scorer, SelectionCallback, SelectionError, forget_selection, make_selection
 from presstune.train.wise_ft import WiseFT, choose_alpha
 
@@ -29,7 +30,7 @@ class FinalWeights:
         dataset_dir: Path,
         trainer: Any,
         tokenizer: Any,
-        train_rows: list[dict[str, Any]],
+        train_rows: list[TrainingRow],
         dirs: tuple[Path, Path],
         scorer: Scorer | None = None,
         *,

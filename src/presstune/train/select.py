@@ -38,8 +38,8 @@ from presstune.evaluate.generation import generate_chat
 from presstune.evaluate.qa import QAItem, contains_answer, normalize_answer, subsample
 from presstune.evaluate.retention import GENERAL_QUESTIONS, GeneralQuestion, general_questions
 from presstune.prompts import chat_prompt, qa_prompt
+from presstune.records import RecordFileError, TrainingRow, read_held_out_questions
 from presstune.rundir import atomic_write_json
-from presstune.train.data import jsonl_objects
 from presstune.train.selection_inputs import VALID_FILE, SelectionError, general_set
 
 log = logging.getLogger(__name__)
@@ -116,17 +116,16 @@ Scorer = Callable[[Any, Any], Measurement]
 def load_valid_questions(path: Path) -> list[ValidationQuestion]:
     """The rows of ``qa_valid.jsonl`` (the corpus stage's contract), in file order."""
 
-    def refuse(line_no: int, why: str) -> None:
-        raise SelectionError(f"{path}:{line_no}: {why}")
-
+    try:
+        rows = read_held_out_questions(path)
+    except RecordFileError as exc:
+        raise SelectionError(str(exc)) from None
     found: list[ValidationQuestion] = []
-    for _, row in jsonl_objects(path, refuse):
-        question, answer = str(row.get("question") or "").strip(), str(row.get("answer") or "").strip()
+    for row in rows:
+        question, answer = row.question.strip(), row.answer.strip()
         if question and answer:
-            aliases = [str(a).strip() for a in row.get("aliases") or [] if str(a).strip()]
-            found.append(
-                ValidationQuestion(str(row.get("id", "")), question, answer, aliases, str(row.get("fact_kind", "")))
-            )
+            aliases = [a.strip() for a in row.aliases if a.strip()]
+            found.append(ValidationQuestion(row.id, question, answer, aliases, row.fact_kind))
     return found
 
 
@@ -134,7 +133,7 @@ def _squashed(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def training_text(rows: list[dict[str, Any]]) -> str:
+def training_text(rows: list[TrainingRow]) -> str:
     """Every training row's words in one lower-cased, space-normalised string (for a substring test)."""
     parts: list[str] = []
     for row in rows:
@@ -146,7 +145,7 @@ def training_text(rows: list[dict[str, Any]]) -> str:
 
 
 def unseen_questions(
-    questions: list[ValidationQuestion], train_rows: list[dict[str, Any]]
+    questions: list[ValidationQuestion], train_rows: list[TrainingRow]
 ) -> tuple[list[ValidationQuestion], int]:
     """The questions whose text stands in no training row, and how many were dropped.
 
@@ -419,7 +418,7 @@ def forget_selection(out_dir: Path) -> None:
 
 
 def validation_questions(
-    dataset_dir: Path, train_rows: list[dict[str, Any]], limit: int | None, seed: int
+    dataset_dir: Path, train_rows: list[TrainingRow], limit: int | None, seed: int
 ) -> tuple[list[ValidationQuestion], dict[str, Any]]:
     """``qa_valid.jsonl``'s questions that no training row holds (at most ``limit``, a seeded
     subsample), with a record of what was taken."""
@@ -458,7 +457,7 @@ def general_overlap(general: list[GeneralQuestion], evaluation_count: int | None
 def make_selection(
     config: Any,
     dataset_dir: Path,
-    train_rows: list[dict[str, Any]],
+    train_rows: list[TrainingRow],
     tokenizer: Any,
     out_dir: Path,
     *,

@@ -10,6 +10,7 @@ from presstune.console import console
 from presstune.evaluate.perplexity import end_of_turn_id, render_prompt
 from presstune.models.checkpoints import ModelSourceError, load_model, resolve_variant
 from presstune.prompts import chat_prompt, run_system_prompt
+from presstune.records import ChatMessage
 from presstune.rundir import RunDir
 from presstune.use.retrieval import Retriever, with_passages
 
@@ -32,7 +33,7 @@ class Assistant:
         self.config = config
         self.retriever = retriever
         self.max_new_tokens = max_new_tokens
-        self.history: list[dict[str, str]] = []
+        self.history: list[ChatMessage] = []
         self.variant: str | None = None
         self.model = None
         self.tokenizer = None
@@ -49,7 +50,7 @@ class Assistant:
         self.model, self.tokenizer, self.variant = model, tokenizer, variant
         self.history = []  # a new model starts a new conversation
 
-    def messages(self, question: str) -> list[dict[str, str]]:
+    def messages(self, question: str) -> list[ChatMessage]:
         user = question
         if self.retriever is not None:
             user = with_passages(question, self.retriever.search(question))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from presstune.models.checkpoints import ModelSourceError, load_model, resolve_variant
+from presstune.records import metrics_document
 from presstune.report.data import SUMMARY, format_value, read_json
 from presstune.rundir import RunDir, atomic_write_text
 
@@ -26,7 +27,8 @@ def _json(path: Path) -> dict[str, Any]:
 def model_card(run_dir: Path, variant: str, source: dict[str, Any], config: Any) -> str:
     """README.md for the exported folder: what the model is and the run's measured numbers."""
     run = RunDir(run_dir)
-    metrics = _json(run.metric(variant)).get("metrics") or {}
+    measured = _json(run.metric(variant))
+    metrics = metrics_document(run.metric(variant), measured).metrics if measured else {}
     plan = _json(run.variant(variant) / "variant.json")
     train = _json(run.checkpoint(variant) / "train_result.json")
     manifest = _json(run.manifest_path)

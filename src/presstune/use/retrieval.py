@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from presstune.records import read_documents
 from presstune.retrieval import Passage, chunk_documents, rag_question
 from presstune.retrieval import Retriever as _Index
-from presstune.rundir import RunDir, read_jsonl
+from presstune.rundir import RunDir
 
 
 class RetrievalError(RuntimeError):
@@ -31,7 +32,7 @@ class Retriever:
     @classmethod
     def from_run(cls, run_dir: str | Path) -> Retriever:
         path = RunDir(run_dir).documents
-        documents = read_jsonl(path)
+        documents = read_documents(path)
         if not documents:
             raise RetrievalError(f"--rag needs the corpus: {path} is missing or empty (run `presstune corpus`)")
         return cls(chunk_documents(documents))

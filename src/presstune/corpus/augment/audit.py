@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from presstune.corpus.llm import word_ngrams
-from presstune.rundir import RunDir, read_jsonl
+from presstune.records import TrainingRow, read_fact_sheets
+from presstune.rundir import RunDir
 
 
-def ngram_overlap(questions: list[str], rows: list[dict[str, Any]], n: int = 8) -> dict[str, Any]:
+def ngram_overlap(questions: list[str], rows: list[TrainingRow], n: int = 8) -> dict[str, Any]:
     """How much of the evaluation questions' text the training rows hold: verbatim questions,
     and the share of question word n-grams found in any training row."""
     texts = [row_text(r) for r in rows]
@@ -29,24 +30,24 @@ def ngram_overlap(questions: list[str], rows: list[dict[str, Any]], n: int = 8) 
     }
 
 
-def row_text(row: dict[str, Any]) -> str:
+def row_text(row: TrainingRow) -> str:
     if "text" in row:
         return str(row["text"])
     return "\n".join(m.get("content", "") for m in [*row.get("prompt", []), *row.get("completion", [])])
 
 
-def audit_against_facts(run: Path, train_ids: set[str], rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+def audit_against_facts(run: Path, train_ids: set[str], rows: list[TrainingRow]) -> dict[str, Any] | None:
     """Question/answer overlap of the training rows with the replica's ground-truth questions of
     the train articles (the knowledge-QA pool). Only an audit: generation never reads these."""
     path = RunDir(run).fact_sheets()
     if path is None:
         return None
     questions, answers = [], []
-    for rec in read_jsonl(path):
-        if str(rec.get("id") or rec.get("article_id")) in train_ids:
-            for qa in rec.get("qa") or []:
-                questions.append(str(qa.get("question", "")))
-                answers.append(str(qa.get("answer", "")))
+    for rec in read_fact_sheets(path):
+        if rec.article in train_ids:
+            for qa in rec.qa or []:
+                questions.append(qa.question or "")
+                answers.append(qa.answer or "")
     result = ngram_overlap(questions, rows, 8)
     result["question_4gram_shared_share"] = ngram_overlap(questions, rows, 4)["shared_share"]
     blob = "\n".join(row_text(r) for r in rows if r.get("kind") == "qa")

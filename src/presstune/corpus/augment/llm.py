@@ -46,6 +46,7 @@ from presstune.corpus.augment.guards import guard_qa, guard_restatement, normali
 from presstune.corpus.augment.portal import PRESSCLUB_NAMES, PortalNames
 from presstune.corpus.augment.rules import rules_generate
 from presstune.corpus.llm import Answer, OpenAIBackend, TransformersBackend, strip_answer
+from presstune.records import ChatMessage
 
 #: Bump when the prompts, the passages or the checks change (part of the model backends' cache key).
 MODEL_GENERATOR_VERSION = "2"
@@ -71,7 +72,7 @@ _QA_EXAMPLE_ANSWER = (
 )
 
 
-def qa_messages(passage: str, when: str, title: str, n: int) -> list[dict[str, str]]:
+def qa_messages(passage: str, when: str, title: str, n: int) -> list[ChatMessage]:
     """The QA request for ``passage``: the worked exchange, then the passage."""
     example = _QA_REQUEST.format(when="March 2026", title="Aurora E5 on sale", passage=_QA_EXAMPLE_PASSAGE, n=3)
     return [
@@ -107,9 +108,9 @@ _EXAMPLE_NAMES = frozenset({"aurora", "e5", "marta", "ruiz", "valencia"})
 _SPAN_REQUEST = "Sentence: {sentence}\nAnswer: {answer}\nWrite the question."
 
 
-def span_messages(sentence: str, answer: str) -> list[dict[str, str]]:
+def span_messages(sentence: str, answer: str) -> list[ChatMessage]:
     """The span request: the worked examples as earlier turns, then the sentence and its answer."""
-    messages = []
+    messages: list[ChatMessage] = []
     for example, example_answer, question in _SPAN_EXAMPLES:
         messages.append({"role": "user", "content": _SPAN_REQUEST.format(sentence=example, answer=example_answer)})
         messages.append({"role": "assistant", "content": question})
@@ -177,7 +178,7 @@ class ModelRequest:
     passage: int
     task: str  # "qa" | "span" | "restate"
     wording: int
-    messages: list[dict[str, str]]
+    messages: list[ChatMessage]
     max_new_tokens: int
     #: The answer a "span" request asks a question for.
     answer: str = ""

@@ -5,29 +5,35 @@ from __future__ import annotations
 import random
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from presstune.config.augment import AugmentConfig, MixWeights
 from presstune.prompts import chat_prompt, qa_prompt
+from presstune.records import GeneratedQA, RowMeta, TrainingRow
 from presstune.retrieval import Retriever, chunk_documents, rag_question
 from presstune.rundir import read_jsonl
 
 
-def _chat_row(system_prompt: str, user: str, assistant: str, meta: dict[str, Any], kind: str) -> dict[str, Any]:
-    return {
+def _chat_row(
+    system_prompt: str, user: str, assistant: str, meta: RowMeta, kind: str, answer: str | None = None
+) -> TrainingRow:
+    row: TrainingRow = {
         "prompt": chat_prompt(system_prompt, user),
         "completion": [{"role": "assistant", "content": assistant}],
         **meta,
-        "kind": kind,
     }
+    if answer is not None:
+        row["answer"] = answer
+    row["kind"] = kind
+    return row
 
 
-def as_text_row(row: dict[str, Any]) -> dict[str, Any]:
+def as_text_row(row: TrainingRow) -> TrainingRow:
     """A chat row as plain text (article-style corpora train on text rows only)."""
     user = row["prompt"][-1]["content"]
     answer = row["completion"][0]["content"]
     rest = {k: v for k, v in row.items() if k not in ("prompt", "completion")}
-    return {"text": f"{user}\n\n{answer}", **rest}
+    return cast(TrainingRow, {"text": f"{user}\n\n{answer}", **rest})
 
 
 def as_sentence(answer: str) -> str:
@@ -35,7 +41,7 @@ def as_sentence(answer: str) -> str:
     return answer if answer.endswith((".", "!", "?", "”", '"')) else answer + "."
 
 
-def qa_reply(item: dict[str, Any], style: str) -> str:
+def qa_reply(item: GeneratedQA, style: str) -> str:
     """The trained reply to a QA item: its answer as a sentence, or (``style`` "statement") the
     clause stating the fact where the generator gave one. A 135M model tuned on bare spans answers
     every question of the QA instruction with a bare span, general ones too, and its general
@@ -46,19 +52,20 @@ def qa_reply(item: dict[str, Any], style: str) -> str:
 
 
 def generated_rows(
-    doc: dict[str, Any], generated: dict[str, Any], meta: dict[str, Any], cfg: AugmentConfig, system_prompt: str
-) -> dict[str, list[dict[str, Any]]]:
-    rows: dict[str, list[dict[str, Any]]] = {"qa": [], "paraphrase": [], "facts": []}
+    doc: dict[str, Any], generated: dict[str, Any], meta: RowMeta, cfg: AugmentConfig, system_prompt: str
+) -> dict[str, list[TrainingRow]]:
+    rows: dict[str, list[TrainingRow]] = {"qa": [], "paraphrase": [], "facts": []}
     for item in generated.get("qa", []):
         rows["qa"].append(
             _chat_row(
                 system_prompt,
                 qa_prompt(cfg.qa_instruction, item["question"]),
                 qa_reply(item, cfg.qa_answer),
+                meta,
+                "qa",
                 # the span itself, whatever the reply: the asked-as-trained diagnostic scores it
                 # (training keeps only the chat columns)
-                {**meta, "answer": item["answer"]},
-                "qa",
+                answer=item["answer"],
             )
         )
     for kind in ("paraphrase", "facts"):
@@ -92,7 +99,7 @@ def reading_rows(
     cfg: AugmentConfig,
     system_prompt: str,
     meta_for,
-) -> tuple[list[dict[str, Any]], Counter, dict[str, int]]:
+) -> tuple[list[TrainingRow], Counter, dict[str, int]]:
     """For each article of ``docs`` whose id is in ``asked`` (the non-probe train articles), up to
     ``reading_per_article`` of its QA pairs (first wording of each fact, a seeded sample) as
     questions with the top-k passages of all ``docs`` (the train split, the pool evaluation
@@ -104,7 +111,7 @@ def reading_rows(
     if not passages or cfg.reading_per_article == 0:
         return [], rejected, found
     retriever = Retriever(passages, "bm25")
-    out = []
+    out: list[TrainingRow] = []
     for doc in sorted((d for d in docs if d["id"] in asked), key=lambda d: d["id"]):
         rng = random.Random(f"reading:{cfg.seed}:{doc['id']}")
         items = [
@@ -127,15 +134,15 @@ def reading_rows(
 
 
 def apply_mix(
-    rows: dict[str, list[dict[str, Any]]],
+    rows: dict[str, list[TrainingRow]],
     weights: MixWeights,
     seed: int,
-    self_replay: list[dict[str, Any]] | None = None,
-) -> list[dict[str, Any]]:
+    self_replay: list[TrainingRow] | None = None,
+) -> list[TrainingRow]:
     """Rows of each kind repeated ``weight`` times (the fractional part a seeded sample), plus
     the replay share from ``weights.replay_file`` (``self_replay`` when it is ``base``)."""
     rng = random.Random(f"mix:{seed}")
-    out: list[dict[str, Any]] = []
+    out: list[TrainingRow] = []
     for kind in ("article", "qa", "paraphrase", "facts", "reading"):
         weight, kind_rows = getattr(weights, kind), rows.get(kind, [])
         whole, frac = int(weight), weight - int(weight)
@@ -146,7 +153,12 @@ def apply_mix(
     if weights.replay > 0:
         if not weights.replay_file:
             raise ValueError("corpus.mix.replay > 0 needs corpus.mix.replay_file (general rows, JSONL)")
-        pool = self_replay if weights.replay_file == "base" else read_jsonl(Path(weights.replay_file))
+        # a general-instruction file of the user's: its rows are checked where the trainer loads them
+        pool = (
+            self_replay
+            if weights.replay_file == "base"
+            else cast(list[TrainingRow], read_jsonl(Path(weights.replay_file)))
+        )
         if not pool:
             raise ValueError(f"corpus.mix.replay_file {weights.replay_file}: no rows")
         n = int(round(weights.replay * len(out) / (1 - weights.replay)))

@@ -22,6 +22,7 @@ from presstune.corpus.augment.facts import Fact, extract_facts, select_facts
 from presstune.corpus.augment.guards import guard_qa, guard_restatement
 from presstune.corpus.augment.portal import PRESSCLUB_NAMES, PortalNames
 from presstune.corpus.augment.questions import questions_for, standalone_sentence, statement
+from presstune.records import GeneratedQA
 
 
 def _permuted(items: list[Any], rng: random.Random) -> list[Any]:
@@ -53,7 +54,7 @@ SUBJECT_FACTS_PROMPTS = [
 ]
 
 
-def _qa_items(fact: Fact, ctx: ArticleContext, phrasings: int, index: int, body: str) -> list[dict[str, Any]]:
+def _qa_items(fact: Fact, ctx: ArticleContext, phrasings: int, index: int, body: str) -> list[GeneratedQA]:
     """The QA pairs :func:`questions_for` words for ``fact`` (the ``index``-th fact asked), each with
     its answer, kind and phrasing: from the first sentence stating it that makes a question the
     guard accepts (else the first's, to be rejected with their reasons)."""
@@ -72,11 +73,13 @@ def _qa_items(fact: Fact, ctx: ArticleContext, phrasings: int, index: int, body:
     # The clause that states the fact, for `qa_answer: statement`; only where it holds the answer as
     # asked (a person named by surname in the clause but answered by full name has none).
     said = statement(fact, ctx) if fact.start >= 0 else ""
-    extra = {"statement": said} if said and answer in said else {}
-    return [
-        {"question": question, "answer": answer, "fact_kind": fact.kind, "phrasing": k, "fact": index, **extra}
-        for k, question in enumerate(questions)
-    ]
+    items: list[GeneratedQA] = []
+    for k, question in enumerate(questions):
+        item = GeneratedQA(question=question, answer=answer, fact_kind=fact.kind, phrasing=k, fact=index)
+        if said and answer in said:
+            item["statement"] = said
+        items.append(item)
+    return items
 
 
 def rules_generate(doc: dict[str, Any], cfg: AugmentConfig, names_of: PortalNames = PRESSCLUB_NAMES) -> dict[str, Any]:
@@ -93,7 +96,8 @@ def rules_generate(doc: dict[str, Any], cfg: AugmentConfig, names_of: PortalName
     answers: dict[str, set[str]] = {}
     for item in items:
         answers.setdefault(item["question"], set()).add(item["answer"])
-    qa, rejected = [], []
+    qa: list[GeneratedQA] = []
+    rejected: list[dict[str, Any]] = []
     seen: set[str] = set()
     for item in items:
         reason: str | None

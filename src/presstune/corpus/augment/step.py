@@ -23,6 +23,7 @@ from presstune.corpus.keys import input_hash, safe_file_name
 from presstune.corpus.replay import self_replay_rows
 from presstune.portal import PRESSCLUB, PortalProfile
 from presstune.prompts import qa_prompt
+from presstune.records import GeneratedQA, HeldOutQuestion, ProbeFile, TrainingRow
 from presstune.rundir import RunDir, atomic_write_json, write_jsonl
 
 
@@ -108,7 +109,7 @@ def wording(text: str) -> str:
     return " " + " ".join(_NOT_A_WORD.sub(" ", text.lower()).split()) + " "
 
 
-def held_out_questions(items: list[dict[str, Any]], share: float, seed: int, doc_id: str) -> set[str]:
+def held_out_questions(items: list[GeneratedQA], share: float, seed: int, doc_id: str) -> set[str]:
     """One wording of a seeded ``share`` of an article's facts that have two wordings or more (the
     fact stays trained through the others); a wording that another wording holds, whatever its case
     and punctuation ("In June 2024, which ...?" holds "Which ...?"), is never the one withheld."""
@@ -130,20 +131,20 @@ def held_out_questions(items: list[dict[str, Any]], share: float, seed: int, doc
 class _ArticleRows:
     """The generated rows of the train articles by kind, before the leak filters and the mixes."""
 
-    rows: dict[str, list[dict[str, Any]]]
+    rows: dict[str, list[TrainingRow]]
     #: Rows generated per kind (probe articles' QA rows included).
     kinds: Counter
     #: Rejected pairs by "kind:reason".
     rejected: Counter
     #: QA rows of probe articles, withheld from training.
     withheld: int
-    #: Questions held out for validation.
-    valid: list[dict[str, Any]]
+    #: Questions held out for validation, each with the reply its fact's other wordings train.
+    valid: list[tuple[HeldOutQuestion, str]]
 
 
 def _article_rows(
     train_docs: list[dict[str, Any]],
-    article_rows: list[dict[str, Any]],
+    article_rows: list[TrainingRow],
     generated: dict[str, dict[str, Any]],
     probes: set[str],
     aug: AugmentConfig,
@@ -151,7 +152,7 @@ def _article_rows(
     meta_for,
 ) -> _ArticleRows:
     """Each train article's generated rows, its held-out questions taken out and its probe QA withheld."""
-    rows: dict[str, list[dict[str, Any]]] = {
+    rows: dict[str, list[TrainingRow]] = {
         "article": [{**r, "kind": "article"} for r in article_rows],
         "qa": [],
         "paraphrase": [],
@@ -161,7 +162,7 @@ def _article_rows(
     kinds: Counter = Counter()
     rejected: Counter = Counter()
     withheld = 0
-    valid: list[dict[str, Any]] = []
+    valid: list[tuple[HeldOutQuestion, str]] = []
     for doc in sorted(train_docs, key=lambda d: d["id"]):
         gen = generated.get(doc["id"])
         if not gen:
@@ -171,14 +172,12 @@ def _article_rows(
         if doc["id"] not in probes and aug.valid_share > 0:
             held = held_out_questions(gen.get("qa", []), aug.valid_share, aug.seed, doc["id"])
             valid += [
-                {
-                    "id": doc["id"],
-                    "question": it["question"],
-                    "answer": it["answer"],
-                    "aliases": [],
-                    "fact_kind": it.get("fact_kind", ""),
-                    "reply": qa_reply(it, aug.qa_answer),  # what its fact's other wordings train; not written
-                }
+                (
+                    HeldOutQuestion(
+                        id=doc["id"], question=it["question"], answer=it["answer"], fact_kind=it.get("fact_kind", "")
+                    ),
+                    qa_reply(it, aug.qa_answer),
+                )
                 for it in gen["qa"]
                 if it["question"] in held
             ]
@@ -194,23 +193,19 @@ def _article_rows(
 
 
 def _held_out_kept(
-    valid: list[dict[str, Any]], mixes: dict[str, list[dict[str, Any]]], qa_rows: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+    valid: list[tuple[HeldOutQuestion, str]], mixes: dict[str, list[TrainingRow]], qa_rows: list[TrainingRow]
+) -> list[HeldOutQuestion]:
     """The held-out questions whose words no training row of any mix holds and whose answer is
     still trained (see :func:`build_mixes`)."""
     blob = "\n".join(dict.fromkeys(wording(row_text(r)) for m in mixes.values() for r in m))
     trained = {(r["id"], r["completion"][0]["content"]) for r in qa_rows if "completion" in r}
     trained |= {(r["id"], r["text"].rsplit("\n\n", 1)[-1]) for r in qa_rows if "text" in r}
-    return [
-        {k: x for k, x in v.items() if k != "reply"}
-        for v in valid
-        if wording(v["question"]) not in blob and (v["id"], v["reply"]) in trained
-    ]
+    return [v for v, reply in valid if wording(v.question) not in blob and (v.id, reply) in trained]
 
 
 def _without_withheld_questions(
-    qa_rows: list[dict[str, Any]], probe_questions: set[str], valid_prompts: set[str], rejected: Counter
-) -> list[dict[str, Any]]:
+    qa_rows: list[TrainingRow], probe_questions: set[str], valid_prompts: set[str], rejected: Counter
+) -> list[TrainingRow]:
     """``qa_rows`` without a probe article's question or a held-out question, each counted in ``rejected``."""
     shared = [r for r in qa_rows if r["prompt"][-1]["content"] in probe_questions]
     if shared:
@@ -227,29 +222,27 @@ def _without_withheld_questions(
 
 
 def _write_probe_file(path: Path, probes: set[str], aug: AugmentConfig, withheld: int) -> None:
-    atomic_write_json(
-        path,
-        {
-            "articles": sorted(probes),
-            "share": aug.probe_share,
-            "seed": aug.seed,
-            "withheld_qa_rows": withheld,
-            "definition": "train-split articles whose generated QA rows are withheld from every training mix "
-            "(their text, restatements and fact lists are trained): qa_probe_* asks about them",
-        },
+    probe = ProbeFile(
+        articles=sorted(probes),
+        share=aug.probe_share,
+        seed=aug.seed,
+        withheld_qa_rows=withheld,
+        definition="train-split articles whose generated QA rows are withheld from every training mix "
+        "(their text, restatements and fact lists are trained): qa_probe_* asks about them",
     )
+    atomic_write_json(path, probe.model_dump())
 
 
 def build_mixes(
     run: Path,
     cfg: Any,
     train_docs: list[dict[str, Any]],
-    article_rows: list[dict[str, Any]],
+    article_rows: list[TrainingRow],
     meta_for,
     backend=None,
     replay_backend=None,
     profile: PortalProfile = PRESSCLUB,
-) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
+) -> tuple[dict[str, list[TrainingRow]], dict[str, Any]]:
     """The training rows of ``corpus.mix`` (key "default") and of each ``corpus.mixes`` entry,
     and the augmentation's numbers for the card (``cfg`` is the CorpusConfig; ``profile`` the
     portal whose releases these are)."""
@@ -268,7 +261,7 @@ def build_mixes(
         if doc["id"] in probes and generated.get(doc["id"])
         for row in generated_rows(doc, generated[doc["id"]], meta_for(doc), aug, cfg.system_prompt)["qa"]
     }
-    valid_prompts = {qa_prompt(aug.qa_instruction, v["question"]) for v in valid}
+    valid_prompts = {qa_prompt(aug.qa_instruction, v.question) for v, _ in valid}
     rows["qa"] = _without_withheld_questions(rows["qa"], probe_questions, valid_prompts, rejected)
     if any(w.reading > 0 for w in [cfg.mix, *cfg.mixes.values()]):
         asked = {d["id"] for d in train_docs} - probes
@@ -298,7 +291,7 @@ def build_mixes(
     # fact lost its trained wordings to another article's identical question is no question about a
     # trained fact.)
     kept_valid = _held_out_kept(valid, mixes, rows["qa"])
-    write_jsonl(out_dir / "qa_valid.jsonl", kept_valid)
+    write_jsonl(out_dir / "qa_valid.jsonl", [v.model_dump() for v in kept_valid])
     _write_probe_file(out_dir / "probe.json", probes, aug, withheld)
     stats = {
         "backend": aug.backend,
