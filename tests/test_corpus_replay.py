@@ -27,12 +27,16 @@ def _grams(text: str, n: int) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
+def _retention_answers_named_in(texts: list[str]) -> list[str]:
+    """The retention answers that stand as whole words in ``texts``."""
+    blob = " ".join(texts).lower()
+    return [g.answer for g in GENERAL_QUESTIONS if re.search(rf"\b{re.escape(g.answer.lower())}\b", blob)]
+
+
 def test_instructions_share_nothing_with_what_retention_asks():
     """Replay may keep behaviour, never rehearse the retention check: no retention answer is
     named in an instruction, and no word 4-gram of the retention questions or texts recurs."""
-    blob = " ".join(GENERAL_INSTRUCTIONS).lower()
-    named = [g.answer for g in GENERAL_QUESTIONS if re.search(rf"\b{re.escape(g.answer.lower())}\b", blob)]
-    assert named == []
+    assert _retention_answers_named_in(GENERAL_INSTRUCTIONS) == []
     instruction_grams = set().union(*(_grams(i, 4) for i in GENERAL_INSTRUCTIONS))
     retention_grams = set().union(*(_grams(t, 4) for t in [g.question for g in GENERAL_QUESTIONS] + GENERAL_TEXTS))
     assert instruction_grams & retention_grams == set()
@@ -50,9 +54,7 @@ def test_qa_questions_rehearse_the_question_form_not_the_retention_topics():
     """The QA replay keeps how the base answers a question, never what retention asks: no retention
     answer is named in a question, and no replay question shares two content words with a
     retention question (the form words aside)."""
-    blob = " ".join(GENERAL_QA_QUESTIONS).lower()
-    named = [g.answer for g in GENERAL_QUESTIONS if re.search(rf"\b{re.escape(g.answer.lower())}\b", blob)]
-    assert named == []
+    assert _retention_answers_named_in(GENERAL_QA_QUESTIONS) == []
 
     def content(text: str) -> set[str]:
         return set(re.findall(r"[a-z']+", text.lower())) - _QUESTION_FORM

@@ -34,11 +34,11 @@ def replay_requests(cfg: ReplayConfig, qa_instruction: str) -> list[str]:
     return GENERAL_INSTRUCTIONS[: cfg.instructions] + questions
 
 
-def _inputs(cfg: ReplayConfig, system_prompt: str, qa_instruction: str) -> dict[str, Any]:
+def _inputs(cfg: ReplayConfig, system_prompt: str, requests: list[str]) -> dict[str, Any]:
     """What the rows depend on: the model, the requests asked and the generation settings."""
     return {
         "model": cfg.model,
-        "instructions": replay_requests(cfg, qa_instruction),
+        "instructions": requests,
         "max_new_tokens": cfg.max_new_tokens,
         "min_chars": cfg.min_chars,
         "keep_cut_off": cfg.keep_cut_off,
@@ -53,7 +53,8 @@ def self_replay_rows(
     was done (for the dataset card). ``backend``: a :class:`presstune.corpus.llm.Backend`
     (tests); by default a transformers backend of ``cfg.model``. ``qa_instruction``: the QA
     rows' instruction, in front of ``cfg.qa_questions`` general questions."""
-    key = digest(_inputs(cfg, system_prompt, qa_instruction))
+    instructions = replay_requests(cfg, qa_instruction)
+    key = digest(_inputs(cfg, system_prompt, instructions))
     rows_path, record_path = out_dir / "base.jsonl", out_dir / "inputs.json"
     record = read_record(record_path) or {}
     if record.get("key") == key and rows_path.is_file():
@@ -61,7 +62,6 @@ def self_replay_rows(
         return reused, {**record.get("stats", {}), "reused": True}
     if backend is None:
         backend = TransformersBackend.from_pretrained(cfg.model, cfg.batch_size)
-    instructions = replay_requests(cfg, qa_instruction)
     conversations = [chat_prompt(system_prompt, q) for q in instructions]
     answers = []
     with step(f"self-rehearsal replay ({cfg.model})", total=len(conversations), unit="answers") as bar:
